@@ -1,0 +1,36 @@
+#include "libs/common/binary.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "libs/common/flags.h"
+#include "libs/common/logging.h"
+
+ABSL_FLAG(std::string, monitoring_address, ":15014",
+          "host:port of the monitoring HTTP server (/metrics, /healthz, /readyz, /debug).");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(5),
+          "How long in-flight requests may finish after SIGTERM, e.g. 5s.");
+
+namespace keel {
+
+std::vector<std::string> InitBinaryOrExit(int argc, char** argv, const std::string& program,
+                                          const std::string& description) {
+  std::vector<std::string> positional = ParseFlagsOrExit(argc, argv, program, description);
+  absl::Status logging = InitLogging(program, LogOptionsFromFlags());
+  if (!logging.ok()) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), std::string(logging.message()).c_str());
+    std::exit(2);
+  }
+  return positional;
+}
+
+ServiceHostOptions HostOptionsFromFlags(const std::string& grpc_address) {
+  return ServiceHostOptions{
+      .grpc_address = grpc_address,
+      .monitoring_address = absl::GetFlag(FLAGS_monitoring_address),
+      .drain_timeout = absl::GetFlag(FLAGS_drain_timeout),
+  };
+}
+
+}  // namespace keel

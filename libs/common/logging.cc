@@ -1,0 +1,100 @@
+#include "libs/common/logging.h"
+
+#include <memory>
+#include <string_view>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "spdlog/formatter.h"
+#include "spdlog/pattern_formatter.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, log_format, "text", "Log line format on stderr: text or json.");
+ABSL_FLAG(std::string, log_level, "info",
+          "Lowest level logged: trace, debug, info, warn, error or off.");
+
+namespace keel {
+namespace {
+
+// Formats each record as one JSON object on its own line.
+class JsonFormatter : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const auto since_epoch = msg.time.time_since_epoch();
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
+    std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+    std::tm utc;
+    gmtime_r(&seconds, &utc);
+    char time_buf[32];
+    std::strftime(time_buf, sizeof(time_buf), "%Y-%m-%dT%H:%M:%S", &utc);
+    const auto level = spdlog::level::to_string_view(msg.level);
+    std::string line = absl::StrFormat(
+        "{\"time\":\"%s.%03dZ\",\"level\":\"%s\",\"component\":\"%s\",\"msg\":\"%s\"}\n", time_buf,
+        static_cast<int>(millis % 1000), std::string(level.data(), level.size()),
+        JsonEscape(std::string_view(msg.logger_name.data(), msg.logger_name.size())),
+        JsonEscape(std::string_view(msg.payload.data(), msg.payload.size())));
+    dest.append(line.data(), line.data() + line.size());
+  }
+
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+};
+
+}  // namespace
+
+std::string JsonEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+LogOptions LogOptionsFromFlags() {
+  return LogOptions{.format = absl::GetFlag(FLAGS_log_format),
+                    .level = absl::GetFlag(FLAGS_log_level)};
+}
+
+absl::Status InitLogging(const std::string& component, const LogOptions& options) {
+  const spdlog::level::level_enum level = spdlog::level::from_str(options.level);
+  // from_str maps anything unknown to "off"; only "off" itself may mean that.
+  if (level == spdlog::level::off && options.level != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log_level: unknown level \"", options.level,
+                     "\" (want trace, debug, info, warn, error or off)"));
+  }
+  if (options.format != "text" && options.format != "json") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--log_format: unknown format \"", options.format, "\" (want text or json)"));
+  }
+  auto logger = std::make_shared<spdlog::logger>(
+      component, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (options.format == "json") {
+    logger->set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%eZ %l %n: %v", spdlog::pattern_time_type::utc));
+  }
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(logger));
+  return absl::OkStatus();
+}
+
+}  // namespace keel

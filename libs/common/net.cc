@@ -1,0 +1,73 @@
+#include "libs/common/net.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace keel {
+
+absl::StatusOr<HostPort> ParseHostPort(const std::string& address) {
+  auto invalid = [&](const char* why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad address \"", address, "\": ", why, " (want host:port)"));
+  };
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return invalid("no port");
+  HostPort result;
+  result.host = address.substr(0, colon);
+  if (result.host.size() >= 2 && result.host.front() == '[' && result.host.back() == ']') {
+    result.host = result.host.substr(1, result.host.size() - 2);
+  } else if (result.host.find(':') != std::string::npos) {
+    return invalid("IPv6 hosts need brackets");
+  }
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port > 65535) {
+    return invalid("port is not a number from 0 to 65535");
+  }
+  result.port = static_cast<uint16_t>(port);
+  return result;
+}
+
+std::string JoinHostPort(const std::string& host, uint16_t port) {
+  if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+absl::Status CheckCanListen(const std::string& address) {
+  absl::StatusOr<HostPort> host_port = ParseHostPort(address);
+  if (!host_port.ok()) return host_port.status();
+  struct addrinfo hints = {};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  struct addrinfo* found = nullptr;
+  const std::string port = std::to_string(host_port->port);
+  int rc = getaddrinfo(host_port->host.empty() ? nullptr : host_port->host.c_str(), port.c_str(),
+                       &hints, &found);
+  if (rc != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot resolve \"", address, "\": ", gai_strerror(rc)));
+  }
+  absl::Status status = absl::OkStatus();
+  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (fd < 0) {
+    status = absl::UnavailableError(absl::StrCat("socket: ", std::strerror(errno)));
+  } else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+             bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1) != 0) {
+    status = absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, ": ", std::strerror(errno)));
+  }
+  if (fd >= 0) close(fd);
+  freeaddrinfo(found);
+  return status;
+}
+
+}  // namespace keel
