@@ -1,0 +1,64 @@
+#include "services/keelctl/commands/command.h"
+
+#include <cstdio>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/build_info.h"
+
+namespace keel::keelctl {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Runs keelctl with `args` and captures what it prints.
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(std::FILE* file) {
+  std::rewind(file);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), file)) > 0) text.append(buf, n);
+  std::fclose(file);
+  return text;
+}
+
+Result RunCommand(const std::vector<std::string>& args) {
+  CommandIo io{.out = std::tmpfile(), .err = std::tmpfile()};
+  int status = RunKeelctl(args, io);
+  return Result{status, ReadAll(io.out), ReadAll(io.err)};
+}
+
+TEST(KeelctlTest, VersionPrintsStampedVersionAndCommit) {
+  Result result = RunCommand({"version"});
+  EXPECT_EQ(result.status, 0);
+  EXPECT_EQ(result.out, VersionLine("keelctl") + "\n");
+  EXPECT_THAT(result.out, HasSubstr(KeelVersion()));
+}
+
+TEST(KeelctlTest, VersionRejectsArguments) {
+  Result result = RunCommand({"version", "extra"});
+  EXPECT_EQ(result.status, 2);
+  EXPECT_THAT(result.err, HasSubstr("takes no arguments"));
+}
+
+TEST(KeelctlTest, UnknownCommandIsUsageError) {
+  Result result = RunCommand({"frobnicate"});
+  EXPECT_EQ(result.status, 2);
+  EXPECT_THAT(result.err, HasSubstr("unknown command \"frobnicate\""));
+}
+
+TEST(KeelctlTest, NoCommandPrintsUsage) {
+  Result result = RunCommand({});
+  EXPECT_EQ(result.status, 2);
+  EXPECT_THAT(result.err, HasSubstr("keelctl version"));
+}
+
+}  // namespace
+}  // namespace keel::keelctl
