@@ -15,6 +15,8 @@ APT_PACKAGES=(
   libssl-dev openssl prometheus-cpp-dev libyaml-cpp-dev libre2-dev libspdlog-dev
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # promtool checks exported metrics; the server scrapes them in tests
+  prometheus
   # Tools the install itself uses (Helm ships inside an npm package)
   npm unzip curl ca-certificates
 )

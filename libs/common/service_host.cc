@@ -111,7 +111,7 @@ void ServiceHost::Shutdown() {
 int RunService(Service& service, const ServiceHostOptions& options, ShutdownSignal& shutdown) {
   absl::StatusOr<std::unique_ptr<ServiceHost>> host = ServiceHost::Start(service, options);
   if (!host.ok()) {
-    spdlog::error("{}: {}", service.name(), std::string(host.status().message()));
+    spdlog::error("{}", std::string(host.status().message()));
     return 1;
   }
   shutdown.Wait();

@@ -1,0 +1,160 @@
+// End to end: the four services and the agent as real processes on loopback.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/grpc_health.h"
+#include "libs/common/http_client.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+
+const std::vector<std::string> kServices = {"galley", "pilot", "citadel", "mixer"};
+
+// Checks `text` with Prometheus's own parser: `promtool check metrics` exits
+// 1 on a format error (and 3 on naming-lint findings, which are not errors).
+void ExpectParsesAsPrometheusText(const std::string& component, const std::string& text) {
+  absl::StatusOr<CommandResult> promtool =
+      RunToCompletion("/usr/bin/promtool", {"check", "metrics"}, absl::Seconds(30), text);
+  ASSERT_TRUE(promtool.ok()) << promtool.status();
+  EXPECT_TRUE(promtool->exit.exited) << promtool->exit.ToString();
+  EXPECT_NE(promtool->exit.status, 1) << component << ": " << promtool->output;
+  EXPECT_THAT(promtool->output, Not(HasSubstr("parsing error"))) << component;
+}
+
+class FoundationTest : public MeshTest {};
+
+TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
+  std::vector<RunningService*> running;
+  for (const std::string& component : kServices) {
+    std::vector<std::string> args;
+    if (component == "galley") args.push_back("--config_dir=" + RunfilePath("samples"));
+    absl::StatusOr<RunningService*> service = mesh().Start(component, args);
+    ASSERT_TRUE(service.ok()) << service.status();
+    running.push_back(*service);
+  }
+  absl::StatusOr<RunningService*> agent = mesh().Start("keel-agent");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  running.push_back(*agent);
+
+  for (RunningService* service : running) {
+    ASSERT_TRUE(service->WaitReady().ok()) << service->component();
+    SCOPED_TRACE(service->component());
+    absl::StatusOr<HttpResponse> healthz = HttpGet(service->monitoring_address(), "/healthz");
+    ASSERT_TRUE(healthz.ok()) << healthz.status();
+    EXPECT_EQ(healthz->status, 200);
+    if (!service->grpc_address().empty()) {
+      EXPECT_TRUE(CheckGrpcHealth(service->grpc_address()).ok());
+    }
+
+    absl::StatusOr<HttpResponse> metrics = HttpGet(service->monitoring_address(), "/metrics");
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_THAT(metrics->content_type, HasSubstr("text/plain; version=0.0.4"));
+    EXPECT_THAT(metrics->body,
+                HasSubstr("component=\"" + service->component() + "\""));
+    EXPECT_THAT(metrics->body, HasSubstr("process_resident_memory_bytes "));
+    EXPECT_THAT(metrics->body, HasSubstr("process_cpu_seconds_total "));
+    ExpectParsesAsPrometheusText(service->component(), metrics->body);
+  }
+
+  // SIGTERM: each exits 0 (MeshTest also checks this for anything left).
+  for (RunningService* service : running) {
+    ExitInfo exit = service->Stop();
+    EXPECT_TRUE(exit.exited && exit.status == 0)
+        << service->component() << ": " << exit.ToString();
+    EXPECT_THAT(service->process().Log(), HasSubstr("stopped cleanly"));
+  }
+}
+
+TEST_F(FoundationTest, GalleyRefusesAMissingConfigDirectory) {
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {"--config_dir=/nonexistent/keel-config"});
+  ASSERT_TRUE(galley.ok());
+  absl::StatusOr<ExitInfo> exit = (*galley)->process().Wait(absl::Seconds(10));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->status, 1);
+  EXPECT_THAT((*galley)->process().Log(),
+              HasSubstr("--config_dir /nonexistent/keel-config: not a readable directory"));
+  (*galley)->Stop();
+}
+
+// The command-line contract every binary keeps.
+class BinaryContractTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BinaryContractTest, HelpVersionAndBadFlags) {
+  const std::string binary = KeelBinaryPath(GetParam());
+
+  absl::StatusOr<CommandResult> help = RunToCompletion(binary, {"--help"});
+  ASSERT_TRUE(help.ok()) << help.status();
+  EXPECT_EQ(help->exit.status, 0) << help->output;
+  EXPECT_THAT(help->output, HasSubstr("--version"));
+
+  absl::StatusOr<CommandResult> version = RunToCompletion(binary, {"--version"});
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version->exit.status, 0);
+  EXPECT_THAT(version->output,
+              MatchesRegex(GetParam() + " version [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit [^)]+\\)\n"));
+
+  absl::StatusOr<CommandResult> unknown = RunToCompletion(binary, {"--no_such_flag=1"});
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->exit.status, 2);
+  EXPECT_EQ(unknown->output, GetParam() + ": unknown flag --no_such_flag (see --help)\n");
+
+  absl::StatusOr<CommandResult> bad_value = RunToCompletion(binary, {"--log_level=loud"});
+  ASSERT_TRUE(bad_value.ok());
+  EXPECT_EQ(bad_value->exit.status, 2);
+  EXPECT_THAT(bad_value->output, HasSubstr("unknown level \"loud\""));
+  std::vector<std::string> lines = absl::StrSplit(bad_value->output, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 1u) << bad_value->output;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBinaries, BinaryContractTest,
+                         ::testing::Values("galley", "pilot", "citadel", "mixer", "keel-agent",
+                                           "keelctl"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+class BusyPortTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BusyPortTest, ABusyPortIsAClearErrorAndNonZeroExit) {
+  Mesh mesh;
+  absl::StatusOr<RunningService*> first = mesh.Start(GetParam());
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE((*first)->WaitReady().ok()) << (*first)->process().Log();
+  for (const std::string& flag : {std::string("--grpc_address=") + (*first)->grpc_address(),
+                                  "--monitoring_address=" + (*first)->monitoring_address()}) {
+    if (flag == "--grpc_address=") continue;  // the agent has no gRPC server
+    absl::StatusOr<RunningService*> second = mesh.Start(GetParam(), {flag});
+    ASSERT_TRUE(second.ok());
+    absl::StatusOr<ExitInfo> exit = (*second)->process().Wait(absl::Seconds(10));
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_EQ(exit->status, 1);
+    const std::string log = (*second)->process().Log();
+    EXPECT_THAT(log, HasSubstr("cannot listen on 127.0.0.1:"));
+    EXPECT_THAT(log, HasSubstr(": Address already in use"));
+    (*second)->Stop();
+  }
+  EXPECT_TRUE(mesh.StopAll().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllServices, BusyPortTest,
+                         ::testing::Values("galley", "pilot", "citadel", "mixer", "keel-agent"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace keel::testing

@@ -1,0 +1,144 @@
+#include "integration/harness/mesh.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/grpc_health.h"
+#include "libs/common/http_client.h"
+#include "libs/common/net.h"
+
+namespace keel::testing {
+
+std::string RunfilePath(const std::string& workspace_relative) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr) return workspace_relative;  // run by hand from the workspace root
+  return absl::StrCat(srcdir, "/", workspace != nullptr ? workspace : "keel", "/",
+                      workspace_relative);
+}
+
+std::string KeelBinaryPath(const std::string& component) {
+  const std::string dir = component == "keel-agent" ? "agent" : component;
+  return RunfilePath(absl::StrCat("services/", dir, "/", component));
+}
+
+uint16_t PickFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string TestTempDir(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string dir = absl::StrCat(base != nullptr ? base : "/tmp", "/", stem, "-", getpid(), "-",
+                                 counter++);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string RunningService::grpc_address() const {
+  return grpc_port_ == 0 ? "" : JoinHostPort("127.0.0.1", grpc_port_);
+}
+
+std::string RunningService::monitoring_address() const {
+  return JoinHostPort("127.0.0.1", monitoring_port_);
+}
+
+absl::Status RunningService::WaitReady(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string last_problem = "no answer yet";
+  while (absl::Now() < deadline) {
+    if (!process_.Running()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(component_, " exited before it was ready"));
+    }
+    absl::StatusOr<HttpResponse> readyz =
+        HttpGet(monitoring_address(), "/readyz", absl::Seconds(1));
+    if (!readyz.ok()) {
+      last_problem = std::string(readyz.status().message());
+    } else if (readyz->status != 200) {
+      last_problem = absl::StrCat("/readyz ", readyz->status, ": ", readyz->body);
+    } else if (grpc_port_ != 0) {
+      absl::Status health = CheckGrpcHealth(grpc_address(), "", absl::Seconds(1));
+      if (health.ok()) return absl::OkStatus();
+      last_problem = std::string(health.message());
+    } else {
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(component_, " not ready after ",
+                                                  absl::FormatDuration(timeout), ": ",
+                                                  last_problem));
+}
+
+ExitInfo RunningService::Stop(absl::Duration timeout) {
+  if (!stopped_) {
+    exit_ = process_.Terminate(timeout);
+    stopped_ = true;
+  }
+  return exit_;
+}
+
+absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
+                                            const std::vector<std::string>& extra_args) {
+  const bool has_grpc = component != "keel-agent";
+  const uint16_t grpc_port = has_grpc ? PickFreePort() : 0;
+  const uint16_t monitoring_port = PickFreePort();
+  std::vector<std::string> args = {
+      absl::StrCat("--monitoring_address=127.0.0.1:", monitoring_port)};
+  if (has_grpc) args.push_back(absl::StrCat("--grpc_address=127.0.0.1:", grpc_port));
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const std::string log_path =
+      absl::StrCat(TestTempDir("logs"), "/", component, "-", services_.size(), ".log");
+  absl::StatusOr<ChildProcess> process =
+      ChildProcess::Start(KeelBinaryPath(component), args, log_path);
+  if (!process.ok()) return process.status();
+  services_.push_back(std::make_unique<RunningService>(component, *std::move(process), grpc_port,
+                                                       monitoring_port));
+  return services_.back().get();
+}
+
+std::vector<std::string> Mesh::StopAll() {
+  std::vector<std::string> unclean;
+  for (const auto& service : services_) {
+    const bool already_stopped = service->stopped();
+    ExitInfo exit = service->Stop();
+    if (!already_stopped && !(exit.exited && exit.status == 0)) {
+      unclean.push_back(absl::StrCat(service->component(), ": ", exit.ToString()));
+    }
+  }
+  return unclean;
+}
+
+void Mesh::DumpLogs(std::ostream& out) const {
+  for (const auto& service : services_) {
+    out << "===== log of " << service->component() << " (" << service->process().log_path()
+        << ") =====\n"
+        << service->process().Log() << "\n";
+  }
+}
+
+void MeshTest::TearDown() {
+  std::vector<std::string> unclean = mesh_.StopAll();
+  for (const std::string& problem : unclean) {
+    ADD_FAILURE() << "unclean shutdown: " << problem;
+  }
+  if (HasFailure()) mesh_.DumpLogs(std::cerr);
+}
+
+}  // namespace keel::testing

@@ -1,0 +1,75 @@
+// A child process for integration tests: started with its output captured in
+// a log file, stopped with SIGTERM and reaped with its exit status.
+#ifndef KEEL_INTEGRATION_HARNESS_PROCESS_H_
+#define KEEL_INTEGRATION_HARNESS_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace keel::testing {
+
+// How a process ended.
+struct ExitInfo {
+  bool exited = false;   // exited normally (status valid)
+  int status = -1;       // exit status if exited
+  int signal = 0;        // terminating signal otherwise
+  std::string ToString() const;
+};
+
+class ChildProcess {
+ public:
+  // Start runs `binary` with `args`, stdout and stderr appended to `log_path`.
+  static absl::StatusOr<ChildProcess> Start(const std::string& binary,
+                                            const std::vector<std::string>& args,
+                                            const std::string& log_path);
+
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  // Kills the process (SIGKILL) if it is still running.
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+
+  // Log returns everything the process has written so far.
+  std::string Log() const;
+
+  // Running reports whether the process has not exited yet (reaping it if so).
+  bool Running();
+
+  // Terminate sends SIGTERM and waits up to `timeout` for the exit, then
+  // sends SIGKILL. Returns how the process ended.
+  ExitInfo Terminate(absl::Duration timeout = absl::Seconds(10));
+
+  // Wait waits up to `timeout` for the process to exit by itself. Returns
+  // DeadlineExceeded if it is still running.
+  absl::StatusOr<ExitInfo> Wait(absl::Duration timeout);
+
+ private:
+  ChildProcess(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+
+  pid_t pid_ = -1;
+  std::string log_path_;
+  bool reaped_ = false;
+  ExitInfo exit_;
+};
+
+// RunToCompletion runs a command, waits for it (up to `timeout`) and returns
+// its exit info together with its combined output.
+struct CommandResult {
+  ExitInfo exit;
+  std::string output;
+};
+absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
+                                              const std::vector<std::string>& args,
+                                              absl::Duration timeout = absl::Seconds(60),
+                                              const std::string& stdin_text = "");
+
+}  // namespace keel::testing
+
+#endif  // KEEL_INTEGRATION_HARNESS_PROCESS_H_
