@@ -25,8 +25,8 @@ void ExpectParsesAsPrometheusText(const std::string& component, const std::strin
       RunToCompletion("/usr/bin/promtool", {"check", "metrics"}, absl::Seconds(30), text);
   ASSERT_TRUE(promtool.ok()) << promtool.status();
   EXPECT_TRUE(promtool->exit.exited) << promtool->exit.ToString();
-  EXPECT_NE(promtool->exit.status, 1) << component << ": " << promtool->output;
-  EXPECT_THAT(promtool->output, Not(HasSubstr("parsing error"))) << component;
+  EXPECT_NE(promtool->exit.status, 1) << component << ": " << promtool->err;
+  EXPECT_THAT(promtool->err + promtool->out, Not(HasSubstr("parsing error"))) << component;
 }
 
 class FoundationTest : public MeshTest {};
@@ -94,26 +94,26 @@ TEST_P(BinaryContractTest, HelpVersionAndBadFlags) {
 
   absl::StatusOr<CommandResult> help = RunToCompletion(binary, {"--help"});
   ASSERT_TRUE(help.ok()) << help.status();
-  EXPECT_EQ(help->exit.status, 0) << help->output;
-  EXPECT_THAT(help->output, HasSubstr("--version"));
+  EXPECT_EQ(help->exit.status, 0) << help->err;
+  EXPECT_THAT(help->out, HasSubstr("--version"));
 
   absl::StatusOr<CommandResult> version = RunToCompletion(binary, {"--version"});
   ASSERT_TRUE(version.ok());
   EXPECT_EQ(version->exit.status, 0);
-  EXPECT_THAT(version->output,
+  EXPECT_THAT(version->out,
               MatchesRegex(GetParam() + " version [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit [^)]+\\)\n"));
 
   absl::StatusOr<CommandResult> unknown = RunToCompletion(binary, {"--no_such_flag=1"});
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown->exit.status, 2);
-  EXPECT_EQ(unknown->output, GetParam() + ": unknown flag --no_such_flag (see --help)\n");
+  EXPECT_EQ(unknown->err, GetParam() + ": unknown flag --no_such_flag (see --help)\n");
 
   absl::StatusOr<CommandResult> bad_value = RunToCompletion(binary, {"--log_level=loud"});
   ASSERT_TRUE(bad_value.ok());
   EXPECT_EQ(bad_value->exit.status, 2);
-  EXPECT_THAT(bad_value->output, HasSubstr("unknown level \"loud\""));
-  std::vector<std::string> lines = absl::StrSplit(bad_value->output, '\n', absl::SkipEmpty());
-  EXPECT_EQ(lines.size(), 1u) << bad_value->output;
+  EXPECT_THAT(bad_value->err, HasSubstr("unknown level \"loud\""));
+  std::vector<std::string> lines = absl::StrSplit(bad_value->err, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 1u) << bad_value->err;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBinaries, BinaryContractTest,

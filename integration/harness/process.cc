@@ -46,16 +46,24 @@ std::string ExitInfo::ToString() const {
 
 absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& binary,
                                                  const std::vector<std::string>& args,
-                                                 const std::string& log_path) {
+                                                 const std::string& log_path,
+                                                 const std::string& stderr_path) {
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     return absl::InternalError(absl::StrCat("open ", log_path, ": ", std::strerror(errno)));
+  }
+  int err_fd = stderr_path.empty()
+                   ? log_fd
+                   : open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (err_fd < 0) {
+    close(log_fd);
+    return absl::InternalError(absl::StrCat("open ", stderr_path, ": ", std::strerror(errno)));
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
   // The test may block SIGTERM/SIGINT (ShutdownSignal); children start clean.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -73,6 +81,7 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& binary,
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(log_fd);
+  if (err_fd != log_fd) close(err_fd);
   if (rc != 0) {
     return absl::InternalError(absl::StrCat("spawn ", binary, ": ", std::strerror(rc)));
   }
@@ -139,7 +148,8 @@ absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
                                               const std::vector<std::string>& args,
                                               absl::Duration timeout,
                                               const std::string& stdin_text) {
-  const std::string log_path = TempPath("command-output");
+  const std::string log_path = TempPath("command-stdout");
+  const std::string err_path = TempPath("command-stderr");
   std::vector<std::string> full_args = args;
   std::string actual_binary = binary;
   if (!stdin_text.empty()) {
@@ -149,15 +159,20 @@ absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
     full_args.insert(full_args.begin(), {"-c", "exec \"$0\" \"$@\" < " + input_path, binary});
     actual_binary = "/bin/sh";
   }
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(actual_binary, full_args, log_path);
+  absl::StatusOr<ChildProcess> child =
+      ChildProcess::Start(actual_binary, full_args, log_path, err_path);
   if (!child.ok()) return child.status();
   absl::StatusOr<ExitInfo> exit = child->Wait(timeout);
   if (!exit.ok()) {
     child->Terminate(absl::Seconds(1));
     return exit.status();
   }
-  CommandResult result{*exit, child->Log()};
+  std::ifstream err_in(err_path);
+  std::stringstream err_text;
+  err_text << err_in.rdbuf();
+  CommandResult result{*exit, child->Log(), err_text.str()};
   unlink(log_path.c_str());
+  unlink(err_path.c_str());
   return result;
 }
 

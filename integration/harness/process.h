@@ -23,10 +23,12 @@ struct ExitInfo {
 
 class ChildProcess {
  public:
-  // Start runs `binary` with `args`, stdout and stderr appended to `log_path`.
+  // Start runs `binary` with `args`, stdout and stderr appended to
+  // `log_path`, or stderr to `stderr_path` when that is given.
   static absl::StatusOr<ChildProcess> Start(const std::string& binary,
                                             const std::vector<std::string>& args,
-                                            const std::string& log_path);
+                                            const std::string& log_path,
+                                            const std::string& stderr_path = "");
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
@@ -60,10 +62,11 @@ class ChildProcess {
 };
 
 // RunToCompletion runs a command, waits for it (up to `timeout`) and returns
-// its exit info together with its combined output.
+// its exit info together with what it printed.
 struct CommandResult {
   ExitInfo exit;
-  std::string output;
+  std::string out;  // stdout
+  std::string err;  // stderr
 };
 absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
                                               const std::vector<std::string>& args,

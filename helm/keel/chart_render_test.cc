@@ -1,0 +1,128 @@
+// Renders the chart with real Helm and checks the manifests it produces.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "integration/harness/mesh.h"
+#include "integration/harness/process.h"
+#include "yaml-cpp/yaml.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// The rendered manifests, by "Kind/name".
+using Manifests = std::map<std::string, YAML::Node>;
+
+CommandResult Helm(std::vector<std::string> args) {
+  const std::string home = TestTempDir("helm");
+  std::vector<std::string> env_args = {
+      absl::StrCat("HELM_CACHE_HOME=", home, "/cache"),
+      absl::StrCat("HELM_CONFIG_HOME=", home, "/config"),
+      absl::StrCat("HELM_DATA_HOME=", home, "/data"), "/usr/local/bin/helm"};
+  args.insert(args.begin(), env_args.begin(), env_args.end());
+  absl::StatusOr<CommandResult> result = RunToCompletion("/usr/bin/env", args);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : CommandResult{};
+}
+
+Manifests Render(const std::vector<std::string>& sets) {
+  std::vector<std::string> args = {"template", "keel", RunfilePath("helm/keel"), "--namespace",
+                                   "keel-system"};
+  for (const std::string& set : sets) {
+    args.push_back("--set");
+    args.push_back(set);
+  }
+  CommandResult result = Helm(args);
+  EXPECT_EQ(result.exit.status, 0) << result.err;
+  Manifests manifests;
+  for (const YAML::Node& doc : YAML::LoadAll(result.out)) {
+    if (!doc.IsMap()) continue;
+    manifests[absl::StrCat(doc["kind"].as<std::string>(), "/",
+                           doc["metadata"]["name"].as<std::string>())] = doc;
+  }
+  return manifests;
+}
+
+std::vector<std::string> Args(const YAML::Node& deployment) {
+  return deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+      .as<std::vector<std::string>>();
+}
+
+TEST(ChartRenderTest, DefaultsRenderEveryComponentWithProbesHpaAndPdb) {
+  Manifests manifests = Render({});
+  for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
+    SCOPED_TRACE(component);
+    const std::string name = "keel-" + component;
+    for (const std::string kind : {"Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"}) {
+      EXPECT_EQ(manifests.count(kind + "/" + name), 1u) << kind;
+    }
+    const YAML::Node& container =
+        manifests["Deployment/" + name]["spec"]["template"]["spec"]["containers"][0];
+    EXPECT_EQ(container["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz");
+    EXPECT_EQ(container["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readyz");
+    EXPECT_EQ(container["livenessProbe"]["httpGet"]["port"].as<std::string>(), "monitoring");
+  }
+  // Citadel does not autoscale by default: one CA replica, fixed count.
+  EXPECT_EQ(manifests.count("HorizontalPodAutoscaler/keel-citadel"), 0u);
+  EXPECT_EQ(manifests["Deployment/keel-citadel"]["spec"]["replicas"].as<int>(), 1);
+  // An autoscaled Deployment leaves replicas to its HPA.
+  EXPECT_FALSE(manifests["Deployment/keel-pilot"]["spec"]["replicas"].IsDefined());
+  const YAML::Node& hpa = manifests["HorizontalPodAutoscaler/keel-pilot"];
+  EXPECT_EQ(hpa["spec"]["maxReplicas"].as<int>(), 5);
+  EXPECT_EQ(hpa["spec"]["scaleTargetRef"]["name"].as<std::string>(), "keel-pilot");
+
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]), Contains("--grpc_address=:15010"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
+              Contains("--galley_address=keel-galley.keel-system.svc:9901"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-galley"]),
+              Contains("--config_dir=/etc/keel/config"));
+  EXPECT_THAT(manifests["ConfigMap/keel-mesh"]["data"]["mesh.yaml"].as<std::string>(),
+              HasSubstr("trustDomain: cluster.local"));
+}
+
+TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {
+  Manifests manifests = Render({"pilot.replicas=3", "pilot.autoscaling.enabled=false",
+                                "mixer.enabled=false", "galley.grpcPort=19901",
+                                "global.logFormat=json",
+                                "configFiles.reviews\\.yaml=kind: VirtualService"});
+  EXPECT_EQ(manifests["Deployment/keel-pilot"]["spec"]["replicas"].as<int>(), 3);
+  EXPECT_EQ(manifests.count("HorizontalPodAutoscaler/keel-pilot"), 0u);
+  for (const auto& [key, manifest] : manifests) {
+    EXPECT_THAT(key, ::testing::Not(HasSubstr("mixer"))) << "mixer is disabled";
+  }
+  EXPECT_THAT(Args(manifests["Deployment/keel-galley"]), Contains("--grpc_address=:19901"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
+              Contains("--galley_address=keel-galley.keel-system.svc:19901"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-citadel"]), Contains("--log_format=json"));
+  EXPECT_EQ(manifests["Service/keel-galley"]["spec"]["ports"][0]["port"].as<int>(), 19901);
+  EXPECT_EQ(manifests["ConfigMap/keel-istio-config"]["data"]["reviews.yaml"].as<std::string>(),
+            "kind: VirtualService\n");
+}
+
+TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
+  struct Case {
+    std::string set;
+    std::string message;
+  };
+  for (const Case& bad : std::vector<Case>{
+           {"pilot.replicas=three", "pilot.replicas: Invalid type. Expected: integer"},
+           {"galley.grpcPort=70000", "galley.grpcPort: Must be less than or equal to 65535"},
+           {"global.logFormat=xml", "global.logFormat"},
+           {"citadel.workloadCertTtl=forever", "workloadCertTtl"},
+       }) {
+    CommandResult result =
+        Helm({"template", "keel", RunfilePath("helm/keel"), "--set", bad.set});
+    EXPECT_NE(result.exit.status, 0) << bad.set;
+    EXPECT_THAT(result.err, HasSubstr(bad.message)) << bad.set;
+  }
+}
+
+}  // namespace
+}  // namespace keel::testing

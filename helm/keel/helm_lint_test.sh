@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# helm lint --strict on the chart, with default and with non-default values.
+set -euo pipefail
+export HELM_CACHE_HOME="$TEST_TMPDIR/helm-cache" HELM_CONFIG_HOME="$TEST_TMPDIR/helm-config" \
+  HELM_DATA_HOME="$TEST_TMPDIR/helm-data"
+helm=$(command -v helm || echo /usr/local/bin/helm)
+chart="$TEST_SRCDIR/$TEST_WORKSPACE/helm/keel"
+"$helm" lint --strict "$chart"
+"$helm" lint --strict "$chart" --set pilot.replicas=3,pilot.autoscaling.enabled=false,mixer.enabled=false

@@ -1,0 +1,185 @@
+{{/* Common labels for every object of a component. */}}
+{{- define "keel.labels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/part-of: keel
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{- define "keel.selectorLabels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{- define "keel.fullname" -}}
+{{- printf "keel-%s" .name -}}
+{{- end -}}
+
+{{/*
+keel.component renders one component: ServiceAccount, Deployment, Service,
+HorizontalPodAutoscaler and PodDisruptionBudget.
+Arguments (dict): root (the chart context), name, values (the component's
+values), args (extra container arguments), mountConfig (mount Istio config).
+*/}}
+{{- define "keel.component" -}}
+{{- $v := .values -}}
+{{- $root := .root -}}
+{{- $fullname := include "keel.fullname" . -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ $fullname }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "keel.labels" . | nindent 4 }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $fullname }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "keel.labels" . | nindent 4 }}
+spec:
+  {{- if not $v.autoscaling.enabled }}
+  replicas: {{ $v.replicas }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "keel.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "keel.labels" . | nindent 8 }}
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ $v.monitoringPort | quote }}
+        prometheus.io/path: /metrics
+        checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+    spec:
+      serviceAccountName: {{ $fullname }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1337
+      containers:
+        - name: {{ .name }}
+          image: {{ printf "%s/%s:%s" $root.Values.global.hub .name (default $root.Chart.AppVersion $root.Values.global.tag) }}
+          imagePullPolicy: {{ $root.Values.global.imagePullPolicy }}
+          args:
+            - --grpc_address=:{{ $v.grpcPort }}
+            - --monitoring_address=:{{ $v.monitoringPort }}
+            - --log_format={{ $root.Values.global.logFormat }}
+            - --log_level={{ $root.Values.global.logLevel }}
+            {{- range .args }}
+            - {{ . }}
+            {{- end }}
+          ports:
+            - name: grpc
+              containerPort: {{ $v.grpcPort }}
+              protocol: TCP
+            - name: monitoring
+              containerPort: {{ $v.monitoringPort }}
+              protocol: TCP
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: monitoring
+            initialDelaySeconds: 5
+            periodSeconds: 10
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: monitoring
+            periodSeconds: 5
+          {{- with $v.resources }}
+          resources:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: ["ALL"]
+          volumeMounts:
+            - name: mesh-config
+              mountPath: /etc/keel/mesh
+              readOnly: true
+            {{- if .mountConfig }}
+            - name: istio-config
+              mountPath: /etc/keel/config
+              readOnly: true
+            {{- end }}
+      volumes:
+        - name: mesh-config
+          configMap:
+            name: keel-mesh
+            items:
+              - key: mesh.yaml
+                path: mesh.yaml
+        {{- if .mountConfig }}
+        - name: istio-config
+          configMap:
+            name: keel-istio-config
+        {{- end }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $fullname }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "keel.labels" . | nindent 4 }}
+spec:
+  selector:
+    {{- include "keel.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: grpc
+      port: {{ $v.grpcPort }}
+      targetPort: grpc
+      protocol: TCP
+    - name: http-monitoring
+      port: {{ $v.monitoringPort }}
+      targetPort: monitoring
+      protocol: TCP
+{{- if $v.autoscaling.enabled }}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ $fullname }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "keel.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $fullname }}
+  minReplicas: {{ $v.autoscaling.minReplicas }}
+  maxReplicas: {{ $v.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $v.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- if $v.podDisruptionBudget.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $fullname }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "keel.labels" . | nindent 4 }}
+spec:
+  minAvailable: {{ $v.podDisruptionBudget.minAvailable }}
+  selector:
+    matchLabels:
+      {{- include "keel.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end -}}
