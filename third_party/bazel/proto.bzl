@@ -3,11 +3,18 @@ protoc and grpc_cpp_plugin."""
 
 def _grpc_cc_sources_impl(ctx):
     proto_info = ctx.attr.proto[ProtoInfo]
-    outputs = []
+    headers = []
+    sources = []
+    package = ctx.label.package
     for src in proto_info.direct_sources:
-        base = src.basename[:-len(".proto")]
-        outputs.append(ctx.actions.declare_file(base + ".grpc.pb.h"))
-        outputs.append(ctx.actions.declare_file(base + ".grpc.pb.cc"))
+        # protoc writes <out_root>/<import path>; declare the same file
+        # relative to this package.
+        stem = _import_path(src, proto_info)[:-len(".proto")]
+        if package and stem.startswith(package + "/"):
+            stem = stem[len(package) + 1:]
+        headers.append(ctx.actions.declare_file(stem + ".grpc.pb.h"))
+        sources.append(ctx.actions.declare_file(stem + ".grpc.pb.cc"))
+    outputs = headers + sources
 
     descriptor_sets = proto_info.transitive_descriptor_sets.to_list()
     out_root = ctx.bin_dir.path
@@ -27,7 +34,10 @@ def _grpc_cc_sources_impl(ctx):
         mnemonic = "GrpcCppPlugin",
         progress_message = "Generating gRPC C++ stubs for %s" % ctx.label,
     )
-    return [DefaultInfo(files = depset(outputs))]
+    return [
+        DefaultInfo(files = depset(outputs)),
+        OutputGroupInfo(headers = depset(headers), sources = depset(sources)),
+    ]
 
 def _import_path(src, proto_info):
     root = proto_info.proto_source_root
@@ -46,7 +56,7 @@ _grpc_cc_sources = rule(
             cfg = "exec",
         ),
         "_plugin": attr.label(
-            default = "//third_party:grpc_cpp_plugin",
+            default = Label("//third_party:grpc_cpp_plugin"),
             executable = True,
             cfg = "exec",
         ),
@@ -72,11 +82,24 @@ def keel_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
         visibility = visibility,
     )
     if grpc:
-        _grpc_cc_sources(name = name + "_grpc_sources", proto = ":" + name)
-        native.cc_library(
+        keel_grpc_cc_library(
             name = name + "_grpc_cc",
-            srcs = [":" + name + "_grpc_sources"],
-            deps = [":" + name + "_cc", "//third_party:grpc"],
-            copts = ["-Wno-unused-parameter"],
+            proto = ":" + name,
+            cc_proto = ":" + name + "_cc",
             visibility = visibility,
         )
+
+def keel_grpc_cc_library(name, proto, cc_proto, visibility = None):
+    """gRPC C++ stubs for the services in `proto` (a proto_library), whose
+    messages are compiled by `cc_proto` (its cc_proto_library)."""
+    _grpc_cc_sources(name = name + "_sources", proto = proto)
+    native.filegroup(name = name + "_hdrs", srcs = [":" + name + "_sources"], output_group = "headers")
+    native.filegroup(name = name + "_srcs", srcs = [":" + name + "_sources"], output_group = "sources")
+    native.cc_library(
+        name = name,
+        srcs = [":" + name + "_srcs"],
+        hdrs = [":" + name + "_hdrs"],
+        deps = [cc_proto, "@//third_party:grpc"],
+        copts = ["-Wno-unused-parameter"],
+        visibility = visibility,
+    )

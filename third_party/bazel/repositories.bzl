@@ -125,3 +125,89 @@ def keel_offline_repositories():
         },
     )
     _system_protobuf(name = "com_google_protobuf")
+    envoy_api_repository(name = "envoy_api", package_dir = "grpc-js-xds-1.14.1")
+
+# The Envoy v3 API, xDS and UDPA, googleapis and protoc-gen-validate .proto
+# files as shipped by the pinned npm package @grpc/grpc-js-xds, which
+# scripts/install-deps.sh unpacks into .deps/. They are merged into one
+# repository rooted at their import paths, with one proto_library per file
+# (deps from its imports), so that Bazel compiles only the closure Keel uses.
+_ENVOY_API_ROOTS = {
+    "envoy": "envoy-api/envoy",
+    "xds": "xds/xds",
+    "udpa": "xds/udpa",
+    "validate": "protoc-gen-validate/validate",
+    "google/api": "googleapis/google/api",
+    "google/rpc": "googleapis/google/rpc",
+}
+
+# Files whose gRPC services Keel serves or calls.
+_ENVOY_API_GRPC = [
+    "envoy/service/discovery/v3/ads.proto",
+    "envoy/service/status/v3/csds.proto",
+]
+
+def _target_name(import_path):
+    return import_path[:-len(".proto")].replace("/", "_").replace("-", "_").replace(".", "_") + "_proto"
+
+def _proto_imports(content):
+    imports = []
+    for line in content.splitlines():
+        line = line.strip()
+        if not line.startswith("import "):
+            continue
+        first = line.find('"')
+        last = line.rfind('"')
+        if first >= 0 and last > first:
+            imports.append(line[first + 1:last])
+    return imports
+
+def _envoy_api_impl(ctx):
+    workspace = ctx.path(Label("@//:WORKSPACE")).dirname
+    deps_dir = "%s/.deps/%s/package/deps" % (workspace, ctx.attr.package_dir)
+    if not ctx.path(deps_dir).exists:
+        fail("Envoy API protos not found at %s: run scripts/install-deps.sh" % deps_dir)
+    for root, source in _ENVOY_API_ROOTS.items():
+        ctx.symlink(ctx.path(deps_dir + "/" + source), root)
+
+    # Walk every tree (Starlark has no recursion: keep a stack).
+    files = []
+    stack = [root for root in _ENVOY_API_ROOTS.keys()]
+    for _ in range(100000):
+        if not stack:
+            break
+        rel = stack.pop()
+        for child in ctx.path(rel).readdir():
+            child_rel = rel + "/" + child.basename
+            if child.basename.endswith(".proto"):
+                files.append(child_rel)
+            elif not "." in child.basename:
+                stack.append(child_rel)
+    known = {f: True for f in files}
+
+    build = [
+        'load("@//third_party/bazel:proto.bzl", "keel_grpc_cc_library")',
+        'package(default_visibility = ["//visibility:public"])',
+        "",
+    ]
+    for f in sorted(files):
+        deps = []
+        for imp in _proto_imports(ctx.read(f)):
+            if imp.startswith("google/protobuf/"):
+                deps.append('"@com_google_protobuf//:%s_proto"' % imp[len("google/protobuf/"):-len(".proto")])
+            elif imp in known:
+                deps.append('":%s"' % _target_name(imp))
+        name = _target_name(f)
+        build.append('proto_library(name = "%s", srcs = ["%s"], deps = [%s])' % (name, f, ", ".join(deps)))
+        build.append('cc_proto_library(name = "%s_cc", deps = [":%s"])' % (name, name))
+    for f in _ENVOY_API_GRPC:
+        name = _target_name(f)
+        build.append('keel_grpc_cc_library(name = "%s_grpc_cc", proto = ":%s", cc_proto = ":%s_cc")' % (name, name, name))
+    ctx.file("BUILD.bazel", "\n".join(build) + "\n")
+    ctx.file("WORKSPACE", 'workspace(name = "envoy_api")\n')
+
+envoy_api_repository = repository_rule(
+    implementation = _envoy_api_impl,
+    attrs = {"package_dir": attr.string(mandatory = True)},
+    local = True,
+)

@@ -1,0 +1,560 @@
+#include "libs/mesh/yaml_proto.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "re2/re2.h"
+
+namespace keel::mesh {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::EnumValueDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// How YAML 1.1 (as Kubernetes reads it) resolves a plain scalar.
+enum class PlainType { kString, kNull, kBool, kInt, kFloat };
+
+bool IsPlain(const YAML::Node& node) { return node.Tag() == "?" || node.Tag().empty(); }
+
+PlainType ClassifyPlain(const std::string& s) {
+  static const RE2* const kInt = new RE2(R"([-+]?[0-9]+)");
+  static const RE2* const kFloat =
+      new RE2(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return PlainType::kNull;
+  const std::string lower = absl::AsciiStrToLower(s);
+  if (lower == "true" || lower == "false" || lower == "yes" || lower == "no" || lower == "on" ||
+      lower == "off") {
+    return PlainType::kBool;
+  }
+  if (RE2::FullMatch(s, *kInt)) return PlainType::kInt;
+  if (RE2::FullMatch(s, *kFloat)) return PlainType::kFloat;
+  return PlainType::kString;
+}
+
+PlainType TypeOf(const YAML::Node& node) {
+  if (node.IsNull()) return PlainType::kNull;
+  if (!IsPlain(node)) return PlainType::kString;
+  return ClassifyPlain(node.Scalar());
+}
+
+// Levenshtein distance, for "did you mean" hints on misspelled fields.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+class Converter {
+ public:
+  Converter(FieldPositions* positions, std::vector<ConversionError>& errors)
+      : positions_(positions), errors_(errors) {}
+
+  // `mark` is where errors about `node` as a whole point: the key that holds
+  // it, or the list item.
+  void Message(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+               google::protobuf::Message& msg) {
+    const Descriptor* descriptor = msg.GetDescriptor();
+    if (IsWellKnown(descriptor)) {
+      WellKnown(node, path, mark, msg);
+      return;
+    }
+    if (node.IsNull()) return;
+    if (!node.IsMap()) {
+      Error(path, mark, absl::StrCat("expected a map (", descriptor->name(), "), got ",
+                                            DescribeYaml(node)));
+      return;
+    }
+    const Reflection* reflection = msg.GetReflection();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      const YAML::Node& value = it->second;
+      if (!key.IsScalar()) {
+        Error(path, key.Mark(), "field names must be strings");
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      const std::string field_path = path.empty() ? name : absl::StrCat(path, ".", name);
+      if (positions_ != nullptr) positions_->Record(field_path, key.Mark());
+      const FieldDescriptor* field = FindField(descriptor, name);
+      if (field == nullptr) {
+        Error(field_path, key.Mark(), UnknownFieldMessage(descriptor, name));
+        continue;
+      }
+      if (value.IsNull() && !IsValueMessage(field)) continue;  // null means unset
+      if (const auto* oneof = field->real_containing_oneof()) {
+        const FieldDescriptor* already = reflection->GetOneofFieldDescriptor(msg, oneof);
+        if (already != nullptr && already != field) {
+          Error(field_path, key.Mark(),
+                absl::StrCat("only one of ", OneofFieldNames(oneof), " may be set (\"",
+                             already->json_name(), "\" is set too)"));
+          continue;
+        }
+      }
+      if (field->is_map()) {
+        MapField(value, field_path, key.Mark(), msg, field);
+      } else if (field->is_repeated()) {
+        RepeatedField(value, field_path, key.Mark(), msg, field);
+      } else {
+        SingularField(value, field_path, key.Mark(), msg, field);
+      }
+    }
+  }
+
+ private:
+  static bool IsWellKnown(const Descriptor* d) {
+    return d->file()->package() == "google.protobuf" &&
+           d->full_name() != "google.protobuf.Any";  // Any has no YAML form here
+  }
+
+  static bool IsValueMessage(const FieldDescriptor* field) {
+    return field->message_type() != nullptr &&
+           field->message_type()->full_name() == "google.protobuf.Value";
+  }
+
+  static const FieldDescriptor* FindField(const Descriptor* d, const std::string& name) {
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FieldDescriptor* f = d->field(i);
+      if (f->json_name() == name || f->name() == name) return f;
+    }
+    return nullptr;
+  }
+
+  static std::string OneofFieldNames(const google::protobuf::OneofDescriptor* oneof) {
+    std::vector<std::string> names;
+    for (int i = 0; i < oneof->field_count(); ++i) names.push_back(oneof->field(i)->json_name());
+    return absl::StrJoin(names, ", ");
+  }
+
+  static std::string UnknownFieldMessage(const Descriptor* d, const std::string& name) {
+    std::string message = absl::StrCat("unknown field \"", name, "\" in ", d->name());
+    const FieldDescriptor* best = nullptr;
+    size_t best_distance = 3;
+    for (int i = 0; i < d->field_count(); ++i) {
+      size_t distance = EditDistance(absl::AsciiStrToLower(name),
+                                     absl::AsciiStrToLower(d->field(i)->json_name()));
+      if (distance < best_distance) {
+        best = d->field(i);
+        best_distance = distance;
+      }
+    }
+    if (best != nullptr) absl::StrAppend(&message, " (did you mean \"", best->json_name(), "\"?)");
+    return message;
+  }
+
+  void Error(const std::string& path, const YAML::Mark& mark, std::string message) {
+    FieldPositions::LineColumn position;
+    if (!mark.is_null()) position = {mark.line + 1, mark.column + 1};
+    errors_.push_back(ConversionError{path, position, std::move(message)});
+  }
+
+  void RepeatedField(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+                     google::protobuf::Message& msg, const FieldDescriptor* field) {
+    if (!node.IsSequence()) {
+      Error(path, mark, absl::StrCat("expected a list, got ", DescribeYaml(node)));
+      return;
+    }
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string item_path = absl::StrCat(path, "[", i, "]");
+      if (positions_ != nullptr) positions_->Record(item_path, node[i].Mark());
+      AddValue(node[i], item_path, msg, field);
+    }
+  }
+
+  void MapField(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+                google::protobuf::Message& msg, const FieldDescriptor* field) {
+    if (!node.IsMap()) {
+      Error(path, mark, absl::StrCat("expected a map, got ", DescribeYaml(node)));
+      return;
+    }
+    const FieldDescriptor* key_field = field->message_type()->map_key();
+    const FieldDescriptor* value_field = field->message_type()->map_value();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key_text = it->first.IsScalar() ? it->first.Scalar() : "";
+      const std::string entry_path = absl::StrCat(path, "[\"", key_text, "\"]");
+      if (positions_ != nullptr) positions_->Record(entry_path, it->first.Mark());
+      google::protobuf::Message* entry = msg.GetReflection()->AddMessage(&msg, field);
+      // Map keys are strings in JSON whatever their proto type.
+      if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        if (!it->first.IsScalar()) {
+          Error(entry_path, it->first.Mark(), "map keys must be strings");
+          continue;
+        }
+        entry->GetReflection()->SetString(entry, key_field, key_text);
+      } else {
+        SetScalar(it->first, entry_path, it->first.Mark(), *entry, key_field, /*key=*/true);
+      }
+      if (it->second.IsNull() && !IsValueMessage(value_field)) {
+        if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+          Error(entry_path, it->first.Mark(), "expected string, got null");
+        }
+        continue;
+      }
+      SingularField(it->second, entry_path, it->first.Mark(), *entry, value_field);
+    }
+  }
+
+  void AddValue(const YAML::Node& node, const std::string& path, google::protobuf::Message& msg,
+                const FieldDescriptor* field) {
+    const Reflection* reflection = msg.GetReflection();
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      Message(node, path, node.Mark(), *reflection->AddMessage(&msg, field));
+      return;
+    }
+    if (node.IsNull()) {
+      Error(path, node.Mark(), "list items cannot be null");
+      return;
+    }
+    SetScalar(node, path, node.Mark(), msg, field, /*key=*/false);
+  }
+
+  void SingularField(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+                     google::protobuf::Message& msg, const FieldDescriptor* field) {
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      Message(node, path, mark, *msg.GetReflection()->MutableMessage(&msg, field));
+      return;
+    }
+    SetScalar(node, path, mark, msg, field, /*key=*/false);
+  }
+
+  // Sets (or, for repeated fields, adds) one scalar value.
+  void SetScalar(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+                 google::protobuf::Message& msg, const FieldDescriptor* field, bool key) {
+    const Reflection* r = msg.GetReflection();
+    const bool repeated = field->is_repeated();
+    if (!node.IsScalar()) {
+      Error(path, mark, absl::StrCat("expected ", ExpectedName(field), ", got ", DescribeYaml(node)));
+      return;
+    }
+    const std::string& text = node.Scalar();
+    const PlainType type = key ? (ClassifyPlain(text) == PlainType::kInt ? PlainType::kInt
+                                                                         : PlainType::kString)
+                               : TypeOf(node);
+    auto wrong = [&]() {
+      Error(path, mark, absl::StrCat("expected ", ExpectedName(field), ", got ", DescribeYaml(node)));
+    };
+    // Numbers may be quoted in JSON; so in YAML.
+    const bool numeric_text = type == PlainType::kInt || type == PlainType::kFloat ||
+                              (type == PlainType::kString && !text.empty());
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING: {
+        if (type != PlainType::kString) return wrong();
+        if (field->type() == FieldDescriptor::TYPE_BYTES) {
+          std::string decoded;
+          if (!absl::Base64Unescape(text, &decoded) && !absl::WebSafeBase64Unescape(text, &decoded)) {
+            Error(path, mark, absl::StrCat("expected base64 bytes, got ", DescribeYaml(node)));
+            return;
+          }
+          repeated ? r->AddString(&msg, field, decoded) : r->SetString(&msg, field, decoded);
+          return;
+        }
+        repeated ? r->AddString(&msg, field, text) : r->SetString(&msg, field, text);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        if (type != PlainType::kBool && !(key && (text == "true" || text == "false"))) return wrong();
+        const std::string lower = absl::AsciiStrToLower(text);
+        const bool value = lower == "true" || lower == "yes" || lower == "on";
+        repeated ? r->AddBool(&msg, field, value) : r->SetBool(&msg, field, value);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const EnumDescriptor* enum_type = field->enum_type();
+        const EnumValueDescriptor* value = nullptr;
+        int64_t number = 0;
+        if (type == PlainType::kInt && absl::SimpleAtoi(text, &number)) {
+          value = enum_type->FindValueByNumber(static_cast<int>(number));
+        } else if (type == PlainType::kString || type == PlainType::kBool) {
+          value = enum_type->FindValueByName(text);
+        }
+        if (value == nullptr) {
+          std::vector<std::string> names;
+          for (int i = 0; i < enum_type->value_count(); ++i) names.push_back(enum_type->value(i)->name());
+          Error(path, mark,
+                absl::StrCat("unknown value ", DescribeYaml(node), " for ", enum_type->name(),
+                             " (want one of ", absl::StrJoin(names, ", "), ")"));
+          return;
+        }
+        repeated ? r->AddEnum(&msg, field, value) : r->SetEnum(&msg, field, value);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64:
+      case FieldDescriptor::CPPTYPE_UINT32:
+      case FieldDescriptor::CPPTYPE_UINT64: {
+        if (!numeric_text) return wrong();
+        SetInteger(node, text, path, mark, msg, field);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+      case FieldDescriptor::CPPTYPE_FLOAT: {
+        double value = 0;
+        if (!numeric_text) return wrong();
+        if (text == "NaN" || text == ".nan") {
+          value = std::numeric_limits<double>::quiet_NaN();
+        } else if (text == "Infinity" || text == ".inf" || text == "+.inf") {
+          value = std::numeric_limits<double>::infinity();
+        } else if (text == "-Infinity" || text == "-.inf") {
+          value = -std::numeric_limits<double>::infinity();
+        } else if (!absl::SimpleAtod(text, &value)) {
+          return wrong();
+        }
+        if (field->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+          repeated ? r->AddFloat(&msg, field, static_cast<float>(value))
+                   : r->SetFloat(&msg, field, static_cast<float>(value));
+        } else {
+          repeated ? r->AddDouble(&msg, field, value) : r->SetDouble(&msg, field, value);
+        }
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        return wrong();
+    }
+  }
+
+  void SetInteger(const YAML::Node& node, const std::string& text, const std::string& path,
+                  const YAML::Mark& mark, google::protobuf::Message& msg,
+                  const FieldDescriptor* field) {
+    const Reflection* r = msg.GetReflection();
+    const bool repeated = field->is_repeated();
+    auto out_of_range = [&](const char* type) {
+      Error(path, mark, absl::StrCat("value ", text, " is out of range for ", type));
+    };
+    int64_t s = 0;
+    uint64_t u = 0;
+    const bool is_signed = field->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+                           field->cpp_type() == FieldDescriptor::CPPTYPE_INT64;
+    if (is_signed ? !absl::SimpleAtoi(text, &s) : !absl::SimpleAtoi(text, &u)) {
+      if (!is_signed && absl::SimpleAtoi(text, &s) && s < 0) {
+        out_of_range(field->cpp_type_name());
+      } else if (RE2::FullMatch(text, R"([-+]?[0-9]+)")) {
+        out_of_range(field->cpp_type_name());
+      } else {
+        Error(path, mark, absl::StrCat("expected integer, got ", DescribeYaml(node)));
+      }
+      return;
+    }
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        if (s < std::numeric_limits<int32_t>::min() || s > std::numeric_limits<int32_t>::max()) {
+          return out_of_range("int32");
+        }
+        repeated ? r->AddInt32(&msg, field, static_cast<int32_t>(s))
+                 : r->SetInt32(&msg, field, static_cast<int32_t>(s));
+        return;
+      case FieldDescriptor::CPPTYPE_INT64:
+        repeated ? r->AddInt64(&msg, field, s) : r->SetInt64(&msg, field, s);
+        return;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        if (u > std::numeric_limits<uint32_t>::max()) return out_of_range("uint32");
+        repeated ? r->AddUInt32(&msg, field, static_cast<uint32_t>(u))
+                 : r->SetUInt32(&msg, field, static_cast<uint32_t>(u));
+        return;
+      default:
+        repeated ? r->AddUInt64(&msg, field, u) : r->SetUInt64(&msg, field, u);
+        return;
+    }
+  }
+
+  void WellKnown(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+                 google::protobuf::Message& msg) {
+    const std::string& name = msg.GetDescriptor()->full_name();
+    const Reflection* r = msg.GetReflection();
+    const Descriptor* d = msg.GetDescriptor();
+    if (name == "google.protobuf.Value") {
+      ToValue(node, path, mark, msg);
+      return;
+    }
+    if (node.IsNull()) return;
+    if (name == "google.protobuf.Struct") {
+      if (!node.IsMap()) {
+        Error(path, mark, absl::StrCat("expected a map, got ", DescribeYaml(node)));
+        return;
+      }
+      const FieldDescriptor* fields = d->FindFieldByName("fields");
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        google::protobuf::Message* entry = r->AddMessage(&msg, fields);
+        entry->GetReflection()->SetString(entry, entry->GetDescriptor()->map_key(),
+                                          it->first.Scalar());
+        const std::string entry_path = absl::StrCat(path, ".", it->first.Scalar());
+        if (positions_ != nullptr) positions_->Record(entry_path, it->first.Mark());
+        ToValue(it->second, entry_path, it->first.Mark(),
+                *entry->GetReflection()->MutableMessage(entry, entry->GetDescriptor()->map_value()));
+      }
+      return;
+    }
+    if (name == "google.protobuf.ListValue") {
+      if (!node.IsSequence()) {
+        Error(path, mark, absl::StrCat("expected a list, got ", DescribeYaml(node)));
+        return;
+      }
+      const FieldDescriptor* values = d->FindFieldByName("values");
+      for (size_t i = 0; i < node.size(); ++i) {
+        ToValue(node[i], absl::StrCat(path, "[", i, "]"), node[i].Mark(), *r->AddMessage(&msg, values));
+      }
+      return;
+    }
+    if (name == "google.protobuf.Duration") {
+      absl::Duration duration;
+      if (!node.IsScalar() || !absl::ParseDuration(node.Scalar(), &duration) ||
+          duration == absl::InfiniteDuration() || duration == -absl::InfiniteDuration()) {
+        Error(path, mark,
+              absl::StrCat("expected a duration such as \"1s\", \"100ms\" or \"1m30s\", got ",
+                           DescribeYaml(node)));
+        return;
+      }
+      const int64_t seconds = absl::IDivDuration(duration, absl::Seconds(1), &duration);
+      r->SetInt64(&msg, d->FindFieldByName("seconds"), seconds);
+      r->SetInt32(&msg, d->FindFieldByName("nanos"),
+                  static_cast<int32_t>(absl::ToInt64Nanoseconds(duration)));
+      return;
+    }
+    if (name == "google.protobuf.Timestamp") {
+      absl::Time time;
+      std::string error;
+      if (!node.IsScalar() || !absl::ParseTime(absl::RFC3339_full, node.Scalar(), &time, &error)) {
+        Error(path, mark,
+              absl::StrCat("expected an RFC 3339 time such as \"2026-01-02T15:04:05Z\", got ",
+                           DescribeYaml(node)));
+        return;
+      }
+      const absl::Duration since_epoch = time - absl::UnixEpoch();
+      absl::Duration rem;
+      const int64_t seconds = absl::IDivDuration(since_epoch, absl::Seconds(1), &rem);
+      r->SetInt64(&msg, d->FindFieldByName("seconds"), seconds);
+      r->SetInt32(&msg, d->FindFieldByName("nanos"),
+                  static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+      return;
+    }
+    if (name == "google.protobuf.Empty") {
+      if (!node.IsMap() || node.size() != 0) {
+        Error(path, mark, absl::StrCat("expected {}, got ", DescribeYaml(node)));
+      }
+      return;
+    }
+    if (name == "google.protobuf.FieldMask") {
+      Error(path, mark, "FieldMask is not supported in configuration");
+      return;
+    }
+    // Wrapper types: the JSON form is the wrapped value itself.
+    const FieldDescriptor* value = d->FindFieldByName("value");
+    if (value != nullptr) {
+      SingularField(node, path, mark, msg, value);
+      return;
+    }
+    Error(path, mark, absl::StrCat(name, " is not supported in configuration"));
+  }
+
+  void ToValue(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+               google::protobuf::Message& msg) {
+    const Reflection* r = msg.GetReflection();
+    const Descriptor* d = msg.GetDescriptor();
+    if (node.IsMap()) {
+      WellKnown(node, path, mark, *r->MutableMessage(&msg, d->FindFieldByName("struct_value")));
+    } else if (node.IsSequence()) {
+      WellKnown(node, path, mark, *r->MutableMessage(&msg, d->FindFieldByName("list_value")));
+    } else {
+      switch (TypeOf(node)) {
+        case PlainType::kNull:
+          r->SetEnumValue(&msg, d->FindFieldByName("null_value"), 0);
+          break;
+        case PlainType::kBool: {
+          const std::string lower = absl::AsciiStrToLower(node.Scalar());
+          r->SetBool(&msg, d->FindFieldByName("bool_value"),
+                     lower == "true" || lower == "yes" || lower == "on");
+          break;
+        }
+        case PlainType::kInt:
+        case PlainType::kFloat: {
+          double number = 0;
+          if (absl::SimpleAtod(node.Scalar(), &number)) {
+            r->SetDouble(&msg, d->FindFieldByName("number_value"), number);
+          } else {
+            r->SetString(&msg, d->FindFieldByName("string_value"), node.Scalar());
+          }
+          break;
+        }
+        case PlainType::kString:
+          r->SetString(&msg, d->FindFieldByName("string_value"), node.Scalar());
+          break;
+      }
+    }
+  }
+
+  static std::string ExpectedName(const FieldDescriptor* field) {
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        return field->type() == FieldDescriptor::TYPE_BYTES ? "base64 bytes" : "string";
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return "boolean";
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return absl::StrCat("one of the ", field->enum_type()->name(), " names");
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        return "number";
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        return absl::StrCat("a map (", field->message_type()->name(), ")");
+      default:
+        return "integer";
+    }
+  }
+
+  FieldPositions* positions_;
+  std::vector<ConversionError>& errors_;
+};
+
+}  // namespace
+
+void FieldPositions::Record(const std::string& path, const YAML::Mark& mark) {
+  if (mark.is_null()) return;
+  positions_[path] = LineColumn{mark.line + 1, mark.column + 1};
+}
+
+FieldPositions::LineColumn FieldPositions::Find(std::string_view path) const {
+  std::string current(path);
+  while (!current.empty()) {
+    if (auto it = positions_.find(current); it != positions_.end()) return it->second;
+    size_t cut = current.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    current.resize(cut);
+  }
+  return {};
+}
+
+std::string DescribeYaml(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "null";
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  std::string text = node.Scalar();
+  if (text.size() > 64) text = text.substr(0, 61) + "...";
+  return absl::StrCat("\"", absl::CEscape(text), "\"");
+}
+
+void YamlToProto(const YAML::Node& node, const std::string& path, google::protobuf::Message& message,
+                 FieldPositions* positions, std::vector<ConversionError>& errors) {
+  Converter(positions, errors).Message(node, path, node.Mark(), message);
+}
+
+}  // namespace keel::mesh
