@@ -1,0 +1,63 @@
+// Typed Istio resources read from YAML.
+//
+//   ParsedFile parsed = ParseConfigFile("reviews.yaml", text);
+//   for (const Diagnostic& d : parsed.diagnostics) std::cerr << d.ToString() << "\n";
+//   for (const Resource& r : parsed.resources) ...
+#ifndef KEEL_LIBS_MESH_RESOURCE_H_
+#define KEEL_LIBS_MESH_RESOURCE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "libs/mesh/diagnostic.h"
+#include "libs/mesh/schema.h"
+#include "libs/mesh/yaml_proto.h"
+
+namespace keel::mesh {
+
+struct Resource {
+  const KindInfo* kind = nullptr;
+  std::string api_version;  // as written in the file
+  std::string name;
+  std::string namespace_name;  // "default" when the file gives none
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::shared_ptr<const google::protobuf::Message> spec;
+  // Where the resource's document starts, and where each of its fields is.
+  SourcePosition position;
+  std::shared_ptr<const FieldPositions> field_positions;  // lines relative to the document
+  int line_offset = 0;  // file line = document line + line_offset
+
+  // Key identifies the resource in a store: "VirtualService/default/reviews".
+  std::string Key() const;
+  // DisplayName is how messages name it: "VirtualService default/reviews".
+  std::string DisplayName() const;
+  // PositionOf returns where `field` (e.g. "spec.http[0]") is in the source.
+  SourcePosition PositionOf(const std::string& field) const;
+  // ContentHash is a stable hash of metadata and spec (for versions and
+  // change detection); positions do not count.
+  uint64_t ContentHash() const;
+};
+
+// The outcome of reading one file: the resources that parsed (their specs
+// are not validated yet) and the problems found. A document that cannot be
+// read is reported and skipped; the other documents still load.
+struct ParsedFile {
+  std::vector<Resource> resources;
+  std::vector<Diagnostic> diagnostics;  // errors, and info notes for skipped kinds
+};
+
+// ParseConfigFile reads every YAML (or JSON) document in `content`. `file`
+// names the source in diagnostics.
+ParsedFile ParseConfigFile(const std::string& file, const std::string& content);
+
+// Limits on untrusted input (webhook bodies, files).
+inline constexpr size_t kMaxDocumentBytes = 4 << 20;
+inline constexpr int kMaxNestingDepth = 64;
+
+}  // namespace keel::mesh
+
+#endif  // KEEL_LIBS_MESH_RESOURCE_H_

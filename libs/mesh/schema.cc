@@ -1,0 +1,123 @@
+#include "libs/mesh/schema.h"
+
+#include <algorithm>
+
+#include "google/protobuf/descriptor.h"
+#include "libs/mesh/validation/validators.h"
+
+// The generated types must be linked for the descriptor pool to know them.
+#include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
+#include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
+#include "proto/istio/networking/v1alpha3/gateway.pb.h"
+#include "proto/istio/networking/v1alpha3/service_entry.pb.h"
+#include "proto/istio/networking/v1alpha3/sidecar.pb.h"
+#include "proto/istio/networking/v1alpha3/virtual_service.pb.h"
+#include "proto/istio/networking/v1alpha3/workload_entry.pb.h"
+#include "proto/istio/policy/v1beta1/cfg.pb.h"
+#include "proto/istio/security/v1beta1/authorization_policy.pb.h"
+#include "proto/istio/security/v1beta1/peer_authentication.pb.h"
+#include "proto/istio/security/v1beta1/request_authentication.pb.h"
+
+namespace keel::mesh {
+namespace {
+
+const std::vector<std::string> kNetworkingVersions = {"v1alpha3", "v1beta1", "v1"};
+const std::vector<std::string> kSecurityVersions = {"v1beta1", "v1"};
+const std::vector<std::string> kPolicyVersions = {"v1alpha2"};
+
+std::vector<KindInfo> BuildTable() {
+  using namespace validation;  // NOLINT: the validators are the table's column
+  return {
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "VirtualService",
+       "istio.networking.v1alpha3.VirtualService", ValidateVirtualService},
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "DestinationRule",
+       "istio.networking.v1alpha3.DestinationRule", ValidateDestinationRule},
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "Gateway",
+       "istio.networking.v1alpha3.Gateway", ValidateGateway},
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "ServiceEntry",
+       "istio.networking.v1alpha3.ServiceEntry", ValidateServiceEntry},
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "Sidecar",
+       "istio.networking.v1alpha3.Sidecar", ValidateSidecar},
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "EnvoyFilter",
+       "istio.networking.v1alpha3.EnvoyFilter", ValidateEnvoyFilter},
+      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "WorkloadEntry",
+       "istio.networking.v1alpha3.WorkloadEntry", ValidateWorkloadEntry},
+      {"security.istio.io", "v1beta1", kSecurityVersions, "AuthorizationPolicy",
+       "istio.security.v1beta1.AuthorizationPolicy", ValidateAuthorizationPolicy},
+      {"security.istio.io", "v1beta1", kSecurityVersions, "PeerAuthentication",
+       "istio.security.v1beta1.PeerAuthentication", ValidatePeerAuthentication},
+      {"security.istio.io", "v1beta1", kSecurityVersions, "RequestAuthentication",
+       "istio.security.v1beta1.RequestAuthentication", ValidateRequestAuthentication},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "handler", "istio.policy.v1beta1.Handler",
+       ValidateHandler},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "instance", "istio.policy.v1beta1.Instance",
+       ValidateInstance},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "rule", "istio.policy.v1beta1.Rule",
+       ValidateRule},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "attributemanifest",
+       "istio.policy.v1beta1.AttributeManifest", ValidateAttributeManifest},
+  };
+}
+
+// Referencing one generated default instance per file keeps the linker from
+// dropping the descriptors the table names.
+[[maybe_unused]] const void* const kLinked[] = {
+    &istio::networking::v1alpha3::VirtualService::default_instance(),
+    &istio::networking::v1alpha3::DestinationRule::default_instance(),
+    &istio::networking::v1alpha3::Gateway::default_instance(),
+    &istio::networking::v1alpha3::ServiceEntry::default_instance(),
+    &istio::networking::v1alpha3::Sidecar::default_instance(),
+    &istio::networking::v1alpha3::EnvoyFilter::default_instance(),
+    &istio::networking::v1alpha3::WorkloadEntry::default_instance(),
+    &istio::security::v1beta1::AuthorizationPolicy::default_instance(),
+    &istio::security::v1beta1::PeerAuthentication::default_instance(),
+    &istio::security::v1beta1::RequestAuthentication::default_instance(),
+    &istio::policy::v1beta1::Rule::default_instance(),
+};
+
+}  // namespace
+
+std::unique_ptr<google::protobuf::Message> KindInfo::NewSpec() const {
+  const google::protobuf::Descriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(proto);
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+}
+
+const std::vector<KindInfo>& AllKinds() {
+  static const auto* const kTable = new std::vector<KindInfo>(BuildTable());
+  return *kTable;
+}
+
+const KindInfo* FindKind(std::string_view api_version, std::string_view kind, bool* group_known) {
+  const size_t slash = api_version.find('/');
+  const std::string_view group = api_version.substr(0, slash);
+  const std::string_view version =
+      slash == std::string_view::npos ? std::string_view() : api_version.substr(slash + 1);
+  if (group_known != nullptr) *group_known = false;
+  for (const KindInfo& info : AllKinds()) {
+    if (info.group != group) continue;
+    if (group_known != nullptr) *group_known = true;
+    if (info.kind == kind && std::find(info.accepted_versions.begin(), info.accepted_versions.end(),
+                                       version) != info.accepted_versions.end()) {
+      return &info;
+    }
+  }
+  return nullptr;
+}
+
+const KindInfo* FindKindByTypeUrl(std::string_view type_url) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.type_url() == type_url) return &info;
+  }
+  return nullptr;
+}
+
+const KindInfo* FindKindByName(std::string_view kind) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.kind == kind) return &info;
+  }
+  return nullptr;
+}
+
+}  // namespace keel::mesh

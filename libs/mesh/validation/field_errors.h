@@ -1,0 +1,50 @@
+// FieldErrors collects what a validator finds, each problem with the field
+// path it concerns, so that every problem is reported at once (as Istio's
+// validators do) and each one points at its line.
+#ifndef KEEL_LIBS_MESH_VALIDATION_FIELD_ERRORS_H_
+#define KEEL_LIBS_MESH_VALIDATION_FIELD_ERRORS_H_
+
+#include <string>
+#include <vector>
+
+#include "libs/mesh/diagnostic.h"
+
+namespace keel::mesh {
+
+struct Resource;
+
+class FieldErrors {
+ public:
+  struct Issue {
+    Level level;
+    std::string field;  // "spec.http[0].route[1].weight"
+    std::string message;
+  };
+
+  void Error(std::string field, std::string message) {
+    issues_.push_back({Level::kError, std::move(field), std::move(message)});
+  }
+  void Warning(std::string field, std::string message) {
+    issues_.push_back({Level::kWarning, std::move(field), std::move(message)});
+  }
+
+  const std::vector<Issue>& issues() const { return issues_; }
+  bool has_errors() const;
+
+ private:
+  std::vector<Issue> issues_;
+};
+
+// Check adds `problem` as an error on `field` unless it is empty (the rules
+// in rules.h return "" for a valid value).
+inline void Check(FieldErrors& errors, const std::string& field, const std::string& problem) {
+  if (!problem.empty()) errors.Error(field, problem);
+}
+
+// ValidateResource runs the kind's validator and turns what it finds into
+// diagnostics that point at the file, line and field.
+std::vector<Diagnostic> ValidateResource(const Resource& resource);
+
+}  // namespace keel::mesh
+
+#endif  // KEEL_LIBS_MESH_VALIDATION_FIELD_ERRORS_H_

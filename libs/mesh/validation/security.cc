@@ -1,0 +1,232 @@
+// Validators for security.istio.io kinds.
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/mesh/validation/rules.h"
+#include "libs/mesh/validation/validators.h"
+#include "proto/istio/security/v1beta1/authorization_policy.pb.h"
+#include "proto/istio/security/v1beta1/peer_authentication.pb.h"
+#include "proto/istio/security/v1beta1/request_authentication.pb.h"
+
+namespace keel::mesh::validation {
+
+namespace sec = ::istio::security::v1beta1;
+
+namespace {
+
+std::string At(const std::string& base, int index) { return absl::StrCat(base, "[", index, "]"); }
+
+template <typename Strings>
+void CheckNonEmptyValues(const Strings& values, const std::string& field, FieldErrors& errors) {
+  for (int i = 0; i < values.size(); ++i) {
+    if (values[i].empty()) errors.Error(At(field, i), "empty value is not allowed");
+  }
+}
+
+template <typename Strings>
+void CheckIpBlocks(const Strings& values, const std::string& field, FieldErrors& errors) {
+  for (int i = 0; i < values.size(); ++i) {
+    if (std::string problem = CheckIpOrCidr(values[i]); !problem.empty()) errors.Error(At(field, i), problem);
+  }
+}
+
+template <typename Strings>
+void CheckPorts(const Strings& values, const std::string& field, FieldErrors& errors) {
+  for (int i = 0; i < values.size(); ++i) {
+    int port = 0;
+    if (!absl::SimpleAtoi(values[i], &port) || port < 0 || port > 65535) {
+      errors.Error(At(field, i), absl::StrCat("invalid port \"", values[i], "\""));
+    }
+  }
+}
+
+template <typename Strings>
+void CheckPaths(const Strings& values, const std::string& field, FieldErrors& errors) {
+  for (int i = 0; i < values.size(); ++i) {
+    const std::string& path = values[i];
+    if (path.empty()) {
+      errors.Error(At(field, i), "empty path is not allowed");
+    } else if (path != "*" && path.front() != '/' && path.front() != '*' && path.back() != '*') {
+      errors.Error(At(field, i), absl::StrCat("path \"", path, "\" must start with \"/\" (or be a * prefix/suffix match)"));
+    }
+  }
+}
+
+// Keys Istio accepts in `when` conditions (besides request.headers[...] and
+// the request.auth.claims[...] family).
+bool IsKnownConditionKey(const std::string& key) {
+  static const std::set<std::string> kKeys = {
+      "source.ip", "remote.ip", "source.namespace", "source.principal", "destination.ip",
+      "destination.port", "connection.sni", "request.auth.principal", "request.auth.audiences",
+      "request.auth.presenter", "experimental.envoy.filters.network.mysql_proxy[db.table]"};
+  if (kKeys.count(key) > 0) return true;
+  for (const char* prefix : {"request.headers[", "request.auth.claims[", "experimental.envoy.filters."}) {
+    if (absl::StartsWith(key, prefix) && absl::EndsWith(key, "]")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) {
+  const auto& policy = static_cast<const sec::AuthorizationPolicy&>(*resource.spec);
+  if (policy.action() == sec::AuthorizationPolicy::CUSTOM) {
+    if (!policy.has_provider() || policy.provider().name().empty()) {
+      errors.Error("spec.provider", "must specify a provider when using CUSTOM action");
+    }
+  } else if (policy.has_provider()) {
+    errors.Error("spec.provider", "provider can only be used with CUSTOM action");
+  }
+  if (policy.has_selector()) {
+    if (policy.selector().match_labels().empty()) {
+      errors.Warning("spec.selector", "selector has no labels: it selects every workload in the namespace");
+    }
+    Check(errors, "spec.selector.matchLabels",
+          CheckLabels(std::map<std::string, std::string>(policy.selector().match_labels().begin(),
+                                                         policy.selector().match_labels().end())));
+  }
+  for (int i = 0; i < policy.rules_size(); ++i) {
+    const auto& rule = policy.rules(i);
+    const std::string field = At("spec.rules", i);
+    if (rule.from_size() == 0 && rule.to_size() == 0 && rule.when_size() == 0 &&
+        policy.action() != sec::AuthorizationPolicy::ALLOW) {
+      // An empty rule matches everything; for DENY/AUDIT/CUSTOM that is
+      // almost always a mistake, so Istio requires something to match on.
+      errors.Error(field, "rule must not be empty for " + sec::AuthorizationPolicy::Action_Name(policy.action()) +
+                              " action (an empty rule matches every request)");
+    }
+    for (int j = 0; j < rule.from_size(); ++j) {
+      const std::string base = At(field + ".from", j);
+      if (!rule.from(j).has_source()) {
+        errors.Error(base + ".source", "`from.source` must not be nil");
+        continue;
+      }
+      const auto& source = rule.from(j).source();
+      if (source.principals_size() + source.not_principals_size() + source.request_principals_size() +
+              source.not_request_principals_size() + source.namespaces_size() + source.not_namespaces_size() +
+              source.ip_blocks_size() + source.not_ip_blocks_size() + source.remote_ip_blocks_size() +
+              source.not_remote_ip_blocks_size() + source.service_accounts_size() +
+              source.not_service_accounts_size() + source.trust_domains_size() + source.not_trust_domains_size() ==
+          0) {
+        errors.Error(base + ".source", "`from.source` must not be empty");
+      }
+      CheckNonEmptyValues(source.principals(), base + ".source.principals", errors);
+      CheckNonEmptyValues(source.not_principals(), base + ".source.notPrincipals", errors);
+      CheckNonEmptyValues(source.request_principals(), base + ".source.requestPrincipals", errors);
+      CheckNonEmptyValues(source.namespaces(), base + ".source.namespaces", errors);
+      CheckNonEmptyValues(source.not_namespaces(), base + ".source.notNamespaces", errors);
+      CheckIpBlocks(source.ip_blocks(), base + ".source.ipBlocks", errors);
+      CheckIpBlocks(source.not_ip_blocks(), base + ".source.notIpBlocks", errors);
+      CheckIpBlocks(source.remote_ip_blocks(), base + ".source.remoteIpBlocks", errors);
+      CheckIpBlocks(source.not_remote_ip_blocks(), base + ".source.notRemoteIpBlocks", errors);
+      if ((source.principals_size() + source.not_principals_size() > 0) &&
+          (source.service_accounts_size() + source.not_service_accounts_size() > 0)) {
+        errors.Error(base + ".source", "cannot set serviceAccounts with principals");
+      }
+    }
+    for (int j = 0; j < rule.to_size(); ++j) {
+      const std::string base = At(field + ".to", j);
+      if (!rule.to(j).has_operation()) {
+        errors.Error(base + ".operation", "`to.operation` must not be nil");
+        continue;
+      }
+      const auto& op = rule.to(j).operation();
+      if (op.hosts_size() + op.not_hosts_size() + op.ports_size() + op.not_ports_size() + op.methods_size() +
+              op.not_methods_size() + op.paths_size() + op.not_paths_size() ==
+          0) {
+        errors.Error(base + ".operation", "`to.operation` must not be empty");
+      }
+      CheckNonEmptyValues(op.hosts(), base + ".operation.hosts", errors);
+      CheckNonEmptyValues(op.not_hosts(), base + ".operation.notHosts", errors);
+      CheckPorts(op.ports(), base + ".operation.ports", errors);
+      CheckPorts(op.not_ports(), base + ".operation.notPorts", errors);
+      CheckNonEmptyValues(op.methods(), base + ".operation.methods", errors);
+      CheckNonEmptyValues(op.not_methods(), base + ".operation.notMethods", errors);
+      CheckPaths(op.paths(), base + ".operation.paths", errors);
+      CheckPaths(op.not_paths(), base + ".operation.notPaths", errors);
+    }
+    for (int j = 0; j < rule.when_size(); ++j) {
+      const auto& condition = rule.when(j);
+      const std::string base = At(field + ".when", j);
+      if (condition.key().empty()) {
+        errors.Error(base + ".key", "condition key is required");
+      } else if (!IsKnownConditionKey(condition.key())) {
+        errors.Error(base + ".key", absl::StrCat("unknown attribute: ", condition.key()));
+      }
+      if (condition.values_size() == 0 && condition.not_values_size() == 0) {
+        errors.Error(base, "at least one of values or notValues must be set for key " + condition.key());
+      }
+      if (condition.key() == "source.ip" || condition.key() == "remote.ip" || condition.key() == "destination.ip") {
+        CheckIpBlocks(condition.values(), base + ".values", errors);
+        CheckIpBlocks(condition.not_values(), base + ".notValues", errors);
+      } else if (condition.key() == "destination.port") {
+        CheckPorts(condition.values(), base + ".values", errors);
+        CheckPorts(condition.not_values(), base + ".notValues", errors);
+      }
+    }
+  }
+}
+
+void ValidatePeerAuthentication(const Resource& resource, FieldErrors& errors) {
+  const auto& pa = static_cast<const sec::PeerAuthentication&>(*resource.spec);
+  const bool has_labels = pa.has_selector() && !pa.selector().match_labels().empty();
+  if (pa.port_level_mtls_size() > 0 && !has_labels) {
+    errors.Error("spec.portLevelMtls", "portLevelMtls requires a workload selector with labels");
+  }
+  for (const auto& [port, mtls] : pa.port_level_mtls()) {
+    if (port == 0 || port > 65535) {
+      errors.Error(absl::StrCat("spec.portLevelMtls[\"", port, "\"]"),
+                   absl::StrCat("port ", port, " must be in the range 1..65535"));
+    }
+  }
+  if (pa.has_selector()) {
+    Check(errors, "spec.selector.matchLabels",
+          CheckLabels(std::map<std::string, std::string>(pa.selector().match_labels().begin(),
+                                                         pa.selector().match_labels().end())));
+  }
+}
+
+void ValidateRequestAuthentication(const Resource& resource, FieldErrors& errors) {
+  const auto& ra = static_cast<const sec::RequestAuthentication&>(*resource.spec);
+  std::set<std::string> issuers;
+  for (int i = 0; i < ra.jwt_rules_size(); ++i) {
+    const auto& rule = ra.jwt_rules(i);
+    const std::string field = At("spec.jwtRules", i);
+    if (rule.issuer().empty()) {
+      errors.Error(field + ".issuer", "issuer must be set");
+    } else if (!issuers.insert(rule.issuer()).second) {
+      errors.Error(field + ".issuer", absl::StrCat("duplicate issuer \"", rule.issuer(), "\""));
+    }
+    for (int j = 0; j < rule.audiences_size(); ++j) {
+      if (rule.audiences(j).empty()) errors.Error(At(field + ".audiences", j), "audience must be non-empty string");
+    }
+    if (!rule.jwks_uri().empty()) {
+      if (!absl::StartsWith(rule.jwks_uri(), "http://") && !absl::StartsWith(rule.jwks_uri(), "https://")) {
+        errors.Error(field + ".jwksUri", absl::StrCat("jwksUri \"", rule.jwks_uri(), "\" must be an http(s) URL"));
+      }
+      if (!rule.jwks().empty()) errors.Error(field + ".jwks", "only one of jwks or jwksUri may be set");
+    }
+    for (int j = 0; j < rule.from_headers_size(); ++j) {
+      if (rule.from_headers(j).name().empty()) errors.Error(At(field + ".fromHeaders", j) + ".name", "location header name must be non-empty string");
+    }
+    for (int j = 0; j < rule.from_params_size(); ++j) {
+      if (rule.from_params(j).empty()) errors.Error(At(field + ".fromParams", j), "location query must be non-empty string");
+    }
+    for (int j = 0; j < rule.output_claim_to_headers_size(); ++j) {
+      const auto& claim = rule.output_claim_to_headers(j);
+      const std::string base = At(field + ".outputClaimToHeaders", j);
+      if (claim.claim().empty()) errors.Error(base + ".claim", "claim must be set");
+      Check(errors, base + ".header", CheckHeaderName(claim.header()));
+    }
+    if (rule.has_timeout()) Check(errors, field + ".timeout", CheckDuration(rule.timeout()));
+  }
+  if (ra.has_selector()) {
+    Check(errors, "spec.selector.matchLabels",
+          CheckLabels(std::map<std::string, std::string>(ra.selector().match_labels().begin(),
+                                                         ra.selector().match_labels().end())));
+  }
+}
+
+}  // namespace keel::mesh::validation
