@@ -64,28 +64,28 @@ void ValidateGatewayNames(const google::protobuf::RepeatedPtrField<std::string>&
   for (int i = 0; i < gateways.size(); ++i) {
     const std::string& gateway = gateways[i];
     if (gateway == "mesh") continue;
-    std::vector<std::string> parts = absl::StrSplit(gateway, '/');
-    if (parts.size() > 2 || (parts.size() == 2 && !IsDns1123Label(parts[0])) ||
-        !IsDns1123Subdomain(parts.back())) {
-      errors.Error(At(field, i), absl::StrCat("invalid gateway name \"", gateway,
-                                              "\" (want \"mesh\", a name, or namespace/name)"));
+    std::vector<std::string> parts = absl::StrSplit(gateway, absl::MaxSplits('/', 1));
+    if (parts.size() == 1) {
+      Check(errors, At(field, i), CheckFqdn(gateway));
+    } else if (parts[0].empty() || parts[1].empty()) {
+      errors.Error(At(field, i), "config namespace and gateway name cannot be empty");
+    } else if (!IsDns1123Label(parts[0])) {
+      errors.Error(At(field, i), absl::StrCat("invalid value for namespace: \"", parts[0], "\""));
+    } else if (!IsDns1123Label(parts[1])) {
+      errors.Error(At(field, i), absl::StrCat("invalid value for gateway name: \"", parts[1], "\""));
     }
   }
 }
 
 void ValidateDestination(const net::Destination& destination, const std::string& field,
                          FieldErrors& errors) {
-  if (destination.host().empty()) {
-    errors.Error(Dot(field, "host"), "destination host is required");
-  } else if (absl::StrContains(destination.host(), "*")) {
-    errors.Error(Dot(field, "host"),
-                 absl::StrCat("wildcard is not allowed in destination host \"", destination.host(), "\""));
+  if (destination.host() == "*") {
+    errors.Error(Dot(field, "host"), "invalid destination host *");
   } else {
-    Check(errors, Dot(field, "host"), CheckFqdn(destination.host()));
+    Check(errors, Dot(field, "host"), CheckWildcardDomain(destination.host()));
   }
   if (!destination.subset().empty() && !IsDns1123Label(destination.subset())) {
-    errors.Error(Dot(field, "subset"),
-                 absl::StrCat("subset name \"", destination.subset(), "\" is not a valid DNS-1123 label"));
+    errors.Error(Dot(field, "subset"), absl::StrCat("subset name is invalid: ", destination.subset()));
   }
   if (destination.has_port()) {
     Check(errors, Dot(field, "port.number"), CheckPort(destination.port().number()));
@@ -97,44 +97,52 @@ void ValidateWeights(const Routes& routes, const std::string& field, FieldErrors
   int64_t total = 0;
   for (int i = 0; i < routes.size(); ++i) {
     if (routes[i].weight() < 0) {
-      errors.Error(At(field, i) + ".weight",
-                   absl::StrCat("weight ", routes[i].weight(), " must not be negative"));
+      errors.Error(At(field, i) + ".weight", absl::StrCat("weight ", routes[i].weight(), " < 0"));
     }
     total += routes[i].weight();
   }
-  if (routes.size() > 1 && total != 100) {
-    errors.Error(field, absl::StrCat("total destination weight ", total, " != 100"));
-  }
+  // Weights are relative (Istio dropped the sum-to-100 rule); all zero
+  // would send traffic nowhere.
+  if (routes.size() > 1 && total == 0) errors.Error(field, "total destination weight = 0");
 }
 
 void ValidateHeaderOperations(const net::Headers& headers, const std::string& field,
                               FieldErrors& errors) {
-  auto check_names = [&](const net::Headers::HeaderOperations& ops, const std::string& base) {
+  auto check_names = [&](const net::Headers::HeaderOperations& ops, const std::string& base,
+                         bool request) {
     for (const auto& [name, value] : ops.set()) {
-      Check(errors, absl::StrCat(base, ".set[\"", name, "\"]"), CheckHeaderName(name));
+      Check(errors, absl::StrCat(base, ".set[\"", name, "\"]"), CheckHeaderOperationName(name, request));
     }
     for (const auto& [name, value] : ops.add()) {
-      Check(errors, absl::StrCat(base, ".add[\"", name, "\"]"), CheckHeaderName(name));
+      Check(errors, absl::StrCat(base, ".add[\"", name, "\"]"), CheckHeaderOperationName(name, request));
     }
     for (int i = 0; i < ops.remove_size(); ++i) {
-      Check(errors, At(base + ".remove", i), CheckHeaderName(ops.remove(i)));
+      Check(errors, At(base + ".remove", i), CheckHeaderOperationName(ops.remove(i), false));
     }
   };
-  if (headers.has_request()) check_names(headers.request(), Dot(field, "request"));
-  if (headers.has_response()) check_names(headers.response(), Dot(field, "response"));
+  if (headers.has_request()) check_names(headers.request(), Dot(field, "request"), true);
+  if (headers.has_response()) check_names(headers.response(), Dot(field, "response"), false);
 }
 
 void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bool delegate,
                        FieldErrors& errors) {
-  const int actions = (route.route_size() > 0) + route.has_redirect() + route.has_direct_response() +
-                      route.has_delegate();
-  if (actions == 0) {
-    errors.Error(field, "HTTP route, redirect, directResponse or delegate is required");
-  } else if (actions > 1) {
-    errors.Error(field, "only one of route, redirect, directResponse or delegate may be set");
+  if (route.has_delegate() && !delegate) {
+    if (route.has_redirect()) errors.Error(Dot(field, "redirect"), absl::StrCat("root HTTP route ", route.name(), " must not specify redirect"));
+    if (route.route_size() > 0) errors.Error(Dot(field, "route"), absl::StrCat("root HTTP route ", route.name(), " must not specify route"));
+  } else if (route.has_redirect()) {
+    if (route.route_size() > 0) errors.Error(field, "HTTP route cannot contain both route and redirect");
+    if (route.has_fault()) errors.Error(field, "HTTP route cannot contain both fault and redirect");
+    if (route.has_rewrite()) errors.Error(field, "HTTP route rule cannot contain both rewrite and redirect");
+    if (route.has_direct_response()) errors.Error(field, "HTTP route rule cannot contain both direct_response and redirect");
+  } else if (route.has_direct_response()) {
+    if (route.route_size() > 0) errors.Error(field, "HTTP route cannot contain both route and direct_response");
+    if (route.has_fault()) errors.Error(field, "HTTP route cannot contain both fault and direct_response");
+    if (route.has_rewrite()) errors.Error(field, "HTTP route rule cannot contain both rewrite and direct_response");
+  } else if (route.route_size() == 0 && !route.has_delegate()) {
+    errors.Error(field, "HTTP route, redirect or direct_response is required");
   }
   if (route.has_delegate()) {
-    if (delegate) errors.Error(Dot(field, "delegate"), "a delegate VirtualService cannot delegate again");
+    if (delegate) errors.Error(Dot(field, "delegate"), "delegate HTTP route cannot contain delegate");
     if (route.delegate().name().empty()) errors.Error(Dot(field, "delegate.name"), "name is required");
     if (!route.delegate().namespace_().empty()) {
       Check(errors, Dot(field, "delegate.namespace"), CheckNamespaceName(route.delegate().namespace_()));
@@ -182,17 +190,22 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
   if (route.has_retries()) {
     const net::HTTPRetry& retries = route.retries();
     if (retries.attempts() < 0) errors.Error(Dot(field, "retries.attempts"), "attempts cannot be negative");
+    if (retries.attempts() == 0 && (retries.has_per_try_timeout() || !retries.retry_on().empty() ||
+                                    retries.has_retry_remote_localities())) {
+      errors.Error(Dot(field, "retries"), "http retry policy configured when attempts are set to 0 (disabled)");
+    }
+    if (retries.has_backoff()) Check(errors, Dot(field, "retries.backoff"), CheckDuration(retries.backoff()));
     if (retries.has_per_try_timeout()) {
       Check(errors, Dot(field, "retries.perTryTimeout"), CheckDuration(retries.per_try_timeout()));
     }
     if (!retries.retry_on().empty()) {
       for (absl::string_view policy : absl::StrSplit(retries.retry_on(), ',')) {
-        const std::string trimmed(absl::StripAsciiWhitespace(policy));
+        const std::string token(policy);
         int code = 0;
-        if (RetryOnPolicies().count(trimmed) == 0 &&
-            !(absl::SimpleAtoi(trimmed, &code) && code >= 100 && code <= 599)) {
+        if (RetryOnPolicies().count(token) == 0 &&
+            !(absl::SimpleAtoi(token, &code) && code >= 100 && code <= 599)) {
           errors.Error(Dot(field, "retries.retryOn"),
-                       absl::StrCat("\"", trimmed, "\" is not a valid retryOn policy"));
+                       absl::StrCat("\"", token, "\" is not a valid retryOn policy"));
         }
       }
     }
@@ -200,24 +213,22 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
   if (route.has_fault()) {
     const net::HTTPFaultInjection& fault = route.fault();
     if (!fault.has_delay() && !fault.has_abort()) {
-      errors.Error(Dot(field, "fault"), "fault must have at least delay or abort");
+      errors.Error(Dot(field, "fault"), "HTTP fault injection must have an abort and/or a delay");
     }
     if (fault.has_delay()) {
       const auto& delay = fault.delay();
       const std::string base = Dot(field, "fault.delay");
       if (delay.has_percentage()) Check(errors, Dot(base, "percentage.value"), CheckPercent(delay.percentage().value()));
-      if (delay.percent() < 0 || delay.percent() > 100) {
-        errors.Error(Dot(base, "percent"), absl::StrCat("percentage ", delay.percent(), " is not in range 0..100"));
-      }
       switch (delay.http_delay_type_case()) {
         case net::HTTPFaultInjection::Delay::kFixedDelay:
           Check(errors, Dot(base, "fixedDelay"), CheckDuration(delay.fixed_delay()));
           break;
         case net::HTTPFaultInjection::Delay::kExponentialDelay:
           Check(errors, Dot(base, "exponentialDelay"), CheckDuration(delay.exponential_delay()));
+          errors.Error(Dot(base, "exponentialDelay"), "exponentialDelay not supported yet");
           break;
         default:
-          errors.Error(base, "fixedDelay or exponentialDelay is required");
+          errors.Error(base, "delay must set fixedDelay");
       }
     }
     if (fault.has_abort()) {
@@ -228,20 +239,22 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
         case net::HTTPFaultInjection::Abort::kHttpStatus:
           if (abort.http_status() < 200 || abort.http_status() > 599) {
             errors.Error(Dot(base, "httpStatus"),
-                         absl::StrCat("invalid http status ", abort.http_status(), " (want 200..599)"));
+                         absl::StrCat("HTTP status ", abort.http_status(), " is not in range 200-599"));
           }
           break;
         case net::HTTPFaultInjection::Abort::kGrpcStatus:
           if (GrpcStatusNames().count(abort.grpc_status()) == 0) {
             errors.Error(Dot(base, "grpcStatus"),
-                         absl::StrCat("\"", abort.grpc_status(), "\" is not a gRPC status code name"));
+                         absl::StrCat("gRPC status \"", abort.grpc_status(),
+                                      "\" is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md "
+                                      "for a list of supported codes, for example 'NOT_FOUND'"));
           }
           break;
         case net::HTTPFaultInjection::Abort::kHttp2Error:
-          errors.Error(Dot(base, "http2Error"), "http2Error is not supported");
+          errors.Error(Dot(base, "http2Error"), "HTTP/2 abort fault injection not supported yet");
           break;
         default:
-          errors.Error(base, "httpStatus or grpcStatus is required");
+          errors.Warning(base, "abort configured, but error type not set");
       }
     }
   }
@@ -257,11 +270,11 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     }
   }
   if (route.has_mirror() && route.mirrors_size() > 0) {
-    errors.Error(Dot(field, "mirrors"), "only one of mirror or mirrors may be set");
+    errors.Error(field, "HTTP route cannot contain both mirror and mirrors");
   }
   if (route.has_rewrite()) {
     if (!route.rewrite().uri().empty() && route.rewrite().has_uri_regex_rewrite()) {
-      errors.Error(Dot(field, "rewrite"), "only one of uri or uriRegexRewrite may be set");
+      errors.Error(Dot(field, "rewrite"), "rewrite may only contain one of URI or UriRegexRewrite");
     }
     if (route.rewrite().has_uri_regex_rewrite()) {
       Check(errors, Dot(field, "rewrite.uriRegexRewrite.match"),
@@ -272,11 +285,11 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     const auto& redirect = route.redirect();
     if (redirect.uri().empty() && redirect.authority().empty() && redirect.scheme().empty() &&
         redirect.redirect_port_case() == net::HTTPRedirect::REDIRECT_PORT_NOT_SET) {
-      errors.Error(Dot(field, "redirect"), "redirect must specify uri, authority, scheme or port");
+      errors.Error(Dot(field, "redirect"), "redirect must specify URI, authority, scheme, or port");
     }
     if (redirect.redirect_code() != 0 && (redirect.redirect_code() < 300 || redirect.redirect_code() > 399)) {
       errors.Error(Dot(field, "redirect.redirectCode"),
-                   absl::StrCat("redirect code ", redirect.redirect_code(), " is not in range 300..399"));
+                   absl::StrCat(redirect.redirect_code(), " is not a valid redirect code, must be 3xx"));
     }
     if (redirect.redirect_port_case() == net::HTTPRedirect::kPort) {
       Check(errors, Dot(field, "redirect.port"), CheckPort(redirect.port()));
@@ -286,7 +299,7 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     const uint32_t status = route.direct_response().status();
     if (status < 200 || status > 599) {
       errors.Error(Dot(field, "directResponse.status"),
-                   absl::StrCat("status ", status, " is not in range 200..599"));
+                   absl::StrCat("HTTP status ", status, " is not in range 200-599"));
     }
   }
   if (route.has_cors_policy()) {
@@ -294,7 +307,7 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     for (int i = 0; i < cors.allow_methods_size(); ++i) {
       if (!IsHttpMethod(cors.allow_methods(i))) {
         errors.Error(At(field + ".corsPolicy.allowMethods", i),
-                     absl::StrCat("\"", cors.allow_methods(i), "\" is not a valid HTTP method"));
+                     absl::StrCat("\"", cors.allow_methods(i), "\" is not a supported HTTP method"));
       }
     }
     for (int i = 0; i < cors.allow_origins_size(); ++i) {
@@ -313,8 +326,8 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
 }
 
 void ValidateTcpLikeRoutes(const google::protobuf::RepeatedPtrField<net::RouteDestination>& routes,
-                           const std::string& field, FieldErrors& errors) {
-  if (routes.empty()) errors.Error(field, "route is required");
+                           const std::string& field, bool tcp, FieldErrors& errors) {
+  if (routes.empty()) errors.Error(field, absl::StrCat(tcp ? "TCP" : "TLS", " route is required"));
   for (int i = 0; i < routes.size(); ++i) {
     if (!routes[i].has_destination()) {
       errors.Error(At(field, i) + ".destination", "destination is required");
@@ -332,19 +345,19 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
   // A VirtualService without hosts is a delegate: only routes, no hosts or gateways.
   const bool delegate = vs.hosts_size() == 0;
   if (delegate && vs.gateways_size() > 0) {
-    errors.Error("spec.gateways", "gateways cannot be set on a delegate VirtualService (one without hosts)");
+    errors.Error("spec.gateways", "delegate virtual service must have no gateways specified");
   }
-  if (delegate && vs.http_size() == 0 && vs.tcp_size() == 0 && vs.tls_size() == 0) {
-    errors.Error("spec.hosts", "virtual service must have at least one host");
-  }
+  if (delegate && vs.tls_size() > 0) errors.Error("spec.tls", "delegate virtual service must have no tls route specified");
+  if (delegate && vs.tcp_size() > 0) errors.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
   bool applies_to_mesh = vs.gateways_size() == 0;
   for (const std::string& gateway : vs.gateways()) applies_to_mesh |= gateway == "mesh";
-  std::set<std::string> seen_hosts;
+  std::map<std::string, std::string> seen_hosts;
   for (int i = 0; i < vs.hosts_size(); ++i) {
     const std::string& host = vs.hosts(i);
     const std::string field = At("spec.hosts", i);
-    if (!seen_hosts.insert(absl::AsciiStrToLower(host)).second) {
-      errors.Error(field, absl::StrCat("duplicate host \"", host, "\""));
+    auto [it, inserted] = seen_hosts.emplace(absl::AsciiStrToLower(host), host);
+    if (!inserted) {
+      errors.Error(field, absl::StrCat("duplicate hosts in virtual service: ", it->second, " & ", host));
     }
     if (host == "*" && applies_to_mesh) {
       errors.Error(field, "wildcard host * is not allowed for virtual services bound to the mesh gateway");
@@ -376,7 +389,7 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
       if (match.port() != 0) Check(errors, Dot(base, "port"), CheckPort(match.port()));
       ValidateGatewayNames(match.gateways(), Dot(base, "gateways"), errors);
     }
-    ValidateTcpLikeRoutes(vs.tcp(i).route(), field + ".route", errors);
+    ValidateTcpLikeRoutes(vs.tcp(i).route(), field + ".route", /*tcp=*/true, errors);
   }
   for (int i = 0; i < vs.tls_size(); ++i) {
     const std::string field = At("spec.tls", i);
@@ -393,7 +406,7 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
       }
       if (match.port() != 0) Check(errors, Dot(base, "port"), CheckPort(match.port()));
     }
-    ValidateTcpLikeRoutes(vs.tls(i).route(), field + ".route", errors);
+    ValidateTcpLikeRoutes(vs.tls(i).route(), field + ".route", /*tcp=*/false, errors);
   }
   Check(errors, "spec.exportTo", CheckExportTo(vs.export_to()));
 }
@@ -422,18 +435,23 @@ void ValidateLoadBalancer(const net::LoadBalancerSettings& lb, const std::string
       default:
         break;
     }
-    if (hash.minimum_ring_size() > 0 && hash.has_ring_hash()) {
-      errors.Error(Dot(base, "minimumRingSize"), "only one of minimumRingSize or ringHash may be set");
+    if (hash.minimum_ring_size() > 0 && (hash.has_ring_hash() || hash.has_maglev())) {
+      errors.Error(Dot(base, "minimumRingSize"), "only one of MinimumRingSize or Maglev/Ringhash can be specified");
     }
   }
   if (lb.has_locality_lb_setting()) {
     const auto& locality = lb.locality_lb_setting();
     for (int i = 0; i < locality.distribute_size(); ++i) {
       uint32_t total = 0;
-      for (const auto& [to, weight] : locality.distribute(i).to()) total += weight;
+      for (const auto& [to, weight] : locality.distribute(i).to()) {
+        if (weight == 0 || weight > 100) {
+          errors.Error(At(field + ".localityLbSetting.distribute", i) + ".to", "locality weight must be in range [1, 100]");
+        }
+        total += weight;
+      }
       if (total != 100) {
         errors.Error(At(field + ".localityLbSetting.distribute", i) + ".to",
-                     absl::StrCat("total weight across all localities should be 100, got ", total));
+                     absl::StrCat("total locality weight ", total, " != 100"));
       }
     }
     if (locality.distribute_size() > 0 && locality.failover_size() > 0) {
@@ -449,29 +467,31 @@ void ValidateTrafficPolicy(const net::TrafficPolicy& policy, const std::string& 
     const std::string base = Dot(field, "connectionPool");
     if (pool.has_http()) {
       const auto& http = pool.http();
-      if (http.http1_max_pending_requests() < 0) errors.Error(Dot(base, "http.http1MaxPendingRequests"), "must be non-negative");
-      if (http.http2_max_requests() < 0) errors.Error(Dot(base, "http.http2MaxRequests"), "must be non-negative");
-      if (http.max_requests_per_connection() < 0) errors.Error(Dot(base, "http.maxRequestsPerConnection"), "must be non-negative");
-      if (http.max_retries() < 0) errors.Error(Dot(base, "http.maxRetries"), "must be non-negative");
+      if (http.http1_max_pending_requests() < 0) errors.Error(Dot(base, "http.http1MaxPendingRequests"), "http1 max pending requests must be non-negative");
+      if (http.http2_max_requests() < 0) errors.Error(Dot(base, "http.http2MaxRequests"), "http2 max requests must be non-negative");
+      if (http.max_requests_per_connection() < 0) errors.Error(Dot(base, "http.maxRequestsPerConnection"), "max requests per connection must be non-negative");
+      if (http.max_retries() < 0) errors.Error(Dot(base, "http.maxRetries"), "max retries must be non-negative");
       if (http.has_idle_timeout()) Check(errors, Dot(base, "http.idleTimeout"), CheckDuration(http.idle_timeout()));
     }
     if (pool.has_tcp()) {
       const auto& tcp = pool.tcp();
-      if (tcp.max_connections() < 0) errors.Error(Dot(base, "tcp.maxConnections"), "must be non-negative");
+      if (tcp.max_connections() < 0) errors.Error(Dot(base, "tcp.maxConnections"), "max connections must be non-negative");
       if (tcp.has_connect_timeout()) Check(errors, Dot(base, "tcp.connectTimeout"), CheckDuration(tcp.connect_timeout()));
     }
   }
   if (policy.has_outlier_detection()) {
     const auto& outlier = policy.outlier_detection();
     const std::string base = Dot(field, "outlierDetection");
-    if (outlier.consecutive_errors() < 0) errors.Error(Dot(base, "consecutiveErrors"), "outlier detection consecutive errors cannot be negative");
+    if (outlier.consecutive_errors() != 0) {
+      errors.Warning(Dot(base, "consecutiveErrors"), "outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead");
+    }
     if (outlier.has_interval()) Check(errors, Dot(base, "interval"), CheckDuration(outlier.interval()));
     if (outlier.has_base_ejection_time()) Check(errors, Dot(base, "baseEjectionTime"), CheckDuration(outlier.base_ejection_time()));
     if (outlier.max_ejection_percent() < 0 || outlier.max_ejection_percent() > 100) {
-      errors.Error(Dot(base, "maxEjectionPercent"), "max ejection percent must be in range [0, 100]");
+      errors.Error(Dot(base, "maxEjectionPercent"), absl::StrCat("percentage ", outlier.max_ejection_percent(), " is not in range 0..100"));
     }
     if (outlier.min_health_percent() < 0 || outlier.min_health_percent() > 100) {
-      errors.Error(Dot(base, "minHealthPercent"), "minimum health percent must be in range [0, 100]");
+      errors.Error(Dot(base, "minHealthPercent"), absl::StrCat("percentage ", outlier.min_health_percent(), " is not in range 0..100"));
     }
   }
   if (policy.has_tls()) {
@@ -493,7 +513,7 @@ void ValidateTrafficPolicy(const net::TrafficPolicy& policy, const std::string& 
     const auto& port_policy = policy.port_level_settings(i);
     const std::string base = At(field + ".portLevelSettings", i);
     if (!port_policy.has_port()) {
-      errors.Error(Dot(base, "port"), "port must be specified in port level settings");
+      errors.Error(Dot(base, "port"), "portTrafficPolicy must have valid port");
     } else {
       Check(errors, Dot(base, "port.number"), CheckPort(port_policy.port().number()));
     }
@@ -516,11 +536,11 @@ void ValidateDestinationRule(const Resource& resource, FieldErrors& errors) {
     const auto& subset = dr.subsets(i);
     const std::string field = At("spec.subsets", i);
     if (subset.name().empty()) {
-      errors.Error(Dot(field, "name"), "subset name is required");
+      errors.Error(Dot(field, "name"), "subset name cannot be empty");
     } else if (!IsDns1123Label(subset.name())) {
-      errors.Error(Dot(field, "name"), absl::StrCat("subset name is invalid: \"", subset.name(), "\""));
+      errors.Error(Dot(field, "name"), absl::StrCat("subset name is invalid: ", subset.name()));
     } else if (!names.insert(subset.name()).second) {
-      errors.Error(Dot(field, "name"), absl::StrCat("duplicate subset name \"", subset.name(), "\""));
+      errors.Error(Dot(field, "name"), absl::StrCat("duplicate subset names: ", subset.name()));
     }
     Check(errors, Dot(field, "labels"),
           CheckLabels(std::map<std::string, std::string>(subset.labels().begin(), subset.labels().end())));
@@ -545,10 +565,7 @@ void ValidateGateway(const Resource& resource, FieldErrors& errors) {
     for (int j = 0; j < server.hosts_size(); ++j) {
       const std::string& host = server.hosts(j);
       // Gateway hosts are "[namespace/]dnsName".
-      const std::string problem = absl::StrContains(host, "/") ? CheckNamespacedHost(host)
-                                  : host == "*"                ? ""
-                                                               : CheckWildcardDomain(host);
-      Check(errors, At(field + ".hosts", j), problem);
+      Check(errors, At(field + ".hosts", j), CheckNamespacedHost(host, /*gateway=*/true));
     }
     if (!server.has_port()) {
       errors.Error(Dot(field, "port"), "port is required");
@@ -723,7 +740,7 @@ void ValidateSidecar(const Resource& resource, FieldErrors& errors) {
     }
     if (egress.hosts_size() == 0) errors.Error(Dot(field, "hosts"), "sidecar: egress listener must contain at least one host");
     for (int j = 0; j < egress.hosts_size(); ++j) {
-      Check(errors, At(field + ".hosts", j), CheckNamespacedHost(egress.hosts(j)));
+      Check(errors, At(field + ".hosts", j), CheckNamespacedHost(egress.hosts(j), /*gateway=*/false));
     }
   }
   for (int i = 0; i < sidecar.ingress_size(); ++i) {

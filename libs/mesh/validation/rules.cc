@@ -34,6 +34,13 @@ std::string CheckDnsLength(absl::string_view host) {
 
 std::string CheckLabels(absl::string_view host, absl::string_view labels) {
   if (!labels.empty() && labels.back() == '.') labels.remove_suffix(1);  // absolute name
+  const size_t last_dot = labels.rfind('.');
+  const absl::string_view tld = last_dot == absl::string_view::npos ? labels : labels.substr(last_dot + 1);
+  int numeric = 0;
+  if (!tld.empty() && absl::SimpleAtoi(tld, &numeric)) {
+    return absl::StrCat("domain name \"", host, "\" invalid (top level domain \"", tld,
+                        "\" cannot be all-numeric)");
+  }
   for (absl::string_view label : absl::StrSplit(labels, '.')) {
     if (!IsHostLabel(label)) {
       return absl::StrCat("domain name \"", host, "\" invalid (label \"", label, "\" invalid)");
@@ -97,8 +104,8 @@ std::string CheckDuration(const google::protobuf::Duration& duration) {
 }
 
 std::string CheckPercent(double percent) {
-  if (!(percent >= 0.0 && percent <= 100.0)) {
-    return absl::StrCat("percentage ", percent, " is not in range 0..100");
+  if (!(percent >= 0.0 && percent <= 100.0) || (percent > 0 && percent < 0.0001)) {
+    return absl::StrCat("percentage ", percent, " is neither 0.0, nor in range [0.0001, 100.0]");
   }
   return "";
 }
@@ -106,12 +113,15 @@ std::string CheckPercent(double percent) {
 std::string CheckRegex(absl::string_view regex) {
   if (regex.empty()) return "regex must not be empty";
   if (regex.size() > kMaxRegexLength) {
-    return absl::StrCat("regex is ", regex.size(), " characters long (max ", kMaxRegexLength, ")");
+    return absl::StrCat("regex is too large, max length allowed is ", kMaxRegexLength);
   }
   RE2::Options options;
   options.set_log_errors(false);
   RE2 re(re2::StringPiece(regex.data(), regex.size()), options);
-  if (!re.ok()) return absl::StrCat("\"", regex, "\" is not a valid RE2 regex: ", re.error());
+  if (!re.ok()) {
+    return absl::StrCat("\"", regex, "\": ", re.error(),
+                        "; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)");
+  }
   if (re.ProgramSize() > kMaxRegexProgramSize) {
     return absl::StrCat("regex \"", regex, "\" is too complex (program size ", re.ProgramSize(),
                         " > ", kMaxRegexProgramSize, ", the limit Envoy enforces)");
@@ -120,17 +130,23 @@ std::string CheckRegex(absl::string_view regex) {
 }
 
 std::string CheckHeaderName(absl::string_view name) {
-  if (name.empty()) return "header name must not be empty";
+  if (name.empty()) return "header name cannot be empty";
   static const std::string kTokenChars = "!#$%&'*+-.^_`|~";
   for (char c : name) {
-    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
-      return absl::StrCat("header name \"", name, "\" must be lowercase");
-    }
     if (!IsAlnum(c) && kTokenChars.find(c) == std::string::npos) {
-      return absl::StrCat("header name \"", name, "\" is not a valid HTTP header name");
+      return absl::StrCat("header name ", name, " is not a valid header name");
     }
   }
   return "";
+}
+
+std::string CheckHeaderOperationName(absl::string_view name, bool allow_authority) {
+  if (name.empty()) return "header name cannot be empty";
+  const std::string lower = absl::AsciiStrToLower(name);
+  if (allow_authority && (lower == "host" || lower == ":authority")) return "";
+  if (lower == "host") return absl::StrCat("invalid header \"", name, "\": cannot set Host header");
+  if (name.front() == ':') return absl::StrCat("invalid header \"", name, "\": header cannot have \":\" prefix");
+  return CheckHeaderName(name);
 }
 
 std::string CheckIp(absl::string_view ip) {
@@ -139,12 +155,12 @@ std::string CheckIp(absl::string_view ip) {
   if (inet_pton(AF_INET, text.c_str(), buffer) == 1 || inet_pton(AF_INET6, text.c_str(), buffer) == 1) {
     return "";
   }
-  return absl::StrCat("\"", ip, "\" is not a valid IP address");
+  return absl::StrCat(ip, " is not a valid IP");
 }
 
 std::string CheckCidr(absl::string_view cidr) {
   const size_t slash = cidr.find('/');
-  if (slash == absl::string_view::npos) return absl::StrCat("\"", cidr, "\" is not a valid CIDR block");
+  if (slash == absl::string_view::npos) return absl::StrCat(cidr, " is not a valid CIDR block");
   const std::string address(cidr.substr(0, slash));
   int prefix = -1;
   unsigned char buffer[16];
@@ -152,7 +168,7 @@ std::string CheckCidr(absl::string_view cidr) {
   const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), buffer) == 1;
   if ((!v4 && !v6) || !absl::SimpleAtoi(cidr.substr(slash + 1), &prefix) || prefix < 0 ||
       prefix > (v4 ? 32 : 128)) {
-    return absl::StrCat("\"", cidr, "\" is not a valid CIDR block");
+    return absl::StrCat(cidr, " is not a valid CIDR block");
   }
   return "";
 }
@@ -167,12 +183,12 @@ std::string CheckLabelKey(absl::string_view key) {
     absl::string_view prefix = key.substr(0, slash);
     name = key.substr(slash + 1);
     if (!IsDns1123Subdomain(prefix)) {
-      return absl::StrCat("invalid label key \"", key, "\": prefix must be a DNS subdomain");
+      return absl::StrCat("invalid tag key: \"", key, "\"");
     }
   }
   static const RE2* const kName = new RE2("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
   if (name.empty() || name.size() > 63 || !RE2::FullMatch(re2::StringPiece(name.data(), name.size()), *kName)) {
-    return absl::StrCat("invalid label key \"", key, "\"");
+    return absl::StrCat("invalid tag key: \"", key, "\"");
   }
   return "";
 }
@@ -180,7 +196,7 @@ std::string CheckLabelKey(absl::string_view key) {
 std::string CheckLabelValue(absl::string_view value) {
   static const RE2* const kValue = new RE2("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
   if (value.size() > 63 || !RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *kValue)) {
-    return absl::StrCat("invalid label value \"", value, "\"");
+    return absl::StrCat("invalid tag value: \"", value, "\"");
   }
   return "";
 }
@@ -200,39 +216,45 @@ std::string CheckNamespaceName(absl::string_view ns) {
 
 std::string CheckExportToList(const std::vector<std::string>& export_to) {
   std::set<std::string> seen;
-  bool all = false;
   for (const std::string& entry : export_to) {
-    if (!seen.insert(entry).second) return absl::StrCat("duplicate entry in exportTo: \"", entry, "\"");
-    if (entry == "*") {
-      all = true;
-    } else if (entry != "." && entry != "~") {
-      if (std::string problem = CheckNamespaceName(entry); !problem.empty()) {
-        return absl::StrCat("invalid exportTo value \"", entry, "\"");
-      }
+    if (!seen.insert(entry).second) return absl::StrCat("duplicate entries in exportTo for entry ", entry);
+    if (entry == "~") return "exportTo ~ (none) is not allowed for Istio configuration objects";
+    if (entry != "." && entry != "*" && !IsDns1123Label(entry)) {
+      return "only .,*, or a valid DNS 1123 label is allowed as exportTo entry";
     }
   }
-  if (all && export_to.size() > 1) return "exportTo \"*\" must be the only entry";
+  if (seen.count("*") > 0 && export_to.size() > 1) {
+    return "cannot have both public (*) and non-public exportTo values for a resource";
+  }
   return "";
 }
 
-std::string CheckNamespacedHost(absl::string_view value) {
+std::string CheckNamespacedHost(absl::string_view value, bool gateway) {
   const size_t slash = value.find('/');
   if (slash == absl::string_view::npos) {
-    return absl::StrCat("host \"", value, "\" must be of form namespace/dnsName");
+    if (!gateway) return "host must be of form namespace/dnsName";
+    return value == "*" ? "" : CheckWildcardDomain(value);
   }
   absl::string_view ns = value.substr(0, slash);
   absl::string_view host = value.substr(slash + 1);
-  if (ns != "*" && ns != "." && ns != "~" && !CheckNamespaceName(ns).empty()) {
-    return absl::StrCat("invalid namespace \"", ns, "\" in host \"", value, "\"");
+  if (ns.empty() || host.empty()) return "config namespace and dnsName in host entry cannot be empty";
+  absl::string_view bare_ns = !gateway && !ns.empty() && ns.front() == '~' ? ns.substr(1) : ns;
+  if (bare_ns != "*" && bare_ns != "." && !bare_ns.empty() && !IsDns1123Label(bare_ns)) {
+    return absl::StrCat("invalid namespace value \"", ns, "\" in ", gateway ? "gateway" : "sidecar");
   }
   if (host == "*") return "";
-  return CheckWildcardDomain(host);
+  if (host.find('.') == absl::string_view::npos) return "short names (non FQDN) are not allowed";
+  if (gateway && CheckIp(host).empty()) return "";
+  if (std::string problem = CheckWildcardDomain(host); !problem.empty()) return problem;
+  if (host.find('*') != absl::string_view::npos && host.substr(0, 2) != "*.") {
+    return absl::StrCat("partial wildcard \"", host, "\" not allowed");
+  }
+  return "";
 }
 
 bool IsHttpMethod(absl::string_view method) {
-  static const std::set<absl::string_view> kMethods = {"GET",     "HEAD",    "POST",  "PUT",
-                                                      "DELETE",  "CONNECT", "OPTIONS", "TRACE",
-                                                      "PATCH"};
+  static const std::set<absl::string_view> kMethods = {
+      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"};
   return kMethods.count(method) > 0;
 }
 

@@ -32,12 +32,15 @@ std::string CheckWildcardDomain(absl::string_view host);
 std::string CheckPort(int64_t port);
 // CheckDuration: at least 1ms.
 std::string CheckDuration(const google::protobuf::Duration& duration);
-// CheckPercent: 0..100.
+// CheckPercent: 0, or 0.0001..100 (fault and mirror percentages).
 std::string CheckPercent(double percent);
 // CheckRegex: compiles with RE2 within the bounds above.
 std::string CheckRegex(absl::string_view regex);
-// CheckHeaderName: an HTTP header name (RFC 7230 token), lower case.
+// CheckHeaderName: an HTTP header name (RFC 7230 token).
 std::string CheckHeaderName(absl::string_view name);
+// CheckHeaderOperationName: a header a route adds, sets or removes; never a
+// pseudo-header, and Host only where `allow_authority` (request add/set).
+std::string CheckHeaderOperationName(absl::string_view name, bool allow_authority);
 // CheckIp / CheckCidr: an IPv4/IPv6 address, or address/prefix.
 std::string CheckIp(absl::string_view ip);
 std::string CheckCidr(absl::string_view cidr);
@@ -54,8 +57,9 @@ template <typename Container>
 std::string CheckExportTo(const Container& export_to);
 std::string CheckExportToList(const std::vector<std::string>& export_to);
 // CheckNamespacedHost: the "namespace/host" form of Gateway servers' and
-// Sidecar egress hosts ("*/foo.com", "./foo.com", "ns/*").
-std::string CheckNamespacedHost(absl::string_view value);
+// Sidecar egress hosts ("*/foo.com", "./foo.com", "ns/*"); a Gateway also
+// accepts a bare host.
+std::string CheckNamespacedHost(absl::string_view value, bool gateway);
 // CheckHttpMethod: an HTTP method name.
 bool IsHttpMethod(absl::string_view method);
 
