@@ -1,7 +1,9 @@
 // Validators for networking.istio.io kinds.
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/mesh/validation/rules.h"

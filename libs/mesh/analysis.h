@@ -1,0 +1,57 @@
+// Cross-resource analysis, like `istioctl analyze`: problems no single
+// resource shows, reported with Istio's message codes (IST0101, ...) and
+// levels. Keel's service registry is ServiceEntry/WorkloadEntry only, so
+// hosts resolve against ServiceEntries (with their exportTo scoping), never
+// against Kubernetes Services.
+#ifndef KEEL_LIBS_MESH_ANALYSIS_H_
+#define KEEL_LIBS_MESH_ANALYSIS_H_
+
+#include <string>
+#include <vector>
+
+#include "libs/mesh/diagnostic.h"
+#include "libs/mesh/resource.h"
+
+namespace keel::mesh {
+
+struct AnalysisOptions {
+  // The cluster domain short names expand with: reviews -> reviews.<ns>.svc.<domain>.
+  std::string cluster_domain = "cluster.local";
+};
+
+// What analyzers look at: every (valid) resource at once.
+struct AnalysisInput {
+  // One version of each kind/namespace/name (the last given).
+  std::vector<const Resource*> resources;
+  // Every version given: a reference is satisfied if any version satisfies
+  // it (files that are alternatives of one object, as Istio's samples are,
+  // must not produce false errors).
+  std::vector<const Resource*> all_versions;
+  AnalysisOptions options;
+};
+
+struct Analyzer {
+  std::string name;  // e.g. "virtualservice.DestinationHostAnalyzer"
+  void (*run)(const AnalysisInput& input, std::vector<Diagnostic>& out);
+};
+
+// Analyzers returns every registered analyzer.
+const std::vector<Analyzer>& Analyzers();
+
+// Analyze runs every analyzer and returns their findings, sorted by file and
+// line. A resource given more than once (same kind/namespace/name) counts
+// once, as its last version.
+std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& resources,
+                                const AnalysisOptions& options = {});
+
+// ToFqdn expands a short host name in `ns` ("reviews" ->
+// "reviews.default.svc.cluster.local"); names with a dot or a wildcard stay.
+std::string ToFqdn(const std::string& ns, const std::string& host, const std::string& domain);
+
+// HostsMatch reports whether two host names overlap, wildcards included
+// ("*.example.com" matches "a.example.com"; "*" matches everything).
+bool HostsMatch(const std::string& a, const std::string& b);
+
+}  // namespace keel::mesh
+
+#endif  // KEEL_LIBS_MESH_ANALYSIS_H_

@@ -1,0 +1,174 @@
+#include "libs/mesh/analysis.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace keel::mesh {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::vector<std::string> AnalyzeText(const std::string& text) {
+  static std::vector<ParsedFile> keep;  // resources must outlive the pointers
+  keep.push_back(ParseConfigFile("mesh.yaml", text));
+  EXPECT_THAT(keep.back().diagnostics, IsEmpty());
+  std::vector<const Resource*> resources;
+  for (const Resource& r : keep.back().resources) resources.push_back(&r);
+  std::vector<std::string> out;
+  for (const Diagnostic& d : Analyze(resources)) out.push_back(d.ToString());
+  return out;
+}
+
+constexpr char kRegistry[] = R"(apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: echo}
+spec:
+  hosts: [echo.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  addresses: [240.0.0.1]
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  workloadSelector: {labels: {app: echo}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo}
+spec:
+  host: echo
+  subsets: [{name: v1, labels: {version: v1}}]
+)";
+
+TEST(AnalyzeTest, ConsistentConfigHasNoFindings) {
+  EXPECT_THAT(AnalyzeText(std::string(kRegistry) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  http:
+  - route:
+    - destination: {host: echo, subset: v1}
+)"),
+              IsEmpty());
+}
+
+TEST(AnalyzeTest, MissingHostAndSubsetAreIst0101) {
+  EXPECT_THAT(AnalyzeText(std::string(kRegistry) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  http:
+  - route:
+    - destination: {host: echo, subset: v9}
+    - destination: {host: nowhere}
+)"),
+              ElementsAre("mesh.yaml:26:33: Error [IST0101] VirtualService default/echo: "
+                          "spec.http[0].route[0].destination.subset: Referenced host+subset in "
+                          "destinationrule not found: \"echo+v9\"",
+                          "mesh.yaml:27:21: Error [IST0101] VirtualService default/echo: "
+                          "spec.http[0].route[1].destination.host: Referenced host not found: \"nowhere\""));
+}
+
+TEST(AnalyzeTest, GatewayReferencesAndHosts) {
+  EXPECT_THAT(AnalyzeText(R"(apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [shop.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: front}
+spec:
+  hosts: [other.example.com]
+  gateways: [gw, missing]
+  http:
+  - directResponse: {status: 200}
+)"),
+              ElementsAre("mesh.yaml:15:14: Warning [IST0132] VirtualService default/front: spec.gateways[0]: "
+                          "one or more host [other.example.com] defined in VirtualService default/front not "
+                          "found in Gateway default/gw.",
+                          "mesh.yaml:15:18: Error [IST0101] VirtualService default/front: spec.gateways[1]: "
+                          "Referenced gateway not found: \"missing\"",
+                          "mesh.yaml:15:18: Warning [IST0132] VirtualService default/front: spec.gateways[1]: "
+                          "one or more host [other.example.com] defined in VirtualService default/front not "
+                          "found in Gateway default/missing."));
+}
+
+TEST(AnalyzeTest, ConflictsBetweenResources) {
+  std::vector<std::string> findings = AnalyzeText(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a}
+spec:
+  hosts: [reviews]
+  http: [{directResponse: {status: 200}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b}
+spec:
+  hosts: [reviews.default.svc.cluster.local]
+  http: [{directResponse: {status: 200}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: g1}
+spec:
+  selector: {istio: ingress}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [a.com]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: g2}
+spec:
+  selector: {istio: ingress}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [a.com]}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: r1}
+spec: {host: reviews}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: r2}
+spec: {host: reviews.default.svc.cluster.local}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: s1}
+spec: {egress: [{hosts: ["./*"]}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: s2}
+spec: {egress: [{hosts: ["./*"]}]}
+)");
+  auto count = [&](const std::string& code) {
+    return std::count_if(findings.begin(), findings.end(),
+                         [&](const std::string& f) { return f.find(code) != std::string::npos; });
+  };
+  EXPECT_EQ(count("[IST0109]"), 2);  // both VirtualServices
+  EXPECT_EQ(count("[IST0145]"), 2);  // both Gateways
+  EXPECT_EQ(count("[KEEL0001]"), 2);  // both DestinationRules
+  EXPECT_EQ(count("[IST0111]"), 2);  // both Sidecars
+  EXPECT_EQ(count("[IST0174]"), 2);  // neither DestinationRule host is in the registry
+}
+
+TEST(HostsMatchTest, Wildcards) {
+  EXPECT_TRUE(HostsMatch("*.example.com", "a.example.com"));
+  EXPECT_TRUE(HostsMatch("*", "anything"));
+  EXPECT_FALSE(HostsMatch("*.example.com", "example.com"));
+  EXPECT_TRUE(HostsMatch("Reviews", "reviews"));
+  EXPECT_EQ(ToFqdn("prod", "reviews", "cluster.local"), "reviews.prod.svc.cluster.local");
+  EXPECT_EQ(ToFqdn("prod", "reviews.other", "cluster.local"), "reviews.other");
+}
+
+}  // namespace
+}  // namespace keel::mesh
