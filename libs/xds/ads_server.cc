@@ -1,0 +1,441 @@
+#include "libs/xds/ads_server.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace keel::xds {
+
+using envoy::config::core::v3::Node;
+using envoy::service::discovery::v3::DeltaDiscoveryRequest;
+using envoy::service::discovery::v3::DeltaDiscoveryResponse;
+using envoy::service::discovery::v3::DiscoveryRequest;
+using envoy::service::discovery::v3::DiscoveryResponse;
+
+struct AdsServer::Metrics {
+  explicit Metrics(MetricsRegistry* registry, const std::string& prefix) {
+    if (registry == nullptr) return;
+    auto& r = registry->registry();
+    pushes = &prometheus::BuildCounter()
+                  .Name(prefix + "_pushes_total")
+                  .Help("Responses sent, by type URL.")
+                  .Register(r);
+    acks = &prometheus::BuildCounter().Name(prefix + "_acks_total").Help("ACKs received, by type URL.").Register(r);
+    nacks = &prometheus::BuildCounter()
+                 .Name(prefix + "_rejects_total")
+                 .Help("NACKs received, by type URL.")
+                 .Register(r);
+    stale = &prometheus::BuildCounter()
+                 .Name(prefix + "_stale_nonces_total")
+                 .Help("Requests ignored because their nonce was not the latest sent.")
+                 .Register(r);
+    connected = &prometheus::BuildGauge()
+                     .Name(prefix + "_connected_streams")
+                     .Help("Open ADS streams.")
+                     .Register(r)
+                     .Add({});
+  }
+  void Count(prometheus::Family<prometheus::Counter>* family, const std::string& type_url) {
+    if (family != nullptr) family->Add({{"type", type_url}}).Increment();
+  }
+  prometheus::Family<prometheus::Counter>* pushes = nullptr;
+  prometheus::Family<prometheus::Counter>* acks = nullptr;
+  prometheus::Family<prometheus::Counter>* nacks = nullptr;
+  prometheus::Family<prometheus::Counter>* stale = nullptr;
+  prometheus::Gauge* connected = nullptr;
+};
+
+// State shared by both stream kinds; the subclasses speak the protocol.
+class AdsServer::Stream {
+ public:
+  Stream(AdsServer* server, grpc::CallbackServerContext* context, bool delta)
+      : server_(server), id_(server->NextStreamId()), delta_(delta), peer_(context->peer()),
+        connected_(absl::Now()) {}
+  virtual ~Stream() = default;
+
+  // Push marks `type_urls` dirty if subscribed (and `affects` the node).
+  void Push(const std::set<std::string>& type_urls,
+            const std::function<bool(const Node&)>& affects) {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || (affects && !affects(node_))) return;
+    for (const std::string& type_url : type_urls) {
+      if (types_.count(type_url) > 0) dirty_.insert(type_url);
+    }
+    MaybeWriteLocked();
+  }
+
+  StreamStatus Status() const {
+    absl::MutexLock lock(&mu_);
+    StreamStatus status{.id = id_, .node_id = node_.id(), .peer = peer_, .delta = delta_,
+                        .connected = connected_};
+    for (const auto& [type_url, state] : types_) {
+      status.types.push_back(TypeStatus{.type_url = type_url,
+                                        .wildcard = state.wildcard,
+                                        .subscribed_names = state.names.size(),
+                                        .sent_version = state.sent_version,
+                                        .sent_nonce = state.sent_nonce,
+                                        .acked_version = state.acked_version,
+                                        .nacked_version = state.nacked_version,
+                                        .nack_message = state.nack_message,
+                                        .responses = state.responses,
+                                        .nacks = state.nacks});
+    }
+    return status;
+  }
+
+ protected:
+  struct TypeState {
+    bool wildcard = false;
+    std::set<std::string> names;
+    std::string sent_version;
+    std::string sent_nonce;
+    std::string acked_version;
+    std::string nacked_version;
+    std::string nack_message;
+    uint64_t responses = 0;
+    uint64_t nacks = 0;
+    // Delta: what the client holds, name -> version.
+    std::map<std::string, std::string> client_versions;
+  };
+
+  // Sends the next dirty type if no write is in flight. Called under mu_;
+  // gRPC posts the completion, so starting the write under the lock is safe
+  // and keeps it atomic with Finish().
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!write_in_flight_ && !finished_ && !dirty_.empty()) {
+      const std::string type_url = *dirty_.begin();
+      dirty_.erase(dirty_.begin());
+      if (BuildAndStartWriteLocked(type_url)) {
+        write_in_flight_ = true;
+        if (server_->metrics()) server_->metrics()->Count(server_->metrics()->pushes, type_url);
+      }
+    }
+  }
+
+  // Builds the response for `type_url` and starts writing it; false when
+  // there is nothing new to send.
+  virtual bool BuildAndStartWriteLocked(const std::string& type_url)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
+
+  std::string NextNonceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return absl::StrCat(id_, "-", ++nonce_); }
+
+  // Handles the nonce and error_detail of a request; returns false if the
+  // request is stale and must be ignored.
+  bool HandleAckLocked(const std::string& type_url, const std::string& nonce, bool has_error,
+                       const std::string& error_message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (nonce.empty()) return true;
+    TypeState& state = types_[type_url];
+    if (nonce != state.sent_nonce) {
+      if (server_->metrics()) server_->metrics()->Count(server_->metrics()->stale, type_url);
+      return false;
+    }
+    if (has_error) {
+      state.nacked_version = state.sent_version;
+      state.nack_message = error_message;
+      ++state.nacks;
+      if (server_->metrics()) server_->metrics()->Count(server_->metrics()->nacks, type_url);
+      spdlog::warn("xDS NACK from {} for {} version {}: {}", node_.id(), type_url, state.sent_version,
+                   error_message);
+      if (server_->options().on_nack) {
+        server_->options().on_nack(node_.id(), type_url, state.sent_version, error_message);
+      }
+    } else {
+      state.acked_version = state.sent_version;
+      state.nacked_version.clear();
+      state.nack_message.clear();
+      if (server_->metrics()) server_->metrics()->Count(server_->metrics()->acks, type_url);
+    }
+    return true;
+  }
+
+  AdsServer* server_;
+  const uint64_t id_;
+  const bool delta_;
+  const std::string peer_;
+  const absl::Time connected_;
+
+  mutable absl::Mutex mu_;
+  Node node_ ABSL_GUARDED_BY(mu_);
+  bool have_node_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, TypeState> types_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t nonce_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+namespace {
+
+template <typename Request, typename Response>
+class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<Request, Response> {
+ public:
+  StreamReactor(AdsServer* server, grpc::CallbackServerContext* context, bool delta)
+      : Stream(server, context, delta), server_ptr_(server) {
+    if (!server->source()->Ready()) {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+      this->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "not ready: configuration is still loading"));
+      return;
+    }
+    server->Register(this);
+    registered_ = true;
+    this->StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    if (!ok) {  // the client closed its side, or the stream broke
+      FinishLocked(grpc::Status::OK);
+      return;
+    }
+    if (finished_) return;
+    grpc::Status status = HandleRequestLocked(request_);
+    if (!status.ok()) {
+      FinishLocked(status);
+      return;
+    }
+    MaybeWriteLocked();
+    this->StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    MaybeWriteLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    if (registered_) server_ptr_->Unregister(this);
+    delete this;
+  }
+
+ protected:
+  virtual grpc::Status HandleRequestLocked(const Request& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    this->Finish(status);
+  }
+
+  Request request_;
+  Response response_;  // the one in flight
+
+ private:
+  AdsServer* server_ptr_;
+  bool registered_ = false;
+};
+
+class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
+ public:
+  SotwStream(AdsServer* server, grpc::CallbackServerContext* context)
+      : StreamReactor(server, context, /*delta=*/false) {}
+
+ protected:
+  grpc::Status HandleRequestLocked(const DiscoveryRequest& request) override {
+    if (request.type_url().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "DiscoveryRequest without type_url");
+    }
+    if (!have_node_ && request.has_node()) {
+      node_ = request.node();
+      have_node_ = true;
+    }
+    const std::string& type_url = request.type_url();
+    if (!HandleAckLocked(type_url, request.response_nonce(), request.has_error_detail(),
+                         request.error_detail().message())) {
+      return grpc::Status::OK;  // stale: ignore
+    }
+    TypeState& state = types_[type_url];
+    std::set<std::string> names(request.resource_names().begin(), request.resource_names().end());
+    // Legacy wildcard: no names on the first request of a type; "*" always.
+    const bool first = request.response_nonce().empty() && state.sent_nonce.empty();
+    bool wildcard = names.erase("*") > 0 || (first && names.empty()) || (state.wildcard && names.empty());
+    const bool changed = first || request.response_nonce().empty() || wildcard != state.wildcard ||
+                         names != state.names;
+    state.wildcard = wildcard;
+    state.names = std::move(names);
+    if (changed && !request.has_error_detail()) {
+      state.sent_version.clear();  // force a response
+      dirty_.insert(type_url);
+    }
+    return grpc::Status::OK;
+  }
+
+  bool BuildAndStartWriteLocked(const std::string& type_url) override {
+    TypeState& state = types_[type_url];
+    std::shared_ptr<const TypeResources> resources = server_->source()->Resources(type_url, node_);
+    const std::string version = resources ? resources->version : "";
+    if (!state.sent_version.empty() && version == state.sent_version) return false;
+    response_.Clear();
+    response_.set_type_url(type_url);
+    response_.set_version_info(version);
+    if (resources) {
+      for (const auto& [name, resource] : resources->resources) {
+        if (state.wildcard || state.names.count(name) > 0) *response_.add_resources() = resource->body;
+      }
+    }
+    state.sent_version = version;
+    state.sent_nonce = NextNonceLocked();
+    response_.set_nonce(state.sent_nonce);
+    ++state.responses;
+    StartWrite(&response_);
+    return true;
+  }
+};
+
+class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
+ public:
+  DeltaStream(AdsServer* server, grpc::CallbackServerContext* context)
+      : StreamReactor(server, context, /*delta=*/true) {}
+
+ protected:
+  grpc::Status HandleRequestLocked(const DeltaDiscoveryRequest& request) override {
+    if (request.type_url().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "DeltaDiscoveryRequest without type_url");
+    }
+    if (!have_node_ && request.has_node()) {
+      node_ = request.node();
+      have_node_ = true;
+    }
+    const std::string& type_url = request.type_url();
+    if (!HandleAckLocked(type_url, request.response_nonce(), request.has_error_detail(),
+                         request.error_detail().message())) {
+      return grpc::Status::OK;
+    }
+    const bool first = types_.count(type_url) == 0;
+    TypeState& state = types_[type_url];
+    bool changed = false;
+    if (first) {
+      // What the client already holds (after a reconnect) is not resent.
+      for (const auto& [name, version] : request.initial_resource_versions()) {
+        state.client_versions[name] = version;
+      }
+      state.wildcard = request.resource_names_subscribe().empty();
+      changed = true;
+    }
+    for (const std::string& name : request.resource_names_subscribe()) {
+      if (name == "*") {
+        changed |= !state.wildcard;
+        state.wildcard = true;
+      } else if (state.names.insert(name).second) {
+        changed = true;
+      }
+    }
+    for (const std::string& name : request.resource_names_unsubscribe()) {
+      if (name == "*") {
+        state.wildcard = false;
+      } else {
+        state.names.erase(name);
+      }
+      state.client_versions.erase(name);
+    }
+    if (changed) dirty_.insert(type_url);
+    return grpc::Status::OK;
+  }
+
+  bool BuildAndStartWriteLocked(const std::string& type_url) override {
+    TypeState& state = types_[type_url];
+    std::shared_ptr<const TypeResources> resources = server_->source()->Resources(type_url, node_);
+    response_.Clear();
+    response_.set_type_url(type_url);
+    if (resources) {
+      response_.set_system_version_info(resources->version);
+      for (const auto& [name, resource] : resources->resources) {
+        if (!state.wildcard && state.names.count(name) == 0) continue;
+        auto held = state.client_versions.find(name);
+        if (held != state.client_versions.end() && held->second == resource->version) continue;
+        auto* out = response_.add_resources();
+        out->set_name(name);
+        out->set_version(resource->version);
+        *out->mutable_resource() = resource->body;
+        state.client_versions[name] = resource->version;
+      }
+    }
+    for (auto it = state.client_versions.begin(); it != state.client_versions.end();) {
+      const bool exists = resources && resources->resources.count(it->first) > 0;
+      if (!exists) {
+        response_.add_removed_resources(it->first);
+        it = state.client_versions.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    // The first response for a type is sent even when empty, so the client
+    // knows it has the full (empty) state.
+    const bool first_response = state.sent_nonce.empty();
+    if (response_.resources_size() == 0 && response_.removed_resources_size() == 0 && !first_response) {
+      return false;
+    }
+    state.sent_version = response_.system_version_info();
+    state.sent_nonce = NextNonceLocked();
+    response_.set_nonce(state.sent_nonce);
+    ++state.responses;
+    StartWrite(&response_);
+    return true;
+  }
+};
+
+}  // namespace
+
+AdsServer::AdsServer(ResourceSource* source, MetricsRegistry* metrics, AdsServerOptions options)
+    : source_(source), options_(std::move(options)),
+      metrics_(std::make_unique<Metrics>(metrics, options_.metrics_prefix)) {}
+
+AdsServer::~AdsServer() = default;
+
+grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* AdsServer::StreamAggregatedResources(
+    grpc::CallbackServerContext* context) {
+  return new SotwStream(this, context);
+}
+
+grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>* AdsServer::DeltaAggregatedResources(
+    grpc::CallbackServerContext* context) {
+  return new DeltaStream(this, context);
+}
+
+uint64_t AdsServer::NextStreamId() {
+  absl::MutexLock lock(&mu_);
+  return next_stream_id_++;
+}
+
+void AdsServer::Register(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.insert(stream);
+  if (metrics_->connected) metrics_->connected->Set(static_cast<double>(streams_.size()));
+}
+
+void AdsServer::Unregister(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+  if (metrics_->connected) metrics_->connected->Set(static_cast<double>(streams_.size()));
+}
+
+void AdsServer::Push(const std::set<std::string>& type_urls,
+                     const std::function<bool(const Node&)>& affects) {
+  absl::MutexLock lock(&mu_);
+  for (Stream* stream : streams_) stream->Push(type_urls, affects);
+}
+
+std::vector<StreamStatus> AdsServer::Streams() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<StreamStatus> out;
+  for (const Stream* stream : streams_) out.push_back(stream->Status());
+  return out;
+}
+
+size_t AdsServer::ConnectedStreams() const {
+  absl::MutexLock lock(&mu_);
+  return streams_.size();
+}
+
+}  // namespace keel::xds

@@ -1,0 +1,199 @@
+// The ADS server and client against each other over real gRPC on loopback,
+// in both protocol variants.
+#include "gmock/gmock.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "libs/common/metrics.h"
+#include "libs/xds/ads_client.h"
+#include "libs/xds/ads_server.h"
+#include "libs/xds/testing/static_source.h"
+
+namespace keel::xds {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kType[] = "test/Thing";
+constexpr char kOther[] = "test/Other";
+
+std::string Value(const std::shared_ptr<const XdsResource>& resource) {
+  google::protobuf::StringValue value;
+  resource->body.UnpackTo(&value);
+  return value.value();
+}
+
+std::map<std::string, std::string> Values(const AdsClient& client, const std::string& type = kType) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, resource] : client.Resources(type)) out[name] = Value(resource);
+  return out;
+}
+
+class AdsTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void StartServer(int port = 0) {
+    server_impl_ = std::make_unique<AdsServer>(&source_, &metrics_);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(server_impl_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+
+  void StopServer() {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    server_->Wait();
+    server_.reset();
+    server_impl_.reset();
+  }
+
+  std::unique_ptr<AdsClient> NewClient(AdsClient::Handler handler = nullptr) {
+    AdsClientOptions options;
+    options.server_address = "127.0.0.1:" + std::to_string(port_);
+    options.node.set_id("test-node");
+    options.delta = GetParam();
+    options.initial_backoff = absl::Milliseconds(20);
+    options.max_backoff = absl::Milliseconds(100);
+    options.sotw_resource_name = [](const google::protobuf::Any& any) {
+      google::protobuf::StringValue value;
+      any.UnpackTo(&value);
+      return value.value().substr(0, value.value().find('='));
+    };
+    auto client = std::make_unique<AdsClient>(options, std::move(handler));
+    client->Subscribe(kType);
+    return client;
+  }
+
+  testing::StaticSource source_;
+  MetricsRegistry metrics_{"test"};
+  std::unique_ptr<AdsServer> server_impl_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+TEST_P(AdsTest, FullStateOnConnectThenChangesAndRemovals) {
+  source_.Set(kType, {{"a", "1"}, {"b", "1"}});
+  StartServer();
+  std::vector<ResourceUpdate> updates;
+  absl::Mutex mu;
+  auto client = NewClient([&](const ResourceUpdate& update) {
+    absl::MutexLock lock(&mu);
+    updates.push_back(update);
+    return absl::OkStatus();
+  });
+  client->Start();
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+  EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=1"), Pair("b", "b=1")));
+
+  source_.Set(kType, {{"a", "2"}, {"c", "1"}});
+  server_impl_->Push({kType});
+  ASSERT_TRUE(client->WaitUntil(
+      [](const AdsClient& c) { return Values(c).count("c") > 0 && Values(c).count("b") == 0; }, absl::Seconds(10)));
+  EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=2"), Pair("c", "c=1")));
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(updates.size(), 2u);
+  if (GetParam()) {
+    // Delta: only what changed travels.
+    EXPECT_THAT(updates[1].updated, UnorderedElementsAre(Pair("a", ::testing::_), Pair("c", ::testing::_)));
+    EXPECT_THAT(updates[1].removed, ElementsAre("b"));
+  } else {
+    EXPECT_EQ(updates[1].updated.size(), 2u);
+  }
+  EXPECT_EQ(client->Version(kType), "a=2;c=1;");
+}
+
+TEST_P(AdsTest, PushWithoutChangeSendsNothing) {
+  source_.Set(kType, {{"a", "1"}});
+  StartServer();
+  std::atomic<int> updates{0};
+  auto client = NewClient([&](const ResourceUpdate&) {
+    ++updates;
+    return absl::OkStatus();
+  });
+  client->Start();
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+  for (int i = 0; i < 20; ++i) server_impl_->Push({kType, kOther});
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(updates, 1);
+}
+
+TEST_P(AdsTest, NackIsRecordedWithTheErrorAndTheOldStateKept) {
+  source_.Set(kType, {{"a", "1"}});
+  StartServer();
+  auto client = NewClient([](const ResourceUpdate& update) {
+    for (const auto& [name, resource] : update.updated) {
+      if (Value(resource) == "a=bad") return absl::InvalidArgumentError("a is bad");
+    }
+    return absl::OkStatus();
+  });
+  client->Start();
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+  source_.Set(kType, {{"a", "bad"}});
+  server_impl_->Push({kType});
+  auto nacked = [&] {
+    for (const StreamStatus& stream : server_impl_->Streams()) {
+      for (const TypeStatus& type : stream.types) {
+        if (type.nacks > 0) return type;
+      }
+    }
+    return TypeStatus{};
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (nacked().nacks == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  TypeStatus status = nacked();
+  EXPECT_EQ(status.nacks, 1u);
+  EXPECT_EQ(status.nack_message, "a is bad");
+  EXPECT_EQ(status.nacked_version, "a=bad;");
+  EXPECT_EQ(status.acked_version, "a=1;");
+  EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=1")));
+  EXPECT_THAT(metrics_.SerializeText(), ::testing::HasSubstr("xds_rejects_total{type=\"test/Thing\"} 1"));
+}
+
+TEST_P(AdsTest, NotReadyServerRefusesStreamsUntilReady) {
+  source_.Set(kType, {{"a", "1"}});
+  source_.SetReady(false);
+  StartServer();
+  auto client = NewClient();
+  client->Start();
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_FALSE(client->Synced());
+  EXPECT_GE(client->connections(), 2u);  // refused, retried
+  source_.SetReady(true);
+  EXPECT_TRUE(client->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+}
+
+TEST_P(AdsTest, ClientKeepsStateWhileServerIsAwayAndResyncs) {
+  source_.Set(kType, {{"a", "1"}, {"b", "1"}});
+  StartServer();
+  std::atomic<int> updates{0};
+  std::atomic<size_t> last_update_size{0};
+  auto client = NewClient([&](const ResourceUpdate& update) {
+    ++updates;
+    last_update_size = update.updated.size();
+    return absl::OkStatus();
+  });
+  client->Start();
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+  const int port = port_;
+  StopServer();
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=1"), Pair("b", "b=1")));
+
+  source_.Set(kType, {{"a", "1"}, {"b", "2"}});
+  StartServer(port);
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return Values(c)["b"] == "b=2"; }, absl::Seconds(10)));
+  EXPECT_GE(client->connections(), 2u);
+  if (GetParam()) {
+    // The returning server sends only what changed while it was away.
+    EXPECT_EQ(last_update_size, 1u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, AdsTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Delta" : "StateOfTheWorld"; });
+
+}  // namespace
+}  // namespace keel::xds

@@ -1,0 +1,63 @@
+// A ResourceSource whose resources tests set directly.
+#ifndef KEEL_LIBS_XDS_TESTING_STATIC_SOURCE_H_
+#define KEEL_LIBS_XDS_TESTING_STATIC_SOURCE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "libs/xds/resources.h"
+
+namespace keel::xds::testing {
+
+class StaticSource : public ResourceSource {
+ public:
+  // Set replaces one type's resources: name -> string value (packed as a
+  // google.protobuf.StringValue), each resource versioned by its value.
+  void Set(const std::string& type_url, const std::map<std::string, std::string>& values) {
+    auto type = std::make_shared<TypeResources>();
+    std::string version;
+    for (const auto& [name, value] : values) {
+      auto resource = std::make_shared<XdsResource>();
+      resource->name = name;
+      resource->version = value;
+      google::protobuf::StringValue wrapped;
+      wrapped.set_value(name + "=" + value);
+      resource->body.PackFrom(wrapped);
+      type->resources[name] = std::move(resource);
+      absl::StrAppend(&version, name, "=", value, ";");
+    }
+    type->version = version;
+    absl::MutexLock lock(&mu_);
+    types_[type_url] = std::move(type);
+  }
+
+  void SetReady(bool ready) {
+    absl::MutexLock lock(&mu_);
+    ready_ = ready;
+  }
+
+  std::shared_ptr<const TypeResources> Resources(const std::string& type_url,
+                                                 const envoy::config::core::v3::Node&) override {
+    absl::MutexLock lock(&mu_);
+    auto it = types_.find(type_url);
+    return it == types_.end() ? nullptr : it->second;
+  }
+
+  bool Ready() const override {
+    absl::MutexLock lock(&mu_);
+    return ready_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<const TypeResources>> types_ ABSL_GUARDED_BY(mu_);
+  bool ready_ ABSL_GUARDED_BY(mu_) = true;
+};
+
+}  // namespace keel::xds::testing
+
+#endif  // KEEL_LIBS_XDS_TESTING_STATIC_SOURCE_H_
