@@ -11,7 +11,9 @@
 // Boost 1.74's Asio needs <utility> before it under C++20.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace keel {
 
@@ -59,6 +61,27 @@ std::optional<std::string> HttpRequest::QueryParam(const std::string& name) cons
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options) : options_(options), acceptor_(io_) {}
+
+  absl::Status LoadTls() {
+    if (options_.tls_cert_file.empty() && options_.tls_key_file.empty()) return absl::OkStatus();
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS certificate ", options_.tls_cert_file, ": ", ec.message()));
+    }
+    tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat("TLS key ", options_.tls_key_file, ": ", ec.message()));
+    }
+    return absl::OkStatus();
+  }
+
+  asio::ssl::context* tls() { return tls_.get(); }
 
   absl::Status Listen(const std::string& address) {
     absl::StatusOr<HostPort> host_port = ParseHostPort(address);
@@ -127,6 +150,7 @@ class HttpServer::Impl {
   void Accept();
 
   HttpServerOptions options_;
+  std::unique_ptr<asio::ssl::context> tls_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::thread thread_;
@@ -138,17 +162,32 @@ class HttpServer::Impl {
 namespace {
 
 // One connection: read a request, dispatch, write, repeat while keep-alive.
-class Session : public std::enable_shared_from_this<Session> {
+// Stream is beast::tcp_stream, or an SSL stream over one.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
+  template <typename... Args>
+  Session(HttpServer::Impl* server, Args&&... args)
+      : stream_(std::forward<Args>(args)...), server_(server) {}
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      Read();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->Read();
+                              });
+    }
+  }
 
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_->options().max_body_bytes);
-    stream_.expires_after(kIdleTimeout);
+    beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
                      });
   }
@@ -197,7 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(std::shared_ptr<http::response<http::string_body>> response) {
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), response](beast::error_code ec, size_t) {
                         if (ec || !response->keep_alive()) return self->Close();
                         self->Read();
                       });
@@ -205,10 +244,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored_too;
+        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored_too);
+      });
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -219,7 +266,13 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::Accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), this)->Read();
+    if (!ec) {
+      if (tls_ != nullptr) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(socket), *tls_)->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket))->Start();
+      }
+    }
     if (acceptor_.is_open()) Accept();
   });
 }
@@ -227,6 +280,7 @@ void HttpServer::Impl::Accept() {
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
                                                               HttpServerOptions options) {
   auto impl = std::make_unique<Impl>(options);
+  if (absl::Status tls = impl->LoadTls(); !tls.ok()) return tls;
   absl::Status status = impl->Listen(address);
   if (!status.ok()) return status;
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -42,13 +42,17 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct HttpServerOptions {
   // Requests with a larger body are answered 413 without reaching a handler.
   size_t max_body_bytes = 1 << 20;
+  // HTTPS when both are set: PEM files of the certificate chain and key.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
  public:
   // Start listens on `address` ("host:port"; port 0 picks a free one) and
   // serves on a thread of its own. Returns Unavailable with the OS's reason
-  // when the address cannot be bound.
+  // when the address cannot be bound, InvalidArgument when the TLS files
+  // cannot be loaded.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& address,
                                                            HttpServerOptions options = {});
 

@@ -68,7 +68,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     int selected_port = 0;
     builder.AddListeningPort(options.grpc_address, grpc::InsecureServerCredentials(),
                              &selected_port);
-    service.RegisterGrpcServices(builder);
+    service.RegisterGrpcServices(builder, *host->metrics_);
     host->grpc_server_ = builder.BuildAndStart();
     if (host->grpc_server_ == nullptr || selected_port == 0) {
       return absl::UnavailableError(

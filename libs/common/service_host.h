@@ -40,9 +40,10 @@ class Service {
   virtual std::string name() const = 0;
 
   // RegisterGrpcServices adds the service's gRPC services to `builder`.
-  // Called once, before the gRPC server starts. Services it registers must
-  // outlive the host's gRPC server.
-  virtual void RegisterGrpcServices(grpc::ServerBuilder& builder) {}
+  // Called once, before the gRPC server starts, with the registry the
+  // service's metrics go to. Services it registers must outlive the host's
+  // gRPC server.
+  virtual void RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {}
 
   // Start begins background work. It is called once both servers listen and
   // must return promptly; the service calls context.readiness.SetReady() once

@@ -1,29 +1,171 @@
 #include "services/galley/galley_service.h"
 
-#include <filesystem>
-#include <system_error>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "libs/common/logging.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "services/galley/webhook.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::galley {
 
+GalleyService::GalleyService(GalleyOptions options) : options_(std::move(options)) {}
+
+GalleyService::~GalleyService() { Stop(); }
+
+void GalleyService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
+  ads_server_ = std::make_unique<xds::AdsServer>(&mcp_source_, &metrics,
+                                                 xds::AdsServerOptions{.metrics_prefix = "galley_mcp"});
+  builder.RegisterService(ads_server_.get());
+}
+
 absl::Status GalleyService::Start(ServiceContext& context) {
-  for (const std::string& dir : options_.config_dirs) {
-    std::error_code error;
-    if (!std::filesystem::is_directory(dir, error)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--config_dir ", dir, ": not a readable directory"));
+  context_ = &context;
+  auto& registry = context.metrics.registry();
+  resources_gauge_ = &prometheus::BuildGauge()
+                          .Name("galley_resources")
+                          .Help("Valid resources served, by kind.")
+                          .Register(registry);
+  errors_gauge_ = &prometheus::BuildGauge()
+                       .Name("galley_validation_errors")
+                       .Help("Validation errors in the current configuration files, by kind.")
+                       .Register(registry);
+  snapshot_generation_ = &prometheus::BuildGauge()
+                              .Name("galley_snapshot_version")
+                              .Help("Generation of the published configuration snapshot.")
+                              .Register(registry)
+                              .Add({});
+  reloads_ = &prometheus::BuildCounter()
+                  .Name("galley_reloads_total")
+                  .Help("Reloads of the configuration directories.")
+                  .Register(registry)
+                  .Add({});
+
+  watch_ = store_.Watch([this](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
+                               const mesh::ConfigChange& change) { Publish(*snapshot, change); });
+  file_source_ = std::make_unique<FileSource>(
+      FileSourceOptions{.directories = options_.config_dirs, .debounce = options_.debounce}, &store_);
+  if (absl::Status loaded = file_source_->Load(); !loaded.ok()) return loaded;
+  // The first full load is published: now subscribers may connect.
+  mcp_source_.Update(*store_.Current(), nullptr);
+  Publish(*store_.Current(), {});
+  mcp_source_.MarkReady();
+  if (absl::Status watching = file_source_->Watch(); !watching.ok()) return watching;
+
+  if (!options_.webhook_address.empty()) {
+    absl::StatusOr<std::unique_ptr<HttpServer>> webhook = HttpServer::Start(
+        options_.webhook_address,
+        HttpServerOptions{.max_body_bytes = 2 << 20,
+                          .tls_cert_file = options_.webhook_cert_file,
+                          .tls_key_file = options_.webhook_key_file});
+    if (!webhook.ok()) {
+      return absl::Status(webhook.status().code(), absl::StrCat("webhook: ", webhook.status().message()));
     }
-    size_t files = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, error)) {
-      const std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) ++files;
-    }
-    spdlog::info("config directory {}: {} configuration files", dir, files);
+    webhook_ = *std::move(webhook);
+    webhook_->Handle("/validate", HandleAdmissionReview);
+    spdlog::info("admission webhook listening on port {} ({})", webhook_->port(),
+                 options_.webhook_cert_file.empty() ? "plain HTTP" : "HTTPS");
   }
+
+  context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
+  context.monitoring.Handle("/debug/mcpz", [this](const HttpRequest&) { return Mcpz(); });
   context.readiness.SetReady();
   return absl::OkStatus();
 }
+
+void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigChange& change) {
+  if (!change.empty()) mcp_source_.Update(snapshot, &change);
+  if (reloads_ != nullptr) {
+    snapshot_generation_->Set(static_cast<double>(snapshot.generation));
+    for (const auto& [type_url, type] : snapshot.types) {
+      const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(type_url);
+      resources_gauge_->Add({{"kind", kind->kind}}).Set(static_cast<double>(type.resources.size()));
+    }
+    if (file_source_ != nullptr) {
+      LoadReport report = file_source_->LastReport();
+      for (const mesh::KindInfo& kind : mesh::AllKinds()) {
+        auto it = report.errors_by_kind.find(kind.kind);
+        errors_gauge_->Add({{"kind", kind.kind}}).Set(it == report.errors_by_kind.end() ? 0 : it->second);
+      }
+      reloads_->Increment();
+    }
+  }
+  if (!change.empty() && ads_server_ != nullptr) {
+    std::set<std::string> types;
+    for (const auto& [type_url, type_change] : change) types.insert(type_url);
+    ads_server_->Push(types);
+  }
+}
+
+HttpResponse GalleyService::Configz() const {
+  std::shared_ptr<const mesh::ConfigSnapshot> snapshot = store_.Current();
+  LoadReport report = file_source_->LastReport();
+  std::map<std::string, std::string> origins = file_source_->Origins();
+  std::string json = absl::StrCat("{\"generation\":", snapshot->generation, ",\"types\":[");
+  bool first_type = true;
+  for (const auto& [type_url, type] : snapshot->types) {
+    absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type_url, "\",\"version\":\"", type.version,
+                    "\",\"resources\":[");
+    first_type = false;
+    bool first = true;
+    for (const auto& [key, resource] : type.resources) {
+      auto origin = origins.find(resource->Key());
+      absl::StrAppend(&json, first ? "" : ",", "{\"name\":\"", JsonEscape(key), "\",\"file\":\"",
+                      JsonEscape(origin == origins.end() ? "" : origin->second), "\"}");
+      first = false;
+    }
+    absl::StrAppend(&json, "]}");
+  }
+  absl::StrAppend(&json, "],\"errors\":[");
+  bool first = true;
+  for (const mesh::Diagnostic& d : report.errors) {
+    absl::StrAppend(&json, first ? "" : ",", "{\"level\":\"", mesh::LevelName(d.level), "\",\"file\":\"",
+                    JsonEscape(d.position.file), "\",\"line\":", d.position.line, ",\"column\":",
+                    d.position.column, ",\"resource\":\"", JsonEscape(d.resource), "\",\"field\":\"",
+                    JsonEscape(d.field), "\",\"message\":\"", JsonEscape(d.message), "\"}");
+    first = false;
+  }
+  absl::StrAppend(&json, "],\"servingLastGoodVersion\":[");
+  first = true;
+  for (const std::string& key : report.stale) {
+    absl::StrAppend(&json, first ? "" : ",", "\"", JsonEscape(key), "\"");
+    first = false;
+  }
+  absl::StrAppend(&json, "],\"skipped\":", report.skipped.size(), "}\n");
+  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+}
+
+HttpResponse GalleyService::Mcpz() const {
+  std::string json = "{\"streams\":[";
+  bool first = true;
+  for (const xds::StreamStatus& stream : ads_server_->Streams()) {
+    absl::StrAppend(&json, first ? "" : ",", "{\"id\":", stream.id, ",\"node\":\"", JsonEscape(stream.node_id),
+                    "\",\"peer\":\"", JsonEscape(stream.peer), "\",\"delta\":", stream.delta ? "true" : "false",
+                    ",\"types\":[");
+    first = false;
+    bool first_type = true;
+    for (const xds::TypeStatus& type : stream.types) {
+      absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type.type_url, "\",\"sent\":\"",
+                      type.sent_version, "\",\"acked\":\"", type.acked_version, "\",\"nacked\":\"",
+                      type.nacked_version, "\",\"nack\":\"", JsonEscape(type.nack_message), "\",\"responses\":",
+                      type.responses, "}");
+      first_type = false;
+    }
+    absl::StrAppend(&json, "]}");
+  }
+  absl::StrAppend(&json, "]}\n");
+  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+}
+
+void GalleyService::Stop() {
+  if (file_source_ != nullptr) file_source_->Stop();
+  if (webhook_ != nullptr) webhook_->Stop();
+  watch_.reset();
+}
+
+uint16_t GalleyService::webhook_port() const { return webhook_ == nullptr ? 0 : webhook_->port(); }
 
 }  // namespace keel::galley

@@ -1,33 +1,61 @@
-// Galley ingests Istio configuration, validates it and distributes it over MCP-over-xDS.
-//
-// The walking skeleton: the service starts, serves gRPC health and
-// reflection, reports ready and exports process metrics. Its real
-// capabilities slot in behind this class.
+// Galley: reads Istio configuration from directories, validates it, and
+// distributes the valid set over MCP-over-xDS; also Kubernetes' validating
+// admission webhook.
 #ifndef KEEL_SERVICES_GALLEY_GALLEY_SERVICE_H_
 #define KEEL_SERVICES_GALLEY_GALLEY_SERVICE_H_
 
+#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "libs/common/service_host.h"
+#include "libs/mesh/config_store.h"
+#include "libs/xds/ads_server.h"
+#include "services/galley/mcp_source.h"
+#include "services/galley/sources/file_source.h"
 
 namespace keel::galley {
 
 struct GalleyOptions {
   // Directories of Istio YAML to read, recursively.
   std::vector<std::string> config_dirs;
+  absl::Duration debounce = absl::Milliseconds(100);
+  // The admission webhook (HTTPS) listens here when set.
+  std::string webhook_address;
+  std::string webhook_cert_file;
+  std::string webhook_key_file;
 };
 
 class GalleyService : public Service {
  public:
-  explicit GalleyService(GalleyOptions options) : options_(std::move(options)) {}
+  explicit GalleyService(GalleyOptions options);
+  ~GalleyService() override;
 
   std::string name() const override { return "galley"; }
+  void RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) override;
   absl::Status Start(ServiceContext& context) override;
+  void Stop() override;
+
+  uint16_t webhook_port() const;
 
  private:
+  void Publish(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigChange& change);
+  HttpResponse Configz() const;
+  HttpResponse Mcpz() const;
+
   GalleyOptions options_;
+  mesh::MemoryConfigStore store_;
+  McpSource mcp_source_;
+  std::unique_ptr<xds::AdsServer> ads_server_;
+  std::unique_ptr<FileSource> file_source_;
+  std::unique_ptr<mesh::ConfigStore::WatchHandle> watch_;
+  std::unique_ptr<HttpServer> webhook_;
+  ServiceContext* context_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* resources_gauge_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* errors_gauge_ = nullptr;
+  prometheus::Gauge* snapshot_generation_ = nullptr;
+  prometheus::Counter* reloads_ = nullptr;
 };
 
 }  // namespace keel::galley

@@ -1,0 +1,53 @@
+#include "services/galley/mcp_source.h"
+
+#include "libs/mesh/hash.h"
+#include "proto/istio/mcp/v1alpha1/resource.pb.h"
+
+namespace keel::galley {
+
+xds::XdsResource ToMcpResource(const mesh::Resource& resource) {
+  istio::mcp::v1alpha1::Resource envelope;
+  auto* metadata = envelope.mutable_metadata();
+  metadata->set_name(resource.namespace_name + "/" + resource.name);
+  const std::string version = mesh::HexVersion(resource.ContentHash());
+  metadata->set_version(version);
+  for (const auto& [k, v] : resource.labels) (*metadata->mutable_labels())[k] = v;
+  for (const auto& [k, v] : resource.annotations) (*metadata->mutable_annotations())[k] = v;
+  envelope.mutable_body()->PackFrom(*resource.spec);
+  xds::XdsResource out;
+  out.name = metadata->name();
+  out.version = version;
+  out.body.PackFrom(envelope);
+  return out;
+}
+
+void McpSource::Update(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigChange* change) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [type_url, type] : snapshot.types) {
+    auto existing = types_.find(type_url);
+    if (change != nullptr && change->count(type_url) == 0 && existing != types_.end()) continue;
+    auto next = std::make_shared<xds::TypeResources>();
+    next->version = type.version;
+    for (const auto& [key, resource] : type.resources) {
+      // Unchanged resources keep their envelope from the previous build.
+      if (existing != types_.end() && change != nullptr && change->at(type_url).updated.count(key) == 0) {
+        auto old = existing->second->resources.find(key);
+        if (old != existing->second->resources.end()) {
+          next->resources[key] = old->second;
+          continue;
+        }
+      }
+      next->resources[key] = std::make_shared<const xds::XdsResource>(ToMcpResource(*resource));
+    }
+    types_[type_url] = std::move(next);
+  }
+}
+
+std::shared_ptr<const xds::TypeResources> McpSource::Resources(const std::string& type_url,
+                                                               const envoy::config::core::v3::Node&) {
+  absl::MutexLock lock(&mu_);
+  auto it = types_.find(type_url);
+  return it == types_.end() ? nullptr : it->second;
+}
+
+}  // namespace keel::galley

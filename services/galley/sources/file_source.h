@@ -1,0 +1,90 @@
+// FileSource: Istio configuration from directories of .yaml/.yml/.json
+// files, watched with inotify.
+//
+// Each reload reads every file (re-parsing only those whose content
+// changed), validates every resource, and hands the store the complete valid
+// set. A resource that is invalid now but was valid before keeps its last
+// good version until it is fixed; a document that cannot even be read keeps
+// every earlier resource of its file. Nothing valid is dropped because of a
+// neighbour's error. Problems are kept per file for /debug/configz.
+#ifndef KEEL_SERVICES_GALLEY_SOURCES_FILE_SOURCE_H_
+#define KEEL_SERVICES_GALLEY_SOURCES_FILE_SOURCE_H_
+
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/mesh/config_store.h"
+#include "libs/mesh/diagnostic.h"
+#include "libs/mesh/resource.h"
+
+namespace keel::galley {
+
+struct FileSourceOptions {
+  std::vector<std::string> directories;
+  // A reload waits for this long without file events (bursts coalesce).
+  absl::Duration debounce = absl::Milliseconds(100);
+};
+
+// The outcome of one reload, for logs, metrics and debug pages.
+struct LoadReport {
+  size_t files = 0;
+  size_t resources = 0;                   // valid resources published
+  std::vector<mesh::Diagnostic> errors;   // every error and warning, all files
+  std::vector<mesh::Diagnostic> skipped;  // info notes (kinds Keel does not handle)
+  std::map<std::string, size_t> errors_by_kind;
+  std::vector<std::string> stale;         // keys serving their last good version
+  bool changed = false;                   // a new snapshot was published
+};
+
+class FileSource {
+ public:
+  FileSource(FileSourceOptions options, mesh::ConfigStore* store);
+  ~FileSource();
+
+  // Load reads every directory once and publishes. Returns an error only when
+  // a directory cannot be read at all.
+  absl::Status Load();
+
+  // Watch starts reloading on file changes, on a thread of its own.
+  absl::Status Watch();
+  void Stop();
+
+  // LastReport returns the outcome of the latest reload.
+  LoadReport LastReport() const;
+
+  // Where each published resource came from: key -> file.
+  std::map<std::string, std::string> Origins() const;
+
+ private:
+  struct FileState {
+    uint64_t content_hash = 0;
+    std::vector<mesh::Resource> good;          // valid resources, in file order
+    std::vector<mesh::Diagnostic> diagnostics;  // from the last parse and validation
+  };
+
+  void Reload();
+  void WatchLoop();
+  absl::Status AddWatches();
+
+  FileSourceOptions options_;
+  mesh::ConfigStore* store_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
+  LoadReport report_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> origins_ ABSL_GUARDED_BY(mu_);
+
+  int inotify_fd_ = -1;
+  int stop_fd_ = -1;
+  std::map<int, std::string> watched_dirs_;  // watch descriptor -> directory (watch thread only)
+  std::thread watcher_;
+};
+
+}  // namespace keel::galley
+
+#endif  // KEEL_SERVICES_GALLEY_SOURCES_FILE_SOURCE_H_

@@ -1,0 +1,104 @@
+#include "services/galley/webhook.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/logging.h"
+#include "libs/mesh/resource.h"
+#include "libs/mesh/validation/field_errors.h"
+#include "yaml-cpp/yaml.h"
+
+namespace keel::galley {
+namespace {
+
+HttpResponse BadRequest(const std::string& reason) {
+  return HttpResponse{.status = 400, .body = absl::StrCat("bad AdmissionReview: ", reason, "\n")};
+}
+
+// Depth of [ and { nesting outside string literals.
+int JsonDepth(const std::string& text) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+std::string Scalar(const YAML::Node& node) { return node.IsDefined() && node.IsScalar() ? node.Scalar() : ""; }
+
+}  // namespace
+
+HttpResponse HandleAdmissionReview(const HttpRequest& request) {
+  if (request.method != "POST") {
+    return HttpResponse{.status = 405, .body = "use POST with an AdmissionReview\n"};
+  }
+  if (JsonDepth(request.body) > kMaxJsonDepth) {
+    return BadRequest(absl::StrCat("JSON nested more than ", kMaxJsonDepth, " levels deep"));
+  }
+  YAML::Node review;
+  try {
+    review = YAML::Load(request.body);
+  } catch (const YAML::Exception& e) {
+    return BadRequest(absl::StrCat("malformed JSON at line ", e.mark.line + 1, ", column ", e.mark.column + 1,
+                                   ": ", e.msg));
+  }
+  if (!review.IsMap()) return BadRequest("expected a JSON object");
+  const std::string api_version = Scalar(review["apiVersion"]);
+  if (Scalar(review["kind"]) != "AdmissionReview") return BadRequest("kind must be AdmissionReview");
+  if (api_version != "admission.k8s.io/v1" && api_version != "admission.k8s.io/v1beta1") {
+    return BadRequest(absl::StrCat("unsupported apiVersion \"", api_version, "\" (want admission.k8s.io/v1)"));
+  }
+  const YAML::Node req = review["request"];
+  if (!req.IsMap()) return BadRequest("missing request");
+  const std::string uid = Scalar(req["uid"]);
+  if (uid.empty()) return BadRequest("missing request.uid");
+  const std::string operation = Scalar(req["operation"]);
+
+  std::vector<std::string> problems;
+  if (operation == "CREATE" || operation == "UPDATE") {
+    const YAML::Node object = req["object"];
+    if (!object.IsMap()) return BadRequest("missing request.object");
+    YAML::Emitter emitter;
+    emitter << object;
+    mesh::ParsedFile parsed = mesh::ParseConfigFile("request.object", emitter.c_str());
+    std::vector<mesh::Diagnostic> diagnostics = parsed.diagnostics;
+    for (const mesh::Resource& resource : parsed.resources) {
+      for (mesh::Diagnostic& d : mesh::ValidateResource(resource)) diagnostics.push_back(std::move(d));
+    }
+    for (const mesh::Diagnostic& d : diagnostics) {
+      if (d.level != mesh::Level::kError) continue;
+      std::string text;
+      if (!d.resource.empty()) absl::StrAppend(&text, d.resource, ": ");
+      if (!d.field.empty()) absl::StrAppend(&text, d.field, ": ");
+      absl::StrAppend(&text, d.message);
+      problems.push_back(std::move(text));
+    }
+  }
+  std::string response = absl::StrCat(R"({"apiVersion":")", api_version,
+                                       R"(","kind":"AdmissionReview","response":{"uid":")", JsonEscape(uid),
+                                       R"(","allowed":)", problems.empty() ? "true" : "false");
+  if (!problems.empty()) {
+    absl::StrAppend(&response, R"(,"status":{"code":400,"reason":"Invalid","message":")",
+                    JsonEscape(absl::StrJoin(problems, "; ")), R"("})");
+  }
+  absl::StrAppend(&response, "}}");
+  return HttpResponse{.content_type = "application/json", .body = std::move(response)};
+}
+
+}  // namespace keel::galley

@@ -1,0 +1,20 @@
+// Galley's Kubernetes validating admission webhook: POST /validate with an
+// admission.k8s.io/v1 AdmissionReview; the answer allows or denies the
+// object with Keel's validation messages. Bad requests get 400 with a
+// reason; input is bounded (body size by the server, nesting depth here).
+#ifndef KEEL_SERVICES_GALLEY_WEBHOOK_H_
+#define KEEL_SERVICES_GALLEY_WEBHOOK_H_
+
+#include "libs/common/http_server.h"
+
+namespace keel::galley {
+
+// HandleAdmissionReview answers one /validate request.
+HttpResponse HandleAdmissionReview(const HttpRequest& request);
+
+// Nesting deeper than this in a request body is refused before parsing.
+inline constexpr int kMaxJsonDepth = 64;
+
+}  // namespace keel::galley
+
+#endif  // KEEL_SERVICES_GALLEY_WEBHOOK_H_
