@@ -6,8 +6,17 @@
 #include "services/keelctl/commands/command.h"
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  absl::StatusOr<keel::ParsedCommandLine> parsed = keel::ParseFlags(args);
+  // Global flags come before the command; what follows it is the command's.
+  std::vector<std::string> global;
+  std::vector<std::string> command;
+  for (int i = 1; i < argc; ++i) {
+    if (command.empty() && argv[i][0] == '-') {
+      global.push_back(argv[i]);
+    } else {
+      command.push_back(argv[i]);
+    }
+  }
+  absl::StatusOr<keel::ParsedCommandLine> parsed = keel::ParseFlags(global);
   if (!parsed.ok()) {
     std::fprintf(stderr, "keelctl: %s\n", std::string(parsed.status().message()).c_str());
     return 2;
@@ -16,14 +25,12 @@ int main(int argc, char** argv) {
     std::fputs(keel::keelctl::UsageText().c_str(), stdout);
     return 0;
   }
-  if (parsed->action == keel::ParsedCommandLine::Action::kVersion) {
-    parsed->positional = {"version"};
-  }
+  if (parsed->action == keel::ParsedCommandLine::Action::kVersion) command = {"version"};
   absl::Status logging = keel::InitLogging("keelctl", keel::LogOptionsFromFlags());
   if (!logging.ok()) {
     std::fprintf(stderr, "keelctl: %s\n", std::string(logging.message()).c_str());
     return 2;
   }
   keel::keelctl::CommandIo io;
-  return keel::keelctl::RunKeelctl(parsed->positional, io);
+  return keel::keelctl::RunKeelctl(command, io);
 }

@@ -77,6 +77,8 @@ absl::Status FileSource::Load() {
 
 void FileSource::Reload() {
   const std::vector<std::string> paths = ListFiles(options_.directories);
+  std::vector<mesh::Resource> all;
+  {
   absl::MutexLock lock(&mu_);
   std::map<std::string, FileState> next;
   for (const std::string& path : paths) {
@@ -135,7 +137,6 @@ void FileSource::Reload() {
   // key wins, a later duplicate is an error.
   LoadReport report;
   report.files = files_.size();
-  std::vector<mesh::Resource> all;
   std::map<std::string, std::string> origins;
   for (auto& [path, state] : files_) {
     for (const mesh::Diagnostic& d : state.diagnostics) {
@@ -169,15 +170,19 @@ void FileSource::Reload() {
     }
   }
   report.resources = all.size();
-  mesh::ConfigChange change = store_->Replace(std::move(all));
-  report.changed = !change.empty();
   for (const mesh::Diagnostic& d : report.errors) {
     if (d.level == mesh::Level::kError) spdlog::error("rejected: {}", d.ToString());
   }
-  spdlog::info("loaded {} files: {} resources, {} errors, {} skipped{}", report.files, report.resources,
-               report.errors.size(), report.skipped.size(), report.changed ? ", published a new snapshot" : "");
   report_ = std::move(report);
   origins_ = std::move(origins);
+  }
+  // Outside the lock: the store calls its watchers, which read the report.
+  mesh::ConfigChange change = store_->Replace(std::move(all));
+  absl::MutexLock lock(&mu_);
+  report_.changed = !change.empty();
+  spdlog::info("loaded {} files: {} resources, {} errors, {} skipped{}", report_.files, report_.resources,
+               report_.errors.size(), report_.skipped.size(),
+               report_.changed ? ", published a new snapshot" : "");
 }
 
 LoadReport FileSource::LastReport() const {
