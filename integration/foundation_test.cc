@@ -58,8 +58,7 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
     ASSERT_TRUE(metrics.ok()) << metrics.status();
     EXPECT_EQ(metrics->status, 200);
     EXPECT_THAT(metrics->content_type, HasSubstr("text/plain; version=0.0.4"));
-    EXPECT_THAT(metrics->body,
-                HasSubstr("component=\"" + service->component() + "\""));
+    EXPECT_THAT(metrics->body, HasSubstr("component=\"" + service->component() + "\""));
     EXPECT_THAT(metrics->body, HasSubstr("process_resident_memory_bytes "));
     EXPECT_THAT(metrics->body, HasSubstr("process_cpu_seconds_total "));
     ExpectParsesAsPrometheusText(service->component(), metrics->body);
@@ -68,8 +67,7 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
   // SIGTERM: each exits 0 (MeshTest also checks this for anything left).
   for (RunningService* service : running) {
     ExitInfo exit = service->Stop();
-    EXPECT_TRUE(exit.exited && exit.status == 0)
-        << service->component() << ": " << exit.ToString();
+    EXPECT_TRUE(exit.exited && exit.status == 0) << service->component() << ": " << exit.ToString();
     EXPECT_THAT(service->process().Log(), HasSubstr("stopped cleanly"));
   }
 }

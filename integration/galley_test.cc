@@ -24,17 +24,21 @@ using ::testing::Not;
 const std::string kVsType = "networking.istio.io/v1alpha3/VirtualService";
 const std::string kDrType = "networking.istio.io/v1alpha3/DestinationRule";
 
-std::string Vs(const std::string& name, const std::string& weight_v1, const std::string& weight_v2) {
-  return absl::StrCat("apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata:\n  name: ", name,
-                      "\nspec:\n  hosts: [", name, "]\n  http:\n  - route:\n    - destination: {host: ", name,
-                      ", subset: v1}\n      weight: ", weight_v1, "\n    - destination: {host: ", name,
-                      ", subset: v2}\n      weight: ", weight_v2, "\n");
+std::string Vs(const std::string& name, const std::string& weight_v1,
+               const std::string& weight_v2) {
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata:\n  name: ", name,
+      "\nspec:\n  hosts: [", name, "]\n  http:\n  - route:\n    - destination: {host: ", name,
+      ", subset: v1}\n      weight: ", weight_v1, "\n    - destination: {host: ", name,
+      ", subset: v2}\n      weight: ", weight_v2, "\n");
 }
 
 std::string Dr(const std::string& name, const std::string& lb) {
-  return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: ", name,
-                      "\nspec:\n  host: ", name, "\n  trafficPolicy:\n    loadBalancer: {simple: ", lb,
-                      "}\n  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: v2}}\n");
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: ", name,
+      "\nspec:\n  host: ", name, "\n  trafficPolicy:\n    loadBalancer: {simple: ", lb,
+      "}\n  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: "
+      "v2}}\n");
 }
 
 void WriteFile(const std::string& path, const std::string& content) {
@@ -62,7 +66,8 @@ std::string LbOf(const xds::AdsClient& client, const std::string& name) {
   istio::networking::v1alpha3::DestinationRule dr;
   it->second->body.UnpackTo(&envelope);
   envelope.body().UnpackTo(&dr);
-  return istio::networking::v1alpha3::LoadBalancerSettings::SimpleLB_Name(dr.traffic_policy().load_balancer().simple());
+  return istio::networking::v1alpha3::LoadBalancerSettings::SimpleLB_Name(
+      dr.traffic_policy().load_balancer().simple());
 }
 
 std::unique_ptr<xds::AdsClient> Subscribe(const RunningService& galley, bool delta) {
@@ -79,8 +84,10 @@ std::unique_ptr<xds::AdsClient> Subscribe(const RunningService& galley, bool del
     // Every resource must be an MCP envelope around the kind's typed spec.
     for (const auto& [name, resource] : update.updated) {
       istio::mcp::v1alpha1::Resource envelope;
-      if (!resource->body.UnpackTo(&envelope)) return absl::InvalidArgumentError("not an MCP Resource");
-      if (envelope.metadata().name() != name) return absl::InvalidArgumentError("metadata.name mismatch");
+      if (!resource->body.UnpackTo(&envelope))
+        return absl::InvalidArgumentError("not an MCP Resource");
+      if (envelope.metadata().name() != name)
+        return absl::InvalidArgumentError("metadata.name mismatch");
     }
     return absl::OkStatus();
   });
@@ -94,26 +101,31 @@ class GalleyTest : public MeshTest {};
 
 TEST_F(GalleyTest, WriteChangeBreakAndDeleteFiles) {
   const std::string dir = TestTempDir("galley-config");
-  WriteFile(dir + "/reviews.yaml", Vs("reviews", "80", "20") + "---\n" + Dr("reviews", "ROUND_ROBIN"));
-  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {"--config_dir=" + dir, "--debounce=50ms"});
+  WriteFile(dir + "/reviews.yaml",
+            Vs("reviews", "80", "20") + "---\n" + Dr("reviews", "ROUND_ROBIN"));
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {"--config_dir=" + dir, "--debounce=50ms"});
   ASSERT_TRUE(galley.ok());
   ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
 
   auto delta = Subscribe(**galley, /*delta=*/true);
   auto sotw = Subscribe(**galley, /*delta=*/false);
   auto both = [&](const std::function<bool(const xds::AdsClient&)>& predicate) {
-    return delta->WaitUntil(predicate, absl::Seconds(10)) && sotw->WaitUntil(predicate, absl::Seconds(10));
+    return delta->WaitUntil(predicate, absl::Seconds(10)) &&
+           sotw->WaitUntil(predicate, absl::Seconds(10));
   };
   ASSERT_TRUE(both([](const xds::AdsClient& c) { return Weights(c, "reviews") == "80/20"; }));
   EXPECT_EQ(LbOf(*delta, "reviews"), "ROUND_ROBIN");
 
   // Change: both subscribers see the new weights.
-  WriteFile(dir + "/reviews.yaml", Vs("reviews", "0", "100") + "---\n" + Dr("reviews", "ROUND_ROBIN"));
+  WriteFile(dir + "/reviews.yaml",
+            Vs("reviews", "0", "100") + "---\n" + Dr("reviews", "ROUND_ROBIN"));
   ASSERT_TRUE(both([](const xds::AdsClient& c) { return Weights(c, "reviews") == "0/100"; }));
 
   // Break the VirtualService while changing its DestinationRule in the same
   // file: the good neighbour flows, the broken one keeps its last good version.
-  WriteFile(dir + "/reviews.yaml", Vs("reviews", "eighty", "20") + "---\n" + Dr("reviews", "LEAST_REQUEST"));
+  WriteFile(dir + "/reviews.yaml",
+            Vs("reviews", "eighty", "20") + "---\n" + Dr("reviews", "LEAST_REQUEST"));
   ASSERT_TRUE(both([](const xds::AdsClient& c) { return LbOf(c, "reviews") == "LEAST_REQUEST"; }));
   EXPECT_EQ(Weights(*delta, "reviews"), "0/100");
   EXPECT_EQ(Weights(*sotw, "reviews"), "0/100");
@@ -121,7 +133,8 @@ TEST_F(GalleyTest, WriteChangeBreakAndDeleteFiles) {
   ASSERT_TRUE(configz.ok());
   EXPECT_THAT(configz->body, HasSubstr("spec.http[0].route[0].weight"));
   EXPECT_THAT(configz->body, HasSubstr(R"(expected integer, got \"eighty\")"));
-  EXPECT_THAT(configz->body, HasSubstr(R"("servingLastGoodVersion":["VirtualService/default/reviews"])"));
+  EXPECT_THAT(configz->body,
+              HasSubstr(R"("servingLastGoodVersion":["VirtualService/default/reviews"])"));
   absl::StatusOr<HttpResponse> metrics = HttpGet((*galley)->monitoring_address(), "/metrics");
   EXPECT_THAT(metrics->body, HasSubstr("galley_validation_errors{kind=\"VirtualService\"} 1"));
   EXPECT_THAT(metrics->body, HasSubstr("galley_resources{kind=\"VirtualService\"} 1"));
@@ -151,31 +164,40 @@ TEST_F(GalleyTest, AdmissionWebhookOverHttpsWithCurl) {
   const std::string dir = TestTempDir("webhook");
   // A real certificate, made by the openssl command line.
   absl::StatusOr<CommandResult> openssl = RunToCompletion(
-      "/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                           "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1", "-subj",
-                           "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
+      "/usr/bin/openssl",
+      {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+       dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1", "-subj", "/CN=localhost",
+       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
   ASSERT_TRUE(openssl.ok() && openssl->exit.status == 0) << (openssl.ok() ? openssl->err : "");
   const uint16_t port = PickFreePort();
-  absl::StatusOr<RunningService*> galley =
-      mesh().Start("galley", {"--config_dir=" + dir, absl::StrCat("--webhook_address=127.0.0.1:", port),
-                              "--webhook_cert=" + dir + "/cert.pem", "--webhook_key=" + dir + "/key.pem"});
+  absl::StatusOr<RunningService*> galley = mesh().Start(
+      "galley", {"--config_dir=" + dir, absl::StrCat("--webhook_address=127.0.0.1:", port),
+                 "--webhook_cert=" + dir + "/cert.pem", "--webhook_key=" + dir + "/key.pem"});
   ASSERT_TRUE(galley.ok());
   ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
   auto post = [&](const std::string& body) {
-    absl::StatusOr<CommandResult> curl = RunToCompletion(
-        "/usr/bin/curl",
-        {"-sS", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/json", "-w", "\n%{http_code}",
-         "--data-binary", "@-", absl::StrCat("https://127.0.0.1:", port, "/validate")},
-        absl::Seconds(30), body);
+    absl::StatusOr<CommandResult> curl =
+        RunToCompletion("/usr/bin/curl",
+                        {"-sS", "--cacert", dir + "/cert.pem", "-H",
+                         "Content-Type: application/json", "-w", "\n%{http_code}", "--data-binary",
+                         "@-", absl::StrCat("https://127.0.0.1:", port, "/validate")},
+                        absl::Seconds(30), body);
     EXPECT_TRUE(curl.ok());
     return curl.ok() ? curl->out + curl->err : std::string();
   };
   const std::string review =
       R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1","operation":"CREATE","object":)";
-  EXPECT_THAT(post(review + R"({"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"g"},"spec":{"servers":[]}}}})"),
-              HasSubstr(R"("allowed":false,"status":{"code":400,"reason":"Invalid","message":"Gateway default/g: spec.servers: gateway must have at least one server"})"));
-  EXPECT_THAT(post(review + R"({"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"d"},"spec":{"host":"d"}}}})"),
-              HasSubstr(R"("uid":"u-1","allowed":true}})"));
+  EXPECT_THAT(
+      post(
+          review +
+          R"({"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"g"},"spec":{"servers":[]}}}})"),
+      HasSubstr(
+          R"("allowed":false,"status":{"code":400,"reason":"Invalid","message":"Gateway default/g: spec.servers: gateway must have at least one server"})"));
+  EXPECT_THAT(
+      post(
+          review +
+          R"({"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"d"},"spec":{"host":"d"}}}})"),
+      HasSubstr(R"("uid":"u-1","allowed":true}})"));
   std::string bad = post("{\"apiVersion\": ");
   EXPECT_THAT(bad, HasSubstr("bad AdmissionReview: malformed JSON"));
   EXPECT_THAT(bad, HasSubstr("\n400"));
@@ -190,23 +212,30 @@ TEST(KeelctlTest, ValidateAndAnalyzeOnFiles) {
   std::ofstream(dir + "/good.yaml") << Dr("reviews", "ROUND_ROBIN");
   std::ofstream(dir + "/bad.yaml") << Vs("reviews", "eighty", "20");
 
-  absl::StatusOr<CommandResult> bad = RunToCompletion(keelctl, {"validate", "-f", dir + "/bad.yaml"});
+  absl::StatusOr<CommandResult> bad =
+      RunToCompletion(keelctl, {"validate", "-f", dir + "/bad.yaml"});
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->exit.status, 1);
-  EXPECT_EQ(bad->err, dir + "/bad.yaml:10:7: VirtualService default/reviews: spec.http[0].route[0].weight: "
-                            "expected integer, got \"eighty\"\n");
-  absl::StatusOr<CommandResult> good = RunToCompletion(keelctl, {"validate", "-f", dir + "/good.yaml"});
+  EXPECT_EQ(bad->err,
+            dir +
+                "/bad.yaml:10:7: VirtualService default/reviews: spec.http[0].route[0].weight: "
+                "expected integer, got \"eighty\"\n");
+  absl::StatusOr<CommandResult> good =
+      RunToCompletion(keelctl, {"validate", "-f", dir + "/good.yaml"});
   EXPECT_EQ(good->exit.status, 0) << good->err;
   EXPECT_EQ(good->out, "1 resources checked, 0 errors\n");
 
   std::ofstream(dir + "/bad.yaml") << Vs("reviews", "80", "20");
   absl::StatusOr<CommandResult> analyze = RunToCompletion(keelctl, {"analyze", "-f", dir});
   EXPECT_EQ(analyze->exit.status, 1);  // reviews is not a ServiceEntry host
-  EXPECT_THAT(analyze->err, HasSubstr("Error [IST0101] VirtualService default/reviews: "
-                                      "spec.http[0].route[0].destination.host: Referenced host not found: \"reviews\""));
+  EXPECT_THAT(
+      analyze->err,
+      HasSubstr("Error [IST0101] VirtualService default/reviews: "
+                "spec.http[0].route[0].destination.host: Referenced host not found: \"reviews\""));
   EXPECT_THAT(analyze->err, Not(HasSubstr("subset")));  // v1 and v2 exist in the DestinationRule
 
-  absl::StatusOr<CommandResult> missing = RunToCompletion(keelctl, {"validate", "-f", dir + "/nope.yaml"});
+  absl::StatusOr<CommandResult> missing =
+      RunToCompletion(keelctl, {"validate", "-f", dir + "/nope.yaml"});
   EXPECT_EQ(missing->exit.status, 1);
   EXPECT_THAT(missing->err, HasSubstr("nope.yaml: no such file or directory"));
   absl::StatusOr<CommandResult> usage = RunToCompletion(keelctl, {"validate", "--bogus"});

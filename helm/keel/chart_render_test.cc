@@ -22,10 +22,10 @@ using Manifests = std::map<std::string, YAML::Node>;
 
 CommandResult Helm(std::vector<std::string> args) {
   const std::string home = TestTempDir("helm");
-  std::vector<std::string> env_args = {
-      absl::StrCat("HELM_CACHE_HOME=", home, "/cache"),
-      absl::StrCat("HELM_CONFIG_HOME=", home, "/config"),
-      absl::StrCat("HELM_DATA_HOME=", home, "/data"), "/usr/local/bin/helm"};
+  std::vector<std::string> env_args = {absl::StrCat("HELM_CACHE_HOME=", home, "/cache"),
+                                       absl::StrCat("HELM_CONFIG_HOME=", home, "/config"),
+                                       absl::StrCat("HELM_DATA_HOME=", home, "/data"),
+                                       "/usr/local/bin/helm"};
   args.insert(args.begin(), env_args.begin(), env_args.end());
   absl::StatusOr<CommandResult> result = RunToCompletion("/usr/bin/env", args);
   EXPECT_TRUE(result.ok()) << result.status();
@@ -60,7 +60,8 @@ TEST(ChartRenderTest, DefaultsRenderEveryComponentWithProbesHpaAndPdb) {
   for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
     SCOPED_TRACE(component);
     const std::string name = "keel-" + component;
-    for (const std::string kind : {"Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"}) {
+    for (const std::string kind :
+         {"Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"}) {
       EXPECT_EQ(manifests.count(kind + "/" + name), 1u) << kind;
     }
     const YAML::Node& container =
@@ -81,17 +82,16 @@ TEST(ChartRenderTest, DefaultsRenderEveryComponentWithProbesHpaAndPdb) {
   EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]), Contains("--grpc_address=:15010"));
   EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
               Contains("--galley_address=keel-galley.keel-system.svc:9901"));
-  EXPECT_THAT(Args(manifests["Deployment/keel-galley"]),
-              Contains("--config_dir=/etc/keel/config"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-galley"]), Contains("--config_dir=/etc/keel/config"));
   EXPECT_THAT(manifests["ConfigMap/keel-mesh"]["data"]["mesh.yaml"].as<std::string>(),
               HasSubstr("trustDomain: cluster.local"));
 }
 
 TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {
-  Manifests manifests = Render({"pilot.replicas=3", "pilot.autoscaling.enabled=false",
-                                "mixer.enabled=false", "galley.grpcPort=19901",
-                                "global.logFormat=json",
-                                "configFiles.reviews\\.yaml=kind: VirtualService"});
+  Manifests manifests =
+      Render({"pilot.replicas=3", "pilot.autoscaling.enabled=false", "mixer.enabled=false",
+              "galley.grpcPort=19901", "global.logFormat=json",
+              "configFiles.reviews\\.yaml=kind: VirtualService"});
   EXPECT_EQ(manifests["Deployment/keel-pilot"]["spec"]["replicas"].as<int>(), 3);
   EXPECT_EQ(manifests.count("HorizontalPodAutoscaler/keel-pilot"), 0u);
   for (const auto& [key, manifest] : manifests) {
@@ -117,8 +117,7 @@ TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
            {"global.logFormat=xml", "global.logFormat"},
            {"citadel.workloadCertTtl=forever", "workloadCertTtl"},
        }) {
-    CommandResult result =
-        Helm({"template", "keel", RunfilePath("helm/keel"), "--set", bad.set});
+    CommandResult result = Helm({"template", "keel", RunfilePath("helm/keel"), "--set", bad.set});
     EXPECT_NE(result.exit.status, 0) << bad.set;
     EXPECT_THAT(result.err, HasSubstr(bad.message)) << bad.set;
   }

@@ -44,8 +44,8 @@ uint16_t PickFreePort() {
 std::string TestTempDir(const std::string& stem) {
   static std::atomic<int> counter{0};
   const char* base = std::getenv("TEST_TMPDIR");
-  std::string dir = absl::StrCat(base != nullptr ? base : "/tmp", "/", stem, "-", getpid(), "-",
-                                 counter++);
+  std::string dir =
+      absl::StrCat(base != nullptr ? base : "/tmp", "/", stem, "-", getpid(), "-", counter++);
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -63,8 +63,7 @@ absl::Status RunningService::WaitReady(absl::Duration timeout) {
   std::string last_problem = "no answer yet";
   while (absl::Now() < deadline) {
     if (!process_.Running()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(component_, " exited before it was ready"));
+      return absl::FailedPreconditionError(absl::StrCat(component_, " exited before it was ready"));
     }
     absl::StatusOr<HttpResponse> readyz =
         HttpGet(monitoring_address(), "/readyz", absl::Seconds(1));
@@ -81,9 +80,8 @@ absl::Status RunningService::WaitReady(absl::Duration timeout) {
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
-  return absl::DeadlineExceededError(absl::StrCat(component_, " not ready after ",
-                                                  absl::FormatDuration(timeout), ": ",
-                                                  last_problem));
+  return absl::DeadlineExceededError(absl::StrCat(
+      component_, " not ready after ", absl::FormatDuration(timeout), ": ", last_problem));
 }
 
 ExitInfo RunningService::Stop(absl::Duration timeout) {
@@ -108,8 +106,8 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   absl::StatusOr<ChildProcess> process =
       ChildProcess::Start(KeelBinaryPath(component), args, log_path);
   if (!process.ok()) return process.status();
-  services_.push_back(std::make_unique<RunningService>(component, *std::move(process), grpc_port,
-                                                       monitoring_port));
+  services_.push_back(
+      std::make_unique<RunningService>(component, *std::move(process), grpc_port, monitoring_port));
   return services_.back().get();
 }
 

@@ -15,9 +15,9 @@ namespace keel::testing {
 
 // How a process ended.
 struct ExitInfo {
-  bool exited = false;   // exited normally (status valid)
-  int status = -1;       // exit status if exited
-  int signal = 0;        // terminating signal otherwise
+  bool exited = false;  // exited normally (status valid)
+  int status = -1;      // exit status if exited
+  int signal = 0;       // terminating signal otherwise
   std::string ToString() const;
 };
 

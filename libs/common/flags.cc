@@ -89,8 +89,7 @@ absl::StatusOr<ParsedCommandLine> ParseFlags(const std::vector<std::string>& arg
       } else if (i + 1 < args.size()) {
         value = args[++i];
       } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("flag --", ToAbsl(name), " needs a value"));
+        return absl::InvalidArgumentError(absl::StrCat("flag --", ToAbsl(name), " needs a value"));
       }
     }
     absl::Status status = SetFlag(*flag, value);
@@ -106,8 +105,8 @@ std::string FlagsHelp(const std::string& program, const std::string& description
   }
   std::sort(flags.begin(), flags.end(),
             [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
-  std::string out = absl::StrCat(program, ": ", description, "\n\nUsage: ", program,
-                                 " [flags]\n\nFlags:\n");
+  std::string out =
+      absl::StrCat(program, ": ", description, "\n\nUsage: ", program, " [flags]\n\nFlags:\n");
   for (const absl::CommandLineFlag* flag : flags) {
     absl::StrAppend(&out, "  --", flag->Name(), "  ", flag->Help(), " (default: \"",
                     flag->DefaultValue(), "\")\n");

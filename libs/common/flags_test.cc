@@ -56,7 +56,8 @@ TEST_F(FlagsTest, UnknownFlagIsAnErrorNamingIt) {
 TEST_F(FlagsTest, BadValueIsAnErrorAndLeavesTheFlagUnchanged) {
   auto parsed = ParseFlags({"--test_port=eighty"});
   ASSERT_FALSE(parsed.ok());
-  EXPECT_THAT(parsed.status().message(), HasSubstr("invalid value \"eighty\" for flag --test_port"));
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("invalid value \"eighty\" for flag --test_port"));
   EXPECT_EQ(absl::GetFlag(FLAGS_test_port), 15010);
 }
 
@@ -73,7 +74,8 @@ TEST_F(FlagsTest, HelpAndVersionAreActions) {
 
 TEST_F(FlagsTest, HelpListsKeelFlagsOnly) {
   std::string help = FlagsHelp("prog", "Does things.");
-  EXPECT_THAT(help, HasSubstr("--test_port  A port for the flag parser's tests. (default: \"15010\")"));
+  EXPECT_THAT(help,
+              HasSubstr("--test_port  A port for the flag parser's tests. (default: \"15010\")"));
   EXPECT_THAT(help, HasSubstr("prog: Does things."));
   // gRPC and Abseil register flags of their own; users never need them.
   EXPECT_THAT(help, ::testing::Not(HasSubstr("--flagfile")));

@@ -1,13 +1,12 @@
 #include "libs/common/http_client.h"
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/net.h"
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 namespace keel {
 
@@ -47,9 +46,8 @@ absl::StatusOr<HttpResponse> HttpFetch(const HttpClientRequest& request) {
     if ((ec = connect_ec)) return;
     http::async_write(stream, out, [&](beast::error_code write_ec, size_t) {
       if ((ec = write_ec)) return;
-      http::async_read(stream, buffer, in, [&](beast::error_code read_ec, size_t) {
-        ec = read_ec;
-      });
+      http::async_read(stream, buffer, in,
+                       [&](beast::error_code read_ec, size_t) { ec = read_ec; });
     });
   });
   io.run();

@@ -10,8 +10,8 @@
 
 // Boost 1.74's Asio needs <utility> before it under C++20.
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
@@ -41,8 +41,8 @@ std::string DecodeUrlComponent(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() &&
-               HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+               HexValue(text[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
       i += 2;
     } else {
@@ -76,7 +76,8 @@ class HttpServer::Impl {
     }
     tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat("TLS key ", options_.tls_key_file, ": ", ec.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS key ", options_.tls_key_file, ": ", ec.message()));
     }
     return absl::OkStatus();
   }
@@ -87,9 +88,8 @@ class HttpServer::Impl {
     absl::StatusOr<HostPort> host_port = ParseHostPort(address);
     if (!host_port.ok()) return host_port.status();
     beast::error_code ec;
-    asio::ip::address ip =
-        host_port->host.empty() ? asio::ip::address(asio::ip::address_v4::any())
-                                : asio::ip::make_address(host_port->host, ec);
+    asio::ip::address ip = host_port->host.empty() ? asio::ip::address(asio::ip::address_v4::any())
+                                                   : asio::ip::make_address(host_port->host, ec);
     if (ec) {
       return absl::InvalidArgumentError(
           absl::StrCat("bad address \"", address, "\": ", ec.message()));
@@ -100,8 +100,7 @@ class HttpServer::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen on ", address, ": ", ec.message()));
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ", ec.message()));
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
@@ -186,17 +185,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->body_limit(server_->options().max_body_bytes);
     beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
  private:
   void OnRead(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      return Write(MakeResponse(HttpResponse{.status = 413, .body = "request body too large\n"},
-                                11, false));
+      return Write(
+          MakeResponse(HttpResponse{.status = 413, .body = "request body too large\n"}, 11, false));
     }
     if (ec) return Close();
     const auto& raw = parser_->get();
@@ -250,7 +248,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
         beast::error_code ignored_too;
-        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored_too);
+        beast::get_lowest_layer(self->stream_)
+            .socket()
+            .shutdown(tcp::socket::shutdown_both, ignored_too);
       });
     }
   }
@@ -268,7 +268,9 @@ void HttpServer::Impl::Accept() {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       if (tls_ != nullptr) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(socket), *tls_)->Start();
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(socket),
+                                                                        *tls_)
+            ->Start();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket))->Start();
       }

@@ -18,8 +18,8 @@ TEST(HttpServerTest, RoutesByExactPathAndDecodesTheQuery) {
   auto server = HttpServer::Start("127.0.0.1:0");
   ASSERT_TRUE(server.ok()) << server.status();
   (*server)->Handle("/echo", [](const HttpRequest& request) {
-    return HttpResponse{.body = request.method + " " + request.path + " id=" +
-                                request.QueryParam("id").value_or("none")};
+    return HttpResponse{.body = request.method + " " + request.path +
+                                " id=" + request.QueryParam("id").value_or("none")};
   });
   auto echoed = HttpGet(Address(**server), "/echo?id=a%2Fb+c&x=1");
   ASSERT_TRUE(echoed.ok()) << echoed.status();
@@ -39,10 +39,8 @@ TEST(HttpServerTest, PassesBodyAndHeaders) {
                         .content_type = "application/json",
                         .body = request.headers.at("content-type") + "|" + request.body};
   });
-  auto response = HttpFetch({.method = "POST",
-                             .address = Address(**server),
-                             .target = "/validate",
-                             .body = "{\"a\":1}"});
+  auto response = HttpFetch(
+      {.method = "POST", .address = Address(**server), .target = "/validate", .body = "{\"a\":1}"});
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status, 201);
   EXPECT_EQ(response->content_type, "application/json");

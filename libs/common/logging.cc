@@ -50,11 +50,21 @@ std::string JsonEscape(std::string_view text) {
   out.reserve(text.size());
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += absl::StrFormat("\\u%04x", c);
@@ -80,11 +90,11 @@ absl::Status InitLogging(const std::string& component, const LogOptions& options
                      "\" (want trace, debug, info, warn, error or off)"));
   }
   if (options.format != "text" && options.format != "json") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--log_format: unknown format \"", options.format, "\" (want text or json)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log_format: unknown format \"", options.format, "\" (want text or json)"));
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      component, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>(component,
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (options.format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {

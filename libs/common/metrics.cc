@@ -108,9 +108,9 @@ std::string MetricsRegistry::SerializeText() const {
 ProcessCollector::ProcessCollector() {
   std::vector<std::string> fields = ReadProcStatFields();
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  start_time_seconds_ =
-      fields.size() > kStartTime ? ReadBootTimeSeconds() + std::stod(fields[kStartTime]) / ticks
-                                 : 0;
+  start_time_seconds_ = fields.size() > kStartTime
+                            ? ReadBootTimeSeconds() + std::stod(fields[kStartTime]) / ticks
+                            : 0;
 }
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {

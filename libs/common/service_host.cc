@@ -12,8 +12,7 @@
 namespace keel {
 namespace {
 
-void InstallMonitoringHandlers(HttpServer& server, MetricsRegistry& metrics,
-                               Readiness& readiness) {
+void InstallMonitoringHandlers(HttpServer& server, MetricsRegistry& metrics, Readiness& readiness) {
   server.Handle("/metrics", [&metrics](const HttpRequest&) {
     return HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
                         .body = metrics.SerializeText()};
@@ -21,7 +20,8 @@ void InstallMonitoringHandlers(HttpServer& server, MetricsRegistry& metrics,
   server.Handle("/healthz", [](const HttpRequest&) { return HttpResponse{.body = "ok\n"}; });
   server.Handle("/readyz", [&readiness](const HttpRequest&) {
     if (readiness.IsReady()) return HttpResponse{.body = "ready\n"};
-    return HttpResponse{.status = 503, .body = absl::StrCat("not ready: ", readiness.Reason(), "\n")};
+    return HttpResponse{.status = 503,
+                        .body = absl::StrCat("not ready: ", readiness.Reason(), "\n")};
   });
   server.Handle("/debug", [&server](const HttpRequest&) {
     std::string body = "debug pages:\n";
@@ -40,8 +40,8 @@ ServiceHost::ServiceHost(Service& service, const ServiceHostOptions& options)
       metrics_(std::make_unique<MetricsRegistry>(service.name())),
       readiness_(std::make_unique<Readiness>()) {}
 
-absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
-    Service& service, const ServiceHostOptions& options) {
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service,
+                                                                const ServiceHostOptions& options) {
   std::unique_ptr<ServiceHost> host(new ServiceHost(service, options));
 
   absl::StatusOr<std::unique_ptr<HttpServer>> monitoring =
@@ -58,8 +58,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     // server share a busy port silently; a busy port must be an error.
     absl::Status can_listen = CheckCanListen(options.grpc_address);
     if (!can_listen.ok()) {
-      return absl::Status(can_listen.code(),
-                          absl::StrCat("gRPC server: ", can_listen.message()));
+      return absl::Status(can_listen.code(), absl::StrCat("gRPC server: ", can_listen.message()));
     }
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -30,7 +30,8 @@ constexpr MessageType kReferencedResourceNotFound = {"IST0101", Level::kError};
 constexpr MessageType kConflictingMeshGatewayVirtualServiceHosts = {"IST0109", Level::kError};
 constexpr MessageType kMultipleSidecarsWithoutWorkloadSelectors = {"IST0111", Level::kError};
 constexpr MessageType kVirtualServiceDestinationPortSelectorRequired = {"IST0112", Level::kError};
-constexpr MessageType kNoServerCertificateVerificationDestinationLevel = {"IST0128", Level::kWarning};
+constexpr MessageType kNoServerCertificateVerificationDestinationLevel = {"IST0128",
+                                                                          Level::kWarning};
 constexpr MessageType kVirtualServiceHostNotFoundInGateway = {"IST0132", Level::kWarning};
 constexpr MessageType kServiceEntryAddressesRequired = {"IST0134", Level::kWarning};
 constexpr MessageType kConflictingGateways = {"IST0145", Level::kError};
@@ -97,7 +98,8 @@ class ServiceEntryHosts {
     if (export_to.empty()) scopes.push_back(ns);
     for (const std::string& e : export_to) scopes.push_back(e == "." ? ns : e);
     for (const std::string& scope : scopes) {
-      if (auto it = by_scoped_host_.find(scope + "/" + fqdn); it != by_scoped_host_.end()) return it->second;
+      if (auto it = by_scoped_host_.find(scope + "/" + fqdn); it != by_scoped_host_.end())
+        return it->second;
     }
     for (const auto& [key, se] : by_scoped_host_) {
       const size_t slash = key.find('/');
@@ -132,7 +134,8 @@ std::vector<DestinationRef> Destinations(const net::VirtualService& vs) {
                        absl::StrCat("spec.http[", i, "].route[", j, "].destination"), false});
       }
     }
-    if (http.has_mirror()) out.push_back({&http.mirror(), absl::StrCat("spec.http[", i, "].mirror"), true});
+    if (http.has_mirror())
+      out.push_back({&http.mirror(), absl::StrCat("spec.http[", i, "].mirror"), true});
     for (int j = 0; j < http.mirrors_size(); ++j) {
       if (http.mirrors(j).has_destination()) {
         out.push_back({&http.mirrors(j).destination(),
@@ -157,23 +160,26 @@ std::vector<DestinationRef> Destinations(const net::VirtualService& vs) {
 
 void DestinationHostAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   ServiceEntryHosts registry(input.all_versions, input.options.cluster_domain);
-  for (const auto& [resource, vs] : OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+  for (const auto& [resource, vs] :
+       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
     for (const DestinationRef& ref : Destinations(*vs)) {
       const std::string& host = ref.destination->host();
       const net::ServiceEntry* se = registry.Find(resource->namespace_name, vs->export_to(), host);
       if (se == nullptr) {
         Report(out, kReferencedResourceNotFound, *resource, ref.field + ".host",
-               absl::StrCat("Referenced ", ref.mirror ? "mirror host" : "host", " not found: ", Quote(host)));
+               absl::StrCat("Referenced ", ref.mirror ? "mirror host" : "host",
+                            " not found: ", Quote(host)));
         continue;
       }
       if (!ref.destination->has_port()) {
         if (se->ports_size() > 1) {
           std::vector<std::string> ports;
           for (const auto& port : se->ports()) ports.push_back(std::to_string(port.number()));
-          Report(out, kVirtualServiceDestinationPortSelectorRequired, *resource, ref.field,
-                 absl::StrCat("This VirtualService routes to a service ", Quote(host),
-                              " that exposes multiple ports [", absl::StrJoin(ports, " "),
-                              "]. Specifying a port in the destination is required to disambiguate."));
+          Report(
+              out, kVirtualServiceDestinationPortSelectorRequired, *resource, ref.field,
+              absl::StrCat("This VirtualService routes to a service ", Quote(host),
+                           " that exposes multiple ports [", absl::StrJoin(ports, " "),
+                           "]. Specifying a port in the destination is required to disambiguate."));
         }
         continue;
       }
@@ -182,7 +188,8 @@ void DestinationHostAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>
                                      [&](const auto& port) { return port.number() == number; });
       if (!found) {
         Report(out, kReferencedResourceNotFound, *resource, ref.field + ".port",
-               absl::StrCat("Referenced host:port not found: ", Quote(absl::StrCat(host, ":", number))));
+               absl::StrCat("Referenced host:port not found: ",
+                            Quote(absl::StrCat(host, ":", number))));
       }
     }
   }
@@ -190,7 +197,8 @@ void DestinationHostAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>
 
 // Istio's GetResourceNameFromHost: "name.ns.svc.<domain>" -> (ns, name);
 // anything else stays as given in the referencing namespace.
-std::pair<std::string, std::string> ResourceNameFromHost(const std::string& ns, const std::string& host,
+std::pair<std::string, std::string> ResourceNameFromHost(const std::string& ns,
+                                                         const std::string& host,
                                                          const std::string& domain) {
   const std::string suffix = ".svc." + domain;
   if (absl::EndsWith(host, suffix)) {
@@ -203,11 +211,14 @@ std::pair<std::string, std::string> ResourceNameFromHost(const std::string& ns, 
 
 void DestinationSubsetAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   std::set<std::tuple<std::string, std::string, std::string>> subsets;  // ns, name, subset
-  for (const auto& [resource, dr] : OfKind<net::DestinationRule>(input.all_versions, "DestinationRule")) {
-    auto [ns, name] = ResourceNameFromHost(resource->namespace_name, dr->host(), input.options.cluster_domain);
+  for (const auto& [resource, dr] :
+       OfKind<net::DestinationRule>(input.all_versions, "DestinationRule")) {
+    auto [ns, name] =
+        ResourceNameFromHost(resource->namespace_name, dr->host(), input.options.cluster_domain);
     for (const auto& subset : dr->subsets()) subsets.insert({ns, name, subset.name()});
   }
-  for (const auto& [resource, vs] : OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+  for (const auto& [resource, vs] :
+       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
     for (const DestinationRef& ref : Destinations(*vs)) {
       const std::string& subset = ref.destination->subset();
       if (subset.empty()) continue;
@@ -224,11 +235,13 @@ void DestinationSubsetAnalyzer(const AnalysisInput& input, std::vector<Diagnosti
 }
 
 void GatewayAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
-  std::map<std::pair<std::string, std::string>, std::pair<const Resource*, const net::Gateway*>> gateways;
+  std::map<std::pair<std::string, std::string>, std::pair<const Resource*, const net::Gateway*>>
+      gateways;
   for (const auto& [resource, gw] : OfKind<net::Gateway>(input.all_versions, "Gateway")) {
     gateways[{resource->namespace_name, resource->name}] = {resource, gw};
   }
-  for (const auto& [resource, vs] : OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+  for (const auto& [resource, vs] :
+       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
     for (int i = 0; i < vs->gateways_size(); ++i) {
       const std::string& ref = vs->gateways(i);
       if (ref == "mesh") continue;
@@ -265,8 +278,9 @@ void GatewayAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
       if (!matched) {
         Report(out, kVirtualServiceHostNotFoundInGateway, *resource, field,
                absl::StrCat("one or more host [", absl::StrJoin(vs->hosts(), " "),
-                            "] defined in VirtualService ", resource->namespace_name, "/", resource->name,
-                            " not found in Gateway ", key.first, "/", key.second, "."));
+                            "] defined in VirtualService ", resource->namespace_name, "/",
+                            resource->name, " not found in Gateway ", key.first, "/", key.second,
+                            "."));
       }
     }
   }
@@ -274,21 +288,27 @@ void GatewayAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
 
 void ConflictingMeshGatewayHostsAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   std::map<std::string, std::vector<const Resource*>> by_scoped_host;
-  for (const auto& [resource, vs] : OfKind<net::VirtualService>(input.resources, "VirtualService")) {
-    const bool mesh = vs->gateways().empty() ||
-                      std::find(vs->gateways().begin(), vs->gateways().end(), "mesh") != vs->gateways().end();
+  for (const auto& [resource, vs] :
+       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+    const bool mesh =
+        vs->gateways().empty() ||
+        std::find(vs->gateways().begin(), vs->gateways().end(), "mesh") != vs->gateways().end();
     if (!mesh) continue;
     std::set<std::string> scopes;
-    const bool everywhere = vs->export_to().empty() ||
-                            std::find(vs->export_to().begin(), vs->export_to().end(), "*") != vs->export_to().end();
+    const bool everywhere =
+        vs->export_to().empty() ||
+        std::find(vs->export_to().begin(), vs->export_to().end(), "*") != vs->export_to().end();
     if (everywhere) {
       scopes.insert("*");
     } else {
-      for (const std::string& e : vs->export_to()) scopes.insert(e == "." ? resource->namespace_name : e);
+      for (const std::string& e : vs->export_to())
+        scopes.insert(e == "." ? resource->namespace_name : e);
     }
     for (const std::string& scope : scopes) {
       for (const std::string& host : vs->hosts()) {
-        by_scoped_host[scope + "/" + ToFqdn(resource->namespace_name, host, input.options.cluster_domain)].push_back(resource);
+        by_scoped_host[scope + "/" +
+                       ToFqdn(resource->namespace_name, host, input.options.cluster_domain)]
+            .push_back(resource);
       }
     }
   }
@@ -328,13 +348,14 @@ std::string SelectorString(const google::protobuf::Map<std::string, std::string>
 
 void ConflictingGatewaysAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   // (selector, port, host, bind) -> gateways that serve it.
-  std::map<std::tuple<std::string, uint32_t, std::string, std::string>, std::set<std::string>> owners;
+  std::map<std::tuple<std::string, uint32_t, std::string, std::string>, std::set<std::string>>
+      owners;
   auto gateways = OfKind<net::Gateway>(input.resources, "Gateway");
   for (const auto& [resource, gw] : gateways) {
     for (const auto& server : gw->servers()) {
       for (const std::string& host : server.hosts()) {
-        owners[{SelectorString(gw->selector()), server.port().number(), host, server.bind()}].insert(
-            resource->namespace_name + "/" + resource->name);
+        owners[{SelectorString(gw->selector()), server.port().number(), host, server.bind()}]
+            .insert(resource->namespace_name + "/" + resource->name);
       }
     }
   }
@@ -344,16 +365,17 @@ void ConflictingGatewaysAnalyzer(const AnalysisInput& input, std::vector<Diagnos
       const auto& server = gw->servers(i);
       std::set<std::string> others;
       for (const std::string& host : server.hosts()) {
-        for (const std::string& owner :
-             owners[{SelectorString(gw->selector()), server.port().number(), host, server.bind()}]) {
+        for (const std::string& owner : owners[{SelectorString(gw->selector()),
+                                                server.port().number(), host, server.bind()}]) {
           if (owner != self) others.insert(owner);
         }
       }
       if (others.empty()) continue;
       Report(out, kConflictingGateways, *resource, absl::StrCat("spec.servers[", i, "]"),
-             absl::StrCat("Conflict with gateways ", absl::StrJoin(others, ","), " (workload selector ",
-                          SelectorString(gw->selector()), ", port ", server.port().number(), ", hosts ",
-                          absl::StrJoin(server.hosts(), ","), ")."));
+             absl::StrCat("Conflict with gateways ", absl::StrJoin(others, ","),
+                          " (workload selector ", SelectorString(gw->selector()), ", port ",
+                          server.port().number(), ", hosts ", absl::StrJoin(server.hosts(), ","),
+                          ")."));
     }
   }
 }
@@ -361,25 +383,32 @@ void ConflictingGatewaysAnalyzer(const AnalysisInput& input, std::vector<Diagnos
 void DestinationRuleAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   ServiceEntryHosts registry(input.all_versions, input.options.cluster_domain);
   std::map<std::string, std::vector<const Resource*>> by_host;
-  for (const auto& [resource, dr] : OfKind<net::DestinationRule>(input.resources, "DestinationRule")) {
+  for (const auto& [resource, dr] :
+       OfKind<net::DestinationRule>(input.resources, "DestinationRule")) {
     if (registry.Find(resource->namespace_name, dr->export_to(), dr->host()) == nullptr) {
-      Report(out, kUnknownDestinationRuleHost, *resource, "spec.host",
-             absl::StrCat("The host ", dr->host(),
-                          " defined in the DestinationRule does not match any services in the mesh."));
+      Report(
+          out, kUnknownDestinationRuleHost, *resource, "spec.host",
+          absl::StrCat("The host ", dr->host(),
+                       " defined in the DestinationRule does not match any services in the mesh."));
     }
     if (!dr->has_workload_selector()) {
-      by_host[ToFqdn(resource->namespace_name, dr->host(), input.options.cluster_domain)].push_back(resource);
+      by_host[ToFqdn(resource->namespace_name, dr->host(), input.options.cluster_domain)].push_back(
+          resource);
     }
     if (dr->has_traffic_policy() && dr->traffic_policy().has_tls()) {
       const auto& tls = dr->traffic_policy().tls();
       const bool verifies = !tls.ca_certificates().empty() ||
                             (!tls.credential_name().empty() && dr->has_workload_selector());
-      if ((tls.mode() == net::ClientTLSSettings::SIMPLE || tls.mode() == net::ClientTLSSettings::MUTUAL) &&
+      if ((tls.mode() == net::ClientTLSSettings::SIMPLE ||
+           tls.mode() == net::ClientTLSSettings::MUTUAL) &&
           !verifies) {
-        Report(out, kNoServerCertificateVerificationDestinationLevel, *resource, "spec.trafficPolicy.tls",
-               absl::StrCat("DestinationRule ", resource->name, " in namespace ", resource->namespace_name,
-                            " has TLS mode set to ", net::ClientTLSSettings::TLSmode_Name(tls.mode()),
-                            " but no caCertificates are set to validate server identity for host: ", dr->host()));
+        Report(out, kNoServerCertificateVerificationDestinationLevel, *resource,
+               "spec.trafficPolicy.tls",
+               absl::StrCat("DestinationRule ", resource->name, " in namespace ",
+                            resource->namespace_name, " has TLS mode set to ",
+                            net::ClientTLSSettings::TLSmode_Name(tls.mode()),
+                            " but no caCertificates are set to validate server identity for host: ",
+                            dr->host()));
       }
     }
   }
@@ -388,9 +417,11 @@ void DestinationRuleAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>
     std::vector<std::string> names;
     for (const Resource* r : list) names.push_back(r->namespace_name + "/" + r->name);
     for (const Resource* r : list) {
-      Report(out, kMultipleDestinationRulesForHost, *r, "spec.host",
-             absl::StrCat("DestinationRules ", absl::StrJoin(names, ","), " all apply to host ", host,
-                          "; they are merged: the first traffic policy wins and duplicate subsets are dropped."));
+      Report(
+          out, kMultipleDestinationRulesForHost, *r, "spec.host",
+          absl::StrCat("DestinationRules ", absl::StrJoin(names, ","), " all apply to host ", host,
+                       "; they are merged: the first traffic policy wins and duplicate subsets are "
+                       "dropped."));
     }
   }
 }
@@ -463,7 +494,8 @@ const std::vector<Analyzer>& Analyzers() {
   return *kAnalyzers;
 }
 
-std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& input, const AnalysisOptions& options) {
+std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& input,
+                                const AnalysisOptions& options) {
   // The same kind/namespace/name given twice (alternative versions of one
   // object, as in Istio's samples) is one object: the later one, as
   // `kubectl apply` would leave it. It never conflicts with itself.

@@ -54,7 +54,8 @@ spec:
 }
 
 TEST(AnalyzeTest, MissingHostAndSubsetAreIst0101) {
-  EXPECT_THAT(AnalyzeText(std::string(kRegistry) + R"(---
+  EXPECT_THAT(
+      AnalyzeText(std::string(kRegistry) + R"(---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: echo}
@@ -65,15 +66,17 @@ spec:
     - destination: {host: echo, subset: v9}
     - destination: {host: nowhere}
 )"),
-              ElementsAre("mesh.yaml:26:33: Error [IST0101] VirtualService default/echo: "
-                          "spec.http[0].route[0].destination.subset: Referenced host+subset in "
-                          "destinationrule not found: \"echo+v9\"",
-                          "mesh.yaml:27:21: Error [IST0101] VirtualService default/echo: "
-                          "spec.http[0].route[1].destination.host: Referenced host not found: \"nowhere\""));
+      ElementsAre(
+          "mesh.yaml:26:33: Error [IST0101] VirtualService default/echo: "
+          "spec.http[0].route[0].destination.subset: Referenced host+subset in "
+          "destinationrule not found: \"echo+v9\"",
+          "mesh.yaml:27:21: Error [IST0101] VirtualService default/echo: "
+          "spec.http[0].route[1].destination.host: Referenced host not found: \"nowhere\""));
 }
 
 TEST(AnalyzeTest, GatewayReferencesAndHosts) {
-  EXPECT_THAT(AnalyzeText(R"(apiVersion: networking.istio.io/v1
+  EXPECT_THAT(
+      AnalyzeText(R"(apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw}
 spec:
@@ -91,14 +94,15 @@ spec:
   http:
   - directResponse: {status: 200}
 )"),
-              ElementsAre("mesh.yaml:15:14: Warning [IST0132] VirtualService default/front: spec.gateways[0]: "
-                          "one or more host [other.example.com] defined in VirtualService default/front not "
-                          "found in Gateway default/gw.",
-                          "mesh.yaml:15:18: Error [IST0101] VirtualService default/front: spec.gateways[1]: "
-                          "Referenced gateway not found: \"missing\"",
-                          "mesh.yaml:15:18: Warning [IST0132] VirtualService default/front: spec.gateways[1]: "
-                          "one or more host [other.example.com] defined in VirtualService default/front not "
-                          "found in Gateway default/missing."));
+      ElementsAre(
+          "mesh.yaml:15:14: Warning [IST0132] VirtualService default/front: spec.gateways[0]: "
+          "one or more host [other.example.com] defined in VirtualService default/front not "
+          "found in Gateway default/gw.",
+          "mesh.yaml:15:18: Error [IST0101] VirtualService default/front: spec.gateways[1]: "
+          "Referenced gateway not found: \"missing\"",
+          "mesh.yaml:15:18: Warning [IST0132] VirtualService default/front: spec.gateways[1]: "
+          "one or more host [other.example.com] defined in VirtualService default/front not "
+          "found in Gateway default/missing."));
 }
 
 TEST(AnalyzeTest, ConflictsBetweenResources) {
@@ -154,11 +158,11 @@ spec: {egress: [{hosts: ["./*"]}]}
     return std::count_if(findings.begin(), findings.end(),
                          [&](const std::string& f) { return f.find(code) != std::string::npos; });
   };
-  EXPECT_EQ(count("[IST0109]"), 2);  // both VirtualServices
-  EXPECT_EQ(count("[IST0145]"), 2);  // both Gateways
+  EXPECT_EQ(count("[IST0109]"), 2);   // both VirtualServices
+  EXPECT_EQ(count("[IST0145]"), 2);   // both Gateways
   EXPECT_EQ(count("[KEEL0001]"), 2);  // both DestinationRules
-  EXPECT_EQ(count("[IST0111]"), 2);  // both Sidecars
-  EXPECT_EQ(count("[IST0174]"), 2);  // neither DestinationRule host is in the registry
+  EXPECT_EQ(count("[IST0111]"), 2);   // both Sidecars
+  EXPECT_EQ(count("[IST0174]"), 2);   // neither DestinationRule host is in the registry
 }
 
 TEST(HostsMatchTest, Wildcards) {

@@ -6,7 +6,8 @@
 
 namespace keel::mesh {
 
-std::shared_ptr<const Resource> ConfigSnapshot::Find(const std::string& type_url, const std::string& ns,
+std::shared_ptr<const Resource> ConfigSnapshot::Find(const std::string& type_url,
+                                                     const std::string& ns,
                                                      const std::string& name) const {
   auto type = types.find(type_url);
   if (type == types.end()) return nullptr;

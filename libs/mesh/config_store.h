@@ -29,7 +29,7 @@ struct TypeSnapshot {
 
 // Every kind at one moment; never changes once published.
 struct ConfigSnapshot {
-  uint64_t generation = 0;  // increases by one per published change
+  uint64_t generation = 0;                    // increases by one per published change
   std::map<std::string, TypeSnapshot> types;  // by type URL; every kind present, maybe empty
 
   // Find returns a resource or null.

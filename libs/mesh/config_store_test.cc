@@ -26,9 +26,10 @@ std::string Dr(const std::string& name, const std::string& host) {
 TEST(MemoryConfigStoreTest, PublishesOnlyRealChangesWithDeterministicVersions) {
   MemoryConfigStore store;
   std::vector<std::pair<uint64_t, ConfigChange>> seen;
-  auto handle = store.Watch([&](std::shared_ptr<const ConfigSnapshot> snapshot, const ConfigChange& change) {
-    seen.push_back({snapshot->generation, change});
-  });
+  auto handle =
+      store.Watch([&](std::shared_ptr<const ConfigSnapshot> snapshot, const ConfigChange& change) {
+        seen.push_back({snapshot->generation, change});
+      });
   const std::string empty_version = store.Current()->types.at(kDr).version;
 
   ConfigChange first = store.Replace(Resources(Dr("a", "a") + Dr("b", "b")));

@@ -14,10 +14,17 @@ namespace {
 
 // ObjectMeta fields Keel reads, and those it accepts and ignores (they are
 // set by Kubernetes and appear in `kubectl get -o yaml` output).
-const char* const kIgnoredMetadata[] = {"uid",          "resourceVersion", "generation",
-                                        "creationTimestamp", "managedFields",  "selfLink",
-                                        "finalizers",   "ownerReferences", "generateName",
-                                        "deletionTimestamp", "deletionGracePeriodSeconds"};
+const char* const kIgnoredMetadata[] = {"uid",
+                                        "resourceVersion",
+                                        "generation",
+                                        "creationTimestamp",
+                                        "managedFields",
+                                        "selfLink",
+                                        "finalizers",
+                                        "ownerReferences",
+                                        "generateName",
+                                        "deletionTimestamp",
+                                        "deletionGracePeriodSeconds"};
 
 struct Document {
   std::string text;
@@ -36,8 +43,8 @@ std::vector<Document> SplitDocuments(const std::string& content) {
     if (end == std::string::npos) end = content.size();
     std::string_view line(content.data() + start, end - start);
     ++line_number;
-    const bool separator = line.substr(0, 3) == "---" &&
-                           (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    const bool separator = line.substr(0, 3) == "---" && (line.size() == 3 || line[3] == ' ' ||
+                                                          line[3] == '\t' || line[3] == '\r');
     if (separator) {
       documents.push_back(std::move(current));
       current = Document{.text = std::string(line.substr(3)) + "\n", .first_line = line_number};
@@ -76,14 +83,15 @@ class DocumentParser {
   void Parse(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) return;  // an empty document
     if (!root.IsMap()) {
-      Error(root.Mark(), "", "", absl::StrCat("expected a Kubernetes object (a map), got ",
-                                              DescribeYaml(root)));
+      Error(root.Mark(), "", "",
+            absl::StrCat("expected a Kubernetes object (a map), got ", DescribeYaml(root)));
       return;
     }
     const std::string api_version = Scalar(root["apiVersion"]);
     const std::string kind = Scalar(root["kind"]);
     if (api_version.empty() || kind.empty()) {
-      Error(root.Mark(), "", api_version.empty() ? "apiVersion" : "kind", "missing or not a string");
+      Error(root.Mark(), "", api_version.empty() ? "apiVersion" : "kind",
+            "missing or not a string");
       return;
     }
     if (api_version == "v1" && kind == "List") {
@@ -111,15 +119,15 @@ class DocumentParser {
       note.level = Level::kInfo;
       note.position = Position(root.Mark());
       note.resource = display;
-      note.message = absl::StrCat("skipped: ", api_version, " ", kind,
-                                  " is not a kind Keel handles");
+      note.message =
+          absl::StrCat("skipped: ", api_version, " ", kind, " is not a kind Keel handles");
       out_.diagnostics.push_back(std::move(note));
       return;
     }
 
     if (NodeDepth(root) > kMaxNestingDepth) {
-      Error(root.Mark(), display, "", absl::StrCat("nested more than ", kMaxNestingDepth,
-                                                   " levels deep"));
+      Error(root.Mark(), display, "",
+            absl::StrCat("nested more than ", kMaxNestingDepth, " levels deep"));
       return;
     }
 
@@ -214,7 +222,8 @@ class DocumentParser {
   bool ReadMetadata(const YAML::Node& node, const std::string& display, Resource& resource,
                     FieldPositions& positions) {
     if (!node.IsMap()) {
-      Error(node.Mark(), display, "metadata", absl::StrCat("expected a map, got ", DescribeYaml(node)));
+      Error(node.Mark(), display, "metadata",
+            absl::StrCat("expected a map, got ", DescribeYaml(node)));
       return false;
     }
     bool ok = true;
@@ -287,9 +296,9 @@ uint64_t Resource::ContentHash() const {
 ParsedFile ParseConfigFile(const std::string& file, const std::string& content) {
   ParsedFile out;
   if (content.size() > kMaxDocumentBytes * 16) {
-    out.diagnostics.push_back(Diagnostic{.position = {file, 0, 0},
-                                         .message = absl::StrCat("file is larger than ",
-                                                                 kMaxDocumentBytes * 16, " bytes")});
+    out.diagnostics.push_back(Diagnostic{
+        .position = {file, 0, 0},
+        .message = absl::StrCat("file is larger than ", kMaxDocumentBytes * 16, " bytes")});
     return out;
   }
   for (const Document& document : SplitDocuments(content)) {

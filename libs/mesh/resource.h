@@ -29,7 +29,7 @@ struct Resource {
   // Where the resource's document starts, and where each of its fields is.
   SourcePosition position;
   std::shared_ptr<const FieldPositions> field_positions;  // lines relative to the document
-  int line_offset = 0;  // file line = document line + line_offset
+  int line_offset = 0;                                    // file line = document line + line_offset
 
   // Key identifies the resource in a store: "VirtualService/default/reviews".
   std::string Key() const;

@@ -109,9 +109,10 @@ metadata: {name: reviews}
   EXPECT_THAT(parsed.resources, IsEmpty());
   ASSERT_THAT(parsed.diagnostics, SizeIs(2));
   EXPECT_EQ(parsed.diagnostics[0].level, Level::kInfo);
-  EXPECT_EQ(parsed.diagnostics[0].ToString(),
-            "app.yaml:1:1: Deployment default/reviews-v1: skipped: apps/v1 Deployment is not a kind "
-            "Keel handles");
+  EXPECT_EQ(
+      parsed.diagnostics[0].ToString(),
+      "app.yaml:1:1: Deployment default/reviews-v1: skipped: apps/v1 Deployment is not a kind "
+      "Keel handles");
   EXPECT_FALSE(HasErrors(parsed.diagnostics));
 }
 
@@ -121,9 +122,10 @@ kind: Gateway
 metadata: {name: g}
 )");
   ASSERT_THAT(parsed.diagnostics, SizeIs(1));
-  EXPECT_EQ(parsed.diagnostics[0].ToString(),
-            "v.yaml:1:13: Gateway default/g: apiVersion: version \"networking.istio.io/v2\" of Gateway "
-            "is not supported (want v1alpha3, v1beta1, v1)");
+  EXPECT_EQ(
+      parsed.diagnostics[0].ToString(),
+      "v.yaml:1:13: Gateway default/g: apiVersion: version \"networking.istio.io/v2\" of Gateway "
+      "is not supported (want v1alpha3, v1beta1, v1)");
 }
 
 TEST(ParseConfigFileTest, StructuralErrors) {
@@ -139,17 +141,19 @@ spek: {}
 ---
 kind: Gateway
 )");
-  EXPECT_THAT(Strings(parsed.diagnostics),
-              ElementsAre("s.yaml:5:3: Gateway istio-system/: metadata.owner: unknown field \"owner\"",
-                          "s.yaml:6:1: Gateway istio-system/: spek: unknown field \"spek\" (want "
-                          "apiVersion, kind, metadata, spec)",
-                          "s.yaml:4:3: Gateway istio-system/: metadata.name: required",
-                          "s.yaml:8:1: expected a Kubernetes object (a map), got a list",
-                          "s.yaml:11:1: apiVersion: missing or not a string"));
+  EXPECT_THAT(
+      Strings(parsed.diagnostics),
+      ElementsAre("s.yaml:5:3: Gateway istio-system/: metadata.owner: unknown field \"owner\"",
+                  "s.yaml:6:1: Gateway istio-system/: spek: unknown field \"spek\" (want "
+                  "apiVersion, kind, metadata, spec)",
+                  "s.yaml:4:3: Gateway istio-system/: metadata.name: required",
+                  "s.yaml:8:1: expected a Kubernetes object (a map), got a list",
+                  "s.yaml:11:1: apiVersion: missing or not a string"));
 }
 
 TEST(ParseConfigFileTest, DeepNestingIsRefused) {
-  std::string deep = "apiVersion: config.istio.io/v1alpha2\nkind: handler\nmetadata: {name: h}\nspec:\n  params: ";
+  std::string deep =
+      "apiVersion: config.istio.io/v1alpha2\nkind: handler\nmetadata: {name: h}\nspec:\n  params: ";
   for (int i = 0; i < 100; ++i) deep += "[";
   for (int i = 0; i < 100; ++i) deep += "]";
   ParsedFile parsed = ParseConfigFile("deep.yaml", deep);
@@ -172,11 +176,21 @@ items:
 }
 
 TEST(ContentHashTest, ChangesWithSpecAndMetadataOnly) {
-  auto parse = [](const std::string& text) { return ParseConfigFile("h.yaml", text).resources.at(0); };
-  Resource a = parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: a}\n");
-  Resource moved = parse("\n\n# a comment moves it\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: a}\n");
-  Resource changed = parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: b}\n");
-  Resource labelled = parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a, labels: {x: y}}\nspec: {host: a}\n");
+  auto parse = [](const std::string& text) {
+    return ParseConfigFile("h.yaml", text).resources.at(0);
+  };
+  Resource a = parse(
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: "
+      "{host: a}\n");
+  Resource moved = parse(
+      "\n\n# a comment moves it\napiVersion: networking.istio.io/v1\nkind: "
+      "DestinationRule\nmetadata: {name: a}\nspec: {host: a}\n");
+  Resource changed = parse(
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: "
+      "{host: b}\n");
+  Resource labelled = parse(
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a, labels: {x: "
+      "y}}\nspec: {host: a}\n");
   EXPECT_EQ(a.ContentHash(), moved.ContentHash());
   EXPECT_NE(a.ContentHash(), changed.ContentHash());
   EXPECT_NE(a.ContentHash(), labelled.ContentHash());

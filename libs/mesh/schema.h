@@ -19,11 +19,11 @@ struct Resource;
 using ValidateFn = void (*)(const Resource& resource, FieldErrors& errors);
 
 struct KindInfo {
-  std::string group;             // "networking.istio.io"
-  std::string version;           // the version Keel serves it as, "v1alpha3"
+  std::string group;                           // "networking.istio.io"
+  std::string version;                         // the version Keel serves it as, "v1alpha3"
   std::vector<std::string> accepted_versions;  // every version read, e.g. v1alpha3, v1beta1, v1
-  std::string kind;              // "VirtualService"
-  std::string proto;             // "istio.networking.v1alpha3.VirtualService"
+  std::string kind;                            // "VirtualService"
+  std::string proto;                           // "istio.networking.v1alpha3.VirtualService"
   ValidateFn validate = nullptr;
 
   // api_version is "group/version", e.g. "networking.istio.io/v1alpha3".

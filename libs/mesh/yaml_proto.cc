@@ -32,8 +32,8 @@ bool IsPlain(const YAML::Node& node) { return node.Tag() == "?" || node.Tag().em
 
 PlainType ClassifyPlain(const std::string& s) {
   static const RE2* const kInt = new RE2(R"([-+]?[0-9]+)");
-  static const RE2* const kFloat =
-      new RE2(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
+  static const RE2* const kFloat = new RE2(
+      R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return PlainType::kNull;
   const std::string lower = absl::AsciiStrToLower(s);
   if (lower == "true" || lower == "false" || lower == "yes" || lower == "no" || lower == "on" ||
@@ -83,8 +83,8 @@ class Converter {
     }
     if (node.IsNull()) return;
     if (!node.IsMap()) {
-      Error(path, mark, absl::StrCat("expected a map (", descriptor->name(), "), got ",
-                                            DescribeYaml(node)));
+      Error(path, mark,
+            absl::StrCat("expected a map (", descriptor->name(), "), got ", DescribeYaml(node)));
       return;
     }
     const Reflection* reflection = msg.GetReflection();
@@ -245,15 +245,17 @@ class Converter {
     const Reflection* r = msg.GetReflection();
     const bool repeated = field->is_repeated();
     if (!node.IsScalar()) {
-      Error(path, mark, absl::StrCat("expected ", ExpectedName(field), ", got ", DescribeYaml(node)));
+      Error(path, mark,
+            absl::StrCat("expected ", ExpectedName(field), ", got ", DescribeYaml(node)));
       return;
     }
     const std::string& text = node.Scalar();
-    const PlainType type = key ? (ClassifyPlain(text) == PlainType::kInt ? PlainType::kInt
-                                                                         : PlainType::kString)
-                               : TypeOf(node);
+    const PlainType type =
+        key ? (ClassifyPlain(text) == PlainType::kInt ? PlainType::kInt : PlainType::kString)
+            : TypeOf(node);
     auto wrong = [&]() {
-      Error(path, mark, absl::StrCat("expected ", ExpectedName(field), ", got ", DescribeYaml(node)));
+      Error(path, mark,
+            absl::StrCat("expected ", ExpectedName(field), ", got ", DescribeYaml(node)));
     };
     // Numbers may be quoted in JSON; so in YAML.
     const bool numeric_text = type == PlainType::kInt || type == PlainType::kFloat ||
@@ -263,7 +265,8 @@ class Converter {
         if (type != PlainType::kString) return wrong();
         if (field->type() == FieldDescriptor::TYPE_BYTES) {
           std::string decoded;
-          if (!absl::Base64Unescape(text, &decoded) && !absl::WebSafeBase64Unescape(text, &decoded)) {
+          if (!absl::Base64Unescape(text, &decoded) &&
+              !absl::WebSafeBase64Unescape(text, &decoded)) {
             Error(path, mark, absl::StrCat("expected base64 bytes, got ", DescribeYaml(node)));
             return;
           }
@@ -274,7 +277,8 @@ class Converter {
         return;
       }
       case FieldDescriptor::CPPTYPE_BOOL: {
-        if (type != PlainType::kBool && !(key && (text == "true" || text == "false"))) return wrong();
+        if (type != PlainType::kBool && !(key && (text == "true" || text == "false")))
+          return wrong();
         const std::string lower = absl::AsciiStrToLower(text);
         const bool value = lower == "true" || lower == "yes" || lower == "on";
         repeated ? r->AddBool(&msg, field, value) : r->SetBool(&msg, field, value);
@@ -291,7 +295,8 @@ class Converter {
         }
         if (value == nullptr) {
           std::vector<std::string> names;
-          for (int i = 0; i < enum_type->value_count(); ++i) names.push_back(enum_type->value(i)->name());
+          for (int i = 0; i < enum_type->value_count(); ++i)
+            names.push_back(enum_type->value(i)->name());
           Error(path, mark,
                 absl::StrCat("unknown value ", DescribeYaml(node), " for ", enum_type->name(),
                              " (want one of ", absl::StrJoin(names, ", "), ")"));
@@ -400,8 +405,9 @@ class Converter {
                                           it->first.Scalar());
         const std::string entry_path = absl::StrCat(path, ".", it->first.Scalar());
         if (positions_ != nullptr) positions_->Record(entry_path, it->first.Mark());
-        ToValue(it->second, entry_path, it->first.Mark(),
-                *entry->GetReflection()->MutableMessage(entry, entry->GetDescriptor()->map_value()));
+        ToValue(
+            it->second, entry_path, it->first.Mark(),
+            *entry->GetReflection()->MutableMessage(entry, entry->GetDescriptor()->map_value()));
       }
       return;
     }
@@ -412,7 +418,8 @@ class Converter {
       }
       const FieldDescriptor* values = d->FindFieldByName("values");
       for (size_t i = 0; i < node.size(); ++i) {
-        ToValue(node[i], absl::StrCat(path, "[", i, "]"), node[i].Mark(), *r->AddMessage(&msg, values));
+        ToValue(node[i], absl::StrCat(path, "[", i, "]"), node[i].Mark(),
+                *r->AddMessage(&msg, values));
       }
       return;
     }
@@ -552,8 +559,9 @@ std::string DescribeYaml(const YAML::Node& node) {
   return absl::StrCat("\"", absl::CEscape(text), "\"");
 }
 
-void YamlToProto(const YAML::Node& node, const std::string& path, google::protobuf::Message& message,
-                 FieldPositions* positions, std::vector<ConversionError>& errors) {
+void YamlToProto(const YAML::Node& node, const std::string& path,
+                 google::protobuf::Message& message, FieldPositions* positions,
+                 std::vector<ConversionError>& errors) {
   Converter(positions, errors).Message(node, path, node.Mark(), message);
 }
 

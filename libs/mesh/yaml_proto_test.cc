@@ -27,7 +27,8 @@ Converted Convert(const std::string& yaml) {
 std::vector<std::string> Messages(const std::vector<ConversionError>& errors) {
   std::vector<std::string> out;
   for (const auto& e : errors) {
-    out.push_back(absl::StrCat(e.position.line, ":", e.position.column, " ", e.path, ": ", e.message));
+    out.push_back(
+        absl::StrCat(e.position.line, ":", e.position.column, " ", e.path, ": ", e.message));
   }
   return out;
 }
@@ -143,8 +144,7 @@ TEST(YamlToProtoTest, NullMeansUnset) {
 
 TEST(YamlToProtoTest, TopLevelMustBeAMap) {
   Converted c = Convert("- a\n- b\n");
-  EXPECT_THAT(Messages(c.errors),
-              ElementsAre("1:1 spec: expected a map (Everything), got a list"));
+  EXPECT_THAT(Messages(c.errors), ElementsAre("1:1 spec: expected a map (Everything), got a list"));
 }
 
 TEST(FieldPositionsTest, FallsBackToNearestAncestor) {

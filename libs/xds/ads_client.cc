@@ -16,7 +16,8 @@ using envoy::service::discovery::v3::DiscoveryResponse;
 
 AdsClient::AdsClient(AdsClientOptions options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {
-  auto credentials = options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
+  auto credentials =
+      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
   channel_ = grpc::CreateChannel(options_.server_address, credentials);
 }
 
@@ -27,7 +28,9 @@ void AdsClient::Subscribe(const std::string& type_url, std::set<std::string> nam
   subscriptions_[type_url].names = std::move(names);
 }
 
-void AdsClient::Start() { thread_ = std::thread([this] { Run(); }); }
+void AdsClient::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void AdsClient::Stop() {
   {
@@ -67,7 +70,9 @@ void AdsClient::Run() {
     const absl::Duration wait = backoff * jitter(random);
     backoff = std::min(backoff * 2, options_.max_backoff);
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(+[](bool* stopping) { return *stopping; }, &stopping_), wait);
+    mu_.AwaitWithTimeout(absl::Condition(
+                             +[](bool* stopping) { return *stopping; }, &stopping_),
+                         wait);
     if (stopping_) return;
   }
 }
@@ -138,7 +143,8 @@ void AdsClient::RunSotw(grpc::ClientContext& context) {
     if (!stream->Write(ack)) break;
   }
   grpc::Status status = stream->Finish();
-  if (!status.ok()) spdlog::debug("ADS stream to {} ended: {}", options_.server_address, status.error_message());
+  if (!status.ok())
+    spdlog::debug("ADS stream to {} ended: {}", options_.server_address, status.error_message());
 }
 
 void AdsClient::RunDelta(grpc::ClientContext& context) {
@@ -170,7 +176,8 @@ void AdsClient::RunDelta(grpc::ClientContext& context) {
       absl::MutexLock lock(&mu_);
       connected_ = true;
     }
-    ResourceUpdate update{.type_url = response.type_url(), .version = response.system_version_info()};
+    ResourceUpdate update{.type_url = response.type_url(),
+                          .version = response.system_version_info()};
     for (const auto& wire : response.resources()) {
       auto resource = std::make_shared<XdsResource>();
       resource->name = wire.name();
@@ -190,10 +197,13 @@ void AdsClient::RunDelta(grpc::ClientContext& context) {
     if (!stream->Write(ack)) break;
   }
   grpc::Status status = stream->Finish();
-  if (!status.ok()) spdlog::debug("delta ADS stream to {} ended: {}", options_.server_address, status.error_message());
+  if (!status.ok())
+    spdlog::debug("delta ADS stream to {} ended: {}", options_.server_address,
+                  status.error_message());
 }
 
-std::map<std::string, std::shared_ptr<const XdsResource>> AdsClient::Resources(const std::string& type_url) const {
+std::map<std::string, std::shared_ptr<const XdsResource>> AdsClient::Resources(
+    const std::string& type_url) const {
   absl::MutexLock lock(&mu_);
   auto it = subscriptions_.find(type_url);
   return it == subscriptions_.end() ? std::map<std::string, std::shared_ptr<const XdsResource>>{}
@@ -224,7 +234,8 @@ uint64_t AdsClient::connections() const {
   return connections_;
 }
 
-bool AdsClient::WaitUntil(const std::function<bool(const AdsClient&)>& predicate, absl::Duration timeout) const {
+bool AdsClient::WaitUntil(const std::function<bool(const AdsClient&)>& predicate,
+                          absl::Duration timeout) const {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (predicate(*this)) return true;

@@ -63,7 +63,8 @@ class AdsClient {
   void Stop();
 
   // Resources returns the local copy of one type.
-  std::map<std::string, std::shared_ptr<const XdsResource>> Resources(const std::string& type_url) const;
+  std::map<std::string, std::shared_ptr<const XdsResource>> Resources(
+      const std::string& type_url) const;
   // Version returns the last accepted version of a type ("" before any).
   std::string Version(const std::string& type_url) const;
   // Synced reports whether every subscribed type has received a response on
@@ -74,7 +75,8 @@ class AdsClient {
 
   // WaitUntil blocks until `predicate` holds (checked after each update) or
   // the timeout passes; returns whether it holds.
-  bool WaitUntil(const std::function<bool(const AdsClient&)>& predicate, absl::Duration timeout) const;
+  bool WaitUntil(const std::function<bool(const AdsClient&)>& predicate,
+                 absl::Duration timeout) const;
 
  private:
   struct Subscription {

@@ -21,7 +21,10 @@ struct AdsServer::Metrics {
                   .Name(prefix + "_pushes_total")
                   .Help("Responses sent, by type URL.")
                   .Register(r);
-    acks = &prometheus::BuildCounter().Name(prefix + "_acks_total").Help("ACKs received, by type URL.").Register(r);
+    acks = &prometheus::BuildCounter()
+                .Name(prefix + "_acks_total")
+                .Help("ACKs received, by type URL.")
+                .Register(r);
     nacks = &prometheus::BuildCounter()
                  .Name(prefix + "_rejects_total")
                  .Help("NACKs received, by type URL.")
@@ -50,7 +53,10 @@ struct AdsServer::Metrics {
 class AdsServer::Stream {
  public:
   Stream(AdsServer* server, grpc::CallbackServerContext* context, bool delta)
-      : server_(server), id_(server->NextStreamId()), delta_(delta), peer_(context->peer()),
+      : server_(server),
+        id_(server->NextStreamId()),
+        delta_(delta),
+        peer_(context->peer()),
         connected_(absl::Now()) {}
   virtual ~Stream() = default;
 
@@ -67,8 +73,8 @@ class AdsServer::Stream {
 
   StreamStatus Status() const {
     absl::MutexLock lock(&mu_);
-    StreamStatus status{.id = id_, .node_id = node_.id(), .peer = peer_, .delta = delta_,
-                        .connected = connected_};
+    StreamStatus status{
+        .id = id_, .node_id = node_.id(), .peer = peer_, .delta = delta_, .connected = connected_};
     for (const auto& [type_url, state] : types_) {
       status.types.push_back(TypeStatus{.type_url = type_url,
                                         .wildcard = state.wildcard,
@@ -118,7 +124,9 @@ class AdsServer::Stream {
   virtual bool BuildAndStartWriteLocked(const std::string& type_url)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
 
-  std::string NextNonceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return absl::StrCat(id_, "-", ++nonce_); }
+  std::string NextNonceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return absl::StrCat(id_, "-", ++nonce_);
+  }
 
   // Handles the nonce and error_detail of a request; returns false if the
   // request is stale and must be ignored.
@@ -135,8 +143,8 @@ class AdsServer::Stream {
       state.nack_message = error_message;
       ++state.nacks;
       if (server_->metrics()) server_->metrics()->Count(server_->metrics()->nacks, type_url);
-      spdlog::warn("xDS NACK from {} for {} version {}: {}", node_.id(), type_url, state.sent_version,
-                   error_message);
+      spdlog::warn("xDS NACK from {} for {} version {}: {}", node_.id(), type_url,
+                   state.sent_version, error_message);
       if (server_->options().on_nack) {
         server_->options().on_nack(node_.id(), type_url, state.sent_version, error_message);
       }
@@ -175,7 +183,8 @@ class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<R
     if (!server->source()->Ready()) {
       absl::MutexLock lock(&mu_);
       finished_ = true;
-      this->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "not ready: configuration is still loading"));
+      this->Finish(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE, "not ready: configuration is still loading"));
       return;
     }
     server->Register(this);
@@ -220,7 +229,8 @@ class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<R
   }
 
  protected:
-  virtual grpc::Status HandleRequestLocked(const Request& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
+  virtual grpc::Status HandleRequestLocked(const Request& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
@@ -259,7 +269,8 @@ class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
     std::set<std::string> names(request.resource_names().begin(), request.resource_names().end());
     // Legacy wildcard: no names on the first request of a type; "*" always.
     const bool first = request.response_nonce().empty() && state.sent_nonce.empty();
-    bool wildcard = names.erase("*") > 0 || (first && names.empty()) || (state.wildcard && names.empty());
+    bool wildcard =
+        names.erase("*") > 0 || (first && names.empty()) || (state.wildcard && names.empty());
     const bool changed = first || request.response_nonce().empty() || wildcard != state.wildcard ||
                          names != state.names;
     state.wildcard = wildcard;
@@ -281,7 +292,8 @@ class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
     response_.set_version_info(version);
     if (resources) {
       for (const auto& [name, resource] : resources->resources) {
-        if (state.wildcard || state.names.count(name) > 0) *response_.add_resources() = resource->body;
+        if (state.wildcard || state.names.count(name) > 0)
+          *response_.add_resources() = resource->body;
       }
     }
     state.sent_version = version;
@@ -301,7 +313,8 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
  protected:
   grpc::Status HandleRequestLocked(const DeltaDiscoveryRequest& request) override {
     if (request.type_url().empty()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "DeltaDiscoveryRequest without type_url");
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "DeltaDiscoveryRequest without type_url");
     }
     if (!have_node_ && request.has_node()) {
       node_ = request.node();
@@ -373,7 +386,8 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
     // The first response for a type is sent even when empty, so the client
     // knows it has the full (empty) state.
     const bool first_response = state.sent_nonce.empty();
-    if (response_.resources_size() == 0 && response_.removed_resources_size() == 0 && !first_response) {
+    if (response_.resources_size() == 0 && response_.removed_resources_size() == 0 &&
+        !first_response) {
       return false;
     }
     state.sent_version = response_.system_version_info();
@@ -388,7 +402,8 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
 }  // namespace
 
 AdsServer::AdsServer(ResourceSource* source, MetricsRegistry* metrics, AdsServerOptions options)
-    : source_(source), options_(std::move(options)),
+    : source_(source),
+      options_(std::move(options)),
       metrics_(std::make_unique<Metrics>(metrics, options_.metrics_prefix)) {}
 
 AdsServer::~AdsServer() = default;
@@ -398,8 +413,8 @@ grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* AdsServer::StreamA
   return new SotwStream(this, context);
 }
 
-grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>* AdsServer::DeltaAggregatedResources(
-    grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>*
+AdsServer::DeltaAggregatedResources(grpc::CallbackServerContext* context) {
   return new DeltaStream(this, context);
 }
 

@@ -66,7 +66,8 @@ struct AdsServerOptions {
   NackObserver on_nack;
 };
 
-class AdsServer : public envoy::service::discovery::v3::AggregatedDiscoveryService::CallbackService {
+class AdsServer
+    : public envoy::service::discovery::v3::AggregatedDiscoveryService::CallbackService {
  public:
   // `source` must outlive the server; `metrics` may be null.
   AdsServer(ResourceSource* source, MetricsRegistry* metrics, AdsServerOptions options = {});

@@ -26,7 +26,8 @@ std::string Value(const std::shared_ptr<const XdsResource>& resource) {
   return value.value();
 }
 
-std::map<std::string, std::string> Values(const AdsClient& client, const std::string& type = kType) {
+std::map<std::string, std::string> Values(const AdsClient& client,
+                                          const std::string& type = kType) {
   std::map<std::string, std::string> out;
   for (const auto& [name, resource] : client.Resources(type)) out[name] = Value(resource);
   return out;
@@ -37,7 +38,8 @@ class AdsTest : public ::testing::TestWithParam<bool> {
   void StartServer(int port = 0) {
     server_impl_ = std::make_unique<AdsServer>(&source_, &metrics_);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                             &port_);
     builder.RegisterService(server_impl_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -91,13 +93,15 @@ TEST_P(AdsTest, FullStateOnConnectThenChangesAndRemovals) {
   source_.Set(kType, {{"a", "2"}, {"c", "1"}});
   server_impl_->Push({kType});
   ASSERT_TRUE(client->WaitUntil(
-      [](const AdsClient& c) { return Values(c).count("c") > 0 && Values(c).count("b") == 0; }, absl::Seconds(10)));
+      [](const AdsClient& c) { return Values(c).count("c") > 0 && Values(c).count("b") == 0; },
+      absl::Seconds(10)));
   EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=2"), Pair("c", "c=1")));
   absl::MutexLock lock(&mu);
   ASSERT_EQ(updates.size(), 2u);
   if (GetParam()) {
     // Delta: only what changed travels.
-    EXPECT_THAT(updates[1].updated, UnorderedElementsAre(Pair("a", ::testing::_), Pair("c", ::testing::_)));
+    EXPECT_THAT(updates[1].updated,
+                UnorderedElementsAre(Pair("a", ::testing::_), Pair("c", ::testing::_)));
     EXPECT_THAT(updates[1].removed, ElementsAre("b"));
   } else {
     EXPECT_EQ(updates[1].updated.size(), 2u);
@@ -149,7 +153,8 @@ TEST_P(AdsTest, NackIsRecordedWithTheErrorAndTheOldStateKept) {
   EXPECT_EQ(status.nacked_version, "a=bad;");
   EXPECT_EQ(status.acked_version, "a=1;");
   EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=1")));
-  EXPECT_THAT(metrics_.SerializeText(), ::testing::HasSubstr("xds_rejects_total{type=\"test/Thing\"} 1"));
+  EXPECT_THAT(metrics_.SerializeText(),
+              ::testing::HasSubstr("xds_rejects_total{type=\"test/Thing\"} 1"));
 }
 
 TEST_P(AdsTest, NotReadyServerRefusesStreamsUntilReady) {
@@ -184,7 +189,8 @@ TEST_P(AdsTest, ClientKeepsStateWhileServerIsAwayAndResyncs) {
 
   source_.Set(kType, {{"a", "1"}, {"b", "2"}});
   StartServer(port);
-  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return Values(c)["b"] == "b=2"; }, absl::Seconds(10)));
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return Values(c)["b"] == "b=2"; },
+                                absl::Seconds(10)));
   EXPECT_GE(client->connections(), 2u);
   if (GetParam()) {
     // The returning server sends only what changed while it was away.

@@ -1,4 +1,5 @@
-// keel-agent runs beside a workload: it obtains its certificates from Citadel and writes its xDS bootstrap.
+// keel-agent runs beside a workload: it obtains its certificates from Citadel and writes its xDS
+// bootstrap.
 //
 // The walking skeleton: the service starts, serves gRPC health and
 // reflection, reports ready and exports process metrics. Its real

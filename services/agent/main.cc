@@ -9,8 +9,9 @@ ABSL_FLAG(std::string, pilot_address, "localhost:15010", "Pilot's xDS address.")
 
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
-  keel::InitBinaryOrExit(argc, argv, "keel-agent",
-                         "keel-agent obtains a workload's certificates and writes its xDS bootstrap.");
+  keel::InitBinaryOrExit(
+      argc, argv, "keel-agent",
+      "keel-agent obtains a workload's certificates and writes its xDS bootstrap.");
   keel::agent::AgentService agent({.citadel_address = absl::GetFlag(FLAGS_citadel_address),
                                    .pilot_address = absl::GetFlag(FLAGS_pilot_address)});
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(/*grpc_address=*/"");

@@ -17,8 +17,8 @@ GalleyService::GalleyService(GalleyOptions options) : options_(std::move(options
 GalleyService::~GalleyService() { Stop(); }
 
 void GalleyService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
-  ads_server_ = std::make_unique<xds::AdsServer>(&mcp_source_, &metrics,
-                                                 xds::AdsServerOptions{.metrics_prefix = "galley_mcp"});
+  ads_server_ = std::make_unique<xds::AdsServer>(
+      &mcp_source_, &metrics, xds::AdsServerOptions{.metrics_prefix = "galley_mcp"});
   builder.RegisterService(ads_server_.get());
 }
 
@@ -47,7 +47,8 @@ absl::Status GalleyService::Start(ServiceContext& context) {
   watch_ = store_.Watch([this](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
                                const mesh::ConfigChange& change) { Publish(*snapshot, change); });
   file_source_ = std::make_unique<FileSource>(
-      FileSourceOptions{.directories = options_.config_dirs, .debounce = options_.debounce}, &store_);
+      FileSourceOptions{.directories = options_.config_dirs, .debounce = options_.debounce},
+      &store_);
   if (absl::Status loaded = file_source_->Load(); !loaded.ok()) return loaded;
   // The first full load is published: now subscribers may connect.
   mcp_source_.Update(*store_.Current(), nullptr);
@@ -57,12 +58,12 @@ absl::Status GalleyService::Start(ServiceContext& context) {
 
   if (!options_.webhook_address.empty()) {
     absl::StatusOr<std::unique_ptr<HttpServer>> webhook = HttpServer::Start(
-        options_.webhook_address,
-        HttpServerOptions{.max_body_bytes = 2 << 20,
-                          .tls_cert_file = options_.webhook_cert_file,
-                          .tls_key_file = options_.webhook_key_file});
+        options_.webhook_address, HttpServerOptions{.max_body_bytes = 2 << 20,
+                                                    .tls_cert_file = options_.webhook_cert_file,
+                                                    .tls_key_file = options_.webhook_key_file});
     if (!webhook.ok()) {
-      return absl::Status(webhook.status().code(), absl::StrCat("webhook: ", webhook.status().message()));
+      return absl::Status(webhook.status().code(),
+                          absl::StrCat("webhook: ", webhook.status().message()));
     }
     webhook_ = *std::move(webhook);
     webhook_->Handle("/validate", HandleAdmissionReview);
@@ -76,7 +77,8 @@ absl::Status GalleyService::Start(ServiceContext& context) {
   return absl::OkStatus();
 }
 
-void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigChange& change) {
+void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot,
+                            const mesh::ConfigChange& change) {
   if (!change.empty()) mcp_source_.Update(snapshot, &change);
   if (reloads_ != nullptr) {
     snapshot_generation_->Set(static_cast<double>(snapshot.generation));
@@ -88,7 +90,8 @@ void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot, const mesh::Co
       LoadReport report = file_source_->LastReport();
       for (const mesh::KindInfo& kind : mesh::AllKinds()) {
         auto it = report.errors_by_kind.find(kind.kind);
-        errors_gauge_->Add({{"kind", kind.kind}}).Set(it == report.errors_by_kind.end() ? 0 : it->second);
+        errors_gauge_->Add({{"kind", kind.kind}})
+            .Set(it == report.errors_by_kind.end() ? 0 : it->second);
       }
       reloads_->Increment();
     }
@@ -107,8 +110,8 @@ HttpResponse GalleyService::Configz() const {
   std::string json = absl::StrCat("{\"generation\":", snapshot->generation, ",\"types\":[");
   bool first_type = true;
   for (const auto& [type_url, type] : snapshot->types) {
-    absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type_url, "\",\"version\":\"", type.version,
-                    "\",\"resources\":[");
+    absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type_url, "\",\"version\":\"",
+                    type.version, "\",\"resources\":[");
     first_type = false;
     bool first = true;
     for (const auto& [key, resource] : type.resources) {
@@ -122,10 +125,11 @@ HttpResponse GalleyService::Configz() const {
   absl::StrAppend(&json, "],\"errors\":[");
   bool first = true;
   for (const mesh::Diagnostic& d : report.errors) {
-    absl::StrAppend(&json, first ? "" : ",", "{\"level\":\"", mesh::LevelName(d.level), "\",\"file\":\"",
-                    JsonEscape(d.position.file), "\",\"line\":", d.position.line, ",\"column\":",
-                    d.position.column, ",\"resource\":\"", JsonEscape(d.resource), "\",\"field\":\"",
-                    JsonEscape(d.field), "\",\"message\":\"", JsonEscape(d.message), "\"}");
+    absl::StrAppend(&json, first ? "" : ",", "{\"level\":\"", mesh::LevelName(d.level),
+                    "\",\"file\":\"", JsonEscape(d.position.file), "\",\"line\":", d.position.line,
+                    ",\"column\":", d.position.column, ",\"resource\":\"", JsonEscape(d.resource),
+                    "\",\"field\":\"", JsonEscape(d.field), "\",\"message\":\"",
+                    JsonEscape(d.message), "\"}");
     first = false;
   }
   absl::StrAppend(&json, "],\"servingLastGoodVersion\":[");
@@ -142,16 +146,16 @@ HttpResponse GalleyService::Mcpz() const {
   std::string json = "{\"streams\":[";
   bool first = true;
   for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    absl::StrAppend(&json, first ? "" : ",", "{\"id\":", stream.id, ",\"node\":\"", JsonEscape(stream.node_id),
-                    "\",\"peer\":\"", JsonEscape(stream.peer), "\",\"delta\":", stream.delta ? "true" : "false",
-                    ",\"types\":[");
+    absl::StrAppend(&json, first ? "" : ",", "{\"id\":", stream.id, ",\"node\":\"",
+                    JsonEscape(stream.node_id), "\",\"peer\":\"", JsonEscape(stream.peer),
+                    "\",\"delta\":", stream.delta ? "true" : "false", ",\"types\":[");
     first = false;
     bool first_type = true;
     for (const xds::TypeStatus& type : stream.types) {
-      absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type.type_url, "\",\"sent\":\"",
-                      type.sent_version, "\",\"acked\":\"", type.acked_version, "\",\"nacked\":\"",
-                      type.nacked_version, "\",\"nack\":\"", JsonEscape(type.nack_message), "\",\"responses\":",
-                      type.responses, "}");
+      absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type.type_url,
+                      "\",\"sent\":\"", type.sent_version, "\",\"acked\":\"", type.acked_version,
+                      "\",\"nacked\":\"", type.nacked_version, "\",\"nack\":\"",
+                      JsonEscape(type.nack_message), "\",\"responses\":", type.responses, "}");
       first_type = false;
     }
     absl::StrAppend(&json, "]}");

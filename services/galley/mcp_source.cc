@@ -30,7 +30,8 @@ void McpSource::Update(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigC
     next->version = type.version;
     for (const auto& [key, resource] : type.resources) {
       // Unchanged resources keep their envelope from the previous build.
-      if (existing != types_.end() && change != nullptr && change->at(type_url).updated.count(key) == 0) {
+      if (existing != types_.end() && change != nullptr &&
+          change->at(type_url).updated.count(key) == 0) {
         auto old = existing->second->resources.find(key);
         if (old != existing->second->resources.end()) {
           next->resources[key] = old->second;
@@ -43,8 +44,8 @@ void McpSource::Update(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigC
   }
 }
 
-std::shared_ptr<const xds::TypeResources> McpSource::Resources(const std::string& type_url,
-                                                               const envoy::config::core::v3::Node&) {
+std::shared_ptr<const xds::TypeResources> McpSource::Resources(
+    const std::string& type_url, const envoy::config::core::v3::Node&) {
   absl::MutexLock lock(&mu_);
   auto it = types_.find(type_url);
   return it == types_.end() ? nullptr : it->second;

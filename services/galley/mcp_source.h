@@ -24,8 +24,8 @@ class McpSource : public xds::ResourceSource {
   // MarkReady is called once the first full load is published.
   void MarkReady() { ready_ = true; }
 
-  std::shared_ptr<const xds::TypeResources> Resources(const std::string& type_url,
-                                                      const envoy::config::core::v3::Node& node) override;
+  std::shared_ptr<const xds::TypeResources> Resources(
+      const std::string& type_url, const envoy::config::core::v3::Node& node) override;
   bool Ready() const override { return ready_; }
 
  private:

@@ -40,7 +40,9 @@ int JsonDepth(const std::string& text) {
   return max_depth;
 }
 
-std::string Scalar(const YAML::Node& node) { return node.IsDefined() && node.IsScalar() ? node.Scalar() : ""; }
+std::string Scalar(const YAML::Node& node) {
+  return node.IsDefined() && node.IsScalar() ? node.Scalar() : "";
+}
 
 }  // namespace
 
@@ -55,14 +57,16 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request) {
   try {
     review = YAML::Load(request.body);
   } catch (const YAML::Exception& e) {
-    return BadRequest(absl::StrCat("malformed JSON at line ", e.mark.line + 1, ", column ", e.mark.column + 1,
-                                   ": ", e.msg));
+    return BadRequest(absl::StrCat("malformed JSON at line ", e.mark.line + 1, ", column ",
+                                   e.mark.column + 1, ": ", e.msg));
   }
   if (!review.IsMap()) return BadRequest("expected a JSON object");
   const std::string api_version = Scalar(review["apiVersion"]);
-  if (Scalar(review["kind"]) != "AdmissionReview") return BadRequest("kind must be AdmissionReview");
+  if (Scalar(review["kind"]) != "AdmissionReview")
+    return BadRequest("kind must be AdmissionReview");
   if (api_version != "admission.k8s.io/v1" && api_version != "admission.k8s.io/v1beta1") {
-    return BadRequest(absl::StrCat("unsupported apiVersion \"", api_version, "\" (want admission.k8s.io/v1)"));
+    return BadRequest(
+        absl::StrCat("unsupported apiVersion \"", api_version, "\" (want admission.k8s.io/v1)"));
   }
   const YAML::Node req = review["request"];
   if (!req.IsMap()) return BadRequest("missing request");
@@ -79,7 +83,8 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request) {
     mesh::ParsedFile parsed = mesh::ParseConfigFile("request.object", emitter.c_str());
     std::vector<mesh::Diagnostic> diagnostics = parsed.diagnostics;
     for (const mesh::Resource& resource : parsed.resources) {
-      for (mesh::Diagnostic& d : mesh::ValidateResource(resource)) diagnostics.push_back(std::move(d));
+      for (mesh::Diagnostic& d : mesh::ValidateResource(resource))
+        diagnostics.push_back(std::move(d));
     }
     for (const mesh::Diagnostic& d : diagnostics) {
       if (d.level != mesh::Level::kError) continue;
@@ -90,9 +95,9 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request) {
       problems.push_back(std::move(text));
     }
   }
-  std::string response = absl::StrCat(R"({"apiVersion":")", api_version,
-                                       R"(","kind":"AdmissionReview","response":{"uid":")", JsonEscape(uid),
-                                       R"(","allowed":)", problems.empty() ? "true" : "false");
+  std::string response = absl::StrCat(
+      R"({"apiVersion":")", api_version, R"(","kind":"AdmissionReview","response":{"uid":")",
+      JsonEscape(uid), R"(","allowed":)", problems.empty() ? "true" : "false");
   if (!problems.empty()) {
     absl::StrAppend(&response, R"(,"status":{"code":400,"reason":"Invalid","message":")",
                     JsonEscape(absl::StrJoin(problems, "; ")), R"("})");

@@ -21,8 +21,9 @@ TEST(WebhookTest, AllowsValidResource) {
   HttpResponse response = Post(Review(
       R"({"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"r","namespace":"prod"},"spec":{"host":"reviews"}})"));
   EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body,
-            R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","allowed":true}})");
+  EXPECT_EQ(
+      response.body,
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","allowed":true}})");
 }
 
 TEST(WebhookTest, DeniesInvalidResourceWithTheValidationMessage) {
@@ -30,14 +31,17 @@ TEST(WebhookTest, DeniesInvalidResourceWithTheValidationMessage) {
       R"({"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"r"},"spec":{"hosts":["r"],"http":[{"route":[{"destination":{"host":"r"},"weight":"eighty"}]}]}})"));
   EXPECT_EQ(response.status, 200);
   EXPECT_THAT(response.body, HasSubstr(R"("allowed":false)"));
-  EXPECT_THAT(response.body, HasSubstr(
-      R"(VirtualService default/r: spec.http[0].route[0].weight: expected integer, got \"eighty\")"));
+  EXPECT_THAT(
+      response.body,
+      HasSubstr(
+          R"(VirtualService default/r: spec.http[0].route[0].weight: expected integer, got \"eighty\")"));
 }
 
 TEST(WebhookTest, AllowsDeletesAndForeignKinds) {
   EXPECT_THAT(Post(Review("null", "DELETE")).body, HasSubstr(R"("allowed":true)"));
-  EXPECT_THAT(Post(Review(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})")).body,
-              HasSubstr(R"("allowed":true)"));
+  EXPECT_THAT(
+      Post(Review(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})")).body,
+      HasSubstr(R"("allowed":true)"));
 }
 
 TEST(WebhookTest, BadRequestsGet400WithAReason) {
@@ -49,8 +53,10 @@ TEST(WebhookTest, BadRequestsGet400WithAReason) {
            {"{not json", "malformed JSON"},
            {"[1,2]", "expected a JSON object"},
            {R"({"apiVersion":"admission.k8s.io/v1","kind":"Pod"})", "kind must be AdmissionReview"},
-           {R"({"apiVersion":"admission.k8s.io/v9","kind":"AdmissionReview"})", "unsupported apiVersion"},
-           {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}})", "missing request.uid"},
+           {R"({"apiVersion":"admission.k8s.io/v9","kind":"AdmissionReview"})",
+            "unsupported apiVersion"},
+           {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}})",
+            "missing request.uid"},
            {std::string(1000, '[') + std::string(1000, ']'), "nested more than 64 levels deep"},
        }) {
     HttpResponse response = Post(c.body);

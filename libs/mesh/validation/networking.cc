@@ -23,25 +23,50 @@ namespace net = ::istio::networking::v1alpha3;
 namespace {
 
 std::string At(const std::string& base, int index) { return absl::StrCat(base, "[", index, "]"); }
-std::string Dot(const std::string& base, const char* field) { return absl::StrCat(base, ".", field); }
+std::string Dot(const std::string& base, const char* field) {
+  return absl::StrCat(base, ".", field);
+}
 
 // Envoy's retry_on conditions (HTTP and gRPC); numeric HTTP codes are allowed too.
 const std::set<std::string>& RetryOnPolicies() {
-  static const auto* const kPolicies = new std::set<std::string>{
-      "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure",
-      "envoy-ratelimited", "retriable-4xx", "refused-stream", "retriable-status-codes",
-      "retriable-headers", "http3-post-connect-failure", "cancelled", "deadline-exceeded",
-      "internal", "resource-exhausted", "unavailable"};
+  static const auto* const kPolicies = new std::set<std::string>{"5xx",
+                                                                 "gateway-error",
+                                                                 "reset",
+                                                                 "reset-before-request",
+                                                                 "connect-failure",
+                                                                 "envoy-ratelimited",
+                                                                 "retriable-4xx",
+                                                                 "refused-stream",
+                                                                 "retriable-status-codes",
+                                                                 "retriable-headers",
+                                                                 "http3-post-connect-failure",
+                                                                 "cancelled",
+                                                                 "deadline-exceeded",
+                                                                 "internal",
+                                                                 "resource-exhausted",
+                                                                 "unavailable"};
   return *kPolicies;
 }
 
 // gRPC status names Istio accepts in fault.abort.grpcStatus.
 const std::set<std::string>& GrpcStatusNames() {
-  static const auto* const kNames = new std::set<std::string>{
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const auto* const kNames = new std::set<std::string>{"OK",
+                                                              "CANCELLED",
+                                                              "UNKNOWN",
+                                                              "INVALID_ARGUMENT",
+                                                              "DEADLINE_EXCEEDED",
+                                                              "NOT_FOUND",
+                                                              "ALREADY_EXISTS",
+                                                              "PERMISSION_DENIED",
+                                                              "RESOURCE_EXHAUSTED",
+                                                              "FAILED_PRECONDITION",
+                                                              "ABORTED",
+                                                              "OUT_OF_RANGE",
+                                                              "UNIMPLEMENTED",
+                                                              "INTERNAL",
+                                                              "UNAVAILABLE",
+                                                              "DATA_LOSS",
+                                                              "UNAUTHENTICATED"};
   return *kNames;
 }
 
@@ -74,7 +99,8 @@ void ValidateGatewayNames(const google::protobuf::RepeatedPtrField<std::string>&
     } else if (!IsDns1123Label(parts[0])) {
       errors.Error(At(field, i), absl::StrCat("invalid value for namespace: \"", parts[0], "\""));
     } else if (!IsDns1123Label(parts[1])) {
-      errors.Error(At(field, i), absl::StrCat("invalid value for gateway name: \"", parts[1], "\""));
+      errors.Error(At(field, i),
+                   absl::StrCat("invalid value for gateway name: \"", parts[1], "\""));
     }
   }
 }
@@ -87,7 +113,8 @@ void ValidateDestination(const net::Destination& destination, const std::string&
     Check(errors, Dot(field, "host"), CheckWildcardDomain(destination.host()));
   }
   if (!destination.subset().empty() && !IsDns1123Label(destination.subset())) {
-    errors.Error(Dot(field, "subset"), absl::StrCat("subset name is invalid: ", destination.subset()));
+    errors.Error(Dot(field, "subset"),
+                 absl::StrCat("subset name is invalid: ", destination.subset()));
   }
   if (destination.has_port()) {
     Check(errors, Dot(field, "port.number"), CheckPort(destination.port().number()));
@@ -113,10 +140,12 @@ void ValidateHeaderOperations(const net::Headers& headers, const std::string& fi
   auto check_names = [&](const net::Headers::HeaderOperations& ops, const std::string& base,
                          bool request) {
     for (const auto& [name, value] : ops.set()) {
-      Check(errors, absl::StrCat(base, ".set[\"", name, "\"]"), CheckHeaderOperationName(name, request));
+      Check(errors, absl::StrCat(base, ".set[\"", name, "\"]"),
+            CheckHeaderOperationName(name, request));
     }
     for (const auto& [name, value] : ops.add()) {
-      Check(errors, absl::StrCat(base, ".add[\"", name, "\"]"), CheckHeaderOperationName(name, request));
+      Check(errors, absl::StrCat(base, ".add[\"", name, "\"]"),
+            CheckHeaderOperationName(name, request));
     }
     for (int i = 0; i < ops.remove_size(); ++i) {
       Check(errors, At(base + ".remove", i), CheckHeaderOperationName(ops.remove(i), false));
@@ -129,25 +158,38 @@ void ValidateHeaderOperations(const net::Headers& headers, const std::string& fi
 void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bool delegate,
                        FieldErrors& errors) {
   if (route.has_delegate() && !delegate) {
-    if (route.has_redirect()) errors.Error(Dot(field, "redirect"), absl::StrCat("root HTTP route ", route.name(), " must not specify redirect"));
-    if (route.route_size() > 0) errors.Error(Dot(field, "route"), absl::StrCat("root HTTP route ", route.name(), " must not specify route"));
+    if (route.has_redirect())
+      errors.Error(Dot(field, "redirect"),
+                   absl::StrCat("root HTTP route ", route.name(), " must not specify redirect"));
+    if (route.route_size() > 0)
+      errors.Error(Dot(field, "route"),
+                   absl::StrCat("root HTTP route ", route.name(), " must not specify route"));
   } else if (route.has_redirect()) {
-    if (route.route_size() > 0) errors.Error(field, "HTTP route cannot contain both route and redirect");
+    if (route.route_size() > 0)
+      errors.Error(field, "HTTP route cannot contain both route and redirect");
     if (route.has_fault()) errors.Error(field, "HTTP route cannot contain both fault and redirect");
-    if (route.has_rewrite()) errors.Error(field, "HTTP route rule cannot contain both rewrite and redirect");
-    if (route.has_direct_response()) errors.Error(field, "HTTP route rule cannot contain both direct_response and redirect");
+    if (route.has_rewrite())
+      errors.Error(field, "HTTP route rule cannot contain both rewrite and redirect");
+    if (route.has_direct_response())
+      errors.Error(field, "HTTP route rule cannot contain both direct_response and redirect");
   } else if (route.has_direct_response()) {
-    if (route.route_size() > 0) errors.Error(field, "HTTP route cannot contain both route and direct_response");
-    if (route.has_fault()) errors.Error(field, "HTTP route cannot contain both fault and direct_response");
-    if (route.has_rewrite()) errors.Error(field, "HTTP route rule cannot contain both rewrite and direct_response");
+    if (route.route_size() > 0)
+      errors.Error(field, "HTTP route cannot contain both route and direct_response");
+    if (route.has_fault())
+      errors.Error(field, "HTTP route cannot contain both fault and direct_response");
+    if (route.has_rewrite())
+      errors.Error(field, "HTTP route rule cannot contain both rewrite and direct_response");
   } else if (route.route_size() == 0 && !route.has_delegate()) {
     errors.Error(field, "HTTP route, redirect or direct_response is required");
   }
   if (route.has_delegate()) {
-    if (delegate) errors.Error(Dot(field, "delegate"), "delegate HTTP route cannot contain delegate");
-    if (route.delegate().name().empty()) errors.Error(Dot(field, "delegate.name"), "name is required");
+    if (delegate)
+      errors.Error(Dot(field, "delegate"), "delegate HTTP route cannot contain delegate");
+    if (route.delegate().name().empty())
+      errors.Error(Dot(field, "delegate.name"), "name is required");
     if (!route.delegate().namespace_().empty()) {
-      Check(errors, Dot(field, "delegate.namespace"), CheckNamespaceName(route.delegate().namespace_()));
+      Check(errors, Dot(field, "delegate.namespace"),
+            CheckNamespaceName(route.delegate().namespace_()));
     }
   }
   for (int i = 0; i < route.match_size(); ++i) {
@@ -156,7 +198,8 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     if (match.has_uri()) ValidateStringMatch(match.uri(), Dot(base, "uri"), errors);
     if (match.has_scheme()) ValidateStringMatch(match.scheme(), Dot(base, "scheme"), errors);
     if (match.has_method()) ValidateStringMatch(match.method(), Dot(base, "method"), errors);
-    if (match.has_authority()) ValidateStringMatch(match.authority(), Dot(base, "authority"), errors);
+    if (match.has_authority())
+      ValidateStringMatch(match.authority(), Dot(base, "authority"), errors);
     for (const auto& [name, value] : match.headers()) {
       const std::string header_field = absl::StrCat(base, ".headers[\"", name, "\"]");
       Check(errors, header_field, CheckHeaderName(name));
@@ -169,7 +212,8 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     }
     for (const auto& [name, value] : match.query_params()) {
       if (value.match_type_case() == net::StringMatch::kRegex) {
-        Check(errors, absl::StrCat(base, ".queryParams[\"", name, "\"].regex"), CheckRegex(value.regex()));
+        Check(errors, absl::StrCat(base, ".queryParams[\"", name, "\"].regex"),
+              CheckRegex(value.regex()));
       }
     }
     if (match.port() != 0) Check(errors, Dot(base, "port"), CheckPort(match.port()));
@@ -185,18 +229,22 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     } else {
       ValidateDestination(route.route(i).destination(), Dot(base, "destination"), errors);
     }
-    if (route.route(i).has_headers()) ValidateHeaderOperations(route.route(i).headers(), Dot(base, "headers"), errors);
+    if (route.route(i).has_headers())
+      ValidateHeaderOperations(route.route(i).headers(), Dot(base, "headers"), errors);
   }
   ValidateWeights(route.route(), field + ".route", errors);
   if (route.has_timeout()) Check(errors, Dot(field, "timeout"), CheckDuration(route.timeout()));
   if (route.has_retries()) {
     const net::HTTPRetry& retries = route.retries();
-    if (retries.attempts() < 0) errors.Error(Dot(field, "retries.attempts"), "attempts cannot be negative");
+    if (retries.attempts() < 0)
+      errors.Error(Dot(field, "retries.attempts"), "attempts cannot be negative");
     if (retries.attempts() == 0 && (retries.has_per_try_timeout() || !retries.retry_on().empty() ||
                                     retries.has_retry_remote_localities())) {
-      errors.Error(Dot(field, "retries"), "http retry policy configured when attempts are set to 0 (disabled)");
+      errors.Error(Dot(field, "retries"),
+                   "http retry policy configured when attempts are set to 0 (disabled)");
     }
-    if (retries.has_backoff()) Check(errors, Dot(field, "retries.backoff"), CheckDuration(retries.backoff()));
+    if (retries.has_backoff())
+      Check(errors, Dot(field, "retries.backoff"), CheckDuration(retries.backoff()));
     if (retries.has_per_try_timeout()) {
       Check(errors, Dot(field, "retries.perTryTimeout"), CheckDuration(retries.per_try_timeout()));
     }
@@ -220,7 +268,8 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     if (fault.has_delay()) {
       const auto& delay = fault.delay();
       const std::string base = Dot(field, "fault.delay");
-      if (delay.has_percentage()) Check(errors, Dot(base, "percentage.value"), CheckPercent(delay.percentage().value()));
+      if (delay.has_percentage())
+        Check(errors, Dot(base, "percentage.value"), CheckPercent(delay.percentage().value()));
       switch (delay.http_delay_type_case()) {
         case net::HTTPFaultInjection::Delay::kFixedDelay:
           Check(errors, Dot(base, "fixedDelay"), CheckDuration(delay.fixed_delay()));
@@ -236,19 +285,21 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     if (fault.has_abort()) {
       const auto& abort = fault.abort();
       const std::string base = Dot(field, "fault.abort");
-      if (abort.has_percentage()) Check(errors, Dot(base, "percentage.value"), CheckPercent(abort.percentage().value()));
+      if (abort.has_percentage())
+        Check(errors, Dot(base, "percentage.value"), CheckPercent(abort.percentage().value()));
       switch (abort.error_type_case()) {
         case net::HTTPFaultInjection::Abort::kHttpStatus:
           if (abort.http_status() < 200 || abort.http_status() > 599) {
-            errors.Error(Dot(base, "httpStatus"),
-                         absl::StrCat("HTTP status ", abort.http_status(), " is not in range 200-599"));
+            errors.Error(Dot(base, "httpStatus"), absl::StrCat("HTTP status ", abort.http_status(),
+                                                               " is not in range 200-599"));
           }
           break;
         case net::HTTPFaultInjection::Abort::kGrpcStatus:
           if (GrpcStatusNames().count(abort.grpc_status()) == 0) {
             errors.Error(Dot(base, "grpcStatus"),
                          absl::StrCat("gRPC status \"", abort.grpc_status(),
-                                      "\" is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md "
+                                      "\" is not supported. See "
+                                      "https://github.com/grpc/grpc/blob/master/doc/statuscodes.md "
                                       "for a list of supported codes, for example 'NOT_FOUND'"));
           }
           break;
@@ -262,10 +313,12 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
   }
   if (route.has_mirror()) ValidateDestination(route.mirror(), Dot(field, "mirror"), errors);
   if (route.has_mirror_percentage()) {
-    Check(errors, Dot(field, "mirrorPercentage.value"), CheckPercent(route.mirror_percentage().value()));
+    Check(errors, Dot(field, "mirrorPercentage.value"),
+          CheckPercent(route.mirror_percentage().value()));
   }
   for (int i = 0; i < route.mirrors_size(); ++i) {
-    ValidateDestination(route.mirrors(i).destination(), At(field + ".mirrors", i) + ".destination", errors);
+    ValidateDestination(route.mirrors(i).destination(), At(field + ".mirrors", i) + ".destination",
+                        errors);
     if (route.mirrors(i).has_percentage()) {
       Check(errors, At(field + ".mirrors", i) + ".percentage.value",
             CheckPercent(route.mirrors(i).percentage().value()));
@@ -289,9 +342,11 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
         redirect.redirect_port_case() == net::HTTPRedirect::REDIRECT_PORT_NOT_SET) {
       errors.Error(Dot(field, "redirect"), "redirect must specify URI, authority, scheme, or port");
     }
-    if (redirect.redirect_code() != 0 && (redirect.redirect_code() < 300 || redirect.redirect_code() > 399)) {
-      errors.Error(Dot(field, "redirect.redirectCode"),
-                   absl::StrCat(redirect.redirect_code(), " is not a valid redirect code, must be 3xx"));
+    if (redirect.redirect_code() != 0 &&
+        (redirect.redirect_code() < 300 || redirect.redirect_code() > 399)) {
+      errors.Error(
+          Dot(field, "redirect.redirectCode"),
+          absl::StrCat(redirect.redirect_code(), " is not a valid redirect code, must be 3xx"));
     }
     if (redirect.redirect_port_case() == net::HTTPRedirect::kPort) {
       Check(errors, Dot(field, "redirect.port"), CheckPort(redirect.port()));
@@ -308,8 +363,9 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     const auto& cors = route.cors_policy();
     for (int i = 0; i < cors.allow_methods_size(); ++i) {
       if (!IsHttpMethod(cors.allow_methods(i))) {
-        errors.Error(At(field + ".corsPolicy.allowMethods", i),
-                     absl::StrCat("\"", cors.allow_methods(i), "\" is not a supported HTTP method"));
+        errors.Error(
+            At(field + ".corsPolicy.allowMethods", i),
+            absl::StrCat("\"", cors.allow_methods(i), "\" is not a supported HTTP method"));
       }
     }
     for (int i = 0; i < cors.allow_origins_size(); ++i) {
@@ -317,11 +373,13 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     }
     if (cors.has_max_age()) {
       if (cors.max_age().nanos() != 0) {
-        errors.Error(Dot(field, "corsPolicy.maxAge"), "max_age duration is accurate only to seconds precision");
+        errors.Error(Dot(field, "corsPolicy.maxAge"),
+                     "max_age duration is accurate only to seconds precision");
       }
     }
     for (int i = 0; i < cors.allow_headers_size(); ++i) {
-      if (cors.allow_headers(i).empty()) errors.Error(At(field + ".corsPolicy.allowHeaders", i), "empty header name");
+      if (cors.allow_headers(i).empty())
+        errors.Error(At(field + ".corsPolicy.allowHeaders", i), "empty header name");
     }
   }
   if (route.has_headers()) ValidateHeaderOperations(route.headers(), Dot(field, "headers"), errors);
@@ -349,8 +407,10 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
   if (delegate && vs.gateways_size() > 0) {
     errors.Error("spec.gateways", "delegate virtual service must have no gateways specified");
   }
-  if (delegate && vs.tls_size() > 0) errors.Error("spec.tls", "delegate virtual service must have no tls route specified");
-  if (delegate && vs.tcp_size() > 0) errors.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
+  if (delegate && vs.tls_size() > 0)
+    errors.Error("spec.tls", "delegate virtual service must have no tls route specified");
+  if (delegate && vs.tcp_size() > 0)
+    errors.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
   bool applies_to_mesh = vs.gateways_size() == 0;
   for (const std::string& gateway : vs.gateways()) applies_to_mesh |= gateway == "mesh";
   std::map<std::string, std::string> seen_hosts;
@@ -359,10 +419,12 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
     const std::string field = At("spec.hosts", i);
     auto [it, inserted] = seen_hosts.emplace(absl::AsciiStrToLower(host), host);
     if (!inserted) {
-      errors.Error(field, absl::StrCat("duplicate hosts in virtual service: ", it->second, " & ", host));
+      errors.Error(field,
+                   absl::StrCat("duplicate hosts in virtual service: ", it->second, " & ", host));
     }
     if (host == "*" && applies_to_mesh) {
-      errors.Error(field, "wildcard host * is not allowed for virtual services bound to the mesh gateway");
+      errors.Error(field,
+                   "wildcard host * is not allowed for virtual services bound to the mesh gateway");
       continue;
     }
     if (CheckIp(host).empty()) continue;  // an IP address is a valid host
@@ -376,7 +438,8 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
   for (int i = 0; i < vs.http_size(); ++i) {
     const std::string field = At("spec.http", i);
     if (!vs.http(i).name().empty() && !route_names.insert(vs.http(i).name()).second) {
-      errors.Warning(Dot(field, "name"), absl::StrCat("duplicate route name \"", vs.http(i).name(), "\""));
+      errors.Warning(Dot(field, "name"),
+                     absl::StrCat("duplicate route name \"", vs.http(i).name(), "\""));
     }
     ValidateHttpRoute(vs.http(i), field, delegate, errors);
   }
@@ -386,7 +449,8 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
       const auto& match = vs.tcp(i).match(j);
       const std::string base = At(field + ".match", j);
       for (int k = 0; k < match.destination_subnets_size(); ++k) {
-        Check(errors, At(base + ".destinationSubnets", k), CheckIpOrCidr(match.destination_subnets(k)));
+        Check(errors, At(base + ".destinationSubnets", k),
+              CheckIpOrCidr(match.destination_subnets(k)));
       }
       if (match.port() != 0) Check(errors, Dot(base, "port"), CheckPort(match.port()));
       ValidateGatewayNames(match.gateways(), Dot(base, "gateways"), errors);
@@ -395,16 +459,19 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
   }
   for (int i = 0; i < vs.tls_size(); ++i) {
     const std::string field = At("spec.tls", i);
-    if (vs.tls(i).match_size() == 0) errors.Error(Dot(field, "match"), "TLS route must have at least one match condition");
+    if (vs.tls(i).match_size() == 0)
+      errors.Error(Dot(field, "match"), "TLS route must have at least one match condition");
     for (int j = 0; j < vs.tls(i).match_size(); ++j) {
       const auto& match = vs.tls(i).match(j);
       const std::string base = At(field + ".match", j);
-      if (match.sni_hosts_size() == 0) errors.Error(Dot(base, "sniHosts"), "TLS match must have at least one SNI host");
+      if (match.sni_hosts_size() == 0)
+        errors.Error(Dot(base, "sniHosts"), "TLS match must have at least one SNI host");
       for (int k = 0; k < match.sni_hosts_size(); ++k) {
         Check(errors, At(base + ".sniHosts", k), CheckWildcardDomain(match.sni_hosts(k)));
       }
       for (int k = 0; k < match.destination_subnets_size(); ++k) {
-        Check(errors, At(base + ".destinationSubnets", k), CheckIpOrCidr(match.destination_subnets(k)));
+        Check(errors, At(base + ".destinationSubnets", k),
+              CheckIpOrCidr(match.destination_subnets(k)));
       }
       if (match.port() != 0) Check(errors, Dot(base, "port"), CheckPort(match.port()));
     }
@@ -422,10 +489,12 @@ void ValidateLoadBalancer(const net::LoadBalancerSettings& lb, const std::string
     const std::string base = Dot(field, "consistentHash");
     switch (hash.hash_key_case()) {
       case net::LoadBalancerSettings::ConsistentHashLB::kHttpHeaderName:
-        Check(errors, Dot(base, "httpHeaderName"), CheckHeaderName(absl::AsciiStrToLower(hash.http_header_name())));
+        Check(errors, Dot(base, "httpHeaderName"),
+              CheckHeaderName(absl::AsciiStrToLower(hash.http_header_name())));
         break;
       case net::LoadBalancerSettings::ConsistentHashLB::kHttpCookie:
-        if (hash.http_cookie().name().empty()) errors.Error(Dot(base, "httpCookie.name"), "name required for HttpCookie");
+        if (hash.http_cookie().name().empty())
+          errors.Error(Dot(base, "httpCookie.name"), "name required for HttpCookie");
         break;
       case net::LoadBalancerSettings::ConsistentHashLB::kHttpQueryParameterName:
         if (hash.http_query_parameter_name().empty()) {
@@ -438,7 +507,8 @@ void ValidateLoadBalancer(const net::LoadBalancerSettings& lb, const std::string
         break;
     }
     if (hash.minimum_ring_size() > 0 && (hash.has_ring_hash() || hash.has_maglev())) {
-      errors.Error(Dot(base, "minimumRingSize"), "only one of MinimumRingSize or Maglev/Ringhash can be specified");
+      errors.Error(Dot(base, "minimumRingSize"),
+                   "only one of MinimumRingSize or Maglev/Ringhash can be specified");
     }
   }
   if (lb.has_locality_lb_setting()) {
@@ -447,7 +517,8 @@ void ValidateLoadBalancer(const net::LoadBalancerSettings& lb, const std::string
       uint32_t total = 0;
       for (const auto& [to, weight] : locality.distribute(i).to()) {
         if (weight == 0 || weight > 100) {
-          errors.Error(At(field + ".localityLbSetting.distribute", i) + ".to", "locality weight must be in range [1, 100]");
+          errors.Error(At(field + ".localityLbSetting.distribute", i) + ".to",
+                       "locality weight must be in range [1, 100]");
         }
         total += weight;
       }
@@ -457,55 +528,78 @@ void ValidateLoadBalancer(const net::LoadBalancerSettings& lb, const std::string
       }
     }
     if (locality.distribute_size() > 0 && locality.failover_size() > 0) {
-      errors.Error(Dot(field, "localityLbSetting"), "can not simultaneously specify 'distribute' and 'failover'");
+      errors.Error(Dot(field, "localityLbSetting"),
+                   "can not simultaneously specify 'distribute' and 'failover'");
     }
   }
 }
 
-void ValidateTrafficPolicy(const net::TrafficPolicy& policy, const std::string& field, FieldErrors& errors) {
-  if (policy.has_load_balancer()) ValidateLoadBalancer(policy.load_balancer(), Dot(field, "loadBalancer"), errors);
+void ValidateTrafficPolicy(const net::TrafficPolicy& policy, const std::string& field,
+                           FieldErrors& errors) {
+  if (policy.has_load_balancer())
+    ValidateLoadBalancer(policy.load_balancer(), Dot(field, "loadBalancer"), errors);
   if (policy.has_connection_pool()) {
     const auto& pool = policy.connection_pool();
     const std::string base = Dot(field, "connectionPool");
     if (pool.has_http()) {
       const auto& http = pool.http();
-      if (http.http1_max_pending_requests() < 0) errors.Error(Dot(base, "http.http1MaxPendingRequests"), "http1 max pending requests must be non-negative");
-      if (http.http2_max_requests() < 0) errors.Error(Dot(base, "http.http2MaxRequests"), "http2 max requests must be non-negative");
-      if (http.max_requests_per_connection() < 0) errors.Error(Dot(base, "http.maxRequestsPerConnection"), "max requests per connection must be non-negative");
-      if (http.max_retries() < 0) errors.Error(Dot(base, "http.maxRetries"), "max retries must be non-negative");
-      if (http.has_idle_timeout()) Check(errors, Dot(base, "http.idleTimeout"), CheckDuration(http.idle_timeout()));
+      if (http.http1_max_pending_requests() < 0)
+        errors.Error(Dot(base, "http.http1MaxPendingRequests"),
+                     "http1 max pending requests must be non-negative");
+      if (http.http2_max_requests() < 0)
+        errors.Error(Dot(base, "http.http2MaxRequests"), "http2 max requests must be non-negative");
+      if (http.max_requests_per_connection() < 0)
+        errors.Error(Dot(base, "http.maxRequestsPerConnection"),
+                     "max requests per connection must be non-negative");
+      if (http.max_retries() < 0)
+        errors.Error(Dot(base, "http.maxRetries"), "max retries must be non-negative");
+      if (http.has_idle_timeout())
+        Check(errors, Dot(base, "http.idleTimeout"), CheckDuration(http.idle_timeout()));
     }
     if (pool.has_tcp()) {
       const auto& tcp = pool.tcp();
-      if (tcp.max_connections() < 0) errors.Error(Dot(base, "tcp.maxConnections"), "max connections must be non-negative");
-      if (tcp.has_connect_timeout()) Check(errors, Dot(base, "tcp.connectTimeout"), CheckDuration(tcp.connect_timeout()));
+      if (tcp.max_connections() < 0)
+        errors.Error(Dot(base, "tcp.maxConnections"), "max connections must be non-negative");
+      if (tcp.has_connect_timeout())
+        Check(errors, Dot(base, "tcp.connectTimeout"), CheckDuration(tcp.connect_timeout()));
     }
   }
   if (policy.has_outlier_detection()) {
     const auto& outlier = policy.outlier_detection();
     const std::string base = Dot(field, "outlierDetection");
     if (outlier.consecutive_errors() != 0) {
-      errors.Warning(Dot(base, "consecutiveErrors"), "outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead");
+      errors.Warning(Dot(base, "consecutiveErrors"),
+                     "outlier detection consecutive errors is deprecated, use "
+                     "consecutiveGatewayErrors or consecutive5xxErrors instead");
     }
-    if (outlier.has_interval()) Check(errors, Dot(base, "interval"), CheckDuration(outlier.interval()));
-    if (outlier.has_base_ejection_time()) Check(errors, Dot(base, "baseEjectionTime"), CheckDuration(outlier.base_ejection_time()));
+    if (outlier.has_interval())
+      Check(errors, Dot(base, "interval"), CheckDuration(outlier.interval()));
+    if (outlier.has_base_ejection_time())
+      Check(errors, Dot(base, "baseEjectionTime"), CheckDuration(outlier.base_ejection_time()));
     if (outlier.max_ejection_percent() < 0 || outlier.max_ejection_percent() > 100) {
-      errors.Error(Dot(base, "maxEjectionPercent"), absl::StrCat("percentage ", outlier.max_ejection_percent(), " is not in range 0..100"));
+      errors.Error(
+          Dot(base, "maxEjectionPercent"),
+          absl::StrCat("percentage ", outlier.max_ejection_percent(), " is not in range 0..100"));
     }
     if (outlier.min_health_percent() < 0 || outlier.min_health_percent() > 100) {
-      errors.Error(Dot(base, "minHealthPercent"), absl::StrCat("percentage ", outlier.min_health_percent(), " is not in range 0..100"));
+      errors.Error(
+          Dot(base, "minHealthPercent"),
+          absl::StrCat("percentage ", outlier.min_health_percent(), " is not in range 0..100"));
     }
   }
   if (policy.has_tls()) {
     const auto& tls = policy.tls();
     const std::string base = Dot(field, "tls");
     if (tls.mode() == net::ClientTLSSettings::MUTUAL && tls.credential_name().empty()) {
-      if (tls.client_certificate().empty()) errors.Error(Dot(base, "clientCertificate"), "client certificate required for mutual tls");
-      if (tls.private_key().empty()) errors.Error(Dot(base, "privateKey"), "private key required for mutual tls");
+      if (tls.client_certificate().empty())
+        errors.Error(Dot(base, "clientCertificate"), "client certificate required for mutual tls");
+      if (tls.private_key().empty())
+        errors.Error(Dot(base, "privateKey"), "private key required for mutual tls");
     }
-    if (tls.mode() == net::ClientTLSSettings::ISTIO_MUTUAL || tls.mode() == net::ClientTLSSettings::DISABLE) {
-      if (!tls.ca_certificates().empty() || !tls.client_certificate().empty() || !tls.private_key().empty() ||
-          !tls.credential_name().empty()) {
+    if (tls.mode() == net::ClientTLSSettings::ISTIO_MUTUAL ||
+        tls.mode() == net::ClientTLSSettings::DISABLE) {
+      if (!tls.ca_certificates().empty() || !tls.client_certificate().empty() ||
+          !tls.private_key().empty() || !tls.credential_name().empty()) {
         errors.Error(base, "cannot specify certificates or credentialName with mode " +
                                net::ClientTLSSettings::TLSmode_Name(tls.mode()));
       }
@@ -519,7 +613,8 @@ void ValidateTrafficPolicy(const net::TrafficPolicy& policy, const std::string& 
     } else {
       Check(errors, Dot(base, "port.number"), CheckPort(port_policy.port().number()));
     }
-    if (port_policy.has_load_balancer()) ValidateLoadBalancer(port_policy.load_balancer(), Dot(base, "loadBalancer"), errors);
+    if (port_policy.has_load_balancer())
+      ValidateLoadBalancer(port_policy.load_balancer(), Dot(base, "loadBalancer"), errors);
   }
 }
 
@@ -532,7 +627,8 @@ void ValidateDestinationRule(const Resource& resource, FieldErrors& errors) {
   } else {
     Check(errors, "spec.host", CheckWildcardDomain(dr.host()));
   }
-  if (dr.has_traffic_policy()) ValidateTrafficPolicy(dr.traffic_policy(), "spec.trafficPolicy", errors);
+  if (dr.has_traffic_policy())
+    ValidateTrafficPolicy(dr.traffic_policy(), "spec.trafficPolicy", errors);
   std::set<std::string> names;
   for (int i = 0; i < dr.subsets_size(); ++i) {
     const auto& subset = dr.subsets(i);
@@ -545,14 +641,17 @@ void ValidateDestinationRule(const Resource& resource, FieldErrors& errors) {
       errors.Error(Dot(field, "name"), absl::StrCat("duplicate subset names: ", subset.name()));
     }
     Check(errors, Dot(field, "labels"),
-          CheckLabels(std::map<std::string, std::string>(subset.labels().begin(), subset.labels().end())));
-    if (subset.has_traffic_policy()) ValidateTrafficPolicy(subset.traffic_policy(), Dot(field, "trafficPolicy"), errors);
+          CheckLabels(
+              std::map<std::string, std::string>(subset.labels().begin(), subset.labels().end())));
+    if (subset.has_traffic_policy())
+      ValidateTrafficPolicy(subset.traffic_policy(), Dot(field, "trafficPolicy"), errors);
   }
   Check(errors, "spec.exportTo", CheckExportTo(dr.export_to()));
   if (dr.has_workload_selector()) {
     Check(errors, "spec.workloadSelector.matchLabels",
-          CheckLabels(std::map<std::string, std::string>(dr.workload_selector().match_labels().begin(),
-                                                         dr.workload_selector().match_labels().end())));
+          CheckLabels(
+              std::map<std::string, std::string>(dr.workload_selector().match_labels().begin(),
+                                                 dr.workload_selector().match_labels().end())));
   }
 }
 
@@ -563,7 +662,8 @@ void ValidateGateway(const Resource& resource, FieldErrors& errors) {
   for (int i = 0; i < gw.servers_size(); ++i) {
     const auto& server = gw.servers(i);
     const std::string field = At("spec.servers", i);
-    if (server.hosts_size() == 0) errors.Error(Dot(field, "hosts"), "server config must contain at least one host");
+    if (server.hosts_size() == 0)
+      errors.Error(Dot(field, "hosts"), "server config must contain at least one host");
     for (int j = 0; j < server.hosts_size(); ++j) {
       const std::string& host = server.hosts(j);
       // Gateway hosts are "[namespace/]dnsName".
@@ -574,16 +674,22 @@ void ValidateGateway(const Resource& resource, FieldErrors& errors) {
     } else {
       const auto& port = server.port();
       Check(errors, Dot(field, "port.number"), CheckPort(port.number()));
-      if (port.protocol().empty()) errors.Error(Dot(field, "port.protocol"), "protocol must be set for server port");
+      if (port.protocol().empty())
+        errors.Error(Dot(field, "port.protocol"), "protocol must be set for server port");
       if (port.name().empty()) {
         errors.Error(Dot(field, "port.name"), "port name must be set");
       } else if (!port_names.insert(port.name()).second) {
-        errors.Error(Dot(field, "port.name"), absl::StrCat("port names in servers must be unique: duplicate name \"", port.name(), "\""));
+        errors.Error(Dot(field, "port.name"),
+                     absl::StrCat("port names in servers must be unique: duplicate name \"",
+                                  port.name(), "\""));
       }
       const std::string protocol = absl::AsciiStrToUpper(port.protocol());
-      static const std::set<std::string> kProtocols = {"HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "REDIS", "MYSQL", "TCP", "TLS", "UDP"};
+      static const std::set<std::string> kProtocols = {"HTTP",  "HTTPS", "GRPC",  "GRPC-WEB",
+                                                       "HTTP2", "MONGO", "REDIS", "MYSQL",
+                                                       "TCP",   "TLS",   "UDP"};
       if (!port.protocol().empty() && kProtocols.count(protocol) == 0) {
-        errors.Error(Dot(field, "port.protocol"), absl::StrCat("unrecognized protocol \"", port.protocol(), "\""));
+        errors.Error(Dot(field, "port.protocol"),
+                     absl::StrCat("unrecognized protocol \"", port.protocol(), "\""));
       }
       if ((protocol == "HTTPS" || protocol == "TLS") && !server.has_tls()) {
         errors.Error(Dot(field, "tls"), "server must have TLS settings for HTTPS/TLS protocols");
@@ -593,10 +699,15 @@ void ValidateGateway(const Resource& resource, FieldErrors& errors) {
       const auto& tls = server.tls();
       const std::string base = Dot(field, "tls");
       using TLS = net::ServerTLSSettings;
-      if ((tls.mode() == TLS::SIMPLE || tls.mode() == TLS::MUTUAL) && tls.credential_name().empty() &&
-          tls.credential_names_size() == 0 && tls.tls_certificates_size() == 0) {
-        if (tls.server_certificate().empty()) errors.Error(Dot(base, "serverCertificate"), "server certificate required for " + TLS::TLSmode_Name(tls.mode()) + " mode");
-        if (tls.private_key().empty()) errors.Error(Dot(base, "privateKey"), "private key required for " + TLS::TLSmode_Name(tls.mode()) + " mode");
+      if ((tls.mode() == TLS::SIMPLE || tls.mode() == TLS::MUTUAL) &&
+          tls.credential_name().empty() && tls.credential_names_size() == 0 &&
+          tls.tls_certificates_size() == 0) {
+        if (tls.server_certificate().empty())
+          errors.Error(Dot(base, "serverCertificate"), "server certificate required for " +
+                                                           TLS::TLSmode_Name(tls.mode()) + " mode");
+        if (tls.private_key().empty())
+          errors.Error(Dot(base, "privateKey"),
+                       "private key required for " + TLS::TLSmode_Name(tls.mode()) + " mode");
         if (tls.mode() == TLS::MUTUAL && tls.ca_certificates().empty()) {
           errors.Error(Dot(base, "caCertificates"), "client CA bundle required for MUTUAL mode");
         }
@@ -604,12 +715,15 @@ void ValidateGateway(const Resource& resource, FieldErrors& errors) {
     }
     if (!server.bind().empty()) {
       if (CheckIp(server.bind()).empty() == false && !absl::StartsWith(server.bind(), "unix://")) {
-        errors.Error(Dot(field, "bind"), absl::StrCat("\"", server.bind(), "\" is not a valid IP address or unix socket"));
+        errors.Error(
+            Dot(field, "bind"),
+            absl::StrCat("\"", server.bind(), "\" is not a valid IP address or unix socket"));
       }
     }
   }
-  Check(errors, "spec.selector",
-        CheckLabels(std::map<std::string, std::string>(gw.selector().begin(), gw.selector().end())));
+  Check(
+      errors, "spec.selector",
+      CheckLabels(std::map<std::string, std::string>(gw.selector().begin(), gw.selector().end())));
 }
 
 void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
@@ -632,7 +746,8 @@ void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
     const auto& port = se.ports(i);
     const std::string field = At("spec.ports", i);
     Check(errors, Dot(field, "number"), CheckPort(port.number()));
-    if (port.target_port() != 0) Check(errors, Dot(field, "targetPort"), CheckPort(port.target_port()));
+    if (port.target_port() != 0)
+      Check(errors, Dot(field, "targetPort"), CheckPort(port.target_port()));
     if (port.name().empty()) {
       errors.Error(Dot(field, "name"), "port name must be set");
     } else if (!port_names.insert(port.name()).second) {
@@ -644,7 +759,8 @@ void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
   }
   const bool has_selector = se.has_workload_selector();
   if (has_selector && se.endpoints_size() > 0) {
-    errors.Error("spec.workloadSelector", "only one of workloadSelector or endpoints is allowed in service entry");
+    errors.Error("spec.workloadSelector",
+                 "only one of workloadSelector or endpoints is allowed in service entry");
   }
   if (has_selector) {
     Check(errors, "spec.workloadSelector.labels",
@@ -664,8 +780,9 @@ void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
       for (int i = 0; i < se.endpoints_size(); ++i) {
         const std::string& address = se.endpoints(i).address();
         if (!absl::StartsWith(address, "unix://") && !CheckIp(address).empty()) {
-          errors.Error(At("spec.endpoints", i) + ".address",
-                       absl::StrCat("endpoint address \"", address, "\" is not a valid IP address"));
+          errors.Error(
+              At("spec.endpoints", i) + ".address",
+              absl::StrCat("endpoint address \"", address, "\" is not a valid IP address"));
         }
       }
       break;
@@ -674,13 +791,15 @@ void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
       if (se.endpoints_size() == 0) {
         for (int i = 0; i < se.hosts_size(); ++i) {
           if (absl::StrContains(se.hosts(i), "*")) {
-            errors.Error(At("spec.hosts", i), "wildcard host not allowed with DNS resolution without endpoints");
+            errors.Error(At("spec.hosts", i),
+                         "wildcard host not allowed with DNS resolution without endpoints");
           }
         }
       }
       for (int i = 0; i < se.endpoints_size(); ++i) {
         const std::string& address = se.endpoints(i).address();
-        if (!CheckIp(address).empty()) Check(errors, At("spec.endpoints", i) + ".address", CheckFqdn(address));
+        if (!CheckIp(address).empty())
+          Check(errors, At("spec.endpoints", i) + ".address", CheckFqdn(address));
       }
       break;
     default:
@@ -690,11 +809,13 @@ void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
     const auto& endpoint = se.endpoints(i);
     const std::string field = At("spec.endpoints", i);
     Check(errors, Dot(field, "labels"),
-          CheckLabels(std::map<std::string, std::string>(endpoint.labels().begin(), endpoint.labels().end())));
+          CheckLabels(std::map<std::string, std::string>(endpoint.labels().begin(),
+                                                         endpoint.labels().end())));
     for (const auto& [name, number] : endpoint.ports()) {
       if (port_names.count(name) == 0) {
-        errors.Error(absl::StrCat(field, ".ports[\"", name, "\"]"),
-                     absl::StrCat("endpoint port \"", name, "\" is not defined by the service entry"));
+        errors.Error(
+            absl::StrCat(field, ".ports[\"", name, "\"]"),
+            absl::StrCat("endpoint port \"", name, "\" is not defined by the service entry"));
       }
       Check(errors, absl::StrCat(field, ".ports[\"", name, "\"]"), CheckPort(number));
     }
@@ -715,7 +836,8 @@ void ValidateWorkloadEntry(const Resource& resource, FieldErrors& errors) {
     Check(errors, absl::StrCat("spec.ports[\"", name, "\"]"), CheckPort(number));
   }
   if (!we.service_account().empty() && !IsDns1123Subdomain(we.service_account())) {
-    errors.Error("spec.serviceAccount", absl::StrCat("invalid service account \"", we.service_account(), "\""));
+    errors.Error("spec.serviceAccount",
+                 absl::StrCat("invalid service account \"", we.service_account(), "\""));
   }
 }
 
@@ -723,11 +845,13 @@ void ValidateSidecar(const Resource& resource, FieldErrors& errors) {
   const auto& sidecar = static_cast<const net::Sidecar&>(*resource.spec);
   if (sidecar.has_workload_selector()) {
     if (sidecar.workload_selector().labels().empty()) {
-      errors.Error("spec.workloadSelector.labels", "sidecar: workloadSelector cannot have empty labels");
+      errors.Error("spec.workloadSelector.labels",
+                   "sidecar: workloadSelector cannot have empty labels");
     }
     Check(errors, "spec.workloadSelector.labels",
-          CheckLabels(std::map<std::string, std::string>(sidecar.workload_selector().labels().begin(),
-                                                         sidecar.workload_selector().labels().end())));
+          CheckLabels(
+              std::map<std::string, std::string>(sidecar.workload_selector().labels().begin(),
+                                                 sidecar.workload_selector().labels().end())));
   }
   if (sidecar.egress_size() == 0) errors.Error("spec.egress", "sidecar: missing egress");
   bool catch_all = false;
@@ -735,14 +859,17 @@ void ValidateSidecar(const Resource& resource, FieldErrors& errors) {
     const auto& egress = sidecar.egress(i);
     const std::string field = At("spec.egress", i);
     if (!egress.has_port()) {
-      if (catch_all) errors.Error(field, "sidecar: the egress listener with empty port should be the only one");
+      if (catch_all)
+        errors.Error(field, "sidecar: the egress listener with empty port should be the only one");
       catch_all = true;
     } else {
       Check(errors, Dot(field, "port.number"), CheckPort(egress.port().number()));
     }
-    if (egress.hosts_size() == 0) errors.Error(Dot(field, "hosts"), "sidecar: egress listener must contain at least one host");
+    if (egress.hosts_size() == 0)
+      errors.Error(Dot(field, "hosts"), "sidecar: egress listener must contain at least one host");
     for (int j = 0; j < egress.hosts_size(); ++j) {
-      Check(errors, At(field + ".hosts", j), CheckNamespacedHost(egress.hosts(j), /*gateway=*/false));
+      Check(errors, At(field + ".hosts", j),
+            CheckNamespacedHost(egress.hosts(j), /*gateway=*/false));
     }
   }
   for (int i = 0; i < sidecar.ingress_size(); ++i) {
@@ -761,9 +888,12 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
   using Patch = net::EnvoyFilter::Patch;
   using ApplyTo = net::EnvoyFilter::ApplyTo;
   // The patch targets Keel can apply to the xDS it generates.
-  static const std::set<int> kSupportedApplyTo = {
-      net::EnvoyFilter::LISTENER, net::EnvoyFilter::HTTP_FILTER, net::EnvoyFilter::ROUTE_CONFIGURATION,
-      net::EnvoyFilter::VIRTUAL_HOST, net::EnvoyFilter::HTTP_ROUTE, net::EnvoyFilter::CLUSTER};
+  static const std::set<int> kSupportedApplyTo = {net::EnvoyFilter::LISTENER,
+                                                  net::EnvoyFilter::HTTP_FILTER,
+                                                  net::EnvoyFilter::ROUTE_CONFIGURATION,
+                                                  net::EnvoyFilter::VIRTUAL_HOST,
+                                                  net::EnvoyFilter::HTTP_ROUTE,
+                                                  net::EnvoyFilter::CLUSTER};
   for (int i = 0; i < filter.config_patches_size(); ++i) {
     const auto& patch = filter.config_patches(i);
     const std::string field = At("spec.configPatches", i);
@@ -786,46 +916,61 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
       errors.Error(Dot(field, "patch.operation"), "Envoy filter: missing patch operation");
     }
     if (operation != Patch::REMOVE && operation != Patch::INVALID && !patch.patch().has_value()) {
-      errors.Error(Dot(field, "patch.value"), "Envoy filter: missing patch value for non-remove operation");
+      errors.Error(Dot(field, "patch.value"),
+                   "Envoy filter: missing patch value for non-remove operation");
     }
     const bool insert = operation == Patch::INSERT_BEFORE || operation == Patch::INSERT_AFTER ||
                         operation == Patch::INSERT_FIRST;
     if (insert && patch.apply_to() != net::EnvoyFilter::HTTP_FILTER &&
-        patch.apply_to() != net::EnvoyFilter::HTTP_ROUTE && patch.apply_to() != net::EnvoyFilter::NETWORK_FILTER &&
+        patch.apply_to() != net::EnvoyFilter::HTTP_ROUTE &&
+        patch.apply_to() != net::EnvoyFilter::NETWORK_FILTER &&
         patch.apply_to() != net::EnvoyFilter::LISTENER_FILTER) {
-      errors.Error(Dot(field, "patch.operation"),
-                   absl::StrCat("Envoy filter: ", Patch::Operation_Name(operation),
-                                " is valid only for HTTP_FILTER, HTTP_ROUTE, NETWORK_FILTER or LISTENER_FILTER"));
+      errors.Error(
+          Dot(field, "patch.operation"),
+          absl::StrCat(
+              "Envoy filter: ", Patch::Operation_Name(operation),
+              " is valid only for HTTP_FILTER, HTTP_ROUTE, NETWORK_FILTER or LISTENER_FILTER"));
     }
     if ((operation == Patch::ADD) && patch.apply_to() != net::EnvoyFilter::LISTENER &&
-        patch.apply_to() != net::EnvoyFilter::CLUSTER && patch.apply_to() != net::EnvoyFilter::HTTP_FILTER &&
-        patch.apply_to() != net::EnvoyFilter::VIRTUAL_HOST && patch.apply_to() != net::EnvoyFilter::HTTP_ROUTE &&
-        patch.apply_to() != net::EnvoyFilter::ROUTE_CONFIGURATION && patch.apply_to() != net::EnvoyFilter::NETWORK_FILTER &&
-        patch.apply_to() != net::EnvoyFilter::FILTER_CHAIN && patch.apply_to() != net::EnvoyFilter::LISTENER_FILTER) {
-      errors.Error(Dot(field, "patch.operation"), "Envoy filter: ADD is not valid for this applyTo");
+        patch.apply_to() != net::EnvoyFilter::CLUSTER &&
+        patch.apply_to() != net::EnvoyFilter::HTTP_FILTER &&
+        patch.apply_to() != net::EnvoyFilter::VIRTUAL_HOST &&
+        patch.apply_to() != net::EnvoyFilter::HTTP_ROUTE &&
+        patch.apply_to() != net::EnvoyFilter::ROUTE_CONFIGURATION &&
+        patch.apply_to() != net::EnvoyFilter::NETWORK_FILTER &&
+        patch.apply_to() != net::EnvoyFilter::FILTER_CHAIN &&
+        patch.apply_to() != net::EnvoyFilter::LISTENER_FILTER) {
+      errors.Error(Dot(field, "patch.operation"),
+                   "Envoy filter: ADD is not valid for this applyTo");
     }
     if (patch.has_match()) {
       const auto& match = patch.match();
       if (match.has_listener() && match.listener().port_number() > 0) {
-        Check(errors, Dot(field, "match.listener.portNumber"), CheckPort(match.listener().port_number()));
+        Check(errors, Dot(field, "match.listener.portNumber"),
+              CheckPort(match.listener().port_number()));
       }
       if (match.has_cluster() && match.cluster().port_number() > 0) {
-        Check(errors, Dot(field, "match.cluster.portNumber"), CheckPort(match.cluster().port_number()));
+        Check(errors, Dot(field, "match.cluster.portNumber"),
+              CheckPort(match.cluster().port_number()));
       }
-      if (patch.apply_to() == net::EnvoyFilter::CLUSTER && (match.has_listener() || match.has_route_configuration())) {
+      if (patch.apply_to() == net::EnvoyFilter::CLUSTER &&
+          (match.has_listener() || match.has_route_configuration())) {
         errors.Error(Dot(field, "match"), "Envoy filter: applyTo CLUSTER can only match clusters");
       }
-      if ((patch.apply_to() == net::EnvoyFilter::LISTENER || patch.apply_to() == net::EnvoyFilter::HTTP_FILTER) &&
+      if ((patch.apply_to() == net::EnvoyFilter::LISTENER ||
+           patch.apply_to() == net::EnvoyFilter::HTTP_FILTER) &&
           (match.has_cluster() || match.has_route_configuration())) {
-        errors.Error(Dot(field, "match"), "Envoy filter: applyTo " + net::EnvoyFilter::ApplyTo_Name(patch.apply_to()) +
+        errors.Error(Dot(field, "match"), "Envoy filter: applyTo " +
+                                              net::EnvoyFilter::ApplyTo_Name(patch.apply_to()) +
                                               " can only match listeners");
       }
     }
   }
   if (filter.has_workload_selector()) {
-    Check(errors, "spec.workloadSelector.labels",
-          CheckLabels(std::map<std::string, std::string>(filter.workload_selector().labels().begin(),
-                                                         filter.workload_selector().labels().end())));
+    Check(
+        errors, "spec.workloadSelector.labels",
+        CheckLabels(std::map<std::string, std::string>(filter.workload_selector().labels().begin(),
+                                                       filter.workload_selector().labels().end())));
   }
   (void)sizeof(ApplyTo);
 }

@@ -39,7 +39,8 @@ std::string CheckExpressionSyntax(const std::string& expression) {
     }
   }
   if (quote != 0) return "unterminated string literal in expression";
-  if (!open.empty()) return absl::StrCat("unclosed '", std::string(1, open.back()), "' in expression");
+  if (!open.empty())
+    return absl::StrCat("unclosed '", std::string(1, open.back()), "' in expression");
   return "";
 }
 
@@ -48,7 +49,8 @@ std::string CheckExpressionSyntax(const std::string& expression) {
 void ValidateHandler(const Resource& resource, FieldErrors& errors) {
   const auto& handler = static_cast<const policy::Handler&>(*resource.spec);
   if (handler.compiled_adapter().empty() && handler.adapter().empty()) {
-    errors.Error("spec.compiledAdapter", "handler must name its adapter (compiledAdapter or adapter)");
+    errors.Error("spec.compiledAdapter",
+                 "handler must name its adapter (compiledAdapter or adapter)");
   }
   if (!handler.compiled_adapter().empty() && !handler.adapter().empty()) {
     errors.Error("spec.adapter", "only one of compiledAdapter or adapter may be set");
@@ -58,7 +60,8 @@ void ValidateHandler(const Resource& resource, FieldErrors& errors) {
 void ValidateInstance(const Resource& resource, FieldErrors& errors) {
   const auto& instance = static_cast<const policy::Instance&>(*resource.spec);
   if (instance.compiled_template().empty() && instance.template_().empty()) {
-    errors.Error("spec.compiledTemplate", "instance must name its template (compiledTemplate or template)");
+    errors.Error("spec.compiledTemplate",
+                 "instance must name its template (compiledTemplate or template)");
   }
   if (!instance.compiled_template().empty() && !instance.template_().empty()) {
     errors.Error("spec.template", "only one of compiledTemplate or template may be set");
@@ -74,15 +77,20 @@ void ValidateRule(const Resource& resource, FieldErrors& errors) {
     const auto& action = rule.actions(i);
     const std::string field = absl::StrCat("spec.actions[", i, "]");
     if (action.handler().empty()) errors.Error(field + ".handler", "action must name a handler");
-    if (action.instances_size() == 0) errors.Error(field + ".instances", "action must name at least one instance");
+    if (action.instances_size() == 0)
+      errors.Error(field + ".instances", "action must name at least one instance");
   }
   for (int i = 0; i < rule.request_header_operations_size(); ++i) {
     const auto& op = rule.request_header_operations(i);
-    if (op.name().empty()) errors.Error(absl::StrCat("spec.requestHeaderOperations[", i, "].name"), "header name is required");
+    if (op.name().empty())
+      errors.Error(absl::StrCat("spec.requestHeaderOperations[", i, "].name"),
+                   "header name is required");
   }
   for (int i = 0; i < rule.response_header_operations_size(); ++i) {
     const auto& op = rule.response_header_operations(i);
-    if (op.name().empty()) errors.Error(absl::StrCat("spec.responseHeaderOperations[", i, "].name"), "header name is required");
+    if (op.name().empty())
+      errors.Error(absl::StrCat("spec.responseHeaderOperations[", i, "].name"),
+                   "header name is required");
   }
 }
 

@@ -35,7 +35,8 @@ std::string CheckDnsLength(absl::string_view host) {
 std::string CheckLabels(absl::string_view host, absl::string_view labels) {
   if (!labels.empty() && labels.back() == '.') labels.remove_suffix(1);  // absolute name
   const size_t last_dot = labels.rfind('.');
-  const absl::string_view tld = last_dot == absl::string_view::npos ? labels : labels.substr(last_dot + 1);
+  const absl::string_view tld =
+      last_dot == absl::string_view::npos ? labels : labels.substr(last_dot + 1);
   int numeric = 0;
   if (!tld.empty() && absl::SimpleAtoi(tld, &numeric)) {
     return absl::StrCat("domain name \"", host, "\" invalid (top level domain \"", tld,
@@ -77,7 +78,8 @@ std::string CheckFqdn(absl::string_view host) {
 
 std::string CheckWildcardDomain(absl::string_view host) {
   if (std::string problem = CheckDnsLength(host); !problem.empty()) return problem;
-  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(host, absl::MaxSplits('.', 1));
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(host, absl::MaxSplits('.', 1));
   absl::string_view first = parts.first;
   // The first label may be "*" or "*suffix"; the rest are plain labels.
   absl::string_view without_star = first;
@@ -92,7 +94,8 @@ std::string CheckWildcardDomain(absl::string_view host) {
 }
 
 std::string CheckPort(int64_t port) {
-  if (port < 1 || port > 65535) return absl::StrCat("port number ", port, " must be in the range 1..65535");
+  if (port < 1 || port > 65535)
+    return absl::StrCat("port number ", port, " must be in the range 1..65535");
   return "";
 }
 
@@ -119,8 +122,9 @@ std::string CheckRegex(absl::string_view regex) {
   options.set_log_errors(false);
   RE2 re(re2::StringPiece(regex.data(), regex.size()), options);
   if (!re.ok()) {
-    return absl::StrCat("\"", regex, "\": ", re.error(),
-                        "; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)");
+    return absl::StrCat(
+        "\"", regex, "\": ", re.error(),
+        "; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)");
   }
   if (re.ProgramSize() > kMaxRegexProgramSize) {
     return absl::StrCat("regex \"", regex, "\" is too complex (program size ", re.ProgramSize(),
@@ -145,14 +149,16 @@ std::string CheckHeaderOperationName(absl::string_view name, bool allow_authorit
   const std::string lower = absl::AsciiStrToLower(name);
   if (allow_authority && (lower == "host" || lower == ":authority")) return "";
   if (lower == "host") return absl::StrCat("invalid header \"", name, "\": cannot set Host header");
-  if (name.front() == ':') return absl::StrCat("invalid header \"", name, "\": header cannot have \":\" prefix");
+  if (name.front() == ':')
+    return absl::StrCat("invalid header \"", name, "\": header cannot have \":\" prefix");
   return CheckHeaderName(name);
 }
 
 std::string CheckIp(absl::string_view ip) {
   const std::string text(ip);
   unsigned char buffer[16];
-  if (inet_pton(AF_INET, text.c_str(), buffer) == 1 || inet_pton(AF_INET6, text.c_str(), buffer) == 1) {
+  if (inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+      inet_pton(AF_INET6, text.c_str(), buffer) == 1) {
     return "";
   }
   return absl::StrCat(ip, " is not a valid IP");
@@ -187,7 +193,8 @@ std::string CheckLabelKey(absl::string_view key) {
     }
   }
   static const RE2* const kName = new RE2("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
-  if (name.empty() || name.size() > 63 || !RE2::FullMatch(re2::StringPiece(name.data(), name.size()), *kName)) {
+  if (name.empty() || name.size() > 63 ||
+      !RE2::FullMatch(re2::StringPiece(name.data(), name.size()), *kName)) {
     return absl::StrCat("invalid tag key: \"", key, "\"");
   }
   return "";
@@ -217,7 +224,8 @@ std::string CheckNamespaceName(absl::string_view ns) {
 std::string CheckExportToList(const std::vector<std::string>& export_to) {
   std::set<std::string> seen;
   for (const std::string& entry : export_to) {
-    if (!seen.insert(entry).second) return absl::StrCat("duplicate entries in exportTo for entry ", entry);
+    if (!seen.insert(entry).second)
+      return absl::StrCat("duplicate entries in exportTo for entry ", entry);
     if (entry == "~") return "exportTo ~ (none) is not allowed for Istio configuration objects";
     if (entry != "." && entry != "*" && !IsDns1123Label(entry)) {
       return "only .,*, or a valid DNS 1123 label is allowed as exportTo entry";
@@ -237,10 +245,12 @@ std::string CheckNamespacedHost(absl::string_view value, bool gateway) {
   }
   absl::string_view ns = value.substr(0, slash);
   absl::string_view host = value.substr(slash + 1);
-  if (ns.empty() || host.empty()) return "config namespace and dnsName in host entry cannot be empty";
+  if (ns.empty() || host.empty())
+    return "config namespace and dnsName in host entry cannot be empty";
   absl::string_view bare_ns = !gateway && !ns.empty() && ns.front() == '~' ? ns.substr(1) : ns;
   if (bare_ns != "*" && bare_ns != "." && !bare_ns.empty() && !IsDns1123Label(bare_ns)) {
-    return absl::StrCat("invalid namespace value \"", ns, "\" in ", gateway ? "gateway" : "sidecar");
+    return absl::StrCat("invalid namespace value \"", ns, "\" in ",
+                        gateway ? "gateway" : "sidecar");
   }
   if (host == "*") return "";
   if (host.find('.') == absl::string_view::npos) return "short names (non FQDN) are not allowed";

@@ -28,7 +28,8 @@ void CheckNonEmptyValues(const Strings& values, const std::string& field, FieldE
 template <typename Strings>
 void CheckIpBlocks(const Strings& values, const std::string& field, FieldErrors& errors) {
   for (int i = 0; i < values.size(); ++i) {
-    if (std::string problem = CheckIpOrCidr(values[i]); !problem.empty()) errors.Error(At(field, i), problem);
+    if (std::string problem = CheckIpOrCidr(values[i]); !problem.empty())
+      errors.Error(At(field, i), problem);
   }
 }
 
@@ -49,7 +50,9 @@ void CheckPaths(const Strings& values, const std::string& field, FieldErrors& er
     if (path.empty()) {
       errors.Error(At(field, i), "empty path is not allowed");
     } else if (path != "*" && path.front() != '/' && path.front() != '*' && path.back() != '*') {
-      errors.Error(At(field, i), absl::StrCat("path \"", path, "\" must start with \"/\" (or be a * prefix/suffix match)"));
+      errors.Error(At(field, i),
+                   absl::StrCat("path \"", path,
+                                "\" must start with \"/\" (or be a * prefix/suffix match)"));
     }
   }
 }
@@ -58,11 +61,20 @@ void CheckPaths(const Strings& values, const std::string& field, FieldErrors& er
 // the request.auth.claims[...] family).
 bool IsKnownConditionKey(const std::string& key) {
   static const std::set<std::string> kKeys = {
-      "source.ip", "remote.ip", "source.namespace", "source.principal", "destination.ip",
-      "destination.port", "connection.sni", "request.auth.principal", "request.auth.audiences",
-      "request.auth.presenter", "experimental.envoy.filters.network.mysql_proxy[db.table]"};
+      "source.ip",
+      "remote.ip",
+      "source.namespace",
+      "source.principal",
+      "destination.ip",
+      "destination.port",
+      "connection.sni",
+      "request.auth.principal",
+      "request.auth.audiences",
+      "request.auth.presenter",
+      "experimental.envoy.filters.network.mysql_proxy[db.table]"};
   if (kKeys.count(key) > 0) return true;
-  for (const char* prefix : {"request.headers[", "request.auth.claims[", "experimental.envoy.filters."}) {
+  for (const char* prefix :
+       {"request.headers[", "request.auth.claims[", "experimental.envoy.filters."}) {
     if (absl::StartsWith(key, prefix) && absl::EndsWith(key, "]")) return true;
   }
   return false;
@@ -81,7 +93,8 @@ void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) 
   }
   if (policy.has_selector()) {
     if (policy.selector().match_labels().empty()) {
-      errors.Warning("spec.selector", "selector has no labels: it selects every workload in the namespace");
+      errors.Warning("spec.selector",
+                     "selector has no labels: it selects every workload in the namespace");
     }
     Check(errors, "spec.selector.matchLabels",
           CheckLabels(std::map<std::string, std::string>(policy.selector().match_labels().begin(),
@@ -94,7 +107,8 @@ void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) 
         policy.action() != sec::AuthorizationPolicy::ALLOW) {
       // An empty rule matches everything; for DENY/AUDIT/CUSTOM that is
       // almost always a mistake, so Istio requires something to match on.
-      errors.Error(field, "rule must not be empty for " + sec::AuthorizationPolicy::Action_Name(policy.action()) +
+      errors.Error(field, "rule must not be empty for " +
+                              sec::AuthorizationPolicy::Action_Name(policy.action()) +
                               " action (an empty rule matches every request)");
     }
     for (int j = 0; j < rule.from_size(); ++j) {
@@ -104,11 +118,13 @@ void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) 
         continue;
       }
       const auto& source = rule.from(j).source();
-      if (source.principals_size() + source.not_principals_size() + source.request_principals_size() +
-              source.not_request_principals_size() + source.namespaces_size() + source.not_namespaces_size() +
-              source.ip_blocks_size() + source.not_ip_blocks_size() + source.remote_ip_blocks_size() +
+      if (source.principals_size() + source.not_principals_size() +
+              source.request_principals_size() + source.not_request_principals_size() +
+              source.namespaces_size() + source.not_namespaces_size() + source.ip_blocks_size() +
+              source.not_ip_blocks_size() + source.remote_ip_blocks_size() +
               source.not_remote_ip_blocks_size() + source.service_accounts_size() +
-              source.not_service_accounts_size() + source.trust_domains_size() + source.not_trust_domains_size() ==
+              source.not_service_accounts_size() + source.trust_domains_size() +
+              source.not_trust_domains_size() ==
           0) {
         errors.Error(base + ".source", "`from.source` must not be empty");
       }
@@ -133,8 +149,8 @@ void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) 
         continue;
       }
       const auto& op = rule.to(j).operation();
-      if (op.hosts_size() + op.not_hosts_size() + op.ports_size() + op.not_ports_size() + op.methods_size() +
-              op.not_methods_size() + op.paths_size() + op.not_paths_size() ==
+      if (op.hosts_size() + op.not_hosts_size() + op.ports_size() + op.not_ports_size() +
+              op.methods_size() + op.not_methods_size() + op.paths_size() + op.not_paths_size() ==
           0) {
         errors.Error(base + ".operation", "`to.operation` must not be empty");
       }
@@ -156,9 +172,11 @@ void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) 
         errors.Error(base + ".key", absl::StrCat("unknown attribute: ", condition.key()));
       }
       if (condition.values_size() == 0 && condition.not_values_size() == 0) {
-        errors.Error(base, "at least one of values or notValues must be set for key " + condition.key());
+        errors.Error(base,
+                     "at least one of values or notValues must be set for key " + condition.key());
       }
-      if (condition.key() == "source.ip" || condition.key() == "remote.ip" || condition.key() == "destination.ip") {
+      if (condition.key() == "source.ip" || condition.key() == "remote.ip" ||
+          condition.key() == "destination.ip") {
         CheckIpBlocks(condition.values(), base + ".values", errors);
         CheckIpBlocks(condition.not_values(), base + ".notValues", errors);
       } else if (condition.key() == "destination.port") {
@@ -200,19 +218,26 @@ void ValidateRequestAuthentication(const Resource& resource, FieldErrors& errors
       errors.Error(field + ".issuer", absl::StrCat("duplicate issuer \"", rule.issuer(), "\""));
     }
     for (int j = 0; j < rule.audiences_size(); ++j) {
-      if (rule.audiences(j).empty()) errors.Error(At(field + ".audiences", j), "audience must be non-empty string");
+      if (rule.audiences(j).empty())
+        errors.Error(At(field + ".audiences", j), "audience must be non-empty string");
     }
     if (!rule.jwks_uri().empty()) {
-      if (!absl::StartsWith(rule.jwks_uri(), "http://") && !absl::StartsWith(rule.jwks_uri(), "https://")) {
-        errors.Error(field + ".jwksUri", absl::StrCat("jwksUri \"", rule.jwks_uri(), "\" must be an http(s) URL"));
+      if (!absl::StartsWith(rule.jwks_uri(), "http://") &&
+          !absl::StartsWith(rule.jwks_uri(), "https://")) {
+        errors.Error(field + ".jwksUri",
+                     absl::StrCat("jwksUri \"", rule.jwks_uri(), "\" must be an http(s) URL"));
       }
-      if (!rule.jwks().empty()) errors.Error(field + ".jwks", "only one of jwks or jwksUri may be set");
+      if (!rule.jwks().empty())
+        errors.Error(field + ".jwks", "only one of jwks or jwksUri may be set");
     }
     for (int j = 0; j < rule.from_headers_size(); ++j) {
-      if (rule.from_headers(j).name().empty()) errors.Error(At(field + ".fromHeaders", j) + ".name", "location header name must be non-empty string");
+      if (rule.from_headers(j).name().empty())
+        errors.Error(At(field + ".fromHeaders", j) + ".name",
+                     "location header name must be non-empty string");
     }
     for (int j = 0; j < rule.from_params_size(); ++j) {
-      if (rule.from_params(j).empty()) errors.Error(At(field + ".fromParams", j), "location query must be non-empty string");
+      if (rule.from_params(j).empty())
+        errors.Error(At(field + ".fromParams", j), "location query must be non-empty string");
     }
     for (int j = 0; j < rule.output_claim_to_headers_size(); ++j) {
       const auto& claim = rule.output_claim_to_headers(j);

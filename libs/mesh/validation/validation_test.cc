@@ -13,12 +13,13 @@ struct RuleCase {
   std::string kind;      // "VirtualService"
   std::string accepted;  // spec YAML (indented two spaces under spec:)
   std::string rejected;
-  std::string field;     // expected field of the (first) error
-  std::string message;   // expected message
+  std::string field;    // expected field of the (first) error
+  std::string message;  // expected message
 };
 
 std::string ApiVersion(const std::string& kind) {
-  if (kind == "AuthorizationPolicy" || kind == "PeerAuthentication" || kind == "RequestAuthentication") {
+  if (kind == "AuthorizationPolicy" || kind == "PeerAuthentication" ||
+      kind == "RequestAuthentication") {
     return "security.istio.io/v1beta1";
   }
   if (kind == "handler" || kind == "instance" || kind == "rule" || kind == "attributemanifest") {
@@ -30,7 +31,8 @@ std::string ApiVersion(const std::string& kind) {
 std::vector<Diagnostic> Validate(const std::string& kind, const std::string& spec,
                                  const std::string& name = "x") {
   const std::string text = "apiVersion: " + ApiVersion(kind) + "\nkind: " + kind +
-                           "\nmetadata:\n  name: " + name + "\n  namespace: default\nspec:\n" + spec;
+                           "\nmetadata:\n  name: " + name + "\n  namespace: default\nspec:\n" +
+                           spec;
   ParsedFile parsed = ParseConfigFile("case.yaml", text);
   std::vector<Diagnostic> out = parsed.diagnostics;
   for (const Resource& r : parsed.resources) {
@@ -61,7 +63,8 @@ TEST_P(ValidationRuleTest, AcceptsTheGoodAndRejectsTheBadExactly) {
   EXPECT_GT(rejected[0].position.line, 0) << rejected[0].ToString();
 }
 
-const char kRoute[] = "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n";
+const char kRoute[] =
+    "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n";
 
 std::string Http(const std::string& extra) {
   return "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n" + extra;
@@ -73,28 +76,36 @@ const RuleCase kCases[] = {
      "  hosts: [\"bad_host!\"]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
      "spec.hosts[0]", "domain name \"bad_host!\" invalid (label \"bad_host!\" invalid)"},
     {"VsWildcardForMesh", "VirtualService",
-     "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
+     "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n  - route:\n    - destination: {host: "
+     "reviews}\n",
      "  hosts: [\"*\"]\n  http:\n  - route:\n    - destination: {host: reviews}\n", "spec.hosts[0]",
      "wildcard host * is not allowed for virtual services bound to the mesh gateway"},
     {"VsDuplicateHosts", "VirtualService", kRoute,
-     "  hosts: [reviews, Reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n", "spec.hosts[1]",
-     "duplicate hosts in virtual service: reviews & Reviews"},
+     "  hosts: [reviews, Reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
+     "spec.hosts[1]", "duplicate hosts in virtual service: reviews & Reviews"},
     {"VsNumericTld", "VirtualService", kRoute,
-     "  hosts: [a.b.123]\n  http:\n  - route:\n    - destination: {host: reviews}\n", "spec.hosts[0]",
+     "  hosts: [a.b.123]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
+     "spec.hosts[0]",
      "domain name \"a.b.123\" invalid (top level domain \"123\" cannot be all-numeric)"},
     {"VsNeedsRoutes", "VirtualService", kRoute, "  hosts: [reviews]\n", "spec",
      "http, tcp or tls must be provided in virtual service"},
     {"VsGatewayName", "VirtualService",
-     "  hosts: [reviews]\n  gateways: [istio-system/gw]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
-     "  hosts: [reviews]\n  gateways: [Bad/gw]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
+     "  hosts: [reviews]\n  gateways: [istio-system/gw]\n  http:\n  - route:\n    - destination: "
+     "{host: reviews}\n",
+     "  hosts: [reviews]\n  gateways: [Bad/gw]\n  http:\n  - route:\n    - destination: {host: "
+     "reviews}\n",
      "spec.gateways[0]", "invalid value for namespace: \"Bad\""},
     {"VsNegativeWeight", "VirtualService",
-     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n      weight: 80\n    - destination: {host: reviews, subset: v2}\n      weight: 20\n",
-     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n      weight: -1\n    - destination: {host: reviews, subset: v2}\n      weight: 20\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "  weight: 80\n    - destination: {host: reviews, subset: v2}\n      weight: 20\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "  weight: -1\n    - destination: {host: reviews, subset: v2}\n      weight: 20\n",
      "spec.http[0].route[0].weight", "weight -1 < 0"},
     {"VsZeroTotalWeight", "VirtualService",
-     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n      weight: 1\n    - destination: {host: reviews, subset: v2}\n",
-     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    - destination: {host: reviews, subset: v2}\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "  weight: 1\n    - destination: {host: reviews, subset: v2}\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "- destination: {host: reviews, subset: v2}\n",
      "spec.http[0].route", "total destination weight = 0"},
     {"VsSubsetName", "VirtualService",
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n",
@@ -104,18 +115,23 @@ const RuleCase kCases[] = {
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: \"*\"}\n",
      "spec.http[0].route[0].destination.host", "invalid destination host *"},
     {"VsDestinationPort", "VirtualService",
-     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, port: {number: 9080}}\n",
-     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, port: {number: 70000}}\n",
-     "spec.http[0].route[0].destination.port.number", "port number 70000 must be in the range 1..65535"},
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, port: {number: "
+     "9080}}\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, port: {number: "
+     "70000}}\n",
+     "spec.http[0].route[0].destination.port.number",
+     "port number 70000 must be in the range 1..65535"},
     {"VsRouteRequired", "VirtualService", kRoute, "  hosts: [reviews]\n  http:\n  - timeout: 1s\n",
      "spec.http[0]", "HTTP route, redirect or direct_response is required"},
     {"VsRouteAndRedirect", "VirtualService",
      "  hosts: [reviews]\n  http:\n  - redirect: {uri: /v2}\n",
-     "  hosts: [reviews]\n  http:\n  - redirect: {uri: /v2}\n    route:\n    - destination: {host: reviews}\n",
+     "  hosts: [reviews]\n  http:\n  - redirect: {uri: /v2}\n    route:\n    - destination: {host: "
+     "reviews}\n",
      "spec.http[0]", "HTTP route cannot contain both route and redirect"},
     {"VsRegexCompiles", "VirtualService",
      Http("    match:\n    - uri: {regex: \"^/api/v[0-9]+\"}\n"),
-     Http("    match:\n    - uri: {regex: \"^/api/(v[0-9]+\"}\n"), "spec.http[0].match[0].uri.regex",
+     Http("    match:\n    - uri: {regex: \"^/api/(v[0-9]+\"}\n"),
+     "spec.http[0].match[0].uri.regex",
      "\"^/api/(v[0-9]+\": missing ): ^/api/(v[0-9]+; Istio uses RE2 style regex-based match "
      "(https://github.com/google/re2/wiki/Syntax)"},
     {"VsRegexLength", "VirtualService", Http("    match:\n    - uri: {regex: \"a+\"}\n"),
@@ -127,178 +143,238 @@ const RuleCase kCases[] = {
     {"VsHeaderName", "VirtualService",
      Http("    match:\n    - headers:\n        end-user: {exact: jason}\n"),
      Http("    match:\n    - headers:\n        \"end user\": {exact: jason}\n"),
-     "spec.http[0].match[0].headers[\"end user\"]", "header name end user is not a valid header name"},
-    {"VsStringMatchEmpty", "VirtualService",
-     Http("    match:\n    - method: {exact: GET}\n"), Http("    match:\n    - method: {}\n"),
-     "spec.http[0].match[0].method", "one of exact, prefix or regex must be set"},
+     "spec.http[0].match[0].headers[\"end user\"]",
+     "header name end user is not a valid header name"},
+    {"VsStringMatchEmpty", "VirtualService", Http("    match:\n    - method: {exact: GET}\n"),
+     Http("    match:\n    - method: {}\n"), "spec.http[0].match[0].method",
+     "one of exact, prefix or regex must be set"},
     {"VsTimeout", "VirtualService", Http("    timeout: 10s\n"), Http("    timeout: 0.5ms\n"),
      "spec.http[0].timeout", "duration must be greater than 1ms"},
-    {"VsTimeoutPrecision", "VirtualService", Http("    timeout: 1.5s\n"), Http("    timeout: 1500us\n"),
-     "spec.http[0].timeout", "only durations to ms precision are supported"},
+    {"VsTimeoutPrecision", "VirtualService", Http("    timeout: 1.5s\n"),
+     Http("    timeout: 1500us\n"), "spec.http[0].timeout",
+     "only durations to ms precision are supported"},
     {"VsRetryAttempts", "VirtualService", Http("    retries: {attempts: 3, perTryTimeout: 2s}\n"),
-     Http("    retries: {attempts: -1}\n"), "spec.http[0].retries.attempts", "attempts cannot be negative"},
-    {"VsRetryOn", "VirtualService", Http("    retries: {attempts: 3, retryOn: \"unavailable,5xx,503\"}\n"),
+     Http("    retries: {attempts: -1}\n"), "spec.http[0].retries.attempts",
+     "attempts cannot be negative"},
+    {"VsRetryOn", "VirtualService",
+     Http("    retries: {attempts: 3, retryOn: \"unavailable,5xx,503\"}\n"),
      Http("    retries: {attempts: 3, retryOn: \"5xx,bogus\"}\n"), "spec.http[0].retries.retryOn",
      "\"bogus\" is not a valid retryOn policy"},
     {"VsRetryDisabled", "VirtualService", Http("    retries: {attempts: 0}\n"),
      Http("    retries: {attempts: 0, perTryTimeout: 1s}\n"), "spec.http[0].retries",
      "http retry policy configured when attempts are set to 0 (disabled)"},
     {"VsFaultNeedsAction", "VirtualService",
-     Http("    fault: {abort: {percentage: {value: 50}, grpcStatus: UNAVAILABLE}}\n"), Http("    fault: {}\n"),
-     "spec.http[0].fault", "HTTP fault injection must have an abort and/or a delay"},
+     Http("    fault: {abort: {percentage: {value: 50}, grpcStatus: UNAVAILABLE}}\n"),
+     Http("    fault: {}\n"), "spec.http[0].fault",
+     "HTTP fault injection must have an abort and/or a delay"},
     {"VsFaultPercentage", "VirtualService",
      Http("    fault: {delay: {percentage: {value: 0.1}, fixedDelay: 7s}}\n"),
      Http("    fault: {delay: {percentage: {value: 101}, fixedDelay: 7s}}\n"),
-     "spec.http[0].fault.delay.percentage.value", "percentage 101 is neither 0.0, nor in range [0.0001, 100.0]"},
+     "spec.http[0].fault.delay.percentage.value",
+     "percentage 101 is neither 0.0, nor in range [0.0001, 100.0]"},
     {"VsFaultHttpStatus", "VirtualService", Http("    fault: {abort: {httpStatus: 503}}\n"),
      Http("    fault: {abort: {httpStatus: 99}}\n"), "spec.http[0].fault.abort.httpStatus",
      "HTTP status 99 is not in range 200-599"},
     {"VsFaultGrpcStatus", "VirtualService", Http("    fault: {abort: {grpcStatus: UNAVAILABLE}}\n"),
      Http("    fault: {abort: {grpcStatus: SOMETIMES}}\n"), "spec.http[0].fault.abort.grpcStatus",
      "gRPC status \"SOMETIMES\" is not supported. See "
-     "https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for "
+     "https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, "
+     "for "
      "example 'NOT_FOUND'"},
     {"VsMirrorPercentage", "VirtualService",
      Http("    mirror: {host: shadow}\n    mirrorPercentage: {value: 10}\n"),
      Http("    mirror: {host: shadow}\n    mirrorPercentage: {value: 150}\n"),
-     "spec.http[0].mirrorPercentage.value", "percentage 150 is neither 0.0, nor in range [0.0001, 100.0]"},
-    {"VsRedirectCode", "VirtualService", "  hosts: [a]\n  http:\n  - redirect: {uri: /b, redirectCode: 301}\n",
-     "  hosts: [a]\n  http:\n  - redirect: {uri: /b, redirectCode: 200}\n", "spec.http[0].redirect.redirectCode",
-     "200 is not a valid redirect code, must be 3xx"},
+     "spec.http[0].mirrorPercentage.value",
+     "percentage 150 is neither 0.0, nor in range [0.0001, 100.0]"},
+    {"VsRedirectCode", "VirtualService",
+     "  hosts: [a]\n  http:\n  - redirect: {uri: /b, redirectCode: 301}\n",
+     "  hosts: [a]\n  http:\n  - redirect: {uri: /b, redirectCode: 200}\n",
+     "spec.http[0].redirect.redirectCode", "200 is not a valid redirect code, must be 3xx"},
     {"VsCorsMethod", "VirtualService", Http("    corsPolicy: {allowMethods: [GET, POST]}\n"),
      Http("    corsPolicy: {allowMethods: [get]}\n"), "spec.http[0].corsPolicy.allowMethods[0]",
      "\"get\" is not a supported HTTP method"},
     {"VsHeaderOperation", "VirtualService",
      Http("    headers: {request: {set: {x-b3-sampled: \"1\"}}}\n"),
-     Http("    headers: {response: {set: {host: x}}}\n"), "spec.http[0].headers.response.set[\"host\"]",
+     Http("    headers: {response: {set: {host: x}}}\n"),
+     "spec.http[0].headers.response.set[\"host\"]",
      "invalid header \"host\": cannot set Host header"},
     {"VsRewriteExclusive", "VirtualService", Http("    rewrite: {uri: /v1}\n"),
-     Http("    rewrite: {uri: /v1, uriRegexRewrite: {match: a, rewrite: b}}\n"), "spec.http[0].rewrite",
-     "rewrite may only contain one of URI or UriRegexRewrite"},
+     Http("    rewrite: {uri: /v1, uriRegexRewrite: {match: a, rewrite: b}}\n"),
+     "spec.http[0].rewrite", "rewrite may only contain one of URI or UriRegexRewrite"},
     {"VsTlsNeedsSni", "VirtualService",
-     "  hosts: [a.com]\n  tls:\n  - match:\n    - sniHosts: [a.com]\n    route:\n    - destination: {host: a.com}\n",
-     "  hosts: [a.com]\n  tls:\n  - match:\n    - port: 443\n    route:\n    - destination: {host: a.com}\n",
+     "  hosts: [a.com]\n  tls:\n  - match:\n    - sniHosts: [a.com]\n    route:\n    - "
+     "destination: {host: a.com}\n",
+     "  hosts: [a.com]\n  tls:\n  - match:\n    - port: 443\n    route:\n    - destination: {host: "
+     "a.com}\n",
      "spec.tls[0].match[0].sniHosts", "TLS match must have at least one SNI host"},
     {"VsTcpSubnet", "VirtualService",
-     "  hosts: [db]\n  tcp:\n  - match:\n    - destinationSubnets: [10.0.0.0/8]\n    route:\n    - destination: {host: db}\n",
-     "  hosts: [db]\n  tcp:\n  - match:\n    - destinationSubnets: [10.0.0.0/33]\n    route:\n    - destination: {host: db}\n",
+     "  hosts: [db]\n  tcp:\n  - match:\n    - destinationSubnets: [10.0.0.0/8]\n    route:\n    - "
+     "destination: {host: db}\n",
+     "  hosts: [db]\n  tcp:\n  - match:\n    - destinationSubnets: [10.0.0.0/33]\n    route:\n    "
+     "- destination: {host: db}\n",
      "spec.tcp[0].match[0].destinationSubnets[0]", "10.0.0.0/33 is not a valid CIDR block"},
-    {"VsExportTo", "VirtualService", Http("  exportTo: [\".\"]\n"), Http("  exportTo: [\"*\", \".\"]\n"),
-     "spec.exportTo", "cannot have both public (*) and non-public exportTo values for a resource"},
-    {"VsDelegateGateways", "VirtualService", "  http:\n  - route:\n    - destination: {host: reviews}\n",
+    {"VsExportTo", "VirtualService", Http("  exportTo: [\".\"]\n"),
+     Http("  exportTo: [\"*\", \".\"]\n"), "spec.exportTo",
+     "cannot have both public (*) and non-public exportTo values for a resource"},
+    {"VsDelegateGateways", "VirtualService",
+     "  http:\n  - route:\n    - destination: {host: reviews}\n",
      "  gateways: [gw]\n  http:\n  - route:\n    - destination: {host: reviews}\n", "spec.gateways",
      "delegate virtual service must have no gateways specified"},
     // DestinationRule
-    {"DrHost", "DestinationRule", "  host: reviews.default.svc.cluster.local\n", "  host: \"re views\"\n",
-     "spec.host", "domain name \"re views\" invalid (label \"re views\" invalid)"},
+    {"DrHost", "DestinationRule", "  host: reviews.default.svc.cluster.local\n",
+     "  host: \"re views\"\n", "spec.host",
+     "domain name \"re views\" invalid (label \"re views\" invalid)"},
     {"DrSubsetDuplicate", "DestinationRule",
-     "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v2\n    labels: {version: v2}\n",
-     "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v1\n    labels: {version: v2}\n",
+     "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v2\n    "
+     "labels: {version: v2}\n",
+     "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v1\n    "
+     "labels: {version: v2}\n",
      "spec.subsets[1].name", "duplicate subset names: v1"},
-    {"DrSubsetLabels", "DestinationRule", "  host: r\n  subsets:\n  - name: v1\n    labels: {version: v1}\n",
-     "  host: r\n  subsets:\n  - name: v1\n    labels: {version: \"v 1\"}\n", "spec.subsets[0].labels",
-     "invalid tag value: \"v 1\""},
+    {"DrSubsetLabels", "DestinationRule",
+     "  host: r\n  subsets:\n  - name: v1\n    labels: {version: v1}\n",
+     "  host: r\n  subsets:\n  - name: v1\n    labels: {version: \"v 1\"}\n",
+     "spec.subsets[0].labels", "invalid tag value: \"v 1\""},
     {"DrConnectionPool", "DestinationRule",
      "  host: r\n  trafficPolicy:\n    connectionPool: {http: {http2MaxRequests: 100}}\n",
      "  host: r\n  trafficPolicy:\n    connectionPool: {http: {http2MaxRequests: -1}}\n",
-     "spec.trafficPolicy.connectionPool.http.http2MaxRequests", "http2 max requests must be non-negative"},
+     "spec.trafficPolicy.connectionPool.http.http2MaxRequests",
+     "http2 max requests must be non-negative"},
     {"DrOutlierPercent", "DestinationRule",
      "  host: r\n  trafficPolicy:\n    outlierDetection: {maxEjectionPercent: 50, interval: 1s}\n",
      "  host: r\n  trafficPolicy:\n    outlierDetection: {maxEjectionPercent: 150}\n",
-     "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "percentage 150 is not in range 0..100"},
+     "spec.trafficPolicy.outlierDetection.maxEjectionPercent",
+     "percentage 150 is not in range 0..100"},
     {"DrConsistentHashCookie", "DestinationRule",
-     "  host: r\n  trafficPolicy:\n    loadBalancer: {consistentHash: {httpHeaderName: end-user}}\n",
+     "  host: r\n  trafficPolicy:\n    loadBalancer: {consistentHash: {httpHeaderName: "
+     "end-user}}\n",
      "  host: r\n  trafficPolicy:\n    loadBalancer: {consistentHash: {httpCookie: {ttl: 1s}}}\n",
-     "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name", "name required for HttpCookie"},
+     "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name",
+     "name required for HttpCookie"},
     {"DrLocalityWeights", "DestinationRule",
-     "  host: r\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        distribute:\n        - from: us/*\n          to: {\"us/*\": 80, \"eu/*\": 20}\n",
-     "  host: r\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        distribute:\n        - from: us/*\n          to: {\"us/*\": 80, \"eu/*\": 10}\n",
-     "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to", "total locality weight 90 != 100"},
+     "  host: r\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        "
+     "distribute:\n        - from: us/*\n          to: {\"us/*\": 80, \"eu/*\": 20}\n",
+     "  host: r\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        "
+     "distribute:\n        - from: us/*\n          to: {\"us/*\": 80, \"eu/*\": 10}\n",
+     "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to",
+     "total locality weight 90 != 100"},
     {"DrMutualTls", "DestinationRule",
-     "  host: r\n  trafficPolicy:\n    tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}\n",
+     "  host: r\n  trafficPolicy:\n    tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: "
+     "/k.pem}\n",
      "  host: r\n  trafficPolicy:\n    tls: {mode: MUTUAL, privateKey: /k.pem}\n",
      "spec.trafficPolicy.tls.clientCertificate", "client certificate required for mutual tls"},
     // Gateway
     {"GwNeedsServers", "Gateway",
-     "  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [\"*\"]\n",
-     "  selector: {istio: ingressgateway}\n", "spec.servers", "gateway must have at least one server"},
+     "  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, "
+     "protocol: HTTP}\n    hosts: [\"*\"]\n",
+     "  selector: {istio: ingressgateway}\n", "spec.servers",
+     "gateway must have at least one server"},
     {"GwNamespacedHost", "Gateway",
-     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [\"ns1/*.example.com\"]\n",
-     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [\"ns1/example\"]\n",
+     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: "
+     "[\"ns1/*.example.com\"]\n",
+     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: "
+     "[\"ns1/example\"]\n",
      "spec.servers[0].hosts[0]", "short names (non FQDN) are not allowed"},
     {"GwPortNameUnique", "Gateway",
-     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [a.com]\n  - port: {number: 81, name: http2, protocol: HTTP}\n    hosts: [a.com]\n",
-     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [a.com]\n  - port: {number: 81, name: http, protocol: HTTP}\n    hosts: [a.com]\n",
+     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [a.com]\n  - "
+     "port: {number: 81, name: http2, protocol: HTTP}\n    hosts: [a.com]\n",
+     "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [a.com]\n  - "
+     "port: {number: 81, name: http, protocol: HTTP}\n    hosts: [a.com]\n",
      "spec.servers[1].port.name", "port names in servers must be unique: duplicate name \"http\""},
     {"GwHttpsNeedsTls", "Gateway",
-     "  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.com]\n    tls: {mode: SIMPLE, credentialName: a-cert}\n",
+     "  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.com]\n    "
+     "tls: {mode: SIMPLE, credentialName: a-cert}\n",
      "  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.com]\n",
      "spec.servers[0].tls", "server must have TLS settings for HTTPS/TLS protocols"},
     // ServiceEntry
-    {"SeHosts", "ServiceEntry", "  hosts: [api.example.com]\n  ports: [{number: 443, name: https, protocol: TLS}]\n",
-     "  hosts: [\"*\"]\n  ports: [{number: 443, name: https, protocol: TLS}]\n", "spec.hosts[0]", "invalid host *"},
+    {"SeHosts", "ServiceEntry",
+     "  hosts: [api.example.com]\n  ports: [{number: 443, name: https, protocol: TLS}]\n",
+     "  hosts: [\"*\"]\n  ports: [{number: 443, name: https, protocol: TLS}]\n", "spec.hosts[0]",
+     "invalid host *"},
     {"SeSelectorOrEndpoints", "ServiceEntry",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  workloadSelector: {labels: {app: a}}\n",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  workloadSelector: {labels: {app: a}}\n  endpoints: [{address: 10.0.0.1}]\n",
-     "spec.workloadSelector", "only one of workloadSelector or endpoints is allowed in service entry"},
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  "
+     "workloadSelector: {labels: {app: a}}\n",
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  "
+     "workloadSelector: {labels: {app: a}}\n  endpoints: [{address: 10.0.0.1}]\n",
+     "spec.workloadSelector",
+     "only one of workloadSelector or endpoints is allowed in service entry"},
     {"SeStaticEndpointIp", "ServiceEntry",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}]\n",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: [{address: db.example.com}]\n",
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: "
+     "[{address: 10.0.0.1}]\n",
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: "
+     "[{address: db.example.com}]\n",
      "spec.endpoints[0].address", "endpoint address \"db.example.com\" is not a valid IP address"},
-    {"SeDuplicatePort", "ServiceEntry", "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}, {number: 81, name: http2}]\n",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}, {number: 80, name: http2}]\n", "spec.ports[1].number",
-     "duplicate port number 80"},
+    {"SeDuplicatePort", "ServiceEntry",
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}, {number: 81, name: http2}]\n",
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}, {number: 80, name: http2}]\n",
+     "spec.ports[1].number", "duplicate port number 80"},
     {"SeEndpointPortName", "ServiceEntry",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1, ports: {http: 8080}}]\n",
-     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1, ports: {grpc: 8080}}]\n",
-     "spec.endpoints[0].ports[\"grpc\"]", "endpoint port \"grpc\" is not defined by the service entry"},
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: "
+     "[{address: 10.0.0.1, ports: {http: 8080}}]\n",
+     "  hosts: [a.mesh]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: "
+     "[{address: 10.0.0.1, ports: {grpc: 8080}}]\n",
+     "spec.endpoints[0].ports[\"grpc\"]",
+     "endpoint port \"grpc\" is not defined by the service entry"},
     // WorkloadEntry
-    {"WeAddress", "WorkloadEntry", "  address: 10.0.0.1\n  labels: {app: a}\n", "  labels: {app: a}\n",
-     "spec.address", "address is required"},
-    {"WePort", "WorkloadEntry", "  address: 10.0.0.1\n  ports: {grpc: 7070}\n", "  address: 10.0.0.1\n  ports: {grpc: 0}\n",
-     "spec.ports[\"grpc\"]", "port number 0 must be in the range 1..65535"},
+    {"WeAddress", "WorkloadEntry", "  address: 10.0.0.1\n  labels: {app: a}\n",
+     "  labels: {app: a}\n", "spec.address", "address is required"},
+    {"WePort", "WorkloadEntry", "  address: 10.0.0.1\n  ports: {grpc: 7070}\n",
+     "  address: 10.0.0.1\n  ports: {grpc: 0}\n", "spec.ports[\"grpc\"]",
+     "port number 0 must be in the range 1..65535"},
     // Sidecar
     {"SidecarEgressHost", "Sidecar", "  egress:\n  - hosts: [\"./*\", \"istio-system/*\"]\n",
-     "  egress:\n  - hosts: [\"reviews\"]\n", "spec.egress[0].hosts[0]", "host must be of form namespace/dnsName"},
-    {"SidecarEgress", "Sidecar", "  egress:\n  - hosts: [\"./*\"]\n", "  ingress:\n  - port: {number: 80, name: http, protocol: HTTP}\n    defaultEndpoint: 127.0.0.1:8080\n",
+     "  egress:\n  - hosts: [\"reviews\"]\n", "spec.egress[0].hosts[0]",
+     "host must be of form namespace/dnsName"},
+    {"SidecarEgress", "Sidecar", "  egress:\n  - hosts: [\"./*\"]\n",
+     "  ingress:\n  - port: {number: 80, name: http, protocol: HTTP}\n    defaultEndpoint: "
+     "127.0.0.1:8080\n",
      "spec.egress", "sidecar: missing egress"},
     // EnvoyFilter
     {"EnvoyFilterApplyTo", "EnvoyFilter",
-     "  configPatches:\n  - applyTo: HTTP_FILTER\n    patch: {operation: INSERT_BEFORE, value: {name: envoy.filters.http.fault}}\n",
-     "  configPatches:\n  - applyTo: NETWORK_FILTER\n    patch: {operation: MERGE, value: {name: x}}\n",
+     "  configPatches:\n  - applyTo: HTTP_FILTER\n    patch: {operation: INSERT_BEFORE, value: "
+     "{name: envoy.filters.http.fault}}\n",
+     "  configPatches:\n  - applyTo: NETWORK_FILTER\n    patch: {operation: MERGE, value: {name: "
+     "x}}\n",
      "spec.configPatches[0].applyTo",
      "applyTo NETWORK_FILTER is not supported by Keel (supported: LISTENER, HTTP_FILTER, "
      "ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, CLUSTER)"},
     {"EnvoyFilterValue", "EnvoyFilter",
      "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: REMOVE}\n",
-     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE}\n", "spec.configPatches[0].patch.value",
+     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE}\n",
+     "spec.configPatches[0].patch.value",
      "Envoy filter: missing patch value for non-remove operation"},
     {"EnvoyFilterInsert", "EnvoyFilter",
-     "  configPatches:\n  - applyTo: HTTP_ROUTE\n    patch: {operation: INSERT_FIRST, value: {name: r}}\n",
-     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: INSERT_FIRST, value: {name: c}}\n",
+     "  configPatches:\n  - applyTo: HTTP_ROUTE\n    patch: {operation: INSERT_FIRST, value: "
+     "{name: r}}\n",
+     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: INSERT_FIRST, value: {name: "
+     "c}}\n",
      "spec.configPatches[0].patch.operation",
-     "Envoy filter: INSERT_FIRST is valid only for HTTP_FILTER, HTTP_ROUTE, NETWORK_FILTER or LISTENER_FILTER"},
+     "Envoy filter: INSERT_FIRST is valid only for HTTP_FILTER, HTTP_ROUTE, NETWORK_FILTER or "
+     "LISTENER_FILTER"},
     // AuthorizationPolicy
     {"AuthzCustomProvider", "AuthorizationPolicy",
-     "  action: CUSTOM\n  provider: {name: ext-authz}\n  rules:\n  - to: [{operation: {paths: [/admin]}}]\n",
+     "  action: CUSTOM\n  provider: {name: ext-authz}\n  rules:\n  - to: [{operation: {paths: "
+     "[/admin]}}]\n",
      "  action: CUSTOM\n  rules:\n  - to: [{operation: {paths: [/admin]}}]\n", "spec.provider",
      "must specify a provider when using CUSTOM action"},
     {"AuthzEmptySource", "AuthorizationPolicy",
-     "  rules:\n  - from: [{source: {namespaces: [prod]}}]\n", "  rules:\n  - from: [{source: {}}]\n",
-     "spec.rules[0].from[0].source", "`from.source` must not be empty"},
+     "  rules:\n  - from: [{source: {namespaces: [prod]}}]\n",
+     "  rules:\n  - from: [{source: {}}]\n", "spec.rules[0].from[0].source",
+     "`from.source` must not be empty"},
     {"AuthzPort", "AuthorizationPolicy", "  rules:\n  - to: [{operation: {ports: [\"8080\"]}}]\n",
-     "  rules:\n  - to: [{operation: {ports: [\"http\"]}}]\n", "spec.rules[0].to[0].operation.ports[0]",
-     "invalid port \"http\""},
+     "  rules:\n  - to: [{operation: {ports: [\"http\"]}}]\n",
+     "spec.rules[0].to[0].operation.ports[0]", "invalid port \"http\""},
     {"AuthzConditionKey", "AuthorizationPolicy",
      "  rules:\n  - when: [{key: \"request.headers[x-token]\", values: [a]}]\n",
      "  rules:\n  - when: [{key: request.color, values: [red]}]\n", "spec.rules[0].when[0].key",
      "unknown attribute: request.color"},
-    {"AuthzIpBlock", "AuthorizationPolicy", "  rules:\n  - from: [{source: {ipBlocks: [10.0.0.0/8]}}]\n",
-     "  rules:\n  - from: [{source: {ipBlocks: [10.0.0.256]}}]\n", "spec.rules[0].from[0].source.ipBlocks[0]",
-     "10.0.0.256 is not a valid IP"},
+    {"AuthzIpBlock", "AuthorizationPolicy",
+     "  rules:\n  - from: [{source: {ipBlocks: [10.0.0.0/8]}}]\n",
+     "  rules:\n  - from: [{source: {ipBlocks: [10.0.0.256]}}]\n",
+     "spec.rules[0].from[0].source.ipBlocks[0]", "10.0.0.256 is not a valid IP"},
     {"AuthzDenyEmptyRule", "AuthorizationPolicy",
-     "  action: DENY\n  rules:\n  - to: [{operation: {methods: [DELETE]}}]\n", "  action: DENY\n  rules:\n  - {}\n",
-     "spec.rules[0]", "rule must not be empty for DENY action (an empty rule matches every request)"},
+     "  action: DENY\n  rules:\n  - to: [{operation: {methods: [DELETE]}}]\n",
+     "  action: DENY\n  rules:\n  - {}\n", "spec.rules[0]",
+     "rule must not be empty for DENY action (an empty rule matches every request)"},
     // PeerAuthentication
     {"PeerAuthPortLevel", "PeerAuthentication",
      "  selector: {matchLabels: {app: a}}\n  portLevelMtls: {\"8080\": {mode: DISABLE}}\n",
@@ -307,23 +383,31 @@ const RuleCase kCases[] = {
     // RequestAuthentication
     {"RequestAuthIssuer", "RequestAuthentication",
      "  jwtRules:\n  - issuer: https://issuer.example\n    jwksUri: https://issuer.example/jwks\n",
-     "  jwtRules:\n  - jwksUri: https://issuer.example/jwks\n", "spec.jwtRules[0].issuer", "issuer must be set"},
-    {"RequestAuthJwksUri", "RequestAuthentication", "  jwtRules:\n  - issuer: a\n    jwksUri: https://a/jwks\n",
+     "  jwtRules:\n  - jwksUri: https://issuer.example/jwks\n", "spec.jwtRules[0].issuer",
+     "issuer must be set"},
+    {"RequestAuthJwksUri", "RequestAuthentication",
+     "  jwtRules:\n  - issuer: a\n    jwksUri: https://a/jwks\n",
      "  jwtRules:\n  - issuer: a\n    jwksUri: ftp://a/jwks\n", "spec.jwtRules[0].jwksUri",
      "jwksUri \"ftp://a/jwks\" must be an http(s) URL"},
     // Mixer
     {"HandlerAdapter", "handler", "  compiledAdapter: prometheus\n  params: {}\n", "  params: {}\n",
      "spec.compiledAdapter", "handler must name its adapter (compiledAdapter or adapter)"},
-    {"InstanceTemplate", "instance", "  compiledTemplate: metric\n  params: {value: \"1\"}\n", "  params: {value: \"1\"}\n",
-     "spec.compiledTemplate", "instance must name its template (compiledTemplate or template)"},
-    {"RuleMatchSyntax", "rule", "  match: destination.labels[\"app\"] == \"ratings\"\n  actions:\n  - handler: h\n    instances: [i]\n",
-     "  match: destination.labels[\"app\" == \"ratings\"\n  actions:\n  - handler: h\n    instances: [i]\n",
+    {"InstanceTemplate", "instance", "  compiledTemplate: metric\n  params: {value: \"1\"}\n",
+     "  params: {value: \"1\"}\n", "spec.compiledTemplate",
+     "instance must name its template (compiledTemplate or template)"},
+    {"RuleMatchSyntax", "rule",
+     "  match: destination.labels[\"app\"] == \"ratings\"\n  actions:\n  - handler: h\n    "
+     "instances: [i]\n",
+     "  match: destination.labels[\"app\" == \"ratings\"\n  actions:\n  - handler: h\n    "
+     "instances: [i]\n",
      "spec.match", "unclosed '[' in expression"},
-    {"RuleActionInstances", "rule", "  actions:\n  - handler: h\n    instances: [i]\n", "  actions:\n  - handler: h\n",
-     "spec.actions[0].instances", "action must name at least one instance"},
-    {"AttributeManifestType", "attributemanifest", "  attributes:\n    source.ip: {valueType: IP_ADDRESS}\n",
-     "  attributes:\n    source.ip: {description: no type}\n", "spec.attributes[\"source.ip\"].valueType",
-     "valueType is required"},
+    {"RuleActionInstances", "rule", "  actions:\n  - handler: h\n    instances: [i]\n",
+     "  actions:\n  - handler: h\n", "spec.actions[0].instances",
+     "action must name at least one instance"},
+    {"AttributeManifestType", "attributemanifest",
+     "  attributes:\n    source.ip: {valueType: IP_ADDRESS}\n",
+     "  attributes:\n    source.ip: {description: no type}\n",
+     "spec.attributes[\"source.ip\"].valueType", "valueType is required"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, ValidationRuleTest, ::testing::ValuesIn(kCases),
@@ -338,9 +422,10 @@ TEST(ValidationTest, ObjectNamesMustBeDns1123) {
 }
 
 TEST(ValidationTest, EveryProblemIsReportedNotJustTheFirst) {
-  std::vector<Diagnostic> errors = Errors(Validate("VirtualService",
-                                                   "  hosts: [reviews]\n  http:\n  - timeout: 0s\n    "
-                                                   "retries: {attempts: -2}\n"));
+  std::vector<Diagnostic> errors =
+      Errors(Validate("VirtualService",
+                      "  hosts: [reviews]\n  http:\n  - timeout: 0s\n    "
+                      "retries: {attempts: -2}\n"));
   EXPECT_EQ(errors.size(), 3u);
 }
 
@@ -348,7 +433,8 @@ TEST(ValidationTest, PositionsPointAtTheField) {
   std::vector<Diagnostic> errors = Errors(Validate("VirtualService", Http("    timeout: 0s\n")));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].ToString(),
-            "case.yaml:11:5: VirtualService default/x: spec.http[0].timeout: duration must be greater than 1ms");
+            "case.yaml:11:5: VirtualService default/x: spec.http[0].timeout: duration must be "
+            "greater than 1ms");
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ absl::Status FileSource::Load() {
   for (const std::string& dir : options_.directories) {
     std::error_code error;
     if (!std::filesystem::is_directory(dir, error)) {
-      return absl::InvalidArgumentError(absl::StrCat("--config_dir ", dir, ": not a readable directory"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--config_dir ", dir, ": not a readable directory"));
     }
   }
   Reload();
@@ -79,109 +80,112 @@ void FileSource::Reload() {
   const std::vector<std::string> paths = ListFiles(options_.directories);
   std::vector<mesh::Resource> all;
   {
-  absl::MutexLock lock(&mu_);
-  std::map<std::string, FileState> next;
-  for (const std::string& path : paths) {
-    std::string content;
-    if (!ReadFile(path, content)) {
-      // Unreadable for now (being replaced?): keep what it gave before.
-      if (auto it = files_.find(path); it != files_.end()) next[path] = std::move(it->second);
-      continue;
-    }
-    const uint64_t hash = mesh::Fnv1a().Add(content).value();
-    auto previous = files_.find(path);
-    if (previous != files_.end() && previous->second.content_hash == hash) {
-      next[path] = std::move(previous->second);
-      continue;
-    }
-    FileState state;
-    state.content_hash = hash;
-    mesh::ParsedFile parsed = mesh::ParseConfigFile(path, content);
-    state.diagnostics = std::move(parsed.diagnostics);
-    std::set<std::string> rejected_keys;
-    bool unattributed_error = false;
-    for (const mesh::Diagnostic& d : state.diagnostics) {
-      if (d.level != mesh::Level::kError) continue;
-      const std::string key = KeyOfDisplayName(d.resource);
-      if (key.empty() || key.back() == '/') {
-        unattributed_error = true;
-      } else {
-        rejected_keys.insert(key);
-      }
-    }
-    for (mesh::Resource& resource : parsed.resources) {
-      std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
-      const bool invalid = mesh::HasErrors(problems);
-      state.diagnostics.insert(state.diagnostics.end(), problems.begin(), problems.end());
-      if (invalid) {
-        rejected_keys.insert(resource.Key());
-      } else {
-        state.good.push_back(std::move(resource));
-      }
-    }
-    // Last good versions: a rejected resource, or (when some document could
-    // not be read at all) any resource this file gave before, stays.
-    if (previous != files_.end()) {
-      std::set<std::string> present;
-      for (const mesh::Resource& r : state.good) present.insert(r.Key());
-      for (const mesh::Resource& old : previous->second.good) {
-        if (present.count(old.Key()) > 0) continue;
-        if (rejected_keys.count(old.Key()) > 0 || unattributed_error) state.good.push_back(old);
-      }
-    }
-    next[path] = std::move(state);
-  }
-  files_ = std::move(next);
-
-  // Merge every file's resources; the first file (in path order) defining a
-  // key wins, a later duplicate is an error.
-  LoadReport report;
-  report.files = files_.size();
-  std::map<std::string, std::string> origins;
-  for (auto& [path, state] : files_) {
-    for (const mesh::Diagnostic& d : state.diagnostics) {
-      if (d.level == mesh::Level::kInfo) {
-        report.skipped.push_back(d);
-      } else {
-        report.errors.push_back(d);
-        if (d.level == mesh::Level::kError) {
-          ++report.errors_by_kind[d.resource.empty() ? "unknown" : d.resource.substr(0, d.resource.find(' '))];
-        }
-      }
-    }
-    for (const mesh::Resource& resource : state.good) {
-      auto [it, inserted] = origins.emplace(resource.Key(), path);
-      if (!inserted) {
-        report.errors.push_back(mesh::Diagnostic{
-            .position = resource.position,
-            .resource = resource.DisplayName(),
-            .message = absl::StrCat("duplicate resource: also defined in ", it->second, " (that one is used)")});
-        ++report.errors_by_kind[resource.kind->kind];
+    absl::MutexLock lock(&mu_);
+    std::map<std::string, FileState> next;
+    for (const std::string& path : paths) {
+      std::string content;
+      if (!ReadFile(path, content)) {
+        // Unreadable for now (being replaced?): keep what it gave before.
+        if (auto it = files_.find(path); it != files_.end()) next[path] = std::move(it->second);
         continue;
       }
-      all.push_back(resource);
+      const uint64_t hash = mesh::Fnv1a().Add(content).value();
+      auto previous = files_.find(path);
+      if (previous != files_.end() && previous->second.content_hash == hash) {
+        next[path] = std::move(previous->second);
+        continue;
+      }
+      FileState state;
+      state.content_hash = hash;
+      mesh::ParsedFile parsed = mesh::ParseConfigFile(path, content);
+      state.diagnostics = std::move(parsed.diagnostics);
+      std::set<std::string> rejected_keys;
+      bool unattributed_error = false;
+      for (const mesh::Diagnostic& d : state.diagnostics) {
+        if (d.level != mesh::Level::kError) continue;
+        const std::string key = KeyOfDisplayName(d.resource);
+        if (key.empty() || key.back() == '/') {
+          unattributed_error = true;
+        } else {
+          rejected_keys.insert(key);
+        }
+      }
+      for (mesh::Resource& resource : parsed.resources) {
+        std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
+        const bool invalid = mesh::HasErrors(problems);
+        state.diagnostics.insert(state.diagnostics.end(), problems.begin(), problems.end());
+        if (invalid) {
+          rejected_keys.insert(resource.Key());
+        } else {
+          state.good.push_back(std::move(resource));
+        }
+      }
+      // Last good versions: a rejected resource, or (when some document could
+      // not be read at all) any resource this file gave before, stays.
+      if (previous != files_.end()) {
+        std::set<std::string> present;
+        for (const mesh::Resource& r : state.good) present.insert(r.Key());
+        for (const mesh::Resource& old : previous->second.good) {
+          if (present.count(old.Key()) > 0) continue;
+          if (rejected_keys.count(old.Key()) > 0 || unattributed_error) state.good.push_back(old);
+        }
+      }
+      next[path] = std::move(state);
     }
-  }
-  for (const mesh::Diagnostic& d : report.errors) {
-    const std::string key = KeyOfDisplayName(d.resource);
-    if (d.level == mesh::Level::kError && origins.count(key) > 0 &&
-        std::find(report.stale.begin(), report.stale.end(), key) == report.stale.end()) {
-      report.stale.push_back(key);
+    files_ = std::move(next);
+
+    // Merge every file's resources; the first file (in path order) defining a
+    // key wins, a later duplicate is an error.
+    LoadReport report;
+    report.files = files_.size();
+    std::map<std::string, std::string> origins;
+    for (auto& [path, state] : files_) {
+      for (const mesh::Diagnostic& d : state.diagnostics) {
+        if (d.level == mesh::Level::kInfo) {
+          report.skipped.push_back(d);
+        } else {
+          report.errors.push_back(d);
+          if (d.level == mesh::Level::kError) {
+            ++report
+                  .errors_by_kind[d.resource.empty() ? "unknown"
+                                                     : d.resource.substr(0, d.resource.find(' '))];
+          }
+        }
+      }
+      for (const mesh::Resource& resource : state.good) {
+        auto [it, inserted] = origins.emplace(resource.Key(), path);
+        if (!inserted) {
+          report.errors.push_back(
+              mesh::Diagnostic{.position = resource.position,
+                               .resource = resource.DisplayName(),
+                               .message = absl::StrCat("duplicate resource: also defined in ",
+                                                       it->second, " (that one is used)")});
+          ++report.errors_by_kind[resource.kind->kind];
+          continue;
+        }
+        all.push_back(resource);
+      }
     }
-  }
-  report.resources = all.size();
-  for (const mesh::Diagnostic& d : report.errors) {
-    if (d.level == mesh::Level::kError) spdlog::error("rejected: {}", d.ToString());
-  }
-  report_ = std::move(report);
-  origins_ = std::move(origins);
+    for (const mesh::Diagnostic& d : report.errors) {
+      const std::string key = KeyOfDisplayName(d.resource);
+      if (d.level == mesh::Level::kError && origins.count(key) > 0 &&
+          std::find(report.stale.begin(), report.stale.end(), key) == report.stale.end()) {
+        report.stale.push_back(key);
+      }
+    }
+    report.resources = all.size();
+    for (const mesh::Diagnostic& d : report.errors) {
+      if (d.level == mesh::Level::kError) spdlog::error("rejected: {}", d.ToString());
+    }
+    report_ = std::move(report);
+    origins_ = std::move(origins);
   }
   // Outside the lock: the store calls its watchers, which read the report.
   mesh::ConfigChange change = store_->Replace(std::move(all));
   absl::MutexLock lock(&mu_);
   report_.changed = !change.empty();
-  spdlog::info("loaded {} files: {} resources, {} errors, {} skipped{}", report_.files, report_.resources,
-               report_.errors.size(), report_.skipped.size(),
+  spdlog::info("loaded {} files: {} resources, {} errors, {} skipped{}", report_.files,
+               report_.resources, report_.errors.size(), report_.skipped.size(),
                report_.changed ? ", published a new snapshot" : "");
 }
 
@@ -212,7 +216,8 @@ absl::Status FileSource::AddWatches() {
       if (known.count(dir) > 0) continue;
       int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kEvents);
       if (wd < 0) {
-        return absl::InternalError(absl::StrCat("inotify watch on ", dir, ": ", std::strerror(errno)));
+        return absl::InternalError(
+            absl::StrCat("inotify watch on ", dir, ": ", std::strerror(errno)));
       }
       watched_dirs_[wd] = dir;
     }

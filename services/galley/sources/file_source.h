@@ -37,8 +37,8 @@ struct LoadReport {
   std::vector<mesh::Diagnostic> errors;   // every error and warning, all files
   std::vector<mesh::Diagnostic> skipped;  // info notes (kinds Keel does not handle)
   std::map<std::string, size_t> errors_by_kind;
-  std::vector<std::string> stale;         // keys serving their last good version
-  bool changed = false;                   // a new snapshot was published
+  std::vector<std::string> stale;  // keys serving their last good version
+  bool changed = false;            // a new snapshot was published
 };
 
 class FileSource {
@@ -63,7 +63,7 @@ class FileSource {
  private:
   struct FileState {
     uint64_t content_hash = 0;
-    std::vector<mesh::Resource> good;          // valid resources, in file order
+    std::vector<mesh::Resource> good;           // valid resources, in file order
     std::vector<mesh::Diagnostic> diagnostics;  // from the last parse and validation
   };
 

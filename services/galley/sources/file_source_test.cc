@@ -28,11 +28,15 @@ class FileSourceTest : public ::testing::Test {
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::create_directories(dir_ + "/nested");
   }
-  void Write(const std::string& name, const std::string& content) { std::ofstream(dir_ + "/" + name) << content; }
+  void Write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ + "/" + name) << content;
+  }
   std::vector<std::string> Names() {
     std::vector<std::string> names;
     for (const auto& [key, r] : store_.Current()->types.at(kDr).resources) {
-      names.push_back(key + "=" + static_cast<const istio::networking::v1alpha3::DestinationRule&>(*r->spec).host());
+      names.push_back(
+          key + "=" +
+          static_cast<const istio::networking::v1alpha3::DestinationRule&>(*r->spec).host());
     }
     return names;
   }
@@ -42,7 +46,8 @@ class FileSourceTest : public ::testing::Test {
 };
 
 TEST_F(FileSourceTest, LoadsRecursivelyAndSkipsForeignFiles) {
-  Write("a.yaml", Dr("a", "a") + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n");
+  Write("a.yaml",
+        Dr("a", "a") + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n");
   Write("nested/b.yml", Dr("b", "b"));
   Write("notes.txt", "not config");
   FileSource source({.directories = {dir_}}, &store_);
@@ -100,7 +105,8 @@ TEST_F(FileSourceTest, DeletedFileRemovesItsResourcesAndDuplicatesAreErrors) {
   ASSERT_TRUE(source.Load().ok());
   EXPECT_THAT(Names(), ElementsAre("default/a=a"));
   ASSERT_EQ(source.LastReport().errors.size(), 1u);
-  EXPECT_THAT(source.LastReport().errors[0].message, HasSubstr("duplicate resource: also defined in"));
+  EXPECT_THAT(source.LastReport().errors[0].message,
+              HasSubstr("duplicate resource: also defined in"));
   std::filesystem::remove(dir_ + "/a.yaml");
   source.Load().IgnoreError();
   EXPECT_THAT(Names(), ElementsAre("default/a=other"));

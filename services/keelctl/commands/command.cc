@@ -23,7 +23,8 @@ bool RegisterCommand(Command command) {
 }
 
 std::string UsageText() {
-  std::string text = "keelctl: the Keel command-line tool.\n\nUsage: keelctl COMMAND [args]\n\nCommands:\n";
+  std::string text =
+      "keelctl: the Keel command-line tool.\n\nUsage: keelctl COMMAND [args]\n\nCommands:\n";
   for (const auto& [name, command] : Commands()) {
     absl::StrAppend(&text, "  ", command.usage, "\n      ", command.summary, "\n");
   }
@@ -38,8 +39,7 @@ int RunKeelctl(const std::vector<std::string>& args, CommandIo& io) {
   }
   auto it = Commands().find(args[0]);
   if (it == Commands().end()) {
-    std::fprintf(io.err, "keelctl: unknown command \"%s\" (see keelctl --help)\n",
-                 args[0].c_str());
+    std::fprintf(io.err, "keelctl: unknown command \"%s\" (see keelctl --help)\n", args[0].c_str());
     return 2;
   }
   return it->second.run(std::vector<std::string>(args.begin() + 1, args.end()), io);

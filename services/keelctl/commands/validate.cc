@@ -35,7 +35,8 @@ bool ParseFileArgs(const std::string& command, const std::vector<std::string>& a
     } else if (absl::StartsWith(arg, "-f=") || absl::StartsWith(arg, "--filename=")) {
       paths.push_back(arg.substr(arg.find('=') + 1));
     } else {
-      std::fprintf(io.err, "keelctl %s: unexpected argument \"%s\" (usage: keelctl %s -f FILE|DIR ...)\n",
+      std::fprintf(io.err,
+                   "keelctl %s: unexpected argument \"%s\" (usage: keelctl %s -f FILE|DIR ...)\n",
                    command.c_str(), arg.c_str(), command.c_str());
       return false;
     }
@@ -77,7 +78,8 @@ Loaded Load(const std::vector<std::string>& paths, CommandIo& io) {
     std::stringstream text;
     text << in.rdbuf();
     mesh::ParsedFile parsed = mesh::ParseConfigFile(file, text.str());
-    loaded.diagnostics.insert(loaded.diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+    loaded.diagnostics.insert(loaded.diagnostics.end(), parsed.diagnostics.begin(),
+                              parsed.diagnostics.end());
     std::vector<mesh::Resource> valid;
     for (mesh::Resource& resource : parsed.resources) {
       std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
@@ -129,28 +131,32 @@ int RunAnalyze(const std::vector<std::string>& args, CommandIo& io) {
     return d.level == mesh::Level::kWarning;
   });
   if (errors == 0 && warnings == 0) {
-    std::fprintf(io.out, "\u2714 No validation issues found when analyzing %zu resources.\n", loaded.resources);
+    std::fprintf(io.out, "\u2714 No validation issues found when analyzing %zu resources.\n",
+                 loaded.resources);
   } else {
-    std::fprintf(io.out, "%zu resources analyzed: %d errors, %zu warnings\n", loaded.resources, errors, warnings);
+    std::fprintf(io.out, "%zu resources analyzed: %d errors, %zu warnings\n", loaded.resources,
+                 errors, warnings);
   }
   return errors > 0 || !loaded.ok ? 1 : 0;
 }
 
 }  // namespace
 
-KEELCTL_REGISTER_COMMAND(validate, Command{
-                                       .name = "validate",
-                                       .usage = "keelctl validate -f FILE|DIR ...",
-                                       .summary = "Validate Istio configuration files; exit 1 on any error.",
-                                       .run = RunValidate,
-                                   });
+KEELCTL_REGISTER_COMMAND(validate,
+                         Command{
+                             .name = "validate",
+                             .usage = "keelctl validate -f FILE|DIR ...",
+                             .summary = "Validate Istio configuration files; exit 1 on any error.",
+                             .run = RunValidate,
+                         });
 
-KEELCTL_REGISTER_COMMAND(analyze, Command{
-                                      .name = "analyze",
-                                      .usage = "keelctl analyze -f FILE|DIR ...",
-                                      .summary = "Validate and cross-check configuration (IST message codes); "
-                                                 "exit 1 on any error.",
-                                      .run = RunAnalyze,
-                                  });
+KEELCTL_REGISTER_COMMAND(
+    analyze, Command{
+                 .name = "analyze",
+                 .usage = "keelctl analyze -f FILE|DIR ...",
+                 .summary = "Validate and cross-check configuration (IST message codes); "
+                            "exit 1 on any error.",
+                 .run = RunAnalyze,
+             });
 
 }  // namespace keel::keelctl
