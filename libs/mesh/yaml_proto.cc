@@ -89,8 +89,9 @@ class Converter {
     }
     const Reflection* reflection = msg.GetReflection();
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
-      const YAML::Node& value = it->second;
+      // Copies: the iterator hands out a temporary pair.
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       if (!key.IsScalar()) {
         Error(path, key.Mark(), "field names must be strings");
         continue;
