@@ -208,7 +208,13 @@ class DocumentParser {
     }
     bool ok = true;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      if (!it->second.IsScalar() || (it->second.Tag() == "?" && it->second.Scalar().empty())) {
+      if (!it->first.IsScalar() || !ValidUtf8(it->first.Scalar())) {
+        Error(it->first.Mark(), display, path, "keys must be UTF-8 strings");
+        ok = false;
+        continue;
+      }
+      if (!it->second.IsScalar() || (it->second.Tag() == "?" && it->second.Scalar().empty()) ||
+          !ValidUtf8(it->second.Scalar())) {
         Error(it->first.Mark(), display, absl::StrCat(path, "[\"", it->first.Scalar(), "\"]"),
               absl::StrCat("expected string, got ", DescribeYaml(it->second)));
         ok = false;
@@ -232,7 +238,7 @@ class DocumentParser {
       const std::string path = "metadata." + key;
       positions.Record(path, it->first.Mark());
       if (key == "name" || key == "namespace") {
-        if (!it->second.IsScalar()) {
+        if (!it->second.IsScalar() || !ValidUtf8(it->second.Scalar())) {
           Error(it->first.Mark(), display, path, "expected string");
           ok = false;
         }
@@ -319,7 +325,19 @@ ParsedFile ParseConfigFile(const std::string& file, const std::string& content) 
           .message = absl::StrCat("malformed YAML: ", e.msg)});
       continue;
     }
-    DocumentParser(file, line_offset, out).Parse(root);
+    // yaml-cpp reports some shapes (e.g. a map used as a key) only by
+    // throwing when the node is read; such a document is reported and
+    // skipped, like a syntax error.
+    const size_t resources_before = out.resources.size();
+    try {
+      DocumentParser(file, line_offset, out).Parse(root);
+    } catch (const YAML::Exception& e) {
+      out.resources.resize(resources_before);
+      out.diagnostics.push_back(Diagnostic{
+          .position = {file, e.mark.is_null() ? document.first_line : e.mark.line + 1 + line_offset,
+                       e.mark.is_null() ? 0 : e.mark.column + 1},
+          .message = absl::StrCat("malformed YAML: ", e.msg)});
+    }
   }
   return out;
 }

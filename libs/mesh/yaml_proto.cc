@@ -45,6 +45,40 @@ PlainType ClassifyPlain(const std::string& s) {
   return PlainType::kString;
 }
 
+// Protobuf strings must be UTF-8: anything else would be refused by every
+// client that parses the resource.
+bool IsValidUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = s[i];
+    int extra;
+    if (c < 0x80) {
+      extra = 0;
+    } else if ((c >> 5) == 0x6) {
+      extra = 1;
+    } else if ((c >> 4) == 0xe) {
+      extra = 2;
+    } else if ((c >> 3) == 0x1e) {
+      extra = 3;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;
+    uint32_t code = extra == 0 ? c : c & (0x3f >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const unsigned char next = s[i + k];
+      if ((next >> 6) != 0x2) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr uint32_t kMinByLength[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kMinByLength[extra] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
 PlainType TypeOf(const YAML::Node& node) {
   if (node.IsNull()) return PlainType::kNull;
   if (!IsPlain(node)) return PlainType::kString;
@@ -199,8 +233,8 @@ class Converter {
       google::protobuf::Message* entry = msg.GetReflection()->AddMessage(&msg, field);
       // Map keys are strings in JSON whatever their proto type.
       if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-        if (!it->first.IsScalar()) {
-          Error(entry_path, it->first.Mark(), "map keys must be strings");
+        if (!it->first.IsScalar() || !IsValidUtf8(key_text)) {
+          Error(entry_path, it->first.Mark(), "map keys must be UTF-8 strings");
           continue;
         }
         entry->GetReflection()->SetString(entry, key_field, key_text);
@@ -272,6 +306,10 @@ class Converter {
             return;
           }
           repeated ? r->AddString(&msg, field, decoded) : r->SetString(&msg, field, decoded);
+          return;
+        }
+        if (!IsValidUtf8(text)) {
+          Error(path, mark, "string is not valid UTF-8");
           return;
         }
         repeated ? r->AddString(&msg, field, text) : r->SetString(&msg, field, text);
@@ -401,6 +439,10 @@ class Converter {
       }
       const FieldDescriptor* fields = d->FindFieldByName("fields");
       for (auto it = node.begin(); it != node.end(); ++it) {
+        if (!it->first.IsScalar() || !IsValidUtf8(it->first.Scalar())) {
+          Error(path, it->first.Mark(), "map keys must be UTF-8 strings");
+          continue;
+        }
         google::protobuf::Message* entry = r->AddMessage(&msg, fields);
         entry->GetReflection()->SetString(entry, entry->GetDescriptor()->map_key(),
                                           it->first.Scalar());
@@ -505,6 +547,10 @@ class Converter {
           break;
         }
         case PlainType::kString:
+          if (!IsValidUtf8(node.Scalar())) {
+            Error(path, mark, "string is not valid UTF-8");
+            break;
+          }
           r->SetString(&msg, d->FindFieldByName("string_value"), node.Scalar());
           break;
       }
@@ -550,6 +596,8 @@ FieldPositions::LineColumn FieldPositions::Find(std::string_view path) const {
   }
   return {};
 }
+
+bool ValidUtf8(const std::string& text) { return IsValidUtf8(text); }
 
 std::string DescribeYaml(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "null";

@@ -53,6 +53,10 @@ void YamlToProto(const YAML::Node& node, const std::string& path,
                  google::protobuf::Message& message, FieldPositions* positions,
                  std::vector<ConversionError>& errors);
 
+// ValidUtf8 reports whether `text` is well-formed UTF-8 (protobuf strings
+// must be).
+bool ValidUtf8(const std::string& text);
+
 // DescribeYaml renders a node for an error message: a scalar quoted
 // ("\"eighty\""), or "a map", "a list", "null".
 std::string DescribeYaml(const YAML::Node& node);

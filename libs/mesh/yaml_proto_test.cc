@@ -129,6 +129,12 @@ TEST(YamlToProtoTest, CollectsEveryErrorInOnePass) {
                   "5:1 spec.inner: expected a map (Inner), got a list"));
 }
 
+TEST(YamlToProtoTest, StringsMustBeUtf8) {
+  Converted c = Convert("text: caf\xe9\nlabels: {ok: \"\xc3\xa9\"}\n");
+  EXPECT_THAT(Messages(c.errors), ElementsAre("1:1 spec.text: string is not valid UTF-8"));
+  EXPECT_EQ(c.message.labels().at("ok"), "\xc3\xa9");
+}
+
 TEST(YamlToProtoTest, OneofFieldsAreMutuallyExclusive) {
   Converted c = Convert("exact: /a\nprefix: /b\n");
   EXPECT_THAT(Messages(c.errors),

@@ -44,9 +44,21 @@ std::string Scalar(const YAML::Node& node) {
   return node.IsDefined() && node.IsScalar() ? node.Scalar() : "";
 }
 
+HttpResponse HandleReview(const HttpRequest& request);
+
 }  // namespace
 
 HttpResponse HandleAdmissionReview(const HttpRequest& request) {
+  try {
+    return HandleReview(request);
+  } catch (const YAML::Exception& e) {
+    return BadRequest(absl::StrCat("malformed JSON: ", e.msg));
+  }
+}
+
+namespace {
+
+HttpResponse HandleReview(const HttpRequest& request) {
   if (request.method != "POST") {
     return HttpResponse{.status = 405, .body = "use POST with an AdmissionReview\n"};
   }
@@ -106,4 +118,5 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request) {
   return HttpResponse{.content_type = "application/json", .body = std::move(response)};
 }
 
+}  // namespace
 }  // namespace keel::galley
