@@ -71,6 +71,22 @@ class AdsServer::Stream {
     MaybeWriteLocked();
   }
 
+  // Names returns what this stream subscribed to for `type_url`, if it is
+  // the stream of `node_id`.
+  void CollectNames(const std::string& node_id, const std::string& type_url, std::set<std::string>& out) {
+    absl::MutexLock lock(&mu_);
+    if (node_.id() != node_id) return;
+    auto it = types_.find(type_url);
+    if (it == types_.end()) return;
+    if (it->second.wildcard) {
+      auto resources = server_->source()->Resources(type_url, node_);
+      if (resources != nullptr) {
+        for (const auto& [name, r] : resources->resources) out.insert(name);
+      }
+    }
+    out.insert(it->second.names.begin(), it->second.names.end());
+  }
+
   StreamStatus Status() const {
     absl::MutexLock lock(&mu_);
     StreamStatus status{
@@ -446,6 +462,13 @@ std::vector<StreamStatus> AdsServer::Streams() const {
   std::vector<StreamStatus> out;
   for (const Stream* stream : streams_) out.push_back(stream->Status());
   return out;
+}
+
+std::set<std::string> AdsServer::SubscribedNames(const std::string& node_id, const std::string& type_url) const {
+  absl::MutexLock lock(&mu_);
+  std::set<std::string> names;
+  for (Stream* stream : streams_) stream->CollectNames(node_id, type_url, names);
+  return names;
 }
 
 size_t AdsServer::ConnectedStreams() const {

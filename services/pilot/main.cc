@@ -5,12 +5,20 @@
 
 ABSL_FLAG(std::string, grpc_address, ":15010", "host:port of the xDS (ADS) gRPC server.");
 ABSL_FLAG(std::string, galley_address, "localhost:9901", "Galley's MCP-over-xDS address.");
+ABSL_FLAG(absl::Duration, debounce_after, absl::Milliseconds(100),
+          "Quiet time after a config change before a push (PILOT_DEBOUNCE_AFTER).");
+ABSL_FLAG(absl::Duration, debounce_max, absl::Seconds(10),
+          "Longest a change may wait for a push (PILOT_DEBOUNCE_MAX).");
+ABSL_FLAG(std::string, cluster_domain, "cluster.local", "Domain short host names expand with.");
 
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "pilot",
                          "Pilot serves Istio traffic management as xDS to the data plane.");
-  keel::pilot::PilotService pilot({.galley_address = absl::GetFlag(FLAGS_galley_address)});
+  keel::pilot::PilotService pilot({.galley_address = absl::GetFlag(FLAGS_galley_address),
+                                   .debounce_after = absl::GetFlag(FLAGS_debounce_after),
+                                   .debounce_max = absl::GetFlag(FLAGS_debounce_max),
+                                   .cluster_domain = absl::GetFlag(FLAGS_cluster_domain)});
   return keel::RunService(pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address)),
                           shutdown);
 }

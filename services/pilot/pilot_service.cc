@@ -1,10 +1,242 @@
 #include "services/pilot/pilot_service.h"
 
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "libs/common/logging.h"
+#include "libs/mesh/schema.h"
+#include "prometheus/counter.h"
+#include "proto/istio/mcp/v1alpha1/resource.pb.h"
+#include "services/pilot/generators/generators.h"
+#include "spdlog/spdlog.h"
+
 namespace keel::pilot {
 
+std::set<std::string> PilotSource::Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
+                                       std::shared_ptr<const PushContext> context) {
+  std::set<std::string> changed;
+  absl::MutexLock lock(&mu_);
+  for (auto& [type_url, resources] : types) {
+    auto it = types_.find(type_url);
+    if (it == types_.end() || it->second->version != resources->version) changed.insert(type_url);
+    types_[type_url] = std::move(resources);
+  }
+  context_ = std::move(context);
+  ready_ = true;
+  return changed;
+}
+
+std::shared_ptr<const xds::TypeResources> PilotSource::Resources(const std::string& type_url,
+                                                                 const envoy::config::core::v3::Node&) {
+  absl::MutexLock lock(&mu_);
+  auto it = types_.find(type_url);
+  return it == types_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const PushContext> PilotSource::context() const {
+  absl::MutexLock lock(&mu_);
+  return context_;
+}
+
+PilotService::PilotService(PilotOptions options) : options_(std::move(options)) {}
+
+PilotService::~PilotService() { Stop(); }
+
+void PilotService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
+  rejects_ = &prometheus::BuildCounter()
+                  .Name("pilot_total_xds_rejects")
+                  .Help("Total number of xDS responses rejected (NACKed) by proxies.")
+                  .Register(metrics.registry())
+                  .Add({});
+  ads_server_ = std::make_unique<xds::AdsServer>(
+      &source_, &metrics,
+      xds::AdsServerOptions{.metrics_prefix = "pilot_xds",
+                            .on_nack = [this](const std::string& node, const std::string& type_url,
+                                              const std::string& version, const std::string& message) {
+                              rejects_->Increment();
+                            }});
+  builder.RegisterService(ads_server_.get());
+}
+
 absl::Status PilotService::Start(ServiceContext& context) {
-  context.readiness.SetReady();
+  context_ = &context;
+  auto& registry = context.metrics.registry();
+  pushes_ = &prometheus::BuildCounter().Name("pilot_xds_pushes").Help("Pushes, by type.").Register(registry);
+  push_time_ = &prometheus::BuildHistogram()
+                    .Name("pilot_xds_push_time")
+                    .Help("Time to compute a push (PushContext and every generator), in seconds.")
+                    .Register(registry)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5});
+  services_gauge_ = &prometheus::BuildGauge().Name("pilot_services").Help("Services known.").Register(registry).Add({});
+  virtual_services_gauge_ =
+      &prometheus::BuildGauge().Name("pilot_virt_services").Help("VirtualServices known.").Register(registry).Add({});
+
+  debouncer_ = std::make_unique<Debouncer>(options_.debounce_after, options_.debounce_max,
+                                           [this](int merged) { Push(merged); });
+  xds::AdsClientOptions client_options;
+  client_options.server_address = options_.galley_address;
+  client_options.node.set_id(absl::StrCat("pilot~", context.grpc_port));
+  client_options.delta = true;
+  galley_ = std::make_unique<xds::AdsClient>(client_options,
+                                             [this](const xds::ResourceUpdate& update) { return OnConfig(update); });
+  for (const mesh::KindInfo& kind : mesh::AllKinds()) galley_->Subscribe(kind.type_url());
+  galley_->Start();
+
+  context.monitoring.Handle("/debug/syncz", [this](const HttpRequest&) { return Syncz(); });
+  context.monitoring.Handle("/debug/adsz", [this](const HttpRequest&) { return Syncz(); });
+  context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
+  context.monitoring.Handle("/debug/config_dump", [this](const HttpRequest& r) { return ConfigDump(r); });
+  context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
+}
+
+absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
+  const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(update.type_url);
+  if (kind == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
+  std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
+  for (const auto& [name, wire] : update.updated) {
+    istio::mcp::v1alpha1::Resource envelope;
+    std::unique_ptr<google::protobuf::Message> spec = kind->NewSpec();
+    if (!wire->body.UnpackTo(&envelope) || !envelope.body().UnpackTo(spec.get())) {
+      return absl::InvalidArgumentError(absl::StrCat(update.type_url, " ", name, ": cannot decode"));
+    }
+    auto resource = std::make_shared<mesh::Resource>();
+    resource->kind = kind;
+    const std::string& full = envelope.metadata().name();
+    const size_t slash = full.find('/');
+    resource->namespace_name = slash == std::string::npos ? "default" : full.substr(0, slash);
+    resource->name = slash == std::string::npos ? full : full.substr(slash + 1);
+    resource->labels = {envelope.metadata().labels().begin(), envelope.metadata().labels().end()};
+    resource->annotations = {envelope.metadata().annotations().begin(), envelope.metadata().annotations().end()};
+    resource->spec = std::move(spec);
+    decoded[name] = std::move(resource);
+  }
+  bool first_full_state = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto& type = config_[update.type_url];
+    for (const std::string& name : update.removed) type.erase(name);
+    for (auto& [name, resource] : decoded) type[name] = std::move(resource);
+    ++config_version_;
+    const bool had_all = types_received_.size() == mesh::AllKinds().size();
+    types_received_.insert(update.type_url);
+    first_full_state = !had_all && types_received_.size() == mesh::AllKinds().size();
+  }
+  if (first_full_state) {
+    // The full configuration is here: push at once, then accept clients.
+    std::thread([this] {
+      Push(0);
+      context_->readiness.SetReady();
+    }).detach();
+  } else if (source_.Ready()) {
+    debouncer_->Event();
+  }
+  return absl::OkStatus();
+}
+
+void PilotService::Push(int merged_events) {
+  absl::MutexLock push_lock(&push_mu_);
+  const absl::Time start = absl::Now();
+  std::vector<std::shared_ptr<const mesh::Resource>> resources;
+  uint64_t version;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [type_url, type] : config_) {
+      for (const auto& [name, resource] : type) resources.push_back(resource);
+    }
+    version = config_version_;
+  }
+  std::shared_ptr<const PushContext> context = PushContext::Build(resources, version, options_.cluster_domain);
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated;
+  for (const auto& [type_url, generator] : Generators()) generated[type_url] = generator(*context);
+  std::set<std::string> changed = source_.Set(std::move(generated), context);
+  push_time_->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  services_gauge_->Set(static_cast<double>(context->services().size()));
+  virtual_services_gauge_->Set(static_cast<double>(context->virtual_service_count()));
+  for (const std::string& type_url : changed) pushes_->Add({{"type", type_url}}).Increment();
+  if (!changed.empty()) ads_server_->Push(changed);
+  spdlog::info("push {}: {} services, {} events merged, {} types changed, {:.1f} ms", version,
+               context->services().size(), merged_events, changed.size(),
+               absl::ToDoubleMilliseconds(absl::Now() - start));
+}
+
+HttpResponse PilotService::Syncz() const {
+  std::string json = "[";
+  bool first = true;
+  for (const xds::StreamStatus& stream : ads_server_->Streams()) {
+    absl::StrAppend(&json, first ? "" : ",", "{\"proxy\":\"", JsonEscape(stream.node_id), "\",\"peer\":\"",
+                    JsonEscape(stream.peer), "\",\"delta\":", stream.delta ? "true" : "false",
+                    ",\"connectedAt\":\"", absl::FormatTime(stream.connected), "\",\"types\":[");
+    first = false;
+    bool first_type = true;
+    for (const xds::TypeStatus& type : stream.types) {
+      const char* state = !type.nacked_version.empty()                  ? "ERROR"
+                          : type.sent_version.empty()                   ? "NOT SENT"
+                          : type.sent_version == type.acked_version     ? "SYNCED"
+                                                                        : "STALE";
+      absl::StrAppend(&json, first_type ? "" : ",", "{\"type\":\"", type.type_url, "\",\"status\":\"", state,
+                      "\",\"sent\":\"", type.sent_version, "\",\"acked\":\"", type.acked_version,
+                      "\",\"nacked\":\"", type.nacked_version, "\",\"error\":\"", JsonEscape(type.nack_message),
+                      "\",\"resources\":", type.subscribed_names, ",\"wildcard\":", type.wildcard ? "true" : "false",
+                      "}");
+      first_type = false;
+    }
+    absl::StrAppend(&json, "]}");
+  }
+  absl::StrAppend(&json, "]\n");
+  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+}
+
+HttpResponse PilotService::Configz() const {
+  absl::MutexLock lock(&mu_);
+  std::string json = absl::StrCat("{\"version\":", config_version_, ",\"galleyConnected\":",
+                                  galley_->connected() ? "true" : "false", ",\"types\":{");
+  bool first = true;
+  for (const auto& [type_url, type] : config_) {
+    absl::StrAppend(&json, first ? "" : ",", "\"", type_url, "\":[");
+    first = false;
+    bool first_name = true;
+    for (const auto& [name, resource] : type) {
+      absl::StrAppend(&json, first_name ? "" : ",", "\"", JsonEscape(name), "\"");
+      first_name = false;
+    }
+    absl::StrAppend(&json, "]");
+  }
+  absl::StrAppend(&json, "}}\n");
+  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+}
+
+HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
+  const std::string proxy = request.QueryParam("proxyID").value_or("");
+  bool found = false;
+  for (const xds::StreamStatus& stream : ads_server_->Streams()) found |= stream.node_id == proxy;
+  if (!found) return HttpResponse{.status = 404, .body = absl::StrCat("no connected proxy \"", proxy, "\"\n")};
+  std::string json = "{";
+  bool first_type = true;
+  for (const auto& [type_url, generator] : Generators()) {
+    auto resources = source_.Resources(type_url, {});
+    absl::StrAppend(&json, first_type ? "" : ",", "\"", type_url, "\":[");
+    first_type = false;
+    bool first = true;
+    for (const std::string& name : ads_server_->SubscribedNames(proxy, type_url)) {
+      auto it = resources->resources.find(name);
+      if (it == resources->resources.end()) continue;
+      std::string one;
+      google::protobuf::util::JsonPrintOptions options;
+      (void)google::protobuf::util::MessageToJsonString(it->second->body, &one, options);
+      absl::StrAppend(&json, first ? "" : ",", one);
+      first = false;
+    }
+    absl::StrAppend(&json, "]");
+  }
+  absl::StrAppend(&json, "}\n");
+  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+}
+
+void PilotService::Stop() {
+  if (galley_ != nullptr) galley_->Stop();
+  debouncer_.reset();
 }
 
 }  // namespace keel::pilot

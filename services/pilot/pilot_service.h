@@ -1,33 +1,93 @@
-// Pilot turns Istio traffic management and the service registry into xDS for the data plane.
+// Pilot: Istio traffic management served as xDS v3.
 //
-// The walking skeleton: the service starts, serves gRPC health and
-// reflection, reports ready and exports process metrics. Its real
-// capabilities slot in behind this class.
+// Config arrives from Galley over MCP-over-xDS (libs/xds client; the last
+// config keeps serving while Galley is away). Each change is debounced; the
+// PushContext is rebuilt once; generators produce every resource; only the
+// types whose resources changed are pushed, and each client receives only
+// the resources it asked for (delta clients: only those that changed).
 #ifndef KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 #define KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
-#include <utility>
-#include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "libs/common/service_host.h"
+#include "libs/mesh/resource.h"
+#include "libs/xds/ads_client.h"
+#include "libs/xds/ads_server.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "services/pilot/push/debounce.h"
+#include "services/pilot/push/push_context.h"
 
 namespace keel::pilot {
 
 struct PilotOptions {
-  // Galley's MCP-over-xDS address.
   std::string galley_address;
+  absl::Duration debounce_after = absl::Milliseconds(100);
+  absl::Duration debounce_max = absl::Seconds(10);
+  std::string cluster_domain = "cluster.local";
+};
+
+// The generated resources, swapped whole on every push.
+class PilotSource : public xds::ResourceSource {
+ public:
+  // Set installs a push's resources; returns the type URLs that changed.
+  std::set<std::string> Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
+                            std::shared_ptr<const PushContext> context);
+  std::shared_ptr<const xds::TypeResources> Resources(const std::string& type_url,
+                                                      const envoy::config::core::v3::Node& node) override;
+  bool Ready() const override { return ready_; }
+  std::shared_ptr<const PushContext> context() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const PushContext> context_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> ready_{false};
 };
 
 class PilotService : public Service {
  public:
-  explicit PilotService(PilotOptions options) : options_(std::move(options)) {}
+  explicit PilotService(PilotOptions options);
+  ~PilotService() override;
 
   std::string name() const override { return "pilot"; }
+  void RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) override;
   absl::Status Start(ServiceContext& context) override;
+  void Stop() override;
 
  private:
+  absl::Status OnConfig(const xds::ResourceUpdate& update);
+  void Push(int merged_events);
+  HttpResponse Syncz() const;
+  HttpResponse Configz() const;
+  HttpResponse ConfigDump(const HttpRequest& request) const;
+
   PilotOptions options_;
+  mutable PilotSource source_;
+  std::unique_ptr<xds::AdsServer> ads_server_;
+  std::unique_ptr<xds::AdsClient> galley_;
+  std::unique_ptr<Debouncer> debouncer_;
+  ServiceContext* context_ = nullptr;
+
+  mutable absl::Mutex mu_;
+  // Config from Galley: type URL -> "namespace/name" -> resource.
+  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> types_received_ ABSL_GUARDED_BY(mu_);
+  uint64_t config_version_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex push_mu_;  // one push at a time
+
+  prometheus::Family<prometheus::Counter>* pushes_ = nullptr;
+  prometheus::Histogram* push_time_ = nullptr;
+  prometheus::Gauge* services_gauge_ = nullptr;
+  prometheus::Gauge* virtual_services_gauge_ = nullptr;
+  prometheus::Counter* rejects_ = nullptr;
 };
 
 }  // namespace keel::pilot

@@ -1,0 +1,72 @@
+// echo_server: answers keel.testing.Echo with its version, for tests and the
+// demo. With --xds it is an xDS-enabled server (grpc::XdsServerBuilder): it
+// takes its listener, filter chains and RBAC policy from Pilot.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/xds_server_builder.h"
+#include "libs/common/binary.h"
+#include "proto/keel/testing/echo.grpc.pb.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:17071", "host:port to serve on.");
+ABSL_FLAG(std::string, version, "v1", "Version reported in every answer.");
+ABSL_FLAG(bool, xds, false, "Serve as an xDS-enabled server (needs GRPC_XDS_BOOTSTRAP).");
+
+namespace {
+
+class EchoService final : public keel::testing::Echo::Service {
+ public:
+  EchoService(std::string version, std::string address)
+      : version_(std::move(version)), address_(std::move(address)) {}
+
+  grpc::Status Echo(grpc::ServerContext*, const keel::testing::EchoRequest* request,
+                    keel::testing::EchoResponse* response) override {
+    response->set_message(request->message());
+    response->set_version(version_);
+    response->set_server(address_);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Admin(grpc::ServerContext* context, const keel::testing::EchoRequest* request,
+                     keel::testing::EchoResponse* response) override {
+    return Echo(context, request, response);
+  }
+
+ private:
+  std::string version_;
+  std::string address_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  keel::ShutdownSignal shutdown;
+  keel::InitBinaryOrExit(argc, argv, "echo_server", "A gRPC echo server that reports its version.");
+  const std::string address = absl::GetFlag(FLAGS_address);
+  EchoService service(absl::GetFlag(FLAGS_version), address);
+  std::unique_ptr<grpc::Server> server;
+  if (absl::GetFlag(FLAGS_xds)) {
+    grpc::XdsServerBuilder builder;
+    builder.AddListeningPort(address, grpc::XdsServerCredentials(grpc::InsecureServerCredentials()));
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  } else {
+    grpc::ServerBuilder builder;
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  }
+  if (server == nullptr) {
+    spdlog::error("cannot serve on {}", address);
+    return 1;
+  }
+  spdlog::info("echo {} serving on {}{}", absl::GetFlag(FLAGS_version), address,
+               absl::GetFlag(FLAGS_xds) ? " (xDS-enabled)" : "");
+  shutdown.Wait();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}

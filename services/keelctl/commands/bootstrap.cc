@@ -1,0 +1,84 @@
+// keelctl bootstrap: writes the xDS bootstrap JSON a proxyless gRPC
+// application reads from $GRPC_XDS_BOOTSTRAP to find Pilot.
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/keelctl/commands/command.h"
+
+namespace keel::keelctl {
+namespace {
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Take sets `out` from "--flag=value" and reports whether `arg` was that flag.
+bool Take(const std::string& arg, const char* flag, std::string& out) {
+  const std::string prefix = absl::StrCat(flag, "=");
+  if (!absl::StartsWith(arg, prefix)) return false;
+  out = arg.substr(prefix.size());
+  return true;
+}
+
+int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
+  std::string pilot = "localhost:15010", node_id, output, cluster = "keel", locality;
+  for (const std::string& arg : args) {
+    if (!Take(arg, "--pilot", pilot) && !Take(arg, "--node_id", node_id) && !Take(arg, "--output", output) &&
+        !Take(arg, "--cluster", cluster) && !Take(arg, "--locality", locality)) {
+      std::fprintf(io.err, "keelctl bootstrap: unexpected argument \"%s\"\n", arg.c_str());
+      return 2;
+    }
+  }
+  if (node_id.empty()) {
+    std::fprintf(io.err, "keelctl bootstrap: --node_id is required (e.g. sidecar~10.0.0.1~echo.default~default.svc.cluster.local)\n");
+    return 2;
+  }
+  std::string region, zone, sub_zone;
+  {
+    size_t a = locality.find('/');
+    region = locality.substr(0, a);
+    if (a != std::string::npos) {
+      size_t b = locality.find('/', a + 1);
+      zone = locality.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+      if (b != std::string::npos) sub_zone = locality.substr(b + 1);
+    }
+  }
+  // node.locality is always present, even empty: some clients require it.
+  const std::string json = absl::StrCat(
+      "{\n  \"xds_servers\": [{\n    \"server_uri\": \"", Escape(pilot),
+      "\",\n    \"channel_creds\": [{\"type\": \"insecure\"}],\n    \"server_features\": [\"xds_v3\"]\n  }],\n"
+      "  \"node\": {\n    \"id\": \"", Escape(node_id), "\",\n    \"cluster\": \"", Escape(cluster),
+      "\",\n    \"locality\": {\"region\": \"", Escape(region), "\", \"zone\": \"", Escape(zone),
+      "\", \"sub_zone\": \"", Escape(sub_zone), "\"}\n  },\n"
+      "  \"server_listener_resource_name_template\": \"grpc/server?xds.resource.listening_address=%s\"\n}\n");
+  if (output.empty()) {
+    std::fputs(json.c_str(), io.out);
+    return 0;
+  }
+  std::ofstream out(output);
+  out << json;
+  if (!out) {
+    std::fprintf(io.err, "keelctl bootstrap: cannot write %s\n", output.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+KEELCTL_REGISTER_COMMAND(bootstrap, Command{
+                                        .name = "bootstrap",
+                                        .usage = "keelctl bootstrap --node_id=ID [--pilot=HOST:PORT] [--output=FILE] "
+                                                 "[--locality=REGION/ZONE/SUBZONE]",
+                                        .summary = "Write the gRPC xDS bootstrap JSON (for GRPC_XDS_BOOTSTRAP).",
+                                        .run = RunBootstrap,
+                                    });
+
+}  // namespace keel::keelctl

@@ -1,0 +1,30 @@
+// The inbound side: the Listener an xDS-enabled gRPC server asks for, with
+// AuthorizationPolicy translated to Envoy's RBAC HTTP filter.
+#ifndef KEEL_SERVICES_PILOT_GENERATORS_RBAC_H_
+#define KEEL_SERVICES_PILOT_GENERATORS_RBAC_H_
+
+#include <string>
+#include <vector>
+
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
+#include "services/pilot/push/push_context.h"
+
+namespace keel::pilot {
+
+// RbacFilters returns the RBAC filters for a workload: a DENY filter for
+// its DENY policies, then an ALLOW filter for its ALLOW policies (absent
+// when there are none: everything is allowed). AUDIT and CUSTOM policies are
+// not enforced by proxyless gRPC and are skipped.
+std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
+    const PushContext& context, const std::string& workload_namespace,
+    const std::map<std::string, std::string>& workload_labels);
+
+// BuildInboundListener is the Listener `name` for a server on `address`
+// ("ip:port") run by `endpoint`.
+envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context, const Endpoint& endpoint,
+                                                           const std::string& address, const std::string& name);
+
+}  // namespace keel::pilot
+
+#endif  // KEEL_SERVICES_PILOT_GENERATORS_RBAC_H_
