@@ -12,7 +12,7 @@
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:17071", "host:port to serve on.");
-ABSL_FLAG(std::string, version, "v1", "Version reported in every answer.");
+ABSL_FLAG(std::string, app_version, "v1", "Version reported in every answer (v1, v2, ...).");
 ABSL_FLAG(bool, xds, false, "Serve as an xDS-enabled server (needs GRPC_XDS_BOOTSTRAP).");
 
 namespace {
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "echo_server", "A gRPC echo server that reports its version.");
   const std::string address = absl::GetFlag(FLAGS_address);
-  EchoService service(absl::GetFlag(FLAGS_version), address);
+  EchoService service(absl::GetFlag(FLAGS_app_version), address);
   std::unique_ptr<grpc::Server> server;
   if (absl::GetFlag(FLAGS_xds)) {
     grpc::XdsServerBuilder builder;
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     spdlog::error("cannot serve on {}", address);
     return 1;
   }
-  spdlog::info("echo {} serving on {}{}", absl::GetFlag(FLAGS_version), address,
+  spdlog::info("echo {} serving on {}{}", absl::GetFlag(FLAGS_app_version), address,
                absl::GetFlag(FLAGS_xds) ? " (xDS-enabled)" : "");
   shutdown.Wait();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

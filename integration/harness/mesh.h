@@ -73,9 +73,12 @@ class RunningService {
 
 class Mesh {
  public:
-  // Start runs `component` on fresh loopback ports with `extra_args`.
+  // Start runs `component` on fresh loopback ports (or on `grpc_port` when
+  // given, e.g. to restart a service where its clients expect it) with
+  // `extra_args`.
   absl::StatusOr<RunningService*> Start(const std::string& component,
-                                        const std::vector<std::string>& extra_args = {});
+                                        const std::vector<std::string>& extra_args = {},
+                                        uint16_t grpc_port = 0);
 
   // StopAll stops every service still running; returns those that did not
   // exit with status 0, as "component: how it ended".

@@ -47,7 +47,8 @@ std::string ExitInfo::ToString() const {
 absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& binary,
                                                  const std::vector<std::string>& args,
                                                  const std::string& log_path,
-                                                 const std::string& stderr_path) {
+                                                 const std::string& stderr_path,
+                                                 const std::vector<std::string>& extra_env) {
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     return absl::InternalError(absl::StrCat("open ", log_path, ": ", std::strerror(errno)));
@@ -76,8 +77,12 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& binary,
   argv.push_back(const_cast<char*>(binary.c_str()));
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (const std::string& e : extra_env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), environ);
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(log_fd);
@@ -147,7 +152,8 @@ ExitInfo ChildProcess::Terminate(absl::Duration timeout) {
 absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
                                               const std::vector<std::string>& args,
                                               absl::Duration timeout,
-                                              const std::string& stdin_text) {
+                                              const std::string& stdin_text,
+                                              const std::vector<std::string>& extra_env) {
   const std::string log_path = TempPath("command-stdout");
   const std::string err_path = TempPath("command-stderr");
   std::vector<std::string> full_args = args;
@@ -160,7 +166,7 @@ absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
     actual_binary = "/bin/sh";
   }
   absl::StatusOr<ChildProcess> child =
-      ChildProcess::Start(actual_binary, full_args, log_path, err_path);
+      ChildProcess::Start(actual_binary, full_args, log_path, err_path, extra_env);
   if (!child.ok()) return child.status();
   absl::StatusOr<ExitInfo> exit = child->Wait(timeout);
   if (!exit.ok()) {

@@ -28,7 +28,8 @@ class ChildProcess {
   static absl::StatusOr<ChildProcess> Start(const std::string& binary,
                                             const std::vector<std::string>& args,
                                             const std::string& log_path,
-                                            const std::string& stderr_path = "");
+                                            const std::string& stderr_path = "",
+                                            const std::vector<std::string>& extra_env = {});
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
@@ -68,10 +69,12 @@ struct CommandResult {
   std::string out;  // stdout
   std::string err;  // stderr
 };
+// `extra_env` entries are "NAME=value", added to this process's environment.
 absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
                                               const std::vector<std::string>& args,
                                               absl::Duration timeout = absl::Seconds(60),
-                                              const std::string& stdin_text = "");
+                                              const std::string& stdin_text = "",
+                                              const std::vector<std::string>& extra_env = {});
 
 }  // namespace keel::testing
 

@@ -87,31 +87,25 @@ envoy::type::v3::FractionalPercent Percent(double value) {
   return percent;
 }
 
-void ToStringMatcher(const net::StringMatch& in, envoy::type::matcher::v3::StringMatcher* out) {
-  switch (in.match_type_case()) {
-    case net::StringMatch::kExact:
-      out->set_exact(in.exact());
-      break;
-    case net::StringMatch::kPrefix:
-      out->set_prefix(in.prefix());
-      break;
-    case net::StringMatch::kRegex:
-      out->mutable_safe_regex()->set_regex(in.regex());
-      break;
-    default:
-      break;
-  }
-}
-
 void AddHeaderMatcher(route::RouteMatch* match, const std::string& name, const net::StringMatch& value,
                       bool invert) {
   auto* header = match->add_headers();
   header->set_name(name);
   header->set_invert_match(invert);
-  if (value.match_type_case() == net::StringMatch::MATCH_TYPE_NOT_SET) {
-    header->set_present_match(true);
-  } else {
-    ToStringMatcher(value, header->mutable_string_match());
+  // The header_match_specifier forms, not string_match: gRPC 1.51's xDS
+  // client NACKs a route with the newer field.
+  switch (value.match_type_case()) {
+    case net::StringMatch::kExact:
+      header->set_exact_match(value.exact());
+      break;
+    case net::StringMatch::kPrefix:
+      header->set_prefix_match(value.prefix());
+      break;
+    case net::StringMatch::kRegex:
+      header->mutable_safe_regex_match()->set_regex(value.regex());
+      break;
+    default:
+      header->set_present_match(true);
   }
 }
 

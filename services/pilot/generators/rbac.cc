@@ -29,11 +29,19 @@ StringMatcher IstioString(const std::string& value) {
   return m;
 }
 
-// OR of `values` turned into permissions or principals by `make`.
-template <typename Out, typename Values, typename Make>
-void AnyOf(const Values& values, Out* out, Make make) {
-  auto* set = out->mutable_or_rules();
-  for (const std::string& v : values) make(v, set->add_rules());
+// A header matcher in Istio's string forms, with the header_match_specifier
+// fields gRPC 1.51 understands (it NACKs string_match).
+void IstioHeader(const std::string& name, const std::string& value, envoy::config::route::v3::HeaderMatcher* out) {
+  out->set_name(name);
+  if (value == "*") {
+    out->set_present_match(true);
+  } else if (absl::EndsWith(value, "*")) {
+    out->set_prefix_match(value.substr(0, value.size() - 1));
+  } else if (absl::StartsWith(value, "*")) {
+    out->set_suffix_match(value.substr(1));
+  } else {
+    out->set_exact_match(value);
+  }
 }
 
 rbac::Permission PathPermission(const std::string& path) {
@@ -59,8 +67,7 @@ rbac::Permission OperationPermission(const sec::Operation& op) {
   };
   auto method = [](const std::string& v) {
     rbac::Permission p;
-    p.mutable_header()->set_name(":method");
-    *p.mutable_header()->mutable_string_match() = IstioString(v);
+    IstioHeader(":method", v, p.mutable_header());
     return p;
   };
   auto port = [](const std::string& v) {
@@ -72,9 +79,7 @@ rbac::Permission OperationPermission(const sec::Operation& op) {
   };
   auto host = [](const std::string& v) {
     rbac::Permission p;
-    p.mutable_header()->set_name(":authority");
-    *p.mutable_header()->mutable_string_match() = IstioString(v);
-    p.mutable_header()->mutable_string_match()->set_ignore_case(true);
+    IstioHeader(":authority", v, p.mutable_header());
     return p;
   };
   add_any(op.paths(), PathPermission);
@@ -154,9 +159,7 @@ rbac::Policy RulePolicy(const sec::Rule& rule) {
       const std::string header = key.substr(16, key.size() - 17);
       rbac::Permission* any = ands->add_rules();
       for (const std::string& v : condition.values()) {
-        auto* p = any->mutable_or_rules()->add_rules();
-        p->mutable_header()->set_name(header);
-        *p->mutable_header()->mutable_string_match() = IstioString(v);
+        IstioHeader(header, v, any->mutable_or_rules()->add_rules()->mutable_header());
       }
       if (condition.values().empty()) any->set_any(true);
     }

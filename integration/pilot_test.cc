@@ -1,0 +1,381 @@
+// End to end: Galley + Pilot + echo servers, and gRPC's own xDS client
+// (xds:/// targets, Debian's libgrpc++) obeying Istio configuration.
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/http_client.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kHost[] = "echo.default.svc.cluster.local";
+
+// A summary line of echo_client: "t=..ms total=N v1=.. v2=.. CODE=.. errors=E slowest_ms=.."
+struct Counts {
+  std::map<std::string, int64_t> values;
+  int64_t operator[](const std::string& key) const {
+    auto it = values.find(key);
+    return it == values.end() ? 0 : it->second;
+  }
+  static Counts Parse(const std::string& line) {
+    Counts counts;
+    for (absl::string_view part : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+      int64_t n = 0;
+      if (absl::SimpleAtoi(absl::StripSuffix(kv.second, "ms"), &n)) counts.values[kv.first] = n;
+    }
+    return counts;
+  }
+};
+
+std::string Config(int port_v1, int port_v2, bool with_v2 = true) {
+  std::string out = absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata: {name: echo}
+spec:
+  hosts: [echo.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  workloadSelector: {labels: {app: echo}}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: echo}
+spec:
+  host: echo.default.svc.cluster.local
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v1}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )", port_v1, R"(}
+  labels: {app: echo, version: v1}
+)");
+  if (with_v2) {
+    absl::StrAppend(&out, R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v2}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )", port_v2, R"(}
+  labels: {app: echo, version: v2}
+)");
+  }
+  return out;
+}
+
+std::string Routes(const std::string& http) {
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: echo}\nspec:\n  hosts: [",
+      kHost, "]\n  http:\n", http);
+}
+
+std::string Split(int v1, int v2) {
+  return Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v1}\n      weight: ", v1,
+                             "\n    - destination: {host: ", kHost, ", subset: v2}\n      weight: ", v2, "\n"));
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream(path + ".tmp") << content;
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+class PilotTest : public MeshTest {
+ protected:
+  void SetUp() override {
+    dir_ = TestTempDir("pilot-config");
+    port_v1_ = PickFreePort();
+    port_v2_ = PickFreePort();
+    WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_));
+    WriteFile(dir_ + "/routes.yaml", Split(80, 20));
+    StartGalley();
+    StartPilot();
+    bootstrap_ = dir_ + "/../bootstrap-" + std::to_string(port_v1_) + ".json";
+    absl::StatusOr<CommandResult> written =
+        RunToCompletion(KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=echo-client~127.0.0.1~client.default",
+                                                    "--pilot=" + pilot_->grpc_address(), "--output=" + bootstrap_});
+    ASSERT_TRUE(written.ok() && written->exit.status == 0);
+    for (auto [port, version] : {std::pair{port_v1_, "v1"}, std::pair{port_v2_, "v2"}}) {
+      StartEcho(port, version, /*xds=*/false);
+    }
+  }
+
+  void TearDown() override {
+    for (auto& server : echo_servers_) server.Terminate();
+    MeshTest::TearDown();
+  }
+
+  void StartGalley() {
+    absl::StatusOr<RunningService*> galley =
+        mesh().Start("galley", {"--config_dir=" + dir_, "--debounce=20ms"}, galley_port_);
+    ASSERT_TRUE(galley.ok());
+    galley_ = *galley;
+    ASSERT_TRUE(galley_->WaitReady().ok());
+    galley_port_ = std::stoi(galley_->grpc_address().substr(galley_->grpc_address().rfind(':') + 1));
+  }
+
+  void StartPilot(uint16_t port = 0) {
+    std::vector<std::string> args = {"--galley_address=" + galley_->grpc_address(), "--debounce_after=30ms"};
+    absl::StatusOr<RunningService*> pilot = mesh().Start("pilot", args, port);
+    ASSERT_TRUE(pilot.ok());
+    pilot_ = *pilot;
+    ASSERT_TRUE(pilot_->WaitReady().ok()) << pilot_->process().Log();
+  }
+
+  void StartEcho(int port, const std::string& version, bool xds) {
+    std::vector<std::string> args = {absl::StrCat("--address=127.0.0.1:", port), "--app_version=" + version};
+    if (xds) args.push_back("--xds");
+    absl::StatusOr<ChildProcess> server =
+        ChildProcess::Start(RunfilePath("integration/apps/echo_server"), args,
+                            absl::StrCat(dir_, "/../echo-", version, "-", port, ".log"), "",
+                            {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+    ASSERT_TRUE(server.ok());
+    echo_servers_.push_back(*std::move(server));
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+
+  // Runs echo_client for `count` calls; returns its summary counts.
+  Counts Call(int count, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {absl::StrCat("--target=xds:///", kHost, ":7070"), absl::StrCat("--count=", count),
+                                     "--rpc_timeout=3s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    absl::StatusOr<CommandResult> result =
+        RunToCompletion(RunfilePath("integration/apps/echo_client"), args, absl::Seconds(120), "",
+                        {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+    EXPECT_TRUE(result.ok());
+    if (!result.ok()) return {};
+    const size_t at = result->out.rfind("summary ");
+    EXPECT_NE(at, std::string::npos) << result->err;
+    return at == std::string::npos ? Counts{} : Counts::Parse(result->out.substr(at + 8));
+  }
+
+  // Calls in small batches until `predicate` holds; returns the last counts.
+  Counts CallUntil(const std::function<bool(const Counts&)>& predicate, absl::Duration timeout = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    Counts counts;
+    while (absl::Now() < deadline) {
+      counts = Call(50);
+      if (predicate(counts)) return counts;
+    }
+    ADD_FAILURE() << "condition not reached";
+    return counts;
+  }
+
+  std::string dir_;
+  int port_v1_ = 0, port_v2_ = 0;
+  uint16_t galley_port_ = 0;
+  std::string bootstrap_;
+  RunningService* galley_ = nullptr;
+  RunningService* pilot_ = nullptr;
+  std::vector<ChildProcess> echo_servers_;
+};
+
+TEST_F(PilotTest, WeightedSplitHeaderMatchAndFaults) {
+  // 1. 80/20 within ±5% over 2,000 RPCs.
+  Counts split = Call(2000);
+  EXPECT_EQ(split["errors"], 0);
+  EXPECT_NEAR(split["v1"], 1600, 100);
+  EXPECT_NEAR(split["v2"], 400, 100);
+
+  // 2. end-user: jason -> v2, exactly; others keep the split.
+  WriteFile(dir_ + "/routes.yaml",
+            Routes(absl::StrCat("  - match: [{headers: {end-user: {exact: jason}}}]\n    route: [{destination: {host: ",
+                                kHost, ", subset: v2}}]\n  - route: [{destination: {host: ", kHost,
+                                ", subset: v1}}]\n")));
+  CallUntil([](const Counts& c) { return c["v1"] == 50; });
+  Counts jason = Call(200, {"--metadata=end-user=jason"});
+  EXPECT_EQ(jason["v2"], 200);
+  Counts other = Call(200, {"--metadata=end-user=mary"});
+  EXPECT_EQ(other["v1"], 200);
+
+  // 3. Abort 50% with UNAVAILABLE, and a fixed delay.
+  WriteFile(dir_ + "/routes.yaml",
+            Routes(absl::StrCat("  - fault: {abort: {percentage: {value: 50}, grpcStatus: UNAVAILABLE}}\n",
+                                "    route: [{destination: {host: ", kHost, ", subset: v1}}]\n")));
+  Counts aborted = CallUntil([](const Counts& c) { return c["UNAVAILABLE"] > 0; });
+  Counts many = Call(1000);
+  EXPECT_NEAR(many["UNAVAILABLE"], 500, 75);
+  EXPECT_EQ(many["v1"] + many["UNAVAILABLE"], 1000);
+  WriteFile(dir_ + "/routes.yaml",
+            Routes(absl::StrCat("  - fault: {delay: {percentage: {value: 100}, fixedDelay: 0.3s}}\n",
+                                "    route: [{destination: {host: ", kHost, ", subset: v1}}]\n")));
+  Counts delayed = CallUntil([](const Counts& c) { return c["slowest_ms"] >= 300; });
+  Counts slow = Call(5);
+  EXPECT_EQ(slow["v1"], 5);
+  EXPECT_GE(slow["t"], 5 * 300);
+}
+
+TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
+  WriteFile(dir_ + "/routes.yaml", Split(100, 0));
+  CallUntil([](const Counts& c) { return c["v1"] == 50; });
+  // A client calling continuously while the weights flip.
+  const std::string log = dir_ + "/../shift-client.log";
+  absl::StatusOr<ChildProcess> client = ChildProcess::Start(
+      RunfilePath("integration/apps/echo_client"),
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=6s", "--report_every=50ms"}, log, "",
+      {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+  ASSERT_TRUE(client.ok());
+  absl::SleepFor(absl::Seconds(2));
+  const absl::Time written = absl::Now();
+  WriteFile(dir_ + "/routes.yaml", Split(0, 100));
+  ASSERT_TRUE(client->Wait(absl::Seconds(30)).ok());
+  // Find the first interval served only by v2, and check nothing failed.
+  int64_t first_all_v2_ms = -1, start_ms = -1;
+  Counts summary;
+  for (absl::string_view line : absl::StrSplit(client->Log(), '\n', absl::SkipEmpty())) {
+    if (absl::StartsWith(line, "summary ")) {
+      summary = Counts::Parse(std::string(line.substr(8)));
+      continue;
+    }
+    Counts interval = Counts::Parse(std::string(line));
+    if (start_ms < 0 && interval["t"] >= 2000) start_ms = interval["t"];
+    if (first_all_v2_ms < 0 && interval["t"] > 2000 && interval["v2"] > 0 && interval["v1"] == 0) {
+      first_all_v2_ms = interval["t"];
+    }
+  }
+  EXPECT_EQ(summary["errors"], 0) << client->Log();
+  EXPECT_GT(summary["v2"], 0);
+  ASSERT_GT(first_all_v2_ms, 0) << client->Log();
+  const int64_t convergence_ms = first_all_v2_ms - 2000;
+  std::printf("weight shift: file write to all-v2 traffic in about %lld ms (client intervals of 50 ms)\n",
+              static_cast<long long>(convergence_ms));
+  EXPECT_LT(convergence_ms, 3000);
+  (void)written;
+}
+
+TEST_F(PilotTest, RemovingAWorkloadEntryDrainsIt) {
+  WriteFile(dir_ + "/routes.yaml", "");  // no VirtualService: the default route balances both
+  CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; });
+  WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_, /*with_v2=*/false));
+  CallUntil([](const Counts& c) { return c["v1"] == 50; });
+  Counts after = Call(300);
+  EXPECT_EQ(after["v1"], 300);
+  EXPECT_EQ(after["errors"], 0);
+}
+
+TEST_F(PilotTest, RestartsOfGalleyAndPilotFailNoCalls) {
+  Counts before = Call(100);
+  ASSERT_EQ(before["errors"], 0);
+  // Galley goes away: Pilot and the client keep the last config.
+  ASSERT_TRUE(galley_->Stop().exited);
+  Counts without_galley = Call(200);
+  EXPECT_EQ(without_galley["errors"], 0);
+  EXPECT_NEAR(without_galley["v1"], 160, 40);
+  StartGalley();
+  // Pilot resynchronises and later changes flow.
+  WriteFile(dir_ + "/routes.yaml", Split(0, 100));
+  CallUntil([](const Counts& c) { return c["v2"] == 50; }, absl::Seconds(30));
+
+  // Pilot restarts on the same port while a client keeps calling.
+  const std::string log = dir_ + "/../restart-client.log";
+  absl::StatusOr<ChildProcess> client = ChildProcess::Start(
+      RunfilePath("integration/apps/echo_client"),
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=5s", "--report_every=500ms"}, log, "",
+      {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+  ASSERT_TRUE(client.ok());
+  absl::SleepFor(absl::Seconds(1));
+  const std::string address = pilot_->grpc_address();
+  const uint16_t port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  ASSERT_TRUE(pilot_->Stop().exited);
+  StartPilot(port);
+  ASSERT_TRUE(client->Wait(absl::Seconds(30)).ok());
+  const std::string out = client->Log();
+  Counts summary = Counts::Parse(out.substr(out.rfind("summary ") + 8));
+  EXPECT_EQ(summary["errors"], 0) << out;
+  EXPECT_GT(summary["v2"], 0);
+  // After the restart, changes still reach the client.
+  WriteFile(dir_ + "/routes.yaml", Split(100, 0));
+  CallUntil([](const Counts& c) { return c["v1"] == 50; }, absl::Seconds(30));
+}
+
+TEST_F(PilotTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
+  WriteFile(dir_ + "/routes.yaml", Split(0, 100));
+  CallUntil([](const Counts& c) { return c["v2"] == 50; });
+  WriteFile(dir_ + "/routes.yaml", Split(0, 100) + "      timeout: forever\n");
+  absl::SleepFor(absl::Seconds(1));
+  absl::StatusOr<HttpResponse> configz = HttpGet(galley_->monitoring_address(), "/debug/configz");
+  EXPECT_THAT(configz->body, HasSubstr("timeout"));
+  Counts after = Call(200);
+  EXPECT_EQ(after["v2"], 200);
+  EXPECT_EQ(after["errors"], 0);
+}
+
+TEST_F(PilotTest, AuthorizationPolicyDeniesAMethodOnAnXdsServer) {
+  // A third, xDS-enabled server takes its listener (and RBAC) from Pilot.
+  const int port_v3 = PickFreePort();
+  WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_) + absl::StrCat(R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v3}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )", port_v3, R"(}
+  labels: {app: echo, version: v3}
+---
+apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin}
+spec:
+  selector: {matchLabels: {version: v3}}
+  action: DENY
+  rules:
+  - to: [{operation: {paths: ["/keel.testing.Echo/Admin"]}}]
+)"));
+  WriteFile(dir_ + "/routes.yaml",
+            Routes(absl::StrCat("  - route: [{destination: {host: ", kHost, ", subset: v3}}]\n")) +
+                "---\napiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: echo}\n"
+                "spec:\n  host: echo.default.svc.cluster.local\n  subsets: [{name: v3, labels: {version: v3}}]\n");
+  std::filesystem::remove(dir_ + "/registry.yaml.tmp");
+  // registry.yaml also defines DestinationRule echo: drop it from there.
+  std::string registry = Config(port_v1_, port_v2_);
+  registry = registry.substr(0, registry.find("---\napiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule")) +
+             registry.substr(registry.find("---\napiVersion: networking.istio.io/v1alpha3\nkind: WorkloadEntry"));
+  WriteFile(dir_ + "/registry.yaml", registry + absl::StrCat(R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v3}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )", port_v3, R"(}
+  labels: {app: echo, version: v3}
+---
+apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin}
+spec:
+  selector: {matchLabels: {version: v3}}
+  action: DENY
+  rules:
+  - to: [{operation: {paths: ["/keel.testing.Echo/Admin"]}}]
+)"));
+  StartEcho(port_v3, "v3", /*xds=*/true);
+  CallUntil([](const Counts& c) { return c["v3"] == 50; }, absl::Seconds(30));
+  Counts admin = Call(20, {"--method=Admin"});
+  EXPECT_EQ(admin["PERMISSION_DENIED"], 20);
+  Counts echo = Call(20);
+  EXPECT_EQ(echo["v3"], 20);
+
+  absl::StatusOr<HttpResponse> syncz = HttpGet(pilot_->monitoring_address(), "/debug/syncz");
+  EXPECT_THAT(syncz->body, HasSubstr("\"status\":\"SYNCED\""));
+  absl::StatusOr<HttpResponse> metrics = HttpGet(pilot_->monitoring_address(), "/metrics");
+  EXPECT_THAT(metrics->body, HasSubstr("pilot_services 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("pilot_xds_pushes{type="));
+}
+
+}  // namespace
+}  // namespace keel::testing
