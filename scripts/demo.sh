@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The local demo: installs what is missing, builds, and runs the mesh on
-# loopback (Galley reading samples/, Pilot, Citadel, Mixer). Ctrl-C stops
-# every component cleanly.
+# loopback (Galley reading samples/, Pilot, Citadel, Mixer), two versions of
+# an echo gRPC server registered in samples/echo-workloads.yaml, and a
+# proxyless gRPC client (xds:///echo...) that prints the live traffic split.
+# Edit the weights in samples/echo.yaml and watch the split move. Ctrl-C
+# stops every component cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +13,10 @@ if [[ $(id -u) -eq 0 ]]; then
 else
   sudo bash scripts/install-deps.sh
 fi
-bazel build //services/...
+bazel build //services/... //integration/apps:all
 
-bin=$(bazel info bazel-bin 2>/dev/null)/services
+bazel_bin=$(bazel info bazel-bin 2>/dev/null)
+bin=$bazel_bin/services
 logs=$(mktemp -d /tmp/keel-demo.XXXXXX)
 
 # component  gRPC port  monitoring port  extra flags
@@ -66,5 +70,18 @@ for spec in "${components[@]}"; do
   printf '  %-8s gRPC 127.0.0.1:%-5s  http://127.0.0.1:%s/{healthz,readyz,metrics,debug}  %s\n' \
     "$name" "$grpc" "$monitoring" "$(curl -fsS "http://127.0.0.1:$monitoring/healthz" || echo DOWN)"
 done
+# The workloads samples/echo-workloads.yaml registers, and a client.
+for version in v1 v2; do
+  port=$([[ $version == v1 ]] && echo 17071 || echo 17072)
+  setsid "$bazel_bin/integration/apps/echo_server" --address="127.0.0.1:$port" --app_version=$version \
+    >"$logs/echo-$version.log" 2>&1 &
+  pids[echo-$version]=$!
+done
+"$bin/keelctl/keelctl" bootstrap --node_id=demo-client~127.0.0.1~client.default \
+  --pilot=127.0.0.1:15010 --output="$logs/bootstrap.json"
 echo "the mesh is up; logs in $logs. Press Ctrl-C to stop."
+echo "live traffic to xds:///echo.default.svc.cluster.local:7070 (edit samples/echo.yaml to move it):"
+GRPC_XDS_BOOTSTRAP="$logs/bootstrap.json" setsid "$bazel_bin/integration/apps/echo_client" \
+  --target=xds:///echo.default.svc.cluster.local:7070 --duration=87600h --report_every=1s 2>"$logs/client.log" &
+pids[client]=$!
 wait

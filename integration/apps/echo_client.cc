@@ -69,6 +69,7 @@ const char* CodeName(grpc::StatusCode code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keel::ShutdownSignal shutdown;  // SIGTERM/SIGINT end the run with a summary
   keel::InitBinaryOrExit(argc, argv, "echo_client", "Calls the echo service and counts answers by version.");
   auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
   absl::Time next_report = start + absl::GetFlag(FLAGS_report_every);
   Counts counts, interval;
-  while (count > 0 ? counts.total < count : absl::Now() < end) {
+  while (!shutdown.triggered() && (count > 0 ? counts.total < count : absl::Now() < end)) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_rpc_timeout)));
