@@ -377,5 +377,39 @@ spec:
   EXPECT_THAT(metrics->body, HasSubstr("pilot_xds_pushes{type="));
 }
 
+TEST_F(PilotTest, EnvoyFilterAddingTheFaultFilterChangesBehaviour) {
+  WriteFile(dir_ + "/routes.yaml", Split(100, 0));
+  CallUntil([](const Counts& c) { return c["v1"] == 50; });
+  WriteFile(dir_ + "/filter.yaml", R"(apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: abort-half}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match:
+      context: SIDECAR_OUTBOUND
+      listener:
+        portNumber: 7070
+        filterChain:
+          filter:
+            name: envoy.filters.network.http_connection_manager
+            subFilter: {name: envoy.filters.http.router}
+    patch:
+      operation: INSERT_BEFORE
+      value:
+        name: envoy.filters.http.fault
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+          abort:
+            grpc_status: 14
+            percentage: {numerator: 50, denominator: HUNDRED}
+)");
+  CallUntil([](const Counts& c) { return c["UNAVAILABLE"] > 0; });
+  Counts faulted = Call(1000);
+  EXPECT_NEAR(faulted["UNAVAILABLE"], 500, 75);
+  std::filesystem::remove(dir_ + "/filter.yaml");
+  CallUntil([](const Counts& c) { return c["v1"] == 50; });
+}
+
 }  // namespace
 }  // namespace keel::testing

@@ -6,6 +6,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
+#include "envoy/extensions/filters/http/rbac/v3/rbac.pb.h"
+#include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "libs/mesh/validation/rules.h"
 #include "libs/mesh/validation/validators.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
@@ -883,6 +891,38 @@ void ValidateSidecar(const Resource& resource, FieldErrors& errors) {
   }
 }
 
+namespace {
+
+// The typed_config types a patch may carry must be in the descriptor pool:
+// referencing them keeps the linker from dropping them.
+[[maybe_unused]] const void* const kPatchableTypes[] = {
+    &envoy::extensions::filters::http::fault::v3::HTTPFault::default_instance(),
+    &envoy::extensions::filters::http::router::v3::Router::default_instance(),
+    &envoy::extensions::filters::http::rbac::v3::RBAC::default_instance(),
+};
+
+// The Envoy message a patch value must convert to, per applyTo.
+std::unique_ptr<google::protobuf::Message> PatchTargetMessage(net::EnvoyFilter::ApplyTo apply_to) {
+  switch (apply_to) {
+    case net::EnvoyFilter::LISTENER:
+      return std::make_unique<envoy::config::listener::v3::Listener>();
+    case net::EnvoyFilter::HTTP_FILTER:
+      return std::make_unique<envoy::extensions::filters::network::http_connection_manager::v3::HttpFilter>();
+    case net::EnvoyFilter::ROUTE_CONFIGURATION:
+      return std::make_unique<envoy::config::route::v3::RouteConfiguration>();
+    case net::EnvoyFilter::VIRTUAL_HOST:
+      return std::make_unique<envoy::config::route::v3::VirtualHost>();
+    case net::EnvoyFilter::HTTP_ROUTE:
+      return std::make_unique<envoy::config::route::v3::Route>();
+    case net::EnvoyFilter::CLUSTER:
+      return std::make_unique<envoy::config::cluster::v3::Cluster>();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
 void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
   const auto& filter = static_cast<const net::EnvoyFilter&>(*resource.spec);
   using Patch = net::EnvoyFilter::Patch;
@@ -918,6 +958,23 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
     if (operation != Patch::REMOVE && operation != Patch::INVALID && !patch.patch().has_value()) {
       errors.Error(Dot(field, "patch.value"),
                    "Envoy filter: missing patch value for non-remove operation");
+    }
+    // The value must be something Keel can represent: it converts to the
+    // Envoy message the patch applies to (typed_config included), or the
+    // filter is rejected here rather than silently ignored later.
+    if (patch.patch().has_value()) {
+      std::unique_ptr<google::protobuf::Message> target = PatchTargetMessage(patch.apply_to());
+      std::string json;
+      if (target != nullptr &&
+          google::protobuf::util::MessageToJsonString(patch.patch().value(), &json).ok()) {
+        auto status = google::protobuf::util::JsonStringToMessage(json, target.get());
+        if (!status.ok()) {
+          errors.Error(Dot(field, "patch.value"),
+                       absl::StrCat("Envoy filter: value is not a valid ",
+                                    target->GetDescriptor()->full_name(), ": ",
+                                    std::string(status.message())));
+        }
+      }
     }
     const bool insert = operation == Patch::INSERT_BEFORE || operation == Patch::INSERT_AFTER ||
                         operation == Patch::INSERT_FIRST;

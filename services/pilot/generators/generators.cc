@@ -16,6 +16,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/mesh/analysis.h"
+#include "services/pilot/generators/envoy_filter.h"
 #include "services/pilot/generators/rbac.h"
 
 namespace keel::pilot {
@@ -308,6 +309,7 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
       Listener listener;
       listener.set_name(name);
       listener.mutable_api_listener()->mutable_api_listener()->PackFrom(manager);
+      ApplyListenerPatches(context, PatchTarget{.inbound = false, .port = port.number}, listener);
       builder.Add(name, listener);
     }
   }
@@ -322,8 +324,14 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
                                                             : port.number;
         const std::string address = absl::StrCat(endpoint.address, ":", target);
         if (!inbound.insert(address).second) continue;
-        builder.Add(kServerListenerPrefix + address,
-                    BuildInboundListener(context, endpoint, address, kServerListenerPrefix + address));
+        Listener listener = BuildInboundListener(context, endpoint, address, kServerListenerPrefix + address);
+        const std::string workload_namespace =
+            endpoint.workload.empty() ? service.namespace_name : endpoint.workload.substr(0, endpoint.workload.find('/'));
+        ApplyListenerPatches(context,
+                             PatchTarget{.inbound = true, .port = target, .workload_labels = &endpoint.labels,
+                                         .workload_namespace = workload_namespace},
+                             listener);
+        builder.Add(kServerListenerPrefix + address, listener);
       }
     }
   }
@@ -335,6 +343,7 @@ std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& cont
   for (const ServiceInfo& service : context.services()) {
     for (const ServicePort& port : service.ports) {
       route::RouteConfiguration config = BuildRouteConfiguration(context, service, port);
+      ApplyRoutePatches(context, PatchTarget{.inbound = false, .port = port.number}, config);
       builder.Add(config.name(), config);
     }
   }
@@ -384,6 +393,7 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
           if (in.has_base_ejection_time()) *out->mutable_base_ejection_time() = in.base_ejection_time();
           if (in.max_ejection_percent() > 0) out->mutable_max_ejection_percent()->set_value(in.max_ejection_percent());
         }
+        ApplyClusterPatches(context, service.host, subset, port.number, cluster);
         builder.Add(name, cluster);
       }
     }
