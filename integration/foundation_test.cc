@@ -33,11 +33,14 @@ class FoundationTest : public MeshTest {};
 
 TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
   std::vector<RunningService*> running;
+  std::string galley_address;
   for (const std::string& component : kServices) {
     std::vector<std::string> args;
     if (component == "galley") args.push_back("--config_dir=" + RunfilePath("samples"));
+    if (component == "pilot" || component == "mixer") args.push_back("--galley_address=" + galley_address);
     absl::StatusOr<RunningService*> service = mesh().Start(component, args);
     ASSERT_TRUE(service.ok()) << service.status();
+    if (component == "galley") galley_address = (*service)->grpc_address();
     running.push_back(*service);
   }
   absl::StatusOr<RunningService*> agent = mesh().Start("keel-agent");
@@ -127,13 +130,22 @@ class BusyPortTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BusyPortTest, ABusyPortIsAClearErrorAndNonZeroExit) {
   Mesh mesh;
-  absl::StatusOr<RunningService*> first = mesh.Start(GetParam());
+  std::vector<std::string> args;
+  if (GetParam() == "pilot") {
+    // Pilot is ready only once it holds Galley's full configuration.
+    absl::StatusOr<RunningService*> galley = mesh.Start("galley");
+    ASSERT_TRUE(galley.ok());
+    args.push_back("--galley_address=" + (*galley)->grpc_address());
+  }
+  absl::StatusOr<RunningService*> first = mesh.Start(GetParam(), args);
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE((*first)->WaitReady().ok()) << (*first)->process().Log();
   for (const std::string& flag : {std::string("--grpc_address=") + (*first)->grpc_address(),
                                   "--monitoring_address=" + (*first)->monitoring_address()}) {
     if (flag == "--grpc_address=") continue;  // the agent has no gRPC server
-    absl::StatusOr<RunningService*> second = mesh.Start(GetParam(), {flag});
+    std::vector<std::string> second_args = args;
+    second_args.push_back(flag);
+    absl::StatusOr<RunningService*> second = mesh.Start(GetParam(), second_args);
     ASSERT_TRUE(second.ok());
     absl::StatusOr<ExitInfo> exit = (*second)->process().Wait(absl::Seconds(10));
     ASSERT_TRUE(exit.ok()) << exit.status();

@@ -377,6 +377,34 @@ spec:
   EXPECT_THAT(metrics->body, HasSubstr("pilot_xds_pushes{type="));
 }
 
+// A Pilot without its configuration must not hand out a partial one
+// (istio/istio#29599): not ready, and xDS streams refused.
+TEST(PilotReadinessTest, NotReadyAndRefusingStreamsUntilGalleyDelivers) {
+  Mesh mesh;
+  absl::StatusOr<RunningService*> pilot =
+      mesh.Start("pilot", {absl::StrCat("--galley_address=127.0.0.1:", PickFreePort())});
+  ASSERT_TRUE(pilot.ok());
+  absl::SleepFor(absl::Seconds(1));
+  absl::StatusOr<HttpResponse> readyz = HttpGet((*pilot)->monitoring_address(), "/readyz");
+  ASSERT_TRUE(readyz.ok());
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_THAT(readyz->body, HasSubstr("not ready: waiting for the full configuration from Galley"));
+  const std::string dir = TestTempDir("not-ready");
+  const std::string bootstrap = dir + "/bootstrap.json";
+  ASSERT_EQ(RunToCompletion(KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=c", "--pilot=" + (*pilot)->grpc_address(),
+                                                         "--output=" + bootstrap})
+                ->exit.status,
+            0);
+  absl::StatusOr<CommandResult> client = RunToCompletion(
+      RunfilePath("integration/apps/echo_client"),
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--count=1", "--wait_ready=1s", "--rpc_timeout=1s"},
+      absl::Seconds(30), "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap, "GRPC_VERBOSITY=info", "GRPC_TRACE=xds_client"});
+  ASSERT_TRUE(client.ok());
+  EXPECT_THAT(client->out, HasSubstr("errors=1"));
+  EXPECT_THAT(client->err, HasSubstr("not ready"));
+  EXPECT_TRUE(mesh.StopAll().empty());
+}
+
 TEST_F(PilotTest, EnvoyFilterAddingTheFaultFilterChangesBehaviour) {
   WriteFile(dir_ + "/routes.yaml", Split(100, 0));
   CallUntil([](const Counts& c) { return c["v1"] == 50; });
