@@ -372,6 +372,20 @@ spec:
 
   absl::StatusOr<HttpResponse> syncz = HttpGet(pilot_->monitoring_address(), "/debug/syncz");
   EXPECT_THAT(syncz->body, HasSubstr("\"status\":\"SYNCED\""));
+  // keelctl sees the same: the xDS-enabled server is a connected proxy.
+  absl::StatusOr<CommandResult> status =
+      RunToCompletion(KeelBinaryPath("keelctl"), {"proxy-status", "--pilot=" + pilot_->monitoring_address()});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->exit.status, 0) << status->out << status->err;
+  EXPECT_THAT(status->out, HasSubstr("echo-client~127.0.0.1~client.default"));
+  EXPECT_THAT(status->out, HasSubstr("SYNCED"));
+  absl::StatusOr<CommandResult> listeners = RunToCompletion(
+      KeelBinaryPath("keelctl"),
+      {"proxy-config", "listeners", "echo-client~127.0.0.1~client.default", "--pilot=" + pilot_->monitoring_address()});
+  ASSERT_TRUE(listeners.ok());
+  EXPECT_EQ(listeners->exit.status, 0) << listeners->err;
+  EXPECT_THAT(listeners->out, HasSubstr("envoy.filters.http.rbac"));
+  EXPECT_THAT(listeners->out, HasSubstr("/keel.testing.Echo/Admin"));
   absl::StatusOr<HttpResponse> metrics = HttpGet(pilot_->monitoring_address(), "/metrics");
   EXPECT_THAT(metrics->body, HasSubstr("pilot_services 1"));
   EXPECT_THAT(metrics->body, HasSubstr("pilot_xds_pushes{type="));
