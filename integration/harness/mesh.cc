@@ -19,7 +19,14 @@ namespace keel::testing {
 std::string RunfilePath(const std::string& workspace_relative) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr) return workspace_relative;  // run by hand from the workspace root
+  if (srcdir == nullptr) {
+    // A binary run directly (not by bazel test/run): its runfiles sit beside it.
+    std::error_code error;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+    const std::string beside = exe.string() + ".runfiles/keel/" + workspace_relative;
+    if (!error && std::filesystem::exists(beside)) return beside;
+    return workspace_relative;
+  }
   return absl::StrCat(srcdir, "/", workspace != nullptr ? workspace : "keel", "/",
                       workspace_relative);
 }
