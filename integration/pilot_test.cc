@@ -172,7 +172,9 @@ class PilotTest : public MeshTest {
       counts = Call(50);
       if (predicate(counts)) return counts;
     }
-    ADD_FAILURE() << "condition not reached";
+    std::string last;
+    for (const auto& [k, v] : counts.values) absl::StrAppend(&last, k, "=", v, " ");
+    ADD_FAILURE() << "condition not reached; last counts: " << last;
     return counts;
   }
 
@@ -417,6 +419,20 @@ TEST(PilotReadinessTest, NotReadyAndRefusingStreamsUntilGalleyDelivers) {
   EXPECT_THAT(client->out, HasSubstr("errors=1"));
   EXPECT_THAT(client->err, HasSubstr("not ready"));
   EXPECT_TRUE(mesh.StopAll().empty());
+}
+
+TEST_F(PilotTest, SidecarScopesWhatAProxySees) {
+  // The client's node id puts it in namespace "default".
+  WriteFile(dir_ + "/sidecar.yaml",
+            "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"
+            "spec:\n  egress:\n  - hosts: [\"istio-system/*\"]\n");
+  absl::SleepFor(absl::Seconds(1));
+  Counts hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"});
+  EXPECT_EQ(hidden["errors"], 5);
+  WriteFile(dir_ + "/sidecar.yaml",
+            "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"
+            "spec:\n  egress:\n  - hosts: [\"./*\"]\n");
+  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; });
 }
 
 TEST_F(PilotTest, EnvoyFilterAddingTheFaultFilterChangesBehaviour) {

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/logging.h"
 #include "libs/mesh/schema.h"
@@ -12,6 +14,28 @@
 #include "spdlog/spdlog.h"
 
 namespace keel::pilot {
+
+std::string ProxyNamespace(const envoy::config::core::v3::Node& node) {
+  const auto& fields = node.metadata().fields();
+  if (auto it = fields.find("NAMESPACE"); it != fields.end()) return it->second.string_value();
+  std::vector<std::string> parts = absl::StrSplit(node.id(), '~');
+  if (parts.size() >= 3) {
+    const size_t dot = parts[2].rfind('.');
+    if (dot != std::string::npos) return parts[2].substr(dot + 1);
+  }
+  return "";
+}
+
+namespace {
+
+// The service host a resource name belongs to ("" for inbound listeners).
+std::string HostOfResource(const std::string& name) {
+  if (absl::StartsWith(name, "outbound|")) return name.substr(name.rfind('|') + 1);
+  if (absl::StartsWith(name, kServerListenerPrefix)) return "";
+  return name.substr(0, name.rfind(':'));
+}
+
+}  // namespace
 
 std::set<std::string> PilotSource::Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
                                        std::shared_ptr<const PushContext> context) {
@@ -23,15 +47,33 @@ std::set<std::string> PilotSource::Set(std::map<std::string, std::shared_ptr<con
     types_[type_url] = std::move(resources);
   }
   context_ = std::move(context);
+  scoped_.clear();
   ready_ = true;
   return changed;
 }
 
 std::shared_ptr<const xds::TypeResources> PilotSource::Resources(const std::string& type_url,
-                                                                 const envoy::config::core::v3::Node&) {
+                                                                 const envoy::config::core::v3::Node& node) {
   absl::MutexLock lock(&mu_);
   auto it = types_.find(type_url);
-  return it == types_.end() ? nullptr : it->second;
+  if (it == types_.end()) return nullptr;
+  const std::string ns = ProxyNamespace(node);
+  if (context_ == nullptr || ns.empty() || context_->SidecarFor(ns) == nullptr) return it->second;
+  auto& scoped = scoped_[{type_url, ns}];
+  if (scoped == nullptr) {
+    auto view = std::make_shared<xds::TypeResources>();
+    std::string versions;
+    for (const auto& [name, resource] : it->second->resources) {
+      const std::string host = HostOfResource(name);
+      if (!host.empty() && !context_->Visible(ns, host)) continue;
+      view->resources[name] = resource;
+      absl::StrAppend(&versions, name, "=", resource->version, ";");
+    }
+    view->version = absl::StrCat(it->second->version.substr(0, 8), "-", ns, "-", view->resources.size(), "-",
+                                 absl::Hex(std::hash<std::string>{}(versions)));
+    scoped = std::move(view);
+  }
+  return scoped;
 }
 
 std::shared_ptr<const PushContext> PilotSource::context() const {
@@ -155,7 +197,12 @@ void PilotService::Push(int merged_events) {
   services_gauge_->Set(static_cast<double>(context->services().size()));
   virtual_services_gauge_->Set(static_cast<double>(context->virtual_service_count()));
   for (const std::string& type_url : changed) pushes_->Add({{"type", type_url}}).Increment();
-  if (!changed.empty()) ads_server_->Push(changed);
+  // Every stream re-checks every type: what a proxy sees can change while
+  // the full set does not (a Sidecar narrowing or widening its scope). A
+  // stream whose own resources are unchanged sends nothing.
+  std::set<std::string> all_types;
+  for (const auto& [type_url, generator] : Generators()) all_types.insert(type_url);
+  ads_server_->Push(all_types);
   spdlog::info("push {}: {} services, {} events merged, {} types changed, {:.1f} ms", version,
                context->services().size(), merged_events, changed.size(),
                absl::ToDoubleMilliseconds(absl::Now() - start));

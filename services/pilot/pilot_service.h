@@ -34,7 +34,12 @@ struct PilotOptions {
   std::string cluster_domain = "cluster.local";
 };
 
-// The generated resources, swapped whole on every push.
+// ProxyNamespace is the namespace of the proxy `node`: its NAMESPACE
+// metadata, else Istio's node id form "type~ip~name.namespace~domain".
+std::string ProxyNamespace(const envoy::config::core::v3::Node& node);
+
+// The generated resources, swapped whole on every push. A proxy in a
+// namespace scoped by a Sidecar sees only the hosts its egress allows.
 class PilotSource : public xds::ResourceSource {
  public:
   // Set installs a push's resources; returns the type URLs that changed.
@@ -48,6 +53,9 @@ class PilotSource : public xds::ResourceSource {
  private:
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_ ABSL_GUARDED_BY(mu_);
+  // Sidecar-scoped views of types_, built once per push per (type, namespace).
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const xds::TypeResources>> scoped_
+      ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const PushContext> context_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> ready_{false};
 };

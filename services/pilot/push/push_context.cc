@@ -51,6 +51,11 @@ std::shared_ptr<const PushContext> PushContext::Build(
     } else if (kind == "AuthorizationPolicy") {
       context->authorization_policies_.push_back(
           {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(resource->spec.get())});
+    } else if (kind == "Sidecar") {
+      const auto* sidecar = static_cast<const net::Sidecar*>(resource->spec.get());
+      if (!sidecar->has_workload_selector() || sidecar->workload_selector().labels().empty()) {
+        context->sidecars_.emplace(resource->namespace_name, Typed<net::Sidecar>{resource, sidecar});
+      }
     } else if (kind == "EnvoyFilter") {
       context->envoy_filters_.push_back({resource, static_cast<const net::EnvoyFilter*>(resource->spec.get())});
     }
@@ -93,6 +98,34 @@ std::shared_ptr<const PushContext> PushContext::Build(
     for (const Endpoint& endpoint : service.endpoints) context->all_endpoints_.push_back(&endpoint);
   }
   return context;
+}
+
+const net::Sidecar* PushContext::SidecarFor(const std::string& ns) const {
+  auto it = sidecars_.find(ns);
+  if (it == sidecars_.end()) it = sidecars_.find("istio-system");  // the root namespace
+  return it == sidecars_.end() ? nullptr : it->second.spec;
+}
+
+bool PushContext::Visible(const std::string& proxy_namespace, const std::string& host) const {
+  const net::Sidecar* sidecar = SidecarFor(proxy_namespace);
+  if (sidecar == nullptr) return true;
+  const ServiceInfo* service = FindService(host);
+  const std::string service_namespace = service != nullptr ? service->namespace_name : "";
+  for (const auto& egress : sidecar->egress()) {
+    for (const std::string& entry : egress.hosts()) {
+      const size_t slash = entry.find('/');
+      const std::string ns = entry.substr(0, slash);
+      const std::string pattern = slash == std::string::npos ? entry : entry.substr(slash + 1);
+      const bool ns_ok = ns == "*" || (ns == "." && service_namespace == proxy_namespace) || ns == service_namespace;
+      if (!ns_ok) continue;
+      if (pattern == "*" || pattern == host ||
+          (pattern.size() > 1 && pattern[0] == '*' && host.size() > pattern.size() - 1 &&
+           host.compare(host.size() - (pattern.size() - 1), pattern.size() - 1, pattern, 1) == 0)) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 const ServiceInfo* PushContext::FindService(const std::string& host) const {

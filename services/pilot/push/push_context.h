@@ -14,6 +14,7 @@
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
 #include "proto/istio/networking/v1alpha3/service_entry.pb.h"
+#include "proto/istio/networking/v1alpha3/sidecar.pb.h"
 #include "proto/istio/networking/v1alpha3/virtual_service.pb.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
 
@@ -71,6 +72,11 @@ class PushContext {
     return authorization_policies_;
   }
   const std::vector<Typed<net::EnvoyFilter>>& envoy_filters() const { return envoy_filters_; }
+  // The Sidecar scoping proxies of `ns`: the namespace's own (without a
+  // workload selector), else the root namespace's, else null (everything).
+  const net::Sidecar* SidecarFor(const std::string& ns) const;
+  // Visible reports whether a proxy in `proxy_namespace` may see `host`.
+  bool Visible(const std::string& proxy_namespace, const std::string& host) const;
   // Endpoints of every service (a workload's inbound side), by address.
   const std::vector<const Endpoint*>& all_endpoints() const { return all_endpoints_; }
   const std::string& cluster_domain() const { return cluster_domain_; }
@@ -85,6 +91,7 @@ class PushContext {
   std::map<std::string, Typed<net::DestinationRule>> destination_rules_;
   std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>> authorization_policies_;
   std::vector<Typed<net::EnvoyFilter>> envoy_filters_;
+  std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace
   std::vector<const Endpoint*> all_endpoints_;
 };
 
