@@ -16,6 +16,7 @@ namespace keel::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kHost[] = "echo.default.svc.cluster.local";
 
@@ -254,9 +255,9 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
   EXPECT_GT(summary["v2"], 0);
   ASSERT_GT(first_all_v2_ms, 0) << client->Log();
   const int64_t convergence_ms = first_all_v2_ms - 2000;
+  // Measured and reported, not asserted: speed belongs to benchmarks.
   std::printf("weight shift: file write to all-v2 traffic in about %lld ms (client intervals of 50 ms)\n",
               static_cast<long long>(convergence_ms));
-  EXPECT_LT(convergence_ms, 3000);
   (void)written;
 }
 
@@ -391,6 +392,8 @@ spec:
   absl::StatusOr<HttpResponse> metrics = HttpGet(pilot_->monitoring_address(), "/metrics");
   EXPECT_THAT(metrics->body, HasSubstr("pilot_services 1"));
   EXPECT_THAT(metrics->body, HasSubstr("pilot_xds_pushes{type="));
+  EXPECT_THAT(metrics->body, HasSubstr("pilot_proxy_convergence_time_count"));
+  EXPECT_THAT(metrics->body, Not(HasSubstr("pilot_proxy_convergence_time_count 0\n")));
 }
 
 // A Pilot without its configuration must not hand out a partial one

@@ -1,5 +1,6 @@
 #include "libs/xds/ads_server.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -65,8 +66,11 @@ class AdsServer::Stream {
             const std::function<bool(const Node&)>& affects) {
     absl::MutexLock lock(&mu_);
     if (finished_ || (affects && !affects(node_))) return;
+    const absl::Time now = absl::Now();
     for (const std::string& type_url : type_urls) {
-      if (types_.count(type_url) > 0) dirty_.insert(type_url);
+      if (types_.count(type_url) == 0) continue;
+      dirty_.insert(type_url);
+      push_started_.emplace(type_url, now);  // the earliest unsent push counts
     }
     MaybeWriteLocked();
   }
@@ -119,6 +123,8 @@ class AdsServer::Stream {
     uint64_t nacks = 0;
     // Delta: what the client holds, name -> version.
     std::map<std::string, std::string> client_versions;
+    // When the Push() that caused the response in flight happened.
+    std::optional<absl::Time> sent_for_push;
   };
 
   // Sends the next dirty type if no write is in flight. Called under mu_;
@@ -128,7 +134,13 @@ class AdsServer::Stream {
     while (!write_in_flight_ && !finished_ && !dirty_.empty()) {
       const std::string type_url = *dirty_.begin();
       dirty_.erase(dirty_.begin());
+      std::optional<absl::Time> pushed;
+      if (auto it = push_started_.find(type_url); it != push_started_.end()) {
+        pushed = it->second;
+        push_started_.erase(it);
+      }
       if (BuildAndStartWriteLocked(type_url)) {
+        types_[type_url].sent_for_push = pushed;
         write_in_flight_ = true;
         if (server_->metrics()) server_->metrics()->Count(server_->metrics()->pushes, type_url);
       }
@@ -168,6 +180,10 @@ class AdsServer::Stream {
       state.acked_version = state.sent_version;
       state.nacked_version.clear();
       state.nack_message.clear();
+      if (state.sent_for_push.has_value() && server_->options().on_ack) {
+        server_->options().on_ack(node_.id(), type_url, absl::Now() - *state.sent_for_push);
+      }
+      state.sent_for_push.reset();
       if (server_->metrics()) server_->metrics()->Count(server_->metrics()->acks, type_url);
     }
     return true;
@@ -184,6 +200,7 @@ class AdsServer::Stream {
   bool have_node_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, TypeState> types_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> push_started_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t nonce_ ABSL_GUARDED_BY(mu_) = 0;

@@ -60,10 +60,16 @@ struct StreamStatus {
 using NackObserver = std::function<void(const std::string& node_id, const std::string& type_url,
                                         const std::string& version, const std::string& message)>;
 
+// Called when a client ACKs a response that a Push() caused: node id, type
+// URL, and the time from the Push() to the ACK (the proxy's convergence).
+using AckObserver = std::function<void(const std::string& node_id, const std::string& type_url,
+                                       absl::Duration since_push)>;
+
 struct AdsServerOptions {
   // Prefix of the server's metrics, e.g. "galley_mcp" or "pilot_xds".
   std::string metrics_prefix = "xds";
   NackObserver on_nack;
+  AckObserver on_ack;
 };
 
 class AdsServer

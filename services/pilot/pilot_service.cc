@@ -91,12 +91,18 @@ void PilotService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsReg
                   .Help("Total number of xDS responses rejected (NACKed) by proxies.")
                   .Register(metrics.registry())
                   .Add({});
+  convergence_ = &prometheus::BuildHistogram()
+                      .Name("pilot_proxy_convergence_time")
+                      .Help("Time from a push until the proxy ACKed it, in seconds.")
+                      .Register(metrics.registry())
+                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 3, 5, 10, 20, 30});
   ads_server_ = std::make_unique<xds::AdsServer>(
       &source_, &metrics,
       xds::AdsServerOptions{.metrics_prefix = "pilot_xds",
-                            .on_nack = [this](const std::string& node, const std::string& type_url,
-                                              const std::string& version, const std::string& message) {
-                              rejects_->Increment();
+                            .on_nack = [this](const std::string&, const std::string&, const std::string&,
+                                              const std::string&) { rejects_->Increment(); },
+                            .on_ack = [this](const std::string&, const std::string&, absl::Duration since_push) {
+                              convergence_->Observe(absl::ToDoubleSeconds(since_push));
                             }});
   builder.RegisterService(ads_server_.get());
 }

@@ -96,6 +96,7 @@ class PilotService : public Service {
   prometheus::Gauge* services_gauge_ = nullptr;
   prometheus::Gauge* virtual_services_gauge_ = nullptr;
   prometheus::Counter* rejects_ = nullptr;
+  prometheus::Histogram* convergence_ = nullptr;
 };
 
 }  // namespace keel::pilot
