@@ -37,7 +37,8 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
   for (const std::string& component : kServices) {
     std::vector<std::string> args;
     if (component == "galley") args.push_back("--config_dir=" + RunfilePath("samples"));
-    if (component == "pilot" || component == "mixer") args.push_back("--galley_address=" + galley_address);
+    if (component == "pilot" || component == "mixer")
+      args.push_back("--galley_address=" + galley_address);
     absl::StatusOr<RunningService*> service = mesh().Start(component, args);
     ASSERT_TRUE(service.ok()) << service.status();
     if (component == "galley") galley_address = (*service)->grpc_address();

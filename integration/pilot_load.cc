@@ -39,10 +39,12 @@ constexpr char kEds[] = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoa
 std::string Host(int s) { return absl::StrCat("svc-", s, ".load.svc.cluster.local"); }
 
 std::string VirtualService(int s, int weight) {
-  return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: svc-", s,
-                      ", namespace: load}\nspec:\n  hosts: [", Host(s), "]\n  http:\n  - route:\n    - destination: {host: ",
-                      Host(s), ", subset: v1}\n      weight: ", weight, "\n    - destination: {host: ", Host(s),
-                      ", subset: v2}\n      weight: ", 100 - weight, "\n");
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: svc-", s,
+      ", namespace: load}\nspec:\n  hosts: [", Host(s),
+      "]\n  http:\n  - route:\n    - destination: {host: ", Host(s),
+      ", subset: v1}\n      weight: ", weight, "\n    - destination: {host: ", Host(s),
+      ", subset: v2}\n      weight: ", 100 - weight, "\n");
 }
 
 void WriteConfig(const std::string& dir, int services, int endpoints) {
@@ -54,13 +56,14 @@ void WriteConfig(const std::string& dir, int services, int endpoints) {
         << "  resolution: STATIC\n  workloadSelector: {labels: {app: svc-" << s << "}}\n---\n"
         << "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: svc-" << s
         << ", namespace: load}\nspec:\n  host: " << Host(s)
-        << "\n  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n---\n";
+        << "\n  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: "
+           "v2}}]\n---\n";
     if (s != 0) out << VirtualService(s, 80) << "---\n";
     for (int e = 0; e < endpoints; ++e) {
-      out << "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: svc-" << s << "-" << e
-          << ", namespace: load}\nspec:\n  address: 10." << (s / 250) << "." << (s % 250) << "." << e + 1
-          << "\n  ports: {grpc: 7070}\n  labels: {app: svc-" << s << ", version: v" << (e % 2) + 1
-          << "}\n---\n";
+      out << "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: svc-" << s
+          << "-" << e << ", namespace: load}\nspec:\n  address: 10." << (s / 250) << "."
+          << (s % 250) << "." << e + 1 << "\n  ports: {grpc: 7070}\n  labels: {app: svc-" << s
+          << ", version: v" << (e % 2) + 1 << "}\n---\n";
     }
   }
   std::ofstream(dir + "/frontend.yaml") << VirtualService(0, 80);
@@ -91,12 +94,14 @@ int Run() {
   const int endpoints = absl::GetFlag(FLAGS_endpoints);
   struct rlimit limit = {65536, 65536};
   setrlimit(RLIMIT_NOFILE, &limit);
-  const std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(), "/keel-pilot-load-", getpid());
+  const std::string dir =
+      absl::StrCat(std::filesystem::temp_directory_path().string(), "/keel-pilot-load-", getpid());
   std::filesystem::create_directories(dir);
   WriteConfig(dir, services, endpoints);
 
   Mesh mesh;
-  absl::StatusOr<RunningService*> galley = mesh.Start("galley", {"--config_dir=" + dir, "--log_level=warn"});
+  absl::StatusOr<RunningService*> galley =
+      mesh.Start("galley", {"--config_dir=" + dir, "--log_level=warn"});
   if (!galley.ok() || !(*galley)->WaitReady(absl::Seconds(120)).ok()) {
     std::fprintf(stderr, "galley did not start\n");
     return 1;
@@ -110,7 +115,8 @@ int Run() {
   const ProcessUsage idle = Usage((*pilot)->process().pid());
   std::printf("pilot: %d services x %d endpoints, %d streams (%s)\n", services, endpoints, streams,
               absl::GetFlag(FLAGS_delta) ? "delta" : "state of the world");
-  std::printf("pilot after loading config: rss %.0f MB, cpu %.2f s\n", idle.peak_rss_mb, idle.cpu_seconds);
+  std::printf("pilot after loading config: rss %.0f MB, cpu %.2f s\n", idle.peak_rss_mb,
+              idle.cpu_seconds);
 
   // Each client asks, as gRPC does, for one service's listener, route,
   // clusters and endpoints, plus the shared frontend (svc-0).
@@ -127,7 +133,8 @@ int Run() {
     std::set<std::string> names, clusters;
     for (int svc : {0, s}) {
       names.insert(absl::StrCat(Host(svc), ":7070"));
-      for (const char* subset : {"", "v1", "v2"}) clusters.insert(absl::StrCat("outbound|7070|", subset, "|", Host(svc)));
+      for (const char* subset : {"", "v1", "v2"})
+        clusters.insert(absl::StrCat("outbound|7070|", subset, "|", Host(svc)));
     }
     client->Subscribe(kLds, names);
     client->Subscribe(kRds, names);
@@ -136,24 +143,28 @@ int Run() {
     client->Start();
     clients.push_back(std::move(client));
   }
-  for (auto& client : clients) client->WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Minutes(5));
+  for (auto& client : clients)
+    client->WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Minutes(5));
   const absl::Duration full_sync = absl::Now() - start;
-  std::printf("all %d streams hold their full config: %.3f s\n", streams, absl::ToDoubleSeconds(full_sync));
+  std::printf("all %d streams hold their full config: %.3f s\n", streams,
+              absl::ToDoubleSeconds(full_sync));
 
   const std::string before = clients[0]->Version(kRds);
   const absl::Time changed = absl::Now();
   std::ofstream(dir + "/frontend.yaml.tmp") << VirtualService(0, 10);
   std::filesystem::rename(dir + "/frontend.yaml.tmp", dir + "/frontend.yaml");
   for (auto& client : clients) {
-    client->WaitUntil([&](const xds::AdsClient& c) { return c.Version(kRds) != before; }, absl::Minutes(5));
+    client->WaitUntil([&](const xds::AdsClient& c) { return c.Version(kRds) != before; },
+                      absl::Minutes(5));
   }
   const absl::Duration propagate = absl::Now() - changed;
-  std::printf("one VirtualService change to all %d streams (applied and ACKed): %.3f s "
-              "(includes Galley's and Pilot's 100 ms debounces)\n",
-              streams, absl::ToDoubleSeconds(propagate));
+  std::printf(
+      "one VirtualService change to all %d streams (applied and ACKed): %.3f s "
+      "(includes Galley's and Pilot's 100 ms debounces)\n",
+      streams, absl::ToDoubleSeconds(propagate));
   const ProcessUsage usage = Usage((*pilot)->process().pid());
-  std::printf("pilot peak rss: %.0f MB, cpu: %.2f s total (%.2f s serving the streams)\n", usage.peak_rss_mb,
-              usage.cpu_seconds, usage.cpu_seconds - idle.cpu_seconds);
+  std::printf("pilot peak rss: %.0f MB, cpu: %.2f s total (%.2f s serving the streams)\n",
+              usage.peak_rss_mb, usage.cpu_seconds, usage.cpu_seconds - idle.cpu_seconds);
   for (auto& client : clients) client->Stop();
   mesh.StopAll();
   std::filesystem::remove_all(dir);

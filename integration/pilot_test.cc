@@ -57,13 +57,15 @@ spec:
   subsets:
   - {name: v1, labels: {version: v1}}
   - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
 ---
 apiVersion: networking.istio.io/v1alpha3
 kind: WorkloadEntry
 metadata: {name: echo-v1}
 spec:
   address: 127.0.0.1
-  ports: {grpc: )", port_v1, R"(}
+  ports: {grpc: )",
+                                 port_v1, R"(}
   labels: {app: echo, version: v1}
 )");
   if (with_v2) {
@@ -73,7 +75,8 @@ kind: WorkloadEntry
 metadata: {name: echo-v2}
 spec:
   address: 127.0.0.1
-  ports: {grpc: )", port_v2, R"(}
+  ports: {grpc: )",
+                    port_v2, R"(}
   labels: {app: echo, version: v2}
 )");
   }
@@ -82,13 +85,15 @@ spec:
 
 std::string Routes(const std::string& http) {
   return absl::StrCat(
-      "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: echo}\nspec:\n  hosts: [",
+      "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: "
+      "echo}\nspec:\n  hosts: [",
       kHost, "]\n  http:\n", http);
 }
 
 std::string Split(int v1, int v2) {
-  return Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v1}\n      weight: ", v1,
-                             "\n    - destination: {host: ", kHost, ", subset: v2}\n      weight: ", v2, "\n"));
+  return Routes(absl::StrCat(
+      "  - route:\n    - destination: {host: ", kHost, ", subset: v1}\n      weight: ", v1,
+      "\n    - destination: {host: ", kHost, ", subset: v2}\n      weight: ", v2, "\n"));
 }
 
 void WriteFile(const std::string& path, const std::string& content) {
@@ -107,9 +112,9 @@ class PilotTest : public MeshTest {
     StartGalley();
     StartPilot();
     bootstrap_ = dir_ + "/../bootstrap-" + std::to_string(port_v1_) + ".json";
-    absl::StatusOr<CommandResult> written =
-        RunToCompletion(KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=echo-client~127.0.0.1~client.default",
-                                                    "--pilot=" + pilot_->grpc_address(), "--output=" + bootstrap_});
+    absl::StatusOr<CommandResult> written = RunToCompletion(
+        KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=echo-client~127.0.0.1~client.default",
+                                    "--pilot=" + pilot_->grpc_address(), "--output=" + bootstrap_});
     ASSERT_TRUE(written.ok() && written->exit.status == 0);
     for (auto [port, version] : {std::pair{port_v1_, "v1"}, std::pair{port_v2_, "v2"}}) {
       StartEcho(port, version, /*xds=*/false);
@@ -127,11 +132,13 @@ class PilotTest : public MeshTest {
     ASSERT_TRUE(galley.ok());
     galley_ = *galley;
     ASSERT_TRUE(galley_->WaitReady().ok());
-    galley_port_ = std::stoi(galley_->grpc_address().substr(galley_->grpc_address().rfind(':') + 1));
+    galley_port_ =
+        std::stoi(galley_->grpc_address().substr(galley_->grpc_address().rfind(':') + 1));
   }
 
   void StartPilot(uint16_t port = 0) {
-    std::vector<std::string> args = {"--galley_address=" + galley_->grpc_address(), "--debounce_after=30ms"};
+    std::vector<std::string> args = {"--galley_address=" + galley_->grpc_address(),
+                                     "--debounce_after=30ms"};
     absl::StatusOr<RunningService*> pilot = mesh().Start("pilot", args, port);
     ASSERT_TRUE(pilot.ok());
     pilot_ = *pilot;
@@ -139,7 +146,8 @@ class PilotTest : public MeshTest {
   }
 
   void StartEcho(int port, const std::string& version, bool xds) {
-    std::vector<std::string> args = {absl::StrCat("--address=127.0.0.1:", port), "--app_version=" + version};
+    std::vector<std::string> args = {absl::StrCat("--address=127.0.0.1:", port),
+                                     "--app_version=" + version};
     if (xds) args.push_back("--xds");
     absl::StatusOr<ChildProcess> server =
         ChildProcess::Start(RunfilePath("integration/apps/echo_server"), args,
@@ -152,8 +160,8 @@ class PilotTest : public MeshTest {
 
   // Runs echo_client for `count` calls; returns its summary counts.
   Counts Call(int count, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {absl::StrCat("--target=xds:///", kHost, ":7070"), absl::StrCat("--count=", count),
-                                     "--rpc_timeout=3s"};
+    std::vector<std::string> args = {absl::StrCat("--target=xds:///", kHost, ":7070"),
+                                     absl::StrCat("--count=", count), "--rpc_timeout=3s"};
     args.insert(args.end(), extra.begin(), extra.end());
     absl::StatusOr<CommandResult> result =
         RunToCompletion(RunfilePath("integration/apps/echo_client"), args, absl::Seconds(120), "",
@@ -166,7 +174,8 @@ class PilotTest : public MeshTest {
   }
 
   // Calls in small batches until `predicate` holds; returns the last counts.
-  Counts CallUntil(const std::function<bool(const Counts&)>& predicate, absl::Duration timeout = absl::Seconds(20)) {
+  Counts CallUntil(const std::function<bool(const Counts&)>& predicate,
+                   absl::Duration timeout = absl::Seconds(20)) {
     const absl::Time deadline = absl::Now() + timeout;
     Counts counts;
     while (absl::Now() < deadline) {
@@ -196,10 +205,12 @@ TEST_F(PilotTest, WeightedSplitHeaderMatchAndFaults) {
   EXPECT_NEAR(split["v2"], 400, 100);
 
   // 2. end-user: jason -> v2, exactly; others keep the split.
-  WriteFile(dir_ + "/routes.yaml",
-            Routes(absl::StrCat("  - match: [{headers: {end-user: {exact: jason}}}]\n    route: [{destination: {host: ",
-                                kHost, ", subset: v2}}]\n  - route: [{destination: {host: ", kHost,
-                                ", subset: v1}}]\n")));
+  WriteFile(
+      dir_ + "/routes.yaml",
+      Routes(absl::StrCat(
+          "  - match: [{headers: {end-user: {exact: jason}}}]\n    route: [{destination: {host: ",
+          kHost, ", subset: v2}}]\n  - route: [{destination: {host: ", kHost,
+          ", subset: v1}}]\n")));
   CallUntil([](const Counts& c) { return c["v1"] == 50; });
   Counts jason = Call(200, {"--metadata=end-user=jason"});
   EXPECT_EQ(jason["v2"], 200);
@@ -208,15 +219,17 @@ TEST_F(PilotTest, WeightedSplitHeaderMatchAndFaults) {
 
   // 3. Abort 50% with UNAVAILABLE, and a fixed delay.
   WriteFile(dir_ + "/routes.yaml",
-            Routes(absl::StrCat("  - fault: {abort: {percentage: {value: 50}, grpcStatus: UNAVAILABLE}}\n",
-                                "    route: [{destination: {host: ", kHost, ", subset: v1}}]\n")));
+            Routes(absl::StrCat(
+                "  - fault: {abort: {percentage: {value: 50}, grpcStatus: UNAVAILABLE}}\n",
+                "    route: [{destination: {host: ", kHost, ", subset: v1}}]\n")));
   Counts aborted = CallUntil([](const Counts& c) { return c["UNAVAILABLE"] > 0; });
   Counts many = Call(1000);
   EXPECT_NEAR(many["UNAVAILABLE"], 500, 75);
   EXPECT_EQ(many["v1"] + many["UNAVAILABLE"], 1000);
-  WriteFile(dir_ + "/routes.yaml",
-            Routes(absl::StrCat("  - fault: {delay: {percentage: {value: 100}, fixedDelay: 0.3s}}\n",
-                                "    route: [{destination: {host: ", kHost, ", subset: v1}}]\n")));
+  WriteFile(
+      dir_ + "/routes.yaml",
+      Routes(absl::StrCat("  - fault: {delay: {percentage: {value: 100}, fixedDelay: 0.3s}}\n",
+                          "    route: [{destination: {host: ", kHost, ", subset: v1}}]\n")));
   Counts delayed = CallUntil([](const Counts& c) { return c["slowest_ms"] >= 300; });
   Counts slow = Call(5);
   EXPECT_EQ(slow["v1"], 5);
@@ -230,8 +243,8 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
   const std::string log = dir_ + "/../shift-client.log";
   absl::StatusOr<ChildProcess> client = ChildProcess::Start(
       RunfilePath("integration/apps/echo_client"),
-      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=6s", "--report_every=50ms"}, log, "",
-      {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=6s", "--report_every=50ms"},
+      log, "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
   ASSERT_TRUE(client.ok());
   absl::SleepFor(absl::Seconds(2));
   const absl::Time written = absl::Now();
@@ -256,8 +269,9 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
   ASSERT_GT(first_all_v2_ms, 0) << client->Log();
   const int64_t convergence_ms = first_all_v2_ms - 2000;
   // Measured and reported, not asserted: speed belongs to benchmarks.
-  std::printf("weight shift: file write to all-v2 traffic in about %lld ms (client intervals of 50 ms)\n",
-              static_cast<long long>(convergence_ms));
+  std::printf(
+      "weight shift: file write to all-v2 traffic in about %lld ms (client intervals of 50 ms)\n",
+      static_cast<long long>(convergence_ms));
   (void)written;
 }
 
@@ -288,8 +302,8 @@ TEST_F(PilotTest, RestartsOfGalleyAndPilotFailNoCalls) {
   const std::string log = dir_ + "/../restart-client.log";
   absl::StatusOr<ChildProcess> client = ChildProcess::Start(
       RunfilePath("integration/apps/echo_client"),
-      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=5s", "--report_every=500ms"}, log, "",
-      {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=5s", "--report_every=500ms"},
+      log, "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
   ASSERT_TRUE(client.ok());
   absl::SleepFor(absl::Seconds(1));
   const std::string address = pilot_->grpc_address();
@@ -327,7 +341,8 @@ kind: WorkloadEntry
 metadata: {name: echo-v3}
 spec:
   address: 127.0.0.1
-  ports: {grpc: )", port_v3, R"(}
+  ports: {grpc: )",
+                                                                               port_v3, R"(}
   labels: {app: echo, version: v3}
 ---
 apiVersion: security.istio.io/v1beta1
@@ -340,32 +355,7 @@ spec:
   - to: [{operation: {paths: ["/keel.testing.Echo/Admin"]}}]
 )"));
   WriteFile(dir_ + "/routes.yaml",
-            Routes(absl::StrCat("  - route: [{destination: {host: ", kHost, ", subset: v3}}]\n")) +
-                "---\napiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: echo}\n"
-                "spec:\n  host: echo.default.svc.cluster.local\n  subsets: [{name: v3, labels: {version: v3}}]\n");
-  std::filesystem::remove(dir_ + "/registry.yaml.tmp");
-  // registry.yaml also defines DestinationRule echo: drop it from there.
-  std::string registry = Config(port_v1_, port_v2_);
-  registry = registry.substr(0, registry.find("---\napiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule")) +
-             registry.substr(registry.find("---\napiVersion: networking.istio.io/v1alpha3\nkind: WorkloadEntry"));
-  WriteFile(dir_ + "/registry.yaml", registry + absl::StrCat(R"(---
-apiVersion: networking.istio.io/v1alpha3
-kind: WorkloadEntry
-metadata: {name: echo-v3}
-spec:
-  address: 127.0.0.1
-  ports: {grpc: )", port_v3, R"(}
-  labels: {app: echo, version: v3}
----
-apiVersion: security.istio.io/v1beta1
-kind: AuthorizationPolicy
-metadata: {name: deny-admin}
-spec:
-  selector: {matchLabels: {version: v3}}
-  action: DENY
-  rules:
-  - to: [{operation: {paths: ["/keel.testing.Echo/Admin"]}}]
-)"));
+            Routes(absl::StrCat("  - route: [{destination: {host: ", kHost, ", subset: v3}}]\n")));
   StartEcho(port_v3, "v3", /*xds=*/true);
   CallUntil([](const Counts& c) { return c["v3"] == 50; }, absl::Seconds(30));
   Counts admin = Call(20, {"--method=Admin"});
@@ -376,15 +366,16 @@ spec:
   absl::StatusOr<HttpResponse> syncz = HttpGet(pilot_->monitoring_address(), "/debug/syncz");
   EXPECT_THAT(syncz->body, HasSubstr("\"status\":\"SYNCED\""));
   // keelctl sees the same: the xDS-enabled server is a connected proxy.
-  absl::StatusOr<CommandResult> status =
-      RunToCompletion(KeelBinaryPath("keelctl"), {"proxy-status", "--pilot=" + pilot_->monitoring_address()});
+  absl::StatusOr<CommandResult> status = RunToCompletion(
+      KeelBinaryPath("keelctl"), {"proxy-status", "--pilot=" + pilot_->monitoring_address()});
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->exit.status, 0) << status->out << status->err;
   EXPECT_THAT(status->out, HasSubstr("echo-client~127.0.0.1~client.default"));
   EXPECT_THAT(status->out, HasSubstr("SYNCED"));
-  absl::StatusOr<CommandResult> listeners = RunToCompletion(
-      KeelBinaryPath("keelctl"),
-      {"proxy-config", "listeners", "echo-client~127.0.0.1~client.default", "--pilot=" + pilot_->monitoring_address()});
+  absl::StatusOr<CommandResult> listeners =
+      RunToCompletion(KeelBinaryPath("keelctl"),
+                      {"proxy-config", "listeners", "echo-client~127.0.0.1~client.default",
+                       "--pilot=" + pilot_->monitoring_address()});
   ASSERT_TRUE(listeners.ok());
   EXPECT_EQ(listeners->exit.status, 0) << listeners->err;
   EXPECT_THAT(listeners->out, HasSubstr("envoy.filters.http.rbac"));
@@ -410,14 +401,17 @@ TEST(PilotReadinessTest, NotReadyAndRefusingStreamsUntilGalleyDelivers) {
   EXPECT_THAT(readyz->body, HasSubstr("not ready: waiting for the full configuration from Galley"));
   const std::string dir = TestTempDir("not-ready");
   const std::string bootstrap = dir + "/bootstrap.json";
-  ASSERT_EQ(RunToCompletion(KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=c", "--pilot=" + (*pilot)->grpc_address(),
-                                                         "--output=" + bootstrap})
+  ASSERT_EQ(RunToCompletion(KeelBinaryPath("keelctl"),
+                            {"bootstrap", "--node_id=c", "--pilot=" + (*pilot)->grpc_address(),
+                             "--output=" + bootstrap})
                 ->exit.status,
             0);
   absl::StatusOr<CommandResult> client = RunToCompletion(
       RunfilePath("integration/apps/echo_client"),
-      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--count=1", "--wait_ready=1s", "--rpc_timeout=1s"},
-      absl::Seconds(30), "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap, "GRPC_VERBOSITY=info", "GRPC_TRACE=xds_client"});
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--count=1", "--wait_ready=1s",
+       "--rpc_timeout=1s"},
+      absl::Seconds(30), "",
+      {"GRPC_XDS_BOOTSTRAP=" + bootstrap, "GRPC_VERBOSITY=info", "GRPC_TRACE=xds_client"});
   ASSERT_TRUE(client.ok());
   EXPECT_THAT(client->out, HasSubstr("errors=1"));
   EXPECT_THAT(client->err, HasSubstr("not ready"));

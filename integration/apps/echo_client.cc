@@ -18,7 +18,8 @@
 #include "libs/common/binary.h"
 #include "proto/keel/testing/echo.grpc.pb.h"
 
-ABSL_FLAG(std::string, target, "xds:///echo.default.svc.cluster.local:7070", "gRPC target to call.");
+ABSL_FLAG(std::string, target, "xds:///echo.default.svc.cluster.local:7070",
+          "gRPC target to call.");
 ABSL_FLAG(int, count, 0, "Calls to make, then exit (0: use --duration).");
 ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(), "How long to keep calling.");
 ABSL_FLAG(absl::Duration, report_every, absl::Seconds(1), "Report interval with --duration.");
@@ -36,8 +37,9 @@ struct Counts {
   absl::Duration slowest;
 
   std::string Line(absl::Duration since_start) const {
-    std::vector<std::string> parts = {absl::StrCat("t=", absl::ToInt64Milliseconds(since_start), "ms"),
-                                      absl::StrCat("total=", total)};
+    std::vector<std::string> parts = {
+        absl::StrCat("t=", absl::ToInt64Milliseconds(since_start), "ms"),
+        absl::StrCat("total=", total)};
     int errors = 0;
     for (const auto& [version, n] : by_version) parts.push_back(absl::StrCat(version, "=", n));
     for (const auto& [code, n] : by_error) {
@@ -52,17 +54,28 @@ struct Counts {
 
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    default: return "OTHER";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    default:
+      return "OTHER";
   }
 }
 
@@ -70,11 +83,14 @@ const char* CodeName(grpc::StatusCode code) {
 
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;  // SIGTERM/SIGINT end the run with a summary
-  keel::InitBinaryOrExit(argc, argv, "echo_client", "Calls the echo service and counts answers by version.");
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
+  keel::InitBinaryOrExit(argc, argv, "echo_client",
+                         "Calls the echo service and counts answers by version.");
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                  absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_wait_ready)))) {
-    std::fprintf(stderr, "echo_client: %s did not become ready\n", absl::GetFlag(FLAGS_target).c_str());
+    std::fprintf(stderr, "echo_client: %s did not become ready\n",
+                 absl::GetFlag(FLAGS_target).c_str());
   }
   auto stub = keel::testing::Echo::NewStub(channel);
   std::vector<std::pair<std::string, std::string>> metadata;
@@ -96,8 +112,9 @@ int main(int argc, char** argv) {
     request.set_message("hello");
     keel::testing::EchoResponse response;
     const absl::Time call_start = absl::Now();
-    grpc::Status status = absl::GetFlag(FLAGS_method) == "Admin" ? stub->Admin(&context, request, &response)
-                                                                  : stub->Echo(&context, request, &response);
+    grpc::Status status = absl::GetFlag(FLAGS_method) == "Admin"
+                              ? stub->Admin(&context, request, &response)
+                              : stub->Echo(&context, request, &response);
     const absl::Duration took = absl::Now() - call_start;
     for (Counts* c : {&counts, &interval}) {
       ++c->total;

@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<grpc::Server> server;
   if (absl::GetFlag(FLAGS_xds)) {
     grpc::XdsServerBuilder builder;
-    builder.AddListeningPort(address, grpc::XdsServerCredentials(grpc::InsecureServerCredentials()));
+    builder.AddListeningPort(address,
+                             grpc::XdsServerCredentials(grpc::InsecureServerCredentials()));
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
   } else {

@@ -103,7 +103,9 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
                                             const std::vector<std::string>& extra_args,
                                             uint16_t fixed_grpc_port) {
   const bool has_grpc = component != "keel-agent";
-  const uint16_t grpc_port = !has_grpc ? 0 : fixed_grpc_port != 0 ? fixed_grpc_port : PickFreePort();
+  const uint16_t grpc_port = !has_grpc              ? 0
+                             : fixed_grpc_port != 0 ? fixed_grpc_port
+                                                    : PickFreePort();
   const uint16_t monitoring_port = PickFreePort();
   std::vector<std::string> args = {
       absl::StrCat("--monitoring_address=127.0.0.1:", monitoring_port)};

@@ -151,8 +151,7 @@ ExitInfo ChildProcess::Terminate(absl::Duration timeout) {
 
 absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
                                               const std::vector<std::string>& args,
-                                              absl::Duration timeout,
-                                              const std::string& stdin_text,
+                                              absl::Duration timeout, const std::string& stdin_text,
                                               const std::vector<std::string>& extra_env) {
   const std::string log_path = TempPath("command-stdout");
   const std::string err_path = TempPath("command-stderr");

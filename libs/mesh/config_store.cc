@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "libs/mesh/hash.h"
+#include "libs/common/stable_hash.h"
 
 namespace keel::mesh {
 
@@ -22,9 +22,9 @@ size_t ConfigSnapshot::size() const {
 }
 
 std::string TypeVersion(const std::map<std::string, std::shared_ptr<const Resource>>& resources) {
-  Fnv1a hash;
+  StableHash hash;
   for (const auto& [key, resource] : resources) hash.Add(key).Add(resource->ContentHash());
-  return HexVersion(hash.value());
+  return hash.Hex();
 }
 
 class MemoryConfigStore::Handle : public ConfigStore::WatchHandle {

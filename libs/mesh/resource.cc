@@ -6,7 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "libs/mesh/hash.h"
+#include "libs/common/stable_hash.h"
 #include "re2/re2.h"
 
 namespace keel::mesh {
@@ -290,7 +290,7 @@ uint64_t Resource::ContentHash() const {
     coded.SetSerializationDeterministic(true);
     if (spec != nullptr) spec->SerializeToCodedStream(&coded);
   }
-  Fnv1a hash;
+  StableHash hash;
   hash.Add(Key());
   for (const auto& [k, v] : labels) hash.Add(k).Add(v);
   hash.Add("|");

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/stable_hash.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::xds {
@@ -77,7 +78,8 @@ class AdsServer::Stream {
 
   // Names returns what this stream subscribed to for `type_url`, if it is
   // the stream of `node_id`.
-  void CollectNames(const std::string& node_id, const std::string& type_url, std::set<std::string>& out) {
+  void CollectNames(const std::string& node_id, const std::string& type_url,
+                    std::set<std::string>& out) {
     absl::MutexLock lock(&mu_);
     if (node_.id() != node_id) return;
     auto it = types_.find(type_url);
@@ -481,7 +483,8 @@ std::vector<StreamStatus> AdsServer::Streams() const {
   return out;
 }
 
-std::set<std::string> AdsServer::SubscribedNames(const std::string& node_id, const std::string& type_url) const {
+std::set<std::string> AdsServer::SubscribedNames(const std::string& node_id,
+                                                 const std::string& type_url) const {
   absl::MutexLock lock(&mu_);
   std::set<std::string> names;
   for (Stream* stream : streams_) stream->CollectNames(node_id, type_url, names);

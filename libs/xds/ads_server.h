@@ -89,7 +89,8 @@ class AdsServer
 
   // SubscribedNames returns the resource names the streams of `node_id`
   // asked for (every current name for wildcard subscriptions).
-  std::set<std::string> SubscribedNames(const std::string& node_id, const std::string& type_url) const;
+  std::set<std::string> SubscribedNames(const std::string& node_id,
+                                        const std::string& type_url) const;
 
   // ConnectedStreams returns the number of open streams.
   size_t ConnectedStreams() const;

@@ -29,10 +29,9 @@ namespace keel::galley {
 namespace {
 
 constexpr int kPerFile = 100;
-const char* const kTypes[] = {"networking.istio.io/v1alpha3/VirtualService",
-                              "networking.istio.io/v1alpha3/DestinationRule",
-                              "networking.istio.io/v1alpha3/ServiceEntry",
-                              "networking.istio.io/v1alpha3/WorkloadEntry"};
+const char* const kTypes[] = {
+    "networking.istio.io/v1alpha3/VirtualService", "networking.istio.io/v1alpha3/DestinationRule",
+    "networking.istio.io/v1alpha3/ServiceEntry", "networking.istio.io/v1alpha3/WorkloadEntry"};
 
 // Four kinds in turn; resource i of service s = i / 4.
 std::string Resource(int i, int weight) {
@@ -40,31 +39,37 @@ std::string Resource(int i, int weight) {
   const std::string name = absl::StrCat("svc-", s);
   switch (i % 4) {
     case 0:
-      return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ", name,
-                          ", namespace: bench}\nspec:\n  hosts: [", name,
-                          ".bench.svc.cluster.local]\n  http:\n  - match: [{headers: {end-user: {exact: jason}}}]\n"
-                          "    route: [{destination: {host: ", name, ".bench.svc.cluster.local, subset: v2}}]\n"
-                          "  - timeout: 5s\n    retries: {attempts: 3, perTryTimeout: 1s, retryOn: unavailable}\n"
-                          "    route:\n    - destination: {host: ", name,
-                          ".bench.svc.cluster.local, subset: v1}\n      weight: ", weight,
-                          "\n    - destination: {host: ", name, ".bench.svc.cluster.local, subset: v2}\n      weight: ",
-                          100 - weight, "\n");
+      return absl::StrCat(
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ", name,
+          ", namespace: bench}\nspec:\n  hosts: [", name,
+          ".bench.svc.cluster.local]\n  http:\n  - match: [{headers: {end-user: {exact: jason}}}]\n"
+          "    route: [{destination: {host: ",
+          name,
+          ".bench.svc.cluster.local, subset: v2}}]\n"
+          "  - timeout: 5s\n    retries: {attempts: 3, perTryTimeout: 1s, retryOn: unavailable}\n"
+          "    route:\n    - destination: {host: ",
+          name, ".bench.svc.cluster.local, subset: v1}\n      weight: ", weight,
+          "\n    - destination: {host: ", name,
+          ".bench.svc.cluster.local, subset: v2}\n      weight: ", 100 - weight, "\n");
     case 1:
-      return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ", name,
-                          ", namespace: bench}\nspec:\n  host: ", name,
-                          ".bench.svc.cluster.local\n  trafficPolicy:\n    loadBalancer: {simple: ROUND_ROBIN}\n"
-                          "    outlierDetection: {consecutive5xxErrors: 5, interval: 10s}\n  subsets:\n"
-                          "  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: v2}}\n");
+      return absl::StrCat(
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ", name,
+          ", namespace: bench}\nspec:\n  host: ", name,
+          ".bench.svc.cluster.local\n  trafficPolicy:\n    loadBalancer: {simple: ROUND_ROBIN}\n"
+          "    outlierDetection: {consecutive5xxErrors: 5, interval: 10s}\n  subsets:\n"
+          "  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: v2}}\n");
     case 2:
-      return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ", name,
-                          ", namespace: bench}\nspec:\n  hosts: [", name,
-                          ".bench.svc.cluster.local]\n  location: MESH_INTERNAL\n  ports: [{number: 7070, name: "
-                          "grpc, protocol: GRPC}]\n  resolution: STATIC\n  workloadSelector: {labels: {app: ",
-                          name, "}}\n");
+      return absl::StrCat(
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ", name,
+          ", namespace: bench}\nspec:\n  hosts: [", name,
+          ".bench.svc.cluster.local]\n  location: MESH_INTERNAL\n  ports: [{number: 7070, name: "
+          "grpc, protocol: GRPC}]\n  resolution: STATIC\n  workloadSelector: {labels: {app: ",
+          name, "}}\n");
     default:
-      return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ", name,
-                          "-v1, namespace: bench}\nspec:\n  address: 10.", (s / 250) % 250, ".", s % 250,
-                          ".1\n  ports: {grpc: 7070}\n  labels: {app: ", name, ", version: v1}\n");
+      return absl::StrCat(
+          "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ", name,
+          "-v1, namespace: bench}\nspec:\n  address: 10.", (s / 250) % 250, ".", s % 250,
+          ".1\n  ports: {grpc: 7070}\n  labels: {app: ", name, ", version: v1}\n");
   }
 }
 
@@ -82,7 +87,8 @@ double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 void Run() {
   const int resources = absl::GetFlag(FLAGS_resources);
   const int subscribers = absl::GetFlag(FLAGS_subscribers);
-  const std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(), "/keel-galley-bench-", getpid());
+  const std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(),
+                                       "/keel-galley-bench-", getpid());
   std::filesystem::create_directories(dir);
   WriteFiles(dir, resources, 80);
 
@@ -140,7 +146,8 @@ void Run() {
     for (auto& client : clients) client->WaitUntil(full, absl::Seconds(120));
     const absl::Duration sync = absl::Now() - start;
     std::printf("%-5s full sync, %2d subscribers: %8.3f s  (%.0f resources/s delivered)\n",
-                delta ? "delta" : "sotw", subscribers, Seconds(sync), subscribers * resources / Seconds(sync));
+                delta ? "delta" : "sotw", subscribers, Seconds(sync),
+                subscribers * resources / Seconds(sync));
 
     // One file changes: time until every subscriber has it.
     static int weight = 80;
@@ -149,8 +156,9 @@ void Run() {
     start = absl::Now();
     WriteFiles(dir, std::min(resources, kPerFile), weight);
     for (auto& client : clients) {
-      client->WaitUntil([&](const xds::AdsClient& c) { return c.Version(kTypes[0]) != version_before; },
-                        absl::Seconds(60));
+      client->WaitUntil(
+          [&](const xds::AdsClient& c) { return c.Version(kTypes[0]) != version_before; },
+          absl::Seconds(60));
     }
     const absl::Duration propagate = absl::Now() - start;
     std::printf("%-5s one change to all %2d:      %8.3f s  (includes the 20 ms debounce)\n",

@@ -1,6 +1,6 @@
 #include "services/galley/mcp_source.h"
 
-#include "libs/mesh/hash.h"
+#include "absl/strings/str_format.h"
 #include "proto/istio/mcp/v1alpha1/resource.pb.h"
 
 namespace keel::galley {
@@ -9,7 +9,7 @@ xds::XdsResource ToMcpResource(const mesh::Resource& resource) {
   istio::mcp::v1alpha1::Resource envelope;
   auto* metadata = envelope.mutable_metadata();
   metadata->set_name(resource.namespace_name + "/" + resource.name);
-  const std::string version = mesh::HexVersion(resource.ContentHash());
+  const std::string version = absl::StrFormat("%016x", resource.ContentHash());
   metadata->set_version(version);
   for (const auto& [k, v] : resource.labels) (*metadata->mutable_labels())[k] = v;
   for (const auto& [k, v] : resource.annotations) (*metadata->mutable_annotations())[k] = v;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/logging.h"
+#include "libs/common/stable_hash.h"
 #include "libs/mesh/schema.h"
 #include "prometheus/counter.h"
 #include "proto/istio/mcp/v1alpha1/resource.pb.h"
@@ -37,8 +38,9 @@ std::string HostOfResource(const std::string& name) {
 
 }  // namespace
 
-std::set<std::string> PilotSource::Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
-                                       std::shared_ptr<const PushContext> context) {
+std::set<std::string> PilotSource::Set(
+    std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
+    std::shared_ptr<const PushContext> context) {
   std::set<std::string> changed;
   absl::MutexLock lock(&mu_);
   for (auto& [type_url, resources] : types) {
@@ -52,8 +54,8 @@ std::set<std::string> PilotSource::Set(std::map<std::string, std::shared_ptr<con
   return changed;
 }
 
-std::shared_ptr<const xds::TypeResources> PilotSource::Resources(const std::string& type_url,
-                                                                 const envoy::config::core::v3::Node& node) {
+std::shared_ptr<const xds::TypeResources> PilotSource::Resources(
+    const std::string& type_url, const envoy::config::core::v3::Node& node) {
   absl::MutexLock lock(&mu_);
   auto it = types_.find(type_url);
   if (it == types_.end()) return nullptr;
@@ -62,15 +64,14 @@ std::shared_ptr<const xds::TypeResources> PilotSource::Resources(const std::stri
   auto& scoped = scoped_[{type_url, ns}];
   if (scoped == nullptr) {
     auto view = std::make_shared<xds::TypeResources>();
-    std::string versions;
+    StableHash hash;
     for (const auto& [name, resource] : it->second->resources) {
       const std::string host = HostOfResource(name);
       if (!host.empty() && !context_->Visible(ns, host)) continue;
       view->resources[name] = resource;
-      absl::StrAppend(&versions, name, "=", resource->version, ";");
+      hash.Add(name).Add(resource->version);
     }
-    view->version = absl::StrCat(it->second->version.substr(0, 8), "-", ns, "-", view->resources.size(), "-",
-                                 absl::Hex(std::hash<std::string>{}(versions)));
+    view->version = hash.Hex();
     scoped = std::move(view);
   }
   return scoped;
@@ -95,30 +96,44 @@ void PilotService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsReg
                       .Name("pilot_proxy_convergence_time")
                       .Help("Time from a push until the proxy ACKed it, in seconds.")
                       .Register(metrics.registry())
-                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 3, 5, 10, 20, 30});
+                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 3,
+                                                                       5, 10, 20, 30});
   ads_server_ = std::make_unique<xds::AdsServer>(
       &source_, &metrics,
-      xds::AdsServerOptions{.metrics_prefix = "pilot_xds",
-                            .on_nack = [this](const std::string&, const std::string&, const std::string&,
-                                              const std::string&) { rejects_->Increment(); },
-                            .on_ack = [this](const std::string&, const std::string&, absl::Duration since_push) {
-                              convergence_->Observe(absl::ToDoubleSeconds(since_push));
-                            }});
+      xds::AdsServerOptions{
+          .metrics_prefix = "pilot_xds",
+          .on_nack = [this](const std::string&, const std::string&, const std::string&,
+                            const std::string&) { rejects_->Increment(); },
+          .on_ack =
+              [this](const std::string&, const std::string&, absl::Duration since_push) {
+                convergence_->Observe(absl::ToDoubleSeconds(since_push));
+              }});
   builder.RegisterService(ads_server_.get());
 }
 
 absl::Status PilotService::Start(ServiceContext& context) {
   context_ = &context;
   auto& registry = context.metrics.registry();
-  pushes_ = &prometheus::BuildCounter().Name("pilot_xds_pushes").Help("Pushes, by type.").Register(registry);
+  pushes_ = &prometheus::BuildCounter()
+                 .Name("pilot_xds_pushes")
+                 .Help("Pushes, by type.")
+                 .Register(registry);
   push_time_ = &prometheus::BuildHistogram()
                     .Name("pilot_xds_push_time")
                     .Help("Time to compute a push (PushContext and every generator), in seconds.")
                     .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5});
-  services_gauge_ = &prometheus::BuildGauge().Name("pilot_services").Help("Services known.").Register(registry).Add({});
-  virtual_services_gauge_ =
-      &prometheus::BuildGauge().Name("pilot_virt_services").Help("VirtualServices known.").Register(registry).Add({});
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1,
+                                                                     0.5, 1, 5});
+  services_gauge_ = &prometheus::BuildGauge()
+                         .Name("pilot_services")
+                         .Help("Services known.")
+                         .Register(registry)
+                         .Add({});
+  virtual_services_gauge_ = &prometheus::BuildGauge()
+                                 .Name("pilot_virt_services")
+                                 .Help("VirtualServices known.")
+                                 .Register(registry)
+                                 .Add({});
 
   debouncer_ = std::make_unique<Debouncer>(options_.debounce_after, options_.debounce_max,
                                            [this](int merged) { Push(merged); });
@@ -126,28 +141,31 @@ absl::Status PilotService::Start(ServiceContext& context) {
   client_options.server_address = options_.galley_address;
   client_options.node.set_id(absl::StrCat("pilot~", context.grpc_port));
   client_options.delta = true;
-  galley_ = std::make_unique<xds::AdsClient>(client_options,
-                                             [this](const xds::ResourceUpdate& update) { return OnConfig(update); });
+  galley_ = std::make_unique<xds::AdsClient>(
+      client_options, [this](const xds::ResourceUpdate& update) { return OnConfig(update); });
   for (const mesh::KindInfo& kind : mesh::AllKinds()) galley_->Subscribe(kind.type_url());
   galley_->Start();
 
   context.monitoring.Handle("/debug/syncz", [this](const HttpRequest&) { return Syncz(); });
   context.monitoring.Handle("/debug/adsz", [this](const HttpRequest&) { return Syncz(); });
   context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
-  context.monitoring.Handle("/debug/config_dump", [this](const HttpRequest& r) { return ConfigDump(r); });
+  context.monitoring.Handle("/debug/config_dump",
+                            [this](const HttpRequest& r) { return ConfigDump(r); });
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
 }
 
 absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
   const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(update.type_url);
-  if (kind == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
+  if (kind == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
   std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
   for (const auto& [name, wire] : update.updated) {
     istio::mcp::v1alpha1::Resource envelope;
     std::unique_ptr<google::protobuf::Message> spec = kind->NewSpec();
     if (!wire->body.UnpackTo(&envelope) || !envelope.body().UnpackTo(spec.get())) {
-      return absl::InvalidArgumentError(absl::StrCat(update.type_url, " ", name, ": cannot decode"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(update.type_url, " ", name, ": cannot decode"));
     }
     auto resource = std::make_shared<mesh::Resource>();
     resource->kind = kind;
@@ -156,7 +174,8 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
     resource->namespace_name = slash == std::string::npos ? "default" : full.substr(0, slash);
     resource->name = slash == std::string::npos ? full : full.substr(slash + 1);
     resource->labels = {envelope.metadata().labels().begin(), envelope.metadata().labels().end()};
-    resource->annotations = {envelope.metadata().annotations().begin(), envelope.metadata().annotations().end()};
+    resource->annotations = {envelope.metadata().annotations().begin(),
+                             envelope.metadata().annotations().end()};
     resource->spec = std::move(spec);
     decoded[name] = std::move(resource);
   }
@@ -195,7 +214,8 @@ void PilotService::Push(int merged_events) {
     }
     version = config_version_;
   }
-  std::shared_ptr<const PushContext> context = PushContext::Build(resources, version, options_.cluster_domain);
+  std::shared_ptr<const PushContext> context =
+      PushContext::Build(resources, version, options_.cluster_domain);
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated;
   for (const auto& [type_url, generator] : Generators()) generated[type_url] = generator(*context);
   std::set<std::string> changed = source_.Set(std::move(generated), context);
@@ -218,21 +238,23 @@ HttpResponse PilotService::Syncz() const {
   std::string json = "[";
   bool first = true;
   for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    absl::StrAppend(&json, first ? "" : ",", "{\"proxy\":\"", JsonEscape(stream.node_id), "\",\"peer\":\"",
-                    JsonEscape(stream.peer), "\",\"delta\":", stream.delta ? "true" : "false",
-                    ",\"connectedAt\":\"", absl::FormatTime(stream.connected), "\",\"types\":[");
+    absl::StrAppend(&json, first ? "" : ",", "{\"proxy\":\"", JsonEscape(stream.node_id),
+                    "\",\"peer\":\"", JsonEscape(stream.peer),
+                    "\",\"delta\":", stream.delta ? "true" : "false", ",\"connectedAt\":\"",
+                    absl::FormatTime(stream.connected), "\",\"types\":[");
     first = false;
     bool first_type = true;
     for (const xds::TypeStatus& type : stream.types) {
-      const char* state = !type.nacked_version.empty()                  ? "ERROR"
-                          : type.sent_version.empty()                   ? "NOT SENT"
-                          : type.sent_version == type.acked_version     ? "SYNCED"
-                                                                        : "STALE";
-      absl::StrAppend(&json, first_type ? "" : ",", "{\"type\":\"", type.type_url, "\",\"status\":\"", state,
-                      "\",\"sent\":\"", type.sent_version, "\",\"acked\":\"", type.acked_version,
-                      "\",\"nacked\":\"", type.nacked_version, "\",\"error\":\"", JsonEscape(type.nack_message),
-                      "\",\"resources\":", type.subscribed_names, ",\"wildcard\":", type.wildcard ? "true" : "false",
-                      "}");
+      const char* state = !type.nacked_version.empty()              ? "ERROR"
+                          : type.sent_version.empty()               ? "NOT SENT"
+                          : type.sent_version == type.acked_version ? "SYNCED"
+                                                                    : "STALE";
+      absl::StrAppend(&json, first_type ? "" : ",", "{\"type\":\"", type.type_url,
+                      "\",\"status\":\"", state, "\",\"sent\":\"", type.sent_version,
+                      "\",\"acked\":\"", type.acked_version, "\",\"nacked\":\"",
+                      type.nacked_version, "\",\"error\":\"", JsonEscape(type.nack_message),
+                      "\",\"resources\":", type.subscribed_names,
+                      ",\"wildcard\":", type.wildcard ? "true" : "false", "}");
       first_type = false;
     }
     absl::StrAppend(&json, "]}");
@@ -243,8 +265,9 @@ HttpResponse PilotService::Syncz() const {
 
 HttpResponse PilotService::Configz() const {
   absl::MutexLock lock(&mu_);
-  std::string json = absl::StrCat("{\"version\":", config_version_, ",\"galleyConnected\":",
-                                  galley_->connected() ? "true" : "false", ",\"types\":{");
+  std::string json = absl::StrCat("{\"version\":", config_version_,
+                                  ",\"galleyConnected\":", galley_->connected() ? "true" : "false",
+                                  ",\"types\":{");
   bool first = true;
   for (const auto& [type_url, type] : config_) {
     absl::StrAppend(&json, first ? "" : ",", "\"", type_url, "\":[");
@@ -264,7 +287,9 @@ HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
   const std::string proxy = request.QueryParam("proxyID").value_or("");
   bool found = false;
   for (const xds::StreamStatus& stream : ads_server_->Streams()) found |= stream.node_id == proxy;
-  if (!found) return HttpResponse{.status = 404, .body = absl::StrCat("no connected proxy \"", proxy, "\"\n")};
+  if (!found)
+    return HttpResponse{.status = 404,
+                        .body = absl::StrCat("no connected proxy \"", proxy, "\"\n")};
   std::string json = "{";
   bool first_type = true;
   for (const auto& [type_url, generator] : Generators()) {

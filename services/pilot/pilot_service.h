@@ -45,8 +45,8 @@ class PilotSource : public xds::ResourceSource {
   // Set installs a push's resources; returns the type URLs that changed.
   std::set<std::string> Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
                             std::shared_ptr<const PushContext> context);
-  std::shared_ptr<const xds::TypeResources> Resources(const std::string& type_url,
-                                                      const envoy::config::core::v3::Node& node) override;
+  std::shared_ptr<const xds::TypeResources> Resources(
+      const std::string& type_url, const envoy::config::core::v3::Node& node) override;
   bool Ready() const override { return ready_; }
   std::shared_ptr<const PushContext> context() const;
 
@@ -86,7 +86,8 @@ class PilotService : public Service {
 
   mutable absl::Mutex mu_;
   // Config from Galley: type URL -> "namespace/name" -> resource.
-  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
+      ABSL_GUARDED_BY(mu_);
   std::set<std::string> types_received_ ABSL_GUARDED_BY(mu_);
   uint64_t config_version_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Mutex push_mu_;  // one push at a time

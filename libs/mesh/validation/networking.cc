@@ -907,7 +907,8 @@ std::unique_ptr<google::protobuf::Message> PatchTargetMessage(net::EnvoyFilter::
     case net::EnvoyFilter::LISTENER:
       return std::make_unique<envoy::config::listener::v3::Listener>();
     case net::EnvoyFilter::HTTP_FILTER:
-      return std::make_unique<envoy::extensions::filters::network::http_connection_manager::v3::HttpFilter>();
+      return std::make_unique<
+          envoy::extensions::filters::network::http_connection_manager::v3::HttpFilter>();
     case net::EnvoyFilter::ROUTE_CONFIGURATION:
       return std::make_unique<envoy::config::route::v3::RouteConfiguration>();
     case net::EnvoyFilter::VIRTUAL_HOST:

@@ -351,10 +351,13 @@ const RuleCase kCases[] = {
      "Envoy filter: INSERT_FIRST is valid only for HTTP_FILTER, HTTP_ROUTE, NETWORK_FILTER or "
      "LISTENER_FILTER"},
     {"EnvoyFilterRepresentable", "EnvoyFilter",
-     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE, value: {connect_timeout: 2s}}\n",
-     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE, value: {connect_timeout: 2s, warp_speed: 9}}\n",
+     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE, value: "
+     "{connect_timeout: 2s}}\n",
+     "  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE, value: "
+     "{connect_timeout: 2s, warp_speed: 9}}\n",
      "spec.configPatches[0].patch.value",
-     "Envoy filter: value is not a valid envoy.config.cluster.v3.Cluster: warp_speed: Cannot find field."},
+     "Envoy filter: value is not a valid envoy.config.cluster.v3.Cluster: warp_speed: Cannot find "
+     "field."},
     // AuthorizationPolicy
     {"AuthzCustomProvider", "AuthorizationPolicy",
      "  action: CUSTOM\n  provider: {name: ext-authz}\n  rules:\n  - to: [{operation: {paths: "

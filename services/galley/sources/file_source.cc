@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "libs/mesh/hash.h"
+#include "libs/common/stable_hash.h"
 #include "libs/mesh/validation/field_errors.h"
 #include "spdlog/spdlog.h"
 
@@ -89,7 +89,7 @@ void FileSource::Reload() {
         if (auto it = files_.find(path); it != files_.end()) next[path] = std::move(it->second);
         continue;
       }
-      const uint64_t hash = mesh::Fnv1a().Add(content).value();
+      const uint64_t hash = StableHash().Add(content).value();
       auto previous = files_.find(path);
       if (previous != files_.end() && previous->second.content_hash == hash) {
         next[path] = std::move(previous->second);

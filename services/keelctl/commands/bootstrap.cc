@@ -30,14 +30,17 @@ bool Take(const std::string& arg, const char* flag, std::string& out) {
 int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
   std::string pilot = "localhost:15010", node_id, output, cluster = "keel", locality;
   for (const std::string& arg : args) {
-    if (!Take(arg, "--pilot", pilot) && !Take(arg, "--node_id", node_id) && !Take(arg, "--output", output) &&
-        !Take(arg, "--cluster", cluster) && !Take(arg, "--locality", locality)) {
+    if (!Take(arg, "--pilot", pilot) && !Take(arg, "--node_id", node_id) &&
+        !Take(arg, "--output", output) && !Take(arg, "--cluster", cluster) &&
+        !Take(arg, "--locality", locality)) {
       std::fprintf(io.err, "keelctl bootstrap: unexpected argument \"%s\"\n", arg.c_str());
       return 2;
     }
   }
   if (node_id.empty()) {
-    std::fprintf(io.err, "keelctl bootstrap: --node_id is required (e.g. sidecar~10.0.0.1~echo.default~default.svc.cluster.local)\n");
+    std::fprintf(io.err,
+                 "keelctl bootstrap: --node_id is required (e.g. "
+                 "sidecar~10.0.0.1~echo.default~default.svc.cluster.local)\n");
     return 2;
   }
   std::string region, zone, sub_zone;
@@ -51,13 +54,17 @@ int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
     }
   }
   // node.locality is always present, even empty: some clients require it.
-  const std::string json = absl::StrCat(
-      "{\n  \"xds_servers\": [{\n    \"server_uri\": \"", Escape(pilot),
-      "\",\n    \"channel_creds\": [{\"type\": \"insecure\"}],\n    \"server_features\": [\"xds_v3\"]\n  }],\n"
-      "  \"node\": {\n    \"id\": \"", Escape(node_id), "\",\n    \"cluster\": \"", Escape(cluster),
-      "\",\n    \"locality\": {\"region\": \"", Escape(region), "\", \"zone\": \"", Escape(zone),
-      "\", \"sub_zone\": \"", Escape(sub_zone), "\"}\n  },\n"
-      "  \"server_listener_resource_name_template\": \"grpc/server?xds.resource.listening_address=%s\"\n}\n");
+  const std::string json =
+      absl::StrCat("{\n  \"xds_servers\": [{\n    \"server_uri\": \"", Escape(pilot),
+                   "\",\n    \"channel_creds\": [{\"type\": \"insecure\"}],\n    "
+                   "\"server_features\": [\"xds_v3\"]\n  }],\n"
+                   "  \"node\": {\n    \"id\": \"",
+                   Escape(node_id), "\",\n    \"cluster\": \"", Escape(cluster),
+                   "\",\n    \"locality\": {\"region\": \"", Escape(region), "\", \"zone\": \"",
+                   Escape(zone), "\", \"sub_zone\": \"", Escape(sub_zone),
+                   "\"}\n  },\n"
+                   "  \"server_listener_resource_name_template\": "
+                   "\"grpc/server?xds.resource.listening_address=%s\"\n}\n");
   if (output.empty()) {
     std::fputs(json.c_str(), io.out);
     return 0;
@@ -73,12 +80,13 @@ int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
 
 }  // namespace
 
-KEELCTL_REGISTER_COMMAND(bootstrap, Command{
-                                        .name = "bootstrap",
-                                        .usage = "keelctl bootstrap --node_id=ID [--pilot=HOST:PORT] [--output=FILE] "
-                                                 "[--locality=REGION/ZONE/SUBZONE]",
-                                        .summary = "Write the gRPC xDS bootstrap JSON (for GRPC_XDS_BOOTSTRAP).",
-                                        .run = RunBootstrap,
-                                    });
+KEELCTL_REGISTER_COMMAND(
+    bootstrap, Command{
+                   .name = "bootstrap",
+                   .usage = "keelctl bootstrap --node_id=ID [--pilot=HOST:PORT] [--output=FILE] "
+                            "[--locality=REGION/ZONE/SUBZONE]",
+                   .summary = "Write the gRPC xDS bootstrap JSON (for GRPC_XDS_BOOTSTRAP).",
+                   .run = RunBootstrap,
+               });
 
 }  // namespace keel::keelctl

@@ -35,7 +35,8 @@ absl::StatusOr<YAML::Node> FetchJson(const std::string& address, const std::stri
   absl::StatusOr<HttpResponse> response = HttpGet(address, target, absl::Seconds(5));
   if (!response.ok()) return response.status();
   if (response->status != 200) {
-    return absl::NotFoundError(absl::StrCat("Pilot answered ", response->status, ": ", response->body));
+    return absl::NotFoundError(
+        absl::StrCat("Pilot answered ", response->status, ": ", response->body));
   }
   try {
     return YAML::Load(response->body);
@@ -62,14 +63,15 @@ int RunProxyStatus(const std::vector<std::string>& raw_args, CommandIo& io) {
   }
   absl::StatusOr<YAML::Node> streams = FetchJson(pilot, "/debug/syncz");
   if (!streams.ok()) {
-    std::fprintf(io.err, "keelctl proxy-status: %s\n", std::string(streams.status().message()).c_str());
+    std::fprintf(io.err, "keelctl proxy-status: %s\n",
+                 std::string(streams.status().message()).c_str());
     return 1;
   }
   std::fprintf(io.out, "%-48s %-9s %-9s %-9s %-9s\n", "NAME", "CDS", "LDS", "EDS", "RDS");
   int errors = 0;
   for (const YAML::Node& stream : *streams) {
-    std::map<std::string, std::string> status = {{"CDS", "NOT SENT"}, {"LDS", "NOT SENT"}, {"EDS", "NOT SENT"},
-                                                 {"RDS", "NOT SENT"}};
+    std::map<std::string, std::string> status = {
+        {"CDS", "NOT SENT"}, {"LDS", "NOT SENT"}, {"EDS", "NOT SENT"}, {"RDS", "NOT SENT"}};
     std::vector<std::string> nacks;
     for (const YAML::Node& type : stream["types"]) {
       auto it = ShortTypes().find(type["type"].as<std::string>());
@@ -81,7 +83,8 @@ int RunProxyStatus(const std::vector<std::string>& raw_args, CommandIo& io) {
       }
     }
     std::fprintf(io.out, "%-48s %-9s %-9s %-9s %-9s\n", stream["proxy"].as<std::string>().c_str(),
-                 status["CDS"].c_str(), status["LDS"].c_str(), status["EDS"].c_str(), status["RDS"].c_str());
+                 status["CDS"].c_str(), status["LDS"].c_str(), status["EDS"].c_str(),
+                 status["RDS"].c_str());
     for (const std::string& nack : nacks) std::fprintf(io.out, "    NACK %s\n", nack.c_str());
   }
   return errors > 0 ? 1 : 0;
@@ -96,12 +99,15 @@ int RunProxyConfig(const std::vector<std::string>& raw_args, CommandIo& io) {
       {"clusters", "type.googleapis.com/envoy.config.cluster.v3.Cluster"},
       {"endpoints", "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"}};
   if (args.size() != 2 || kKinds.count(args[0]) == 0) {
-    std::fprintf(io.err, "usage: keelctl proxy-config listeners|routes|clusters|endpoints PROXY [--pilot=HOST:PORT]\n");
+    std::fprintf(io.err,
+                 "usage: keelctl proxy-config listeners|routes|clusters|endpoints PROXY "
+                 "[--pilot=HOST:PORT]\n");
     return 2;
   }
   absl::StatusOr<YAML::Node> dump = FetchJson(pilot, "/debug/config_dump?proxyID=" + args[1]);
   if (!dump.ok()) {
-    std::fprintf(io.err, "keelctl proxy-config: %s\n", std::string(dump.status().message()).c_str());
+    std::fprintf(io.err, "keelctl proxy-config: %s\n",
+                 std::string(dump.status().message()).c_str());
     return 1;
   }
   YAML::Emitter out;
@@ -112,21 +118,23 @@ int RunProxyConfig(const std::vector<std::string>& raw_args, CommandIo& io) {
 
 }  // namespace
 
-KEELCTL_REGISTER_COMMAND(proxy_status, Command{
-                                           .name = "proxy-status",
-                                           .usage = "keelctl proxy-status [--pilot=HOST:PORT]",
-                                           .summary = "Per connected proxy and xDS type: SYNCED, NOT SENT, STALE "
-                                                      "or ERROR (with the NACK); --pilot is Pilot's monitoring "
-                                                      "address.",
-                                           .run = RunProxyStatus,
-                                       });
+KEELCTL_REGISTER_COMMAND(proxy_status,
+                         Command{
+                             .name = "proxy-status",
+                             .usage = "keelctl proxy-status [--pilot=HOST:PORT]",
+                             .summary = "Per connected proxy and xDS type: SYNCED, NOT SENT, STALE "
+                                        "or ERROR (with the NACK); --pilot is Pilot's monitoring "
+                                        "address.",
+                             .run = RunProxyStatus,
+                         });
 
-KEELCTL_REGISTER_COMMAND(proxy_config, Command{
-                                           .name = "proxy-config",
-                                           .usage = "keelctl proxy-config listeners|routes|clusters|endpoints PROXY "
-                                                    "[--pilot=HOST:PORT]",
-                                           .summary = "The resources Pilot sent to PROXY.",
-                                           .run = RunProxyConfig,
-                                       });
+KEELCTL_REGISTER_COMMAND(
+    proxy_config, Command{
+                      .name = "proxy-config",
+                      .usage = "keelctl proxy-config listeners|routes|clusters|endpoints PROXY "
+                               "[--pilot=HOST:PORT]",
+                      .summary = "The resources Pilot sent to PROXY.",
+                      .run = RunProxyConfig,
+                  });
 
 }  // namespace keel::keelctl

@@ -13,13 +13,14 @@ using EF = net::EnvoyFilter;
 namespace {
 
 // Converts a patch value (Struct) into `out`; false (and a log) if it does not fit.
-bool FromValue(const google::protobuf::Struct& value, google::protobuf::Message& out, const std::string& filter) {
+bool FromValue(const google::protobuf::Struct& value, google::protobuf::Message& out,
+               const std::string& filter) {
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(value, &json).ok()) return false;
   auto status = google::protobuf::util::JsonStringToMessage(json, &out);
   if (!status.ok()) {
-    spdlog::warn("EnvoyFilter {}: patch value is not a {}: {}", filter, out.GetDescriptor()->full_name(),
-                 std::string(status.message()));
+    spdlog::warn("EnvoyFilter {}: patch value is not a {}: {}", filter,
+                 out.GetDescriptor()->full_name(), std::string(status.message()));
     return false;
   }
   return true;
@@ -33,13 +34,16 @@ bool ContextMatches(EF::PatchContext context, bool inbound) {
 // The patches that apply to a proxy at `target`, in the order Istio applies
 // them (resources sorted by namespace/name, patches in their order).
 template <typename Fn>
-void ForEachPatch(const PushContext& context, const PatchTarget& target, EF::ApplyTo apply_to, Fn fn) {
+void ForEachPatch(const PushContext& context, const PatchTarget& target, EF::ApplyTo apply_to,
+                  Fn fn) {
   for (const auto& [resource, filter] : context.envoy_filters()) {
     if (filter->has_workload_selector()) {
       // Selector-bound filters apply to workloads we can identify: inbound.
-      if (target.workload_labels == nullptr || resource->namespace_name != target.workload_namespace) continue;
-      const std::map<std::string, std::string> selector(filter->workload_selector().labels().begin(),
-                                                        filter->workload_selector().labels().end());
+      if (target.workload_labels == nullptr ||
+          resource->namespace_name != target.workload_namespace)
+        continue;
+      const std::map<std::string, std::string> selector(
+          filter->workload_selector().labels().begin(), filter->workload_selector().labels().end());
       if (!LabelsMatch(selector, *target.workload_labels)) continue;
     }
     for (const auto& patch : filter->config_patches()) {
@@ -56,66 +60,75 @@ void ForEachPatch(const PushContext& context, const PatchTarget& target, EF::App
   }
 }
 
-void PatchHttpFilters(const PushContext& context, const PatchTarget& target, hcm::HttpConnectionManager& manager) {
-  ForEachPatch(context, target, EF::HTTP_FILTER, [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
-    const std::string sub_filter = patch.match().listener().filter_chain().filter().sub_filter().name();
-    auto* filters = manager.mutable_http_filters();
-    int at = -1;
-    for (int i = 0; i < filters->size(); ++i) {
-      if (!sub_filter.empty() && filters->Get(i).name() == sub_filter) at = i;
-    }
-    const auto op = patch.patch().operation();
-    if (op == EF::Patch::REMOVE || op == EF::Patch::MERGE) {
-      if (at < 0) return;
-      if (op == EF::Patch::REMOVE) {
-        filters->DeleteSubrange(at, 1);
-      } else {
-        hcm::HttpFilter merge;
-        if (FromValue(patch.patch().value(), merge, name)) filters->Mutable(at)->MergeFrom(merge);
-      }
-      return;
-    }
-    hcm::HttpFilter added;
-    if (!FromValue(patch.patch().value(), added, name)) return;
-    for (const auto& existing : *filters) {
-      if (existing.name() == added.name()) return;  // already there: adding twice would be NACKed
-    }
-    int position = filters->size();
-    if (op == EF::Patch::INSERT_FIRST) {
-      position = 0;
-    } else if (op == EF::Patch::INSERT_BEFORE) {
-      if (at < 0) return;
-      position = at;
-    } else if (op == EF::Patch::INSERT_AFTER) {
-      if (at < 0) return;
-      position = at + 1;
-    } else if (op == EF::Patch::ADD) {
-      // The router must stay last.
-      if (!filters->empty() && absl::StrContains(filters->Get(filters->size() - 1).name(), "router")) {
-        position = filters->size() - 1;
-      }
-    }
-    *filters->Add() = added;
-    for (int i = filters->size() - 1; i > position; --i) filters->SwapElements(i, i - 1);
-  });
+void PatchHttpFilters(const PushContext& context, const PatchTarget& target,
+                      hcm::HttpConnectionManager& manager) {
+  ForEachPatch(context, target, EF::HTTP_FILTER,
+               [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
+                 const std::string sub_filter =
+                     patch.match().listener().filter_chain().filter().sub_filter().name();
+                 auto* filters = manager.mutable_http_filters();
+                 int at = -1;
+                 for (int i = 0; i < filters->size(); ++i) {
+                   if (!sub_filter.empty() && filters->Get(i).name() == sub_filter) at = i;
+                 }
+                 const auto op = patch.patch().operation();
+                 if (op == EF::Patch::REMOVE || op == EF::Patch::MERGE) {
+                   if (at < 0) return;
+                   if (op == EF::Patch::REMOVE) {
+                     filters->DeleteSubrange(at, 1);
+                   } else {
+                     hcm::HttpFilter merge;
+                     if (FromValue(patch.patch().value(), merge, name))
+                       filters->Mutable(at)->MergeFrom(merge);
+                   }
+                   return;
+                 }
+                 hcm::HttpFilter added;
+                 if (!FromValue(patch.patch().value(), added, name)) return;
+                 for (const auto& existing : *filters) {
+                   if (existing.name() == added.name())
+                     return;  // already there: adding twice would be NACKed
+                 }
+                 int position = filters->size();
+                 if (op == EF::Patch::INSERT_FIRST) {
+                   position = 0;
+                 } else if (op == EF::Patch::INSERT_BEFORE) {
+                   if (at < 0) return;
+                   position = at;
+                 } else if (op == EF::Patch::INSERT_AFTER) {
+                   if (at < 0) return;
+                   position = at + 1;
+                 } else if (op == EF::Patch::ADD) {
+                   // The router must stay last.
+                   if (!filters->empty() &&
+                       absl::StrContains(filters->Get(filters->size() - 1).name(), "router")) {
+                     position = filters->size() - 1;
+                   }
+                 }
+                 *filters->Add() = added;
+                 for (int i = filters->size() - 1; i > position; --i)
+                   filters->SwapElements(i, i - 1);
+               });
 }
 
 }  // namespace
 
 void ApplyListenerPatches(const PushContext& context, const PatchTarget& target,
                           envoy::config::listener::v3::Listener& listener) {
-  ForEachPatch(context, target, EF::LISTENER, [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
-    if (patch.patch().operation() != EF::Patch::MERGE) return;
-    envoy::config::listener::v3::Listener merge;
-    if (FromValue(patch.patch().value(), merge, name)) listener.MergeFrom(merge);
-  });
+  ForEachPatch(context, target, EF::LISTENER,
+               [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
+                 if (patch.patch().operation() != EF::Patch::MERGE) return;
+                 envoy::config::listener::v3::Listener merge;
+                 if (FromValue(patch.patch().value(), merge, name)) listener.MergeFrom(merge);
+               });
   auto patch_manager = [&](google::protobuf::Any& any) {
     hcm::HttpConnectionManager manager;
     if (!any.UnpackTo(&manager)) return;
     PatchHttpFilters(context, target, manager);
     any.PackFrom(manager);
   };
-  if (listener.has_api_listener()) patch_manager(*listener.mutable_api_listener()->mutable_api_listener());
+  if (listener.has_api_listener())
+    patch_manager(*listener.mutable_api_listener()->mutable_api_listener());
   for (auto& chain : *listener.mutable_filter_chains()) {
     for (auto& filter : *chain.mutable_filters()) {
       if (filter.has_typed_config()) patch_manager(*filter.mutable_typed_config());
@@ -131,64 +144,73 @@ void ApplyRoutePatches(const PushContext& context, const PatchTarget& target,
                  envoy::config::route::v3::RouteConfiguration merge;
                  if (FromValue(patch.patch().value(), merge, name)) routes.MergeFrom(merge);
                });
-  ForEachPatch(context, target, EF::VIRTUAL_HOST, [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
-    const std::string& vhost_name = patch.match().route_configuration().vhost().name();
-    if (patch.patch().operation() == EF::Patch::ADD) {
-      envoy::config::route::v3::VirtualHost added;
-      if (FromValue(patch.patch().value(), added, name)) *routes.add_virtual_hosts() = added;
-      return;
-    }
-    for (int i = 0; i < routes.virtual_hosts_size(); ++i) {
-      if (!vhost_name.empty() && routes.virtual_hosts(i).name() != vhost_name) continue;
-      if (patch.patch().operation() == EF::Patch::REMOVE) {
-        routes.mutable_virtual_hosts()->DeleteSubrange(i--, 1);
-      } else if (patch.patch().operation() == EF::Patch::MERGE) {
-        envoy::config::route::v3::VirtualHost merge;
-        if (FromValue(patch.patch().value(), merge, name)) routes.mutable_virtual_hosts(i)->MergeFrom(merge);
-      }
-    }
-  });
-  ForEachPatch(context, target, EF::HTTP_ROUTE, [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
-    const std::string& route_name = patch.match().route_configuration().vhost().route().name();
-    for (auto& vhost : *routes.mutable_virtual_hosts()) {
-      auto* list = vhost.mutable_routes();
-      const auto op = patch.patch().operation();
-      if (op == EF::Patch::INSERT_FIRST || op == EF::Patch::ADD) {
-        envoy::config::route::v3::Route added;
-        if (!FromValue(patch.patch().value(), added, name)) return;
-        *list->Add() = added;
-        if (op == EF::Patch::INSERT_FIRST) {
-          for (int i = list->size() - 1; i > 0; --i) list->SwapElements(i, i - 1);
-        }
-        continue;
-      }
-      for (int i = 0; i < list->size(); ++i) {
-        if (!route_name.empty() && list->Get(i).name() != route_name) continue;
-        if (op == EF::Patch::REMOVE) {
-          list->DeleteSubrange(i--, 1);
-        } else if (op == EF::Patch::MERGE) {
-          envoy::config::route::v3::Route merge;
-          if (FromValue(patch.patch().value(), merge, name)) list->Mutable(i)->MergeFrom(merge);
-        }
-      }
-    }
-  });
+  ForEachPatch(context, target, EF::VIRTUAL_HOST,
+               [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
+                 const std::string& vhost_name = patch.match().route_configuration().vhost().name();
+                 if (patch.patch().operation() == EF::Patch::ADD) {
+                   envoy::config::route::v3::VirtualHost added;
+                   if (FromValue(patch.patch().value(), added, name))
+                     *routes.add_virtual_hosts() = added;
+                   return;
+                 }
+                 for (int i = 0; i < routes.virtual_hosts_size(); ++i) {
+                   if (!vhost_name.empty() && routes.virtual_hosts(i).name() != vhost_name)
+                     continue;
+                   if (patch.patch().operation() == EF::Patch::REMOVE) {
+                     routes.mutable_virtual_hosts()->DeleteSubrange(i--, 1);
+                   } else if (patch.patch().operation() == EF::Patch::MERGE) {
+                     envoy::config::route::v3::VirtualHost merge;
+                     if (FromValue(patch.patch().value(), merge, name))
+                       routes.mutable_virtual_hosts(i)->MergeFrom(merge);
+                   }
+                 }
+               });
+  ForEachPatch(context, target, EF::HTTP_ROUTE,
+               [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
+                 const std::string& route_name =
+                     patch.match().route_configuration().vhost().route().name();
+                 for (auto& vhost : *routes.mutable_virtual_hosts()) {
+                   auto* list = vhost.mutable_routes();
+                   const auto op = patch.patch().operation();
+                   if (op == EF::Patch::INSERT_FIRST || op == EF::Patch::ADD) {
+                     envoy::config::route::v3::Route added;
+                     if (!FromValue(patch.patch().value(), added, name)) return;
+                     *list->Add() = added;
+                     if (op == EF::Patch::INSERT_FIRST) {
+                       for (int i = list->size() - 1; i > 0; --i) list->SwapElements(i, i - 1);
+                     }
+                     continue;
+                   }
+                   for (int i = 0; i < list->size(); ++i) {
+                     if (!route_name.empty() && list->Get(i).name() != route_name) continue;
+                     if (op == EF::Patch::REMOVE) {
+                       list->DeleteSubrange(i--, 1);
+                     } else if (op == EF::Patch::MERGE) {
+                       envoy::config::route::v3::Route merge;
+                       if (FromValue(patch.patch().value(), merge, name))
+                         list->Mutable(i)->MergeFrom(merge);
+                     }
+                   }
+                 }
+               });
 }
 
-void ApplyClusterPatches(const PushContext& context, const std::string& host, const std::string& subset,
-                         uint32_t port, envoy::config::cluster::v3::Cluster& cluster) {
+void ApplyClusterPatches(const PushContext& context, const std::string& host,
+                         const std::string& subset, uint32_t port,
+                         envoy::config::cluster::v3::Cluster& cluster) {
   PatchTarget target{.inbound = false, .port = port};
-  ForEachPatch(context, target, EF::CLUSTER, [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
-    const auto& match = patch.match().cluster();
-    if (match.port_number() != 0 && match.port_number() != port) return;
-    if (!match.service().empty() && match.service() != host) return;
-    if (!match.subset().empty() && match.subset() != subset) return;
-    if (!match.name().empty() && match.name() != cluster.name()) return;
-    if (patch.patch().operation() == EF::Patch::MERGE) {
-      envoy::config::cluster::v3::Cluster merge;
-      if (FromValue(patch.patch().value(), merge, name)) cluster.MergeFrom(merge);
-    }
-  });
+  ForEachPatch(context, target, EF::CLUSTER,
+               [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
+                 const auto& match = patch.match().cluster();
+                 if (match.port_number() != 0 && match.port_number() != port) return;
+                 if (!match.service().empty() && match.service() != host) return;
+                 if (!match.subset().empty() && match.subset() != subset) return;
+                 if (!match.name().empty() && match.name() != cluster.name()) return;
+                 if (patch.patch().operation() == EF::Patch::MERGE) {
+                   envoy::config::cluster::v3::Cluster merge;
+                   if (FromValue(patch.patch().value(), merge, name)) cluster.MergeFrom(merge);
+                 }
+               });
 }
 
 }  // namespace keel::pilot

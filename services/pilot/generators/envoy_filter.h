@@ -17,8 +17,8 @@ namespace keel::pilot {
 
 // Where a generated resource sits, for matching patches.
 struct PatchTarget {
-  bool inbound = false;                           // SIDECAR_INBOUND vs SIDECAR_OUTBOUND
-  uint32_t port = 0;                              // service (outbound) or listening (inbound) port
+  bool inbound = false;  // SIDECAR_INBOUND vs SIDECAR_OUTBOUND
+  uint32_t port = 0;     // service (outbound) or listening (inbound) port
   const std::map<std::string, std::string>* workload_labels = nullptr;  // inbound only
   std::string workload_namespace;
 };
@@ -27,8 +27,9 @@ void ApplyListenerPatches(const PushContext& context, const PatchTarget& target,
                           envoy::config::listener::v3::Listener& listener);
 void ApplyRoutePatches(const PushContext& context, const PatchTarget& target,
                        envoy::config::route::v3::RouteConfiguration& routes);
-void ApplyClusterPatches(const PushContext& context, const std::string& host, const std::string& subset,
-                         uint32_t port, envoy::config::cluster::v3::Cluster& cluster);
+void ApplyClusterPatches(const PushContext& context, const std::string& host,
+                         const std::string& subset, uint32_t port,
+                         envoy::config::cluster::v3::Cluster& cluster);
 
 }  // namespace keel::pilot
 

@@ -15,6 +15,7 @@
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "libs/common/stable_hash.h"
 #include "libs/mesh/analysis.h"
 #include "services/pilot/generators/envoy_filter.h"
 #include "services/pilot/generators/rbac.h"
@@ -34,14 +35,6 @@ constexpr char kFaultFilter[] = "envoy.filters.http.fault";
 constexpr char kRouterFilter[] = "envoy.filters.http.router";
 constexpr char kRbacFilter[] = "envoy.filters.http.rbac";
 
-uint64_t Fnv(const std::string& bytes, uint64_t hash = 0xcbf29ce484222325ULL) {
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
 std::string Serialize(const google::protobuf::Message& message) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
@@ -59,14 +52,14 @@ class Builder {
     auto resource = std::make_shared<xds::XdsResource>();
     resource->name = name;
     const std::string bytes = Serialize(message);
-    resource->version = absl::StrFormat("%016x", Fnv(bytes));
+    resource->version = StableHash().Add(bytes).Hex();
     resource->body.PackFrom(message);
     type_->resources[name] = std::move(resource);
   }
   std::shared_ptr<const xds::TypeResources> Done() {
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    for (const auto& [name, resource] : type_->resources) hash = Fnv(name + resource->version, hash);
-    type_->version = absl::StrFormat("%016x", hash);
+    StableHash hash;
+    for (const auto& [name, resource] : type_->resources) hash.Add(name).Add(resource->version);
+    type_->version = hash.Hex();
     return std::move(type_);
   }
 
@@ -79,7 +72,9 @@ void SetAds(core::ConfigSource* source) {
   source->set_resource_api_version(core::V3);
 }
 
-void SetDuration(google::protobuf::Duration* out, const google::protobuf::Duration& in) { *out = in; }
+void SetDuration(google::protobuf::Duration* out, const google::protobuf::Duration& in) {
+  *out = in;
+}
 
 envoy::type::v3::FractionalPercent Percent(double value) {
   envoy::type::v3::FractionalPercent percent;
@@ -88,8 +83,8 @@ envoy::type::v3::FractionalPercent Percent(double value) {
   return percent;
 }
 
-void AddHeaderMatcher(route::RouteMatch* match, const std::string& name, const net::StringMatch& value,
-                      bool invert) {
+void AddHeaderMatcher(route::RouteMatch* match, const std::string& name,
+                      const net::StringMatch& value, bool invert) {
   auto* header = match->add_headers();
   header->set_name(name);
   header->set_invert_match(invert);
@@ -121,7 +116,8 @@ net::TrafficPolicy EffectivePolicy(const net::DestinationRule* dr, const std::st
     const auto& over = s.traffic_policy();
     if (over.has_load_balancer()) *policy.mutable_load_balancer() = over.load_balancer();
     if (over.has_connection_pool()) *policy.mutable_connection_pool() = over.connection_pool();
-    if (over.has_outlier_detection()) *policy.mutable_outlier_detection() = over.outlier_detection();
+    if (over.has_outlier_detection())
+      *policy.mutable_outlier_detection() = over.outlier_detection();
     if (over.has_tls()) *policy.mutable_tls() = over.tls();
   }
   return policy;
@@ -136,7 +132,8 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
     uint32_t port = d.has_port() ? d.port().number() : 0;
     if (port == 0) {
       const ServiceInfo* service = context.FindService(host);
-      port = service != nullptr && service->ports.size() == 1 ? service->ports[0].number : default_port;
+      port = service != nullptr && service->ports.size() == 1 ? service->ports[0].number
+                                                              : default_port;
     }
     return ClusterName(port, d.subset(), host);
   };
@@ -154,13 +151,15 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
   if (http.has_timeout()) {
     // gRPC clients obey max_stream_duration, not timeout.
     SetDuration(action->mutable_timeout(), http.timeout());
-    SetDuration(action->mutable_max_stream_duration()->mutable_max_stream_duration(), http.timeout());
+    SetDuration(action->mutable_max_stream_duration()->mutable_max_stream_duration(),
+                http.timeout());
   }
   if (http.has_retries() && http.retries().attempts() > 0) {
     auto* retry = action->mutable_retry_policy();
-    retry->set_retry_on(http.retries().retry_on().empty()
-                            ? "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
-                            : http.retries().retry_on());
+    retry->set_retry_on(
+        http.retries().retry_on().empty()
+            ? "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
+            : http.retries().retry_on());
     retry->mutable_num_retries()->set_value(http.retries().attempts());
     if (http.retries().has_per_try_timeout()) {
       SetDuration(retry->mutable_per_try_timeout(), http.retries().per_try_timeout());
@@ -168,9 +167,11 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
   }
   // Consistent hashing by header, from the destination's DestinationRule.
   if (http.route_size() > 0) {
-    const std::string host = mesh::ToFqdn(ns, http.route(0).destination().host(), context.cluster_domain());
+    const std::string host =
+        mesh::ToFqdn(ns, http.route(0).destination().host(), context.cluster_domain());
     const auto* dr = context.DestinationRuleFor(host);
-    net::TrafficPolicy policy = EffectivePolicy(dr ? dr->spec : nullptr, http.route(0).destination().subset());
+    net::TrafficPolicy policy =
+        EffectivePolicy(dr ? dr->spec : nullptr, http.route(0).destination().subset());
     if (policy.load_balancer().has_consistent_hash() &&
         !policy.load_balancer().consistent_hash().http_header_name().empty()) {
       action->add_hash_policy()->mutable_header()->set_header_name(
@@ -181,25 +182,38 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
     envoy::extensions::filters::http::fault::v3::HTTPFault fault;
     if (http.fault().has_delay() && http.fault().delay().has_fixed_delay()) {
       SetDuration(fault.mutable_delay()->mutable_fixed_delay(), http.fault().delay().fixed_delay());
-      *fault.mutable_delay()->mutable_percentage() =
-          Percent(http.fault().delay().has_percentage() ? http.fault().delay().percentage().value() : 100);
+      *fault.mutable_delay()->mutable_percentage() = Percent(
+          http.fault().delay().has_percentage() ? http.fault().delay().percentage().value() : 100);
     }
     if (http.fault().has_abort()) {
       const auto& abort = http.fault().abort();
       auto* out_abort = fault.mutable_abort();
       if (abort.error_type_case() == net::HTTPFaultInjection::Abort::kGrpcStatus) {
         constexpr int kUnavailable = 14;
-        static const std::map<std::string, int> kCodes = {
-            {"OK", 0}, {"CANCELLED", 1}, {"UNKNOWN", 2}, {"INVALID_ARGUMENT", 3}, {"DEADLINE_EXCEEDED", 4},
-            {"NOT_FOUND", 5}, {"ALREADY_EXISTS", 6}, {"PERMISSION_DENIED", 7}, {"RESOURCE_EXHAUSTED", 8},
-            {"FAILED_PRECONDITION", 9}, {"ABORTED", 10}, {"OUT_OF_RANGE", 11}, {"UNIMPLEMENTED", 12},
-            {"INTERNAL", 13}, {"UNAVAILABLE", 14}, {"DATA_LOSS", 15}, {"UNAUTHENTICATED", 16}};
+        static const std::map<std::string, int> kCodes = {{"OK", 0},
+                                                          {"CANCELLED", 1},
+                                                          {"UNKNOWN", 2},
+                                                          {"INVALID_ARGUMENT", 3},
+                                                          {"DEADLINE_EXCEEDED", 4},
+                                                          {"NOT_FOUND", 5},
+                                                          {"ALREADY_EXISTS", 6},
+                                                          {"PERMISSION_DENIED", 7},
+                                                          {"RESOURCE_EXHAUSTED", 8},
+                                                          {"FAILED_PRECONDITION", 9},
+                                                          {"ABORTED", 10},
+                                                          {"OUT_OF_RANGE", 11},
+                                                          {"UNIMPLEMENTED", 12},
+                                                          {"INTERNAL", 13},
+                                                          {"UNAVAILABLE", 14},
+                                                          {"DATA_LOSS", 15},
+                                                          {"UNAUTHENTICATED", 16}};
         auto it = kCodes.find(abort.grpc_status());
         out_abort->set_grpc_status(it == kCodes.end() ? kUnavailable : it->second);
       } else {
         out_abort->set_http_status(abort.http_status());
       }
-      *out_abort->mutable_percentage() = Percent(abort.has_percentage() ? abort.percentage().value() : 100);
+      *out_abort->mutable_percentage() =
+          Percent(abort.has_percentage() ? abort.percentage().value() : 100);
     }
     (*out->mutable_typed_per_filter_config())[kFaultFilter].PackFrom(fault);
   }
@@ -213,7 +227,8 @@ bool AnyFault(const net::VirtualService* vs) {
   return false;
 }
 
-route::RouteConfiguration BuildRouteConfiguration(const PushContext& context, const ServiceInfo& service,
+route::RouteConfiguration BuildRouteConfiguration(const PushContext& context,
+                                                  const ServiceInfo& service,
                                                   const ServicePort& port) {
   const std::string name = absl::StrCat(service.host, ":", port.number);
   route::RouteConfiguration config;
@@ -257,14 +272,16 @@ route::RouteConfiguration BuildRouteConfiguration(const PushContext& context, co
         if (m != nullptr) {
           std::map<std::string, net::StringMatch> headers(m->headers().begin(), m->headers().end());
           for (const auto& [header, value] : headers) AddHeaderMatcher(match, header, value, false);
-          std::map<std::string, net::StringMatch> without(m->without_headers().begin(), m->without_headers().end());
+          std::map<std::string, net::StringMatch> without(m->without_headers().begin(),
+                                                          m->without_headers().end());
           for (const auto& [header, value] : without) AddHeaderMatcher(match, header, value, true);
           if (m->has_method()) AddHeaderMatcher(match, ":method", m->method(), false);
           if (m->has_authority()) AddHeaderMatcher(match, ":authority", m->authority(), false);
           if (m->has_scheme()) AddHeaderMatcher(match, ":scheme", m->scheme(), false);
         }
-        if (m == nullptr || (!m->has_uri() && m->headers().empty() && m->without_headers().empty() &&
-                             !m->has_method() && !m->has_authority() && !m->has_scheme())) {
+        if (m == nullptr ||
+            (!m->has_uri() && m->headers().empty() && m->without_headers().empty() &&
+             !m->has_method() && !m->has_authority() && !m->has_scheme())) {
           has_catch_all = true;
         }
         AddRouteAction(context, http, port.number, vs->resource->namespace_name, r);
@@ -290,8 +307,9 @@ std::string ClusterName(uint32_t port, const std::string& subset, const std::str
 std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
-    const bool fault = AnyFault(context.VirtualServiceFor(service.host) ? context.VirtualServiceFor(service.host)->spec
-                                                                        : nullptr);
+    const bool fault = AnyFault(context.VirtualServiceFor(service.host)
+                                    ? context.VirtualServiceFor(service.host)->spec
+                                    : nullptr);
     for (const ServicePort& port : service.ports) {
       const std::string name = absl::StrCat(service.host, ":", port.number);
       hcm::HttpConnectionManager manager;
@@ -301,11 +319,13 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
       if (fault) {
         auto* filter = manager.add_http_filters();
         filter->set_name(kFaultFilter);
-        filter->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::fault::v3::HTTPFault());
+        filter->mutable_typed_config()->PackFrom(
+            envoy::extensions::filters::http::fault::v3::HTTPFault());
       }
       auto* router = manager.add_http_filters();
       router->set_name(kRouterFilter);
-      router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+      router->mutable_typed_config()->PackFrom(
+          envoy::extensions::filters::http::router::v3::Router());
       Listener listener;
       listener.set_name(name);
       listener.mutable_api_listener()->mutable_api_listener()->PackFrom(manager);
@@ -320,15 +340,19 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
       for (const Endpoint& endpoint : service.endpoints) {
         auto named = endpoint.ports.find(port.name);
         const uint32_t target = named != endpoint.ports.end() ? named->second
-                                : port.target_port != 0     ? port.target_port
-                                                            : port.number;
+                                : port.target_port != 0       ? port.target_port
+                                                              : port.number;
         const std::string address = absl::StrCat(endpoint.address, ":", target);
         if (!inbound.insert(address).second) continue;
-        Listener listener = BuildInboundListener(context, endpoint, address, kServerListenerPrefix + address);
+        Listener listener =
+            BuildInboundListener(context, endpoint, address, kServerListenerPrefix + address);
         const std::string workload_namespace =
-            endpoint.workload.empty() ? service.namespace_name : endpoint.workload.substr(0, endpoint.workload.find('/'));
+            endpoint.workload.empty() ? service.namespace_name
+                                      : endpoint.workload.substr(0, endpoint.workload.find('/'));
         ApplyListenerPatches(context,
-                             PatchTarget{.inbound = true, .port = target, .workload_labels = &endpoint.labels,
+                             PatchTarget{.inbound = true,
+                                         .port = target,
+                                         .workload_labels = &endpoint.labels,
                                          .workload_namespace = workload_namespace},
                              listener);
         builder.Add(kServerListenerPrefix + address, listener);
@@ -381,17 +405,21 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
         } else {
           cluster.set_lb_policy(Cluster::ROUND_ROBIN);
         }
-        if (policy.connection_pool().has_http() && policy.connection_pool().http().http2_max_requests() > 0) {
+        if (policy.connection_pool().has_http() &&
+            policy.connection_pool().http().http2_max_requests() > 0) {
           cluster.mutable_circuit_breakers()->add_thresholds()->mutable_max_requests()->set_value(
               policy.connection_pool().http().http2_max_requests());
         }
         if (policy.has_outlier_detection()) {
           const auto& in = policy.outlier_detection();
           auto* out = cluster.mutable_outlier_detection();
-          if (in.has_consecutive_5xx_errors()) out->mutable_consecutive_5xx()->set_value(in.consecutive_5xx_errors().value());
+          if (in.has_consecutive_5xx_errors())
+            out->mutable_consecutive_5xx()->set_value(in.consecutive_5xx_errors().value());
           if (in.has_interval()) *out->mutable_interval() = in.interval();
-          if (in.has_base_ejection_time()) *out->mutable_base_ejection_time() = in.base_ejection_time();
-          if (in.max_ejection_percent() > 0) out->mutable_max_ejection_percent()->set_value(in.max_ejection_percent());
+          if (in.has_base_ejection_time())
+            *out->mutable_base_ejection_time() = in.base_ejection_time();
+          if (in.max_ejection_percent() > 0)
+            out->mutable_max_ejection_percent()->set_value(in.max_ejection_percent());
         }
         ApplyClusterPatches(context, service.host, subset, port.number, cluster);
         builder.Add(name, cluster);
@@ -408,8 +436,8 @@ std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& c
     std::vector<std::pair<std::string, std::map<std::string, std::string>>> subsets = {{"", {}}};
     if (dr != nullptr) {
       for (const auto& subset : dr->spec->subsets()) {
-        subsets.push_back({subset.name(), std::map<std::string, std::string>(subset.labels().begin(),
-                                                                             subset.labels().end())});
+        subsets.push_back({subset.name(), std::map<std::string, std::string>(
+                                              subset.labels().begin(), subset.labels().end())});
       }
     }
     for (const ServicePort& port : service.ports) {
@@ -422,8 +450,8 @@ std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& c
           if (!LabelsMatch(labels, endpoint.labels)) continue;
           auto named = endpoint.ports.find(port.name);
           const uint32_t target = named != endpoint.ports.end() ? named->second
-                                  : port.target_port != 0     ? port.target_port
-                                                              : port.number;
+                                  : port.target_port != 0       ? port.target_port
+                                                                : port.number;
           auto*& group = by_locality[endpoint.locality];
           if (group == nullptr) {
             group = assignment.add_endpoints();
@@ -434,7 +462,8 @@ std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& c
             if (parts.size() > 2) locality->set_sub_zone(parts[2]);
           }
           auto* lb_endpoint = group->add_lb_endpoints();
-          auto* socket = lb_endpoint->mutable_endpoint()->mutable_address()->mutable_socket_address();
+          auto* socket =
+              lb_endpoint->mutable_endpoint()->mutable_address()->mutable_socket_address();
           socket->set_address(endpoint.address);
           socket->set_port_value(target);
           lb_endpoint->set_health_status(core::HEALTHY);

@@ -24,9 +24,11 @@ std::shared_ptr<const PushContext> Context(const std::vector<std::string>& share
   auto load = [&](const std::string& path) {
     mesh::ParsedFile parsed = mesh::ParseConfigFile(path, mesh::testing::ReadFile(path));
     EXPECT_TRUE(parsed.diagnostics.empty()) << path;
-    for (mesh::Resource& r : parsed.resources) resources.push_back(std::make_shared<mesh::Resource>(std::move(r)));
+    for (mesh::Resource& r : parsed.resources)
+      resources.push_back(std::make_shared<mesh::Resource>(std::move(r)));
   };
-  load(std::string(std::getenv("TEST_SRCDIR")) + "/keel/services/pilot/testdata/bookinfo-services.yaml");
+  load(std::string(std::getenv("TEST_SRCDIR")) +
+       "/keel/services/pilot/testdata/bookinfo-services.yaml");
   for (const std::string& file : shared_files) {
     load(mesh::testing::IstioTestdataDir() + "/bookinfo-networking/" + file);
   }
@@ -51,8 +53,8 @@ void ExpectGolden(const google::protobuf::Message& message, const std::string& g
     std::ofstream(std::string(update) + "/" + golden) << json;
     return;
   }
-  const std::string expected = mesh::testing::ReadFile(std::string(std::getenv("TEST_SRCDIR")) +
-                                                       "/keel/services/pilot/testdata/golden/" + golden);
+  const std::string expected = mesh::testing::ReadFile(
+      std::string(std::getenv("TEST_SRCDIR")) + "/keel/services/pilot/testdata/golden/" + golden);
   EXPECT_EQ(json, expected) << "generated xDS differs from " << golden;
 }
 
@@ -60,7 +62,8 @@ constexpr char kReviews[] = "reviews.default.svc.cluster.local:9080";
 
 TEST(GeneratorsTest, Reviews8020SplitsByWeight) {
   auto context = Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
-  auto routes = Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
+  auto routes =
+      Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   ASSERT_EQ(routes.virtual_hosts_size(), 1);
   EXPECT_THAT(routes.virtual_hosts(0).domains(), ::testing::Contains(kReviews));
   const auto& weighted = routes.virtual_hosts(0).routes(0).route().weighted_clusters();
@@ -74,25 +77,28 @@ TEST(GeneratorsTest, Reviews8020SplitsByWeight) {
 
 TEST(GeneratorsTest, JasonHeaderMatchRoutesToV2FirstMatchWins) {
   auto context = Context({"destination-rule-all.yaml", "virtual-service-reviews-jason-v2-v3.yaml"});
-  auto routes = Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
+  auto routes =
+      Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   const auto& first = routes.virtual_hosts(0).routes(0);
   ASSERT_EQ(first.match().headers_size(), 1);
   EXPECT_EQ(first.match().headers(0).name(), "end-user");
   EXPECT_EQ(first.match().headers(0).exact_match(), "jason");
   EXPECT_EQ(first.route().cluster(), "outbound|9080|v2|reviews.default.svc.cluster.local");
-  EXPECT_EQ(routes.virtual_hosts(0).routes(1).route().cluster(), "outbound|9080|v3|reviews.default.svc.cluster.local");
+  EXPECT_EQ(routes.virtual_hosts(0).routes(1).route().cluster(),
+            "outbound|9080|v3|reviews.default.svc.cluster.local");
   ExpectGolden(routes, "reviews-jason-v2-v3.rds.json");
 }
 
 TEST(GeneratorsTest, RatingsFaultsBecomePerRouteFaultConfig) {
   auto context = Context({"destination-rule-all.yaml", "virtual-service-ratings-test-abort.yaml"});
-  auto routes = Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context),
-                                                                 "ratings.default.svc.cluster.local:9080");
+  auto routes = Get<envoy::config::route::v3::RouteConfiguration>(
+      *GenerateRoutes(*context), "ratings.default.svc.cluster.local:9080");
   const auto& faulted = routes.virtual_hosts(0).routes(0);
   EXPECT_EQ(faulted.typed_per_filter_config().count("envoy.filters.http.fault"), 1u);
   ExpectGolden(routes, "ratings-test-abort.rds.json");
   auto listeners = GenerateListeners(*context);
-  auto listener = Get<envoy::config::listener::v3::Listener>(*listeners, "ratings.default.svc.cluster.local:9080");
+  auto listener = Get<envoy::config::listener::v3::Listener>(
+      *listeners, "ratings.default.svc.cluster.local:9080");
   std::string json;
   ASSERT_TRUE(google::protobuf::util::MessageToJsonString(listener, &json).ok());
   // The fault filter comes before the router, which is last.
@@ -121,15 +127,20 @@ TEST(GeneratorsTest, ClustersAndEndpointsPerSubsetWithLocalities) {
   auto v2 = Get<envoy::config::endpoint::v3::ClusterLoadAssignment>(
       *endpoints, ClusterName(9080, "v2", "reviews.default.svc.cluster.local"));
   ASSERT_EQ(v2.endpoints_size(), 1);
-  EXPECT_EQ(v2.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().address(), "10.0.0.2");
-  EXPECT_EQ(v2.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().port_value(), 9080u);
+  EXPECT_EQ(v2.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().address(),
+            "10.0.0.2");
+  EXPECT_EQ(v2.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().port_value(),
+            9080u);
   ExpectGolden(all, "reviews.eds.json");
 }
 
 TEST(GeneratorsTest, VersionsAreStableAcrossBuilds) {
-  auto a = GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
-  auto b = GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
-  auto c = GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-90-10.yaml"}));
+  auto a =
+      GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
+  auto b =
+      GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
+  auto c =
+      GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-90-10.yaml"}));
   EXPECT_EQ(a->version, b->version);
   EXPECT_NE(a->version, c->version);
   EXPECT_EQ(a->resources.at("ratings.default.svc.cluster.local:9080")->version,

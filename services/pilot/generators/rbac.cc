@@ -31,7 +31,8 @@ StringMatcher IstioString(const std::string& value) {
 
 // A header matcher in Istio's string forms, with the header_match_specifier
 // fields gRPC 1.51 understands (it NACKs string_match).
-void IstioHeader(const std::string& name, const std::string& value, envoy::config::route::v3::HeaderMatcher* out) {
+void IstioHeader(const std::string& name, const std::string& value,
+                 envoy::config::route::v3::HeaderMatcher* out) {
   out->set_name(name);
   if (value == "*") {
     out->set_present_match(true);
@@ -108,7 +109,8 @@ rbac::Principal SourcePrincipal(const sec::Source& source) {
   // never match a plaintext peer (stated in docs/pilot.md).
   auto principal = [](const std::string& v) {
     rbac::Principal p;
-    *p.mutable_authenticated()->mutable_principal_name() = IstioString(absl::StrCat("spiffe://", v));
+    *p.mutable_authenticated()->mutable_principal_name() =
+        IstioString(absl::StrCat("spiffe://", v));
     if (v == "*") *p.mutable_authenticated()->mutable_principal_name() = IstioString("*");
     return p;
   };
@@ -185,18 +187,20 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
   allow.mutable_rules()->set_action(rbac::RBAC::ALLOW);
   bool any_allow = false;
   for (const auto& [resource, policy] : context.authorization_policies()) {
-    if (resource->namespace_name != workload_namespace && resource->namespace_name != "istio-system") continue;
+    if (resource->namespace_name != workload_namespace &&
+        resource->namespace_name != "istio-system")
+      continue;
     const std::map<std::string, std::string> selector(policy->selector().match_labels().begin(),
                                                       policy->selector().match_labels().end());
     if (!LabelsMatch(selector, workload_labels)) continue;
     auto* target = policy->action() == sec::AuthorizationPolicy::DENY    ? &deny
                    : policy->action() == sec::AuthorizationPolicy::ALLOW ? &allow
-                                                                          : nullptr;
+                                                                         : nullptr;
     if (target == nullptr) continue;
     if (policy->action() == sec::AuthorizationPolicy::ALLOW) any_allow = true;
     for (int i = 0; i < policy->rules_size(); ++i) {
-      (*target->mutable_rules()->mutable_policies())[absl::StrCat("ns[", resource->namespace_name, "]-policy[",
-                                                                  resource->name, "]-rule[", i, "]")] =
+      (*target->mutable_rules()->mutable_policies())[absl::StrCat(
+          "ns[", resource->namespace_name, "]-policy[", resource->name, "]-rule[", i, "]")] =
           RulePolicy(policy->rules(i));
     }
   }
@@ -206,8 +210,10 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
   return filters;
 }
 
-envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context, const Endpoint& endpoint,
-                                                           const std::string& address, const std::string& name) {
+envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context,
+                                                           const Endpoint& endpoint,
+                                                           const std::string& address,
+                                                           const std::string& name) {
   namespace hcm = envoy::extensions::filters::network::http_connection_manager::v3;
   envoy::config::listener::v3::Listener listener;
   listener.set_name(name);
@@ -228,7 +234,8 @@ envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& co
   route->mutable_match()->set_prefix("");
   route->mutable_non_forwarding_action();
   const std::string workload_namespace =
-      endpoint.workload.empty() ? "default" : endpoint.workload.substr(0, endpoint.workload.find('/'));
+      endpoint.workload.empty() ? "default"
+                                : endpoint.workload.substr(0, endpoint.workload.find('/'));
   int index = 0;
   for (const auto& rbac_filter : RbacFilters(context, workload_namespace, endpoint.labels)) {
     auto* filter = manager.add_http_filters();

@@ -22,8 +22,10 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
 
 // BuildInboundListener is the Listener `name` for a server on `address`
 // ("ip:port") run by `endpoint`.
-envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context, const Endpoint& endpoint,
-                                                           const std::string& address, const std::string& name);
+envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context,
+                                                           const Endpoint& endpoint,
+                                                           const std::string& address,
+                                                           const std::string& name);
 
 }  // namespace keel::pilot
 

@@ -28,14 +28,16 @@ void Debouncer::Loop() {
   while (true) {
     // Sleep until there is work, then until the burst is due.
     mu_.Await(absl::Condition(
-        +[](Debouncer* d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) { return d->stopping_ || d->pending_ > 0; },
+        +[](Debouncer* d)
+             ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) { return d->stopping_ || d->pending_ > 0; },
         this));
     if (stopping_) return;
     const absl::Time due = std::min(last_ + quiet_, first_ + max_delay_);
     const absl::Time now = absl::Now();
     if (now < due) {
-      mu_.AwaitWithDeadline(
-          absl::Condition(+[](bool* stopping) { return *stopping; }, &stopping_), due);
+      mu_.AwaitWithDeadline(absl::Condition(
+                                +[](bool* stopping) { return *stopping; }, &stopping_),
+                            due);
       if (stopping_) return;
       continue;  // recompute: more events may have arrived
     }

@@ -34,30 +34,36 @@ std::shared_ptr<const PushContext> PushContext::Build(
   for (const auto& resource : resources) {
     const std::string& kind = resource->kind->kind;
     if (kind == "ServiceEntry") {
-      service_entries.push_back({resource, static_cast<const net::ServiceEntry*>(resource->spec.get())});
+      service_entries.push_back(
+          {resource, static_cast<const net::ServiceEntry*>(resource->spec.get())});
     } else if (kind == "WorkloadEntry") {
       workloads.push_back({resource, static_cast<const net::WorkloadEntry*>(resource->spec.get())});
     } else if (kind == "VirtualService") {
       const auto* vs = static_cast<const net::VirtualService*>(resource->spec.get());
       for (const std::string& host : vs->hosts()) {
         // Resources arrive sorted by namespace/name: the first claim wins.
-        context->virtual_services_.emplace(mesh::ToFqdn(resource->namespace_name, host, cluster_domain),
-                                           Typed<net::VirtualService>{resource, vs});
+        context->virtual_services_.emplace(
+            mesh::ToFqdn(resource->namespace_name, host, cluster_domain),
+            Typed<net::VirtualService>{resource, vs});
       }
     } else if (kind == "DestinationRule") {
       const auto* dr = static_cast<const net::DestinationRule*>(resource->spec.get());
-      context->destination_rules_.emplace(mesh::ToFqdn(resource->namespace_name, dr->host(), cluster_domain),
-                                          Typed<net::DestinationRule>{resource, dr});
+      context->destination_rules_.emplace(
+          mesh::ToFqdn(resource->namespace_name, dr->host(), cluster_domain),
+          Typed<net::DestinationRule>{resource, dr});
     } else if (kind == "AuthorizationPolicy") {
       context->authorization_policies_.push_back(
-          {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(resource->spec.get())});
+          {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(
+                         resource->spec.get())});
     } else if (kind == "Sidecar") {
       const auto* sidecar = static_cast<const net::Sidecar*>(resource->spec.get());
       if (!sidecar->has_workload_selector() || sidecar->workload_selector().labels().empty()) {
-        context->sidecars_.emplace(resource->namespace_name, Typed<net::Sidecar>{resource, sidecar});
+        context->sidecars_.emplace(resource->namespace_name,
+                                   Typed<net::Sidecar>{resource, sidecar});
       }
     } else if (kind == "EnvoyFilter") {
-      context->envoy_filters_.push_back({resource, static_cast<const net::EnvoyFilter*>(resource->spec.get())});
+      context->envoy_filters_.push_back(
+          {resource, static_cast<const net::EnvoyFilter*>(resource->spec.get())});
     }
   }
   for (const auto& [resource, se] : service_entries) {
@@ -66,15 +72,18 @@ std::shared_ptr<const PushContext> PushContext::Build(
       if (context->service_index_.count(host) > 0) continue;  // first definition wins
       ServiceInfo service{.host = host, .namespace_name = resource->namespace_name};
       for (const auto& port : se->ports()) {
-        service.ports.push_back(
-            {.number = port.number(), .name = port.name(), .protocol = port.protocol(), .target_port = port.target_port()});
+        service.ports.push_back({.number = port.number(),
+                                 .name = port.name(),
+                                 .protocol = port.protocol(),
+                                 .target_port = port.target_port()});
       }
       for (const auto& ep : se->endpoints()) {
-        service.endpoints.push_back(Endpoint{.address = ep.address(),
-                                             .ports = std::map<std::string, uint32_t>(ep.ports().begin(), ep.ports().end()),
-                                             .labels = ToMap(ep.labels()),
-                                             .weight = ep.weight() == 0 ? 1 : ep.weight(),
-                                             .locality = ep.locality()});
+        service.endpoints.push_back(
+            Endpoint{.address = ep.address(),
+                     .ports = std::map<std::string, uint32_t>(ep.ports().begin(), ep.ports().end()),
+                     .labels = ToMap(ep.labels()),
+                     .weight = ep.weight() == 0 ? 1 : ep.weight(),
+                     .locality = ep.locality()});
       }
       if (se->has_workload_selector()) {
         const auto selector = ToMap(se->workload_selector().labels());
@@ -116,7 +125,8 @@ bool PushContext::Visible(const std::string& proxy_namespace, const std::string&
       const size_t slash = entry.find('/');
       const std::string ns = entry.substr(0, slash);
       const std::string pattern = slash == std::string::npos ? entry : entry.substr(slash + 1);
-      const bool ns_ok = ns == "*" || (ns == "." && service_namespace == proxy_namespace) || ns == service_namespace;
+      const bool ns_ok = ns == "*" || (ns == "." && service_namespace == proxy_namespace) ||
+                         ns == service_namespace;
       if (!ns_ok) continue;
       if (pattern == "*" || pattern == host ||
           (pattern.size() > 1 && pattern[0] == '*' && host.size() > pattern.size() - 1 &&

@@ -68,7 +68,8 @@ class PushContext {
   const Typed<net::VirtualService>* VirtualServiceFor(const std::string& host) const;
   // The DestinationRule for `host`, or null.
   const Typed<net::DestinationRule>* DestinationRuleFor(const std::string& host) const;
-  const std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>>& authorization_policies() const {
+  const std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>>& authorization_policies()
+      const {
     return authorization_policies_;
   }
   const std::vector<Typed<net::EnvoyFilter>>& envoy_filters() const { return envoy_filters_; }
