@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "re2/re2.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 
@@ -109,15 +110,13 @@ rbac::Principal SourcePrincipal(const sec::Source& source) {
   // never match a plaintext peer (stated in docs/pilot.md).
   auto principal = [](const std::string& v) {
     rbac::Principal p;
-    *p.mutable_authenticated()->mutable_principal_name() =
-        IstioString(absl::StrCat("spiffe://", v));
-    if (v == "*") *p.mutable_authenticated()->mutable_principal_name() = IstioString("*");
+    *p.mutable_authenticated()->mutable_principal_name() = PrincipalMatcher(v);
     return p;
   };
   auto ns = [](const std::string& v) {
     rbac::Principal p;
     p.mutable_authenticated()->mutable_principal_name()->mutable_safe_regex()->set_regex(
-        absl::StrCat(".*/ns/", v == "*" ? "[^/]+" : v, "/.*"));
+        NamespaceRegex(v));
     return p;
   };
   auto ip = [](const std::string& v) {
@@ -178,6 +177,38 @@ rbac::Policy RulePolicy(const sec::Rule& rule) {
 }
 
 }  // namespace
+
+StringMatcher PrincipalMatcher(const std::string& principal) {
+  // The Istio form applies to the principal as written; only exact and
+  // prefix forms gain the spiffe:// scheme (a suffix form must not become
+  // "spiffe://*...", which never matches: ISTIO-SECURITY-2020-009).
+  StringMatcher m;
+  if (principal == "*") {
+    m.mutable_safe_regex()->set_regex(".+");
+  } else if (absl::StartsWith(principal, "*")) {
+    m.set_suffix(principal.substr(1));
+  } else if (absl::EndsWith(principal, "*")) {
+    m.set_prefix(absl::StrCat("spiffe://", principal.substr(0, principal.size() - 1)));
+  } else {
+    m.set_exact(absl::StrCat("spiffe://", principal));
+  }
+  return m;
+}
+
+std::string NamespaceRegex(const std::string& ns) {
+  // User text is quoted before it goes into a regex (ISTIO-SECURITY-2026-003).
+  std::string pattern;
+  if (ns == "*") {
+    pattern = "[^/]+";
+  } else if (absl::StartsWith(ns, "*")) {
+    pattern = absl::StrCat("[^/]*", RE2::QuoteMeta(ns.substr(1)));
+  } else if (absl::EndsWith(ns, "*")) {
+    pattern = absl::StrCat(RE2::QuoteMeta(ns.substr(0, ns.size() - 1)), "[^/]*");
+  } else {
+    pattern = RE2::QuoteMeta(ns);
+  }
+  return absl::StrCat(".*/ns/", pattern, "/.*");
+}
 
 std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
     const PushContext& context, const std::string& workload_namespace,

@@ -20,6 +20,14 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
     const PushContext& context, const std::string& workload_namespace,
     const std::map<std::string, std::string>& workload_labels);
 
+// PrincipalMatcher translates an Istio principal ("cluster.local/ns/a/sa/b",
+// "*", "prefix*", "*suffix") to the matcher of the peer's SPIFFE identity.
+envoy::type::matcher::v3::StringMatcher PrincipalMatcher(const std::string& principal);
+
+// NamespaceRegex is the regex of SPIFFE identities in namespace `ns` (Istio
+// forms allowed), with the user's text quoted.
+std::string NamespaceRegex(const std::string& ns);
+
 // BuildInboundListener is the Listener `name` for a server on `address`
 // ("ip:port") run by `endpoint`.
 envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context,
