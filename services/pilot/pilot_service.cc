@@ -109,6 +109,10 @@ void PilotService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsReg
                 convergence_->Observe(absl::ToDoubleSeconds(since_push));
               }});
   builder.RegisterService(ads_server_.get());
+  // Rebalance proxies across Pilot replicas: connections are closed
+  // gracefully after 30 minutes (Istio's default), and clients reconnect.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 30 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 10 * 1000);
 }
 
 absl::Status PilotService::Start(ServiceContext& context) {
@@ -192,10 +196,9 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
   }
   if (first_full_state) {
     // The full configuration is here: push at once, then accept clients.
-    std::thread([this] {
-      Push(0);
-      context_->readiness.SetReady();
-    }).detach();
+    // On the MCP client's thread: the first push is immediate, not debounced.
+    Push(0);
+    context_->readiness.SetReady();
   } else if (source_.Ready()) {
     debouncer_->Event();
   }
