@@ -176,6 +176,7 @@ class DocumentParser {
     if (!ok) return;
     resource.spec = std::move(spec);
     resource.field_positions = std::move(positions);
+    resource.content_hash = resource.ComputeContentHash();
     out_.resources.push_back(std::move(resource));
   }
 
@@ -282,7 +283,7 @@ SourcePosition Resource::PositionOf(const std::string& field) const {
   return out;
 }
 
-uint64_t Resource::ContentHash() const {
+uint64_t Resource::ComputeContentHash() const {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);

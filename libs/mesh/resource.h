@@ -38,8 +38,13 @@ struct Resource {
   // PositionOf returns where `field` (e.g. "spec.http[0]") is in the source.
   SourcePosition PositionOf(const std::string& field) const;
   // ContentHash is a stable hash of metadata and spec (for versions and
-  // change detection); positions do not count.
-  uint64_t ContentHash() const;
+  // change detection); positions do not count. The parser computes it once;
+  // resources built elsewhere compute it on each call.
+  uint64_t ContentHash() const {
+    return content_hash != 0 ? content_hash : ComputeContentHash();
+  }
+  uint64_t ComputeContentHash() const;
+  uint64_t content_hash = 0;  // set by ParseConfigFile
 };
 
 // The outcome of reading one file: the resources that parsed (their specs
