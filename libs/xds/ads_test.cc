@@ -1,5 +1,6 @@
 // The ADS server and client against each other over real gRPC on loopback,
 // in both protocol variants.
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -196,6 +197,56 @@ TEST_P(AdsTest, ClientKeepsStateWhileServerIsAwayAndResyncs) {
     // The returning server sends only what changed while it was away.
     EXPECT_EQ(last_update_size, 1u);
   }
+}
+
+// A response to an old nonce is ignored (and counted): a late NACK of a
+// superseded response must not mark the current one rejected.
+TEST_P(AdsTest, StaleNonceIsIgnoredAndCounted) {
+  if (GetParam()) GTEST_SKIP() << "exercised on the state-of-the-world stream";
+  source_.Set(kType, {{"a", "1"}});
+  StartServer();
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+  auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->StreamAggregatedResources(&context);
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url(kType);
+  request.mutable_node()->set_id("raw");
+  ASSERT_TRUE(stream->Write(request));
+  envoy::service::discovery::v3::DiscoveryResponse first, second;
+  ASSERT_TRUE(stream->Read(&first));
+  source_.Set(kType, {{"a", "2"}});
+  server_impl_->Push({kType});
+  ASSERT_TRUE(stream->Read(&second));
+  ASSERT_NE(first.nonce(), second.nonce());
+
+  envoy::service::discovery::v3::DiscoveryRequest stale;
+  stale.set_type_url(kType);
+  stale.set_response_nonce(first.nonce());
+  stale.mutable_error_detail()->set_message("late complaint about the first response");
+  ASSERT_TRUE(stream->Write(stale));
+  envoy::service::discovery::v3::DiscoveryRequest ack;
+  ack.set_type_url(kType);
+  ack.set_version_info(second.version_info());
+  ack.set_response_nonce(second.nonce());
+  ASSERT_TRUE(stream->Write(ack));
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  TypeStatus status;
+  while (absl::Now() < deadline) {
+    std::vector<StreamStatus> streams = server_impl_->Streams();
+    if (!streams.empty() && !streams[0].types.empty()) status = streams[0].types[0];
+    if (status.acked_version == second.version_info()) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(status.acked_version, second.version_info());
+  EXPECT_EQ(status.nacks, 0u);
+  EXPECT_TRUE(status.nack_message.empty());
+  EXPECT_THAT(metrics_.SerializeText(),
+              ::testing::HasSubstr("xds_stale_nonces_total{type=\"test/Thing\"} 1"));
+  context.TryCancel();
+  stream->Finish().IgnoreError();
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, AdsTest, ::testing::Values(false, true),
