@@ -23,7 +23,6 @@ void GalleyService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRe
 }
 
 absl::Status GalleyService::Start(ServiceContext& context) {
-  context_ = &context;
   auto& registry = context.metrics.registry();
   resources_gauge_ = &prometheus::BuildGauge()
                           .Name("galley_resources")

@@ -51,7 +51,6 @@ class GalleyService : public Service {
   std::unique_ptr<FileSource> file_source_;
   std::unique_ptr<mesh::ConfigStore::WatchHandle> watch_;
   std::unique_ptr<HttpServer> webhook_;
-  ServiceContext* context_ = nullptr;
   prometheus::Family<prometheus::Gauge>* resources_gauge_ = nullptr;
   prometheus::Family<prometheus::Gauge>* errors_gauge_ = nullptr;
   prometheus::Gauge* snapshot_generation_ = nullptr;

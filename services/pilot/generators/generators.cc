@@ -33,7 +33,6 @@ namespace {
 
 constexpr char kFaultFilter[] = "envoy.filters.http.fault";
 constexpr char kRouterFilter[] = "envoy.filters.http.router";
-constexpr char kRbacFilter[] = "envoy.filters.http.rbac";
 
 std::string Serialize(const google::protobuf::Message& message) {
   std::string bytes;

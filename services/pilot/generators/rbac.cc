@@ -3,9 +3,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "re2/re2.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "re2/re2.h"
 
 namespace keel::pilot {
 
@@ -81,7 +81,12 @@ rbac::Permission OperationPermission(const sec::Operation& op) {
   };
   auto host = [](const std::string& v) {
     rbac::Permission p;
-    IstioHeader(":authority", v, p.mutable_header());
+    p.mutable_header()->set_name(":authority");
+    if (v == "*") {
+      p.mutable_header()->set_present_match(true);
+    } else {
+      p.mutable_header()->mutable_safe_regex_match()->set_regex(HostRegex(v));
+    }
     return p;
   };
   add_any(op.paths(), PathPermission);
@@ -193,6 +198,17 @@ StringMatcher PrincipalMatcher(const std::string& principal) {
     m.set_exact(absl::StrCat("spiffe://", principal));
   }
   return m;
+}
+
+std::string HostRegex(const std::string& host) {
+  // Hosts compare case-insensitively, with or without a port, as Istio does.
+  if (absl::StartsWith(host, "*")) {
+    return absl::StrCat("(?i).*", RE2::QuoteMeta(host.substr(1)), "(:[0-9]+)?");
+  }
+  if (absl::EndsWith(host, "*")) {
+    return absl::StrCat("(?i)", RE2::QuoteMeta(host.substr(0, host.size() - 1)), ".*");
+  }
+  return absl::StrCat("(?i)", RE2::QuoteMeta(host), "(:[0-9]+)?");
 }
 
 std::string NamespaceRegex(const std::string& ns) {

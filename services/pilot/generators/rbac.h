@@ -24,6 +24,10 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
 // "*", "prefix*", "*suffix") to the matcher of the peer's SPIFFE identity.
 envoy::type::matcher::v3::StringMatcher PrincipalMatcher(const std::string& principal);
 
+// HostRegex matches an AuthorizationPolicy host (Istio forms allowed) against
+// :authority, case-insensitively and with an optional port.
+std::string HostRegex(const std::string& host);
+
 // NamespaceRegex is the regex of SPIFFE identities in namespace `ns` (Istio
 // forms allowed), with the user's text quoted.
 std::string NamespaceRegex(const std::string& ns);
