@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -99,25 +100,56 @@ ExitInfo RunningService::Stop(absl::Duration timeout) {
   return exit_;
 }
 
+absl::StatusOr<PortsFile> WaitForPortsFile(const std::string& path, ChildProcess& process,
+                                           absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::ifstream in(path);
+    PortsFile ports;
+    std::string line;
+    bool complete = false;
+    while (std::getline(in, line)) {
+      const size_t eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      const int value = std::atoi(line.c_str() + eq + 1);
+      if (line.compare(0, eq, "grpc_port") == 0) ports.grpc_port = static_cast<uint16_t>(value);
+      if (line.compare(0, eq, "monitoring_port") == 0) {
+        ports.monitoring_port = static_cast<uint16_t>(value);
+        complete = true;  // the writer renames a whole file into place
+      }
+    }
+    if (complete) return ports;
+    if (!process.Running()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("exited before writing ", path, ":\n", process.Log()));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("no ports file ", path, " after ",
+                                                  absl::FormatDuration(timeout), ":\n",
+                                                  process.Log()));
+}
+
 absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
                                             const std::vector<std::string>& extra_args,
                                             uint16_t fixed_grpc_port) {
   const bool has_grpc = component != "keel-agent";
-  const uint16_t grpc_port = !has_grpc              ? 0
-                             : fixed_grpc_port != 0 ? fixed_grpc_port
-                                                    : PickFreePort();
-  const uint16_t monitoring_port = PickFreePort();
-  std::vector<std::string> args = {
-      absl::StrCat("--monitoring_address=127.0.0.1:", monitoring_port)};
-  if (has_grpc) args.push_back(absl::StrCat("--grpc_address=127.0.0.1:", grpc_port));
+  const std::string dir = TestTempDir("run");
+  const std::string ports_path = absl::StrCat(dir, "/", component, ".ports");
+  // Port 0: each server binds a port the kernel picks and reports it, so no
+  // other process can take a port between its choice and its bind.
+  std::vector<std::string> args = {"--monitoring_address=127.0.0.1:0",
+                                   "--ports_file=" + ports_path};
+  if (has_grpc) args.push_back(absl::StrCat("--grpc_address=127.0.0.1:", fixed_grpc_port));
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  const std::string log_path =
-      absl::StrCat(TestTempDir("logs"), "/", component, "-", services_.size(), ".log");
+  const std::string log_path = absl::StrCat(dir, "/", component, "-", services_.size(), ".log");
   absl::StatusOr<ChildProcess> process =
       ChildProcess::Start(KeelBinaryPath(component), args, log_path);
   if (!process.ok()) return process.status();
-  services_.push_back(
-      std::make_unique<RunningService>(component, *std::move(process), grpc_port, monitoring_port));
+  absl::StatusOr<PortsFile> ports = WaitForPortsFile(ports_path, *process, absl::Seconds(30));
+  if (!ports.ok()) return ports.status();
+  services_.push_back(std::make_unique<RunningService>(component, *std::move(process),
+                                                       ports->grpc_port, ports->monitoring_port));
   return services_.back().get();
 }
 

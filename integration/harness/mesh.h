@@ -31,11 +31,24 @@ std::string RunfilePath(const std::string& workspace_relative);
 // "keel-agent", "keelctl") to its binary in the runfiles.
 std::string KeelBinaryPath(const std::string& component);
 
-// PickFreePort returns a loopback port that was free a moment ago.
+// PickFreePort returns a loopback port that was free a moment ago. Only for
+// addresses that must be known before a process starts (an xDS-enabled
+// server's listener name); everything else binds port 0.
 uint16_t PickFreePort();
 
 // TestTempDir returns a fresh directory under TEST_TMPDIR.
 std::string TestTempDir(const std::string& stem);
+
+// The ports a process reported through --ports_file.
+struct PortsFile {
+  uint16_t grpc_port = 0;
+  uint16_t monitoring_port = 0;
+};
+
+// WaitForPortsFile waits until `process` has written `path` (see
+// --ports_file) and returns the ports in it; fails if the process exits first.
+absl::StatusOr<PortsFile> WaitForPortsFile(const std::string& path, ChildProcess& process,
+                                           absl::Duration timeout = absl::Seconds(30));
 
 class RunningService {
  public:
@@ -73,9 +86,10 @@ class RunningService {
 
 class Mesh {
  public:
-  // Start runs `component` on fresh loopback ports (or on `grpc_port` when
-  // given, e.g. to restart a service where its clients expect it) with
-  // `extra_args`.
+  // Start runs `component` on loopback ports it binds itself (port 0, read
+  // back from its --ports_file), or on `grpc_port` when given (e.g. to
+  // restart a service where its clients expect it), with `extra_args`.
+  // Returns once the process has bound its ports.
   absl::StatusOr<RunningService*> Start(const std::string& component,
                                         const std::vector<std::string>& extra_args = {},
                                         uint16_t grpc_port = 0);

@@ -6,9 +6,13 @@
 #include "absl/flags/flag.h"
 #include "libs/common/flags.h"
 #include "libs/common/logging.h"
+#include "libs/common/net.h"
 
-ABSL_FLAG(std::string, monitoring_address, ":15014",
+ABSL_FLAG(keel::ListenAddress, monitoring_address, {":15014"},
           "host:port of the monitoring HTTP server (/metrics, /healthz, /readyz, /debug).");
+ABSL_FLAG(std::string, ports_file, "",
+          "Once listening, write the gRPC and monitoring ports the process got to this file "
+          "(\"grpc_port=N\\nmonitoring_port=N\\n\"); lets a launcher pass port 0.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(5),
           "How long in-flight requests may finish after SIGTERM, e.g. 5s.");
 
@@ -28,7 +32,8 @@ std::vector<std::string> InitBinaryOrExit(int argc, char** argv, const std::stri
 ServiceHostOptions HostOptionsFromFlags(const std::string& grpc_address) {
   return ServiceHostOptions{
       .grpc_address = grpc_address,
-      .monitoring_address = absl::GetFlag(FLAGS_monitoring_address),
+      .monitoring_address = absl::GetFlag(FLAGS_monitoring_address).value,
+      .ports_file = absl::GetFlag(FLAGS_ports_file),
       .drain_timeout = absl::GetFlag(FLAGS_drain_timeout),
   };
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/common/net.h"  // ListenAddress, the type of every listen-address flag
 #include "libs/common/service_host.h"
 
 namespace keel {

@@ -40,6 +40,27 @@ std::string JoinHostPort(const std::string& host, uint16_t port) {
   return absl::StrCat(host, ":", port);
 }
 
+std::string GrpcListenAddress(const std::string& address) {
+  absl::StatusOr<HostPort> host_port = ParseHostPort(address);
+  if (!host_port.ok() || !host_port->host.empty()) return address;
+  return JoinHostPort("::", host_port->port);
+}
+
+bool AbslParseFlag(absl::string_view text, ListenAddress* address, std::string* error) {
+  const std::string value(text.data(), text.size());
+  if (!value.empty()) {
+    absl::StatusOr<HostPort> parsed = ParseHostPort(value);
+    if (!parsed.ok()) {
+      *error = std::string(parsed.status().message());
+      return false;
+    }
+  }
+  address->value = value;
+  return true;
+}
+
+std::string AbslUnparseFlag(const ListenAddress& address) { return address.value; }
+
 absl::Status CheckCanListen(const std::string& address) {
   absl::StatusOr<HostPort> host_port = ParseHostPort(address);
   if (!host_port.ok()) return host_port.status();

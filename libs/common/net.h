@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace keel {
 
@@ -20,6 +21,20 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address);
 
 // JoinHostPort is the inverse of ParseHostPort ("[::1]:80" for IPv6 hosts).
 std::string JoinHostPort(const std::string& host, uint16_t port);
+
+// GrpcListenAddress turns a listen address into the form gRPC's server
+// accepts: gRPC 1.51 rejects ":PORT", so an empty host becomes "[::]" (every
+// interface; gRPC falls back to IPv4 alone where IPv6 is off).
+std::string GrpcListenAddress(const std::string& address);
+
+// ListenAddress is a flag type for "host:port" addresses a server listens on:
+// the flag parser itself rejects a malformed one (exit 2 naming the flag), so
+// a bad address never gets as far as a bind. "" means "do not listen".
+struct ListenAddress {
+  std::string value;
+};
+bool AbslParseFlag(absl::string_view text, ListenAddress* address, std::string* error);
+std::string AbslUnparseFlag(const ListenAddress& address);
 
 // CheckCanListen binds a TCP socket to `address` and releases it. Returns
 // Unavailable with the OS's reason (e.g. "Address already in use") when the

@@ -34,6 +34,24 @@ TEST(ParseHostPortTest, RejectsMalformedAddresses) {
   }
 }
 
+TEST(GrpcListenAddressTest, EmptyHostListensOnEveryInterface) {
+  EXPECT_EQ(GrpcListenAddress(":15010"), "[::]:15010");
+  EXPECT_EQ(GrpcListenAddress("127.0.0.1:15010"), "127.0.0.1:15010");
+  EXPECT_EQ(GrpcListenAddress("[::1]:80"), "[::1]:80");
+}
+
+TEST(ListenAddressFlagTest, ParsesValidAndRejectsMalformedAddresses) {
+  ListenAddress address;
+  std::string error;
+  EXPECT_TRUE(AbslParseFlag(":9901", &address, &error));
+  EXPECT_EQ(address.value, ":9901");
+  EXPECT_TRUE(AbslParseFlag("", &address, &error)) << "empty means off";
+  EXPECT_FALSE(AbslParseFlag("localhost", &address, &error));
+  EXPECT_THAT(error, HasSubstr("no port"));
+  EXPECT_FALSE(AbslParseFlag("host:99999", &address, &error));
+  EXPECT_EQ(AbslUnparseFlag(ListenAddress{":15010"}), ":15010");
+}
+
 TEST(JoinHostPortTest, BracketsIPv6) {
   EXPECT_EQ(JoinHostPort("::1", 80), "[::1]:80");
   EXPECT_EQ(JoinHostPort("10.0.0.1", 80), "10.0.0.1:80");

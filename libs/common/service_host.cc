@@ -6,6 +6,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "libs/common/files.h"
 #include "libs/common/net.h"
 #include "spdlog/spdlog.h"
 
@@ -65,7 +66,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
     grpc::ServerBuilder builder;
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     int selected_port = 0;
-    builder.AddListeningPort(options.grpc_address, grpc::InsecureServerCredentials(),
+    builder.AddListeningPort(GrpcListenAddress(options.grpc_address),
+                             grpc::InsecureServerCredentials(),
                              &selected_port);
     service.RegisterGrpcServices(builder, *host->metrics_);
     host->grpc_server_ = builder.BuildAndStart();
@@ -84,6 +86,13 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
       .monitoring = *host->monitoring_,
       .grpc_port = host->grpc_port_,
   });
+  if (!options.ports_file.empty()) {
+    absl::Status written =
+        WriteFileAtomically(options.ports_file, absl::StrCat("grpc_port=", host->grpc_port_,
+                                                             "\nmonitoring_port=",
+                                                             host->monitoring_->port(), "\n"));
+    if (!written.ok()) return written;
+  }
   absl::Status started = service.Start(*host->context_);
   if (!started.ok()) return started;
   host->started_service_ = true;

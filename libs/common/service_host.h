@@ -59,6 +59,9 @@ struct ServiceHostOptions {
   std::string grpc_address;
   // "host:port" of the monitoring HTTP server.
   std::string monitoring_address = ":15014";
+  // When set, the ports the servers got are written here once both listen
+  // (see WritePortsFile), so a launcher can pass port 0 and learn the port.
+  std::string ports_file;
   // How long in-flight RPCs may run on after shutdown begins.
   absl::Duration drain_timeout = absl::Seconds(5);
 };

@@ -5,7 +5,10 @@
 #include "google/protobuf/descriptor.h"
 #include "libs/mesh/validation/validators.h"
 
-// The generated types must be linked for the descriptor pool to know them.
+// The table holds each kind's generated default instance: naming it links the
+// generated code (and registers its descriptor) wherever the table is linked.
+// A name looked up in the descriptor pool would not: the optimized build drops
+// generated code nothing references, and the lookup then finds nothing.
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
 #include "proto/istio/networking/v1alpha3/gateway.pb.h"
@@ -29,59 +32,42 @@ std::vector<KindInfo> BuildTable() {
   using namespace validation;  // NOLINT: the validators are the table's column
   return {
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "VirtualService",
-       "istio.networking.v1alpha3.VirtualService", ValidateVirtualService},
+       &::istio::networking::v1alpha3::VirtualService::default_instance(), ValidateVirtualService},
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "DestinationRule",
-       "istio.networking.v1alpha3.DestinationRule", ValidateDestinationRule},
+       &::istio::networking::v1alpha3::DestinationRule::default_instance(), ValidateDestinationRule},
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "Gateway",
-       "istio.networking.v1alpha3.Gateway", ValidateGateway},
+       &::istio::networking::v1alpha3::Gateway::default_instance(), ValidateGateway},
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "ServiceEntry",
-       "istio.networking.v1alpha3.ServiceEntry", ValidateServiceEntry},
+       &::istio::networking::v1alpha3::ServiceEntry::default_instance(), ValidateServiceEntry},
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "Sidecar",
-       "istio.networking.v1alpha3.Sidecar", ValidateSidecar},
+       &::istio::networking::v1alpha3::Sidecar::default_instance(), ValidateSidecar},
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "EnvoyFilter",
-       "istio.networking.v1alpha3.EnvoyFilter", ValidateEnvoyFilter},
+       &::istio::networking::v1alpha3::EnvoyFilter::default_instance(), ValidateEnvoyFilter},
       {"networking.istio.io", "v1alpha3", kNetworkingVersions, "WorkloadEntry",
-       "istio.networking.v1alpha3.WorkloadEntry", ValidateWorkloadEntry},
+       &::istio::networking::v1alpha3::WorkloadEntry::default_instance(), ValidateWorkloadEntry},
       {"security.istio.io", "v1beta1", kSecurityVersions, "AuthorizationPolicy",
-       "istio.security.v1beta1.AuthorizationPolicy", ValidateAuthorizationPolicy},
+       &::istio::security::v1beta1::AuthorizationPolicy::default_instance(), ValidateAuthorizationPolicy},
       {"security.istio.io", "v1beta1", kSecurityVersions, "PeerAuthentication",
-       "istio.security.v1beta1.PeerAuthentication", ValidatePeerAuthentication},
+       &::istio::security::v1beta1::PeerAuthentication::default_instance(), ValidatePeerAuthentication},
       {"security.istio.io", "v1beta1", kSecurityVersions, "RequestAuthentication",
-       "istio.security.v1beta1.RequestAuthentication", ValidateRequestAuthentication},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "handler", "istio.policy.v1beta1.Handler",
+       &::istio::security::v1beta1::RequestAuthentication::default_instance(), ValidateRequestAuthentication},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "handler", &::istio::policy::v1beta1::Handler::default_instance(),
        ValidateHandler},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "instance", "istio.policy.v1beta1.Instance",
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "instance", &::istio::policy::v1beta1::Instance::default_instance(),
        ValidateInstance},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "rule", "istio.policy.v1beta1.Rule",
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "rule", &::istio::policy::v1beta1::Rule::default_instance(),
        ValidateRule},
       {"config.istio.io", "v1alpha2", kPolicyVersions, "attributemanifest",
-       "istio.policy.v1beta1.AttributeManifest", ValidateAttributeManifest},
+       &::istio::policy::v1beta1::AttributeManifest::default_instance(), ValidateAttributeManifest},
   };
 }
 
-// Referencing one generated default instance per file keeps the linker from
-// dropping the descriptors the table names.
-[[maybe_unused]] const void* const kLinked[] = {
-    &istio::networking::v1alpha3::VirtualService::default_instance(),
-    &istio::networking::v1alpha3::DestinationRule::default_instance(),
-    &istio::networking::v1alpha3::Gateway::default_instance(),
-    &istio::networking::v1alpha3::ServiceEntry::default_instance(),
-    &istio::networking::v1alpha3::Sidecar::default_instance(),
-    &istio::networking::v1alpha3::EnvoyFilter::default_instance(),
-    &istio::networking::v1alpha3::WorkloadEntry::default_instance(),
-    &istio::security::v1beta1::AuthorizationPolicy::default_instance(),
-    &istio::security::v1beta1::PeerAuthentication::default_instance(),
-    &istio::security::v1beta1::RequestAuthentication::default_instance(),
-    &istio::policy::v1beta1::Rule::default_instance(),
-};
-
 }  // namespace
 
+std::string KindInfo::proto() const { return prototype->GetDescriptor()->full_name(); }
+
 std::unique_ptr<google::protobuf::Message> KindInfo::NewSpec() const {
-  const google::protobuf::Descriptor* descriptor =
-      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(proto);
-  return std::unique_ptr<google::protobuf::Message>(
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+  return std::unique_ptr<google::protobuf::Message>(prototype->New());
 }
 
 const std::vector<KindInfo>& AllKinds() {

@@ -3,6 +3,7 @@
 #ifndef KEEL_LIBS_MESH_SCHEMA_H_
 #define KEEL_LIBS_MESH_SCHEMA_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,13 +24,18 @@ struct KindInfo {
   std::string version;                         // the version Keel serves it as, "v1alpha3"
   std::vector<std::string> accepted_versions;  // every version read, e.g. v1alpha3, v1beta1, v1
   std::string kind;                            // "VirtualService"
-  std::string proto;                           // "istio.networking.v1alpha3.VirtualService"
+  // The generated default instance of the kind's proto type; never null.
+  const google::protobuf::Message* prototype = nullptr;
   ValidateFn validate = nullptr;
 
   // api_version is "group/version", e.g. "networking.istio.io/v1alpha3".
   std::string api_version() const { return group + "/" + version; }
   // type_url names the kind on MCP-over-xDS: "networking.istio.io/v1alpha3/VirtualService".
   std::string type_url() const { return group + "/" + version + "/" + kind; }
+
+  // proto is the full name of the kind's proto type, e.g.
+  // "istio.networking.v1alpha3.VirtualService".
+  std::string proto() const;
 
   // NewSpec returns an empty message of the kind's proto type.
   std::unique_ptr<google::protobuf::Message> NewSpec() const;

@@ -3,7 +3,7 @@
 #include "libs/common/binary.h"
 #include "services/citadel/citadel_service.h"
 
-ABSL_FLAG(std::string, grpc_address, ":8060", "host:port of the CA gRPC server.");
+ABSL_FLAG(keel::ListenAddress, grpc_address, {":8060"}, "host:port of the CA gRPC server.");
 ABSL_FLAG(absl::Duration, workload_cert_ttl, absl::Hours(24),
           "Lifetime of issued workload certificates.");
 
@@ -13,6 +13,6 @@ int main(int argc, char** argv) {
                          "Citadel signs workload certificates with SPIFFE identities.");
   keel::citadel::CitadelService citadel(
       {.workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl)});
-  return keel::RunService(citadel, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address)),
+  return keel::RunService(citadel, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
                           shutdown);
 }

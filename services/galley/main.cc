@@ -3,12 +3,12 @@
 #include "libs/common/binary.h"
 #include "services/galley/galley_service.h"
 
-ABSL_FLAG(std::string, grpc_address, ":9901", "host:port of the MCP-over-xDS gRPC server.");
+ABSL_FLAG(keel::ListenAddress, grpc_address, {":9901"}, "host:port of the MCP-over-xDS gRPC server.");
 ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
           "Quiet time after file changes before Galley reloads.");
-ABSL_FLAG(std::string, webhook_address, "",
+ABSL_FLAG(keel::ListenAddress, webhook_address, {},
           "host:port of the validating admission webhook (HTTPS); off when empty.");
 ABSL_FLAG(std::string, webhook_cert, "", "PEM certificate chain of the webhook's HTTPS server.");
 ABSL_FLAG(std::string, webhook_key, "", "PEM private key of the webhook's HTTPS server.");
@@ -20,10 +20,10 @@ int main(int argc, char** argv) {
   keel::galley::GalleyService galley({
       .config_dirs = absl::GetFlag(FLAGS_config_dir),
       .debounce = absl::GetFlag(FLAGS_debounce),
-      .webhook_address = absl::GetFlag(FLAGS_webhook_address),
+      .webhook_address = absl::GetFlag(FLAGS_webhook_address).value,
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
   });
-  return keel::RunService(galley, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address)),
+  return keel::RunService(galley, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
                           shutdown);
 }

@@ -3,7 +3,7 @@
 #include "libs/common/binary.h"
 #include "services/pilot/pilot_service.h"
 
-ABSL_FLAG(std::string, grpc_address, ":15010", "host:port of the xDS (ADS) gRPC server.");
+ABSL_FLAG(keel::ListenAddress, grpc_address, {":15010"}, "host:port of the xDS (ADS) gRPC server.");
 ABSL_FLAG(std::string, galley_address, "localhost:9901", "Galley's MCP-over-xDS address.");
 ABSL_FLAG(absl::Duration, debounce_after, absl::Milliseconds(100),
           "Quiet time after a config change before a push (PILOT_DEBOUNCE_AFTER).");
@@ -19,6 +19,6 @@ int main(int argc, char** argv) {
                                    .debounce_after = absl::GetFlag(FLAGS_debounce_after),
                                    .debounce_max = absl::GetFlag(FLAGS_debounce_max),
                                    .cluster_domain = absl::GetFlag(FLAGS_cluster_domain)});
-  return keel::RunService(pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address)),
+  return keel::RunService(pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
                           shutdown);
 }

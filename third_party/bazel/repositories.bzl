@@ -162,6 +162,15 @@ def _proto_imports(content):
             imports.append(line[first + 1:last])
     return imports
 
+# Makes an object file holding a file's bytes between the symbols NAME and
+# NAME_end (the assembler's .incbin: no giant C array to compile).
+_EMBED_OBJECT_SCRIPT = """#!/bin/sh
+set -eu
+name=$1 input=$2 output=$3
+printf '.section .rodata\\n.balign 8\\n.global %s\\n%s:\\n.incbin "%s"\\n.global %s_end\\n%s_end:\\n.section .note.GNU-stack,"",@progbits\\n' \\
+  "$name" "$name" "$input" "$name" "$name" | as -o "$output" -
+"""
+
 def _envoy_api_impl(ctx):
     workspace = ctx.path(Label("@//:WORKSPACE")).dirname
     deps_dir = "%s/.deps/%s/package/deps" % (workspace, ctx.attr.package_dir)
@@ -200,6 +209,46 @@ def _envoy_api_impl(ctx):
         name = _target_name(f)
         build.append('proto_library(name = "%s", srcs = ["%s"], deps = [%s])' % (name, f, ", ".join(deps)))
         build.append('cc_proto_library(name = "%s_cc", deps = [":%s"])' % (name, name))
+    # Every file whose imports all resolve inside the package (or are
+    # protobuf's well-known types) goes into one descriptor set, so that any
+    # Envoy extension's config can be read and checked by type URL even when
+    # Keel compiles no C++ for it. Files needing protos the package lacks
+    # (the v2 API, OpenCensus, OpenTelemetry) are left out.
+    imports_of = {f: _proto_imports(ctx.read(f)) for f in files}
+    complete = {}
+    for _ in range(100):
+        changed = False
+        for f in files:
+            if f in complete:
+                continue
+            ok = True
+            for imp in imports_of[f]:
+                if not (imp.startswith("google/protobuf/") or imp in complete):
+                    ok = False
+                    break
+            if ok:
+                complete[f] = True
+                changed = True
+        if not changed:
+            break
+    complete_files = sorted([f for f in files if f in complete and f.startswith("envoy/")])
+    build.append("genrule(")
+    build.append('    name = "all_descriptor_set",')
+    build.append("    srcs = [%s]," % ", ".join(['"%s"' % f for f in sorted(files)]))
+    build.append('    outs = ["all_descriptors.pb"],')
+    build.append('    cmd = "/usr/bin/protoc -Iexternal/envoy_api -I/usr/include --include_imports --descriptor_set_out=$@ %s",' % " ".join(complete_files))
+    build.append(")")
+    ctx.file("embed_object.sh", _EMBED_OBJECT_SCRIPT, executable = True)
+    build.append("genrule(")
+    build.append('    name = "all_descriptor_set_object",')
+    build.append('    srcs = [":all_descriptors.pb"],')
+    build.append('    outs = ["all_descriptors.o"],')
+    build.append('    tools = ["embed_object.sh"],')
+    build.append('    cmd = "$(location embed_object.sh) keel_envoy_descriptor_set $< $@",')
+    build.append(")")
+    build.append("# The serialized FileDescriptorSet of every complete Envoy API file, between")
+    build.append("# the symbols keel_envoy_descriptor_set and keel_envoy_descriptor_set_end.")
+    build.append('cc_library(name = "all_descriptor_set_cc", srcs = ["all_descriptors.o"], linkstatic = True)')
     for f in _ENVOY_API_GRPC:
         name = _target_name(f)
         build.append('keel_grpc_cc_library(name = "%s_grpc_cc", proto = ":%s", cc_proto = ":%s_cc")' % (name, name, name))

@@ -14,6 +14,7 @@
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "libs/mesh/envoy_types.h"
 #include "libs/mesh/validation/rules.h"
 #include "libs/mesh/validation/validators.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
@@ -129,18 +130,38 @@ void ValidateDestination(const net::Destination& destination, const std::string&
   }
 }
 
+// Istio 1.4's rule: each weight is a percentage, and when a route has more
+// than one destination the weights add up to 100 (gRPC clients also NACK a
+// weighted_clusters whose weights disagree with its total).
 template <typename Routes>
 void ValidateWeights(const Routes& routes, const std::string& field, FieldErrors& errors) {
   int64_t total = 0;
   for (int i = 0; i < routes.size(); ++i) {
-    if (routes[i].weight() < 0) {
-      errors.Error(At(field, i) + ".weight", absl::StrCat("weight ", routes[i].weight(), " < 0"));
+    if (routes[i].weight() < 0 || routes[i].weight() > 100) {
+      errors.Error(At(field, i) + ".weight",
+                   absl::StrCat("percentage ", routes[i].weight(), " is not in range 0..100"));
     }
     total += routes[i].weight();
   }
-  // Weights are relative (Istio dropped the sum-to-100 rule); all zero
-  // would send traffic nowhere.
-  if (routes.size() > 1 && total == 0) errors.Error(field, "total destination weight = 0");
+  if (routes.size() > 1 && total != 100) {
+    errors.Error(field, absl::StrCat("total destination weight ", total, " != 100"));
+  }
+}
+
+// The deprecated integer `percent` of a fault (Istio 1.4 accepted it beside
+// `percentage`, which wins when both are set).
+// `kind` is "delay" or "abort"; the warning is Istio's IST0002 text.
+template <typename Fault>
+void ValidateDeprecatedFaultPercent(const Fault& fault, const std::string& base, const char* kind,
+                                    FieldErrors& errors) {
+  if (fault.percent() == 0) return;
+  if (fault.percent() < 0 || fault.percent() > 100) {
+    errors.Error(Dot(base, "percent"),
+                 absl::StrCat("percentage ", fault.percent(), " is not in range 0..100"));
+  }
+  errors.Warning(Dot(base, "percent"), absl::StrCat("HTTPRoute.fault.", kind,
+                                                    ".percent is deprecated; use HTTPRoute.fault.",
+                                                    kind, ".percentage"));
 }
 
 void ValidateHeaderOperations(const net::Headers& headers, const std::string& field,
@@ -163,9 +184,9 @@ void ValidateHeaderOperations(const net::Headers& headers, const std::string& fi
   if (headers.has_response()) check_names(headers.response(), Dot(field, "response"), false);
 }
 
-void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bool delegate,
+void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field,
                        FieldErrors& errors) {
-  if (route.has_delegate() && !delegate) {
+  if (route.has_delegate()) {
     if (route.has_redirect())
       errors.Error(Dot(field, "redirect"),
                    absl::StrCat("root HTTP route ", route.name(), " must not specify redirect"));
@@ -191,8 +212,6 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
     errors.Error(field, "HTTP route, redirect or direct_response is required");
   }
   if (route.has_delegate()) {
-    if (delegate)
-      errors.Error(Dot(field, "delegate"), "delegate HTTP route cannot contain delegate");
     if (route.delegate().name().empty())
       errors.Error(Dot(field, "delegate.name"), "name is required");
     if (!route.delegate().namespace_().empty()) {
@@ -278,6 +297,7 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
       const std::string base = Dot(field, "fault.delay");
       if (delay.has_percentage())
         Check(errors, Dot(base, "percentage.value"), CheckPercent(delay.percentage().value()));
+      ValidateDeprecatedFaultPercent(delay, base, "delay", errors);
       switch (delay.http_delay_type_case()) {
         case net::HTTPFaultInjection::Delay::kFixedDelay:
           Check(errors, Dot(base, "fixedDelay"), CheckDuration(delay.fixed_delay()));
@@ -295,6 +315,7 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, bo
       const std::string base = Dot(field, "fault.abort");
       if (abort.has_percentage())
         Check(errors, Dot(base, "percentage.value"), CheckPercent(abort.percentage().value()));
+      ValidateDeprecatedFaultPercent(abort, base, "abort", errors);
       switch (abort.error_type_case()) {
         case net::HTTPFaultInjection::Abort::kHttpStatus:
           if (abort.http_status() < 200 || abort.http_status() > 599) {
@@ -410,15 +431,11 @@ void ValidateTcpLikeRoutes(const google::protobuf::RepeatedPtrField<net::RouteDe
 
 void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
   const auto& vs = static_cast<const net::VirtualService&>(*resource.spec);
-  // A VirtualService without hosts is a delegate: only routes, no hosts or gateways.
-  const bool delegate = vs.hosts_size() == 0;
-  if (delegate && vs.gateways_size() > 0) {
-    errors.Error("spec.gateways", "delegate virtual service must have no gateways specified");
+  // Istio 1.4 has no delegate VirtualServices (1.8 added them): every one
+  // names its hosts.
+  if (vs.hosts_size() == 0) {
+    errors.Error("spec.hosts", "virtual service must have at least one host");
   }
-  if (delegate && vs.tls_size() > 0)
-    errors.Error("spec.tls", "delegate virtual service must have no tls route specified");
-  if (delegate && vs.tcp_size() > 0)
-    errors.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
   bool applies_to_mesh = vs.gateways_size() == 0;
   for (const std::string& gateway : vs.gateways()) applies_to_mesh |= gateway == "mesh";
   std::map<std::string, std::string> seen_hosts;
@@ -449,7 +466,7 @@ void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
       errors.Warning(Dot(field, "name"),
                      absl::StrCat("duplicate route name \"", vs.http(i).name(), "\""));
     }
-    ValidateHttpRoute(vs.http(i), field, delegate, errors);
+    ValidateHttpRoute(vs.http(i), field, errors);
   }
   for (int i = 0; i < vs.tcp_size(); ++i) {
     const std::string field = At("spec.tcp", i);
@@ -893,14 +910,6 @@ void ValidateSidecar(const Resource& resource, FieldErrors& errors) {
 
 namespace {
 
-// The typed_config types a patch may carry must be in the descriptor pool:
-// referencing them keeps the linker from dropping them.
-[[maybe_unused]] const void* const kPatchableTypes[] = {
-    &envoy::extensions::filters::http::fault::v3::HTTPFault::default_instance(),
-    &envoy::extensions::filters::http::router::v3::Router::default_instance(),
-    &envoy::extensions::filters::http::rbac::v3::RBAC::default_instance(),
-};
-
 // The Envoy message a patch value must convert to, per applyTo.
 std::unique_ptr<google::protobuf::Message> PatchTargetMessage(net::EnvoyFilter::ApplyTo apply_to) {
   switch (apply_to) {
@@ -968,12 +977,14 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
       std::string json;
       if (target != nullptr &&
           google::protobuf::util::MessageToJsonString(patch.patch().value(), &json).ok()) {
-        auto status = google::protobuf::util::JsonStringToMessage(json, target.get());
-        if (!status.ok()) {
+        // Against every Envoy type, so a typed_config of any extension checks.
+        absl::StatusOr<std::string> binary =
+            EnvoyJsonToBinary(target->GetDescriptor()->full_name(), json);
+        if (!binary.ok()) {
           errors.Error(Dot(field, "patch.value"),
                        absl::StrCat("Envoy filter: value is not a valid ",
                                     target->GetDescriptor()->full_name(), ": ",
-                                    std::string(status.message())));
+                                    std::string(binary.status().message())));
         }
       }
     }

@@ -100,13 +100,32 @@ const RuleCase kCases[] = {
      "  weight: 80\n    - destination: {host: reviews, subset: v2}\n      weight: 20\n",
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
      "  weight: -1\n    - destination: {host: reviews, subset: v2}\n      weight: 20\n",
-     "spec.http[0].route[0].weight", "weight -1 < 0"},
-    {"VsZeroTotalWeight", "VirtualService",
+     "spec.http[0].route[0].weight", "percentage -1 is not in range 0..100"},
+    // Istio 1.4: several destinations' weights add up to 100 (the README
+    // demo's 200/70 was accepted, and gRPC NACKed the route).
+    {"VsWeightsAddUpTo100", "VirtualService",
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
-     "  weight: 1\n    - destination: {host: reviews, subset: v2}\n",
+     "  weight: 70\n    - destination: {host: reviews, subset: v2}\n      weight: 30\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "  weight: 200\n    - destination: {host: reviews, subset: v2}\n      weight: 70\n",
+     "spec.http[0].route[0].weight", "percentage 200 is not in range 0..100"},
+    {"VsWeightsTotal", "VirtualService",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "  weight: 100\n    - destination: {host: reviews, subset: v2}\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
+     "  weight: 60\n    - destination: {host: reviews, subset: v2}\n      weight: 30\n",
+     "spec.http[0].route", "total destination weight 90 != 100"},
+    {"VsZeroTotalWeight", "VirtualService",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n",
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n    "
      "- destination: {host: reviews, subset: v2}\n",
-     "spec.http[0].route", "total destination weight = 0"},
+     "spec.http[0].route", "total destination weight 0 != 100"},
+    {"VsTcpWeightsTotal", "VirtualService",
+     "  hosts: [db]\n  tcp:\n  - route:\n    - destination: {host: db, subset: a}\n    "
+     "  weight: 50\n    - destination: {host: db, subset: b}\n      weight: 50\n",
+     "  hosts: [db]\n  tcp:\n  - route:\n    - destination: {host: db, subset: a}\n    "
+     "  weight: 50\n    - destination: {host: db, subset: b}\n      weight: 10\n",
+     "spec.tcp[0].route", "total destination weight 60 != 100"},
     {"VsSubsetName", "VirtualService",
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n",
      "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: V_1}\n",
@@ -216,10 +235,24 @@ const RuleCase kCases[] = {
     {"VsExportTo", "VirtualService", Http("  exportTo: [\".\"]\n"),
      Http("  exportTo: [\"*\", \".\"]\n"), "spec.exportTo",
      "cannot have both public (*) and non-public exportTo values for a resource"},
-    {"VsDelegateGateways", "VirtualService",
-     "  http:\n  - route:\n    - destination: {host: reviews}\n",
-     "  gateways: [gw]\n  http:\n  - route:\n    - destination: {host: reviews}\n", "spec.gateways",
-     "delegate virtual service must have no gateways specified"},
+    // Istio 1.4 has no delegate VirtualServices: hosts are required.
+    {"VsHostsRequired", "VirtualService",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n",
+     "  http:\n  - route:\n    - destination: {host: reviews}\n", "spec.hosts",
+     "virtual service must have at least one host"},
+    // Istio 1.4's deprecated integer fault percentages are accepted.
+    {"VsFaultAbortPercent", "VirtualService",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n"
+     "    fault:\n      abort: {percent: 50, httpStatus: 503}\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n"
+     "    fault:\n      abort: {percent: 150, httpStatus: 503}\n",
+     "spec.http[0].fault.abort.percent", "percentage 150 is not in range 0..100"},
+    {"VsFaultDelayPercent", "VirtualService",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n"
+     "    fault:\n      delay: {percent: 10, fixedDelay: 1s}\n",
+     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n"
+     "    fault:\n      delay: {percent: -1, fixedDelay: 1s}\n",
+     "spec.http[0].fault.delay.percent", "percentage -1 is not in range 0..100"},
     // DestinationRule
     {"DrHost", "DestinationRule", "  host: reviews.default.svc.cluster.local\n",
      "  host: \"re views\"\n", "spec.host",
@@ -443,6 +476,20 @@ TEST(ValidationTest, PositionsPointAtTheField) {
   EXPECT_EQ(errors[0].ToString(),
             "case.yaml:11:5: VirtualService default/x: spec.http[0].timeout: duration must be "
             "greater than 1ms");
+}
+
+TEST(ValidationTest, DeprecatedFieldsWarnWithoutFailing) {
+  std::vector<Diagnostic> all =
+      Validate("VirtualService",
+               "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n"
+               "    fault:\n      abort: {percent: 50, httpStatus: 503}\n");
+  EXPECT_FALSE(HasErrors(all));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].level, Level::kWarning);
+  EXPECT_EQ(all[0].field, "spec.http[0].fault.abort.percent");
+  EXPECT_EQ(all[0].message,
+            "HTTPRoute.fault.abort.percent is deprecated; use HTTPRoute.fault.abort.percentage");
+  EXPECT_EQ(all[0].position.line, 12);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "libs/mesh/envoy_types.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::pilot {
@@ -17,10 +18,14 @@ bool FromValue(const google::protobuf::Struct& value, google::protobuf::Message&
                const std::string& filter) {
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(value, &json).ok()) return false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &out);
-  if (!status.ok()) {
+  // Through the wire form, so a typed_config of an Envoy extension Keel has
+  // no C++ for is carried as it is (an Any of the right type and bytes).
+  absl::StatusOr<std::string> binary =
+      mesh::EnvoyJsonToBinary(out.GetDescriptor()->full_name(), json);
+  if (!binary.ok() || !out.ParseFromString(*binary)) {
     spdlog::warn("EnvoyFilter {}: patch value is not a {}: {}", filter,
-                 out.GetDescriptor()->full_name(), std::string(status.message()));
+                 out.GetDescriptor()->full_name(),
+                 binary.ok() ? "unparseable" : std::string(binary.status().message()));
     return false;
   }
   return true;

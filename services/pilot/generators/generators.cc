@@ -104,22 +104,85 @@ void AddHeaderMatcher(route::RouteMatch* match, const std::string& name,
   }
 }
 
-// The DestinationRule's policy for a subset: subset-level settings override
-// host-level ones, field group by field group, as in Istio.
-net::TrafficPolicy EffectivePolicy(const net::DestinationRule* dr, const std::string& subset) {
+// Overrides `policy`'s field groups with those `over` sets.
+void MergePolicy(const net::TrafficPolicy& over, net::TrafficPolicy& policy) {
+  if (over.has_load_balancer()) *policy.mutable_load_balancer() = over.load_balancer();
+  if (over.has_connection_pool()) *policy.mutable_connection_pool() = over.connection_pool();
+  if (over.has_outlier_detection()) *policy.mutable_outlier_detection() = over.outlier_detection();
+  if (over.has_tls()) *policy.mutable_tls() = over.tls();
+}
+
+// Overrides `policy` with the port-level settings of `in` for `port`.
+void MergePortPolicy(const net::TrafficPolicy& in, uint32_t port, net::TrafficPolicy& policy) {
+  for (const auto& port_policy : in.port_level_settings()) {
+    if (port_policy.port().number() != port) continue;
+    net::TrafficPolicy as_policy;
+    if (port_policy.has_load_balancer())
+      *as_policy.mutable_load_balancer() = port_policy.load_balancer();
+    if (port_policy.has_connection_pool())
+      *as_policy.mutable_connection_pool() = port_policy.connection_pool();
+    if (port_policy.has_outlier_detection())
+      *as_policy.mutable_outlier_detection() = port_policy.outlier_detection();
+    if (port_policy.has_tls()) *as_policy.mutable_tls() = port_policy.tls();
+    MergePolicy(as_policy, policy);
+  }
+}
+
+// The DestinationRule's policy for a subset on a port, as Istio merges it:
+// host-level settings, then the host's port-level settings for the port,
+// then the subset's settings, then the subset's port-level settings, each
+// overriding the one before field group by field group. Port 0 skips the
+// port-level settings.
+net::TrafficPolicy EffectivePolicy(const net::DestinationRule* dr, const std::string& subset,
+                                   uint32_t port) {
   net::TrafficPolicy policy;
   if (dr == nullptr) return policy;
   policy = dr->traffic_policy();
+  policy.clear_port_level_settings();
+  if (port != 0) MergePortPolicy(dr->traffic_policy(), port, policy);
   for (const auto& s : dr->subsets()) {
     if (s.name() != subset || !s.has_traffic_policy()) continue;
-    const auto& over = s.traffic_policy();
-    if (over.has_load_balancer()) *policy.mutable_load_balancer() = over.load_balancer();
-    if (over.has_connection_pool()) *policy.mutable_connection_pool() = over.connection_pool();
-    if (over.has_outlier_detection())
-      *policy.mutable_outlier_detection() = over.outlier_detection();
-    if (over.has_tls()) *policy.mutable_tls() = over.tls();
+    MergePolicy(s.traffic_policy(), policy);
+    if (port != 0) MergePortPolicy(s.traffic_policy(), port, policy);
   }
   return policy;
+}
+
+// The hash policy of a consistent-hash load balancer (Istio's
+// consistentHashToHashPolicy): by header, cookie or source IP. A ring-hash
+// cluster needs it on every route that reaches it, or each call hashes at
+// random.
+void AddHashPolicy(const net::TrafficPolicy& policy, route::RouteAction* action) {
+  if (!policy.load_balancer().has_consistent_hash()) return;
+  const auto& hash = policy.load_balancer().consistent_hash();
+  switch (hash.hash_key_case()) {
+    case net::LoadBalancerSettings::ConsistentHashLB::kHttpHeaderName:
+      action->add_hash_policy()->mutable_header()->set_header_name(hash.http_header_name());
+      break;
+    case net::LoadBalancerSettings::ConsistentHashLB::kHttpCookie: {
+      auto* cookie = action->add_hash_policy()->mutable_cookie();
+      cookie->set_name(hash.http_cookie().name());
+      cookie->set_path(hash.http_cookie().path());
+      if (hash.http_cookie().has_ttl()) *cookie->mutable_ttl() = hash.http_cookie().ttl();
+      break;
+    }
+    case net::LoadBalancerSettings::ConsistentHashLB::kUseSourceIp:
+      action->add_hash_policy()->mutable_connection_properties()->set_source_ip(true);
+      break;
+    case net::LoadBalancerSettings::ConsistentHashLB::kHttpQueryParameterName:
+      action->add_hash_policy()->mutable_query_parameter()->set_name(
+          hash.http_query_parameter_name());
+      break;
+    default:
+      break;
+  }
+}
+
+// A fault's share of calls: `percentage` if set, else the deprecated integer
+// `percent` (Istio 1.4), else none (as Istio: an unset share injects nothing).
+template <typename Fault>
+envoy::type::v3::FractionalPercent FaultPercent(const Fault& fault) {
+  return Percent(fault.has_percentage() ? fault.percentage().value() : fault.percent());
 }
 
 // `ns` is the VirtualService's namespace, in which short host names resolve.
@@ -136,16 +199,25 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
     }
     return ClusterName(port, d.subset(), host);
   };
-  if (http.route_size() == 1) {
-    action->set_cluster(cluster_of(http.route(0).destination()));
+  // Destinations that take traffic: with several, those of weight > 0.
+  std::vector<const net::HTTPRouteDestination*> taking;
+  for (const auto& destination : http.route()) {
+    if (http.route_size() == 1 || destination.weight() > 0) taking.push_back(&destination);
+  }
+  if (taking.size() == 1) {
+    action->set_cluster(cluster_of(taking[0]->destination()));
   } else {
+    // total_weight is always the sum of the weights sent: clients NACK a
+    // weighted_clusters whose weights disagree with it.
     auto* weighted = action->mutable_weighted_clusters();
-    for (const auto& destination : http.route()) {
-      if (destination.weight() == 0) continue;
+    uint32_t total = 0;
+    for (const net::HTTPRouteDestination* destination : taking) {
       auto* cluster = weighted->add_clusters();
-      cluster->set_name(cluster_of(destination.destination()));
-      cluster->mutable_weight()->set_value(destination.weight());
+      cluster->set_name(cluster_of(destination->destination()));
+      cluster->mutable_weight()->set_value(destination->weight());
+      total += destination->weight();
     }
+    weighted->mutable_total_weight()->set_value(total);
   }
   if (http.has_timeout()) {
     // gRPC clients obey max_stream_duration, not timeout.
@@ -164,25 +236,20 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
       SetDuration(retry->mutable_per_try_timeout(), http.retries().per_try_timeout());
     }
   }
-  // Consistent hashing by header, from the destination's DestinationRule.
+  // Consistent hashing, from the first destination's DestinationRule.
   if (http.route_size() > 0) {
-    const std::string host =
-        mesh::ToFqdn(ns, http.route(0).destination().host(), context.cluster_domain());
+    const net::Destination& first = http.route(0).destination();
+    const std::string host = mesh::ToFqdn(ns, first.host(), context.cluster_domain());
     const auto* dr = context.DestinationRuleFor(host);
-    net::TrafficPolicy policy =
-        EffectivePolicy(dr ? dr->spec : nullptr, http.route(0).destination().subset());
-    if (policy.load_balancer().has_consistent_hash() &&
-        !policy.load_balancer().consistent_hash().http_header_name().empty()) {
-      action->add_hash_policy()->mutable_header()->set_header_name(
-          policy.load_balancer().consistent_hash().http_header_name());
-    }
+    AddHashPolicy(EffectivePolicy(dr ? dr->spec : nullptr, first.subset(),
+                                  first.has_port() ? first.port().number() : default_port),
+                  action);
   }
   if (http.has_fault()) {
     envoy::extensions::filters::http::fault::v3::HTTPFault fault;
     if (http.fault().has_delay() && http.fault().delay().has_fixed_delay()) {
       SetDuration(fault.mutable_delay()->mutable_fixed_delay(), http.fault().delay().fixed_delay());
-      *fault.mutable_delay()->mutable_percentage() = Percent(
-          http.fault().delay().has_percentage() ? http.fault().delay().percentage().value() : 100);
+      *fault.mutable_delay()->mutable_percentage() = FaultPercent(http.fault().delay());
     }
     if (http.fault().has_abort()) {
       const auto& abort = http.fault().abort();
@@ -211,11 +278,43 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
       } else {
         out_abort->set_http_status(abort.http_status());
       }
-      *out_abort->mutable_percentage() =
-          Percent(abort.has_percentage() ? abort.percentage().value() : 100);
+      *out_abort->mutable_percentage() = FaultPercent(abort);
     }
     (*out->mutable_typed_per_filter_config())[kFaultFilter].PackFrom(fault);
   }
+}
+
+// Outlier detection as Istio maps it. consecutiveErrors is Istio 1.4's field
+// (gateway failures, 5xx ejection off); consecutive5xxErrors and
+// consecutiveGatewayErrors are later Istio's. Success-rate ejection is always
+// off: Istio has no setting for it, and a client that runs it on unset
+// parameters misbehaves.
+void SetOutlierDetection(const net::OutlierDetection& in, Cluster& cluster) {
+  auto* out = cluster.mutable_outlier_detection();
+  if (in.consecutive_errors() > 0) {
+    out->mutable_consecutive_gateway_failure()->set_value(in.consecutive_errors());
+    out->mutable_enforcing_consecutive_gateway_failure()->set_value(100);
+    out->mutable_enforcing_consecutive_5xx()->set_value(0);
+  }
+  if (in.has_consecutive_5xx_errors()) {
+    const uint32_t errors = in.consecutive_5xx_errors().value();
+    out->mutable_consecutive_5xx()->set_value(errors);
+    out->mutable_enforcing_consecutive_5xx()->set_value(errors > 0 ? 100 : 0);
+  }
+  if (in.has_consecutive_gateway_errors()) {
+    const uint32_t errors = in.consecutive_gateway_errors().value();
+    out->mutable_consecutive_gateway_failure()->set_value(errors);
+    out->mutable_enforcing_consecutive_gateway_failure()->set_value(errors > 0 ? 100 : 0);
+  }
+  out->mutable_enforcing_success_rate()->set_value(0);
+  if (in.has_interval()) *out->mutable_interval() = in.interval();
+  if (in.has_base_ejection_time()) *out->mutable_base_ejection_time() = in.base_ejection_time();
+  if (in.max_ejection_percent() > 0) {
+    out->mutable_max_ejection_percent()->set_value(in.max_ejection_percent());
+  }
+  // Istio 1.4: minHealthPercent is the panic threshold (0 turns panic mode off).
+  cluster.mutable_common_lb_config()->mutable_healthy_panic_threshold()->set_value(
+      in.min_health_percent());
 }
 
 bool AnyFault(const net::VirtualService* vs) {
@@ -293,6 +392,9 @@ route::RouteConfiguration BuildRouteConfiguration(const PushContext& context,
     r->set_name("default");
     r->mutable_match()->set_prefix("");
     r->mutable_route()->set_cluster(ClusterName(port.number, "", service.host));
+    // The service's own cluster may be ring-hash: its route carries the hash.
+    const auto* dr = context.DestinationRuleFor(service.host);
+    AddHashPolicy(EffectivePolicy(dr ? dr->spec : nullptr, "", port.number), r->mutable_route());
   }
   return config;
 }
@@ -384,7 +486,8 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
     for (const ServicePort& port : service.ports) {
       for (const std::string& subset : subsets) {
         const std::string name = ClusterName(port.number, subset, service.host);
-        const net::TrafficPolicy policy = EffectivePolicy(dr ? dr->spec : nullptr, subset);
+        const net::TrafficPolicy policy =
+            EffectivePolicy(dr ? dr->spec : nullptr, subset, port.number);
         Cluster cluster;
         cluster.set_name(name);
         cluster.set_type(Cluster::EDS);
@@ -410,15 +513,7 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
               policy.connection_pool().http().http2_max_requests());
         }
         if (policy.has_outlier_detection()) {
-          const auto& in = policy.outlier_detection();
-          auto* out = cluster.mutable_outlier_detection();
-          if (in.has_consecutive_5xx_errors())
-            out->mutable_consecutive_5xx()->set_value(in.consecutive_5xx_errors().value());
-          if (in.has_interval()) *out->mutable_interval() = in.interval();
-          if (in.has_base_ejection_time())
-            *out->mutable_base_ejection_time() = in.base_ejection_time();
-          if (in.max_ejection_percent() > 0)
-            out->mutable_max_ejection_percent()->set_value(in.max_ejection_percent());
+          SetOutlierDetection(policy.outlier_detection(), cluster);
         }
         ApplyClusterPatches(context, service.host, subset, port.number, cluster);
         builder.Add(name, cluster);

@@ -4,15 +4,18 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "libs/mesh/testing/shared_testdata.h"
+#include "libs/mesh/validation/field_errors.h"
 
 namespace keel::pilot {
 namespace {
@@ -31,6 +34,23 @@ std::shared_ptr<const PushContext> Context(const std::vector<std::string>& share
        "/keel/services/pilot/testdata/bookinfo-services.yaml");
   for (const std::string& file : shared_files) {
     load(mesh::testing::IstioTestdataDir() + "/bookinfo-networking/" + file);
+  }
+  return PushContext::Build(resources, 1);
+}
+
+// The bookinfo registry plus `yaml` (Istio config documents).
+std::shared_ptr<const PushContext> ContextWith(const std::string& yaml) {
+  std::vector<std::shared_ptr<const mesh::Resource>> resources;
+  const std::string services = std::string(std::getenv("TEST_SRCDIR")) +
+                               "/keel/services/pilot/testdata/bookinfo-services.yaml";
+  for (const auto& [path, text] :
+       {std::pair{services, mesh::testing::ReadFile(services)}, std::pair{std::string("inline.yaml"), yaml}}) {
+    mesh::ParsedFile parsed = mesh::ParseConfigFile(path, text);
+    EXPECT_TRUE(parsed.diagnostics.empty()) << path;
+    for (mesh::Resource& r : parsed.resources) {
+      EXPECT_FALSE(mesh::HasErrors(mesh::ValidateResource(r))) << path;
+      resources.push_back(std::make_shared<mesh::Resource>(std::move(r)));
+    }
   }
   return PushContext::Build(resources, 1);
 }
@@ -145,6 +165,148 @@ TEST(GeneratorsTest, VersionsAreStableAcrossBuilds) {
   EXPECT_NE(a->version, c->version);
   EXPECT_EQ(a->resources.at("ratings.default.svc.cluster.local:9080")->version,
             c->resources.at("ratings.default.svc.cluster.local:9080")->version);
+}
+
+constexpr char kReviewsHost[] = "reviews.default.svc.cluster.local";
+
+envoy::config::cluster::v3::Cluster ReviewsCluster(const std::string& dr_yaml,
+                                                   const std::string& subset = "") {
+  auto context = ContextWith(dr_yaml);
+  return Get<envoy::config::cluster::v3::Cluster>(*GenerateClusters(*context),
+                                                  ClusterName(9080, subset, kReviewsHost));
+}
+
+constexpr char kDrHeader[] =
+    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: "
+    "reviews}\nspec:\n  host: reviews\n";
+
+TEST(GeneratorsTest, WeightedClustersAlwaysCarryTheirTotal) {
+  auto context = ContextWith(std::string(kDrHeader) +
+                             "  subsets:\n  - {name: v1, labels: {version: v1}}\n"
+                             "  - {name: v2, labels: {version: v2}}\n  - {name: v3, labels: "
+                             "{version: v3}}\n---\napiVersion: networking.istio.io/v1alpha3\n"
+                             "kind: VirtualService\nmetadata: {name: reviews}\nspec:\n"
+                             "  hosts: [reviews]\n  http:\n  - route:\n"
+                             "    - {destination: {host: reviews, subset: v1}, weight: 50}\n"
+                             "    - {destination: {host: reviews, subset: v2}, weight: 0}\n"
+                             "    - {destination: {host: reviews, subset: v3}, weight: 50}\n");
+  auto routes =
+      Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
+  const auto& weighted = routes.virtual_hosts(0).routes(0).route().weighted_clusters();
+  ASSERT_EQ(weighted.clusters_size(), 2);  // the weight-0 destination takes nothing
+  uint32_t sum = 0;
+  for (const auto& cluster : weighted.clusters()) sum += cluster.weight().value();
+  EXPECT_EQ(weighted.total_weight().value(), sum);
+}
+
+TEST(GeneratorsTest, OutlierDetectionConsecutiveErrorsAsIstio14) {
+  auto cluster = ReviewsCluster(std::string(kDrHeader) +
+                                "  trafficPolicy:\n    outlierDetection: {consecutiveErrors: 7, "
+                                "interval: 5s, baseEjectionTime: 30s, maxEjectionPercent: 50}\n");
+  const auto& outlier = cluster.outlier_detection();
+  EXPECT_EQ(outlier.consecutive_gateway_failure().value(), 7u);
+  EXPECT_EQ(outlier.enforcing_consecutive_gateway_failure().value(), 100u);
+  ASSERT_TRUE(outlier.has_enforcing_consecutive_5xx());
+  EXPECT_EQ(outlier.enforcing_consecutive_5xx().value(), 0u);
+  ASSERT_TRUE(outlier.has_enforcing_success_rate());
+  EXPECT_EQ(outlier.enforcing_success_rate().value(), 0u);
+  EXPECT_EQ(outlier.interval().seconds(), 5);
+  EXPECT_EQ(outlier.base_ejection_time().seconds(), 30);
+  EXPECT_EQ(outlier.max_ejection_percent().value(), 50u);
+}
+
+TEST(GeneratorsTest, OutlierDetectionLaterIstioFieldsAndNoSuccessRate) {
+  auto cluster = ReviewsCluster(std::string(kDrHeader) +
+                                "  trafficPolicy:\n    outlierDetection: {consecutive5xxErrors: "
+                                "3, consecutiveGatewayErrors: 0}\n");
+  const auto& outlier = cluster.outlier_detection();
+  EXPECT_EQ(outlier.consecutive_5xx().value(), 3u);
+  EXPECT_EQ(outlier.enforcing_consecutive_5xx().value(), 100u);
+  ASSERT_TRUE(outlier.has_enforcing_consecutive_gateway_failure());
+  EXPECT_EQ(outlier.enforcing_consecutive_gateway_failure().value(), 0u);
+  ASSERT_TRUE(outlier.has_enforcing_success_rate());
+  EXPECT_EQ(outlier.enforcing_success_rate().value(), 0u);
+}
+
+TEST(GeneratorsTest, ConsistentHashWithoutVirtualServiceHashesTheDefaultRoute) {
+  for (const auto& [lb, check] :
+       std::vector<std::pair<std::string, std::function<void(
+                                              const envoy::config::route::v3::RouteAction&)>>>{
+           {"{httpHeaderName: x-user}",
+            [](const auto& action) {
+              EXPECT_EQ(action.hash_policy(0).header().header_name(), "x-user");
+            }},
+           {"{httpCookie: {name: session, ttl: 10s}}",
+            [](const auto& action) {
+              EXPECT_EQ(action.hash_policy(0).cookie().name(), "session");
+              EXPECT_EQ(action.hash_policy(0).cookie().ttl().seconds(), 10);
+            }},
+           {"{useSourceIp: true}", [](const auto& action) {
+              EXPECT_TRUE(action.hash_policy(0).connection_properties().source_ip());
+            }}}) {
+    SCOPED_TRACE(lb);
+    auto context = ContextWith(std::string(kDrHeader) +
+                               "  trafficPolicy:\n    loadBalancer:\n      consistentHash: " +
+                               lb + "\n");
+    auto routes =
+        Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
+    ASSERT_EQ(routes.virtual_hosts(0).routes_size(), 1);
+    const auto& action = routes.virtual_hosts(0).routes(0).route();
+    EXPECT_EQ(action.cluster(), ClusterName(9080, "", kReviewsHost));
+    ASSERT_EQ(action.hash_policy_size(), 1);
+    check(action);
+    auto cluster = Get<envoy::config::cluster::v3::Cluster>(*GenerateClusters(*context),
+                                                            ClusterName(9080, "", kReviewsHost));
+    EXPECT_EQ(cluster.lb_policy(), envoy::config::cluster::v3::Cluster::RING_HASH);
+  }
+}
+
+TEST(GeneratorsTest, DeprecatedIntegerFaultPercentsAreHonoured) {
+  auto context = ContextWith(
+      "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: "
+      "reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: "
+      "reviews}\n    fault:\n      delay: {percent: 25, fixedDelay: 2s}\n      abort: {percent: "
+      "10, httpStatus: 503}\n");
+  auto routes =
+      Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
+  envoy::extensions::filters::http::fault::v3::HTTPFault fault;
+  ASSERT_TRUE(routes.virtual_hosts(0)
+                  .routes(0)
+                  .typed_per_filter_config()
+                  .at("envoy.filters.http.fault")
+                  .UnpackTo(&fault));
+  EXPECT_EQ(fault.delay().percentage().numerator(), 250000u);  // 25% of a million
+  EXPECT_EQ(fault.delay().percentage().denominator(), envoy::type::v3::FractionalPercent::MILLION);
+  EXPECT_EQ(fault.abort().percentage().numerator(), 100000u);
+  EXPECT_EQ(fault.abort().http_status(), 503u);
+}
+
+// Subset settings override host settings field group by field group; port
+// settings override the level they sit in.
+TEST(GeneratorsTest, SubsetAndPortSettingsOverrideByFieldGroup) {
+  const std::string dr = std::string(kDrHeader) +
+                         "  trafficPolicy:\n"
+                         "    loadBalancer: {simple: LEAST_CONN}\n"
+                         "    connectionPool: {http: {http2MaxRequests: 10}}\n"
+                         "    outlierDetection: {consecutive5xxErrors: 5}\n"
+                         "  subsets:\n"
+                         "  - name: v1\n    labels: {version: v1}\n"
+                         "    trafficPolicy:\n      loadBalancer: {simple: ROUND_ROBIN}\n"
+                         "  - name: v2\n    labels: {version: v2}\n"
+                         "    trafficPolicy:\n      connectionPool: {http: {http2MaxRequests: 99}}\n"
+                         "      portLevelSettings:\n      - port: {number: 9080}\n"
+                         "        outlierDetection: {consecutive5xxErrors: 9}\n";
+  auto host = ReviewsCluster(dr);
+  EXPECT_EQ(host.lb_policy(), envoy::config::cluster::v3::Cluster::LEAST_REQUEST);
+  EXPECT_EQ(host.circuit_breakers().thresholds(0).max_requests().value(), 10u);
+  auto v1 = ReviewsCluster(dr, "v1");
+  EXPECT_EQ(v1.lb_policy(), envoy::config::cluster::v3::Cluster::ROUND_ROBIN);  // overridden
+  EXPECT_EQ(v1.circuit_breakers().thresholds(0).max_requests().value(), 10u);  // inherited
+  EXPECT_EQ(v1.outlier_detection().consecutive_5xx().value(), 5u);             // inherited
+  auto v2 = ReviewsCluster(dr, "v2");
+  EXPECT_EQ(v2.lb_policy(), envoy::config::cluster::v3::Cluster::LEAST_REQUEST);  // inherited
+  EXPECT_EQ(v2.circuit_breakers().thresholds(0).max_requests().value(), 99u);     // overridden
+  EXPECT_EQ(v2.outlier_detection().consecutive_5xx().value(), 9u);  // subset port level
 }
 
 }  // namespace

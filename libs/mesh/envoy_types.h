@@ -1,0 +1,29 @@
+// Every message of the pinned Envoy API package, for reading and checking
+// Envoy config Keel has no compiled C++ for (an EnvoyFilter's typed_config of
+// any Envoy extension, say). Backed by a descriptor set built from the
+// package's .proto files at build time and embedded in the binary.
+#ifndef KEEL_LIBS_MESH_ENVOY_TYPES_H_
+#define KEEL_LIBS_MESH_ENVOY_TYPES_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
+
+namespace keel::mesh {
+
+// EnvoyDescriptorPool holds every Envoy API file of the package (and what
+// they import), apart from the generated pool.
+const google::protobuf::DescriptorPool& EnvoyDescriptorPool();
+
+// EnvoyJsonToBinary converts proto3 JSON of the Envoy message `full_name`
+// (e.g. "envoy.config.listener.v3.Listener") to its wire form. Any fields
+// (typed_config) are resolved against every Envoy type, so an unknown
+// extension type or a bad field inside one is an InvalidArgument error
+// naming it.
+absl::StatusOr<std::string> EnvoyJsonToBinary(const std::string& full_name,
+                                              const std::string& json);
+
+}  // namespace keel::mesh
+
+#endif  // KEEL_LIBS_MESH_ENVOY_TYPES_H_
