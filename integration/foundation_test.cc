@@ -145,16 +145,15 @@ TEST_P(BusyPortTest, ABusyPortIsAClearErrorAndNonZeroExit) {
                                   "--monitoring_address=" + (*first)->monitoring_address()}) {
     if (flag == "--grpc_address=") continue;  // the agent has no gRPC server
     std::vector<std::string> second_args = args;
-    second_args.push_back(flag);
-    absl::StatusOr<RunningService*> second = mesh.Start(GetParam(), second_args);
-    ASSERT_TRUE(second.ok());
-    absl::StatusOr<ExitInfo> exit = (*second)->process().Wait(absl::Seconds(10));
-    ASSERT_TRUE(exit.ok()) << exit.status();
-    EXPECT_EQ(exit->status, 1);
-    const std::string log = (*second)->process().Log();
-    EXPECT_THAT(log, HasSubstr("cannot listen on 127.0.0.1:"));
-    EXPECT_THAT(log, HasSubstr(": Address already in use"));
-    (*second)->Stop();
+    second_args.push_back("--monitoring_address=127.0.0.1:0");
+    if (GetParam() != "keel-agent") second_args.push_back("--grpc_address=127.0.0.1:0");
+    second_args.push_back(flag);  // the later flag wins: the busy port
+    absl::StatusOr<CommandResult> second =
+        RunToCompletion(KeelBinaryPath(GetParam()), second_args, absl::Seconds(20));
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_EQ(second->exit.status, 1);
+    EXPECT_THAT(second->err, HasSubstr("cannot listen on 127.0.0.1:"));
+    EXPECT_THAT(second->err, HasSubstr(": Address already in use"));
   }
   EXPECT_TRUE(mesh.StopAll().empty());
 }
@@ -166,6 +165,43 @@ INSTANTIATE_TEST_SUITE_P(AllServices, BusyPortTest,
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+// Each service started with no address flags listens where its flag help
+// says: Istio's default ports on every interface (":PORT", the form the Helm
+// chart passes). Pilot, with no flags at all, finds Galley at its default.
+TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
+  constexpr uint16_t kMonitoring = 15014;
+  struct Case {
+    std::string component;
+    uint16_t grpc_port;  // 0: no gRPC server
+  };
+  // Galley first, on its default gRPC port, with its monitoring port moved
+  // aside so that Pilot can then run with no flags at all.
+  const std::string dir = TestTempDir("defaults");
+  absl::StatusOr<ChildProcess> galley_process = ChildProcess::Start(
+      KeelBinaryPath("galley"),
+      {"--monitoring_address=127.0.0.1:0", "--ports_file=" + dir + "/galley.ports"},
+      dir + "/galley.log");
+  ASSERT_TRUE(galley_process.ok());
+  absl::StatusOr<PortsFile> ports = WaitForPortsFile(dir + "/galley.ports", *galley_process);
+  ASSERT_TRUE(ports.ok()) << ports.status();
+  EXPECT_EQ(ports->grpc_port, 9901);
+  RunningService galley("galley", *std::move(galley_process), 9901, ports->monitoring_port);
+  ASSERT_TRUE(galley.WaitReady().ok()) << galley.process().Log();
+  for (const Case& c : std::vector<Case>{
+           {"pilot", 15010}, {"citadel", 8060}, {"mixer", 9091}, {"keel-agent", 0}}) {
+    SCOPED_TRACE(c.component);
+    absl::StatusOr<ChildProcess> process =
+        ChildProcess::Start(KeelBinaryPath(c.component), {}, dir + "/" + c.component + ".log");
+    ASSERT_TRUE(process.ok());
+    RunningService service(c.component, *std::move(process), c.grpc_port, kMonitoring);
+    EXPECT_TRUE(service.WaitReady().ok()) << service.process().Log();
+    ExitInfo exit = service.Stop();
+    EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();
+  }
+  ExitInfo exit = galley.Stop();
+  EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();
+}
 
 }  // namespace
 }  // namespace keel::testing

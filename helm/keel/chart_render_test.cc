@@ -106,6 +106,26 @@ TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {
             "kind: VirtualService\n");
 }
 
+// Every argument the chart passes (addresses in the ":PORT" form included)
+// is accepted by the binary's own flag parser: with --version appended the
+// binary parses every flag, then exits 0 instead of serving.
+TEST(ChartRenderTest, EveryComponentAcceptsTheArgumentsTheChartPasses) {
+  for (const auto& sets : std::vector<std::vector<std::string>>{
+           {}, {"galley.grpcPort=19901", "global.logFormat=json"}}) {
+    Manifests manifests = Render(sets);
+    for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
+      SCOPED_TRACE(component);
+      std::vector<std::string> args = Args(manifests["Deployment/keel-" + component]);
+      ASSERT_FALSE(args.empty());
+      args.push_back("--version");
+      absl::StatusOr<CommandResult> result = RunToCompletion(KeelBinaryPath(component), args);
+      ASSERT_TRUE(result.ok()) << result.status();
+      EXPECT_EQ(result->exit.status, 0) << result->err;
+      EXPECT_THAT(result->out, HasSubstr(component + " version"));
+    }
+  }
+}
+
 TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
   struct Case {
     std::string set;
