@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/http_client.h"
+#include "libs/mesh/testing/shared_testdata.h"
 #include "libs/xds/ads_client.h"
 #include "proto/istio/mcp/v1alpha1/resource.pb.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
@@ -137,6 +138,7 @@ TEST_F(GalleyTest, WriteChangeBreakAndDeleteFiles) {
               HasSubstr(R"("servingLastGoodVersion":["VirtualService/default/reviews"])"));
   absl::StatusOr<HttpResponse> metrics = HttpGet((*galley)->monitoring_address(), "/metrics");
   EXPECT_THAT(metrics->body, HasSubstr("galley_validation_errors{kind=\"VirtualService\"} 1"));
+  EXPECT_THAT((*galley)->process().Log(), HasSubstr("1 errors, 0 warnings"));
   EXPECT_THAT(metrics->body, HasSubstr("galley_resources{kind=\"VirtualService\"} 1"));
   EXPECT_THAT(metrics->body, HasSubstr("galley_mcp_connected_streams 2"));
   EXPECT_THAT(metrics->body, HasSubstr("galley_mcp_pushes_total{type=\"" + kVsType + "\"}"));
@@ -158,6 +160,34 @@ TEST_F(GalleyTest, WriteChangeBreakAndDeleteFiles) {
   EXPECT_TRUE((*galley)->process().Running());
   delta->Stop();
   sotw->Stop();
+}
+
+// Istio 1.4's Mixer samples load (the release build once crashed on them)
+// and a deprecation warning is logged with its file:line, counted apart from
+// errors and shown on /debug/configz.
+TEST_F(GalleyTest, MixerSamplesLoadAndWarningsAreCountedApart) {
+  const std::string dir = TestTempDir("galley-warn");
+  for (const std::string& file :
+       mesh::testing::YamlFilesUnder(mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4")) {
+    std::filesystem::copy_file(file, dir + "/" + std::filesystem::path(file).filename().string());
+  }
+  WriteFile(dir + "/fault.yaml",
+            "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: "
+            "r}\nspec:\n  hosts: [r]\n  http:\n  - route:\n    - destination: {host: r}\n"
+            "    fault:\n      delay: {percent: 10, fixedDelay: 1s}\n");
+  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {"--config_dir=" + dir});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  const std::string log = (*galley)->process().Log();
+  EXPECT_THAT(log, HasSubstr(" 0 errors, 1 warnings"));
+  EXPECT_THAT(log, HasSubstr("warning galley: " + dir +
+                             "/fault.yaml:10:15: Warning VirtualService default/r: "
+                             "spec.http[0].fault.delay.percent"));
+  absl::StatusOr<HttpResponse> configz = HttpGet((*galley)->monitoring_address(), "/debug/configz");
+  ASSERT_TRUE(configz.ok());
+  EXPECT_THAT(configz->body, HasSubstr(R"("errors":[],"warnings":[{"level":"Warning")"));
+  EXPECT_THAT(configz->body, HasSubstr("config.istio.io/v1alpha2/rule"));
+  EXPECT_TRUE((*galley)->process().Running());
 }
 
 TEST_F(GalleyTest, AdmissionWebhookOverHttpsWithCurl) {
@@ -223,7 +253,7 @@ TEST(KeelctlTest, ValidateAndAnalyzeOnFiles) {
   absl::StatusOr<CommandResult> good =
       RunToCompletion(keelctl, {"validate", "-f", dir + "/good.yaml"});
   EXPECT_EQ(good->exit.status, 0) << good->err;
-  EXPECT_EQ(good->out, "1 resources checked, 0 errors\n");
+  EXPECT_EQ(good->out, "1 resources checked, 0 errors, 0 warnings\n");
 
   std::ofstream(dir + "/bad.yaml") << Vs("reviews", "80", "20");
   absl::StatusOr<CommandResult> analyze = RunToCompletion(keelctl, {"analyze", "-f", dir});
@@ -240,6 +270,48 @@ TEST(KeelctlTest, ValidateAndAnalyzeOnFiles) {
   EXPECT_THAT(missing->err, HasSubstr("nope.yaml: no such file or directory"));
   absl::StatusOr<CommandResult> usage = RunToCompletion(keelctl, {"validate", "--bogus"});
   EXPECT_EQ(usage->exit.status, 2);
+
+  // Several paths after one -f, as the usage line shows.
+  absl::StatusOr<CommandResult> two =
+      RunToCompletion(keelctl, {"validate", "-f", dir + "/good.yaml", dir + "/bad.yaml"});
+  EXPECT_EQ(two->exit.status, 0) << two->err;
+  EXPECT_EQ(two->out, "2 resources checked, 0 errors, 0 warnings\n");
+  absl::StatusOr<CommandResult> analyze_two =
+      RunToCompletion(keelctl, {"analyze", "-f", dir + "/good.yaml", dir + "/bad.yaml"});
+  EXPECT_NE(analyze_two->exit.status, 2) << analyze_two->err;
+}
+
+// A deprecated field is a warning: printed with its file:line, counted apart,
+// and the resource is accepted.
+TEST(KeelctlTest, WarningsAreNotErrors) {
+  const std::string dir = TestTempDir("keelctl-warn");
+  std::ofstream(dir + "/fault.yaml")
+      << "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: r}\n"
+         "spec:\n  hosts: [r]\n  http:\n  - route:\n    - destination: {host: r}\n"
+         "    fault:\n      abort:\n        percent: 10\n        httpStatus: 503\n";
+  absl::StatusOr<CommandResult> result =
+      RunToCompletion(KeelBinaryPath("keelctl"), {"validate", "-f", dir + "/fault.yaml"});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit.status, 0) << result->err;
+  EXPECT_EQ(result->out, "1 resources checked, 0 errors, 1 warnings\n");
+  EXPECT_EQ(result->err, dir + "/fault.yaml:11:9: Warning VirtualService default/r: "
+                               "spec.http[0].fault.abort.percent: HTTPRoute.fault.abort.percent is "
+                               "deprecated; use HTTPRoute.fault.abort.percentage\n");
+}
+
+// Istio 1.4's Mixer samples (config.istio.io/v1alpha2) validate; the
+// optimized build once crashed on them (their generated code was not linked).
+TEST(KeelctlTest, ValidatesIstioMixerPolicySamples) {
+  const std::string dir = mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4";
+  for (const std::string& file : mesh::testing::YamlFilesUnder(dir)) {
+    SCOPED_TRACE(file);
+    absl::StatusOr<CommandResult> result =
+        RunToCompletion(KeelBinaryPath("keelctl"), {"validate", "-f", file});
+    ASSERT_TRUE(result.ok());
+    EXPECT_TRUE(result->exit.exited) << result->exit.ToString();
+    EXPECT_EQ(result->exit.status, 0) << result->err;
+    EXPECT_THAT(result->out, HasSubstr(" 0 errors"));
+  }
 }
 
 }  // namespace

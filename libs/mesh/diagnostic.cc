@@ -26,7 +26,11 @@ const char* LevelName(Level level) {
 std::string Diagnostic::ToString() const {
   std::string out;
   if (std::string where = position.ToString(); !where.empty()) absl::StrAppend(&out, where, ": ");
-  if (!code.empty()) absl::StrAppend(&out, LevelName(level), " [", code, "] ");
+  if (!code.empty()) {
+    absl::StrAppend(&out, LevelName(level), " [", code, "] ");
+  } else if (level == Level::kWarning) {
+    absl::StrAppend(&out, LevelName(level), " ");  // an uncoded warning still says so
+  }
   if (!resource.empty()) absl::StrAppend(&out, resource, ": ");
   if (!field.empty()) absl::StrAppend(&out, field, ": ");
   absl::StrAppend(&out, message);

@@ -41,7 +41,8 @@ struct Diagnostic {
   std::string field;
   std::string message;
 
-  // ToString renders "file:line:col: [code level] resource: field: message".
+  // ToString renders "file:line:col: Level [code] resource: field: message";
+  // the level is named when there is a code, or for an uncoded warning.
   std::string ToString() const;
 };
 

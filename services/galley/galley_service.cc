@@ -121,18 +121,21 @@ HttpResponse GalleyService::Configz() const {
     }
     absl::StrAppend(&json, "]}");
   }
-  absl::StrAppend(&json, "],\"errors\":[");
-  bool first = true;
-  for (const mesh::Diagnostic& d : report.errors) {
-    absl::StrAppend(&json, first ? "" : ",", "{\"level\":\"", mesh::LevelName(d.level),
-                    "\",\"file\":\"", JsonEscape(d.position.file), "\",\"line\":", d.position.line,
-                    ",\"column\":", d.position.column, ",\"resource\":\"", JsonEscape(d.resource),
-                    "\",\"field\":\"", JsonEscape(d.field), "\",\"message\":\"",
-                    JsonEscape(d.message), "\"}");
-    first = false;
+  for (const auto& [name, diagnostics] :
+       {std::pair{"errors", &report.errors}, std::pair{"warnings", &report.warnings}}) {
+    absl::StrAppend(&json, "],\"", name, "\":[");
+    bool first = true;
+    for (const mesh::Diagnostic& d : *diagnostics) {
+      absl::StrAppend(&json, first ? "" : ",", "{\"level\":\"", mesh::LevelName(d.level),
+                      "\",\"file\":\"", JsonEscape(d.position.file),
+                      "\",\"line\":", d.position.line, ",\"column\":", d.position.column,
+                      ",\"resource\":\"", JsonEscape(d.resource), "\",\"field\":\"",
+                      JsonEscape(d.field), "\",\"message\":\"", JsonEscape(d.message), "\"}");
+      first = false;
+    }
   }
   absl::StrAppend(&json, "],\"servingLastGoodVersion\":[");
-  first = true;
+  bool first = true;
   for (const std::string& key : report.stale) {
     absl::StrAppend(&json, first ? "" : ",", "\"", JsonEscape(key), "\"");
     first = false;

@@ -143,13 +143,12 @@ void FileSource::Reload() {
       for (const mesh::Diagnostic& d : state.diagnostics) {
         if (d.level == mesh::Level::kInfo) {
           report.skipped.push_back(d);
+        } else if (d.level == mesh::Level::kWarning) {
+          report.warnings.push_back(d);
         } else {
           report.errors.push_back(d);
-          if (d.level == mesh::Level::kError) {
-            ++report
-                  .errors_by_kind[d.resource.empty() ? "unknown"
+          ++report.errors_by_kind[d.resource.empty() ? "unknown"
                                                      : d.resource.substr(0, d.resource.find(' '))];
-          }
         }
       }
       for (const mesh::Resource& resource : state.good) {
@@ -168,15 +167,14 @@ void FileSource::Reload() {
     }
     for (const mesh::Diagnostic& d : report.errors) {
       const std::string key = KeyOfDisplayName(d.resource);
-      if (d.level == mesh::Level::kError && origins.count(key) > 0 &&
+      if (origins.count(key) > 0 &&
           std::find(report.stale.begin(), report.stale.end(), key) == report.stale.end()) {
         report.stale.push_back(key);
       }
     }
     report.resources = all.size();
-    for (const mesh::Diagnostic& d : report.errors) {
-      if (d.level == mesh::Level::kError) spdlog::error("rejected: {}", d.ToString());
-    }
+    for (const mesh::Diagnostic& d : report.errors) spdlog::error("rejected: {}", d.ToString());
+    for (const mesh::Diagnostic& d : report.warnings) spdlog::warn("{}", d.ToString());
     report_ = std::move(report);
     origins_ = std::move(origins);
   }
@@ -184,8 +182,9 @@ void FileSource::Reload() {
   mesh::ConfigChange change = store_->Replace(std::move(all));
   absl::MutexLock lock(&mu_);
   report_.changed = !change.empty();
-  spdlog::info("loaded {} files: {} resources, {} errors, {} skipped{}", report_.files,
-               report_.resources, report_.errors.size(), report_.skipped.size(),
+  spdlog::info("loaded {} files: {} resources, {} errors, {} warnings, {} skipped{}",
+               report_.files, report_.resources, report_.errors.size(), report_.warnings.size(),
+               report_.skipped.size(),
                report_.changed ? ", published a new snapshot" : "");
 }
 

@@ -34,7 +34,8 @@ struct FileSourceOptions {
 struct LoadReport {
   size_t files = 0;
   size_t resources = 0;                   // valid resources published
-  std::vector<mesh::Diagnostic> errors;   // every error and warning, all files
+  std::vector<mesh::Diagnostic> errors;    // every error, all files
+  std::vector<mesh::Diagnostic> warnings;  // every warning (deprecations...): counted apart
   std::vector<mesh::Diagnostic> skipped;  // info notes (kinds Keel does not handle)
   std::map<std::string, size_t> errors_by_kind;
   std::vector<std::string> stale;  // keys serving their last good version

@@ -21,7 +21,8 @@ bool IsConfigFile(const std::filesystem::path& path) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-// ParseFileArgs reads "-f PATH", "-f=PATH", "--filename PATH" (repeatable).
+// ParseFileArgs reads "-f PATH", "-f=PATH", "--filename PATH" (repeatable)
+// and bare paths, so "-f a b" checks both a and b, as the usage promises.
 bool ParseFileArgs(const std::string& command, const std::vector<std::string>& args,
                    std::vector<std::string>& paths, CommandIo& io) {
   for (size_t i = 0; i < args.size(); ++i) {
@@ -34,6 +35,8 @@ bool ParseFileArgs(const std::string& command, const std::vector<std::string>& a
       paths.push_back(args[++i]);
     } else if (absl::StartsWith(arg, "-f=") || absl::StartsWith(arg, "--filename=")) {
       paths.push_back(arg.substr(arg.find('=') + 1));
+    } else if (!arg.empty() && arg[0] != '-') {
+      paths.push_back(arg);  // "-f a b", "a b": every bare argument is a path too
     } else {
       std::fprintf(io.err,
                    "keelctl %s: unexpected argument \"%s\" (usage: keelctl %s -f FILE|DIR ...)\n",
@@ -93,22 +96,29 @@ Loaded Load(const std::vector<std::string>& paths, CommandIo& io) {
   return loaded;
 }
 
-int Print(const std::vector<mesh::Diagnostic>& diagnostics, CommandIo& io) {
+struct Counts {
   int errors = 0;
+  int warnings = 0;
+};
+
+Counts Print(const std::vector<mesh::Diagnostic>& diagnostics, CommandIo& io) {
+  Counts counts;
   for (const mesh::Diagnostic& d : diagnostics) {
     std::fprintf(d.level == mesh::Level::kInfo ? io.out : io.err, "%s\n", d.ToString().c_str());
-    errors += d.level == mesh::Level::kError;
+    counts.errors += d.level == mesh::Level::kError;
+    counts.warnings += d.level == mesh::Level::kWarning;
   }
-  return errors;
+  return counts;
 }
 
 int RunValidate(const std::vector<std::string>& args, CommandIo& io) {
   std::vector<std::string> paths;
   if (!ParseFileArgs("validate", args, paths, io)) return 2;
   Loaded loaded = Load(paths, io);
-  const int errors = Print(loaded.diagnostics, io);
-  std::fprintf(io.out, "%zu resources checked, %d errors\n", loaded.resources, errors);
-  return errors > 0 || !loaded.ok ? 1 : 0;
+  const Counts counts = Print(loaded.diagnostics, io);
+  std::fprintf(io.out, "%zu resources checked, %d errors, %d warnings\n", loaded.resources,
+               counts.errors, counts.warnings);
+  return counts.errors > 0 || !loaded.ok ? 1 : 0;
 }
 
 int RunAnalyze(const std::vector<std::string>& args, CommandIo& io) {
@@ -126,18 +136,15 @@ int RunAnalyze(const std::vector<std::string>& args, CommandIo& io) {
     for (const mesh::Resource& r : file.resources) resources.push_back(&r);
   }
   for (mesh::Diagnostic& d : mesh::Analyze(resources)) all.push_back(std::move(d));
-  const int errors = Print(all, io);
-  const size_t warnings = std::count_if(all.begin(), all.end(), [](const mesh::Diagnostic& d) {
-    return d.level == mesh::Level::kWarning;
-  });
-  if (errors == 0 && warnings == 0) {
+  const Counts counts = Print(all, io);
+  if (counts.errors == 0 && counts.warnings == 0) {
     std::fprintf(io.out, "\u2714 No validation issues found when analyzing %zu resources.\n",
                  loaded.resources);
   } else {
-    std::fprintf(io.out, "%zu resources analyzed: %d errors, %zu warnings\n", loaded.resources,
-                 errors, warnings);
+    std::fprintf(io.out, "%zu resources analyzed: %d errors, %d warnings\n", loaded.resources,
+                 counts.errors, counts.warnings);
   }
-  return errors > 0 || !loaded.ok ? 1 : 0;
+  return counts.errors > 0 || !loaded.ok ? 1 : 0;
 }
 
 }  // namespace
