@@ -1,6 +1,8 @@
 #include "libs/mesh/envoy_types.h"
 
+#include <map>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -43,6 +45,38 @@ const EnvoyTypes& Types() {
   return *kTypes;
 }
 
+// HTTP filter names Istio 1.4 users wrote (Envoy's canonical v3 names and
+// the older ones Envoy still accepted then) and the v3 config type of each.
+const std::map<std::string, std::string>& HttpFilterTypes() {
+  static const auto* const kTypes = [] {
+    auto* types = new std::map<std::string, std::string>;
+    const std::vector<std::pair<std::string, std::string>> filters = {
+        {"buffer", "buffer.v3.Buffer"},
+        {"cors", "cors.v3.Cors"},
+        {"ext_authz", "ext_authz.v3.ExtAuthz"},
+        {"fault", "fault.v3.HTTPFault"},
+        {"grpc_web", "grpc_web.v3.GrpcWeb"},
+        {"grpc_stats", "grpc_stats.v3.FilterConfig"},
+        {"header_to_metadata", "header_to_metadata.v3.Config"},
+        {"health_check", "health_check.v3.HealthCheck"},
+        {"jwt_authn", "jwt_authn.v3.JwtAuthentication"},
+        {"local_ratelimit", "local_ratelimit.v3.LocalRateLimit"},
+        {"lua", "lua.v3.Lua"},
+        {"ratelimit", "ratelimit.v3.RateLimit"},
+        {"rbac", "rbac.v3.RBAC"},
+        {"router", "router.v3.Router"},
+    };
+    for (const auto& [short_name, type] : filters) {
+      const std::string full = absl::StrCat("envoy.extensions.filters.http.", type);
+      (*types)[absl::StrCat("envoy.filters.http.", short_name)] = full;
+      (*types)[absl::StrCat("envoy.", short_name)] = full;
+    }
+    (*types)["envoy.rate_limit"] = (*types)["envoy.ratelimit"];
+    return types;
+  }();
+  return *kTypes;
+}
+
 }  // namespace
 
 const google::protobuf::DescriptorPool& EnvoyDescriptorPool() { return *Types().pool; }
@@ -60,6 +94,36 @@ absl::StatusOr<std::string> EnvoyJsonToBinary(const std::string& full_name,
     return absl::InvalidArgumentError(std::string(status.message()));
   }
   return binary;
+}
+
+absl::StatusOr<google::protobuf::Any> EnvoyHttpFilterConfigToAny(
+    const std::string& filter_name, const google::protobuf::Struct& config) {
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(config, &json).ok()) {
+    return absl::InvalidArgumentError("filter config is not JSON");
+  }
+  google::protobuf::Any any;
+  if (config.fields().count("@type") > 0) {
+    absl::StatusOr<std::string> binary = EnvoyJsonToBinary("google.protobuf.Any", json);
+    if (!binary.ok()) return binary.status();
+    if (!any.ParseFromString(*binary)) return absl::InvalidArgumentError("bad typed config");
+    return any;
+  }
+  auto type = HttpFilterTypes().find(filter_name);
+  if (type == HttpFilterTypes().end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter \"", filter_name,
+        "\" has no known config type: give its filterConfig an \"@type\" (xDS v3 has no "
+        "untyped filter config)"));
+  }
+  absl::StatusOr<std::string> binary = EnvoyJsonToBinary(type->second, json);
+  if (!binary.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("filterConfig is not a valid ", type->second,
+                                                   ": ", binary.status().message()));
+  }
+  any.set_type_url(absl::StrCat(kTypeUrlPrefix, "/", type->second));
+  any.set_value(*binary);
+  return any;
 }
 
 }  // namespace keel::mesh

@@ -8,7 +8,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace keel::mesh {
 
@@ -23,6 +25,15 @@ const google::protobuf::DescriptorPool& EnvoyDescriptorPool();
 // naming it.
 absl::StatusOr<std::string> EnvoyJsonToBinary(const std::string& full_name,
                                               const std::string& json);
+
+// EnvoyHttpFilterConfigToAny turns the untyped `filterConfig` of an Istio
+// 1.4 EnvoyFilter (`filters` form) into the typed_config xDS v3 needs: a
+// config carrying "@type" is taken as it is; otherwise the type comes from
+// the filter's name (Envoy's canonical "envoy.filters.http.lua" or the older
+// "envoy.lua"). InvalidArgument names the filter when neither gives a type or
+// the config does not fit it.
+absl::StatusOr<google::protobuf::Any> EnvoyHttpFilterConfigToAny(
+    const std::string& filter_name, const google::protobuf::Struct& config);
 
 }  // namespace keel::mesh
 

@@ -931,6 +931,62 @@ std::unique_ptr<google::protobuf::Message> PatchTargetMessage(net::EnvoyFilter::
   }
 }
 
+// Istio 1.4's `workloadLabels` + `filters` form: still valid in 1.4 (with a
+// deprecation warning), checked with 1.4's messages. An HTTP filter's config
+// must also convert to a typed xDS v3 config, or Pilot could not send it.
+void ValidateDeprecatedEnvoyFilterForm(const net::EnvoyFilter& filter, FieldErrors& errors) {
+  using Deprecated = net::EnvoyFilter::Filter;
+  using Position = net::EnvoyFilter::InsertPosition;
+  if (!filter.workload_labels().empty()) {
+    errors.Warning("spec.workloadLabels",
+                   "Envoy filter: workloadLabels is deprecated. use workloadSelector instead");
+    Check(errors, "spec.workloadLabels",
+          CheckLabels(std::map<std::string, std::string>(filter.workload_labels().begin(),
+                                                         filter.workload_labels().end())));
+  }
+  if (filter.filters_size() > 0) {
+    errors.Warning("spec.filters", "Envoy filter: Filters is deprecated. use configPatches instead");
+  }
+  for (int i = 0; i < filter.filters_size(); ++i) {
+    const Deprecated& f = filter.filters(i);
+    const std::string field = At("spec.filters", i);
+    if (f.has_insert_position() && (f.insert_position().index() == Position::BEFORE ||
+                                    f.insert_position().index() == Position::AFTER) &&
+        f.insert_position().relative_to().empty()) {
+      errors.Error(Dot(field, "insertPosition.relativeTo"),
+                   "Envoy filter: missing relativeTo filter with BEFORE/AFTER index");
+    }
+    if (f.filter_type() == Deprecated::INVALID) {
+      errors.Error(Dot(field, "filterType"), "Envoy filter: missing filter type");
+    }
+    if (f.filter_name().empty()) {
+      errors.Error(Dot(field, "filterName"), "Envoy filter: missing filter name");
+    }
+    if (!f.has_filter_config()) {
+      errors.Error(Dot(field, "filterConfig"), "Envoy filter: missing filter config");
+    } else if (f.filter_type() == Deprecated::HTTP && !f.filter_name().empty()) {
+      absl::StatusOr<google::protobuf::Any> typed =
+          EnvoyHttpFilterConfigToAny(f.filter_name(), f.filter_config());
+      if (!typed.ok()) {
+        errors.Error(Dot(field, "filterConfig"),
+                     absl::StrCat("Envoy filter: ", typed.status().message()));
+      }
+    }
+    if (f.filter_type() == Deprecated::NETWORK) {
+      errors.Warning(Dot(field, "filterType"),
+                     "Envoy filter: NETWORK filters are not applied: proxyless gRPC listeners "
+                     "carry no network filter but the HTTP connection manager");
+    }
+    const auto& match = f.listener_match();
+    if (match.port_number() != 0) {
+      Check(errors, Dot(field, "listenerMatch.portNumber"), CheckPort(match.port_number()));
+    }
+    for (int j = 0; j < match.address_size(); ++j) {
+      Check(errors, At(Dot(field, "listenerMatch.address"), j), CheckIpOrCidr(match.address(j)));
+    }
+  }
+}
+
 }  // namespace
 
 void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
@@ -944,6 +1000,7 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
                                                   net::EnvoyFilter::VIRTUAL_HOST,
                                                   net::EnvoyFilter::HTTP_ROUTE,
                                                   net::EnvoyFilter::CLUSTER};
+  ValidateDeprecatedEnvoyFilterForm(filter, errors);
   for (int i = 0; i < filter.config_patches_size(); ++i) {
     const auto& patch = filter.config_patches(i);
     const std::string field = At("spec.configPatches", i);

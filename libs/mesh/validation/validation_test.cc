@@ -63,6 +63,14 @@ TEST_P(ValidationRuleTest, AcceptsTheGoodAndRejectsTheBadExactly) {
   EXPECT_GT(rejected[0].position.line, 0) << rejected[0].ToString();
 }
 
+// Istio 1.4's deprecated EnvoyFilter form, as its docs showed it.
+const char kDeprecatedFilter[] =
+    "  workloadLabels: {app: reviews}\n  filters:\n  - listenerMatch:\n"
+    "      listenerType: SIDECAR_INBOUND\n      listenerProtocol: HTTP\n"
+    "      portNumber: 9080\n    insertPosition: {index: FIRST}\n    filterType: HTTP\n"
+    "    filterName: envoy.lua\n    filterConfig:\n      inlineCode: |\n"
+    "        function envoy_on_request(handle) end\n";
+
 const char kRoute[] =
     "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n";
 
@@ -391,6 +399,43 @@ const RuleCase kCases[] = {
      "spec.configPatches[0].patch.value",
      "Envoy filter: value is not a valid envoy.config.cluster.v3.Cluster: warp_speed: Cannot find "
      "field."},
+    // Any Envoy extension's typed_config validates, not only those Pilot
+    // generates (current Istio's ratelimit sample).
+    {"EnvoyFilterAnyExtensionType", "EnvoyFilter",
+     "  configPatches:\n  - applyTo: HTTP_FILTER\n    patch:\n      operation: INSERT_BEFORE\n"
+     "      value:\n        name: envoy.filters.http.ratelimit\n        typed_config:\n"
+     "          '@type': type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit\n"
+     "          domain: productpage-ratelimit\n          failure_mode_deny: true\n"
+     "          timeout: 10s\n",
+     "  configPatches:\n  - applyTo: HTTP_FILTER\n    patch:\n      operation: INSERT_BEFORE\n"
+     "      value:\n        name: envoy.filters.http.ratelimit\n        typed_config:\n"
+     "          '@type': type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit\n"
+     "          domain: productpage-ratelimit\n          failure_mode_deny: maybe\n",
+     "spec.configPatches[0].patch.value",
+     "Envoy filter: value is not a valid "
+     "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter: "
+     "(failure_mode_deny): invalid value \"maybe\" for type TYPE_BOOL"},
+    // Istio 1.4's deprecated `filters` form, with 1.4's messages.
+    {"EnvoyFilterDeprecatedName", "EnvoyFilter", kDeprecatedFilter,
+     "  filters:\n  - filterType: HTTP\n    filterConfig: {inlineCode: x}\n",
+     "spec.filters[0].filterName", "Envoy filter: missing filter name"},
+    {"EnvoyFilterDeprecatedType", "EnvoyFilter", kDeprecatedFilter,
+     "  filters:\n  - filterName: envoy.lua\n    filterConfig: {inlineCode: x}\n",
+     "spec.filters[0].filterType", "Envoy filter: missing filter type"},
+    {"EnvoyFilterDeprecatedConfig", "EnvoyFilter", kDeprecatedFilter,
+     "  filters:\n  - filterName: envoy.lua\n    filterType: HTTP\n",
+     "spec.filters[0].filterConfig", "Envoy filter: missing filter config"},
+    {"EnvoyFilterDeprecatedRelativeTo", "EnvoyFilter", kDeprecatedFilter,
+     "  filters:\n  - filterName: envoy.lua\n    filterType: HTTP\n"
+     "    insertPosition: {index: BEFORE}\n    filterConfig: {inlineCode: x}\n",
+     "spec.filters[0].insertPosition.relativeTo",
+     "Envoy filter: missing relativeTo filter with BEFORE/AFTER index"},
+    {"EnvoyFilterDeprecatedConfigFits", "EnvoyFilter", kDeprecatedFilter,
+     "  filters:\n  - filterName: envoy.lua\n    filterType: HTTP\n"
+     "    filterConfig: {inlineCod: x}\n",
+     "spec.filters[0].filterConfig",
+     "Envoy filter: filterConfig is not a valid envoy.extensions.filters.http.lua.v3.Lua: "
+     "inlineCod: Cannot find field."},
     // AuthorizationPolicy
     {"AuthzCustomProvider", "AuthorizationPolicy",
      "  action: CUSTOM\n  provider: {name: ext-authz}\n  rules:\n  - to: [{operation: {paths: "

@@ -1,5 +1,9 @@
 #include "services/pilot/generators/envoy_filter.h"
 
+#include <arpa/inet.h>
+
+#include <cstdlib>
+
 #include "absl/strings/match.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -61,6 +65,103 @@ void ForEachPatch(const PushContext& context, const PatchTarget& target, EF::App
         }
       }
       fn(resource->namespace_name + "/" + resource->name, patch);
+    }
+  }
+}
+
+// Whether `entry` (an IP or a CIDR block) holds `address`.
+bool AddressMatches(const std::string& entry, const std::string& address) {
+  const size_t slash = entry.find('/');
+  if (slash == std::string::npos) return entry == address;
+  unsigned char net[16], ip[16];
+  const std::string base = entry.substr(0, slash);
+  const int family = base.find(':') == std::string::npos ? AF_INET : AF_INET6;
+  if (inet_pton(family, base.c_str(), net) != 1 || inet_pton(family, address.c_str(), ip) != 1) {
+    return false;
+  }
+  int bits = std::atoi(entry.c_str() + slash + 1);
+  for (int i = 0; bits > 0; ++i, bits -= 8) {
+    const unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
+    if ((net[i] & mask) != (ip[i] & mask)) return false;
+  }
+  return true;
+}
+
+// Istio 1.4's listenerMatch of the deprecated form, on Keel's listeners
+// (all HTTP; no gateways).
+bool DeprecatedListenerMatches(const EF::DeprecatedListenerMatch& match,
+                               const PatchTarget& target) {
+  using Match = EF::DeprecatedListenerMatch;
+  if (match.listener_type() == Match::GATEWAY) return false;
+  if (match.listener_type() == Match::SIDECAR_INBOUND && !target.inbound) return false;
+  if (match.listener_type() == Match::SIDECAR_OUTBOUND && target.inbound) return false;
+  if (match.listener_protocol() == Match::TCP) return false;
+  if (match.port_number() != 0 && match.port_number() != target.port) return false;
+  if (!match.port_name_prefix().empty() &&
+      !absl::StartsWithIgnoreCase(target.port_name, match.port_name_prefix())) {
+    return false;
+  }
+  if (match.address_size() > 0) {
+    bool any = false;
+    for (const std::string& entry : match.address()) any |= AddressMatches(entry, target.address);
+    if (!any) return false;
+  }
+  return true;
+}
+
+// Inserts Istio 1.4 `filters` of type HTTP. Positions as 1.4 placed them,
+// except LAST, which goes just before the router: a filter after the router
+// never runs, and gRPC rejects a chain whose last filter is not the router.
+void InsertDeprecatedHttpFilters(const PushContext& context, const PatchTarget& target,
+                                 hcm::HttpConnectionManager& manager) {
+  using Position = EF::InsertPosition;
+  for (const auto& [resource, filter] : context.envoy_filters()) {
+    if (filter->filters_size() == 0) continue;
+    if (!filter->workload_labels().empty()) {
+      // Label-bound filters apply to workloads Keel can identify: inbound.
+      if (target.workload_labels == nullptr ||
+          resource->namespace_name != target.workload_namespace) {
+        continue;
+      }
+      const std::map<std::string, std::string> selector(filter->workload_labels().begin(),
+                                                        filter->workload_labels().end());
+      if (!LabelsMatch(selector, *target.workload_labels)) continue;
+    }
+    const std::string name = resource->namespace_name + "/" + resource->name;
+    for (const EF::Filter& deprecated : filter->filters()) {
+      if (deprecated.filter_type() != EF::Filter::HTTP) continue;
+      if (!DeprecatedListenerMatches(deprecated.listener_match(), target)) continue;
+      auto* filters = manager.mutable_http_filters();
+      bool present = false;
+      for (const auto& existing : *filters) present |= existing.name() == deprecated.filter_name();
+      if (present) continue;  // adding twice would be NACKed
+      absl::StatusOr<google::protobuf::Any> typed =
+          mesh::EnvoyHttpFilterConfigToAny(deprecated.filter_name(), deprecated.filter_config());
+      if (!typed.ok()) {
+        spdlog::warn("EnvoyFilter {}: filter {}: {}", name, deprecated.filter_name(),
+                     std::string(typed.status().message()));
+        continue;
+      }
+      int position = 0;  // FIRST, the default
+      const Position& insert = deprecated.insert_position();
+      if (insert.index() == Position::LAST) {
+        position = filters->size();
+        if (position > 0 && absl::StrContains(filters->Get(position - 1).name(), "router")) {
+          --position;
+        }
+      } else if (insert.index() == Position::BEFORE || insert.index() == Position::AFTER) {
+        position = -1;
+        for (int i = 0; i < filters->size(); ++i) {
+          if (filters->Get(i).name() == insert.relative_to()) {
+            position = insert.index() == Position::BEFORE ? i : i + 1;
+          }
+        }
+        if (position < 0) continue;  // relativeTo not in this chain
+      }
+      hcm::HttpFilter* added = filters->Add();
+      added->set_name(deprecated.filter_name());
+      *added->mutable_typed_config() = *std::move(typed);
+      for (int i = filters->size() - 1; i > position; --i) filters->SwapElements(i, i - 1);
     }
   }
 }
@@ -130,6 +231,7 @@ void ApplyListenerPatches(const PushContext& context, const PatchTarget& target,
     hcm::HttpConnectionManager manager;
     if (!any.UnpackTo(&manager)) return;
     PatchHttpFilters(context, target, manager);
+    InsertDeprecatedHttpFilters(context, target, manager);
     any.PackFrom(manager);
   };
   if (listener.has_api_listener())

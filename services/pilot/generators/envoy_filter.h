@@ -1,7 +1,9 @@
 // EnvoyFilter patches applied to generated resources. Patch values are
 // Envoy's own JSON/YAML (as a Struct); they are converted to the target
 // message type (Galley has already checked that they convert) and applied
-// with proto merge semantics, as Istio does.
+// with proto merge semantics, as Istio does. Istio 1.4's older `filters`
+// form inserts HTTP filters into the HTTP connection managers of matching
+// listeners.
 #ifndef KEEL_SERVICES_PILOT_GENERATORS_ENVOY_FILTER_H_
 #define KEEL_SERVICES_PILOT_GENERATORS_ENVOY_FILTER_H_
 
@@ -19,6 +21,8 @@ namespace keel::pilot {
 struct PatchTarget {
   bool inbound = false;  // SIDECAR_INBOUND vs SIDECAR_OUTBOUND
   uint32_t port = 0;     // service (outbound) or listening (inbound) port
+  std::string port_name;  // the service port's name
+  std::string address;    // the listening address (inbound only)
   const std::map<std::string, std::string>* workload_labels = nullptr;  // inbound only
   std::string workload_namespace;
 };

@@ -430,7 +430,9 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
       Listener listener;
       listener.set_name(name);
       listener.mutable_api_listener()->mutable_api_listener()->PackFrom(manager);
-      ApplyListenerPatches(context, PatchTarget{.inbound = false, .port = port.number}, listener);
+      ApplyListenerPatches(
+          context, PatchTarget{.inbound = false, .port = port.number, .port_name = port.name},
+          listener);
       builder.Add(name, listener);
     }
   }
@@ -453,6 +455,8 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
         ApplyListenerPatches(context,
                              PatchTarget{.inbound = true,
                                          .port = target,
+                                         .port_name = port.name,
+                                         .address = endpoint.address,
                                          .workload_labels = &endpoint.labels,
                                          .workload_namespace = workload_namespace},
                              listener);

@@ -15,54 +15,16 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "libs/mesh/testing/shared_testdata.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "services/pilot/testing/push_context.h"
 
 namespace keel::pilot {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::shared_ptr<const PushContext> Context(const std::vector<std::string>& shared_files) {
-  std::vector<std::shared_ptr<const mesh::Resource>> resources;
-  auto load = [&](const std::string& path) {
-    mesh::ParsedFile parsed = mesh::ParseConfigFile(path, mesh::testing::ReadFile(path));
-    EXPECT_TRUE(parsed.diagnostics.empty()) << path;
-    for (mesh::Resource& r : parsed.resources)
-      resources.push_back(std::make_shared<mesh::Resource>(std::move(r)));
-  };
-  load(std::string(std::getenv("TEST_SRCDIR")) +
-       "/keel/services/pilot/testdata/bookinfo-services.yaml");
-  for (const std::string& file : shared_files) {
-    load(mesh::testing::IstioTestdataDir() + "/bookinfo-networking/" + file);
-  }
-  return PushContext::Build(resources, 1);
-}
-
-// The bookinfo registry plus `yaml` (Istio config documents).
-std::shared_ptr<const PushContext> ContextWith(const std::string& yaml) {
-  std::vector<std::shared_ptr<const mesh::Resource>> resources;
-  const std::string services = std::string(std::getenv("TEST_SRCDIR")) +
-                               "/keel/services/pilot/testdata/bookinfo-services.yaml";
-  for (const auto& [path, text] :
-       {std::pair{services, mesh::testing::ReadFile(services)}, std::pair{std::string("inline.yaml"), yaml}}) {
-    mesh::ParsedFile parsed = mesh::ParseConfigFile(path, text);
-    EXPECT_TRUE(parsed.diagnostics.empty()) << path;
-    for (mesh::Resource& r : parsed.resources) {
-      EXPECT_FALSE(mesh::HasErrors(mesh::ValidateResource(r))) << path;
-      resources.push_back(std::make_shared<mesh::Resource>(std::move(r)));
-    }
-  }
-  return PushContext::Build(resources, 1);
-}
-
-template <typename Message>
-Message Get(const xds::TypeResources& type, const std::string& name) {
-  Message message;
-  auto it = type.resources.find(name);
-  EXPECT_NE(it, type.resources.end()) << name;
-  if (it != type.resources.end()) EXPECT_TRUE(it->second->body.UnpackTo(&message));
-  return message;
-}
+using testing::BookinfoContext;
+using testing::BookinfoContextWith;
+using testing::Get;
 
 void ExpectGolden(const google::protobuf::Message& message, const std::string& golden) {
   std::string json;
@@ -81,7 +43,7 @@ void ExpectGolden(const google::protobuf::Message& message, const std::string& g
 constexpr char kReviews[] = "reviews.default.svc.cluster.local:9080";
 
 TEST(GeneratorsTest, Reviews8020SplitsByWeight) {
-  auto context = Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
+  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
   auto routes =
       Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   ASSERT_EQ(routes.virtual_hosts_size(), 1);
@@ -96,7 +58,7 @@ TEST(GeneratorsTest, Reviews8020SplitsByWeight) {
 }
 
 TEST(GeneratorsTest, JasonHeaderMatchRoutesToV2FirstMatchWins) {
-  auto context = Context({"destination-rule-all.yaml", "virtual-service-reviews-jason-v2-v3.yaml"});
+  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-jason-v2-v3.yaml"});
   auto routes =
       Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   const auto& first = routes.virtual_hosts(0).routes(0);
@@ -110,7 +72,7 @@ TEST(GeneratorsTest, JasonHeaderMatchRoutesToV2FirstMatchWins) {
 }
 
 TEST(GeneratorsTest, RatingsFaultsBecomePerRouteFaultConfig) {
-  auto context = Context({"destination-rule-all.yaml", "virtual-service-ratings-test-abort.yaml"});
+  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-ratings-test-abort.yaml"});
   auto routes = Get<envoy::config::route::v3::RouteConfiguration>(
       *GenerateRoutes(*context), "ratings.default.svc.cluster.local:9080");
   const auto& faulted = routes.virtual_hosts(0).routes(0);
@@ -126,7 +88,7 @@ TEST(GeneratorsTest, RatingsFaultsBecomePerRouteFaultConfig) {
 }
 
 TEST(GeneratorsTest, ClustersAndEndpointsPerSubsetWithLocalities) {
-  auto context = Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
+  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
   auto clusters = GenerateClusters(*context);
   for (const char* subset : {"", "v1", "v2", "v3"}) {
     auto cluster = Get<envoy::config::cluster::v3::Cluster>(
@@ -156,11 +118,11 @@ TEST(GeneratorsTest, ClustersAndEndpointsPerSubsetWithLocalities) {
 
 TEST(GeneratorsTest, VersionsAreStableAcrossBuilds) {
   auto a =
-      GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
+      GenerateRoutes(*BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
   auto b =
-      GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
+      GenerateRoutes(*BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
   auto c =
-      GenerateRoutes(*Context({"destination-rule-all.yaml", "virtual-service-reviews-90-10.yaml"}));
+      GenerateRoutes(*BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-90-10.yaml"}));
   EXPECT_EQ(a->version, b->version);
   EXPECT_NE(a->version, c->version);
   EXPECT_EQ(a->resources.at("ratings.default.svc.cluster.local:9080")->version,
@@ -171,7 +133,7 @@ constexpr char kReviewsHost[] = "reviews.default.svc.cluster.local";
 
 envoy::config::cluster::v3::Cluster ReviewsCluster(const std::string& dr_yaml,
                                                    const std::string& subset = "") {
-  auto context = ContextWith(dr_yaml);
+  auto context = BookinfoContextWith(dr_yaml);
   return Get<envoy::config::cluster::v3::Cluster>(*GenerateClusters(*context),
                                                   ClusterName(9080, subset, kReviewsHost));
 }
@@ -181,7 +143,7 @@ constexpr char kDrHeader[] =
     "reviews}\nspec:\n  host: reviews\n";
 
 TEST(GeneratorsTest, WeightedClustersAlwaysCarryTheirTotal) {
-  auto context = ContextWith(std::string(kDrHeader) +
+  auto context = BookinfoContextWith(std::string(kDrHeader) +
                              "  subsets:\n  - {name: v1, labels: {version: v1}}\n"
                              "  - {name: v2, labels: {version: v2}}\n  - {name: v3, labels: "
                              "{version: v3}}\n---\napiVersion: networking.istio.io/v1alpha3\n"
@@ -245,7 +207,7 @@ TEST(GeneratorsTest, ConsistentHashWithoutVirtualServiceHashesTheDefaultRoute) {
               EXPECT_TRUE(action.hash_policy(0).connection_properties().source_ip());
             }}}) {
     SCOPED_TRACE(lb);
-    auto context = ContextWith(std::string(kDrHeader) +
+    auto context = BookinfoContextWith(std::string(kDrHeader) +
                                "  trafficPolicy:\n    loadBalancer:\n      consistentHash: " +
                                lb + "\n");
     auto routes =
@@ -262,7 +224,7 @@ TEST(GeneratorsTest, ConsistentHashWithoutVirtualServiceHashesTheDefaultRoute) {
 }
 
 TEST(GeneratorsTest, DeprecatedIntegerFaultPercentsAreHonoured) {
-  auto context = ContextWith(
+  auto context = BookinfoContextWith(
       "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: "
       "reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: "
       "reviews}\n    fault:\n      delay: {percent: 25, fixedDelay: 2s}\n      abort: {percent: "
