@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/gateway.pb.h"
 #include "proto/istio/networking/v1alpha3/service_entry.pb.h"
@@ -66,24 +69,32 @@ std::vector<std::pair<const Resource*, const Spec*>> OfKind(
 
 // ServiceEntry hosts by "scope/fqdn", as Istio's InitServiceEntryHostMap
 // builds them: scope "*" for exported everywhere, else a namespace.
+// Kubernetes Services count as ServiceEntries (Istio's synthetic ones).
 class ServiceEntryHosts {
  public:
-  ServiceEntryHosts(const std::vector<const Resource*>& resources, const std::string& domain)
-      : domain_(domain) {
-    for (const auto& [resource, se] : OfKind<net::ServiceEntry>(resources, "ServiceEntry")) {
-      for (const std::string& host : se->hosts()) {
-        const std::string fqdn = ToFqdn(resource->namespace_name, host, domain);
-        std::vector<std::string> scopes;
-        if (se->export_to().empty()) scopes.push_back("*");
-        for (const std::string& e : se->export_to()) {
-          if (e == "*") {
-            scopes = {"*"};
-            break;
-          }
-          scopes.push_back(e == "." ? resource->namespace_name : e);
-        }
-        for (const std::string& scope : scopes) by_scoped_host_[scope + "/" + fqdn] = se;
+  ServiceEntryHosts(const AnalysisInput& input)
+      : domain_(input.options.cluster_domain) {
+    for (const auto& [resource, se] : OfKind<net::ServiceEntry>(input.all_versions, "ServiceEntry")) {
+      Add(resource->namespace_name, *se);
+    }
+    for (const KubeObject* object : input.kube_objects) {
+      if (object->kind != "Service") continue;
+      auto synthetic = std::make_unique<net::ServiceEntry>();
+      synthetic->add_hosts(absl::StrCat(object->name, ".", object->namespace_name, ".svc.", domain_));
+      for (const KubeObject::ServicePort& port : object->ports) {
+        auto* out = synthetic->add_ports();
+        out->set_number(port.number);
+        out->set_name(port.name);
+        out->set_protocol(port.protocol);
       }
+      auto export_to = object->annotations.find("networking.istio.io/exportTo");
+      if (export_to != object->annotations.end()) {
+        for (absl::string_view e : absl::StrSplit(export_to->second, ',', absl::SkipWhitespace())) {
+          synthetic->add_export_to(std::string(absl::StripAsciiWhitespace(e)));
+        }
+      }
+      Add(object->namespace_name, *synthetic);
+      synthetic_.push_back(std::move(synthetic));
     }
   }
 
@@ -114,8 +125,25 @@ class ServiceEntryHosts {
   }
 
  private:
+  void Add(const std::string& ns, const net::ServiceEntry& se) {
+    for (const std::string& host : se.hosts()) {
+      const std::string fqdn = ToFqdn(ns, host, domain_);
+      std::vector<std::string> scopes;
+      if (se.export_to().empty()) scopes.push_back("*");
+      for (const std::string& e : se.export_to()) {
+        if (e == "*") {
+          scopes = {"*"};
+          break;
+        }
+        scopes.push_back(e == "." ? ns : e);
+      }
+      for (const std::string& scope : scopes) by_scoped_host_[scope + "/" + fqdn] = &se;
+    }
+  }
+
   std::string domain_;
   std::map<std::string, const net::ServiceEntry*> by_scoped_host_;
+  std::vector<std::unique_ptr<net::ServiceEntry>> synthetic_;
 };
 
 struct DestinationRef {
@@ -159,7 +187,7 @@ std::vector<DestinationRef> Destinations(const net::VirtualService& vs) {
 }
 
 void DestinationHostAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
-  ServiceEntryHosts registry(input.all_versions, input.options.cluster_domain);
+  ServiceEntryHosts registry(input);
   for (const auto& [resource, vs] :
        OfKind<net::VirtualService>(input.resources, "VirtualService")) {
     for (const DestinationRef& ref : Destinations(*vs)) {
@@ -271,6 +299,9 @@ void GatewayAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
           }
         }
       }
+      // Only against a gateway that exists and serves something (a gateway
+      // with no servers is invalid, and reported as such).
+      if (it == gateways.end() || it->second.second->servers().empty()) continue;
       bool matched = false;
       for (const std::string& gw_host : gateway_hosts) {
         for (const std::string& vs_host : vs->hosts()) matched |= HostsMatch(gw_host, vs_host);
@@ -312,17 +343,10 @@ void ConflictingMeshGatewayHostsAnalyzer(const AnalysisInput& input, std::vector
       }
     }
   }
+  // As Istio 1.4: VirtualServices conflict when they claim one host in one
+  // scope ("*" for exported everywhere, else a namespace).
   std::set<const Resource*> reported;
-  for (auto& [key, list] : by_scoped_host) {
-    std::vector<const Resource*> conflicting = list;
-    if (key.rfind("*/", 0) != 0) {
-      const std::string fqdn = key.substr(key.find('/') + 1);
-      for (const auto& [other_key, other_list] : by_scoped_host) {
-        if (other_key.rfind("*/", 0) == 0 && HostsMatch(other_key.substr(2), fqdn)) {
-          conflicting.insert(conflicting.end(), other_list.begin(), other_list.end());
-        }
-      }
-    }
+  for (auto& [key, conflicting] : by_scoped_host) {
     if (conflicting.size() < 2) continue;
     std::vector<std::string> names;
     for (const Resource* r : conflicting) names.push_back(r->namespace_name + "/" + r->name);
@@ -381,7 +405,7 @@ void ConflictingGatewaysAnalyzer(const AnalysisInput& input, std::vector<Diagnos
 }
 
 void DestinationRuleAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
-  ServiceEntryHosts registry(input.all_versions, input.options.cluster_domain);
+  ServiceEntryHosts registry(input);
   std::map<std::string, std::vector<const Resource*>> by_host;
   for (const auto& [resource, dr] :
        OfKind<net::DestinationRule>(input.resources, "DestinationRule")) {
@@ -496,10 +520,17 @@ const std::vector<Analyzer>& Analyzers() {
 
 std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& input,
                                 const AnalysisOptions& options) {
+  return Analyze(input, {}, options);
+}
+
+std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& input,
+                                const std::vector<const KubeObject*>& kube_objects,
+                                const AnalysisOptions& options) {
   // The same kind/namespace/name given twice (alternative versions of one
   // object, as in Istio's samples) is one object: the later one, as
   // `kubectl apply` would leave it. It never conflicts with itself.
-  AnalysisInput analysis{.all_versions = input, .options = options};
+  AnalysisInput analysis{
+      .all_versions = input, .kube_objects = kube_objects, .options = options};
   std::map<std::string, size_t> index;
   for (const Resource* r : input) {
     auto [it, inserted] = index.emplace(r->Key(), analysis.resources.size());

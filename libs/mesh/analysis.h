@@ -1,8 +1,9 @@
 // Cross-resource analysis, like `istioctl analyze`: problems no single
 // resource shows, reported with Istio's message codes (IST0101, ...) and
-// levels. Keel's service registry is ServiceEntry/WorkloadEntry only, so
-// hosts resolve against ServiceEntries (with their exportTo scoping), never
-// against Kubernetes Services.
+// levels. Hosts resolve against ServiceEntries (with their exportTo scoping)
+// and, when the input has them, Kubernetes Services (as Istio's synthetic
+// ServiceEntries: name.namespace.svc.<domain>, exported everywhere unless
+// the networking.istio.io/exportTo annotation says otherwise).
 #ifndef KEEL_LIBS_MESH_ANALYSIS_H_
 #define KEEL_LIBS_MESH_ANALYSIS_H_
 
@@ -19,7 +20,8 @@ struct AnalysisOptions {
   std::string cluster_domain = "cluster.local";
 };
 
-// What analyzers look at: every (valid) resource at once.
+// What analyzers look at: every resource that parsed, at once (as Istio's
+// analyzers, they also see resources that fail validation).
 struct AnalysisInput {
   // One version of each kind/namespace/name (the last given).
   std::vector<const Resource*> resources;
@@ -27,6 +29,8 @@ struct AnalysisInput {
   // it (files that are alternatives of one object, as Istio's samples are,
   // must not produce false errors).
   std::vector<const Resource*> all_versions;
+  // Kubernetes objects given beside them (Services, Namespaces, Pods).
+  std::vector<const KubeObject*> kube_objects;
   AnalysisOptions options;
 };
 
@@ -42,6 +46,10 @@ const std::vector<Analyzer>& Analyzers();
 // line. A resource given more than once (same kind/namespace/name) counts
 // once, as its last version.
 std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& resources,
+                                const AnalysisOptions& options = {});
+// The same, with Kubernetes objects the analyzers may resolve against.
+std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& resources,
+                                const std::vector<const KubeObject*>& kube_objects,
                                 const AnalysisOptions& options = {});
 
 // ToFqdn expands a short host name in `ns` ("reviews" ->

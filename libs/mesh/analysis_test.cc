@@ -15,8 +15,10 @@ std::vector<std::string> AnalyzeText(const std::string& text) {
   EXPECT_THAT(keep.back().diagnostics, IsEmpty());
   std::vector<const Resource*> resources;
   for (const Resource& r : keep.back().resources) resources.push_back(&r);
+  std::vector<const KubeObject*> kube_objects;
+  for (const KubeObject& o : keep.back().kube_objects) kube_objects.push_back(&o);
   std::vector<std::string> out;
-  for (const Diagnostic& d : Analyze(resources)) out.push_back(d.ToString());
+  for (const Diagnostic& d : Analyze(resources, kube_objects)) out.push_back(d.ToString());
   return out;
 }
 
@@ -98,11 +100,9 @@ spec:
           "mesh.yaml:15:14: Warning [IST0132] VirtualService default/front: spec.gateways[0]: "
           "one or more host [other.example.com] defined in VirtualService default/front not "
           "found in Gateway default/gw.",
+          // A missing gateway is IST0101 alone (no host check against nothing).
           "mesh.yaml:15:18: Error [IST0101] VirtualService default/front: spec.gateways[1]: "
-          "Referenced gateway not found: \"missing\"",
-          "mesh.yaml:15:18: Warning [IST0132] VirtualService default/front: spec.gateways[1]: "
-          "one or more host [other.example.com] defined in VirtualService default/front not "
-          "found in Gateway default/missing."));
+          "Referenced gateway not found: \"missing\""));
 }
 
 TEST(AnalyzeTest, ConflictsBetweenResources) {
@@ -172,6 +172,70 @@ TEST(HostsMatchTest, Wildcards) {
   EXPECT_TRUE(HostsMatch("Reviews", "reviews"));
   EXPECT_EQ(ToFqdn("prod", "reviews", "cluster.local"), "reviews.prod.svc.cluster.local");
   EXPECT_EQ(ToFqdn("prod", "reviews.other", "cluster.local"), "reviews.other");
+}
+
+// Users analyze whole manifest folders: Kubernetes Services are hosts
+// (name.namespace.svc.cluster.local, short names from the VirtualService's
+// namespace), Namespaces and Pods are read without complaint.
+TEST(AnalyzeTest, KubernetesServicesAreDestinationHosts) {
+  constexpr char kKube[] = R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http, port: 9080, targetPort: 9080}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-1, namespace: shop, labels: {app: reviews}}
+spec:
+  containers: [{name: app, image: reviews}]
+)";
+  EXPECT_THAT(AnalyzeText(std::string(kKube) + R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: reviews, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews}
+    - destination: {host: reviews.shop.svc.cluster.local, port: {number: 9080}}
+      weight: 0
+    - destination: {host: reviews.shop.svc.cluster.local}
+      weight: 100
+)"),
+              IsEmpty());
+  EXPECT_THAT(
+      AnalyzeText(std::string(kKube) + R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: reviews, namespace: other}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, port: {number: 9080}}
+    - destination: {host: reviews.shop.svc.cluster.local, port: {number: 80}}
+)"),
+      ElementsAre(::testing::HasSubstr("Referenced host not found: \"reviews\""),
+                  ::testing::HasSubstr("Referenced host:port not found: "
+                                       "\"reviews.shop.svc.cluster.local:80\"")));
+}
+
+TEST(ParseTest, NestingPastTheLimitNamesTheLimitAndLine) {
+  std::string deep = "a: ";
+  for (int i = 0; i < 600; ++i) deep += "[";
+  ParsedFile parsed = ParseConfigFile("deep.yaml", "# comment\n" + deep + "\n");
+  ASSERT_EQ(parsed.diagnostics.size(), 1u);
+  EXPECT_THAT(parsed.diagnostics[0].ToString(),
+              ::testing::MatchesRegex("deep.yaml:[2-4]:[0-9]+: malformed YAML: nested more than "
+                                      "64 levels deep .*"));
 }
 
 }  // namespace

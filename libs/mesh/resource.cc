@@ -2,12 +2,14 @@
 
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/common/stable_hash.h"
 #include "re2/re2.h"
+#include "yaml-cpp/depthguard.h"
 
 namespace keel::mesh {
 namespace {
@@ -108,6 +110,11 @@ class DocumentParser {
     std::string namespace_name = metadata.IsMap() ? Scalar(metadata["namespace"]) : "";
     if (namespace_name.empty()) namespace_name = "default";
     const std::string display = absl::StrCat(kind, " ", namespace_name, "/", name);
+    if (info == nullptr && api_version == "v1" &&
+        (kind == "Service" || kind == "Namespace" || kind == "Pod")) {
+      ReadKubeObject(root, kind, name, namespace_name);
+      return;
+    }
     if (info == nullptr) {
       if (group_known && FindKindByName(kind) != nullptr) {
         Error(root["apiVersion"].Mark(), display, "apiVersion",
@@ -183,6 +190,44 @@ class DocumentParser {
  private:
   static std::string Scalar(const YAML::Node& node) {
     return node.IsDefined() && node.IsScalar() ? node.Scalar() : "";
+  }
+
+  static std::map<std::string, std::string> StringMap(const YAML::Node& node) {
+    std::map<std::string, std::string> out;
+    if (!node.IsDefined() || !node.IsMap()) return out;
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar() && entry.second.IsScalar()) {
+        out[entry.first.Scalar()] = entry.second.Scalar();
+      }
+    }
+    return out;
+  }
+
+  void ReadKubeObject(const YAML::Node& root, const std::string& kind, const std::string& name,
+                      const std::string& namespace_name) {
+    KubeObject object{.kind = kind, .name = name, .position = Position(root.Mark())};
+    object.namespace_name = kind == "Namespace" ? "" : namespace_name;
+    const YAML::Node metadata = root["metadata"];
+    if (metadata.IsDefined() && metadata.IsMap()) {
+      object.labels = StringMap(metadata["labels"]);
+      object.annotations = StringMap(metadata["annotations"]);
+    }
+    const YAML::Node spec = root["spec"];
+    if (kind == "Service" && spec.IsDefined() && spec.IsMap()) {
+      object.selector = StringMap(spec["selector"]);
+      const YAML::Node ports = spec["ports"];
+      if (ports.IsDefined() && ports.IsSequence()) {
+        for (const auto& port : ports) {
+          if (!port.IsMap()) continue;
+          uint32_t number = 0;
+          if (!absl::SimpleAtoi(Scalar(port["port"]), &number)) continue;
+          std::string protocol = Scalar(port["protocol"]);
+          object.ports.push_back(
+              {.number = number, .name = Scalar(port["name"]), .protocol = protocol});
+        }
+      }
+    }
+    out_.kube_objects.push_back(std::move(object));
   }
 
   SourcePosition Position(const YAML::Mark& mark) const {
@@ -319,6 +364,14 @@ ParsedFile ParseConfigFile(const std::string& file, const std::string& content) 
     YAML::Node root;
     try {
       root = YAML::Load(document.text);
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp's own message for this is only "bad file".
+      out.diagnostics.push_back(Diagnostic{
+          .position = {file, e.mark.is_null() ? document.first_line : e.mark.line + 1 + line_offset,
+                       e.mark.is_null() ? 0 : e.mark.column + 1},
+          .message = absl::StrCat("malformed YAML: nested more than ", kMaxNestingDepth,
+                                  " levels deep (the reader stopped at depth ", e.depth(), ")")});
+      continue;
     } catch (const YAML::Exception& e) {
       out.diagnostics.push_back(Diagnostic{
           .position = {file, e.mark.is_null() ? document.first_line : e.mark.line + 1 + line_offset,

@@ -47,12 +47,33 @@ struct Resource {
   uint64_t content_hash = 0;  // set by ParseConfigFile
 };
 
+// A Kubernetes object an analysis needs beside Istio's kinds (users analyze
+// their whole manifest folder): a core/v1 Service (the host
+// name.namespace.svc.<domain>, its ports and selector), Namespace or Pod
+// (their labels). Read leniently: only these fields.
+struct KubeObject {
+  struct ServicePort {
+    uint32_t number = 0;
+    std::string name;
+    std::string protocol;
+  };
+  std::string kind;  // "Service", "Namespace" or "Pod"
+  std::string name;
+  std::string namespace_name;  // "default" when the file gives none; "" for a Namespace
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::vector<ServicePort> ports;               // Service only
+  std::map<std::string, std::string> selector;  // Service only
+  SourcePosition position;
+};
+
 // The outcome of reading one file: the resources that parsed (their specs
 // are not validated yet) and the problems found. A document that cannot be
 // read is reported and skipped; the other documents still load.
 struct ParsedFile {
   std::vector<Resource> resources;
-  std::vector<Diagnostic> diagnostics;  // errors, and info notes for skipped kinds
+  std::vector<KubeObject> kube_objects;  // v1 Service, Namespace, Pod
+  std::vector<Diagnostic> diagnostics;   // errors, and info notes for skipped kinds
 };
 
 // ParseConfigFile reads every YAML (or JSON) document in `content`. `file`

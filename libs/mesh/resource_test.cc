@@ -107,8 +107,13 @@ kind: Service
 metadata: {name: reviews}
 )");
   EXPECT_THAT(parsed.resources, IsEmpty());
-  ASSERT_THAT(parsed.diagnostics, SizeIs(2));
+  ASSERT_THAT(parsed.diagnostics, SizeIs(1));
   EXPECT_EQ(parsed.diagnostics[0].level, Level::kInfo);
+  // A core/v1 Service is kept for analysis (a VirtualService may route to it).
+  ASSERT_THAT(parsed.kube_objects, SizeIs(1));
+  EXPECT_EQ(parsed.kube_objects[0].kind, "Service");
+  EXPECT_EQ(parsed.kube_objects[0].name, "reviews");
+  EXPECT_EQ(parsed.kube_objects[0].namespace_name, "default");
   EXPECT_EQ(
       parsed.diagnostics[0].ToString(),
       "app.yaml:1:1: Deployment default/reviews-v1: skipped: apps/v1 Deployment is not a kind "

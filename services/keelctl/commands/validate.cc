@@ -83,14 +83,14 @@ Loaded Load(const std::vector<std::string>& paths, CommandIo& io) {
     mesh::ParsedFile parsed = mesh::ParseConfigFile(file, text.str());
     loaded.diagnostics.insert(loaded.diagnostics.end(), parsed.diagnostics.begin(),
                               parsed.diagnostics.end());
-    std::vector<mesh::Resource> valid;
+    // Resources that fail validation stay for analysis, as in Istio: each
+    // analyzer looks at what it needs (a VirtualService with no hosts still
+    // names destinations that must exist).
     for (mesh::Resource& resource : parsed.resources) {
       std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
       loaded.diagnostics.insert(loaded.diagnostics.end(), problems.begin(), problems.end());
       ++loaded.resources;
-      if (!mesh::HasErrors(problems)) valid.push_back(std::move(resource));
     }
-    parsed.resources = std::move(valid);
     loaded.files.push_back(std::move(parsed));
   }
   return loaded;
@@ -132,10 +132,12 @@ int RunAnalyze(const std::vector<std::string>& args, CommandIo& io) {
     all.push_back(std::move(d));
   }
   std::vector<const mesh::Resource*> resources;
+  std::vector<const mesh::KubeObject*> kube_objects;
   for (const mesh::ParsedFile& file : loaded.files) {
     for (const mesh::Resource& r : file.resources) resources.push_back(&r);
+    for (const mesh::KubeObject& object : file.kube_objects) kube_objects.push_back(&object);
   }
-  for (mesh::Diagnostic& d : mesh::Analyze(resources)) all.push_back(std::move(d));
+  for (mesh::Diagnostic& d : mesh::Analyze(resources, kube_objects)) all.push_back(std::move(d));
   const Counts counts = Print(all, io);
   if (counts.errors == 0 && counts.warnings == 0) {
     std::fprintf(io.out, "\u2714 No validation issues found when analyzing %zu resources.\n",
