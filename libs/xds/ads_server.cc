@@ -356,10 +356,11 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
       have_node_ = true;
     }
     const std::string& type_url = request.type_url();
-    if (!HandleAckLocked(type_url, request.response_nonce(), request.has_error_detail(),
-                         request.error_detail().message())) {
-      return grpc::Status::OK;
-    }
+    // A stale nonce voids only the request's ACK/NACK. Its subscription
+    // changes are deltas: they apply whatever the nonce, or they are lost
+    // for good (the client never sends them again).
+    HandleAckLocked(type_url, request.response_nonce(), request.has_error_detail(),
+                    request.error_detail().message());
     const bool first = types_.count(type_url) == 0;
     TypeState& state = types_[type_url];
     bool changed = false;

@@ -21,6 +21,7 @@ struct GalleyOptions {
   // Directories of Istio YAML to read, recursively.
   std::vector<std::string> config_dirs;
   absl::Duration debounce = absl::Milliseconds(100);
+  absl::Duration debounce_max = absl::Seconds(10);
   // The admission webhook (HTTPS) listens here when set.
   std::string webhook_address;
   std::string webhook_cert_file;

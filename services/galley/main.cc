@@ -8,6 +8,8 @@ ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
           "Quiet time after file changes before Galley reloads.");
+ABSL_FLAG(absl::Duration, debounce_max, absl::Seconds(10),
+          "Longest a file change may wait for a reload while files keep changing.");
 ABSL_FLAG(keel::ListenAddress, webhook_address, {},
           "host:port of the validating admission webhook (HTTPS); off when empty.");
 ABSL_FLAG(std::string, webhook_cert, "", "PEM certificate chain of the webhook's HTTPS server.");
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
   keel::galley::GalleyService galley({
       .config_dirs = absl::GetFlag(FLAGS_config_dir),
       .debounce = absl::GetFlag(FLAGS_debounce),
+      .debounce_max = absl::GetFlag(FLAGS_debounce_max),
       .webhook_address = absl::GetFlag(FLAGS_webhook_address).value,
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),

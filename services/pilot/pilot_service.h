@@ -22,7 +22,7 @@
 #include "libs/xds/ads_server.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
-#include "services/pilot/push/debounce.h"
+#include "libs/common/debounce.h"
 #include "services/pilot/push/push_context.h"
 
 namespace keel::pilot {
@@ -81,7 +81,7 @@ class PilotService : public Service {
   mutable PilotSource source_;
   std::unique_ptr<xds::AdsServer> ads_server_;
   std::unique_ptr<xds::AdsClient> galley_;
-  std::unique_ptr<Debouncer> debouncer_;
+  std::unique_ptr<keel::Debouncer> debouncer_;
   ServiceContext* context_ = nullptr;
 
   mutable absl::Mutex mu_;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/stable_hash.h"
+#include "libs/common/debounce.h"
 #include "libs/mesh/validation/field_errors.h"
 #include "spdlog/spdlog.h"
 
@@ -235,12 +236,11 @@ absl::Status FileSource::Watch() {
 
 void FileSource::WatchLoop() {
   char buffer[64 * 1024];
-  bool pending = false;
-  absl::Time quiet_until;
+  DebounceWindow window(options_.debounce, options_.debounce_max);
   while (true) {
     int timeout_ms = -1;
-    if (pending) {
-      timeout_ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(quiet_until - absl::Now()));
+    if (window.pending() > 0) {
+      timeout_ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(window.Due() - absl::Now()));
     }
     struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     int ready = poll(fds, 2, timeout_ms);
@@ -249,12 +249,9 @@ void FileSource::WatchLoop() {
     if (fds[0].revents & POLLIN) {
       while (read(inotify_fd_, buffer, sizeof(buffer)) > 0) {
       }
-      pending = true;
-      quiet_until = absl::Now() + options_.debounce;
-      continue;
+      window.Event(absl::Now());
     }
-    if (pending && absl::Now() >= quiet_until) {
-      pending = false;
+    if (window.TakeIfDue(absl::Now()) > 0) {
       (void)AddWatches();  // new subdirectories
       Reload();
     }

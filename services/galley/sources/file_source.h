@@ -27,7 +27,10 @@ namespace keel::galley {
 struct FileSourceOptions {
   std::vector<std::string> directories;
   // A reload waits for this long without file events (bursts coalesce).
+  // Quiet time after file changes before a reload, and the longest a
+  // change may wait while files keep changing.
   absl::Duration debounce = absl::Milliseconds(100);
+  absl::Duration debounce_max = absl::Seconds(10);
 };
 
 // The outcome of one reload, for logs, metrics and debug pages.
