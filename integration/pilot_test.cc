@@ -4,13 +4,19 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/http_client.h"
+#include "libs/common/metrics.h"
+#include "libs/mesh/schema.h"
+#include "libs/xds/ads_server.h"
+#include "libs/xds/testing/static_source.h"
 
 namespace keel::testing {
 namespace {
@@ -154,8 +160,25 @@ class PilotTest : public MeshTest {
                             absl::StrCat(dir_, "/../echo-", version, "-", port, ".log"), "",
                             {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
     ASSERT_TRUE(server.ok());
+    // Serving once it says so (an xDS-enabled server once its listener came).
+    ASSERT_TRUE(WaitForLog(*server, "serving on", absl::Seconds(20))) << server->Log();
     echo_servers_.push_back(*std::move(server));
-    absl::SleepFor(absl::Milliseconds(200));
+  }
+
+  // Waits until Galley's /debug/configz reports an error containing `text`
+  // and the resource serving its last good version.
+  bool WaitForGalleyError(const std::string& text) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<HttpResponse> configz =
+          HttpGet(galley_->monitoring_address(), "/debug/configz");
+      if (configz.ok() && absl::StrContains(configz->body, text) &&
+          absl::StrContains(configz->body, "servingLastGoodVersion\":[\"VirtualService/")) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
   }
 
   // Runs echo_client for `count` calls; returns its summary counts.
@@ -320,16 +343,25 @@ TEST_F(PilotTest, RestartsOfGalleyAndPilotFailNoCalls) {
   CallUntil([](const Counts& c) { return c["v1"] == 50; }, absl::Seconds(30));
 }
 
+// Galley rejects the change (the test waits until Galley says so, not for a
+// fixed time) and traffic goes on as before; weights that do not add up to
+// 100 (the README demo's 200/70, which gRPC would NACK) are such a change.
 TEST_F(PilotTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
   WriteFile(dir_ + "/routes.yaml", Split(0, 100));
   CallUntil([](const Counts& c) { return c["v2"] == 50; });
-  WriteFile(dir_ + "/routes.yaml", Split(0, 100) + "      timeout: forever\n");
-  absl::SleepFor(absl::Seconds(1));
-  absl::StatusOr<HttpResponse> configz = HttpGet(galley_->monitoring_address(), "/debug/configz");
-  EXPECT_THAT(configz->body, HasSubstr("timeout"));
-  Counts after = Call(200);
-  EXPECT_EQ(after["v2"], 200);
-  EXPECT_EQ(after["errors"], 0);
+  for (const auto& [routes, error] : std::vector<std::pair<std::string, std::string>>{
+           {Split(0, 100) + "      timeout: forever\n", "timeout"},
+           {Split(200, 70), "percentage 200 is not in range 0..100"}}) {
+    SCOPED_TRACE(error);
+    WriteFile(dir_ + "/routes.yaml", routes);
+    ASSERT_TRUE(WaitForGalleyError(error)) << galley_->process().Log();
+    Counts after = Call(200);
+    EXPECT_EQ(after["v2"], 200);
+    EXPECT_EQ(after["errors"], 0);
+    absl::StatusOr<HttpResponse> syncz = HttpGet(pilot_->monitoring_address(), "/debug/syncz");
+    ASSERT_TRUE(syncz.ok());
+    EXPECT_THAT(syncz->body, Not(HasSubstr("\"ERROR\""))) << "no proxy NACKed anything";
+  }
 }
 
 TEST_F(PilotTest, AuthorizationPolicyDeniesAMethodOnAnXdsServer) {
@@ -387,18 +419,47 @@ spec:
   EXPECT_THAT(metrics->body, Not(HasSubstr("pilot_proxy_convergence_time_count 0\n")));
 }
 
-// A Pilot without its configuration must not hand out a partial one
-// (istio/istio#29599): not ready, and xDS streams refused.
-TEST(PilotReadinessTest, NotReadyAndRefusingStreamsUntilGalleyDelivers) {
+// A Pilot without its full configuration must not hand out a partial one
+// (istio/istio#29599): not ready, and xDS streams refused, until every kind
+// has arrived from Galley, not only until Galley answers. Here "Galley" is
+// an in-process MCP server that serves the kinds one step at a time.
+TEST(PilotReadinessTest, NotReadyUntilEveryKindHasArrived) {
+  xds::testing::StaticSource source;
+  MetricsRegistry metrics("fake_galley");
+  xds::AdsServer fake_galley(&source, &metrics);
+  grpc::ServerBuilder builder;
+  int galley_port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &galley_port);
+  builder.RegisterService(&fake_galley);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  // Every kind but the last, each empty.
+  const std::vector<mesh::KindInfo>& kinds = mesh::AllKinds();
+  for (size_t i = 0; i + 1 < kinds.size(); ++i) source.Set(kinds[i].type_url(), {});
+
   Mesh mesh;
   absl::StatusOr<RunningService*> pilot =
-      mesh.Start("pilot", {absl::StrCat("--galley_address=127.0.0.1:", PickFreePort())});
+      mesh.Start("pilot", {absl::StrCat("--galley_address=127.0.0.1:", galley_port)});
   ASSERT_TRUE(pilot.ok());
-  absl::SleepFor(absl::Seconds(1));
+  // Wait until Pilot has ACKed every kind served so far.
+  auto acked = [&](size_t want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      size_t count = 0;
+      for (const xds::StreamStatus& stream : fake_galley.Streams()) {
+        for (const xds::TypeStatus& type : stream.types) count += type.acks > 0;
+      }
+      if (count >= want) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  };
+  ASSERT_TRUE(acked(kinds.size() - 1));
   absl::StatusOr<HttpResponse> readyz = HttpGet((*pilot)->monitoring_address(), "/readyz");
   ASSERT_TRUE(readyz.ok());
   EXPECT_EQ(readyz->status, 503);
   EXPECT_THAT(readyz->body, HasSubstr("not ready: waiting for the full configuration from Galley"));
+
   const std::string dir = TestTempDir("not-ready");
   const std::string bootstrap = dir + "/bootstrap.json";
   ASSERT_EQ(RunToCompletion(KeelBinaryPath("keelctl"),
@@ -415,7 +476,13 @@ TEST(PilotReadinessTest, NotReadyAndRefusingStreamsUntilGalleyDelivers) {
   ASSERT_TRUE(client.ok());
   EXPECT_THAT(client->out, HasSubstr("errors=1"));
   EXPECT_THAT(client->err, HasSubstr("not ready"));
+
+  // The last kind arrives: Pilot becomes ready.
+  source.Set(kinds.back().type_url(), {});
+  fake_galley.Push({kinds.back().type_url()});
+  EXPECT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
   EXPECT_TRUE(mesh.StopAll().empty());
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 TEST_F(PilotTest, SidecarScopesWhatAProxySees) {
@@ -423,8 +490,12 @@ TEST_F(PilotTest, SidecarScopesWhatAProxySees) {
   WriteFile(dir_ + "/sidecar.yaml",
             "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"
             "spec:\n  egress:\n  - hosts: [\"istio-system/*\"]\n");
-  absl::SleepFor(absl::Seconds(1));
-  Counts hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"});
+  // Until the Sidecar has taken effect: a new client then finds no route.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  Counts hidden;
+  do {
+    hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"});
+  } while (hidden["errors"] != 5 && absl::Now() < deadline);
   EXPECT_EQ(hidden["errors"], 5);
   WriteFile(dir_ + "/sidecar.yaml",
             "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"

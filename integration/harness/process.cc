@@ -181,4 +181,14 @@ absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
   return result;
 }
 
+bool WaitForLog(ChildProcess& process, const std::string& text, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (process.Log().find(text) != std::string::npos) return true;
+    if (!process.Running()) return process.Log().find(text) != std::string::npos;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
 }  // namespace keel::testing

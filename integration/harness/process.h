@@ -62,6 +62,10 @@ class ChildProcess {
   ExitInfo exit_;
 };
 
+// WaitForLog waits up to `timeout` until `process` has logged `text`; false
+// if it did not (or exited first).
+bool WaitForLog(ChildProcess& process, const std::string& text, absl::Duration timeout);
+
 // RunToCompletion runs a command, waits for it (up to `timeout`) and returns
 // its exit info together with what it printed.
 struct CommandResult {

@@ -107,7 +107,8 @@ class AdsServer::Stream {
                                         .nacked_version = state.nacked_version,
                                         .nack_message = state.nack_message,
                                         .responses = state.responses,
-                                        .nacks = state.nacks});
+                                        .nacks = state.nacks,
+                                        .acks = state.acks});
     }
     return status;
   }
@@ -123,6 +124,7 @@ class AdsServer::Stream {
     std::string nack_message;
     uint64_t responses = 0;
     uint64_t nacks = 0;
+    uint64_t acks = 0;
     // Delta: what the client holds, name -> version.
     std::map<std::string, std::string> client_versions;
     // When the Push() that caused the response in flight happened.
@@ -180,6 +182,7 @@ class AdsServer::Stream {
       }
     } else {
       state.acked_version = state.sent_version;
+      ++state.acks;
       state.nacked_version.clear();
       state.nack_message.clear();
       if (state.sent_for_push.has_value() && server_->options().on_ack) {
@@ -320,7 +323,10 @@ class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
   bool BuildAndStartWriteLocked(const std::string& type_url) override {
     TypeState& state = types_[type_url];
     std::shared_ptr<const TypeResources> resources = server_->source()->Resources(type_url, node_);
-    const std::string version = resources ? resources->version : "";
+    // A type the source does not hold (yet) gets no answer: an empty one
+    // would tell the client it holds the full, empty state.
+    if (resources == nullptr) return false;
+    const std::string version = resources->version;
     if (!state.sent_version.empty() && version == state.sent_version) return false;
     response_.Clear();
     response_.set_type_url(type_url);
@@ -395,23 +401,22 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
   bool BuildAndStartWriteLocked(const std::string& type_url) override {
     TypeState& state = types_[type_url];
     std::shared_ptr<const TypeResources> resources = server_->source()->Resources(type_url, node_);
+    if (resources == nullptr) return false;  // not held (yet): no answer, as above
     response_.Clear();
     response_.set_type_url(type_url);
-    if (resources) {
-      response_.set_system_version_info(resources->version);
-      for (const auto& [name, resource] : resources->resources) {
-        if (!state.wildcard && state.names.count(name) == 0) continue;
-        auto held = state.client_versions.find(name);
-        if (held != state.client_versions.end() && held->second == resource->version) continue;
-        auto* out = response_.add_resources();
-        out->set_name(name);
-        out->set_version(resource->version);
-        *out->mutable_resource() = resource->body;
-        state.client_versions[name] = resource->version;
-      }
+    response_.set_system_version_info(resources->version);
+    for (const auto& [name, resource] : resources->resources) {
+      if (!state.wildcard && state.names.count(name) == 0) continue;
+      auto held = state.client_versions.find(name);
+      if (held != state.client_versions.end() && held->second == resource->version) continue;
+      auto* out = response_.add_resources();
+      out->set_name(name);
+      out->set_version(resource->version);
+      *out->mutable_resource() = resource->body;
+      state.client_versions[name] = resource->version;
     }
     for (auto it = state.client_versions.begin(); it != state.client_versions.end();) {
-      const bool exists = resources && resources->resources.count(it->first) > 0;
+      const bool exists = resources->resources.count(it->first) > 0;
       if (!exists) {
         response_.add_removed_resources(it->first);
         it = state.client_versions.erase(it);

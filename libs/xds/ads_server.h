@@ -44,6 +44,7 @@ struct TypeStatus {
   std::string nack_message;
   uint64_t responses = 0;
   uint64_t nacks = 0;
+  uint64_t acks = 0;
 };
 
 struct StreamStatus {

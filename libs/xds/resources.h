@@ -31,7 +31,9 @@ class ResourceSource {
   virtual ~ResourceSource() = default;
 
   // Resources returns the current resources of `type_url` for `node`, or
-  // null if the type is unknown.
+  // null if the source does not hold the type (unknown, or not yet
+  // arrived): the server then sends nothing for it, since an empty response
+  // would tell the client it holds the full, empty state.
   virtual std::shared_ptr<const TypeResources> Resources(
       const std::string& type_url, const envoy::config::core::v3::Node& node) = 0;
 
