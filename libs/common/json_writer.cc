@@ -103,7 +103,6 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
 
 std::string JsonWriter::Take() {
   std::string text = std::move(out_);
-  text += '\n';
   out_.clear();
   first_.clear();
   after_key_ = false;

@@ -33,7 +33,7 @@ class JsonWriter {
   // Raw inserts `json`, already valid JSON (e.g. protobuf's JSON mapping).
   JsonWriter& Raw(std::string_view json);
 
-  // Take returns the text (with a final newline) and resets the writer.
+  // Take returns the text and resets the writer.
   std::string Take();
 
  private:

@@ -25,14 +25,14 @@ TEST(JsonWriterTest, NestsWithCommasInPlace) {
       .Key("c")
       .Raw("{\"x\":1}")
       .EndObject();
-  EXPECT_EQ(json.Take(), "{\"a\":-1,\"b\":[2,true,{}],\"c\":{\"x\":1}}\n");
+  EXPECT_EQ(json.Take(), "{\"a\":-1,\"b\":[2,true,{}],\"c\":{\"x\":1}}");
 }
 
 // A client-supplied string (a node id, a type URL) cannot break the page.
 TEST(JsonWriterTest, EscapesKeysAndStrings) {
   JsonWriter json;
   json.BeginObject().Key("id\"").String("node\n\"},{\"evil\":1").EndObject();
-  EXPECT_EQ(json.Take(), "{\"id\\\"\":\"node\\n\\\"},{\\\"evil\\\":1\"}\n");
+  EXPECT_EQ(json.Take(), "{\"id\\\"\":\"node\\n\\\"},{\\\"evil\\\":1\"}");
 }
 
 }  // namespace

@@ -28,8 +28,6 @@ LogOptions LogOptionsFromFlags();
 // name). Returns InvalidArgument for an unknown format or level.
 absl::Status InitLogging(const std::string& component, const LogOptions& options);
 
-// JsonEscape returns `text` escaped for use inside a JSON string literal.
-std::string JsonEscape(std::string_view text);
 
 }  // namespace keel
 

@@ -6,10 +6,6 @@
 namespace keel {
 namespace {
 
-TEST(JsonEscapeTest, EscapesQuotesBackslashesAndControlCharacters) {
-  EXPECT_EQ(JsonEscape("say \"hi\"\\\n\t\x01"), "say \\\"hi\\\"\\\\\\n\\t\\u0001");
-  EXPECT_EQ(JsonEscape("plain"), "plain");
-}
 
 TEST(InitLoggingTest, RejectsUnknownLevelAndFormat) {
   EXPECT_TRUE(InitLogging("test", {.format = "json", .level = "debug"}).ok());

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "libs/common/logging.h"
+#include "libs/common/json_writer.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "services/galley/webhook.h"
@@ -104,68 +104,94 @@ void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot,
   }
 }
 
+namespace {
+
+void WriteDiagnostic(const mesh::Diagnostic& d, JsonWriter& json) {
+  json.BeginObject()
+      .Key("level")
+      .String(mesh::LevelName(d.level))
+      .Key("file")
+      .String(d.position.file)
+      .Key("line")
+      .Int(d.position.line)
+      .Key("column")
+      .Int(d.position.column)
+      .Key("resource")
+      .String(d.resource)
+      .Key("field")
+      .String(d.field)
+      .Key("message")
+      .String(d.message)
+      .EndObject();
+}
+
+}  // namespace
+
 HttpResponse GalleyService::Configz() const {
   std::shared_ptr<const mesh::ConfigSnapshot> snapshot = store_.Current();
   LoadReport report = file_source_->LastReport();
   std::map<std::string, std::string> origins = file_source_->Origins();
-  std::string json = absl::StrCat("{\"generation\":", snapshot->generation, ",\"types\":[");
-  bool first_type = true;
+  JsonWriter json;
+  json.BeginObject().Key("generation").Uint(snapshot->generation).Key("types").BeginArray();
   for (const auto& [type_url, type] : snapshot->types) {
-    absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type_url, "\",\"version\":\"",
-                    type.version, "\",\"resources\":[");
-    first_type = false;
-    bool first = true;
+    json.BeginObject().Key("typeUrl").String(type_url).Key("version").String(type.version);
+    json.Key("resources").BeginArray();
     for (const auto& [key, resource] : type.resources) {
       auto origin = origins.find(resource->Key());
-      absl::StrAppend(&json, first ? "" : ",", "{\"name\":\"", JsonEscape(key), "\",\"file\":\"",
-                      JsonEscape(origin == origins.end() ? "" : origin->second), "\"}");
-      first = false;
+      json.BeginObject()
+          .Key("name")
+          .String(key)
+          .Key("file")
+          .String(origin == origins.end() ? "" : origin->second)
+          .EndObject();
     }
-    absl::StrAppend(&json, "]}");
+    json.EndArray().EndObject();
   }
-  for (const auto& [name, diagnostics] :
-       {std::pair{"errors", &report.errors}, std::pair{"warnings", &report.warnings}}) {
-    absl::StrAppend(&json, "],\"", name, "\":[");
-    bool first = true;
-    for (const mesh::Diagnostic& d : *diagnostics) {
-      absl::StrAppend(&json, first ? "" : ",", "{\"level\":\"", mesh::LevelName(d.level),
-                      "\",\"file\":\"", JsonEscape(d.position.file),
-                      "\",\"line\":", d.position.line, ",\"column\":", d.position.column,
-                      ",\"resource\":\"", JsonEscape(d.resource), "\",\"field\":\"",
-                      JsonEscape(d.field), "\",\"message\":\"", JsonEscape(d.message), "\"}");
-      first = false;
-    }
-  }
-  absl::StrAppend(&json, "],\"servingLastGoodVersion\":[");
-  bool first = true;
-  for (const std::string& key : report.stale) {
-    absl::StrAppend(&json, first ? "" : ",", "\"", JsonEscape(key), "\"");
-    first = false;
-  }
-  absl::StrAppend(&json, "],\"skipped\":", report.skipped.size(), "}\n");
-  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+  json.EndArray().Key("errors").BeginArray();
+  for (const mesh::Diagnostic& d : report.errors) WriteDiagnostic(d, json);
+  json.EndArray().Key("warnings").BeginArray();
+  for (const mesh::Diagnostic& d : report.warnings) WriteDiagnostic(d, json);
+  json.EndArray().Key("servingLastGoodVersion").BeginArray();
+  for (const std::string& key : report.stale) json.String(key);
+  json.EndArray().Key("skipped").Uint(report.skipped.size()).EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 HttpResponse GalleyService::Mcpz() const {
-  std::string json = "{\"streams\":[";
-  bool first = true;
+  JsonWriter json;
+  json.BeginObject().Key("streams").BeginArray();
   for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    absl::StrAppend(&json, first ? "" : ",", "{\"id\":", stream.id, ",\"node\":\"",
-                    JsonEscape(stream.node_id), "\",\"peer\":\"", JsonEscape(stream.peer),
-                    "\",\"delta\":", stream.delta ? "true" : "false", ",\"types\":[");
-    first = false;
-    bool first_type = true;
+    json.BeginObject()
+        .Key("id")
+        .Uint(stream.id)
+        .Key("node")
+        .String(stream.node_id)
+        .Key("peer")
+        .String(stream.peer)
+        .Key("delta")
+        .Bool(stream.delta)
+        .Key("types")
+        .BeginArray();
     for (const xds::TypeStatus& type : stream.types) {
-      absl::StrAppend(&json, first_type ? "" : ",", "{\"typeUrl\":\"", type.type_url,
-                      "\",\"sent\":\"", type.sent_version, "\",\"acked\":\"", type.acked_version,
-                      "\",\"nacked\":\"", type.nacked_version, "\",\"nack\":\"",
-                      JsonEscape(type.nack_message), "\",\"responses\":", type.responses, "}");
-      first_type = false;
+      json.BeginObject()
+          .Key("typeUrl")
+          .String(type.type_url)
+          .Key("sent")
+          .String(type.sent_version)
+          .Key("acked")
+          .String(type.acked_version)
+          .Key("nacked")
+          .String(type.nacked_version)
+          .Key("nack")
+          .String(type.nack_message)
+          .Key("responses")
+          .Uint(type.responses)
+          .EndObject();
     }
-    absl::StrAppend(&json, "]}");
+    json.EndArray().EndObject();
   }
-  absl::StrAppend(&json, "]}\n");
-  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+  json.EndArray().EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 void GalleyService::Stop() {

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "libs/common/logging.h"
+#include "libs/common/json_writer.h"
 #include "libs/mesh/resource.h"
 #include "libs/mesh/validation/field_errors.h"
 #include "yaml-cpp/yaml.h"
@@ -107,14 +107,31 @@ HttpResponse HandleReview(const HttpRequest& request) {
       problems.push_back(std::move(text));
     }
   }
-  std::string response = absl::StrCat(
-      R"({"apiVersion":")", api_version, R"(","kind":"AdmissionReview","response":{"uid":")",
-      JsonEscape(uid), R"(","allowed":)", problems.empty() ? "true" : "false");
+  JsonWriter json;
+  json.BeginObject()
+      .Key("apiVersion")
+      .String(api_version)
+      .Key("kind")
+      .String("AdmissionReview")
+      .Key("response")
+      .BeginObject()
+      .Key("uid")
+      .String(uid)
+      .Key("allowed")
+      .Bool(problems.empty());
   if (!problems.empty()) {
-    absl::StrAppend(&response, R"(,"status":{"code":400,"reason":"Invalid","message":")",
-                    JsonEscape(absl::StrJoin(problems, "; ")), R"("})");
+    json.Key("status")
+        .BeginObject()
+        .Key("code")
+        .Int(400)
+        .Key("reason")
+        .String("Invalid")
+        .Key("message")
+        .String(absl::StrJoin(problems, "; "))
+        .EndObject();
   }
-  absl::StrAppend(&response, "}}");
+  json.EndObject().EndObject();
+  std::string response = json.Take();
   return HttpResponse{.content_type = "application/json", .body = std::move(response)};
 }
 

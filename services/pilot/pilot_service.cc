@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
-#include "libs/common/logging.h"
+#include "libs/common/json_writer.h"
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/schema.h"
 #include "prometheus/counter.h"
@@ -238,52 +238,67 @@ void PilotService::Push(int merged_events) {
 }
 
 HttpResponse PilotService::Syncz() const {
-  std::string json = "[";
-  bool first = true;
+  JsonWriter json;
+  json.BeginArray();
   for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    absl::StrAppend(&json, first ? "" : ",", "{\"proxy\":\"", JsonEscape(stream.node_id),
-                    "\",\"peer\":\"", JsonEscape(stream.peer),
-                    "\",\"delta\":", stream.delta ? "true" : "false", ",\"connectedAt\":\"",
-                    absl::FormatTime(stream.connected), "\",\"types\":[");
-    first = false;
-    bool first_type = true;
+    json.BeginObject()
+        .Key("proxy")
+        .String(stream.node_id)
+        .Key("peer")
+        .String(stream.peer)
+        .Key("delta")
+        .Bool(stream.delta)
+        .Key("connectedAt")
+        .String(absl::FormatTime(stream.connected))
+        .Key("types")
+        .BeginArray();
     for (const xds::TypeStatus& type : stream.types) {
       const char* state = !type.nacked_version.empty()              ? "ERROR"
                           : type.sent_version.empty()               ? "NOT SENT"
                           : type.sent_version == type.acked_version ? "SYNCED"
                                                                     : "STALE";
-      absl::StrAppend(&json, first_type ? "" : ",", "{\"type\":\"", type.type_url,
-                      "\",\"status\":\"", state, "\",\"sent\":\"", type.sent_version,
-                      "\",\"acked\":\"", type.acked_version, "\",\"nacked\":\"",
-                      type.nacked_version, "\",\"error\":\"", JsonEscape(type.nack_message),
-                      "\",\"resources\":", type.subscribed_names,
-                      ",\"wildcard\":", type.wildcard ? "true" : "false", "}");
-      first_type = false;
+      json.BeginObject()
+          .Key("type")
+          .String(type.type_url)
+          .Key("status")
+          .String(state)
+          .Key("sent")
+          .String(type.sent_version)
+          .Key("acked")
+          .String(type.acked_version)
+          .Key("nacked")
+          .String(type.nacked_version)
+          .Key("error")
+          .String(type.nack_message)
+          .Key("resources")
+          .Uint(type.subscribed_names)
+          .Key("wildcard")
+          .Bool(type.wildcard)
+          .EndObject();
     }
-    absl::StrAppend(&json, "]}");
+    json.EndArray().EndObject();
   }
-  absl::StrAppend(&json, "]\n");
-  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+  json.EndArray();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 HttpResponse PilotService::Configz() const {
   absl::MutexLock lock(&mu_);
-  std::string json = absl::StrCat("{\"version\":", config_version_,
-                                  ",\"galleyConnected\":", galley_->connected() ? "true" : "false",
-                                  ",\"types\":{");
-  bool first = true;
+  JsonWriter json;
+  json.BeginObject()
+      .Key("version")
+      .Uint(config_version_)
+      .Key("galleyConnected")
+      .Bool(galley_->connected())
+      .Key("types")
+      .BeginObject();
   for (const auto& [type_url, type] : config_) {
-    absl::StrAppend(&json, first ? "" : ",", "\"", type_url, "\":[");
-    first = false;
-    bool first_name = true;
-    for (const auto& [name, resource] : type) {
-      absl::StrAppend(&json, first_name ? "" : ",", "\"", JsonEscape(name), "\"");
-      first_name = false;
-    }
-    absl::StrAppend(&json, "]");
+    json.Key(type_url).BeginArray();
+    for (const auto& [name, resource] : type) json.String(name);
+    json.EndArray();
   }
-  absl::StrAppend(&json, "}}\n");
-  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+  json.EndObject().EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
@@ -293,26 +308,22 @@ HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
   if (!found)
     return HttpResponse{.status = 404,
                         .body = absl::StrCat("no connected proxy \"", proxy, "\"\n")};
-  std::string json = "{";
-  bool first_type = true;
+  JsonWriter json;
+  json.BeginObject();
   for (const auto& [type_url, generator] : Generators()) {
     auto resources = source_.Resources(type_url, {});
-    absl::StrAppend(&json, first_type ? "" : ",", "\"", type_url, "\":[");
-    first_type = false;
-    bool first = true;
+    json.Key(type_url).BeginArray();
     for (const std::string& name : ads_server_->SubscribedNames(proxy, type_url)) {
       auto it = resources->resources.find(name);
       if (it == resources->resources.end()) continue;
       std::string one;
-      google::protobuf::util::JsonPrintOptions options;
-      (void)google::protobuf::util::MessageToJsonString(it->second->body, &one, options);
-      absl::StrAppend(&json, first ? "" : ",", one);
-      first = false;
+      (void)google::protobuf::util::MessageToJsonString(it->second->body, &one);
+      json.Raw(one);
     }
-    absl::StrAppend(&json, "]");
+    json.EndArray();
   }
-  absl::StrAppend(&json, "}\n");
-  return HttpResponse{.content_type = "application/json", .body = std::move(json)};
+  json.EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 void PilotService::Stop() {

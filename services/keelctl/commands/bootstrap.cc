@@ -5,19 +5,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/json_writer.h"
 #include "services/keelctl/commands/command.h"
 
 namespace keel::keelctl {
 namespace {
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 // Take sets `out` from "--flag=value" and reports whether `arg` was that flag.
 bool Take(const std::string& arg, const char* flag, std::string& out) {
@@ -54,23 +46,25 @@ int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
     }
   }
   // node.locality is always present, even empty: some clients require it.
-  const std::string json =
-      absl::StrCat("{\n  \"xds_servers\": [{\n    \"server_uri\": \"", Escape(pilot),
-                   "\",\n    \"channel_creds\": [{\"type\": \"insecure\"}],\n    "
-                   "\"server_features\": [\"xds_v3\"]\n  }],\n"
-                   "  \"node\": {\n    \"id\": \"",
-                   Escape(node_id), "\",\n    \"cluster\": \"", Escape(cluster),
-                   "\",\n    \"locality\": {\"region\": \"", Escape(region), "\", \"zone\": \"",
-                   Escape(zone), "\", \"sub_zone\": \"", Escape(sub_zone),
-                   "\"}\n  },\n"
-                   "  \"server_listener_resource_name_template\": "
-                   "\"grpc/server?xds.resource.listening_address=%s\"\n}\n");
+  JsonWriter json;
+  json.BeginObject().Key("xds_servers").BeginArray().BeginObject();
+  json.Key("server_uri").String(pilot);
+  json.Key("channel_creds").BeginArray().BeginObject().Key("type").String("insecure").EndObject();
+  json.EndArray().Key("server_features").BeginArray().String("xds_v3").EndArray();
+  json.EndObject().EndArray();
+  json.Key("node").BeginObject().Key("id").String(node_id).Key("cluster").String(cluster);
+  json.Key("locality").BeginObject().Key("region").String(region).Key("zone").String(zone);
+  json.Key("sub_zone").String(sub_zone).EndObject().EndObject();
+  json.Key("server_listener_resource_name_template")
+      .String("grpc/server?xds.resource.listening_address=%s")
+      .EndObject();
+  const std::string text = json.Take();
   if (output.empty()) {
-    std::fputs(json.c_str(), io.out);
+    std::fputs(text.c_str(), io.out);
     return 0;
   }
   std::ofstream out(output);
-  out << json;
+  out << text;
   if (!out) {
     std::fprintf(io.err, "keelctl bootstrap: cannot write %s\n", output.c_str());
     return 1;

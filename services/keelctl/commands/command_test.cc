@@ -5,6 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "libs/common/build_info.h"
 
 namespace keel::keelctl {
@@ -58,6 +60,28 @@ TEST(KeelctlTest, NoCommandPrintsUsage) {
   Result result = RunCommand({});
   EXPECT_EQ(result.status, 2);
   EXPECT_THAT(result.err, HasSubstr("keelctl version"));
+}
+
+// A node id with a newline or quotes still makes valid JSON that keeps it.
+TEST(KeelctlTest, BootstrapIsValidJsonWhateverTheNodeId) {
+  const std::string node_id = "sidecar~10.0.0.1~a\"b\nc.default~d";
+  Result result = RunCommand({"bootstrap", "--node_id=" + node_id, "--pilot=pilot:15010",
+                              "--locality=us-east/zone-a"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &parsed).ok()) << result.out;
+  const auto& node = parsed.fields().at("node").struct_value().fields();
+  EXPECT_EQ(node.at("id").string_value(), node_id);
+  EXPECT_EQ(node.at("locality").struct_value().fields().at("zone").string_value(), "zone-a");
+  EXPECT_EQ(parsed.fields()
+                .at("xds_servers")
+                .list_value()
+                .values(0)
+                .struct_value()
+                .fields()
+                .at("server_uri")
+                .string_value(),
+            "pilot:15010");
 }
 
 }  // namespace
