@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libs/mesh/diagnostic.h"
+#include "libs/mesh/hosts.h"
 #include "libs/mesh/resource.h"
 
 namespace keel::mesh {
@@ -51,14 +52,6 @@ std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& resources,
 std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& resources,
                                 const std::vector<const KubeObject*>& kube_objects,
                                 const AnalysisOptions& options = {});
-
-// ToFqdn expands a short host name in `ns` ("reviews" ->
-// "reviews.default.svc.cluster.local"); names with a dot or a wildcard stay.
-std::string ToFqdn(const std::string& ns, const std::string& host, const std::string& domain);
-
-// HostsMatch reports whether two host names overlap, wildcards included
-// ("*.example.com" matches "a.example.com"; "*" matches everything).
-bool HostsMatch(const std::string& a, const std::string& b);
 
 }  // namespace keel::mesh
 

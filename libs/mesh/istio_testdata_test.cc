@@ -7,7 +7,7 @@
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/resource.h"
 #include "libs/mesh/testing/shared_testdata.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "libs/mesh/validation/validate.h"
 
 namespace keel::mesh {
 namespace {

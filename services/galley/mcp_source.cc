@@ -1,23 +1,14 @@
 #include "services/galley/mcp_source.h"
 
-#include "absl/strings/str_format.h"
-#include "proto/istio/mcp/v1alpha1/resource.pb.h"
+#include "libs/mesh/mcp.h"
 
 namespace keel::galley {
 
 xds::XdsResource ToMcpResource(const mesh::Resource& resource) {
-  istio::mcp::v1alpha1::Resource envelope;
-  auto* metadata = envelope.mutable_metadata();
-  metadata->set_name(resource.namespace_name + "/" + resource.name);
-  const std::string version = absl::StrFormat("%016x", resource.ContentHash());
-  metadata->set_version(version);
-  for (const auto& [k, v] : resource.labels) (*metadata->mutable_labels())[k] = v;
-  for (const auto& [k, v] : resource.annotations) (*metadata->mutable_annotations())[k] = v;
-  envelope.mutable_body()->PackFrom(*resource.spec);
   xds::XdsResource out;
-  out.name = metadata->name();
-  out.version = version;
-  out.body.PackFrom(envelope);
+  out.name = mesh::McpName(resource);
+  out.version = mesh::McpVersion(resource);
+  out.body = mesh::EncodeMcp(resource);
   return out;
 }
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/common/json_writer.h"
 #include "libs/mesh/resource.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "libs/mesh/validation/validate.h"
 #include "yaml-cpp/yaml.h"
 
 namespace keel::galley {

@@ -8,9 +8,9 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/json_writer.h"
 #include "libs/common/stable_hash.h"
+#include "libs/mesh/mcp.h"
 #include "libs/mesh/schema.h"
 #include "prometheus/counter.h"
-#include "proto/istio/mcp/v1alpha1/resource.pb.h"
 #include "services/pilot/generators/generators.h"
 #include "spdlog/spdlog.h"
 
@@ -165,23 +165,13 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
     return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
   std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
   for (const auto& [name, wire] : update.updated) {
-    istio::mcp::v1alpha1::Resource envelope;
-    std::unique_ptr<google::protobuf::Message> spec = kind->NewSpec();
-    if (!wire->body.UnpackTo(&envelope) || !envelope.body().UnpackTo(spec.get())) {
+    absl::StatusOr<std::shared_ptr<const mesh::Resource>> resource =
+        mesh::DecodeMcp(*kind, wire->body);
+    if (!resource.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(update.type_url, " ", name, ": cannot decode"));
+          absl::StrCat(update.type_url, " ", name, ": ", resource.status().message()));
     }
-    auto resource = std::make_shared<mesh::Resource>();
-    resource->kind = kind;
-    const std::string& full = envelope.metadata().name();
-    const size_t slash = full.find('/');
-    resource->namespace_name = slash == std::string::npos ? "default" : full.substr(0, slash);
-    resource->name = slash == std::string::npos ? full : full.substr(slash + 1);
-    resource->labels = {envelope.metadata().labels().begin(), envelope.metadata().labels().end()};
-    resource->annotations = {envelope.metadata().annotations().begin(),
-                             envelope.metadata().annotations().end()};
-    resource->spec = std::move(spec);
-    decoded[name] = std::move(resource);
+    decoded[name] = *std::move(resource);
   }
   bool first_full_state = false;
   {

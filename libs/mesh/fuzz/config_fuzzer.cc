@@ -8,7 +8,7 @@
 
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/resource.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "libs/mesh/validation/validate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

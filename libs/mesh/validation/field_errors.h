@@ -41,10 +41,6 @@ inline void Check(FieldErrors& errors, const std::string& field, const std::stri
   if (!problem.empty()) errors.Error(field, problem);
 }
 
-// ValidateResource runs the kind's validator and turns what it finds into
-// diagnostics that point at the file, line and field.
-std::vector<Diagnostic> ValidateResource(const Resource& resource);
-
 }  // namespace keel::mesh
 
 #endif  // KEEL_LIBS_MESH_VALIDATION_FIELD_ERRORS_H_

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/mesh/resource.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "libs/mesh/validation/validate.h"
 
 namespace keel::mesh {
 namespace {

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/stable_hash.h"
 #include "libs/common/debounce.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "libs/mesh/validation/validate.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::galley {

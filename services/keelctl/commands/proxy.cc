@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/common/http_client.h"
+#include "libs/xds/type_urls.h"
 #include "services/keelctl/commands/command.h"
 #include "yaml-cpp/yaml.h"
 
@@ -46,11 +47,11 @@ absl::StatusOr<YAML::Node> FetchJson(const std::string& address, const std::stri
 }
 
 const std::map<std::string, std::string>& ShortTypes() {
-  static const auto* const kTypes = new std::map<std::string, std::string>{
-      {"type.googleapis.com/envoy.config.cluster.v3.Cluster", "CDS"},
-      {"type.googleapis.com/envoy.config.listener.v3.Listener", "LDS"},
-      {"type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", "EDS"},
-      {"type.googleapis.com/envoy.config.route.v3.RouteConfiguration", "RDS"}};
+  static const auto* const kTypes = [] {
+    auto* types = new std::map<std::string, std::string>;
+    for (const xds::EnvoyType& type : xds::kEnvoyTypes) (*types)[type.type_url] = type.short_name;
+    return types;
+  }();
   return *kTypes;
 }
 
@@ -93,12 +94,12 @@ int RunProxyStatus(const std::vector<std::string>& raw_args, CommandIo& io) {
 int RunProxyConfig(const std::vector<std::string>& raw_args, CommandIo& io) {
   std::vector<std::string> args = raw_args;
   const std::string pilot = PilotAddress(args);
-  static const std::map<std::string, std::string> kKinds = {
-      {"listeners", "type.googleapis.com/envoy.config.listener.v3.Listener"},
-      {"routes", "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"},
-      {"clusters", "type.googleapis.com/envoy.config.cluster.v3.Cluster"},
-      {"endpoints", "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"}};
-  if (args.size() != 2 || kKinds.count(args[0]) == 0) {
+  static const auto* const kKinds = [] {
+    auto* kinds = new std::map<std::string, std::string>;
+    for (const xds::EnvoyType& type : xds::kEnvoyTypes) (*kinds)[type.plural] = type.type_url;
+    return kinds;
+  }();
+  if (args.size() != 2 || kKinds->count(args[0]) == 0) {
     std::fprintf(io.err,
                  "usage: keelctl proxy-config listeners|routes|clusters|endpoints PROXY "
                  "[--pilot=HOST:PORT]\n");
@@ -111,7 +112,7 @@ int RunProxyConfig(const std::vector<std::string>& raw_args, CommandIo& io) {
     return 1;
   }
   YAML::Emitter out;
-  out << (*dump)[kKinds.at(args[0])];
+  out << (*dump)[kKinds->at(args[0])];
   std::fprintf(io.out, "%s\n", out.c_str());
   return 0;
 }

@@ -10,7 +10,7 @@
 #include "absl/strings/match.h"
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/resource.h"
-#include "libs/mesh/validation/field_errors.h"
+#include "libs/mesh/validation/validate.h"
 #include "services/keelctl/commands/command.h"
 
 namespace keel::keelctl {

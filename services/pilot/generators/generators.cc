@@ -16,7 +16,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/common/stable_hash.h"
-#include "libs/mesh/analysis.h"
+#include "libs/mesh/hosts.h"
 #include "services/pilot/generators/envoy_filter.h"
 #include "services/pilot/generators/rbac.h"
 

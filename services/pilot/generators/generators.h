@@ -9,15 +9,15 @@
 #include <string>
 
 #include "libs/xds/resources.h"
+#include "libs/xds/type_urls.h"
 #include "services/pilot/push/push_context.h"
 
 namespace keel::pilot {
 
-inline constexpr char kListenerType[] = "type.googleapis.com/envoy.config.listener.v3.Listener";
-inline constexpr char kRouteType[] = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
-inline constexpr char kClusterType[] = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-inline constexpr char kEndpointType[] =
-    "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+using xds::kClusterType;
+using xds::kEndpointType;
+using xds::kListenerType;
+using xds::kRouteType;
 
 // The resource name xDS-enabled gRPC servers ask for, with %s standing for
 // "ip:port" (the bootstrap's server_listener_resource_name_template).

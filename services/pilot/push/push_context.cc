@@ -1,6 +1,6 @@
 #include "services/pilot/push/push_context.h"
 
-#include "libs/mesh/analysis.h"
+#include "libs/mesh/hosts.h"
 #include "proto/istio/networking/v1alpha3/workload_entry.pb.h"
 
 namespace keel::pilot {

@@ -1,0 +1,56 @@
+#include "libs/mesh/mcp.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "proto/istio/mcp/v1alpha1/resource.pb.h"
+
+namespace keel::mesh {
+
+std::string McpName(const Resource& resource) {
+  return absl::StrCat(resource.namespace_name, "/", resource.name);
+}
+
+std::string McpVersion(const Resource& resource) {
+  return absl::StrFormat("%016x", resource.ContentHash());
+}
+
+google::protobuf::Any EncodeMcp(const Resource& resource) {
+  istio::mcp::v1alpha1::Resource envelope;
+  auto* metadata = envelope.mutable_metadata();
+  metadata->set_name(McpName(resource));
+  metadata->set_version(McpVersion(resource));
+  for (const auto& [k, v] : resource.labels) (*metadata->mutable_labels())[k] = v;
+  for (const auto& [k, v] : resource.annotations) (*metadata->mutable_annotations())[k] = v;
+  envelope.mutable_body()->PackFrom(*resource.spec);
+  google::protobuf::Any any;
+  any.PackFrom(envelope);
+  return any;
+}
+
+absl::StatusOr<std::shared_ptr<const Resource>> DecodeMcp(const KindInfo& kind,
+                                                          const google::protobuf::Any& body) {
+  istio::mcp::v1alpha1::Resource envelope;
+  if (!body.UnpackTo(&envelope)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not an istio.mcp.v1alpha1.Resource but ", body.type_url()));
+  }
+  std::unique_ptr<google::protobuf::Message> spec = kind.NewSpec();
+  if (!envelope.body().UnpackTo(spec.get())) {
+    return absl::InvalidArgumentError(absl::StrCat(envelope.metadata().name(), ": body is ",
+                                                   envelope.body().type_url(), ", not ",
+                                                   kind.proto()));
+  }
+  auto resource = std::make_shared<Resource>();
+  resource->kind = &kind;
+  const std::string& full = envelope.metadata().name();
+  const size_t slash = full.find('/');
+  resource->namespace_name = slash == std::string::npos ? "default" : full.substr(0, slash);
+  resource->name = slash == std::string::npos ? full : full.substr(slash + 1);
+  resource->labels = {envelope.metadata().labels().begin(), envelope.metadata().labels().end()};
+  resource->annotations = {envelope.metadata().annotations().begin(),
+                           envelope.metadata().annotations().end()};
+  resource->spec = std::move(spec);
+  return resource;
+}
+
+}  // namespace keel::mesh
