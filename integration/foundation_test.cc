@@ -188,8 +188,8 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   EXPECT_EQ(ports->grpc_port, 9901);
   RunningService galley("galley", *std::move(galley_process), 9901, ports->monitoring_port);
   ASSERT_TRUE(galley.WaitReady().ok()) << galley.process().Log();
-  for (const Case& c : std::vector<Case>{
-           {"pilot", 15010}, {"citadel", 8060}, {"mixer", 9091}, {"keel-agent", 0}}) {
+  for (const Case& c :
+       std::vector<Case>{{"pilot", 15010}, {"citadel", 8060}, {"mixer", 9091}, {"keel-agent", 0}}) {
     SCOPED_TRACE(c.component);
     absl::StatusOr<ChildProcess> process =
         ChildProcess::Start(KeelBinaryPath(c.component), {}, dir + "/" + c.component + ".log");

@@ -294,9 +294,10 @@ TEST(KeelctlTest, WarningsAreNotErrors) {
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->exit.status, 0) << result->err;
   EXPECT_EQ(result->out, "1 resources checked, 0 errors, 1 warnings\n");
-  EXPECT_EQ(result->err, dir + "/fault.yaml:11:9: Warning VirtualService default/r: "
-                               "spec.http[0].fault.abort.percent: HTTPRoute.fault.abort.percent is "
-                               "deprecated; use HTTPRoute.fault.abort.percentage\n");
+  EXPECT_EQ(result->err, dir +
+                             "/fault.yaml:11:9: Warning VirtualService default/r: "
+                             "spec.http[0].fault.abort.percent: HTTPRoute.fault.abort.percent is "
+                             "deprecated; use HTTPRoute.fault.abort.percentage\n");
 }
 
 // Istio 1.4's Mixer samples (config.istio.io/v1alpha2) validate; the

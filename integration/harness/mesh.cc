@@ -125,9 +125,8 @@ absl::StatusOr<PortsFile> WaitForPortsFile(const std::string& path, ChildProcess
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
-  return absl::DeadlineExceededError(absl::StrCat("no ports file ", path, " after ",
-                                                  absl::FormatDuration(timeout), ":\n",
-                                                  process.Log()));
+  return absl::DeadlineExceededError(absl::StrCat(
+      "no ports file ", path, " after ", absl::FormatDuration(timeout), ":\n", process.Log()));
 }
 
 absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,

@@ -46,8 +46,9 @@ void Debouncer::Loop() {
     // Sleep until there is work, then until the burst is due (an event
     // arriving meanwhile wakes the wait: the due time is recomputed).
     mu_.Await(absl::Condition(
-        +[](Debouncer* d)
-             ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) { return d->stopping_ || d->window_.pending() > 0; },
+        +[](Debouncer* d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) {
+          return d->stopping_ || d->window_.pending() > 0;
+        },
         this));
     if (stopping_) return;
     const int merged = window_.TakeIfDue(absl::Now());

@@ -46,7 +46,6 @@ class JsonFormatter : public spdlog::formatter {
 
 }  // namespace
 
-
 LogOptions LogOptionsFromFlags() {
   return LogOptions{.format = absl::GetFlag(FLAGS_log_format),
                     .level = absl::GetFlag(FLAGS_log_level)};

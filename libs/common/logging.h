@@ -28,7 +28,6 @@ LogOptions LogOptionsFromFlags();
 // name). Returns InvalidArgument for an unknown format or level.
 absl::Status InitLogging(const std::string& component, const LogOptions& options);
 
-
 }  // namespace keel
 
 #endif  // KEEL_LIBS_COMMON_LOGGING_H_

@@ -6,7 +6,6 @@
 namespace keel {
 namespace {
 
-
 TEST(InitLoggingTest, RejectsUnknownLevelAndFormat) {
   EXPECT_TRUE(InitLogging("test", {.format = "json", .level = "debug"}).ok());
   EXPECT_TRUE(InitLogging("test", {.format = "text", .level = "off"}).ok());

@@ -67,8 +67,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     int selected_port = 0;
     builder.AddListeningPort(GrpcListenAddress(options.grpc_address),
-                             grpc::InsecureServerCredentials(),
-                             &selected_port);
+                             grpc::InsecureServerCredentials(), &selected_port);
     service.RegisterGrpcServices(builder, *host->metrics_);
     host->grpc_server_ = builder.BuildAndStart();
     if (host->grpc_server_ == nullptr || selected_port == 0) {
@@ -87,10 +86,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
       .grpc_port = host->grpc_port_,
   });
   if (!options.ports_file.empty()) {
-    absl::Status written =
-        WriteFileAtomically(options.ports_file, absl::StrCat("grpc_port=", host->grpc_port_,
-                                                             "\nmonitoring_port=",
-                                                             host->monitoring_->port(), "\n"));
+    absl::Status written = WriteFileAtomically(
+        options.ports_file, absl::StrCat("grpc_port=", host->grpc_port_,
+                                         "\nmonitoring_port=", host->monitoring_->port(), "\n"));
     if (!written.ok()) return written;
   }
   absl::Status started = service.Start(*host->context_);

@@ -72,15 +72,16 @@ std::vector<std::pair<const Resource*, const Spec*>> OfKind(
 // Kubernetes Services count as ServiceEntries (Istio's synthetic ones).
 class ServiceEntryHosts {
  public:
-  ServiceEntryHosts(const AnalysisInput& input)
-      : domain_(input.options.cluster_domain) {
-    for (const auto& [resource, se] : OfKind<net::ServiceEntry>(input.all_versions, "ServiceEntry")) {
+  ServiceEntryHosts(const AnalysisInput& input) : domain_(input.options.cluster_domain) {
+    for (const auto& [resource, se] :
+         OfKind<net::ServiceEntry>(input.all_versions, "ServiceEntry")) {
       Add(resource->namespace_name, *se);
     }
     for (const KubeObject* object : input.kube_objects) {
       if (object->kind != "Service") continue;
       auto synthetic = std::make_unique<net::ServiceEntry>();
-      synthetic->add_hosts(absl::StrCat(object->name, ".", object->namespace_name, ".svc.", domain_));
+      synthetic->add_hosts(
+          absl::StrCat(object->name, ".", object->namespace_name, ".svc.", domain_));
       for (const KubeObject::ServicePort& port : object->ports) {
         auto* out = synthetic->add_ports();
         out->set_number(port.number);
@@ -510,8 +511,7 @@ std::vector<Diagnostic> Analyze(const std::vector<const Resource*>& input,
   // The same kind/namespace/name given twice (alternative versions of one
   // object, as in Istio's samples) is one object: the later one, as
   // `kubectl apply` would leave it. It never conflicts with itself.
-  AnalysisInput analysis{
-      .all_versions = input, .kube_objects = kube_objects, .options = options};
+  AnalysisInput analysis{.all_versions = input, .kube_objects = kube_objects, .options = options};
   std::map<std::string, size_t> index;
   for (const Resource* r : input) {
     auto [it, inserted] = index.emplace(r->Key(), analysis.resources.size());

@@ -211,8 +211,7 @@ spec:
       weight: 100
 )"),
               IsEmpty());
-  EXPECT_THAT(
-      AnalyzeText(std::string(kKube) + R"(---
+  EXPECT_THAT(AnalyzeText(std::string(kKube) + R"(---
 apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata: {name: reviews, namespace: other}
@@ -223,9 +222,9 @@ spec:
     - destination: {host: reviews, port: {number: 9080}}
     - destination: {host: reviews.shop.svc.cluster.local, port: {number: 80}}
 )"),
-      ElementsAre(::testing::HasSubstr("Referenced host not found: \"reviews\""),
-                  ::testing::HasSubstr("Referenced host:port not found: "
-                                       "\"reviews.shop.svc.cluster.local:80\"")));
+              ElementsAre(::testing::HasSubstr("Referenced host not found: \"reviews\""),
+                          ::testing::HasSubstr("Referenced host:port not found: "
+                                               "\"reviews.shop.svc.cluster.local:80\"")));
 }
 
 TEST(ParseTest, NestingPastTheLimitNamesTheLimitAndLine) {

@@ -32,14 +32,14 @@ const EnvoyTypes& Types() {
     google::protobuf::FileDescriptorSet set;
     // The set is produced by protoc at build time; failing to read it is a
     // build defect, and the pool is then empty (every lookup fails cleanly).
-    if (set.ParseFromArray(keel_envoy_descriptor_set,
-                           static_cast<int>(keel_envoy_descriptor_set_end -
-                                            keel_envoy_descriptor_set))) {
+    if (set.ParseFromArray(
+            keel_envoy_descriptor_set,
+            static_cast<int>(keel_envoy_descriptor_set_end - keel_envoy_descriptor_set))) {
       for (const auto& file : set.file()) types->database.Add(file);
     }
     types->pool = std::make_unique<google::protobuf::DescriptorPool>(&types->database);
-    types->resolver.reset(
-        google::protobuf::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix, types->pool.get()));
+    types->resolver.reset(google::protobuf::util::NewTypeResolverForDescriptorPool(
+        kTypeUrlPrefix, types->pool.get()));
     return types;
   }();
   return *kTypes;

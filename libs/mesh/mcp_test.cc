@@ -1,8 +1,8 @@
 #include "libs/mesh/mcp.h"
 
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
 
 namespace keel::mesh {
 namespace {
@@ -30,7 +30,8 @@ spec:
   EXPECT_EQ((*decoded)->name, "reviews");
   EXPECT_EQ((*decoded)->labels, original.labels);
   EXPECT_EQ((*decoded)->annotations, original.annotations);
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*(*decoded)->spec, *original.spec));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*(*decoded)->spec, *original.spec));
   EXPECT_EQ(McpVersion(**decoded), McpVersion(original));
   EXPECT_EQ(McpName(original), "shop/reviews");
 }

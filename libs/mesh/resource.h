@@ -40,9 +40,7 @@ struct Resource {
   // ContentHash is a stable hash of metadata and spec (for versions and
   // change detection); positions do not count. The parser computes it once;
   // resources built elsewhere compute it on each call.
-  uint64_t ContentHash() const {
-    return content_hash != 0 ? content_hash : ComputeContentHash();
-  }
+  uint64_t ContentHash() const { return content_hash != 0 ? content_hash : ComputeContentHash(); }
   uint64_t ComputeContentHash() const;
   uint64_t content_hash = 0;  // set by ParseConfigFile
 };

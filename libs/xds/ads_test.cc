@@ -72,40 +72,40 @@ class AdsTest : public ::testing::TestWithParam<bool> {
 
   // The delta half of StaleNonceIsIgnoredAndCounted.
   void DeltaStaleNonceKeepsSubscriptionChanges() {
-  source_.Set(kType, {{"a", "1"}, {"b", "1"}});
-  StartServer();
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
-  auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->DeltaAggregatedResources(&context);
-  envoy::service::discovery::v3::DeltaDiscoveryRequest request;
-  request.set_type_url(kType);
-  request.mutable_node()->set_id("raw-delta");
-  request.add_resource_names_subscribe("a");
-  ASSERT_TRUE(stream->Write(request));
-  envoy::service::discovery::v3::DeltaDiscoveryResponse first, second, third;
-  ASSERT_TRUE(stream->Read(&first));
-  ASSERT_EQ(first.resources_size(), 1);
-  source_.Set(kType, {{"a", "2"}, {"b", "1"}});
-  server_impl_->Push({kType});
-  ASSERT_TRUE(stream->Read(&second));
-  ASSERT_NE(first.nonce(), second.nonce());
+    source_.Set(kType, {{"a", "1"}, {"b", "1"}});
+    StartServer();
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                       grpc::InsecureChannelCredentials());
+    auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
+    grpc::ClientContext context;
+    auto stream = stub->DeltaAggregatedResources(&context);
+    envoy::service::discovery::v3::DeltaDiscoveryRequest request;
+    request.set_type_url(kType);
+    request.mutable_node()->set_id("raw-delta");
+    request.add_resource_names_subscribe("a");
+    ASSERT_TRUE(stream->Write(request));
+    envoy::service::discovery::v3::DeltaDiscoveryResponse first, second, third;
+    ASSERT_TRUE(stream->Read(&first));
+    ASSERT_EQ(first.resources_size(), 1);
+    source_.Set(kType, {{"a", "2"}, {"b", "1"}});
+    server_impl_->Push({kType});
+    ASSERT_TRUE(stream->Read(&second));
+    ASSERT_NE(first.nonce(), second.nonce());
 
-  // Subscribe to b with the superseded nonce of the first response.
-  envoy::service::discovery::v3::DeltaDiscoveryRequest stale;
-  stale.set_type_url(kType);
-  stale.set_response_nonce(first.nonce());
-  stale.add_resource_names_subscribe("b");
-  ASSERT_TRUE(stream->Write(stale));
-  ASSERT_TRUE(stream->Read(&third));
-  ASSERT_EQ(third.resources_size(), 1);
-  EXPECT_EQ(third.resources(0).name(), "b");
-  EXPECT_THAT(metrics_.SerializeText(),
-              ::testing::HasSubstr("xds_stale_nonces_total{type=\"test/Thing\"} 1"));
-  context.TryCancel();
-  stream->Finish().IgnoreError();
-}
+    // Subscribe to b with the superseded nonce of the first response.
+    envoy::service::discovery::v3::DeltaDiscoveryRequest stale;
+    stale.set_type_url(kType);
+    stale.set_response_nonce(first.nonce());
+    stale.add_resource_names_subscribe("b");
+    ASSERT_TRUE(stream->Write(stale));
+    ASSERT_TRUE(stream->Read(&third));
+    ASSERT_EQ(third.resources_size(), 1);
+    EXPECT_EQ(third.resources(0).name(), "b");
+    EXPECT_THAT(metrics_.SerializeText(),
+                ::testing::HasSubstr("xds_stale_nonces_total{type=\"test/Thing\"} 1"));
+    context.TryCancel();
+    stream->Finish().IgnoreError();
+  }
 
   testing::StaticSource source_;
   MetricsRegistry metrics_{"test"};

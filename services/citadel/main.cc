@@ -13,6 +13,6 @@ int main(int argc, char** argv) {
                          "Citadel signs workload certificates with SPIFFE identities.");
   keel::citadel::CitadelService citadel(
       {.workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl)});
-  return keel::RunService(citadel, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
-                          shutdown);
+  return keel::RunService(
+      citadel, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }

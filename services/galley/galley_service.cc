@@ -45,11 +45,11 @@ absl::Status GalleyService::Start(ServiceContext& context) {
 
   watch_ = store_.Watch([this](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
                                const mesh::ConfigChange& change) { Publish(*snapshot, change); });
-  file_source_ = std::make_unique<FileSource>(
-      FileSourceOptions{.directories = options_.config_dirs,
-                        .debounce = options_.debounce,
-                        .debounce_max = options_.debounce_max},
-      &store_);
+  file_source_ =
+      std::make_unique<FileSource>(FileSourceOptions{.directories = options_.config_dirs,
+                                                     .debounce = options_.debounce,
+                                                     .debounce_max = options_.debounce_max},
+                                   &store_);
   if (absl::Status loaded = file_source_->Load(); !loaded.ok()) return loaded;
   // The first full load is published: now subscribers may connect.
   mcp_source_.Update(*store_.Current(), nullptr);

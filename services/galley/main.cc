@@ -3,7 +3,8 @@
 #include "libs/common/binary.h"
 #include "services/galley/galley_service.h"
 
-ABSL_FLAG(keel::ListenAddress, grpc_address, {":9901"}, "host:port of the MCP-over-xDS gRPC server.");
+ABSL_FLAG(keel::ListenAddress, grpc_address, {":9901"},
+          "host:port of the MCP-over-xDS gRPC server.");
 ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
@@ -27,6 +28,6 @@ int main(int argc, char** argv) {
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
   });
-  return keel::RunService(galley, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
-                          shutdown);
+  return keel::RunService(
+      galley, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }

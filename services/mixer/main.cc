@@ -3,7 +3,8 @@
 #include "libs/common/binary.h"
 #include "services/mixer/mixer_service.h"
 
-ABSL_FLAG(keel::ListenAddress, grpc_address, {":9091"}, "host:port of the Mixer Check/Report gRPC server.");
+ABSL_FLAG(keel::ListenAddress, grpc_address, {":9091"},
+          "host:port of the Mixer Check/Report gRPC server.");
 ABSL_FLAG(std::string, galley_address, "localhost:9901", "Galley's MCP-over-xDS address.");
 
 int main(int argc, char** argv) {
@@ -11,6 +12,6 @@ int main(int argc, char** argv) {
   keel::InitBinaryOrExit(argc, argv, "mixer",
                          "Mixer answers policy checks and turns telemetry into metrics.");
   keel::mixer::MixerService mixer({.galley_address = absl::GetFlag(FLAGS_galley_address)});
-  return keel::RunService(mixer, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
-                          shutdown);
+  return keel::RunService(
+      mixer, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }

@@ -19,6 +19,6 @@ int main(int argc, char** argv) {
                                    .debounce_after = absl::GetFlag(FLAGS_debounce_after),
                                    .debounce_max = absl::GetFlag(FLAGS_debounce_max),
                                    .cluster_domain = absl::GetFlag(FLAGS_cluster_domain)});
-  return keel::RunService(pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value),
-                          shutdown);
+  return keel::RunService(
+      pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }

@@ -16,13 +16,13 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/common/debounce.h"
 #include "libs/common/service_host.h"
 #include "libs/mesh/resource.h"
 #include "libs/xds/ads_client.h"
 #include "libs/xds/ads_server.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
-#include "libs/common/debounce.h"
 #include "services/pilot/push/push_context.h"
 
 namespace keel::pilot {

@@ -1,6 +1,5 @@
 #include "libs/mesh/validation/field_errors.h"
 
-
 namespace keel::mesh {
 
 bool FieldErrors::has_errors() const {

@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/mesh/validation/field_path.h"
 #include "libs/mesh/validation/rules.h"
 #include "libs/mesh/validation/validators.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
@@ -15,8 +16,6 @@ namespace keel::mesh::validation {
 namespace sec = ::istio::security::v1beta1;
 
 namespace {
-
-std::string At(const std::string& base, int index) { return absl::StrCat(base, "[", index, "]"); }
 
 template <typename Strings>
 void CheckNonEmptyValues(const Strings& values, const std::string& field, FieldErrors& errors) {

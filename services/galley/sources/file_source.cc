@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "libs/common/stable_hash.h"
 #include "libs/common/debounce.h"
+#include "libs/common/stable_hash.h"
 #include "libs/mesh/validation/validate.h"
 #include "spdlog/spdlog.h"
 
@@ -183,10 +183,9 @@ void FileSource::Reload() {
   mesh::ConfigChange change = store_->Replace(std::move(all));
   absl::MutexLock lock(&mu_);
   report_.changed = !change.empty();
-  spdlog::info("loaded {} files: {} resources, {} errors, {} warnings, {} skipped{}",
-               report_.files, report_.resources, report_.errors.size(), report_.warnings.size(),
-               report_.skipped.size(),
-               report_.changed ? ", published a new snapshot" : "");
+  spdlog::info("loaded {} files: {} resources, {} errors, {} warnings, {} skipped{}", report_.files,
+               report_.resources, report_.errors.size(), report_.warnings.size(),
+               report_.skipped.size(), report_.changed ? ", published a new snapshot" : "");
 }
 
 LoadReport FileSource::LastReport() const {

@@ -36,10 +36,10 @@ struct FileSourceOptions {
 // The outcome of one reload, for logs, metrics and debug pages.
 struct LoadReport {
   size_t files = 0;
-  size_t resources = 0;                   // valid resources published
+  size_t resources = 0;                    // valid resources published
   std::vector<mesh::Diagnostic> errors;    // every error, all files
   std::vector<mesh::Diagnostic> warnings;  // every warning (deprecations...): counted apart
-  std::vector<mesh::Diagnostic> skipped;  // info notes (kinds Keel does not handle)
+  std::vector<mesh::Diagnostic> skipped;   // info notes (kinds Keel does not handle)
   std::map<std::string, size_t> errors_by_kind;
   std::vector<std::string> stale;  // keys serving their last good version
   bool changed = false;            // a new snapshot was published

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 #include "libs/common/build_info.h"
 
 namespace keel::keelctl {
@@ -65,8 +65,8 @@ TEST(KeelctlTest, NoCommandPrintsUsage) {
 // A node id with a newline or quotes still makes valid JSON that keeps it.
 TEST(KeelctlTest, BootstrapIsValidJsonWhateverTheNodeId) {
   const std::string node_id = "sidecar~10.0.0.1~a\"b\nc.default~d";
-  Result result = RunCommand({"bootstrap", "--node_id=" + node_id, "--pilot=pilot:15010",
-                              "--locality=us-east/zone-a"});
+  Result result = RunCommand(
+      {"bootstrap", "--node_id=" + node_id, "--pilot=pilot:15010", "--locality=us-east/zone-a"});
   ASSERT_EQ(result.status, 0) << result.err;
   google::protobuf::Struct parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &parsed).ok()) << result.out;

@@ -1,6 +1,8 @@
 // keelctl validate -f FILE|DIR ...: check Istio configuration the way Galley
 // would, without a cluster. keelctl analyze -f DIR ...: also check the
 // resources against each other (istioctl analyze's messages and codes).
+#include "libs/mesh/validation/validate.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -10,7 +12,6 @@
 #include "absl/strings/match.h"
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/resource.h"
-#include "libs/mesh/validation/validate.h"
 #include "services/keelctl/commands/command.h"
 
 namespace keel::keelctl {

@@ -19,8 +19,8 @@ namespace keel::pilot {
 
 // Where a generated resource sits, for matching patches.
 struct PatchTarget {
-  bool inbound = false;  // SIDECAR_INBOUND vs SIDECAR_OUTBOUND
-  uint32_t port = 0;     // service (outbound) or listening (inbound) port
+  bool inbound = false;   // SIDECAR_INBOUND vs SIDECAR_OUTBOUND
+  uint32_t port = 0;      // service (outbound) or listening (inbound) port
   std::string port_name;  // the service port's name
   std::string address;    // the listening address (inbound only)
   const std::map<std::string, std::string>* workload_labels = nullptr;  // inbound only

@@ -22,8 +22,8 @@ namespace hcm = envoy::extensions::filters::network::http_connection_manager::v3
 using envoy::config::cluster::v3::Cluster;
 using envoy::config::listener::v3::Listener;
 using envoy::config::route::v3::RouteConfiguration;
-using ::testing::ElementsAre;
 using testing::BookinfoContextWith;
+using ::testing::ElementsAre;
 using testing::Get;
 
 constexpr char kOutbound[] = "reviews.default.svc.cluster.local:9080";
@@ -92,8 +92,7 @@ TEST(EnvoyFilterTest, HttpFilterMergeAndRemove) {
   envoy::extensions::filters::http::router::v3::Router router;
   ASSERT_TRUE(manager.http_filters(0).typed_config().UnpackTo(&router));
   EXPECT_TRUE(router.suppress_envoy_headers());
-  EXPECT_THAT(HttpFilterNames(HttpFilterPatch("REMOVE", "{}"), kOutbound),
-              ::testing::IsEmpty());
+  EXPECT_THAT(HttpFilterNames(HttpFilterPatch("REMOVE", "{}"), kOutbound), ::testing::IsEmpty());
 }
 
 TEST(EnvoyFilterTest, ListenerMerge) {
@@ -109,9 +108,8 @@ TEST(EnvoyFilterTest, RouteConfigurationMerge) {
   auto context = BookinfoContextWith(Filter(
       "  configPatches:\n  - applyTo: ROUTE_CONFIGURATION\n    patch: {operation: MERGE, value: "
       "{validate_clusters: true}}\n"));
-  EXPECT_TRUE(Get<RouteConfiguration>(*GenerateRoutes(*context), kOutbound)
-                  .validate_clusters()
-                  .value());
+  EXPECT_TRUE(
+      Get<RouteConfiguration>(*GenerateRoutes(*context), kOutbound).validate_clusters().value());
 }
 
 TEST(EnvoyFilterTest, VirtualHostAddMergeAndRemove) {
@@ -166,11 +164,10 @@ TEST(EnvoyFilterTest, ClusterMergeBySubset) {
       Filter("  configPatches:\n  - applyTo: CLUSTER\n    match:\n      cluster: {subset: v1}\n"
              "    patch: {operation: MERGE, value: {connect_timeout: 2s}}\n"));
   auto clusters = GenerateClusters(*context);
-  EXPECT_EQ(
-      Get<Cluster>(*clusters, ClusterName(9080, "v1", "reviews.default.svc.cluster.local"))
-          .connect_timeout()
-          .seconds(),
-      2);
+  EXPECT_EQ(Get<Cluster>(*clusters, ClusterName(9080, "v1", "reviews.default.svc.cluster.local"))
+                .connect_timeout()
+                .seconds(),
+            2);
   EXPECT_EQ(Get<Cluster>(*clusters, ClusterName(9080, "", "reviews.default.svc.cluster.local"))
                 .connect_timeout()
                 .seconds(),
@@ -206,8 +203,8 @@ TEST(EnvoyFilterTest, DeprecatedFiltersFormInsertsIntoSelectedInboundListeners) 
   EXPECT_EQ(names.front(), "envoy.lua");  // FIRST, the default position
   EXPECT_EQ(names.back(), "envoy.filters.http.router");
   // Not on ratings (other labels), nor on outbound listeners.
-  for (const std::string& name : HttpFilterNames(
-           yaml, "grpc/server?xds.resource.listening_address=10.0.1.1:9080")) {
+  for (const std::string& name :
+       HttpFilterNames(yaml, "grpc/server?xds.resource.listening_address=10.0.1.1:9080")) {
     EXPECT_NE(name, "envoy.lua");
   }
   EXPECT_THAT(HttpFilterNames(yaml, kOutbound), ElementsAre("envoy.filters.http.router"));

@@ -43,7 +43,8 @@ void ExpectGolden(const google::protobuf::Message& message, const std::string& g
 constexpr char kReviews[] = "reviews.default.svc.cluster.local:9080";
 
 TEST(GeneratorsTest, Reviews8020SplitsByWeight) {
-  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
+  auto context =
+      BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
   auto routes =
       Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   ASSERT_EQ(routes.virtual_hosts_size(), 1);
@@ -58,7 +59,8 @@ TEST(GeneratorsTest, Reviews8020SplitsByWeight) {
 }
 
 TEST(GeneratorsTest, JasonHeaderMatchRoutesToV2FirstMatchWins) {
-  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-jason-v2-v3.yaml"});
+  auto context =
+      BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-jason-v2-v3.yaml"});
   auto routes =
       Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   const auto& first = routes.virtual_hosts(0).routes(0);
@@ -72,7 +74,8 @@ TEST(GeneratorsTest, JasonHeaderMatchRoutesToV2FirstMatchWins) {
 }
 
 TEST(GeneratorsTest, RatingsFaultsBecomePerRouteFaultConfig) {
-  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-ratings-test-abort.yaml"});
+  auto context =
+      BookinfoContext({"destination-rule-all.yaml", "virtual-service-ratings-test-abort.yaml"});
   auto routes = Get<envoy::config::route::v3::RouteConfiguration>(
       *GenerateRoutes(*context), "ratings.default.svc.cluster.local:9080");
   const auto& faulted = routes.virtual_hosts(0).routes(0);
@@ -88,7 +91,8 @@ TEST(GeneratorsTest, RatingsFaultsBecomePerRouteFaultConfig) {
 }
 
 TEST(GeneratorsTest, ClustersAndEndpointsPerSubsetWithLocalities) {
-  auto context = BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
+  auto context =
+      BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"});
   auto clusters = GenerateClusters(*context);
   for (const char* subset : {"", "v1", "v2", "v3"}) {
     auto cluster = Get<envoy::config::cluster::v3::Cluster>(
@@ -117,12 +121,12 @@ TEST(GeneratorsTest, ClustersAndEndpointsPerSubsetWithLocalities) {
 }
 
 TEST(GeneratorsTest, VersionsAreStableAcrossBuilds) {
-  auto a =
-      GenerateRoutes(*BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
-  auto b =
-      GenerateRoutes(*BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
-  auto c =
-      GenerateRoutes(*BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-90-10.yaml"}));
+  auto a = GenerateRoutes(
+      *BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
+  auto b = GenerateRoutes(
+      *BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-80-20.yaml"}));
+  auto c = GenerateRoutes(
+      *BookinfoContext({"destination-rule-all.yaml", "virtual-service-reviews-90-10.yaml"}));
   EXPECT_EQ(a->version, b->version);
   EXPECT_NE(a->version, c->version);
   EXPECT_EQ(a->resources.at("ratings.default.svc.cluster.local:9080")->version,
@@ -143,15 +147,16 @@ constexpr char kDrHeader[] =
     "reviews}\nspec:\n  host: reviews\n";
 
 TEST(GeneratorsTest, WeightedClustersAlwaysCarryTheirTotal) {
-  auto context = BookinfoContextWith(std::string(kDrHeader) +
-                             "  subsets:\n  - {name: v1, labels: {version: v1}}\n"
-                             "  - {name: v2, labels: {version: v2}}\n  - {name: v3, labels: "
-                             "{version: v3}}\n---\napiVersion: networking.istio.io/v1alpha3\n"
-                             "kind: VirtualService\nmetadata: {name: reviews}\nspec:\n"
-                             "  hosts: [reviews]\n  http:\n  - route:\n"
-                             "    - {destination: {host: reviews, subset: v1}, weight: 50}\n"
-                             "    - {destination: {host: reviews, subset: v2}, weight: 0}\n"
-                             "    - {destination: {host: reviews, subset: v3}, weight: 50}\n");
+  auto context =
+      BookinfoContextWith(std::string(kDrHeader) +
+                          "  subsets:\n  - {name: v1, labels: {version: v1}}\n"
+                          "  - {name: v2, labels: {version: v2}}\n  - {name: v3, labels: "
+                          "{version: v3}}\n---\napiVersion: networking.istio.io/v1alpha3\n"
+                          "kind: VirtualService\nmetadata: {name: reviews}\nspec:\n"
+                          "  hosts: [reviews]\n  http:\n  - route:\n"
+                          "    - {destination: {host: reviews, subset: v1}, weight: 50}\n"
+                          "    - {destination: {host: reviews, subset: v2}, weight: 0}\n"
+                          "    - {destination: {host: reviews, subset: v3}, weight: 50}\n");
   auto routes =
       Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
   const auto& weighted = routes.virtual_hosts(0).routes(0).route().weighted_clusters();
@@ -191,25 +196,36 @@ TEST(GeneratorsTest, OutlierDetectionLaterIstioFieldsAndNoSuccessRate) {
 }
 
 TEST(GeneratorsTest, ConsistentHashWithoutVirtualServiceHashesTheDefaultRoute) {
-  for (const auto& [lb, check] :
-       std::vector<std::pair<std::string, std::function<void(
-                                              const envoy::config::route::v3::RouteAction&)>>>{
-           {"{httpHeaderName: x-user}",
-            [](const auto& action) {
-              EXPECT_EQ(action.hash_policy(0).header().header_name(), "x-user");
-            }},
-           {"{httpCookie: {name: session, ttl: 10s}}",
-            [](const auto& action) {
-              EXPECT_EQ(action.hash_policy(0).cookie().name(), "session");
-              EXPECT_EQ(action.hash_policy(0).cookie().ttl().seconds(), 10);
-            }},
-           {"{useSourceIp: true}", [](const auto& action) {
-              EXPECT_TRUE(action.hash_policy(0).connection_properties().source_ip());
-            }}}) {
+  for (const auto& [lb, check] : std::vector<std::pair<
+           std::string,
+           std::function<void(const envoy::config::route::v3::
+                                  RouteAction&)>>>{{"{httpHeaderName: x-user}",
+                                                    [](const auto& action) {
+                                                      EXPECT_EQ(action.hash_policy(0)
+                                                                    .header()
+                                                                    .header_name(),
+                                                                "x-user");
+                                                    }},
+                                                   {"{httpCookie: {name: session, ttl: 10s}}",
+                                                    [](const auto& action) {
+                                                      EXPECT_EQ(
+                                                          action.hash_policy(0).cookie().name(),
+                                                          "session");
+                                                      EXPECT_EQ(action.hash_policy(0)
+                                                                    .cookie()
+                                                                    .ttl()
+                                                                    .seconds(),
+                                                                10);
+                                                    }},
+                                                   {"{useSourceIp: true}", [](const auto& action) {
+                                                      EXPECT_TRUE(action.hash_policy(0)
+                                                                      .connection_properties()
+                                                                      .source_ip());
+                                                    }}}) {
     SCOPED_TRACE(lb);
-    auto context = BookinfoContextWith(std::string(kDrHeader) +
-                               "  trafficPolicy:\n    loadBalancer:\n      consistentHash: " +
-                               lb + "\n");
+    auto context = BookinfoContextWith(
+        std::string(kDrHeader) +
+        "  trafficPolicy:\n    loadBalancer:\n      consistentHash: " + lb + "\n");
     auto routes =
         Get<envoy::config::route::v3::RouteConfiguration>(*GenerateRoutes(*context), kReviews);
     ASSERT_EQ(routes.virtual_hosts(0).routes_size(), 1);
@@ -246,25 +262,26 @@ TEST(GeneratorsTest, DeprecatedIntegerFaultPercentsAreHonoured) {
 // Subset settings override host settings field group by field group; port
 // settings override the level they sit in.
 TEST(GeneratorsTest, SubsetAndPortSettingsOverrideByFieldGroup) {
-  const std::string dr = std::string(kDrHeader) +
-                         "  trafficPolicy:\n"
-                         "    loadBalancer: {simple: LEAST_CONN}\n"
-                         "    connectionPool: {http: {http2MaxRequests: 10}}\n"
-                         "    outlierDetection: {consecutive5xxErrors: 5}\n"
-                         "  subsets:\n"
-                         "  - name: v1\n    labels: {version: v1}\n"
-                         "    trafficPolicy:\n      loadBalancer: {simple: ROUND_ROBIN}\n"
-                         "  - name: v2\n    labels: {version: v2}\n"
-                         "    trafficPolicy:\n      connectionPool: {http: {http2MaxRequests: 99}}\n"
-                         "      portLevelSettings:\n      - port: {number: 9080}\n"
-                         "        outlierDetection: {consecutive5xxErrors: 9}\n";
+  const std::string dr =
+      std::string(kDrHeader) +
+      "  trafficPolicy:\n"
+      "    loadBalancer: {simple: LEAST_CONN}\n"
+      "    connectionPool: {http: {http2MaxRequests: 10}}\n"
+      "    outlierDetection: {consecutive5xxErrors: 5}\n"
+      "  subsets:\n"
+      "  - name: v1\n    labels: {version: v1}\n"
+      "    trafficPolicy:\n      loadBalancer: {simple: ROUND_ROBIN}\n"
+      "  - name: v2\n    labels: {version: v2}\n"
+      "    trafficPolicy:\n      connectionPool: {http: {http2MaxRequests: 99}}\n"
+      "      portLevelSettings:\n      - port: {number: 9080}\n"
+      "        outlierDetection: {consecutive5xxErrors: 9}\n";
   auto host = ReviewsCluster(dr);
   EXPECT_EQ(host.lb_policy(), envoy::config::cluster::v3::Cluster::LEAST_REQUEST);
   EXPECT_EQ(host.circuit_breakers().thresholds(0).max_requests().value(), 10u);
   auto v1 = ReviewsCluster(dr, "v1");
   EXPECT_EQ(v1.lb_policy(), envoy::config::cluster::v3::Cluster::ROUND_ROBIN);  // overridden
-  EXPECT_EQ(v1.circuit_breakers().thresholds(0).max_requests().value(), 10u);  // inherited
-  EXPECT_EQ(v1.outlier_detection().consecutive_5xx().value(), 5u);             // inherited
+  EXPECT_EQ(v1.circuit_breakers().thresholds(0).max_requests().value(), 10u);   // inherited
+  EXPECT_EQ(v1.outlier_detection().consecutive_5xx().value(), 5u);              // inherited
   auto v2 = ReviewsCluster(dr, "v2");
   EXPECT_EQ(v2.lb_policy(), envoy::config::cluster::v3::Cluster::LEAST_REQUEST);  // inherited
   EXPECT_EQ(v2.circuit_breakers().thresholds(0).max_requests().value(), 99u);     // overridden
