@@ -16,72 +16,6 @@
 
 namespace keel::pilot {
 
-std::string ProxyNamespace(const envoy::config::core::v3::Node& node) {
-  const auto& fields = node.metadata().fields();
-  if (auto it = fields.find("NAMESPACE"); it != fields.end()) return it->second.string_value();
-  std::vector<std::string> parts = absl::StrSplit(node.id(), '~');
-  if (parts.size() >= 3) {
-    const size_t dot = parts[2].rfind('.');
-    if (dot != std::string::npos) return parts[2].substr(dot + 1);
-  }
-  return "";
-}
-
-namespace {
-
-// The service host a resource name belongs to ("" for inbound listeners).
-std::string HostOfResource(const std::string& name) {
-  if (absl::StartsWith(name, "outbound|")) return name.substr(name.rfind('|') + 1);
-  if (absl::StartsWith(name, kServerListenerPrefix)) return "";
-  return name.substr(0, name.rfind(':'));
-}
-
-}  // namespace
-
-std::set<std::string> PilotSource::Set(
-    std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
-    std::shared_ptr<const PushContext> context) {
-  std::set<std::string> changed;
-  absl::MutexLock lock(&mu_);
-  for (auto& [type_url, resources] : types) {
-    auto it = types_.find(type_url);
-    if (it == types_.end() || it->second->version != resources->version) changed.insert(type_url);
-    types_[type_url] = std::move(resources);
-  }
-  context_ = std::move(context);
-  scoped_.clear();
-  ready_ = true;
-  return changed;
-}
-
-std::shared_ptr<const xds::TypeResources> PilotSource::Resources(
-    const std::string& type_url, const envoy::config::core::v3::Node& node) {
-  absl::MutexLock lock(&mu_);
-  auto it = types_.find(type_url);
-  if (it == types_.end()) return nullptr;
-  const std::string ns = ProxyNamespace(node);
-  if (context_ == nullptr || ns.empty() || context_->SidecarFor(ns) == nullptr) return it->second;
-  auto& scoped = scoped_[{type_url, ns}];
-  if (scoped == nullptr) {
-    auto view = std::make_shared<xds::TypeResources>();
-    StableHash hash;
-    for (const auto& [name, resource] : it->second->resources) {
-      const std::string host = HostOfResource(name);
-      if (!host.empty() && !context_->Visible(ns, host)) continue;
-      view->resources[name] = resource;
-      hash.Add(name).Add(resource->version);
-    }
-    view->version = hash.Hex();
-    scoped = std::move(view);
-  }
-  return scoped;
-}
-
-std::shared_ptr<const PushContext> PilotSource::context() const {
-  absl::MutexLock lock(&mu_);
-  return context_;
-}
-
 PilotService::PilotService(PilotOptions options) : options_(std::move(options)) {}
 
 PilotService::~PilotService() { Stop(); }
@@ -160,31 +94,9 @@ absl::Status PilotService::Start(ServiceContext& context) {
 }
 
 absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
-  const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(update.type_url);
-  if (kind == nullptr)
-    return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
-  std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
-  for (const auto& [name, wire] : update.updated) {
-    absl::StatusOr<std::shared_ptr<const mesh::Resource>> resource =
-        mesh::DecodeMcp(*kind, wire->body);
-    if (!resource.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(update.type_url, " ", name, ": ", resource.status().message()));
-    }
-    decoded[name] = *std::move(resource);
-  }
-  bool first_full_state = false;
-  {
-    absl::MutexLock lock(&mu_);
-    auto& type = config_[update.type_url];
-    for (const std::string& name : update.removed) type.erase(name);
-    for (auto& [name, resource] : decoded) type[name] = std::move(resource);
-    ++config_version_;
-    const bool had_all = types_received_.size() == mesh::AllKinds().size();
-    types_received_.insert(update.type_url);
-    first_full_state = !had_all && types_received_.size() == mesh::AllKinds().size();
-  }
-  if (first_full_state) {
+  absl::StatusOr<bool> completed = config_.Apply(update);
+  if (!completed.ok()) return completed.status();
+  if (*completed) {
     // The full configuration is here: push at once, then accept clients.
     // On the MCP client's thread: the first push is immediate, not debounced.
     Push(0);
@@ -198,19 +110,14 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
 void PilotService::Push(int merged_events) {
   absl::MutexLock push_lock(&push_mu_);
   const absl::Time start = absl::Now();
-  std::vector<std::shared_ptr<const mesh::Resource>> resources;
-  uint64_t version;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [type_url, type] : config_) {
-      for (const auto& [name, resource] : type) resources.push_back(resource);
-    }
-    version = config_version_;
-  }
+  ConfigIntake::Snapshot config = config_.Current();
+  const uint64_t version = config.version;
   std::shared_ptr<const PushContext> context =
-      PushContext::Build(resources, version, options_.cluster_domain);
+      PushContext::Build(config.resources, version, options_.cluster_domain);
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated;
-  for (const auto& [type_url, generator] : Generators()) generated[type_url] = generator(*context);
+  for (const auto& [type_url, generator] : Generators()) {
+    generated[type_url] = generator(*context, Proxy{});  // the unscoped view
+  }
   std::set<std::string> changed = source_.Set(std::move(generated), context);
   push_time_->Observe(absl::ToDoubleSeconds(absl::Now() - start));
   services_gauge_->Set(static_cast<double>(context->services().size()));
@@ -273,18 +180,17 @@ HttpResponse PilotService::Syncz() const {
 }
 
 HttpResponse PilotService::Configz() const {
-  absl::MutexLock lock(&mu_);
   JsonWriter json;
   json.BeginObject()
       .Key("version")
-      .Uint(config_version_)
+      .Uint(config_.version())
       .Key("galleyConnected")
       .Bool(galley_->connected())
       .Key("types")
       .BeginObject();
-  for (const auto& [type_url, type] : config_) {
+  for (const auto& [type_url, names] : config_.Names()) {
     json.Key(type_url).BeginArray();
-    for (const auto& [name, resource] : type) json.String(name);
+    for (const std::string& name : names) json.String(name);
     json.EndArray();
   }
   json.EndObject().EndObject();

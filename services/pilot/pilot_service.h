@@ -1,10 +1,11 @@
 // Pilot: Istio traffic management served as xDS v3.
 //
-// Config arrives from Galley over MCP-over-xDS (libs/xds client; the last
-// config keeps serving while Galley is away). Each change is debounced; the
-// PushContext is rebuilt once; generators produce every resource; only the
-// types whose resources changed are pushed, and each client receives only
-// the resources it asked for (delta clients: only those that changed).
+// The orchestration: config arrives from Galley over MCP-over-xDS
+// (ConfigIntake; the last config keeps serving while Galley is away). Each
+// change is debounced; the PushContext is rebuilt once; generators produce
+// every resource (PilotSource scopes them per Sidecar); only the types whose
+// resources changed are pushed, and each client receives only the resources
+// it asked for (delta clients: only those that changed).
 #ifndef KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 #define KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 
@@ -23,6 +24,8 @@
 #include "libs/xds/ads_server.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
+#include "services/pilot/config_intake.h"
+#include "services/pilot/push/pilot_source.h"
 #include "services/pilot/push/push_context.h"
 
 namespace keel::pilot {
@@ -32,32 +35,6 @@ struct PilotOptions {
   absl::Duration debounce_after = absl::Milliseconds(100);
   absl::Duration debounce_max = absl::Seconds(10);
   std::string cluster_domain = "cluster.local";
-};
-
-// ProxyNamespace is the namespace of the proxy `node`: its NAMESPACE
-// metadata, else Istio's node id form "type~ip~name.namespace~domain".
-std::string ProxyNamespace(const envoy::config::core::v3::Node& node);
-
-// The generated resources, swapped whole on every push. A proxy in a
-// namespace scoped by a Sidecar sees only the hosts its egress allows.
-class PilotSource : public xds::ResourceSource {
- public:
-  // Set installs a push's resources; returns the type URLs that changed.
-  std::set<std::string> Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
-                            std::shared_ptr<const PushContext> context);
-  std::shared_ptr<const xds::TypeResources> Resources(
-      const std::string& type_url, const envoy::config::core::v3::Node& node) override;
-  bool Ready() const override { return ready_; }
-  std::shared_ptr<const PushContext> context() const;
-
- private:
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_ ABSL_GUARDED_BY(mu_);
-  // Sidecar-scoped views of types_, built once per push per (type, namespace).
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<const xds::TypeResources>> scoped_
-      ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<const PushContext> context_ ABSL_GUARDED_BY(mu_);
-  std::atomic<bool> ready_{false};
 };
 
 class PilotService : public Service {
@@ -84,12 +61,7 @@ class PilotService : public Service {
   std::unique_ptr<keel::Debouncer> debouncer_;
   ServiceContext* context_ = nullptr;
 
-  mutable absl::Mutex mu_;
-  // Config from Galley: type URL -> "namespace/name" -> resource.
-  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
-      ABSL_GUARDED_BY(mu_);
-  std::set<std::string> types_received_ ABSL_GUARDED_BY(mu_);
-  uint64_t config_version_ ABSL_GUARDED_BY(mu_) = 0;
+  ConfigIntake config_;
   absl::Mutex push_mu_;  // one push at a time
 
   prometheus::Family<prometheus::Counter>* pushes_ = nullptr;

@@ -405,9 +405,11 @@ std::string ClusterName(uint32_t port, const std::string& subset, const std::str
   return absl::StrCat("outbound|", port, "|", subset, "|", host);
 }
 
-std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context) {
+std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context,
+                                                            const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
+    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
     const bool fault = AnyFault(context.VirtualServiceFor(service.host)
                                     ? context.VirtualServiceFor(service.host)->spec
                                     : nullptr);
@@ -467,9 +469,11 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
   return builder.Done();
 }
 
-std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& context) {
+std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& context,
+                                                         const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
+    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
     for (const ServicePort& port : service.ports) {
       route::RouteConfiguration config = BuildRouteConfiguration(context, service, port);
       ApplyRoutePatches(context, PatchTarget{.inbound = false, .port = port.number}, config);
@@ -479,9 +483,11 @@ std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& cont
   return builder.Done();
 }
 
-std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& context) {
+std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& context,
+                                                           const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
+    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
     const auto* dr = context.DestinationRuleFor(service.host);
     std::vector<std::string> subsets = {""};
     if (dr != nullptr) {
@@ -527,9 +533,11 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
   return builder.Done();
 }
 
-std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& context) {
+std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& context,
+                                                            const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
+    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
     const auto* dr = context.DestinationRuleFor(service.host);
     std::vector<std::pair<std::string, std::map<std::string, std::string>>> subsets = {{"", {}}};
     if (dr != nullptr) {

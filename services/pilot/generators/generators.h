@@ -1,6 +1,7 @@
 // One generator per xDS type, each turning a PushContext into every resource
-// of its type (the server sends each client the names it asks for). Wired by
-// type URL in Generators(), as Istio's Pilot does.
+// of its type a proxy may see (the server sends each client the names it
+// asks for). Wired by type URL in Generators(), as Istio's Pilot does. The
+// default proxy is the unscoped view of the whole mesh.
 #ifndef KEEL_SERVICES_PILOT_GENERATORS_GENERATORS_H_
 #define KEEL_SERVICES_PILOT_GENERATORS_GENERATORS_H_
 
@@ -23,7 +24,10 @@ using xds::kRouteType;
 // "ip:port" (the bootstrap's server_listener_resource_name_template).
 inline constexpr char kServerListenerPrefix[] = "grpc/server?xds.resource.listening_address=";
 
-using Generator = std::shared_ptr<const xds::TypeResources> (*)(const PushContext& context);
+// A generator makes every resource of its type that `proxy` may see (as
+// Istio's generators, it takes the proxy it generates for).
+using Generator = std::shared_ptr<const xds::TypeResources> (*)(const PushContext& context,
+                                                                const Proxy& proxy);
 
 // Generators maps each type URL to its generator.
 const std::map<std::string, Generator>& Generators();
@@ -31,10 +35,14 @@ const std::map<std::string, Generator>& Generators();
 // ClusterName is Istio's outbound cluster name: "outbound|PORT|SUBSET|HOST".
 std::string ClusterName(uint32_t port, const std::string& subset, const std::string& host);
 
-std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context);
-std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& context);
-std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& context);
-std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& context);
+std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context,
+                                                            const Proxy& proxy = {});
+std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& context,
+                                                         const Proxy& proxy = {});
+std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& context,
+                                                           const Proxy& proxy = {});
+std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& context,
+                                                            const Proxy& proxy = {});
 
 }  // namespace keel::pilot
 

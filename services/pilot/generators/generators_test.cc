@@ -288,5 +288,29 @@ TEST(GeneratorsTest, SubsetAndPortSettingsOverrideByFieldGroup) {
   EXPECT_EQ(v2.outlier_detection().consecutive_5xx().value(), 9u);  // subset port level
 }
 
+// Generators take the proxy they generate for: a Sidecar narrows what a
+// proxy of its namespace gets; the unscoped view (and other namespaces)
+// keep everything; a workload's own inbound listener is always there.
+TEST(GeneratorsTest, SidecarScopesWhatAProxyIsGenerated) {
+  auto context = BookinfoContextWith(
+      "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default, "
+      "namespace: default}\nspec:\n  egress:\n  - hosts: [\"istio-system/*\"]\n");
+  const Proxy scoped{.id = "client~10.9.9.9~c.default~x", .namespace_name = "default"};
+  const Proxy other{.id = "client~10.9.9.9~c.shop~x", .namespace_name = "shop"};
+  for (const auto& [type_url, generator] : Generators()) {
+    SCOPED_TRACE(type_url);
+    auto all = generator(*context, Proxy{});
+    auto narrowed = generator(*context, scoped);
+    auto elsewhere = generator(*context, other);
+    EXPECT_EQ(elsewhere->resources.size(), all->resources.size());
+    for (const auto& [name, resource] : narrowed->resources) {
+      EXPECT_NE(name.find("grpc/server?"), std::string::npos) << "only inbound listeners: " << name;
+    }
+  }
+  EXPECT_GT(GenerateListeners(*context, scoped)->resources.size(), 0u);  // inbound ones
+  EXPECT_EQ(GenerateListeners(*context, scoped)->resources.count(kReviews), 0u);
+  EXPECT_EQ(GenerateListeners(*context, Proxy{})->resources.count(kReviews), 1u);
+}
+
 }  // namespace
 }  // namespace keel::pilot

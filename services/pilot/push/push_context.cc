@@ -109,14 +109,16 @@ std::shared_ptr<const PushContext> PushContext::Build(
   return context;
 }
 
-const net::Sidecar* PushContext::SidecarFor(const std::string& ns) const {
-  auto it = sidecars_.find(ns);
+const net::Sidecar* PushContext::SidecarFor(const Proxy& proxy) const {
+  if (proxy.namespace_name.empty()) return nullptr;
+  auto it = sidecars_.find(proxy.namespace_name);
   if (it == sidecars_.end()) it = sidecars_.find("istio-system");  // the root namespace
   return it == sidecars_.end() ? nullptr : it->second.spec;
 }
 
-bool PushContext::Visible(const std::string& proxy_namespace, const std::string& host) const {
-  const net::Sidecar* sidecar = SidecarFor(proxy_namespace);
+bool PushContext::Visible(const Proxy& proxy, const std::string& host) const {
+  const std::string& proxy_namespace = proxy.namespace_name;
+  const net::Sidecar* sidecar = SidecarFor(proxy);
   if (sidecar == nullptr) return true;
   const ServiceInfo* service = FindService(host);
   const std::string service_namespace = service != nullptr ? service->namespace_name : "";

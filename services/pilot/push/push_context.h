@@ -17,6 +17,7 @@
 #include "proto/istio/networking/v1alpha3/sidecar.pb.h"
 #include "proto/istio/networking/v1alpha3/virtual_service.pb.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
+#include "services/pilot/push/proxy.h"
 
 namespace keel::pilot {
 
@@ -73,11 +74,12 @@ class PushContext {
     return authorization_policies_;
   }
   const std::vector<Typed<net::EnvoyFilter>>& envoy_filters() const { return envoy_filters_; }
-  // The Sidecar scoping proxies of `ns`: the namespace's own (without a
-  // workload selector), else the root namespace's, else null (everything).
-  const net::Sidecar* SidecarFor(const std::string& ns) const;
-  // Visible reports whether a proxy in `proxy_namespace` may see `host`.
-  bool Visible(const std::string& proxy_namespace, const std::string& host) const;
+  // The Sidecar scoping `proxy`: its namespace's own (without a workload
+  // selector), else the root namespace's, else null (it sees everything).
+  // Null for the unscoped view (a proxy with no namespace).
+  const net::Sidecar* SidecarFor(const Proxy& proxy) const;
+  // Visible reports whether `proxy` may see `host`.
+  bool Visible(const Proxy& proxy, const std::string& host) const;
   // Endpoints of every service (a workload's inbound side), by address.
   const std::vector<const Endpoint*>& all_endpoints() const { return all_endpoints_; }
   const std::string& cluster_domain() const { return cluster_domain_; }

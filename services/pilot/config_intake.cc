@@ -1,0 +1,59 @@
+#include "services/pilot/config_intake.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/mesh/mcp.h"
+#include "libs/mesh/schema.h"
+
+namespace keel::pilot {
+
+absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
+  const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(update.type_url);
+  if (kind == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
+  }
+  std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
+  for (const auto& [name, wire] : update.updated) {
+    absl::StatusOr<std::shared_ptr<const mesh::Resource>> resource =
+        mesh::DecodeMcp(*kind, wire->body);
+    if (!resource.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(update.type_url, " ", name, ": ", resource.status().message()));
+    }
+    decoded[name] = *std::move(resource);
+  }
+  absl::MutexLock lock(&mu_);
+  auto& type = config_[update.type_url];
+  for (const std::string& name : update.removed) type.erase(name);
+  for (auto& [name, resource] : decoded) type[name] = std::move(resource);
+  ++version_;
+  const size_t all = mesh::AllKinds().size();
+  const bool had_all = types_received_.size() == all;
+  types_received_.insert(update.type_url);
+  return !had_all && types_received_.size() == all;
+}
+
+ConfigIntake::Snapshot ConfigIntake::Current() const {
+  absl::MutexLock lock(&mu_);
+  Snapshot snapshot{.version = version_};
+  for (const auto& [type_url, type] : config_) {
+    for (const auto& [name, resource] : type) snapshot.resources.push_back(resource);
+  }
+  return snapshot;
+}
+
+std::map<std::string, std::vector<std::string>> ConfigIntake::Names() const {
+  absl::MutexLock lock(&mu_);
+  std::map<std::string, std::vector<std::string>> names;
+  for (const auto& [type_url, type] : config_) {
+    auto& list = names[type_url];
+    for (const auto& [name, resource] : type) list.push_back(name);
+  }
+  return names;
+}
+
+uint64_t ConfigIntake::version() const {
+  absl::MutexLock lock(&mu_);
+  return version_;
+}
+
+}  // namespace keel::pilot

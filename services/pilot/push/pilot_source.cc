@@ -1,0 +1,41 @@
+#include "services/pilot/push/pilot_source.h"
+
+#include "services/pilot/generators/generators.h"
+#include "services/pilot/push/proxy.h"
+
+namespace keel::pilot {
+
+std::set<std::string> PilotSource::Set(
+    std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
+    std::shared_ptr<const PushContext> context) {
+  std::set<std::string> changed;
+  absl::MutexLock lock(&mu_);
+  for (auto& [type_url, resources] : types) {
+    auto it = types_.find(type_url);
+    if (it == types_.end() || it->second->version != resources->version) changed.insert(type_url);
+    types_[type_url] = std::move(resources);
+  }
+  context_ = std::move(context);
+  scoped_.clear();
+  ready_ = true;
+  return changed;
+}
+
+std::shared_ptr<const xds::TypeResources> PilotSource::Resources(
+    const std::string& type_url, const envoy::config::core::v3::Node& node) {
+  absl::MutexLock lock(&mu_);
+  auto it = types_.find(type_url);
+  if (it == types_.end()) return nullptr;
+  const Proxy proxy = ProxyOf(node);
+  if (context_ == nullptr || context_->SidecarFor(proxy) == nullptr) return it->second;
+  auto& scoped = scoped_[{type_url, proxy.namespace_name}];
+  if (scoped == nullptr) scoped = Generators().at(type_url)(*context_, proxy);
+  return scoped;
+}
+
+std::shared_ptr<const PushContext> PilotSource::context() const {
+  absl::MutexLock lock(&mu_);
+  return context_;
+}
+
+}  // namespace keel::pilot

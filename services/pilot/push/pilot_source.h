@@ -1,0 +1,44 @@
+// PilotSource: what Pilot's ADS server serves from. Each push installs the
+// PushContext and the resources generated for the unscoped view (every proxy
+// outside a Sidecar-scoped namespace gets those, shared). A proxy whose
+// namespace has a Sidecar gets resources generated for it, once per push and
+// namespace (what a proxy may see depends only on its namespace).
+#ifndef KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_
+#define KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "libs/xds/resources.h"
+#include "services/pilot/push/push_context.h"
+
+namespace keel::pilot {
+
+class PilotSource : public xds::ResourceSource {
+ public:
+  // Set installs a push's unscoped resources and context; returns the type
+  // URLs whose unscoped resources changed.
+  std::set<std::string> Set(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types,
+                            std::shared_ptr<const PushContext> context);
+  std::shared_ptr<const xds::TypeResources> Resources(
+      const std::string& type_url, const envoy::config::core::v3::Node& node) override;
+  bool Ready() const override { return ready_; }
+  std::shared_ptr<const PushContext> context() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_ ABSL_GUARDED_BY(mu_);
+  // Generated for Sidecar-scoped namespaces this push: (type, namespace).
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const xds::TypeResources>> scoped_
+      ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const PushContext> context_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace keel::pilot
+
+#endif  // KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_
