@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/common/json_writer.h"
+#include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "services/galley/webhook.h"
@@ -159,38 +160,9 @@ HttpResponse GalleyService::Configz() const {
 
 HttpResponse GalleyService::Mcpz() const {
   JsonWriter json;
-  json.BeginObject().Key("streams").BeginArray();
-  for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    json.BeginObject()
-        .Key("id")
-        .Uint(stream.id)
-        .Key("node")
-        .String(stream.node_id)
-        .Key("peer")
-        .String(stream.peer)
-        .Key("delta")
-        .Bool(stream.delta)
-        .Key("types")
-        .BeginArray();
-    for (const xds::TypeStatus& type : stream.types) {
-      json.BeginObject()
-          .Key("typeUrl")
-          .String(type.type_url)
-          .Key("sent")
-          .String(type.sent_version)
-          .Key("acked")
-          .String(type.acked_version)
-          .Key("nacked")
-          .String(type.nacked_version)
-          .Key("nack")
-          .String(type.nack_message)
-          .Key("responses")
-          .Uint(type.responses)
-          .EndObject();
-    }
-    json.EndArray().EndObject();
-  }
-  json.EndArray().EndObject();
+  json.BeginObject().Key("streams");
+  xds::WriteStreams(ads_server_->Streams(), json);
+  json.EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 

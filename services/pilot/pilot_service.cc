@@ -9,6 +9,7 @@
 #include "libs/common/json_writer.h"
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/mcp.h"
+#include "libs/xds/status_json.h"
 #include "libs/mesh/schema.h"
 #include "prometheus/counter.h"
 #include "services/pilot/generators/generators.h"
@@ -136,46 +137,7 @@ void PilotService::Push(int merged_events) {
 
 HttpResponse PilotService::Syncz() const {
   JsonWriter json;
-  json.BeginArray();
-  for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    json.BeginObject()
-        .Key("proxy")
-        .String(stream.node_id)
-        .Key("peer")
-        .String(stream.peer)
-        .Key("delta")
-        .Bool(stream.delta)
-        .Key("connectedAt")
-        .String(absl::FormatTime(stream.connected))
-        .Key("types")
-        .BeginArray();
-    for (const xds::TypeStatus& type : stream.types) {
-      const char* state = !type.nacked_version.empty()              ? "ERROR"
-                          : type.sent_version.empty()               ? "NOT SENT"
-                          : type.sent_version == type.acked_version ? "SYNCED"
-                                                                    : "STALE";
-      json.BeginObject()
-          .Key("type")
-          .String(type.type_url)
-          .Key("status")
-          .String(state)
-          .Key("sent")
-          .String(type.sent_version)
-          .Key("acked")
-          .String(type.acked_version)
-          .Key("nacked")
-          .String(type.nacked_version)
-          .Key("error")
-          .String(type.nack_message)
-          .Key("resources")
-          .Uint(type.subscribed_names)
-          .Key("wildcard")
-          .Bool(type.wildcard)
-          .EndObject();
-    }
-    json.EndArray().EndObject();
-  }
-  json.EndArray();
+  xds::WriteStreams(ads_server_->Streams(), json);
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
