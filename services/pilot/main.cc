@@ -10,6 +10,9 @@ ABSL_FLAG(absl::Duration, debounce_after, absl::Milliseconds(100),
 ABSL_FLAG(absl::Duration, debounce_max, absl::Seconds(10),
           "Longest a change may wait for a push (PILOT_DEBOUNCE_MAX).");
 ABSL_FLAG(std::string, cluster_domain, "cluster.local", "Domain short host names expand with.");
+ABSL_FLAG(std::string, mesh_config, "",
+          "Istio MeshConfig YAML (rootNamespace, default exportTo, ...); reloaded when it changes. "
+          "Empty: Istio's defaults.");
 
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
@@ -18,7 +21,8 @@ int main(int argc, char** argv) {
   keel::pilot::PilotService pilot({.galley_address = absl::GetFlag(FLAGS_galley_address),
                                    .debounce_after = absl::GetFlag(FLAGS_debounce_after),
                                    .debounce_max = absl::GetFlag(FLAGS_debounce_max),
-                                   .cluster_domain = absl::GetFlag(FLAGS_cluster_domain)});
+                                   .cluster_domain = absl::GetFlag(FLAGS_cluster_domain),
+                                   .mesh_config_path = absl::GetFlag(FLAGS_mesh_config)});
   return keel::RunService(
       pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }

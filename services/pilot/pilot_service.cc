@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "libs/common/json_writer.h"
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/mcp.h"
@@ -74,6 +75,17 @@ absl::Status PilotService::Start(ServiceContext& context) {
                                  .Register(registry)
                                  .Add({});
 
+  mesh_config_errors_ = &prometheus::BuildCounter()
+                             .Name("pilot_mesh_config_errors_total")
+                             .Help("Mesh config reloads rejected (the previous one kept).")
+                             .Register(registry)
+                             .Add({});
+  absl::StatusOr<mesh::MeshConfig> mesh = mesh::LoadMeshConfigFile(options_.mesh_config_path);
+  if (!mesh.ok()) return mesh.status();
+  {
+    absl::MutexLock lock(&mesh_mu_);
+    mesh_ = *std::move(mesh);
+  }
   debouncer_ = std::make_unique<Debouncer>(options_.debounce_after, options_.debounce_max,
                                            [this](int merged) { Push(merged); });
   xds::AdsClientOptions client_options;
@@ -88,6 +100,12 @@ absl::Status PilotService::Start(ServiceContext& context) {
   context.monitoring.Handle("/debug/syncz", [this](const HttpRequest&) { return Syncz(); });
   context.monitoring.Handle("/debug/adsz", [this](const HttpRequest&) { return Syncz(); });
   context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
+  context.monitoring.Handle("/debug/meshz", [this](const HttpRequest&) { return Meshz(); });
+  if (!options_.mesh_config_path.empty()) {
+    absl::Status watching = mesh_watcher_.Start(options_.mesh_config_path, absl::Milliseconds(50),
+                                                [this] { ReloadMeshConfig(); });
+    if (!watching.ok()) return watching;
+  }
   context.monitoring.Handle("/debug/config_dump",
                             [this](const HttpRequest& r) { return ConfigDump(r); });
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
@@ -113,8 +131,9 @@ void PilotService::Push(int merged_events) {
   const absl::Time start = absl::Now();
   ConfigIntake::Snapshot config = config_.Current();
   const uint64_t version = config.version;
-  std::shared_ptr<const PushContext> context =
-      PushContext::Build(config.resources, version, options_.cluster_domain);
+  std::shared_ptr<const PushContext> context = PushContext::Build(
+      config.resources, version,
+      PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()});
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated;
   for (const auto& [type_url, generator] : Generators()) {
     generated[type_url] = generator(*context, Proxy{});  // the unscoped view
@@ -184,7 +203,36 @@ HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
+mesh::MeshConfig PilotService::mesh() const {
+  absl::MutexLock lock(&mesh_mu_);
+  return mesh_;
+}
+
+// A changed mesh config file replaces the mesh config and pushes; a bad one
+// is logged and counted, and the previous one keeps running.
+void PilotService::ReloadMeshConfig() {
+  absl::StatusOr<mesh::MeshConfig> loaded = mesh::LoadMeshConfigFile(options_.mesh_config_path);
+  if (!loaded.ok()) {
+    mesh_config_errors_->Increment();
+    spdlog::error("mesh config rejected, the previous one keeps running: {}",
+                  std::string(loaded.status().message()));
+    return;
+  }
+  {
+    absl::MutexLock lock(&mesh_mu_);
+    if (google::protobuf::util::MessageDifferencer::Equals(mesh_, *loaded)) return;
+    mesh_ = *std::move(loaded);
+  }
+  spdlog::info("mesh config reloaded from {}", options_.mesh_config_path);
+  if (source_.Ready()) debouncer_->Event();
+}
+
+HttpResponse PilotService::Meshz() const {
+  return HttpResponse{.content_type = "application/json", .body = mesh::MeshConfigJson(mesh())};
+}
+
 void PilotService::Stop() {
+  mesh_watcher_.Stop();
   if (galley_ != nullptr) galley_->Stop();
   debouncer_.reset();
 }

@@ -18,6 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/common/debounce.h"
+#include "libs/common/file_watch.h"
+#include "libs/mesh/mesh_config.h"
 #include "libs/common/service_host.h"
 #include "libs/mesh/resource.h"
 #include "libs/xds/ads_client.h"
@@ -35,6 +37,8 @@ struct PilotOptions {
   absl::Duration debounce_after = absl::Milliseconds(100);
   absl::Duration debounce_max = absl::Seconds(10);
   std::string cluster_domain = "cluster.local";
+  // Istio's MeshConfig YAML; "" for Istio's defaults. Reloaded on change.
+  std::string mesh_config_path;
 };
 
 class PilotService : public Service {
@@ -53,6 +57,9 @@ class PilotService : public Service {
   HttpResponse Syncz() const;
   HttpResponse Configz() const;
   HttpResponse ConfigDump(const HttpRequest& request) const;
+  HttpResponse Meshz() const;
+  void ReloadMeshConfig();
+  mesh::MeshConfig mesh() const;
 
   PilotOptions options_;
   mutable PilotSource source_;
@@ -62,6 +69,9 @@ class PilotService : public Service {
   ServiceContext* context_ = nullptr;
 
   ConfigIntake config_;
+  FileWatcher mesh_watcher_;
+  mutable absl::Mutex mesh_mu_;
+  mesh::MeshConfig mesh_ ABSL_GUARDED_BY(mesh_mu_);
   absl::Mutex push_mu_;  // one push at a time
 
   prometheus::Family<prometheus::Counter>* pushes_ = nullptr;
@@ -69,6 +79,7 @@ class PilotService : public Service {
   prometheus::Gauge* services_gauge_ = nullptr;
   prometheus::Gauge* virtual_services_gauge_ = nullptr;
   prometheus::Counter* rejects_ = nullptr;
+  prometheus::Counter* mesh_config_errors_ = nullptr;
   prometheus::Histogram* convergence_ = nullptr;
 };
 

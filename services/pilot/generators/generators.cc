@@ -186,8 +186,8 @@ envoy::type::v3::FractionalPercent FaultPercent(const Fault& fault) {
 }
 
 // `ns` is the VirtualService's namespace, in which short host names resolve.
-void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint32_t default_port,
-                    const std::string& ns, route::Route* out) {
+void AddRouteAction(const PushContext& context, const Proxy& proxy, const net::HTTPRoute& http,
+                    uint32_t default_port, const std::string& ns, route::Route* out) {
   auto* action = out->mutable_route();
   auto cluster_of = [&](const net::Destination& d) {
     const std::string host = mesh::ToFqdn(ns, d.host(), context.cluster_domain());
@@ -240,7 +240,7 @@ void AddRouteAction(const PushContext& context, const net::HTTPRoute& http, uint
   if (http.route_size() > 0) {
     const net::Destination& first = http.route(0).destination();
     const std::string host = mesh::ToFqdn(ns, first.host(), context.cluster_domain());
-    const auto* dr = context.DestinationRuleFor(host);
+    const auto* dr = context.DestinationRuleFor(proxy, host);
     AddHashPolicy(EffectivePolicy(dr ? dr->spec : nullptr, first.subset(),
                                   first.has_port() ? first.port().number() : default_port),
                   action);
@@ -325,7 +325,7 @@ bool AnyFault(const net::VirtualService* vs) {
   return false;
 }
 
-route::RouteConfiguration BuildRouteConfiguration(const PushContext& context,
+route::RouteConfiguration BuildRouteConfiguration(const PushContext& context, const Proxy& proxy,
                                                   const ServiceInfo& service,
                                                   const ServicePort& port) {
   const std::string name = absl::StrCat(service.host, ":", port.number);
@@ -336,7 +336,7 @@ route::RouteConfiguration BuildRouteConfiguration(const PushContext& context,
   // A proxyless client looks its target up exactly as dialed: host:port.
   vhost->add_domains(name);
   vhost->add_domains(service.host);
-  const auto* vs = context.VirtualServiceFor(service.host);
+  const auto* vs = context.VirtualServiceFor(proxy, service.host);
   bool has_catch_all = false;
   if (vs != nullptr) {
     for (const auto& http : vs->spec->http()) {
@@ -382,7 +382,7 @@ route::RouteConfiguration BuildRouteConfiguration(const PushContext& context,
              !m->has_method() && !m->has_authority() && !m->has_scheme())) {
           has_catch_all = true;
         }
-        AddRouteAction(context, http, port.number, vs->resource->namespace_name, r);
+        AddRouteAction(context, proxy, http, port.number, vs->resource->namespace_name, r);
       }
     }
   }
@@ -393,7 +393,7 @@ route::RouteConfiguration BuildRouteConfiguration(const PushContext& context,
     r->mutable_match()->set_prefix("");
     r->mutable_route()->set_cluster(ClusterName(port.number, "", service.host));
     // The service's own cluster may be ring-hash: its route carries the hash.
-    const auto* dr = context.DestinationRuleFor(service.host);
+    const auto* dr = context.DestinationRuleFor(proxy, service.host);
     AddHashPolicy(EffectivePolicy(dr ? dr->spec : nullptr, "", port.number), r->mutable_route());
   }
   return config;
@@ -409,10 +409,9 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
                                                             const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
-    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
-    const bool fault = AnyFault(context.VirtualServiceFor(service.host)
-                                    ? context.VirtualServiceFor(service.host)->spec
-                                    : nullptr);
+    if (!context.Visible(proxy, service.host)) continue;  // exportTo, Sidecar
+    const auto* vs = context.VirtualServiceFor(proxy, service.host);
+    const bool fault = AnyFault(vs != nullptr ? vs->spec : nullptr);
     for (const ServicePort& port : service.ports) {
       const std::string name = absl::StrCat(service.host, ":", port.number);
       hcm::HttpConnectionManager manager;
@@ -473,9 +472,9 @@ std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& cont
                                                          const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
-    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
+    if (!context.Visible(proxy, service.host)) continue;  // exportTo, Sidecar
     for (const ServicePort& port : service.ports) {
-      route::RouteConfiguration config = BuildRouteConfiguration(context, service, port);
+      route::RouteConfiguration config = BuildRouteConfiguration(context, proxy, service, port);
       ApplyRoutePatches(context, PatchTarget{.inbound = false, .port = port.number}, config);
       builder.Add(config.name(), config);
     }
@@ -487,8 +486,8 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
                                                            const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
-    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
-    const auto* dr = context.DestinationRuleFor(service.host);
+    if (!context.Visible(proxy, service.host)) continue;  // exportTo, Sidecar
+    const auto* dr = context.DestinationRuleFor(proxy, service.host);
     std::vector<std::string> subsets = {""};
     if (dr != nullptr) {
       for (const auto& subset : dr->spec->subsets()) subsets.push_back(subset.name());
@@ -537,8 +536,8 @@ std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& c
                                                             const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
-    if (!context.Visible(proxy, service.host)) continue;  // Sidecar scope
-    const auto* dr = context.DestinationRuleFor(service.host);
+    if (!context.Visible(proxy, service.host)) continue;  // exportTo, Sidecar
+    const auto* dr = context.DestinationRuleFor(proxy, service.host);
     std::vector<std::pair<std::string, std::map<std::string, std::string>>> subsets = {{"", {}}};
     if (dr != nullptr) {
       for (const auto& subset : dr->spec->subsets()) {

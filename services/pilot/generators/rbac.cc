@@ -235,7 +235,7 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
   bool any_allow = false;
   for (const auto& [resource, policy] : context.authorization_policies()) {
     if (resource->namespace_name != workload_namespace &&
-        resource->namespace_name != "istio-system")
+        resource->namespace_name != context.root_namespace())
       continue;
     const std::map<std::string, std::string> selector(policy->selector().match_labels().begin(),
                                                       policy->selector().match_labels().end());

@@ -27,7 +27,7 @@ std::shared_ptr<const xds::TypeResources> PilotSource::Resources(
   auto it = types_.find(type_url);
   if (it == types_.end()) return nullptr;
   const Proxy proxy = ProxyOf(node);
-  if (context_ == nullptr || context_->SidecarFor(proxy) == nullptr) return it->second;
+  if (context_ == nullptr || context_->NamespaceIndependent()) return it->second;
   auto& scoped = scoped_[{type_url, proxy.namespace_name}];
   if (scoped == nullptr) scoped = Generators().at(type_url)(*context_, proxy);
   return scoped;

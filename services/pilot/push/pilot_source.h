@@ -1,7 +1,8 @@
 // PilotSource: what Pilot's ADS server serves from. Each push installs the
-// PushContext and the resources generated for the unscoped view (every proxy
-// outside a Sidecar-scoped namespace gets those, shared). A proxy whose
-// namespace has a Sidecar gets resources generated for it, once per push and
+// PushContext and the resources generated for the unscoped view. When every
+// namespace sees the same config (PushContext::NamespaceIndependent), every
+// proxy shares those. Otherwise (exportTo, namespace-local rules, Sidecars)
+// a proxy gets resources generated for its namespace, once per push and
 // namespace (what a proxy may see depends only on its namespace).
 #ifndef KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_
 #define KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_

@@ -1,5 +1,7 @@
 #include "services/pilot/push/push_context.h"
 
+#include <algorithm>
+
 #include "libs/mesh/hosts.h"
 #include "proto/istio/networking/v1alpha3/workload_entry.pb.h"
 
@@ -23,12 +25,57 @@ std::map<std::string, std::string> ToMap(const Map& m) {
 
 }  // namespace
 
+bool PushContext::ExportedTo(const std::string& ns,
+                             const google::protobuf::RepeatedPtrField<std::string>& export_to,
+                             const google::protobuf::RepeatedPtrField<std::string>& fallback,
+                             const std::string& proxy_ns) {
+  const auto& list = export_to.empty() ? fallback : export_to;
+  if (list.empty()) return true;  // the mesh default is "*"
+  for (const std::string& e : list) {
+    if (e == "*") return true;
+    if (proxy_ns.empty()) continue;  // the unscoped view sees only what is exported everywhere
+    if (e == "." ? ns == proxy_ns : e == proxy_ns) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Whether an exportTo list (or the mesh default when empty) means "*".
+bool Everywhere(const google::protobuf::RepeatedPtrField<std::string>& export_to,
+                const google::protobuf::RepeatedPtrField<std::string>& fallback) {
+  const auto& list = export_to.empty() ? fallback : export_to;
+  return list.empty() || std::find(list.begin(), list.end(), "*") != list.end();
+}
+
+// The entry of `rules` whose host matches `host` most specifically: an exact
+// match, else the longest wildcard suffix.
+template <typename Map>
+const typename Map::mapped_type* MostSpecific(const Map& rules, const std::string& host) {
+  if (auto it = rules.find(host); it != rules.end()) return &it->second;
+  const typename Map::mapped_type* best = nullptr;
+  size_t best_length = 0;
+  for (const auto& [pattern, rule] : rules) {
+    if (pattern.empty() || pattern[0] != '*') continue;
+    if (mesh::HostsMatch(pattern, host) && pattern.size() >= best_length) {
+      best = &rule;
+      best_length = pattern.size();
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 std::shared_ptr<const PushContext> PushContext::Build(
     const std::vector<std::shared_ptr<const mesh::Resource>>& resources, uint64_t version,
-    const std::string& cluster_domain) {
+    const PushOptions& options) {
   auto context = std::make_shared<PushContext>();
   context->version_ = version;
-  context->cluster_domain_ = cluster_domain;
+  context->options_ = options;
+  const std::string& cluster_domain = options.cluster_domain;
+  const mesh::MeshConfig& mesh = options.mesh;
+  bool& independent = context->namespace_independent_;
   std::vector<Typed<net::WorkloadEntry>> workloads;
   std::vector<Typed<net::ServiceEntry>> service_entries;
   for (const auto& resource : resources) {
@@ -40,15 +87,18 @@ std::shared_ptr<const PushContext> PushContext::Build(
       workloads.push_back({resource, static_cast<const net::WorkloadEntry*>(resource->spec.get())});
     } else if (kind == "VirtualService") {
       const auto* vs = static_cast<const net::VirtualService*>(resource->spec.get());
+      independent &= Everywhere(vs->export_to(), mesh.default_virtual_service_export_to());
       for (const std::string& host : vs->hosts()) {
-        // Resources arrive sorted by namespace/name: the first claim wins.
-        context->virtual_services_.emplace(
-            mesh::ToFqdn(resource->namespace_name, host, cluster_domain),
-            Typed<net::VirtualService>{resource, vs});
+        // Short names resolve in the rule's namespace, never the proxy's.
+        // Resources arrive sorted by namespace/name.
+        context->virtual_services_[mesh::ToFqdn(resource->namespace_name, host, cluster_domain)]
+            .push_back(Typed<net::VirtualService>{resource, vs});
       }
     } else if (kind == "DestinationRule") {
       const auto* dr = static_cast<const net::DestinationRule*>(resource->spec.get());
-      context->destination_rules_.emplace(
+      independent &= Everywhere(dr->export_to(), mesh.default_destination_rule_export_to());
+      // The first (by name) rule of a namespace for a host wins there.
+      context->destination_rules_[resource->namespace_name].emplace(
           mesh::ToFqdn(resource->namespace_name, dr->host(), cluster_domain),
           Typed<net::DestinationRule>{resource, dr});
     } else if (kind == "AuthorizationPolicy") {
@@ -56,6 +106,7 @@ std::shared_ptr<const PushContext> PushContext::Build(
           {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(
                          resource->spec.get())});
     } else if (kind == "Sidecar") {
+      independent = false;
       const auto* sidecar = static_cast<const net::Sidecar*>(resource->spec.get());
       if (!sidecar->has_workload_selector() || sidecar->workload_selector().labels().empty()) {
         context->sidecars_.emplace(resource->namespace_name,
@@ -70,7 +121,10 @@ std::shared_ptr<const PushContext> PushContext::Build(
     for (const std::string& raw_host : se->hosts()) {
       const std::string host = mesh::ToFqdn(resource->namespace_name, raw_host, cluster_domain);
       if (context->service_index_.count(host) > 0) continue;  // first definition wins
-      ServiceInfo service{.host = host, .namespace_name = resource->namespace_name};
+      ServiceInfo service{.host = host,
+                          .namespace_name = resource->namespace_name,
+                          .export_to = se->export_to()};
+      independent &= Everywhere(se->export_to(), mesh.default_service_export_to());
       for (const auto& port : se->ports()) {
         service.ports.push_back({.number = port.number(),
                                  .name = port.name(),
@@ -106,22 +160,40 @@ std::shared_ptr<const PushContext> PushContext::Build(
   for (const ServiceInfo& service : context->services_) {
     for (const Endpoint& endpoint : service.endpoints) context->all_endpoints_.push_back(&endpoint);
   }
+  // One DestinationRule a host, in the service's or the root namespace,
+  // resolves the same from every namespace; anything else may not.
+  std::map<std::string, int> rules_per_host;
+  for (const auto& [ns, rules] : context->destination_rules_) {
+    for (const auto& [host, rule] : rules) {
+      ++rules_per_host[host];
+      const ServiceInfo* service = context->FindService(host);
+      if (ns != mesh.root_namespace() && (service == nullptr || service->namespace_name != ns)) {
+        independent = false;
+      }
+    }
+  }
+  for (const auto& [host, count] : rules_per_host) independent &= count == 1;
   return context;
 }
 
 const net::Sidecar* PushContext::SidecarFor(const Proxy& proxy) const {
   if (proxy.namespace_name.empty()) return nullptr;
   auto it = sidecars_.find(proxy.namespace_name);
-  if (it == sidecars_.end()) it = sidecars_.find("istio-system");  // the root namespace
+  if (it == sidecars_.end()) it = sidecars_.find(root_namespace());
   return it == sidecars_.end() ? nullptr : it->second.spec;
 }
 
 bool PushContext::Visible(const Proxy& proxy, const std::string& host) const {
-  const std::string& proxy_namespace = proxy.namespace_name;
-  const net::Sidecar* sidecar = SidecarFor(proxy);
-  if (sidecar == nullptr) return true;
   const ServiceInfo* service = FindService(host);
   const std::string service_namespace = service != nullptr ? service->namespace_name : "";
+  if (service != nullptr &&
+      !ExportedTo(service_namespace, service->export_to, mesh().default_service_export_to(),
+                  proxy.namespace_name)) {
+    return false;
+  }
+  const net::Sidecar* sidecar = SidecarFor(proxy);
+  if (sidecar == nullptr) return true;
+  const std::string& proxy_namespace = proxy.namespace_name;
   for (const auto& egress : sidecar->egress()) {
     for (const std::string& entry : egress.hosts()) {
       const size_t slash = entry.find('/');
@@ -145,14 +217,52 @@ const ServiceInfo* PushContext::FindService(const std::string& host) const {
   return it == service_index_.end() ? nullptr : &services_[it->second];
 }
 
-const Typed<net::VirtualService>* PushContext::VirtualServiceFor(const std::string& host) const {
+const Typed<net::VirtualService>* PushContext::VirtualServiceFor(const Proxy& proxy,
+                                                                 const std::string& host) const {
   auto it = virtual_services_.find(host);
-  return it == virtual_services_.end() ? nullptr : &it->second;
+  if (it == virtual_services_.end()) return nullptr;
+  const auto& fallback = mesh().default_virtual_service_export_to();
+  // The proxy namespace's private ones first (Istio 1.4's order).
+  for (const Typed<net::VirtualService>& vs : it->second) {
+    const auto& export_to = vs.spec->export_to().empty() ? fallback : vs.spec->export_to();
+    if (vs.resource->namespace_name == proxy.namespace_name &&
+        std::find(export_to.begin(), export_to.end(), ".") != export_to.end()) {
+      return &vs;
+    }
+  }
+  for (const Typed<net::VirtualService>& vs : it->second) {
+    if (ExportedTo(vs.resource->namespace_name, vs.spec->export_to(), fallback,
+                   proxy.namespace_name)) {
+      return &vs;
+    }
+  }
+  return nullptr;
 }
 
-const Typed<net::DestinationRule>* PushContext::DestinationRuleFor(const std::string& host) const {
-  auto it = destination_rules_.find(host);
-  return it == destination_rules_.end() ? nullptr : &it->second;
+const Typed<net::DestinationRule>* PushContext::DestinationRuleFor(const Proxy& proxy,
+                                                                   const std::string& host) const {
+  const auto& fallback = mesh().default_destination_rule_export_to();
+  // 1. A rule in the proxy's own namespace.
+  if (!proxy.namespace_name.empty()) {
+    if (auto it = destination_rules_.find(proxy.namespace_name); it != destination_rules_.end()) {
+      if (const auto* rule = MostSpecific(it->second, host)) return rule;
+    }
+  }
+  // 2. A rule in the service's namespace, 3. in the root namespace, if
+  // exported to the proxy's namespace.
+  const ServiceInfo* service = FindService(host);
+  for (const std::string& ns :
+       {service != nullptr ? service->namespace_name : std::string(), root_namespace()}) {
+    if (ns.empty()) continue;
+    auto it = destination_rules_.find(ns);
+    if (it == destination_rules_.end()) continue;
+    const Typed<net::DestinationRule>* rule = MostSpecific(it->second, host);
+    if (rule != nullptr &&
+        ExportedTo(ns, rule->spec->export_to(), fallback, proxy.namespace_name)) {
+      return rule;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace keel::pilot

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/mesh/mesh_config.h"
 #include "libs/mesh/resource.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
@@ -44,6 +45,7 @@ struct ServiceInfo {
   std::string namespace_name;
   std::vector<ServicePort> ports;
   std::vector<Endpoint> endpoints;
+  google::protobuf::RepeatedPtrField<std::string> export_to;  // the ServiceEntry's
 };
 
 // A resource with its typed spec, kept alive by the context.
@@ -53,22 +55,42 @@ struct Typed {
   const Spec* spec = nullptr;
 };
 
+struct PushOptions {
+  std::string cluster_domain = "cluster.local";
+  // Root namespace, default exportTo lists and the rest of the mesh config.
+  mesh::MeshConfig mesh = mesh::DefaultMeshConfig();
+};
+
 class PushContext {
  public:
-  // Build indexes every resource; `resources` by type URL.
+  // Build indexes every resource.
   static std::shared_ptr<const PushContext> Build(
       const std::vector<std::shared_ptr<const mesh::Resource>>& resources, uint64_t version,
-      const std::string& cluster_domain = "cluster.local");
+      const PushOptions& options = {});
 
   uint64_t version() const { return version_; }
   const std::vector<ServiceInfo>& services() const { return services_; }
   const ServiceInfo* FindService(const std::string& host) const;
 
-  // The VirtualService routing `host` (from any namespace; the oldest by
-  // namespace/name when several claim it), or null.
-  const Typed<net::VirtualService>* VirtualServiceFor(const std::string& host) const;
-  // The DestinationRule for `host`, or null.
-  const Typed<net::DestinationRule>* DestinationRuleFor(const std::string& host) const;
+  // The VirtualService routing `host` for `proxy`, as Istio 1.4 resolves
+  // it: among those exported to the proxy's namespace, the namespace's own
+  // private ones (exportTo ".") first, then the others by namespace/name;
+  // the first that claims the host wins. Null if none.
+  const Typed<net::VirtualService>* VirtualServiceFor(const Proxy& proxy,
+                                                      const std::string& host) const;
+  // The DestinationRule for `proxy` calling `host`, as Istio 1.4 resolves
+  // it: a rule in the proxy's namespace, else one in the service's namespace
+  // exported to the proxy's, else one in the root namespace exported to it
+  // (the most specific host match within each). Null if none.
+  const Typed<net::DestinationRule>* DestinationRuleFor(const Proxy& proxy,
+                                                        const std::string& host) const;
+  // NamespaceIndependent reports whether every proxy sees the same config
+  // (no Sidecar, everything exported everywhere, at most one
+  // DestinationRule a host in its service's or the root namespace): then
+  // one generation serves every proxy.
+  bool NamespaceIndependent() const { return namespace_independent_; }
+  const mesh::MeshConfig& mesh() const { return options_.mesh; }
+  const std::string& root_namespace() const { return options_.mesh.root_namespace(); }
   const std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>>& authorization_policies()
       const {
     return authorization_policies_;
@@ -78,20 +100,32 @@ class PushContext {
   // selector), else the root namespace's, else null (it sees everything).
   // Null for the unscoped view (a proxy with no namespace).
   const net::Sidecar* SidecarFor(const Proxy& proxy) const;
-  // Visible reports whether `proxy` may see `host`.
+  // Visible reports whether `proxy` may see `host`: the service is
+  // exported to its namespace, and its Sidecar (if any) imports it.
   bool Visible(const Proxy& proxy, const std::string& host) const;
   // Endpoints of every service (a workload's inbound side), by address.
   const std::vector<const Endpoint*>& all_endpoints() const { return all_endpoints_; }
-  const std::string& cluster_domain() const { return cluster_domain_; }
+  const std::string& cluster_domain() const { return options_.cluster_domain; }
   size_t virtual_service_count() const { return virtual_services_.size(); }
 
  private:
+  // Whether a resource in `ns` exported to `export_to` (or, if empty, the
+  // mesh default `fallback`) is visible from `proxy_ns` ("" sees only what
+  // is exported everywhere).
+  static bool ExportedTo(const std::string& ns,
+                         const google::protobuf::RepeatedPtrField<std::string>& export_to,
+                         const google::protobuf::RepeatedPtrField<std::string>& fallback,
+                         const std::string& proxy_ns);
+
   uint64_t version_ = 0;
-  std::string cluster_domain_;
+  PushOptions options_;
   std::vector<ServiceInfo> services_;
   std::map<std::string, size_t> service_index_;
-  std::map<std::string, Typed<net::VirtualService>> virtual_services_;  // by FQDN host
-  std::map<std::string, Typed<net::DestinationRule>> destination_rules_;
+  // Every VirtualService claiming each FQDN host, by namespace/name.
+  std::map<std::string, std::vector<Typed<net::VirtualService>>> virtual_services_;
+  // DestinationRules by namespace, then FQDN host (wildcards included).
+  std::map<std::string, std::map<std::string, Typed<net::DestinationRule>>> destination_rules_;
+  bool namespace_independent_ = true;
   std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>> authorization_policies_;
   std::vector<Typed<net::EnvoyFilter>> envoy_filters_;
   std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace

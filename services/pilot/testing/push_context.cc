@@ -1,5 +1,6 @@
 #include "services/pilot/testing/push_context.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "libs/mesh/resource.h"
@@ -40,10 +41,14 @@ std::shared_ptr<const PushContext> BookinfoContext(const std::vector<std::string
   return PushContext::Build(resources, 1);
 }
 
-std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml) {
+std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml,
+                                                       const PushOptions& options) {
   std::vector<std::shared_ptr<const mesh::Resource>> resources = Registry();
   Load("inline.yaml", yaml, resources);
-  return PushContext::Build(resources, 1);
+  // The store hands resources over sorted by kind, namespace and name.
+  std::sort(resources.begin(), resources.end(),
+            [](const auto& a, const auto& b) { return a->Key() < b->Key(); });
+  return PushContext::Build(resources, 1, options);
 }
 
 }  // namespace keel::pilot::testing

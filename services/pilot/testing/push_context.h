@@ -19,7 +19,8 @@ std::shared_ptr<const PushContext> BookinfoContext(const std::vector<std::string
 
 // The bookinfo registry plus `yaml` (Istio documents); every resource must
 // parse and validate without errors.
-std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml);
+std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml,
+                                                       const PushOptions& options = {});
 
 // The generated resource `name` of `type`, unpacked (a test failure if absent).
 template <typename Message>
