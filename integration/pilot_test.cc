@@ -111,6 +111,8 @@ class PilotTest : public MeshTest {
  protected:
   void SetUp() override {
     dir_ = TestTempDir("pilot-config");
+    std::filesystem::create_directories(dir_ + "-mesh");
+    WriteFile(MeshConfigPath(), "rootNamespace: istio-system\n");
     port_v1_ = PickFreePort();
     port_v2_ = PickFreePort();
     WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_));
@@ -144,7 +146,7 @@ class PilotTest : public MeshTest {
 
   void StartPilot(uint16_t port = 0) {
     std::vector<std::string> args = {"--galley_address=" + galley_->grpc_address(),
-                                     "--debounce_after=30ms"};
+                                     "--debounce_after=30ms", "--mesh_config=" + MeshConfigPath()};
     absl::StatusOr<RunningService*> pilot = mesh().Start("pilot", args, port);
     ASSERT_TRUE(pilot.ok());
     pilot_ = *pilot;
@@ -182,13 +184,14 @@ class PilotTest : public MeshTest {
   }
 
   // Runs echo_client for `count` calls; returns its summary counts.
-  Counts Call(int count, const std::vector<std::string>& extra = {}) {
+  Counts Call(int count, const std::vector<std::string>& extra = {},
+              const std::string& bootstrap = "") {
     std::vector<std::string> args = {absl::StrCat("--target=xds:///", kHost, ":7070"),
                                      absl::StrCat("--count=", count), "--rpc_timeout=3s"};
     args.insert(args.end(), extra.begin(), extra.end());
     absl::StatusOr<CommandResult> result =
         RunToCompletion(RunfilePath("integration/apps/echo_client"), args, absl::Seconds(120), "",
-                        {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+                        {"GRPC_XDS_BOOTSTRAP=" + (bootstrap.empty() ? bootstrap_ : bootstrap)});
     EXPECT_TRUE(result.ok());
     if (!result.ok()) return {};
     const size_t at = result->out.rfind("summary ");
@@ -196,13 +199,23 @@ class PilotTest : public MeshTest {
     return at == std::string::npos ? Counts{} : Counts::Parse(result->out.substr(at + 8));
   }
 
+  // Writes the bootstrap of a client whose node id puts it in `ns`.
+  std::string BootstrapIn(const std::string& ns) {
+    const std::string path = absl::StrCat(dir_, "/../bootstrap-", ns, "-", port_v1_, ".json");
+    absl::StatusOr<CommandResult> written = RunToCompletion(
+        KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=echo-client~127.0.0.2~client." + ns,
+                                    "--pilot=" + pilot_->grpc_address(), "--output=" + path});
+    EXPECT_TRUE(written.ok() && written->exit.status == 0);
+    return path;
+  }
+
   // Calls in small batches until `predicate` holds; returns the last counts.
   Counts CallUntil(const std::function<bool(const Counts&)>& predicate,
-                   absl::Duration timeout = absl::Seconds(20)) {
+                   absl::Duration timeout = absl::Seconds(20), const std::string& bootstrap = "") {
     const absl::Time deadline = absl::Now() + timeout;
     Counts counts;
     while (absl::Now() < deadline) {
-      counts = Call(50);
+      counts = Call(50, {}, bootstrap);
       if (predicate(counts)) return counts;
     }
     std::string last;
@@ -210,6 +223,9 @@ class PilotTest : public MeshTest {
     ADD_FAILURE() << "condition not reached; last counts: " << last;
     return counts;
   }
+
+  // The mesh config Pilot reads (and reloads), beside (not in) Galley's folder.
+  std::string MeshConfigPath() const { return dir_ + "-mesh/mesh.yaml"; }
 
   std::string dir_;
   int port_v1_ = 0, port_v2_ = 0;
@@ -362,6 +378,58 @@ TEST_F(PilotTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
     ASSERT_TRUE(syncz.ok());
     EXPECT_THAT(syncz->body, Not(HasSubstr("\"ERROR\""))) << "no proxy NACKed anything";
   }
+}
+
+// exportTo "." keeps a team's VirtualService to its own namespace: the
+// client in `default` follows it, a client in `team-b` keeps the default
+// route (both versions).
+TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
+  WriteFile(dir_ + "/routes.yaml", Routes(absl::StrCat("  - route:\n    - destination: {host: ",
+                                                       kHost, ", subset: v2}\n")) +
+                                       "  exportTo: [\".\"]\n");
+  CallUntil([](const Counts& c) { return c["v2"] == 50; });
+  const std::string team_b = BootstrapIn("team-b");
+  CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; },
+            absl::Seconds(20), team_b);
+  // Exported everywhere again: team-b follows it too.
+  WriteFile(dir_ + "/routes.yaml",
+            Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v2}\n")));
+  CallUntil([](const Counts& c) { return c["v2"] == 50; }, absl::Seconds(20), team_b);
+}
+
+// The mesh config is reloaded without a restart: moving rootNamespace moves
+// the fallback Sidecar with it; a bad file is refused and the last good
+// one keeps running.
+TEST_F(PilotTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
+  const std::string team_b = BootstrapIn("team-b");
+  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; },
+            absl::Seconds(20), team_b);
+  // A Sidecar in keel-root that imports nothing of the default namespace.
+  WriteFile(dir_ + "/sidecar.yaml",
+            "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default, "
+            "namespace: keel-root}\nspec:\n  egress:\n  - hosts: [\"istio-system/*\"]\n");
+  WriteFile(MeshConfigPath(), "rootNamespace: keel-root\n");
+  ASSERT_TRUE(WaitForLog(pilot_->process(), "mesh config reloaded", absl::Seconds(20)))
+      << pilot_->process().Log();
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  Counts hidden;
+  do {
+    hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"}, team_b);
+  } while (hidden["errors"] != 5 && absl::Now() < deadline);
+  EXPECT_EQ(hidden["errors"], 5) << "the root namespace's Sidecar now scopes team-b";
+
+  WriteFile(MeshConfigPath(), "rootNamespace: keel-root\nconnectTimeout: soon\n");
+  ASSERT_TRUE(WaitForLog(pilot_->process(), "mesh config rejected", absl::Seconds(20)));
+  EXPECT_THAT(pilot_->process().Log(), HasSubstr("connectTimeout"));
+  absl::StatusOr<HttpResponse> meshz = HttpGet(pilot_->monitoring_address(), "/debug/meshz");
+  ASSERT_TRUE(meshz.ok());
+  EXPECT_THAT(meshz->body, HasSubstr("\"rootNamespace\": \"keel-root\""));
+  absl::StatusOr<HttpResponse> metrics = HttpGet(pilot_->monitoring_address(), "/metrics");
+  EXPECT_THAT(metrics->body, HasSubstr("pilot_mesh_config_errors_total 1"));
+
+  WriteFile(MeshConfigPath(), "rootNamespace: istio-system\n");
+  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; },
+            absl::Seconds(30), team_b);
 }
 
 TEST_F(PilotTest, AuthorizationPolicyDeniesAMethodOnAnXdsServer) {

@@ -1,4 +1,5 @@
 // Renders the chart with real Helm and checks the manifests it produces.
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -83,6 +84,9 @@ TEST(ChartRenderTest, DefaultsRenderEveryComponentWithProbesHpaAndPdb) {
   EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
               Contains("--galley_address=keel-galley.keel-system.svc:9901"));
   EXPECT_THAT(Args(manifests["Deployment/keel-galley"]), Contains("--config_dir=/etc/keel/config"));
+  // Pilot reads the mesh config the chart renders from `meshConfig`.
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
+              Contains("--mesh_config=/etc/keel/mesh/mesh.yaml"));
   EXPECT_THAT(manifests["ConfigMap/keel-mesh"]["data"]["mesh.yaml"].as<std::string>(),
               HasSubstr("trustDomain: cluster.local"));
 }
@@ -124,6 +128,19 @@ TEST(ChartRenderTest, EveryComponentAcceptsTheArgumentsTheChartPasses) {
       EXPECT_THAT(result->out, HasSubstr(component + " version"));
     }
   }
+}
+
+// The mesh config the chart renders from `meshConfig` is one Pilot accepts.
+TEST(ChartRenderTest, TheRenderedMeshConfigIsValid) {
+  Manifests manifests = Render({"meshConfig.defaultVirtualServiceExportTo={.}"});
+  const std::string path = TestTempDir("mesh") + "/mesh.yaml";
+  std::ofstream(path) << manifests["ConfigMap/keel-mesh"]["data"]["mesh.yaml"].as<std::string>();
+  absl::StatusOr<CommandResult> result =
+      RunToCompletion(KeelBinaryPath("keelctl"), {"mesh-config", "--mesh_config=" + path});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit.status, 0) << result->err;
+  EXPECT_THAT(result->out, HasSubstr("\"rootNamespace\": \"keel-system\""));
+  EXPECT_THAT(result->out, HasSubstr("\"defaultVirtualServiceExportTo\": [\n  \".\"\n ]"));
 }
 
 TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
