@@ -391,6 +391,32 @@ TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
   const std::string team_b = BootstrapIn("team-b");
   CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; },
             absl::Seconds(20), team_b);
+  // What Pilot sent each proxy (keelctl proxy-config, while it is
+  // connected): default's proxy has its namespace's VirtualService, team-b's
+  // the default route.
+  auto routes_of = [&](const std::string& proxy, const std::string& bootstrap) {
+    absl::StatusOr<ChildProcess> client = ChildProcess::Start(
+        RunfilePath("integration/apps/echo_client"),
+        {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=20s", "--report_every=1s"},
+        dir_ + "/../routes-client.log", "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
+    EXPECT_TRUE(client.ok());
+    std::string routes;
+    const absl::Time deadline = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < deadline && !absl::StrContains(routes, "outbound|7070|")) {
+      absl::StatusOr<CommandResult> dump = RunToCompletion(
+          KeelBinaryPath("keelctl"),
+          {"proxy-config", "routes", proxy, "--pilot=" + pilot_->monitoring_address()});
+      if (dump.ok() && dump->exit.status == 0) routes = dump->out;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    if (client.ok()) client->Terminate();
+    return routes;
+  };
+  EXPECT_THAT(routes_of("echo-client~127.0.0.1~client.default", bootstrap_),
+              HasSubstr("outbound|7070|v2|"));
+  const std::string team_b_routes = routes_of("echo-client~127.0.0.2~client.team-b", team_b);
+  EXPECT_THAT(team_b_routes, HasSubstr("outbound|7070||" + std::string(kHost)));
+  EXPECT_THAT(team_b_routes, Not(HasSubstr("outbound|7070|v2|")));
   // Exported everywhere again: team-b follows it too.
   WriteFile(dir_ + "/routes.yaml",
             Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v2}\n")));

@@ -338,9 +338,13 @@ void ConflictingMeshGatewayHostsAnalyzer(const AnalysisInput& input, std::vector
     }
     for (const std::string& scope : scopes) {
       for (const std::string& host : vs->hosts()) {
-        by_scoped_host[scope + "/" +
-                       ToFqdn(resource->namespace_name, host, input.options.cluster_domain)]
-            .push_back(resource);
+        // Once per resource: a VirtualService naming one host two ways
+        // ("reviews" and its FQDN) never conflicts with itself (#42561).
+        auto& claimants = by_scoped_host[scope + "/" + ToFqdn(resource->namespace_name, host,
+                                                               input.options.cluster_domain)];
+        if (std::find(claimants.begin(), claimants.end(), resource) == claimants.end()) {
+          claimants.push_back(resource);
+        }
       }
     }
   }

@@ -227,6 +227,85 @@ spec:
                                                "\"reviews.shop.svc.cluster.local:80\"")));
 }
 
+// istio/istio#42561: one VirtualService naming a host twice (short and
+// FQDN) does not conflict with itself.
+TEST(AnalyzeTest, AVirtualServiceNeverConflictsWithItself) {
+  for (const std::string& finding : AnalyzeText(std::string(kRegistry) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo, echo.default.svc.cluster.local]
+  http:
+  - route:
+    - destination: {host: echo, subset: v1}
+)")) {
+    EXPECT_THAT(finding, ::testing::Not(::testing::HasSubstr("IST0109")));
+  }
+}
+
+// exportTo scopes both references and conflicts, as Istio 1.4 keys them.
+TEST(AnalyzeTest, ExportToScopesReferencesAndConflicts) {
+  constexpr char kPrivateEntry[] = R"(apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: team-b}
+spec:
+  hosts: [api.internal]
+  exportTo: ["."]
+  addresses: [240.0.0.9]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 10.0.0.9}]
+)";
+  // A reference across the export boundary is not found...
+  EXPECT_THAT(AnalyzeText(std::string(kPrivateEntry) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: front, namespace: team-a}
+spec:
+  hosts: [front.team-a.svc.cluster.local]
+  http:
+  - route:
+    - destination: {host: api.internal}
+)"),
+              ::testing::Contains(::testing::HasSubstr(
+                  "IST0101] VirtualService team-a/front: spec.http[0].route[0].destination.host: "
+                  "Referenced host not found: \"api.internal\"")));
+  // ...and found from inside it.
+  EXPECT_THAT(AnalyzeText(std::string(kPrivateEntry) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: front, namespace: team-b}
+spec:
+  hosts: [front.team-b.svc.cluster.local]
+  exportTo: ["."]
+  http:
+  - route:
+    - destination: {host: api.internal}
+)"),
+              ::testing::Not(::testing::Contains(::testing::HasSubstr("IST0101"))));
+  // The same host claimed in two namespaces, each kept to itself: no conflict.
+  std::vector<std::string> findings = AnalyzeText(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: r, namespace: team-a}
+spec:
+  hosts: [ratings.shop.svc.cluster.local]
+  exportTo: ["."]
+  http: [{directResponse: {status: 200}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: r, namespace: team-b}
+spec:
+  hosts: [ratings.shop.svc.cluster.local]
+  exportTo: ["."]
+  http: [{directResponse: {status: 200}}]
+)");
+  for (const std::string& finding : findings) {
+    EXPECT_THAT(finding, ::testing::Not(::testing::HasSubstr("IST0109")));
+  }
+}
+
 TEST(ParseTest, NestingPastTheLimitNamesTheLimitAndLine) {
   std::string deep = "a: ";
   for (int i = 0; i < 600; ++i) deep += "[";

@@ -95,8 +95,12 @@ class AdsServer::Stream {
 
   StreamStatus Status() const {
     absl::MutexLock lock(&mu_);
-    StreamStatus status{
-        .id = id_, .node_id = node_.id(), .peer = peer_, .delta = delta_, .connected = connected_};
+    StreamStatus status{.id = id_,
+                        .node_id = node_.id(),
+                        .node = node_,
+                        .peer = peer_,
+                        .delta = delta_,
+                        .connected = connected_};
     for (const auto& [type_url, state] : types_) {
       status.types.push_back(TypeStatus{.type_url = type_url,
                                         .wildcard = state.wildcard,

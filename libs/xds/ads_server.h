@@ -50,6 +50,7 @@ struct TypeStatus {
 struct StreamStatus {
   uint64_t id = 0;
   std::string node_id;
+  envoy::config::core::v3::Node node;  // as the client sent it
   std::string peer;
   bool delta = false;
   absl::Time connected;

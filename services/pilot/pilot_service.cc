@@ -180,17 +180,22 @@ HttpResponse PilotService::Configz() const {
 
 HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
   const std::string proxy = request.QueryParam("proxyID").value_or("");
-  bool found = false;
-  for (const xds::StreamStatus& stream : ads_server_->Streams()) found |= stream.node_id == proxy;
-  if (!found)
+  const xds::StreamStatus* found = nullptr;
+  const std::vector<xds::StreamStatus> streams = ads_server_->Streams();
+  for (const xds::StreamStatus& stream : streams) {
+    if (stream.node_id == proxy) found = &stream;
+  }
+  if (found == nullptr)
     return HttpResponse{.status = 404,
                         .body = absl::StrCat("no connected proxy \"", proxy, "\"\n")};
   JsonWriter json;
   json.BeginObject();
   for (const auto& [type_url, generator] : Generators()) {
-    auto resources = source_.Resources(type_url, {});
+    // What this proxy gets (its namespace's view), not the unscoped one.
+    auto resources = source_.Resources(type_url, found->node);
     json.Key(type_url).BeginArray();
     for (const std::string& name : ads_server_->SubscribedNames(proxy, type_url)) {
+      if (resources == nullptr) break;
       auto it = resources->resources.find(name);
       if (it == resources->resources.end()) continue;
       std::string one;

@@ -502,7 +502,7 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
         cluster.set_type(Cluster::EDS);
         SetAds(cluster.mutable_eds_cluster_config()->mutable_eds_config());
         cluster.mutable_eds_cluster_config()->set_service_name(name);
-        cluster.mutable_connect_timeout()->set_seconds(10);
+        *cluster.mutable_connect_timeout() = context.mesh().connect_timeout();  // 10s by default
         const auto& lb = policy.load_balancer();
         if (lb.has_consistent_hash()) {
           cluster.set_lb_policy(Cluster::RING_HASH);
