@@ -384,9 +384,10 @@ TEST_F(PilotTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
 // client in `default` follows it, a client in `team-b` keeps the default
 // route (both versions).
 TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
-  WriteFile(dir_ + "/routes.yaml", Routes(absl::StrCat("  - route:\n    - destination: {host: ",
-                                                       kHost, ", subset: v2}\n")) +
-                                       "  exportTo: [\".\"]\n");
+  WriteFile(
+      dir_ + "/routes.yaml",
+      Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v2}\n")) +
+          "  exportTo: [\".\"]\n");
   CallUntil([](const Counts& c) { return c["v2"] == 50; });
   const std::string team_b = BootstrapIn("team-b");
   CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; },
@@ -418,8 +419,9 @@ TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
   EXPECT_THAT(team_b_routes, HasSubstr("outbound|7070||" + std::string(kHost)));
   EXPECT_THAT(team_b_routes, Not(HasSubstr("outbound|7070|v2|")));
   // Exported everywhere again: team-b follows it too.
-  WriteFile(dir_ + "/routes.yaml",
-            Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v2}\n")));
+  WriteFile(
+      dir_ + "/routes.yaml",
+      Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v2}\n")));
   CallUntil([](const Counts& c) { return c["v2"] == 50; }, absl::Seconds(20), team_b);
 }
 
@@ -428,8 +430,8 @@ TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
 // one keeps running.
 TEST_F(PilotTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
   const std::string team_b = BootstrapIn("team-b");
-  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; },
-            absl::Seconds(20), team_b);
+  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; }, absl::Seconds(20),
+            team_b);
   // A Sidecar in keel-root that imports nothing of the default namespace.
   WriteFile(dir_ + "/sidecar.yaml",
             "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default, "
@@ -454,8 +456,72 @@ TEST_F(PilotTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
   EXPECT_THAT(metrics->body, HasSubstr("pilot_mesh_config_errors_total 1"));
 
   WriteFile(MeshConfigPath(), "rootNamespace: istio-system\n");
-  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; },
-            absl::Seconds(30), team_b);
+  CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; }, absl::Seconds(30),
+            team_b);
+}
+
+// Locality failover with gRPC's own client: traffic stays in the client's
+// locality while it has endpoints there, then fails over.
+TEST_F(PilotTest, LocalityFailoverKeepsTrafficLocalThenFailsOver) {
+  auto registry = [&](bool with_local) {
+    std::string out = absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata: {name: echo}
+spec:
+  hosts: [echo.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  workloadSelector: {labels: {app: echo}}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: echo}
+spec:
+  host: echo.default.svc.cluster.local
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 5}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v2}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )",
+                                   port_v2_, R"(}
+  labels: {app: echo, version: v2}
+  locality: us-west/zone-b
+)");
+    if (with_local) {
+      absl::StrAppend(&out, R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v1}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )",
+                      port_v1_, R"(}
+  labels: {app: echo, version: v1}
+  locality: us-east/zone-a
+)");
+    }
+    return out;
+  };
+  WriteFile(dir_ + "/routes.yaml", "");
+  WriteFile(dir_ + "/registry.yaml", registry(true));
+  const std::string local = dir_ + "/../bootstrap-local.json";
+  ASSERT_EQ(RunToCompletion(KeelBinaryPath("keelctl"),
+                            {"bootstrap", "--node_id=echo-client~127.0.0.3~client.default",
+                             "--locality=us-east/zone-a", "--pilot=" + pilot_->grpc_address(),
+                             "--output=" + local})
+                ->exit.status,
+            0);
+  CallUntil([](const Counts& c) { return c["v1"] == 50; }, absl::Seconds(20), local);
+  Counts stays = Call(200, {}, local);
+  EXPECT_EQ(stays["v1"], 200) << "all traffic in the client's locality";
+  WriteFile(dir_ + "/registry.yaml", registry(false));
+  CallUntil([](const Counts& c) { return c["v2"] == 50 && c["errors"] == 0; }, absl::Seconds(20),
+            local);
 }
 
 TEST_F(PilotTest, AuthorizationPolicyDeniesAMethodOnAnXdsServer) {

@@ -27,8 +27,8 @@ absl::Status FileWatcher::Start(const std::string& path, absl::Duration debounce
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (inotify_fd_ < 0 || stop_fd_ < 0) return absl::InternalError("inotify/eventfd unavailable");
   // The whole directory: editors and Kubernetes replace files by renames.
-  constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
-                               IN_MOVED_TO | IN_ATTRIB;
+  constexpr uint32_t kEvents =
+      IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB;
   if (inotify_add_watch(inotify_fd_, dir.c_str(), kEvents) < 0) {
     return absl::InternalError(
         absl::StrCat("inotify watch on ", dir.string(), ": ", std::strerror(errno)));

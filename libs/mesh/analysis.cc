@@ -340,8 +340,9 @@ void ConflictingMeshGatewayHostsAnalyzer(const AnalysisInput& input, std::vector
       for (const std::string& host : vs->hosts()) {
         // Once per resource: a VirtualService naming one host two ways
         // ("reviews" and its FQDN) never conflicts with itself (#42561).
-        auto& claimants = by_scoped_host[scope + "/" + ToFqdn(resource->namespace_name, host,
-                                                               input.options.cluster_domain)];
+        auto& claimants =
+            by_scoped_host[scope + "/" +
+                           ToFqdn(resource->namespace_name, host, input.options.cluster_domain)];
         if (std::find(claimants.begin(), claimants.end(), resource) == claimants.end()) {
           claimants.push_back(resource);
         }

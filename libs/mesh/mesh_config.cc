@@ -48,8 +48,7 @@ MeshConfig DefaultMeshConfig() {
   config.add_default_virtual_service_export_to("*");
   config.add_default_destination_rule_export_to("*");
   config.mutable_connect_timeout()->set_seconds(10);
-  config.mutable_outbound_traffic_policy()->set_mode(
-      MeshConfig::OutboundTrafficPolicy::ALLOW_ANY);
+  config.mutable_outbound_traffic_policy()->set_mode(MeshConfig::OutboundTrafficPolicy::ALLOW_ANY);
   config.set_trust_domain("cluster.local");
   config.set_enable_tracing(true);
   config.mutable_dns_refresh_rate()->set_seconds(5);
@@ -80,8 +79,8 @@ std::vector<std::string> ValidateMeshConfig(const MeshConfig& config) {
     uint32_t total = 0;
     for (const auto& [to, weight] : locality.distribute(i).to()) total += weight;
     if (total != 100) {
-      problems.push_back(absl::StrCat("localityLbSetting.distribute[", i,
-                                      "].to: total weight ", total, " != 100"));
+      problems.push_back(absl::StrCat("localityLbSetting.distribute[", i, "].to: total weight ",
+                                      total, " != 100"));
     }
   }
   return problems;

@@ -11,11 +11,10 @@ TEST(StatusJsonTest, SyncStatesAsIstioctlNamesThem) {
   EXPECT_STREQ(SyncState(TypeStatus{.sent_version = "", .responses = 1}), "SYNCED");
   EXPECT_STREQ(SyncState(TypeStatus{.sent_version = "v2", .acked_version = "v1", .responses = 2}),
                "STALE");
-  EXPECT_STREQ(SyncState(TypeStatus{.sent_version = "v2",
-                                    .acked_version = "v1",
-                                    .nacked_version = "v2",
-                                    .responses = 2}),
-               "ERROR");
+  EXPECT_STREQ(
+      SyncState(TypeStatus{
+          .sent_version = "v2", .acked_version = "v1", .nacked_version = "v2", .responses = 2}),
+      "ERROR");
 }
 
 TEST(StatusJsonTest, ClientSuppliedStringsAreEscaped) {

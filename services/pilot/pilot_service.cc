@@ -10,8 +10,8 @@
 #include "libs/common/json_writer.h"
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/mcp.h"
-#include "libs/xds/status_json.h"
 #include "libs/mesh/schema.h"
+#include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
 #include "services/pilot/generators/generators.h"
 #include "spdlog/spdlog.h"
@@ -131,9 +131,9 @@ void PilotService::Push(int merged_events) {
   const absl::Time start = absl::Now();
   ConfigIntake::Snapshot config = config_.Current();
   const uint64_t version = config.version;
-  std::shared_ptr<const PushContext> context = PushContext::Build(
-      config.resources, version,
-      PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()});
+  std::shared_ptr<const PushContext> context =
+      PushContext::Build(config.resources, version,
+                         PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()});
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated;
   for (const auto& [type_url, generator] : Generators()) {
     generated[type_url] = generator(*context, Proxy{});  // the unscoped view

@@ -1,11 +1,12 @@
 // keelctl mesh-config: the effective mesh config, Istio's defaults applied:
 // from a file (checked as Pilot checks it) or from a running Pilot.
+#include "libs/mesh/mesh_config.h"
+
 #include <cstdio>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/http_client.h"
-#include "libs/mesh/mesh_config.h"
 #include "services/keelctl/commands/command.h"
 
 namespace keel::keelctl {
@@ -48,13 +49,13 @@ int RunMeshConfig(const std::vector<std::string>& args, CommandIo& io) {
 
 }  // namespace
 
-KEELCTL_REGISTER_COMMAND(mesh_config,
-                         Command{
-                             .name = "mesh-config",
-                             .usage = "keelctl mesh-config [--mesh_config=FILE | --pilot=HOST:PORT]",
-                             .summary = "The effective mesh config (Istio's defaults applied), "
-                                        "from a file or from Pilot's monitoring address.",
-                             .run = RunMeshConfig,
-                         });
+KEELCTL_REGISTER_COMMAND(
+    mesh_config, Command{
+                     .name = "mesh-config",
+                     .usage = "keelctl mesh-config [--mesh_config=FILE | --pilot=HOST:PORT]",
+                     .summary = "The effective mesh config (Istio's defaults applied), "
+                                "from a file or from Pilot's monitoring address.",
+                     .run = RunMeshConfig,
+                 });
 
 }  // namespace keel::keelctl

@@ -18,6 +18,7 @@
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/hosts.h"
 #include "services/pilot/generators/envoy_filter.h"
+#include "services/pilot/generators/locality.h"
 #include "services/pilot/generators/rbac.h"
 
 namespace keel::pilot {
@@ -579,6 +580,14 @@ std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& c
           uint32_t total = 0;
           for (const auto& e : group->lb_endpoints()) total += e.load_balancing_weight().value();
           group->mutable_load_balancing_weight()->set_value(std::max<uint32_t>(total, 1));
+        }
+        if (!proxy.locality.empty()) {
+          const net::TrafficPolicy policy =
+              EffectivePolicy(dr ? dr->spec : nullptr, subset, port.number);
+          if (const auto* setting = context.LocalityLbFor(policy)) {
+            // As Istio 1.4: failover needs outlier detection on the cluster.
+            ApplyLocalityLb(*setting, policy.has_outlier_detection(), proxy.locality, assignment);
+          }
         }
         builder.Add(name, assignment);
       }

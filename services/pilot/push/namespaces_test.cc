@@ -26,8 +26,8 @@ const Proxy kTeamB{.id = "b~10.2.0.1~app.team-b~x", .namespace_name = "team-b"};
 
 std::string Doc(const std::string& kind, const std::string& name, const std::string& ns,
                 const std::string& spec) {
-  return "---\napiVersion: networking.istio.io/v1alpha3\nkind: " + kind + "\nmetadata: {name: " +
-         name + ", namespace: " + ns + "}\nspec:\n" + spec;
+  return "---\napiVersion: networking.istio.io/v1alpha3\nkind: " + kind +
+         "\nmetadata: {name: " + name + ", namespace: " + ns + "}\nspec:\n" + spec;
 }
 
 std::string Subsets() {
@@ -44,8 +44,7 @@ TEST(NamespacesTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyThere) {
                       "reviews.default.svc.cluster.local, subset: v2}\n"));
   EXPECT_FALSE(context->NamespaceIndependent());
   auto a = Get<RouteConfiguration>(*GenerateRoutes(*context, kTeamA), kReviews);
-  EXPECT_EQ(a.virtual_hosts(0).routes(0).route().cluster(),
-            ClusterName(9080, "v2", kReviewsHost));
+  EXPECT_EQ(a.virtual_hosts(0).routes(0).route().cluster(), ClusterName(9080, "v2", kReviewsHost));
   auto b = Get<RouteConfiguration>(*GenerateRoutes(*context, kTeamB), kReviews);
   EXPECT_EQ(b.virtual_hosts(0).routes(0).name(), "default");
   EXPECT_EQ(b.virtual_hosts(0).routes(0).route().cluster(), ClusterName(9080, "", kReviewsHost));
@@ -114,9 +113,9 @@ TEST(NamespacesTest, AServiceEntryExportedToItsNamespaceIsInvisibleElsewhere) {
           "  endpoints: [{address: 10.5.0.1}]\n"));
   EXPECT_EQ(GenerateListeners(*context, kTeamA)->resources.count("api.internal:8080"), 1u);
   EXPECT_EQ(GenerateListeners(*context, kTeamB)->resources.count("api.internal:8080"), 0u);
-  EXPECT_EQ(GenerateClusters(*context, kTeamB)->resources.count(
-                ClusterName(8080, "", "api.internal")),
-            0u);
+  EXPECT_EQ(
+      GenerateClusters(*context, kTeamB)->resources.count(ClusterName(8080, "", "api.internal")),
+      0u);
 }
 
 TEST(NamespacesTest, MeshDefaultExportToApplies) {

@@ -26,9 +26,14 @@ std::shared_ptr<const xds::TypeResources> PilotSource::Resources(
   absl::MutexLock lock(&mu_);
   auto it = types_.find(type_url);
   if (it == types_.end()) return nullptr;
-  const Proxy proxy = ProxyOf(node);
-  if (context_ == nullptr || context_->NamespaceIndependent()) return it->second;
-  auto& scoped = scoped_[{type_url, proxy.namespace_name}];
+  Proxy proxy = ProxyOf(node);
+  // Endpoints depend on where the proxy is (locality load balancing); the
+  // rest only on its namespace, and on nothing when no rule is scoped.
+  if (type_url != kEndpointType) proxy.locality.clear();
+  if (context_ == nullptr || (context_->NamespaceIndependent() && proxy.locality.empty())) {
+    return it->second;
+  }
+  auto& scoped = scoped_[{type_url, proxy.namespace_name + "|" + proxy.locality}];
   if (scoped == nullptr) scoped = Generators().at(type_url)(*context_, proxy);
   return scoped;
 }

@@ -3,7 +3,8 @@
 // namespace sees the same config (PushContext::NamespaceIndependent), every
 // proxy shares those. Otherwise (exportTo, namespace-local rules, Sidecars)
 // a proxy gets resources generated for its namespace, once per push and
-// namespace (what a proxy may see depends only on its namespace).
+// namespace (what a proxy may see depends only on its namespace); endpoints
+// also per locality when the proxy has one (locality load balancing).
 #ifndef KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_
 #define KEEL_SERVICES_PILOT_PUSH_PILOT_SOURCE_H_
 
@@ -33,7 +34,7 @@ class PilotSource : public xds::ResourceSource {
  private:
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_ ABSL_GUARDED_BY(mu_);
-  // Generated for Sidecar-scoped namespaces this push: (type, namespace).
+  // Generated this push for scoped views: (type, "namespace|locality").
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const xds::TypeResources>> scoped_
       ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const PushContext> context_ ABSL_GUARDED_BY(mu_);

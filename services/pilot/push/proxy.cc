@@ -18,7 +18,12 @@ std::string ProxyNamespace(const envoy::config::core::v3::Node& node) {
 }
 
 Proxy ProxyOf(const envoy::config::core::v3::Node& node) {
-  return Proxy{.id = node.id(), .namespace_name = ProxyNamespace(node)};
+  Proxy proxy{.id = node.id(), .namespace_name = ProxyNamespace(node)};
+  const auto& locality = node.locality();
+  if (!locality.region().empty() || !locality.zone().empty() || !locality.sub_zone().empty()) {
+    proxy.locality = locality.region() + "/" + locality.zone() + "/" + locality.sub_zone();
+  }
+  return proxy;
 }
 
 }  // namespace keel::pilot

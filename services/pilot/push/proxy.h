@@ -14,6 +14,8 @@ struct Proxy {
   // "" for a view of the whole mesh, unscoped by any Sidecar (what every
   // proxy outside a Sidecar-scoped namespace gets, generated once a push).
   std::string namespace_name;
+  // "region/zone/subzone" from the node's locality; "" when it has none.
+  std::string locality;
 };
 
 // ProxyNamespace is the namespace of the proxy `node`: its NAMESPACE

@@ -121,9 +121,8 @@ std::shared_ptr<const PushContext> PushContext::Build(
     for (const std::string& raw_host : se->hosts()) {
       const std::string host = mesh::ToFqdn(resource->namespace_name, raw_host, cluster_domain);
       if (context->service_index_.count(host) > 0) continue;  // first definition wins
-      ServiceInfo service{.host = host,
-                          .namespace_name = resource->namespace_name,
-                          .export_to = se->export_to()};
+      ServiceInfo service{
+          .host = host, .namespace_name = resource->namespace_name, .export_to = se->export_to()};
       independent &= Everywhere(se->export_to(), mesh.default_service_export_to());
       for (const auto& port : se->ports()) {
         service.ports.push_back({.number = port.number(),
@@ -186,9 +185,8 @@ const net::Sidecar* PushContext::SidecarFor(const Proxy& proxy) const {
 bool PushContext::Visible(const Proxy& proxy, const std::string& host) const {
   const ServiceInfo* service = FindService(host);
   const std::string service_namespace = service != nullptr ? service->namespace_name : "";
-  if (service != nullptr &&
-      !ExportedTo(service_namespace, service->export_to, mesh().default_service_export_to(),
-                  proxy.namespace_name)) {
+  if (service != nullptr && !ExportedTo(service_namespace, service->export_to,
+                                        mesh().default_service_export_to(), proxy.namespace_name)) {
     return false;
   }
   const net::Sidecar* sidecar = SidecarFor(proxy);
@@ -263,6 +261,16 @@ const Typed<net::DestinationRule>* PushContext::DestinationRuleFor(const Proxy& 
     }
   }
   return nullptr;
+}
+
+const net::LocalityLoadBalancerSetting* PushContext::LocalityLbFor(
+    const net::TrafficPolicy& policy) const {
+  const net::LocalityLoadBalancerSetting* setting =
+      policy.load_balancer().has_locality_lb_setting()
+          ? &policy.load_balancer().locality_lb_setting()
+          : &mesh().locality_lb_setting();
+  if (setting->has_enabled() && !setting->enabled().value()) return nullptr;
+  return setting;
 }
 
 }  // namespace keel::pilot

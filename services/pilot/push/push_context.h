@@ -90,6 +90,10 @@ class PushContext {
   // one generation serves every proxy.
   bool NamespaceIndependent() const { return namespace_independent_; }
   const mesh::MeshConfig& mesh() const { return options_.mesh; }
+  // LocalityLbFor is the locality load-balancing setting for a cluster
+  // whose DestinationRule policy is `policy` (its own setting, else the
+  // mesh's), or null when locality load balancing is off.
+  const net::LocalityLoadBalancerSetting* LocalityLbFor(const net::TrafficPolicy& policy) const;
   const std::string& root_namespace() const { return options_.mesh.root_namespace(); }
   const std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>>& authorization_policies()
       const {
