@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/common/json_writer.h"
 #include "services/keelctl/commands/command.h"
 
@@ -20,11 +21,11 @@ bool Take(const std::string& arg, const char* flag, std::string& out) {
 }
 
 int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
-  std::string pilot = "localhost:15010", node_id, output, cluster = "keel", locality;
+  std::string pilot = "localhost:15010", node_id, output, cluster = "keel", locality, labels;
   for (const std::string& arg : args) {
     if (!Take(arg, "--pilot", pilot) && !Take(arg, "--node_id", node_id) &&
         !Take(arg, "--output", output) && !Take(arg, "--cluster", cluster) &&
-        !Take(arg, "--locality", locality)) {
+        !Take(arg, "--locality", locality) && !Take(arg, "--labels", labels)) {
       std::fprintf(io.err, "keelctl bootstrap: unexpected argument \"%s\"\n", arg.c_str());
       return 2;
     }
@@ -54,7 +55,18 @@ int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
   json.EndObject().EndArray();
   json.Key("node").BeginObject().Key("id").String(node_id).Key("cluster").String(cluster);
   json.Key("locality").BeginObject().Key("region").String(region).Key("zone").String(zone);
-  json.Key("sub_zone").String(sub_zone).EndObject().EndObject();
+  json.Key("sub_zone").String(sub_zone).EndObject();
+  if (!labels.empty()) {
+    // The workload's labels, as Istio's proxies send them (node metadata
+    // LABELS): a Sidecar's workloadSelector selects by them.
+    json.Key("metadata").BeginObject().Key("LABELS").BeginObject();
+    for (absl::string_view label : absl::StrSplit(labels, ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
+      json.Key(kv.first).String(kv.second);
+    }
+    json.EndObject().EndObject();
+  }
+  json.EndObject();
   json.Key("server_listener_resource_name_template")
       .String("grpc/server?xds.resource.listening_address=%s")
       .EndObject();
@@ -78,7 +90,7 @@ KEELCTL_REGISTER_COMMAND(
     bootstrap, Command{
                    .name = "bootstrap",
                    .usage = "keelctl bootstrap --node_id=ID [--pilot=HOST:PORT] [--output=FILE] "
-                            "[--locality=REGION/ZONE/SUBZONE]",
+                            "[--locality=REGION/ZONE/SUBZONE] [--labels=K=V,...]",
                    .summary = "Write the gRPC xDS bootstrap JSON (for GRPC_XDS_BOOTSTRAP).",
                    .run = RunBootstrap,
                });

@@ -65,14 +65,16 @@ TEST(KeelctlTest, NoCommandPrintsUsage) {
 // A node id with a newline or quotes still makes valid JSON that keeps it.
 TEST(KeelctlTest, BootstrapIsValidJsonWhateverTheNodeId) {
   const std::string node_id = "sidecar~10.0.0.1~a\"b\nc.default~d";
-  Result result = RunCommand(
-      {"bootstrap", "--node_id=" + node_id, "--pilot=pilot:15010", "--locality=us-east/zone-a"});
+  Result result = RunCommand({"bootstrap", "--node_id=" + node_id, "--pilot=pilot:15010",
+                              "--locality=us-east/zone-a", "--labels=app=echo,version=v1"});
   ASSERT_EQ(result.status, 0) << result.err;
   google::protobuf::Struct parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &parsed).ok()) << result.out;
   const auto& node = parsed.fields().at("node").struct_value().fields();
   EXPECT_EQ(node.at("id").string_value(), node_id);
   EXPECT_EQ(node.at("locality").struct_value().fields().at("zone").string_value(), "zone-a");
+  const auto& labels = node.at("metadata").struct_value().fields().at("LABELS").struct_value();
+  EXPECT_EQ(labels.fields().at("version").string_value(), "v1");
   EXPECT_EQ(parsed.fields()
                 .at("xds_servers")
                 .list_value()

@@ -148,6 +148,25 @@ TEST(NamespacesTest, RootNamespaceComesFromTheMeshConfig) {
   EXPECT_EQ(GenerateListeners(*keel_root, kTeamB)->resources.count(kReviews), 0u);
 }
 
+// A Sidecar selecting a workload wins over the namespace default for that
+// workload only; "~/*" imports nothing.
+TEST(NamespacesTest, AWorkloadSelectingSidecarWinsForItsWorkloads) {
+  const std::string sidecars =
+      Doc("Sidecar", "default", "team-a", "  egress:\n  - hosts: [\"~/*\"]\n") +
+      Doc("Sidecar", "frontend", "team-a",
+          "  workloadSelector: {labels: {app: frontend}}\n  egress:\n  - hosts: "
+          "[\"default/*\"]\n");
+  auto context = BookinfoContextWith(sidecars);
+  Proxy frontend = kTeamA;
+  frontend.labels = {{"app", "frontend"}, {"version", "v1"}};
+  Proxy other = kTeamA;
+  other.labels = {{"app", "backend"}};
+  EXPECT_EQ(GenerateListeners(*context, frontend)->resources.count(kReviews), 1u);
+  EXPECT_EQ(GenerateListeners(*context, other)->resources.count(kReviews), 0u);
+  EXPECT_EQ(context->SidecarResourceFor(frontend)->resource->name, "frontend");
+  EXPECT_EQ(context->SidecarResourceFor(other)->resource->name, "default");
+}
+
 TEST(NamespacesTest, AMeshWithoutNamespaceRulesIsGeneratedOnce) {
   EXPECT_TRUE(BookinfoContextWith(Subsets())->NamespaceIndependent());
   EXPECT_FALSE(BookinfoContextWith(Doc("DestinationRule", "elsewhere", "team-a",

@@ -1,5 +1,6 @@
 #include "services/pilot/push/pilot_source.h"
 
+#include "absl/strings/str_cat.h"
 #include "services/pilot/generators/generators.h"
 #include "services/pilot/push/proxy.h"
 
@@ -33,7 +34,12 @@ std::shared_ptr<const xds::TypeResources> PilotSource::Resources(
   if (context_ == nullptr || (context_->NamespaceIndependent() && proxy.locality.empty())) {
     return it->second;
   }
-  auto& scoped = scoped_[{type_url, proxy.namespace_name + "|" + proxy.locality}];
+  // What a proxy sees depends on its namespace, the Sidecar that applies to
+  // it, and (endpoints) its locality.
+  const Typed<net::Sidecar>* sidecar = context_->SidecarResourceFor(proxy);
+  const std::string key = absl::StrCat(proxy.namespace_name, "|", proxy.locality, "|",
+                                       sidecar == nullptr ? "" : sidecar->resource->Key());
+  auto& scoped = scoped_[{type_url, key}];
   if (scoped == nullptr) scoped = Generators().at(type_url)(*context_, proxy);
   return scoped;
 }

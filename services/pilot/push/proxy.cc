@@ -23,6 +23,12 @@ Proxy ProxyOf(const envoy::config::core::v3::Node& node) {
   if (!locality.region().empty() || !locality.zone().empty() || !locality.sub_zone().empty()) {
     proxy.locality = locality.region() + "/" + locality.zone() + "/" + locality.sub_zone();
   }
+  const auto& fields = node.metadata().fields();
+  if (auto it = fields.find("LABELS"); it != fields.end()) {
+    for (const auto& [key, value] : it->second.struct_value().fields()) {
+      proxy.labels[key] = value.string_value();
+    }
+  }
   return proxy;
 }
 

@@ -3,6 +3,7 @@
 #ifndef KEEL_SERVICES_PILOT_PUSH_PROXY_H_
 #define KEEL_SERVICES_PILOT_PUSH_PROXY_H_
 
+#include <map>
 #include <string>
 
 #include "envoy/config/core/v3/base.pb.h"
@@ -16,6 +17,9 @@ struct Proxy {
   std::string namespace_name;
   // "region/zone/subzone" from the node's locality; "" when it has none.
   std::string locality;
+  // The workload's labels: the node metadata LABELS, as Istio's proxies send
+  // them (a Sidecar's workloadSelector selects by them).
+  std::map<std::string, std::string> labels;
 };
 
 // ProxyNamespace is the namespace of the proxy `node`: its NAMESPACE

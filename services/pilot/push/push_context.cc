@@ -111,6 +111,9 @@ std::shared_ptr<const PushContext> PushContext::Build(
       if (!sidecar->has_workload_selector() || sidecar->workload_selector().labels().empty()) {
         context->sidecars_.emplace(resource->namespace_name,
                                    Typed<net::Sidecar>{resource, sidecar});
+      } else {
+        context->selector_sidecars_[resource->namespace_name].push_back(
+            Typed<net::Sidecar>{resource, sidecar});
       }
     } else if (kind == "EnvoyFilter") {
       context->envoy_filters_.push_back(
@@ -175,11 +178,26 @@ std::shared_ptr<const PushContext> PushContext::Build(
   return context;
 }
 
-const net::Sidecar* PushContext::SidecarFor(const Proxy& proxy) const {
+const Typed<net::Sidecar>* PushContext::SidecarResourceFor(const Proxy& proxy) const {
   if (proxy.namespace_name.empty()) return nullptr;
+  // One that selects the proxy's workload wins over the namespace default.
+  if (auto it = selector_sidecars_.find(proxy.namespace_name); it != selector_sidecars_.end()) {
+    for (const Typed<net::Sidecar>& sidecar : it->second) {
+      const auto& selector = sidecar.spec->workload_selector().labels();
+      if (LabelsMatch(std::map<std::string, std::string>(selector.begin(), selector.end()),
+                      proxy.labels)) {
+        return &sidecar;
+      }
+    }
+  }
   auto it = sidecars_.find(proxy.namespace_name);
   if (it == sidecars_.end()) it = sidecars_.find(root_namespace());
-  return it == sidecars_.end() ? nullptr : it->second.spec;
+  return it == sidecars_.end() ? nullptr : &it->second;
+}
+
+const net::Sidecar* PushContext::SidecarFor(const Proxy& proxy) const {
+  const Typed<net::Sidecar>* sidecar = SidecarResourceFor(proxy);
+  return sidecar == nullptr ? nullptr : sidecar->spec;
 }
 
 bool PushContext::Visible(const Proxy& proxy, const std::string& host) const {

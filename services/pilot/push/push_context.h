@@ -100,10 +100,12 @@ class PushContext {
     return authorization_policies_;
   }
   const std::vector<Typed<net::EnvoyFilter>>& envoy_filters() const { return envoy_filters_; }
-  // The Sidecar scoping `proxy`: its namespace's own (without a workload
-  // selector), else the root namespace's, else null (it sees everything).
-  // Null for the unscoped view (a proxy with no namespace).
+  // The Sidecar scoping `proxy`: one in its namespace whose workload
+  // selector matches the proxy's labels (by name), else its namespace's own
+  // without a selector, else the root namespace's, else null (it sees
+  // everything). Null for the unscoped view (a proxy with no namespace).
   const net::Sidecar* SidecarFor(const Proxy& proxy) const;
+  const Typed<net::Sidecar>* SidecarResourceFor(const Proxy& proxy) const;
   // Visible reports whether `proxy` may see `host`: the service is
   // exported to its namespace, and its Sidecar (if any) imports it.
   bool Visible(const Proxy& proxy, const std::string& host) const;
@@ -133,6 +135,8 @@ class PushContext {
   std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>> authorization_policies_;
   std::vector<Typed<net::EnvoyFilter>> envoy_filters_;
   std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace
+  // Those with a workload selector, by namespace, by name.
+  std::map<std::string, std::vector<Typed<net::Sidecar>>> selector_sidecars_;
   std::vector<const Endpoint*> all_endpoints_;
 };
 
