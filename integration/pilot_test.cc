@@ -44,8 +44,18 @@ struct Counts {
   }
 };
 
-std::string Config(int port_v1, int port_v2, bool with_v2 = true) {
-  std::string out = absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
+// The echo service's registry: a ServiceEntry, its DestinationRule (subsets
+// v1-v3, plus `traffic_policy` when given) and a WorkloadEntry per version.
+struct Registry {
+  bool with_v1 = true;
+  bool with_v2 = true;
+  std::string locality_v1;  // "region/zone" or ""
+  std::string locality_v2;
+  std::string traffic_policy;  // YAML under spec.trafficPolicy, indented four spaces
+};
+
+std::string Config(int port_v1, int port_v2, const Registry& registry = {}) {
+  std::string out = R"(apiVersion: networking.istio.io/v1alpha3
 kind: ServiceEntry
 metadata: {name: echo}
 spec:
@@ -64,28 +74,18 @@ spec:
   - {name: v1, labels: {version: v1}}
   - {name: v2, labels: {version: v2}}
   - {name: v3, labels: {version: v3}}
----
-apiVersion: networking.istio.io/v1alpha3
-kind: WorkloadEntry
-metadata: {name: echo-v1}
-spec:
-  address: 127.0.0.1
-  ports: {grpc: )",
-                                 port_v1, R"(}
-  labels: {app: echo, version: v1}
-)");
-  if (with_v2) {
-    absl::StrAppend(&out, R"(---
-apiVersion: networking.istio.io/v1alpha3
-kind: WorkloadEntry
-metadata: {name: echo-v2}
-spec:
-  address: 127.0.0.1
-  ports: {grpc: )",
-                    port_v2, R"(}
-  labels: {app: echo, version: v2}
-)");
+)";
+  if (!registry.traffic_policy.empty()) {
+    absl::StrAppend(&out, "  trafficPolicy:\n", registry.traffic_policy);
   }
+  auto workload = [&](const char* version, int port, const std::string& locality) {
+    absl::StrAppend(&out, "---\napiVersion: networking.istio.io/v1alpha3\nkind: WorkloadEntry\n",
+                    "metadata: {name: echo-", version, "}\nspec:\n  address: 127.0.0.1\n",
+                    "  ports: {grpc: ", port, "}\n  labels: {app: echo, version: ", version, "}\n");
+    if (!locality.empty()) absl::StrAppend(&out, "  locality: ", locality, "\n");
+  };
+  if (registry.with_v1) workload("v1", port_v1, registry.locality_v1);
+  if (registry.with_v2) workload("v2", port_v2, registry.locality_v2);
   return out;
 }
 
@@ -317,7 +317,7 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
 TEST_F(PilotTest, RemovingAWorkloadEntryDrainsIt) {
   WriteFile(dir_ + "/routes.yaml", "");  // no VirtualService: the default route balances both
   CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; });
-  WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_, /*with_v2=*/false));
+  WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_, {.with_v2 = false}));
   CallUntil([](const Counts& c) { return c["v1"] == 50; });
   Counts after = Call(300);
   EXPECT_EQ(after["v1"], 300);
@@ -463,52 +463,11 @@ TEST_F(PilotTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
 // Locality failover with gRPC's own client: traffic stays in the client's
 // locality while it has endpoints there, then fails over.
 TEST_F(PilotTest, LocalityFailoverKeepsTrafficLocalThenFailsOver) {
-  auto registry = [&](bool with_local) {
-    std::string out = absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
-kind: ServiceEntry
-metadata: {name: echo}
-spec:
-  hosts: [echo.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  ports: [{number: 7070, name: grpc, protocol: GRPC}]
-  resolution: STATIC
-  workloadSelector: {labels: {app: echo}}
----
-apiVersion: networking.istio.io/v1alpha3
-kind: DestinationRule
-metadata: {name: echo}
-spec:
-  host: echo.default.svc.cluster.local
-  trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 5}
----
-apiVersion: networking.istio.io/v1alpha3
-kind: WorkloadEntry
-metadata: {name: echo-v2}
-spec:
-  address: 127.0.0.1
-  ports: {grpc: )",
-                                   port_v2_, R"(}
-  labels: {app: echo, version: v2}
-  locality: us-west/zone-b
-)");
-    if (with_local) {
-      absl::StrAppend(&out, R"(---
-apiVersion: networking.istio.io/v1alpha3
-kind: WorkloadEntry
-metadata: {name: echo-v1}
-spec:
-  address: 127.0.0.1
-  ports: {grpc: )",
-                      port_v1_, R"(}
-  labels: {app: echo, version: v1}
-  locality: us-east/zone-a
-)");
-    }
-    return out;
-  };
+  Registry registry{.locality_v1 = "us-east/zone-a",
+                    .locality_v2 = "us-west/zone-b",
+                    .traffic_policy = "    outlierDetection: {consecutive5xxErrors: 5}\n"};
   WriteFile(dir_ + "/routes.yaml", "");
-  WriteFile(dir_ + "/registry.yaml", registry(true));
+  WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_, registry));
   const std::string local = dir_ + "/../bootstrap-local.json";
   ASSERT_EQ(RunToCompletion(KeelBinaryPath("keelctl"),
                             {"bootstrap", "--node_id=echo-client~127.0.0.3~client.default",
@@ -519,7 +478,8 @@ spec:
   CallUntil([](const Counts& c) { return c["v1"] == 50; }, absl::Seconds(20), local);
   Counts stays = Call(200, {}, local);
   EXPECT_EQ(stays["v1"], 200) << "all traffic in the client's locality";
-  WriteFile(dir_ + "/registry.yaml", registry(false));
+  registry.with_v1 = false;  // the client's locality loses its endpoints
+  WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_, registry));
   CallUntil([](const Counts& c) { return c["v2"] == 50 && c["errors"] == 0; }, absl::Seconds(20),
             local);
 }
