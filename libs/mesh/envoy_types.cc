@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/descriptor_database.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
@@ -94,6 +95,58 @@ absl::StatusOr<std::string> EnvoyJsonToBinary(const std::string& full_name,
     return absl::InvalidArgumentError(std::string(status.message()));
   }
   return binary;
+}
+
+namespace {
+
+void VisitRegexes(const google::protobuf::Message& message, const std::string& path, int depth,
+                  google::protobuf::DynamicMessageFactory& factory,
+                  const std::function<void(const std::string&, const std::string&)>& visit) {
+  if (depth > 64) return;  // bounded like every other input
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  if (descriptor->full_name() == "envoy.type.matcher.v3.RegexMatcher") {
+    if (const auto* field = descriptor->FindFieldByName("regex")) {
+      visit(path.empty() ? "regex" : path + ".regex", reflection->GetString(message, field));
+    }
+  }
+  if (descriptor->full_name() == "google.protobuf.Any") {
+    const std::string type_url =
+        reflection->GetString(message, descriptor->FindFieldByName("type_url"));
+    const std::string value = reflection->GetString(message, descriptor->FindFieldByName("value"));
+    const google::protobuf::Descriptor* type =
+        Types().pool->FindMessageTypeByName(type_url.substr(type_url.rfind('/') + 1));
+    if (type == nullptr) return;
+    std::unique_ptr<google::protobuf::Message> inner(factory.GetPrototype(type)->New());
+    if (inner->ParseFromString(value)) VisitRegexes(*inner, path, depth + 1, factory, visit);
+    return;
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string child = path.empty() ? field->json_name() : path + "." + field->json_name();
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        VisitRegexes(reflection->GetRepeatedMessage(message, field, i),
+                     absl::StrCat(child, "[", i, "]"), depth + 1, factory, visit);
+      }
+    } else {
+      VisitRegexes(reflection->GetMessage(message, field), child, depth + 1, factory, visit);
+    }
+  }
+}
+
+}  // namespace
+
+void ForEachEnvoyRegex(const std::string& full_name, const std::string& binary,
+                       const std::function<void(const std::string&, const std::string&)>& visit) {
+  const google::protobuf::Descriptor* type = Types().pool->FindMessageTypeByName(full_name);
+  if (type == nullptr) return;
+  google::protobuf::DynamicMessageFactory factory(Types().pool.get());
+  std::unique_ptr<google::protobuf::Message> message(factory.GetPrototype(type)->New());
+  if (!message->ParseFromString(binary)) return;
+  VisitRegexes(*message, "", 0, factory, visit);
 }
 
 absl::StatusOr<google::protobuf::Any> EnvoyHttpFilterConfigToAny(

@@ -5,6 +5,7 @@
 #ifndef KEEL_LIBS_MESH_ENVOY_TYPES_H_
 #define KEEL_LIBS_MESH_ENVOY_TYPES_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,14 @@ const google::protobuf::DescriptorPool& EnvoyDescriptorPool();
 // naming it.
 absl::StatusOr<std::string> EnvoyJsonToBinary(const std::string& full_name,
                                               const std::string& json);
+
+// ForEachEnvoyRegex calls `visit` with the path and text of every regex in
+// `binary` (the wire form of the Envoy message `full_name`): each
+// `envoy.type.matcher.v3.RegexMatcher.regex`, inside typed_config Anys too.
+// A regex is attacker-sized input (ISTIO-SECURITY-2026-006): callers bound it.
+void ForEachEnvoyRegex(const std::string& full_name, const std::string& binary,
+                       const std::function<void(const std::string& path,
+                                                const std::string& regex)>& visit);
 
 // EnvoyHttpFilterConfigToAny turns the untyped `filterConfig` of an Istio
 // 1.4 EnvoyFilter (`filters` form) into the typed_config xDS v3 needs: a

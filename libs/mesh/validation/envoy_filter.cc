@@ -154,6 +154,14 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
                        absl::StrCat("Envoy filter: value is not a valid ",
                                     target->GetDescriptor()->full_name(), ": ",
                                     std::string(binary.status().message())));
+        } else {
+          // Every regex in the value is bounded as a VirtualService's is
+          // (an unbounded one crashed istiod: ISTIO-SECURITY-2026-006).
+          ForEachEnvoyRegex(target->GetDescriptor()->full_name(), *binary,
+                            [&](const std::string& path, const std::string& regex) {
+                              Check(errors, Dot(field, "patch.value") + "." + path,
+                                    CheckRegex(regex));
+                            });
         }
       }
     }

@@ -523,6 +523,36 @@ TEST(ValidationTest, PositionsPointAtTheField) {
             "greater than 1ms");
 }
 
+// A regex inside an EnvoyFilter patch, typed_config included, is bounded
+// like a VirtualService's (an unbounded one crashed istiod:
+// ISTIO-SECURITY-2026-006).
+TEST(ValidationTest, RegexesInsideEnvoyFilterPatchesAreBounded) {
+  auto patch = [](const std::string& regex) {
+    return "  configPatches:\n  - applyTo: HTTP_ROUTE\n    patch:\n      operation: ADD\n"
+           "      value: {name: r, match: {safe_regex: {regex: \"" +
+           regex + "\"}}, route: {cluster: c}}\n";
+  };
+  EXPECT_TRUE(Errors(Validate("EnvoyFilter", patch("/api/[a-z]+"))).empty());
+  std::vector<Diagnostic> complex = Errors(Validate("EnvoyFilter", patch("a{1,100}")));
+  ASSERT_EQ(complex.size(), 1u);
+  EXPECT_EQ(complex[0].field, "spec.configPatches[0].patch.value.match.safeRegex.regex");
+  EXPECT_THAT(complex[0].message, ::testing::HasSubstr("is too complex"));
+  std::vector<Diagnostic> long_one = Errors(Validate("EnvoyFilter", patch(std::string(2000, 'a'))));
+  ASSERT_EQ(long_one.size(), 1u);
+  EXPECT_THAT(long_one[0].message, ::testing::HasSubstr("regex is too large"));
+  // Inside a typed_config Any (an RBAC filter's header matcher).
+  std::vector<Diagnostic> nested = Errors(Validate(
+      "EnvoyFilter",
+      "  configPatches:\n  - applyTo: HTTP_FILTER\n    patch:\n      operation: INSERT_FIRST\n"
+      "      value:\n        name: envoy.filters.http.rbac\n        typed_config:\n"
+      "          '@type': type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC\n"
+      "          rules:\n            policies:\n              p:\n"
+      "                permissions: [{header: {name: x, safe_regex_match: {regex: "
+      "\"a{1,100}\"}}}]\n                principals: [{any: true}]\n"));
+  ASSERT_EQ(nested.size(), 1u);
+  EXPECT_THAT(nested[0].field, ::testing::HasSubstr("typedConfig.rules.policies"));
+}
+
 TEST(ValidationTest, DeprecatedFieldsWarnWithoutFailing) {
   std::vector<Diagnostic> all =
       Validate("VirtualService",
