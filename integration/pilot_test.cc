@@ -113,8 +113,12 @@ class PilotTest : public MeshTest {
     dir_ = TestTempDir("pilot-config");
     std::filesystem::create_directories(dir_ + "-mesh");
     WriteFile(MeshConfigPath(), "rootNamespace: istio-system\n");
-    port_v1_ = PickFreePort();
-    port_v2_ = PickFreePort();
+    // The echo servers bind port 0 and report theirs; then the registry
+    // names them.
+    port_v1_ = StartEcho(0, "v1", /*xds=*/false);
+    port_v2_ = StartEcho(0, "v2", /*xds=*/false);
+    ASSERT_NE(port_v1_, 0);
+    ASSERT_NE(port_v2_, 0);
     WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_));
     WriteFile(dir_ + "/routes.yaml", Split(80, 20));
     StartGalley();
@@ -124,9 +128,6 @@ class PilotTest : public MeshTest {
         KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=echo-client~127.0.0.1~client.default",
                                     "--pilot=" + pilot_->grpc_address(), "--output=" + bootstrap_});
     ASSERT_TRUE(written.ok() && written->exit.status == 0);
-    for (auto [port, version] : {std::pair{port_v1_, "v1"}, std::pair{port_v2_, "v2"}}) {
-      StartEcho(port, version, /*xds=*/false);
-    }
   }
 
   void TearDown() override {
@@ -153,18 +154,28 @@ class PilotTest : public MeshTest {
     ASSERT_TRUE(pilot_->WaitReady().ok()) << pilot_->process().Log();
   }
 
-  void StartEcho(int port, const std::string& version, bool xds) {
+  // Starts an echo server on `port` (0: one the kernel picks) and returns
+  // the port it serves on, once it serves (an xDS-enabled one: once it has
+  // started; it serves when its listener comes). 0 on failure.
+  int StartEcho(int port, const std::string& version, bool xds) {
+    const std::string log = absl::StrCat(TestTempDir("echo"), "/", version);
     std::vector<std::string> args = {absl::StrCat("--address=127.0.0.1:", port),
-                                     "--app_version=" + version};
+                                     "--app_version=" + version, "--ports_file=" + log + ".ports"};
     if (xds) args.push_back("--xds");
     absl::StatusOr<ChildProcess> server =
-        ChildProcess::Start(RunfilePath("integration/apps/echo_server"), args,
-                            absl::StrCat(dir_, "/../echo-", version, "-", port, ".log"), "",
+        ChildProcess::Start(RunfilePath("integration/apps/echo_server"), args, log + ".log", "",
                             {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
-    ASSERT_TRUE(server.ok());
-    // Serving once it says so (an xDS-enabled server once its listener came).
-    ASSERT_TRUE(WaitForLog(*server, "serving on", absl::Seconds(20))) << server->Log();
+    EXPECT_TRUE(server.ok());
+    if (!server.ok()) return 0;
+    int serving = port;
+    if (port == 0) {
+      absl::StatusOr<PortsFile> ports = WaitForPortsFile(log + ".ports", *server);
+      EXPECT_TRUE(ports.ok()) << ports.status();
+      serving = ports.ok() ? ports->grpc_port : 0;
+    }
+    EXPECT_TRUE(WaitForLog(*server, "serving on", absl::Seconds(20))) << server->Log();
     echo_servers_.push_back(*std::move(server));
+    return serving;
   }
 
   // Waits until Galley's /debug/configz reports an error containing `text`

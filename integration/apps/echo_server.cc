@@ -5,6 +5,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/xds_server_builder.h"
 #include "libs/common/binary.h"
@@ -26,8 +27,15 @@ class EchoService final : public keel::testing::Echo::Service {
                     keel::testing::EchoResponse* response) override {
     response->set_message(request->message());
     response->set_version(version_);
+    absl::MutexLock lock(&mu_);
     response->set_server(address_);
     return grpc::Status::OK;
+  }
+
+  // The address once the port is known (port 0 picks one).
+  void set_address(std::string address) {
+    absl::MutexLock lock(&mu_);
+    address_ = std::move(address);
   }
 
   grpc::Status Admin(grpc::ServerContext* context, const keel::testing::EchoRequest* request,
@@ -37,7 +45,8 @@ class EchoService final : public keel::testing::Echo::Service {
 
  private:
   std::string version_;
-  std::string address_;
+  absl::Mutex mu_;
+  std::string address_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -48,6 +57,7 @@ int main(int argc, char** argv) {
   const std::string address = absl::GetFlag(FLAGS_address);
   EchoService service(absl::GetFlag(FLAGS_app_version), address);
   std::unique_ptr<grpc::Server> server;
+  int selected_port = 0;
   if (absl::GetFlag(FLAGS_xds)) {
     grpc::XdsServerBuilder builder;
     builder.AddListeningPort(address,
@@ -57,7 +67,7 @@ int main(int argc, char** argv) {
   } else {
     grpc::ServerBuilder builder;
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected_port);
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
   }
@@ -65,7 +75,18 @@ int main(int argc, char** argv) {
     spdlog::error("cannot serve on {}", address);
     return 1;
   }
-  spdlog::info("echo {} serving on {}{}", absl::GetFlag(FLAGS_app_version), address,
+  std::string serving = address;
+  if (selected_port != 0) {
+    // Port 0: the kernel picked one; say which (--ports_file for launchers).
+    serving = absl::StrCat(address.substr(0, address.rfind(':')), ":", selected_port);
+    service.set_address(serving);
+    absl::Status written = keel::WritePortsFileFromFlags(static_cast<uint16_t>(selected_port));
+    if (!written.ok()) {
+      spdlog::error("{}", std::string(written.message()));
+      return 1;
+    }
+  }
+  spdlog::info("echo {} serving on {}{}", absl::GetFlag(FLAGS_app_version), serving,
                absl::GetFlag(FLAGS_xds) ? " (xDS-enabled)" : "");
   shutdown.Wait();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

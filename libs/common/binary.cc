@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "libs/common/files.h"
 #include "libs/common/flags.h"
 #include "libs/common/logging.h"
 #include "libs/common/net.h"
@@ -36,6 +37,12 @@ ServiceHostOptions HostOptionsFromFlags(const std::string& grpc_address) {
       .ports_file = absl::GetFlag(FLAGS_ports_file),
       .drain_timeout = absl::GetFlag(FLAGS_drain_timeout),
   };
+}
+
+absl::Status WritePortsFileFromFlags(uint16_t grpc_port, uint16_t monitoring_port) {
+  const std::string path = absl::GetFlag(FLAGS_ports_file);
+  if (path.empty()) return absl::OkStatus();
+  return WriteFileAtomically(path, PortsFileContents(grpc_port, monitoring_port));
 }
 
 }  // namespace keel

@@ -21,6 +21,11 @@ std::vector<std::string> InitBinaryOrExit(int argc, char** argv, const std::stri
 // shared --monitoring_address and --drain_timeout flags.
 ServiceHostOptions HostOptionsFromFlags(const std::string& grpc_address);
 
+// WritePortsFileFromFlags writes the ports a program that is not a
+// ServiceHost (a test app) listens on to --ports_file, if given, in the
+// format ServiceHost writes.
+absl::Status WritePortsFileFromFlags(uint16_t grpc_port, uint16_t monitoring_port = 0);
+
 }  // namespace keel
 
 #endif  // KEEL_LIBS_COMMON_BINARY_H_

@@ -35,6 +35,10 @@ void InstallMonitoringHandlers(HttpServer& server, MetricsRegistry& metrics, Rea
 
 }  // namespace
 
+std::string PortsFileContents(uint16_t grpc_port, uint16_t monitoring_port) {
+  return absl::StrCat("grpc_port=", grpc_port, "\nmonitoring_port=", monitoring_port, "\n");
+}
+
 ServiceHost::ServiceHost(Service& service, const ServiceHostOptions& options)
     : service_(service),
       options_(options),

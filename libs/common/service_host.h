@@ -66,6 +66,9 @@ struct ServiceHostOptions {
   absl::Duration drain_timeout = absl::Seconds(5);
 };
 
+// PortsFileContents is what --ports_file holds: "grpc_port=N\nmonitoring_port=N\n".
+std::string PortsFileContents(uint16_t grpc_port, uint16_t monitoring_port);
+
 class ServiceHost {
  public:
   // Start binds both servers, starts them and then the service. Returns
