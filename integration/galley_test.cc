@@ -228,6 +228,8 @@ TEST_F(GalleyTest, AdmissionWebhookOverHttpsWithCurl) {
           review +
           R"({"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"d"},"spec":{"host":"d"}}}})"),
       HasSubstr(R"("uid":"u-1","allowed":true}})"));
+  // A body over the webhook's 2 MiB bound is refused before it is read whole.
+  EXPECT_THAT(post(review + std::string(3 << 20, ' ') + "}}"), HasSubstr("\n413"));
   std::string bad = post("{\"apiVersion\": ");
   EXPECT_THAT(bad, HasSubstr("bad AdmissionReview: malformed JSON"));
   EXPECT_THAT(bad, HasSubstr("\n400"));

@@ -193,6 +193,20 @@ TEST_P(AdsTest, NackIsRecordedWithTheErrorAndTheOldStateKept) {
   EXPECT_THAT(Values(*client), ElementsAre(Pair("a", "a=1")));
   EXPECT_THAT(metrics_.SerializeText(),
               ::testing::HasSubstr("xds_rejects_total{type=\"test/Thing\"} 1"));
+  // The same config pushed again is not resent (the proxy would only NACK
+  // it again): the next response the stream gets is the next change.
+  const uint64_t responses_after_nack = status.responses;
+  server_impl_->Push({kType});
+  source_.Set(kType, {{"a", "2"}});
+  server_impl_->Push({kType});
+  ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return Values(c)["a"] == "a=2"; },
+                                absl::Seconds(10)));
+  for (const StreamStatus& stream : server_impl_->Streams()) {
+    for (const TypeStatus& type : stream.types) {
+      EXPECT_EQ(type.responses, responses_after_nack + 1) << "the bad config was sent again";
+      EXPECT_EQ(type.nacks, 1u);
+    }
+  }
 }
 
 TEST_P(AdsTest, NotReadyServerRefusesStreamsUntilReady) {

@@ -1,5 +1,10 @@
 #include "services/keelctl/commands/command.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 
@@ -84,6 +89,25 @@ TEST(KeelctlTest, BootstrapIsValidJsonWhateverTheNodeId) {
                 .at("server_uri")
                 .string_value(),
             "pilot:15010");
+}
+
+// A Pilot that accepts the connection and never answers: proxy-status
+// gives up with an error rather than hanging (istio/istio#13492).
+TEST(KeelctlTest, ProxyStatusNeverHangs) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 8), 0);  // the kernel accepts; nobody ever reads or answers
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string pilot = "--pilot=127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  Result result = RunCommand({"proxy-status", pilot});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.err, HasSubstr("keelctl proxy-status:"));
+  close(fd);
 }
 
 }  // namespace
