@@ -403,32 +403,80 @@ TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
   const std::string team_b = BootstrapIn("team-b");
   CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; },
             absl::Seconds(20), team_b);
+  // A DestinationRule in team-b for the same host: team-b's proxy gets it
+  // (a rule in the proxy's namespace first), default's keeps its own.
+  WriteFile(dir_ + "/team-b-rule.yaml", absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: echo-least, namespace: team-b}
+spec:
+  host: )",
+                                                     kHost, R"(
+  trafficPolicy: {loadBalancer: {simple: LEAST_CONN}}
+)"));
   // What Pilot sent each proxy (keelctl proxy-config, while it is
-  // connected): default's proxy has its namespace's VirtualService, team-b's
-  // the default route.
-  auto routes_of = [&](const std::string& proxy, const std::string& bootstrap) {
+  // connected), once it holds `want`.
+  auto config_of = [&](const std::string& what, const std::string& proxy,
+                       const std::string& bootstrap, const std::string& want) {
     absl::StatusOr<ChildProcess> client = ChildProcess::Start(
         RunfilePath("integration/apps/echo_client"),
         {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=20s", "--report_every=1s"},
-        dir_ + "/../routes-client.log", "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
+        dir_ + "/../config-client.log", "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
     EXPECT_TRUE(client.ok());
-    std::string routes;
+    std::string config;
     const absl::Time deadline = absl::Now() + absl::Seconds(15);
-    while (absl::Now() < deadline && !absl::StrContains(routes, "outbound|7070|")) {
-      absl::StatusOr<CommandResult> dump = RunToCompletion(
-          KeelBinaryPath("keelctl"),
-          {"proxy-config", "routes", proxy, "--pilot=" + pilot_->monitoring_address()});
-      if (dump.ok() && dump->exit.status == 0) routes = dump->out;
+    while (absl::Now() < deadline && !absl::StrContains(config, want)) {
+      absl::StatusOr<CommandResult> dump =
+          RunToCompletion(KeelBinaryPath("keelctl"),
+                          {"proxy-config", what, proxy, "--pilot=" + pilot_->monitoring_address()});
+      if (dump.ok() && dump->exit.status == 0) config = dump->out;
       absl::SleepFor(absl::Milliseconds(100));
     }
     if (client.ok()) client->Terminate();
-    return routes;
+    return config;
   };
-  EXPECT_THAT(routes_of("echo-client~127.0.0.1~client.default", bootstrap_),
+  const std::string default_proxy = "echo-client~127.0.0.1~client.default";
+  const std::string team_b_proxy = "echo-client~127.0.0.2~client.team-b";
+  // default's proxy: its namespace's VirtualService; team-b's: the default route.
+  EXPECT_THAT(config_of("routes", default_proxy, bootstrap_, "outbound|7070|v2|"),
               HasSubstr("outbound|7070|v2|"));
-  const std::string team_b_routes = routes_of("echo-client~127.0.0.2~client.team-b", team_b);
+  const std::string team_b_routes =
+      config_of("routes", team_b_proxy, team_b, "outbound|7070||" + std::string(kHost));
   EXPECT_THAT(team_b_routes, HasSubstr("outbound|7070||" + std::string(kHost)));
   EXPECT_THAT(team_b_routes, Not(HasSubstr("outbound|7070|v2|")));
+  // Clusters: team-b's rule (LEAST_REQUEST) for team-b only.
+  EXPECT_THAT(config_of("clusters", team_b_proxy, team_b, "LEAST_REQUEST"),
+              HasSubstr("LEAST_REQUEST"));
+  // (A proxy subscribes to the clusters its routes use: default's, to v2.)
+  const std::string default_clusters =
+      config_of("clusters", default_proxy, bootstrap_, "outbound|7070|v2|");
+  EXPECT_THAT(default_clusters, HasSubstr("outbound|7070|v2|"));
+  EXPECT_THAT(default_clusters, Not(HasSubstr("LEAST_REQUEST")));
+  // A ServiceEntry kept to its namespace: default's client reaches it,
+  // team-b's gets no such listener.
+  WriteFile(dir_ + "/private.yaml", absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata: {name: private}
+spec:
+  hosts: [private.default.svc.cluster.local]
+  exportTo: ["."]
+  location: MESH_INTERNAL
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1, ports: {grpc: )",
+                                                 port_v1_, R"(}}]
+)"));
+  const std::string private_target = "--target=xds:///private.default.svc.cluster.local:7070";
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  Counts reached;
+  do {
+    reached = Call(5, {private_target, "--wait_ready=2s", "--rpc_timeout=1s"});
+  } while (reached["v1"] != 5 && absl::Now() < deadline);
+  EXPECT_EQ(reached["v1"], 5);
+  Counts hidden = Call(5, {private_target, "--wait_ready=2s", "--rpc_timeout=1s"}, team_b);
+  EXPECT_EQ(hidden["errors"], 5);
+  // team-b's own rule has no subsets: it would hide default's v2 from team-b
+  // (a rule in the proxy's namespace wins, subsets and all), so it goes.
+  std::filesystem::remove(dir_ + "/team-b-rule.yaml");
   // Exported everywhere again: team-b follows it too.
   WriteFile(
       dir_ + "/routes.yaml",
