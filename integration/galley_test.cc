@@ -281,6 +281,12 @@ TEST(KeelctlTest, ValidateAndAnalyzeOnFiles) {
   absl::StatusOr<CommandResult> analyze_two =
       RunToCompletion(keelctl, {"analyze", "-f", dir + "/good.yaml", dir + "/bad.yaml"});
   EXPECT_NE(analyze_two->exit.status, 2) << analyze_two->err;
+  // A mesh config for the analysis: a bad one is an error naming it.
+  std::ofstream(dir + "/mesh.yaml") << "defaultServiceExportTo: [\".\"]\nbogus: 1\n";
+  absl::StatusOr<CommandResult> bad_mesh = RunToCompletion(
+      keelctl, {"analyze", "--mesh_config=" + dir + "/mesh.yaml", "-f", dir + "/good.yaml"});
+  EXPECT_EQ(bad_mesh->exit.status, 1);
+  EXPECT_THAT(bad_mesh->err, HasSubstr("mesh.yaml:2:1: MeshConfig: bogus"));
 }
 
 // A deprecated field is a warning: printed with its file:line, counted apart,

@@ -72,7 +72,9 @@ std::vector<std::pair<const Resource*, const Spec*>> OfKind(
 // Kubernetes Services count as ServiceEntries (Istio's synthetic ones).
 class ServiceEntryHosts {
  public:
-  ServiceEntryHosts(const AnalysisInput& input) : domain_(input.options.cluster_domain) {
+  explicit ServiceEntryHosts(const AnalysisInput& input)
+      : domain_(input.options.cluster_domain),
+        default_export_to_(input.options.default_service_export_to) {
     for (const auto& [resource, se] :
          OfKind<net::ServiceEntry>(input.all_versions, "ServiceEntry")) {
       Add(resource->namespace_name, *se);
@@ -130,8 +132,12 @@ class ServiceEntryHosts {
     for (const std::string& host : se.hosts()) {
       const std::string fqdn = ToFqdn(ns, host, domain_);
       std::vector<std::string> scopes;
-      if (se.export_to().empty()) scopes.push_back("*");
-      for (const std::string& e : se.export_to()) {
+      const std::vector<std::string> export_to =
+          se.export_to().empty()
+              ? default_export_to_
+              : std::vector<std::string>(se.export_to().begin(), se.export_to().end());
+      if (export_to.empty()) scopes.push_back("*");
+      for (const std::string& e : export_to) {
         if (e == "*") {
           scopes = {"*"};
           break;
@@ -143,6 +149,7 @@ class ServiceEntryHosts {
   }
 
   std::string domain_;
+  std::vector<std::string> default_export_to_;
   std::map<std::string, const net::ServiceEntry*> by_scoped_host_;
   std::vector<std::unique_ptr<net::ServiceEntry>> synthetic_;
 };
@@ -327,14 +334,16 @@ void ConflictingMeshGatewayHostsAnalyzer(const AnalysisInput& input, std::vector
         std::find(vs->gateways().begin(), vs->gateways().end(), "mesh") != vs->gateways().end();
     if (!mesh) continue;
     std::set<std::string> scopes;
+    const std::vector<std::string> export_to =
+        vs->export_to().empty()
+            ? input.options.default_virtual_service_export_to
+            : std::vector<std::string>(vs->export_to().begin(), vs->export_to().end());
     const bool everywhere =
-        vs->export_to().empty() ||
-        std::find(vs->export_to().begin(), vs->export_to().end(), "*") != vs->export_to().end();
+        export_to.empty() || std::find(export_to.begin(), export_to.end(), "*") != export_to.end();
     if (everywhere) {
       scopes.insert("*");
     } else {
-      for (const std::string& e : vs->export_to())
-        scopes.insert(e == "." ? resource->namespace_name : e);
+      for (const std::string& e : export_to) scopes.insert(e == "." ? resource->namespace_name : e);
     }
     for (const std::string& scope : scopes) {
       for (const std::string& host : vs->hosts()) {

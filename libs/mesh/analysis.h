@@ -19,6 +19,9 @@ namespace keel::mesh {
 struct AnalysisOptions {
   // The cluster domain short names expand with: reviews -> reviews.<ns>.svc.<domain>.
   std::string cluster_domain = "cluster.local";
+  // The mesh config's exportTo defaults, for resources that give none.
+  std::vector<std::string> default_service_export_to = {"*"};
+  std::vector<std::string> default_virtual_service_export_to = {"*"};
 };
 
 // What analyzers look at: every resource that parsed, at once (as Istio's

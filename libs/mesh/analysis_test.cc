@@ -306,6 +306,37 @@ spec:
   }
 }
 
+// The mesh config's defaults apply to resources that give no exportTo.
+TEST(AnalyzeTest, MeshDefaultExportToApplies) {
+  ParsedFile parsed = ParseConfigFile("mesh.yaml", R"(apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: team-b}
+spec:
+  hosts: [api.internal]
+  addresses: [240.0.0.9]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 10.0.0.9}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: front, namespace: team-a}
+spec:
+  hosts: [front.team-a.svc.cluster.local]
+  http:
+  - route:
+    - destination: {host: api.internal}
+)");
+  std::vector<const Resource*> resources;
+  for (const Resource& r : parsed.resources) resources.push_back(&r);
+  EXPECT_THAT(Analyze(resources), IsEmpty());
+  AnalysisOptions kept_home;
+  kept_home.default_service_export_to = {"."};
+  std::vector<Diagnostic> found = Analyze(resources, {}, kept_home);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].code, "IST0101");
+}
+
 TEST(ParseTest, NestingPastTheLimitNamesTheLimitAndLine) {
   std::string deep = "a: ";
   for (int i = 0; i < 600; ++i) deep += "[";

@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "libs/mesh/analysis.h"
+#include "libs/mesh/mesh_config.h"
 #include "libs/mesh/resource.h"
 #include "services/keelctl/commands/command.h"
 
@@ -122,7 +123,26 @@ int RunValidate(const std::vector<std::string>& args, CommandIo& io) {
   return counts.errors > 0 || !loaded.ok ? 1 : 0;
 }
 
-int RunAnalyze(const std::vector<std::string>& args, CommandIo& io) {
+int RunAnalyze(const std::vector<std::string>& raw_args, CommandIo& io) {
+  // --mesh_config=FILE: the mesh's exportTo defaults apply to the analysis.
+  std::vector<std::string> args;
+  mesh::AnalysisOptions options;
+  for (const std::string& arg : raw_args) {
+    if (!absl::StartsWith(arg, "--mesh_config=")) {
+      args.push_back(arg);
+      continue;
+    }
+    absl::StatusOr<mesh::MeshConfig> config = mesh::LoadMeshConfigFile(arg.substr(14));
+    if (!config.ok()) {
+      std::fprintf(io.err, "%s\n", std::string(config.status().message()).c_str());
+      return 1;
+    }
+    options.default_service_export_to.assign(config->default_service_export_to().begin(),
+                                             config->default_service_export_to().end());
+    options.default_virtual_service_export_to.assign(
+        config->default_virtual_service_export_to().begin(),
+        config->default_virtual_service_export_to().end());
+  }
   std::vector<std::string> paths;
   if (!ParseFileArgs("analyze", args, paths, io)) return 2;
   Loaded loaded = Load(paths, io);
@@ -138,7 +158,9 @@ int RunAnalyze(const std::vector<std::string>& args, CommandIo& io) {
     for (const mesh::Resource& r : file.resources) resources.push_back(&r);
     for (const mesh::KubeObject& object : file.kube_objects) kube_objects.push_back(&object);
   }
-  for (mesh::Diagnostic& d : mesh::Analyze(resources, kube_objects)) all.push_back(std::move(d));
+  for (mesh::Diagnostic& d : mesh::Analyze(resources, kube_objects, options)) {
+    all.push_back(std::move(d));
+  }
   const Counts counts = Print(all, io);
   if (counts.errors == 0 && counts.warnings == 0) {
     std::fprintf(io.out, "\u2714 No validation issues found when analyzing %zu resources.\n",
@@ -163,7 +185,7 @@ KEELCTL_REGISTER_COMMAND(validate,
 KEELCTL_REGISTER_COMMAND(
     analyze, Command{
                  .name = "analyze",
-                 .usage = "keelctl analyze -f FILE|DIR ...",
+                 .usage = "keelctl analyze [--mesh_config=FILE] -f FILE|DIR ...",
                  .summary = "Validate and cross-check configuration (IST message codes); "
                             "exit 1 on any error.",
                  .run = RunAnalyze,
