@@ -553,6 +553,19 @@ TEST(ValidationTest, RegexesInsideEnvoyFilterPatchesAreBounded) {
   EXPECT_THAT(nested[0].field, ::testing::HasSubstr("typedConfig.rules.policies"));
 }
 
+// 1.4's NETWORK filters are accepted (with the deprecation warnings and one
+// saying proxyless gRPC will not apply them), never rejected.
+TEST(ValidationTest, DeprecatedNetworkFiltersWarn) {
+  std::vector<Diagnostic> all = Validate(
+      "EnvoyFilter",
+      "  filters:\n  - filterType: NETWORK\n    filterName: envoy.filters.network.ext_authz\n"
+      "    filterConfig: {stat_prefix: x}\n");
+  EXPECT_FALSE(HasErrors(all));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].field, "spec.filters[0].filterType");
+  EXPECT_THAT(all[1].message, ::testing::HasSubstr("NETWORK filters are not applied"));
+}
+
 TEST(ValidationTest, DeprecatedFieldsWarnWithoutFailing) {
   std::vector<Diagnostic> all =
       Validate("VirtualService",

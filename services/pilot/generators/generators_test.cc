@@ -180,6 +180,9 @@ TEST(GeneratorsTest, OutlierDetectionConsecutiveErrorsAsIstio14) {
   EXPECT_EQ(outlier.interval().seconds(), 5);
   EXPECT_EQ(outlier.base_ejection_time().seconds(), 30);
   EXPECT_EQ(outlier.max_ejection_percent().value(), 50u);
+  // minHealthPercent (0 here) is the panic threshold, as 1.4 sets it.
+  ASSERT_TRUE(cluster.common_lb_config().has_healthy_panic_threshold());
+  EXPECT_EQ(cluster.common_lb_config().healthy_panic_threshold().value(), 0.0);
 }
 
 TEST(GeneratorsTest, OutlierDetectionLaterIstioFieldsAndNoSuccessRate) {
