@@ -1,5 +1,6 @@
 #include "libs/xds/ads_server.h"
 
+#include <atomic>
 #include <optional>
 #include <utility>
 
@@ -61,6 +62,14 @@ class AdsServer::Stream {
         peer_(context->peer()),
         connected_(absl::Now()) {}
   virtual ~Stream() = default;
+
+  // A stream is referenced by gRPC until OnDone, and by every Push fanning
+  // out to it, so a push can run without the server lock while streams come
+  // and go; the last reference deletes it.
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
 
   // Push marks `type_urls` dirty if subscribed (and `affects` the node).
   void Push(const std::set<std::string>& type_urls,
@@ -213,6 +222,9 @@ class AdsServer::Stream {
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t nonce_ ABSL_GUARDED_BY(mu_) = 0;
+
+ private:
+  std::atomic<int> refs_{1};  // gRPC's, until OnDone
 };
 
 namespace {
@@ -267,7 +279,7 @@ class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<R
 
   void OnDone() override {
     if (registered_) server_ptr_->Unregister(this);
-    delete this;
+    Unref();  // gRPC's reference; a push may still hold one
   }
 
  protected:
@@ -482,8 +494,22 @@ void AdsServer::Unregister(Stream* stream) {
 
 void AdsServer::Push(const std::set<std::string>& type_urls,
                      const std::function<bool(const Node&)>& affects) {
-  absl::MutexLock lock(&mu_);
-  for (Stream* stream : streams_) stream->Push(type_urls, affects);
+  // The fan-out runs outside the server lock: each stream builds its
+  // response under its own lock, and connects, disconnects and status pages
+  // do not wait behind a push.
+  std::vector<Stream*> streams;
+  {
+    absl::MutexLock lock(&mu_);
+    streams.reserve(streams_.size());
+    for (Stream* stream : streams_) {
+      stream->Ref();
+      streams.push_back(stream);
+    }
+  }
+  for (Stream* stream : streams) {
+    stream->Push(type_urls, affects);
+    stream->Unref();
+  }
 }
 
 std::vector<StreamStatus> AdsServer::Streams() const {

@@ -1,5 +1,8 @@
 // The ADS server and client against each other over real gRPC on loopback,
 // in both protocol variants.
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -305,6 +308,95 @@ TEST_P(AdsTest, StaleNonceIsIgnoredAndCounted) {
               ::testing::HasSubstr("xds_stale_nonces_total{type=\"test/Thing\"} 1"));
   context.TryCancel();
   stream->Finish().IgnoreError();
+}
+
+// A source whose Resources() can be held, to catch a push mid-build.
+class GatedSource : public testing::StaticSource {
+ public:
+  void Hold() {
+    absl::MutexLock lock(&gate_mu_);
+    held_ = true;
+  }
+  void Release() {
+    absl::MutexLock lock(&gate_mu_);
+    held_ = false;
+  }
+  void WaitUntilSomeoneIsHeld() {
+    absl::MutexLock lock(&gate_mu_);
+    gate_mu_.Await(absl::Condition(&waiting_));
+  }
+  std::shared_ptr<const TypeResources> Resources(
+      const std::string& type_url, const envoy::config::core::v3::Node& node) override {
+    {
+      absl::MutexLock lock(&gate_mu_);
+      if (held_) {
+        waiting_ = true;
+        gate_mu_.Await(absl::Condition(
+            +[](bool* held) { return !*held; }, &held_));
+      }
+    }
+    return StaticSource::Resources(type_url, node);
+  }
+
+ private:
+  absl::Mutex gate_mu_;
+  bool held_ ABSL_GUARDED_BY(gate_mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(gate_mu_) = false;
+};
+
+// While a push is building a stream's response, the server still takes new
+// streams and answers how many it has: the fan-out holds no server lock.
+TEST(AdsServerTest, APushInProgressBlocksNoConnectsOrStatus) {
+  GatedSource source;
+  source.Set(kType, {{"a", "1"}});
+  MetricsRegistry metrics("test");
+  AdsServer server_impl(&source, &metrics);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&server_impl);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto client = [&](const std::string& id) {
+    AdsClientOptions options;
+    options.server_address = "127.0.0.1:" + std::to_string(port);
+    options.node.set_id(id);
+    options.sotw_resource_name = [](const google::protobuf::Any& any) {
+      google::protobuf::StringValue value;
+      any.UnpackTo(&value);
+      return value.value().substr(0, value.value().find('='));
+    };
+    auto c = std::make_unique<AdsClient>(options, nullptr);
+    c->Subscribe(kType);
+    c->Start();
+    return c;
+  };
+  auto first = client("first");
+  ASSERT_TRUE(first->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+
+  source.Set(kType, {{"a", "2"}});
+  source.Hold();
+  std::thread pusher([&] { server_impl.Push({kType}); });
+  source.WaitUntilSomeoneIsHeld();  // the push is inside the first stream's build
+  absl::Notification answered;
+  size_t count = 0;
+  std::thread status([&] {
+    count = server_impl.ConnectedStreams();
+    answered.Notify();
+  });
+  // It answers while the push is held (before, it waited behind it).
+  EXPECT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  source.Release();
+  status.join();
+  EXPECT_EQ(count, 1u);
+  pusher.join();
+  auto second = client("second");
+  EXPECT_TRUE(second->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+  EXPECT_TRUE(first->WaitUntil([](const AdsClient& c) { return Values(c)["a"] == "a=2"; },
+                               absl::Seconds(10)));
+  first->Stop();
+  second->Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, AdsTest, ::testing::Values(false, true),
