@@ -2,14 +2,10 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "libs/common/json_writer.h"
-#include "libs/common/stable_hash.h"
-#include "libs/mesh/mcp.h"
 #include "libs/mesh/schema.h"
 #include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
