@@ -89,6 +89,19 @@ spec:
   return out;
 }
 
+// Waits until a running echo_client has reported an interval at or past
+// `ms` of its own clock ("t=...ms" lines).
+bool WaitForClientTime(ChildProcess& client, int64_t ms) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline && client.Running()) {
+    for (absl::string_view line : absl::StrSplit(client.Log(), '\n', absl::SkipEmpty())) {
+      if (absl::StartsWith(line, "t=") && Counts::Parse(std::string(line))["t"] >= ms) return true;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
 std::string Routes(const std::string& http) {
   return absl::StrCat(
       "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: "
@@ -296,8 +309,8 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
       {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=6s", "--report_every=50ms"},
       log, "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
   ASSERT_TRUE(client.ok());
-  absl::SleepFor(absl::Seconds(2));
-  const absl::Time written = absl::Now();
+  // Flip at the client's t=2000ms (the analysis below counts from there).
+  ASSERT_TRUE(WaitForClientTime(*client, 2000)) << client->Log();
   WriteFile(dir_ + "/routes.yaml", Split(0, 100));
   ASSERT_TRUE(client->Wait(absl::Seconds(30)).ok());
   // Find the first interval served only by v2, and check nothing failed.
@@ -322,7 +335,6 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
   std::printf(
       "weight shift: file write to all-v2 traffic in about %lld ms (client intervals of 50 ms)\n",
       static_cast<long long>(convergence_ms));
-  (void)written;
 }
 
 TEST_F(PilotTest, RemovingAWorkloadEntryDrainsIt) {
@@ -355,7 +367,8 @@ TEST_F(PilotTest, RestartsOfGalleyAndPilotFailNoCalls) {
       {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=5s", "--report_every=500ms"},
       log, "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
   ASSERT_TRUE(client.ok());
-  absl::SleepFor(absl::Seconds(1));
+  // Once the client has been calling for a second, Pilot goes away.
+  ASSERT_TRUE(WaitForClientTime(*client, 1000)) << client->Log();
   const std::string address = pilot_->grpc_address();
   const uint16_t port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
   ASSERT_TRUE(pilot_->Stop().exited);

@@ -35,8 +35,8 @@ std::vector<std::string> ValidateMeshConfig(const MeshConfig& config);
 // LoadMeshConfigFile reads and parses `path`; "" gives the defaults.
 absl::StatusOr<MeshConfig> LoadMeshConfigFile(const std::string& path);
 
-// MeshConfigYaml renders `config` as the YAML users write (Istio's field
-// names), for `keelctl mesh-config` and /debug/meshz.
+// MeshConfigJson renders `config` as JSON with Istio's field names, for
+// `keelctl mesh-config` and /debug/meshz.
 std::string MeshConfigJson(const MeshConfig& config);
 
 }  // namespace keel::mesh
