@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/http_client.h"
+#include "libs/mesh/testing/hostile_yaml.h"
 #include "libs/mesh/testing/shared_testdata.h"
 #include "libs/xds/ads_client.h"
 #include "proto/istio/mcp/v1alpha1/resource.pb.h"
@@ -162,6 +163,51 @@ TEST_F(GalleyTest, WriteChangeBreakAndDeleteFiles) {
   sotw->Stop();
 }
 
+// What once stopped Galley for good, all at once: a YAML alias bomb (the
+// reload thread spun forever), symlink loops (uncaught filesystem_error) and
+// the folder removed and recreated (an empty snapshot, the watch lost).
+TEST_F(GalleyTest, HostileFolderNeitherStopsNorEmptiesGalley) {
+  const std::string dir = TestTempDir("galley-hostile");
+  WriteFile(dir + "/bomb.yaml", mesh::testing::AliasBombYaml());
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "80", "20"));
+  std::filesystem::create_directories(dir + "/sub");
+  std::filesystem::create_symlink("..", dir + "/sub/loop");
+  std::filesystem::create_symlink("self.yaml", dir + "/self.yaml");
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {"--config_dir=" + dir, "--debounce=50ms"});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  auto client = Subscribe(**galley, /*delta=*/false);
+  ASSERT_TRUE(client->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "80/20"; }, absl::Seconds(10)));
+  absl::StatusOr<HttpResponse> configz = HttpGet((*galley)->monitoring_address(), "/debug/configz");
+  ASSERT_TRUE(configz.ok());
+  EXPECT_THAT(configz->body, HasSubstr("YAML aliases expand to too many nodes"));
+  EXPECT_THAT(configz->body, HasSubstr("symlink loop"));
+
+  // Later edits still load.
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "10", "90"));
+  ASSERT_TRUE(client->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "10/90"; }, absl::Seconds(10)));
+
+  // The folder vanishes: the last good config stays, and says why.
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(WaitForLog((*galley)->process(), "configured folder is gone", absl::Seconds(10)));
+  absl::StatusOr<HttpResponse> healthz = HttpGet((*galley)->monitoring_address(), "/healthz");
+  ASSERT_TRUE(healthz.ok());
+  EXPECT_EQ(healthz->status, 200);
+  EXPECT_EQ(Weights(*client, "reviews"), "10/90");
+  // Back (rm + mkdir): watched again.
+  std::filesystem::create_directories(dir);
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "30", "70"));
+  ASSERT_TRUE(client->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "30/70"; }, absl::Seconds(10)));
+  client->Stop();
+  ExitInfo exit = (*galley)->Stop();
+  EXPECT_TRUE(exit.exited) << exit.ToString();
+  EXPECT_EQ(exit.status, 0);
+}
+
 // Istio 1.4's Mixer samples load (the release build once crashed on them)
 // and a deprecation warning is logged with its file:line, counted apart from
 // errors and shown on /debug/configz.
@@ -287,6 +333,16 @@ TEST(KeelctlTest, ValidateAndAnalyzeOnFiles) {
       keelctl, {"analyze", "--mesh_config=" + dir + "/mesh.yaml", "-f", dir + "/good.yaml"});
   EXPECT_EQ(bad_mesh->exit.status, 1);
   EXPECT_THAT(bad_mesh->err, HasSubstr("mesh.yaml:2:1: MeshConfig: bogus"));
+
+  // An alias bomb is refused, and quickly: the deadline would kill a
+  // keelctl that expands it.
+  std::ofstream(dir + "/bomb.yaml") << mesh::testing::AliasBombYaml();
+  absl::StatusOr<CommandResult> bomb =
+      RunToCompletion(keelctl, {"validate", "-f", dir + "/bomb.yaml"}, absl::Seconds(20));
+  ASSERT_TRUE(bomb.ok()) << bomb.status();
+  EXPECT_TRUE(bomb->exit.exited) << bomb->exit.ToString();
+  EXPECT_EQ(bomb->exit.status, 1);
+  EXPECT_THAT(bomb->err, HasSubstr("bomb.yaml:1:1: VirtualService default/bomb: YAML aliases"));
 }
 
 // A deprecated field is a warning: printed with its file:line, counted apart,

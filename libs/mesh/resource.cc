@@ -60,30 +60,58 @@ std::vector<Document> SplitDocuments(const std::string& content) {
   return documents;
 }
 
-int NodeDepth(const YAML::Node& root) {
-  int max_depth = 0;
+// The work a document may cost, in node visits: proportional to its size.
+// Aliases let a few hundred bytes name billions of nodes ("billion laughs");
+// every walk of the tree spends from this budget, so such a document is
+// rejected in time proportional to its bytes, never expanded.
+size_t NodeBudgetFor(size_t document_bytes) { return 8 * document_bytes + 4096; }
+
+enum class Shape { kOk, kTooDeep, kTooManyNodes };
+
+constexpr char kAliasBombMessage[] =
+    "YAML aliases expand to too many nodes for the document's size (an alias bomb?): "
+    "refused without expanding them";
+
+// CheckShape walks the node tree (aliases followed, as readers will) within
+// `budget` node visits and kMaxNestingDepth levels.
+Shape CheckShape(const YAML::Node& root, size_t& budget) {
   std::vector<std::pair<YAML::Node, int>> stack = {{root, 1}};
   while (!stack.empty()) {
-    auto [node, depth] = stack.back();
+    auto [node, depth] = std::move(stack.back());
     stack.pop_back();
-    max_depth = std::max(max_depth, depth);
-    if (depth > kMaxNestingDepth) return depth;
+    if (depth > kMaxNestingDepth) return Shape::kTooDeep;
+    if (budget == 0) return Shape::kTooManyNodes;
+    --budget;
     if (node.IsSequence()) {
       for (const auto& child : node) stack.push_back({child, depth + 1});
     } else if (node.IsMap()) {
-      for (const auto& child : node) stack.push_back({child.second, depth + 1});
+      for (const auto& child : node) {
+        stack.push_back({child.first, depth + 1});
+        stack.push_back({child.second, depth + 1});
+      }
     }
   }
-  return max_depth;
+  return Shape::kOk;
 }
 
 class DocumentParser {
  public:
-  DocumentParser(const std::string& file, int line_offset, ParsedFile& out)
-      : file_(file), line_offset_(line_offset), out_(out) {}
+  DocumentParser(const std::string& file, int line_offset, size_t document_bytes, ParsedFile& out)
+      : file_(file),
+        line_offset_(line_offset),
+        node_budget_(NodeBudgetFor(document_bytes)),
+        out_(out) {}
 
   void Parse(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) return;  // an empty document
+    // Each object costs a visit too: a List whose items alias Lists would
+    // otherwise multiply.
+    if (node_budget_ == 0) {
+      if (!budget_reported_) Error(root.Mark(), "", "", kAliasBombMessage);
+      budget_reported_ = true;
+      return;
+    }
+    --node_budget_;
     if (!root.IsMap()) {
       Error(root.Mark(), "", "",
             absl::StrCat("expected a Kubernetes object (a map), got ", DescribeYaml(root)));
@@ -132,10 +160,17 @@ class DocumentParser {
       return;
     }
 
-    if (NodeDepth(root) > kMaxNestingDepth) {
-      Error(root.Mark(), display, "",
-            absl::StrCat("nested more than ", kMaxNestingDepth, " levels deep"));
-      return;
+    switch (CheckShape(root, node_budget_)) {
+      case Shape::kOk:
+        break;
+      case Shape::kTooDeep:
+        Error(root.Mark(), display, "",
+              absl::StrCat("nested more than ", kMaxNestingDepth, " levels deep"));
+        return;
+      case Shape::kTooManyNodes:
+        Error(root.Mark(), display, "", kAliasBombMessage);
+        budget_reported_ = true;
+        return;
     }
 
     Resource resource;
@@ -303,6 +338,8 @@ class DocumentParser {
 
   const std::string& file_;
   int line_offset_;
+  size_t node_budget_;  // shared by every object of the document (a List's items too)
+  bool budget_reported_ = false;
   ParsedFile& out_;
 };
 
@@ -384,7 +421,7 @@ ParsedFile ParseConfigFile(const std::string& file, const std::string& content) 
     // skipped, like a syntax error.
     const size_t resources_before = out.resources.size();
     try {
-      DocumentParser(file, line_offset, out).Parse(root);
+      DocumentParser(file, line_offset, document.text.size(), out).Parse(root);
     } catch (const YAML::Exception& e) {
       out.resources.resize(resources_before);
       out.diagnostics.push_back(Diagnostic{

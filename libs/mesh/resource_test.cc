@@ -1,12 +1,15 @@
 #include "libs/mesh/resource.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/mesh/testing/hostile_yaml.h"
 #include "proto/istio/networking/v1alpha3/virtual_service.pb.h"
 
 namespace keel::mesh {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -165,6 +168,65 @@ TEST(ParseConfigFileTest, DeepNestingIsRefused) {
   EXPECT_THAT(parsed.resources, IsEmpty());
   ASSERT_THAT(parsed.diagnostics, SizeIs(1));
   EXPECT_THAT(parsed.diagnostics[0].message, HasSubstr("nested more than 64 levels deep"));
+}
+
+// The test's own timeout is the bound: before the node budget, this walk
+// never ended.
+TEST(ParseConfigFileTest, AliasBombIsRefusedAndItsNeighboursLoad) {
+  const std::string bomb = testing::AliasBombYaml();
+  ASSERT_LT(bomb.size(), 700u);
+  ParsedFile parsed =
+      ParseConfigFile("bomb.yaml", bomb + "---\n" + R"(apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: fine}
+spec: {host: fine}
+)");
+  ASSERT_THAT(parsed.resources, SizeIs(1));
+  EXPECT_EQ(parsed.resources[0].name, "fine");
+  ASSERT_THAT(parsed.diagnostics, SizeIs(1));
+  EXPECT_THAT(parsed.diagnostics[0].ToString(),
+              HasSubstr("bomb.yaml:1:1: VirtualService default/bomb: YAML aliases expand to too "
+                        "many nodes"));
+}
+
+TEST(ParseConfigFileTest, NestedListsOfAliasesAreBounded) {
+  std::string yaml = "apiVersion: v1\nkind: List\nx1: &l1 [";
+  for (int i = 0; i < 8; ++i)
+    yaml += std::string(i ? ", " : "") + "{apiVersion: v1, kind: Foo, metadata: {name: f}}";
+  yaml += "]\n";
+  for (int level = 2; level <= 9; ++level) {
+    yaml += absl::StrCat("x", level, ": &l", level, " [");
+    for (int i = 0; i < 8; ++i) {
+      yaml += absl::StrCat(i ? ", " : "", "{apiVersion: v1, kind: List, items: *l", level - 1, "}");
+    }
+    yaml += "]\n";
+  }
+  yaml += "items: *l9\n";
+  ParsedFile parsed = ParseConfigFile("lists.yaml", yaml);
+  EXPECT_THAT(parsed.resources, IsEmpty());
+  EXPECT_THAT(Strings(parsed.diagnostics),
+              Contains(HasSubstr("YAML aliases expand to too many nodes")));
+  int errors = 0;
+  for (const Diagnostic& d : parsed.diagnostics) errors += d.level == Level::kError;
+  EXPECT_EQ(errors, 1);
+}
+
+TEST(ParseConfigFileTest, ModestAliasReuseIsAccepted) {
+  ParsedFile parsed = ParseConfigFile("anchors.yaml", R"(apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  trafficPolicy: &policy
+    connectionPool: {tcp: {maxConnections: 100}, http: {http1MaxPendingRequests: 10}}
+    outlierDetection: {consecutiveErrors: 5, interval: 10s, baseEjectionTime: 30s}
+  subsets:
+  - {name: v1, labels: {version: v1}, trafficPolicy: *policy}
+  - {name: v2, labels: {version: v2}, trafficPolicy: *policy}
+  - {name: v3, labels: {version: v3}, trafficPolicy: *policy}
+)");
+  EXPECT_THAT(parsed.diagnostics, IsEmpty());
+  EXPECT_THAT(parsed.resources, SizeIs(1));
 }
 
 TEST(ParseConfigFileTest, ListKindIsUnwrapped) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/json_writer.h"
@@ -17,9 +18,13 @@ HttpResponse BadRequest(const std::string& reason) {
   return HttpResponse{.status = 400, .body = absl::StrCat("bad AdmissionReview: ", reason, "\n")};
 }
 
-// Depth of [ and { nesting outside string literals.
-int JsonDepth(const std::string& text) {
-  int depth = 0, max_depth = 0;
+// ScanJson checks what YAML would accept but JSON does not, before the YAML
+// reader sees the body: nesting deeper than kMaxJsonDepth, and anything
+// outside string literals that no JSON token contains (YAML anchors and
+// aliases among them: a few hundred bytes of them can name billions of
+// nodes). Returns "" or the reason.
+std::string ScanJson(const std::string& text) {
+  int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -29,15 +34,39 @@ int JsonDepth(const std::string& text) {
       } else if (c == '"') {
         in_string = false;
       }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > kMaxJsonDepth) {
+          return absl::StrCat("JSON nested more than ", kMaxJsonDepth, " levels deep");
+        }
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      case ',':
+      case ':':
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+      case '-':
+      case '+':
+      case '.':
+        break;
+      default:
+        if (absl::ascii_isalnum(static_cast<unsigned char>(c))) break;
+        return absl::StrCat("malformed JSON: unexpected '", std::string(1, c), "' at byte ", i,
+                            c == '&' || c == '*' ? " (YAML anchors and aliases are not JSON)" : "");
     }
   }
-  return max_depth;
+  return "";
 }
 
 std::string Scalar(const YAML::Node& node) {
@@ -62,9 +91,7 @@ HttpResponse HandleReview(const HttpRequest& request) {
   if (request.method != "POST") {
     return HttpResponse{.status = 405, .body = "use POST with an AdmissionReview\n"};
   }
-  if (JsonDepth(request.body) > kMaxJsonDepth) {
-    return BadRequest(absl::StrCat("JSON nested more than ", kMaxJsonDepth, " levels deep"));
-  }
+  if (std::string problem = ScanJson(request.body); !problem.empty()) return BadRequest(problem);
   YAML::Node review;
   try {
     review = YAML::Load(request.body);

@@ -1,5 +1,6 @@
 #include "services/galley/webhook.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -64,6 +65,37 @@ TEST(WebhookTest, BadRequestsGet400WithAReason) {
     EXPECT_THAT(response.body, HasSubstr(c.reason));
   }
   EXPECT_EQ(HandleAdmissionReview(HttpRequest{.method = "GET"}).status, 405);
+}
+
+TEST(WebhookTest, YamlAliasesAreRefusedBeforeAnyExpansion) {
+  // The alias bomb in flow style: valid YAML, not JSON.
+  std::string bomb = R"({"apiVersion":"networking.istio.io/v1","kind":"VirtualService",)"
+                     R"("metadata":{"name":"bomb"},"spec":{"a":&a ["lol","lol","lol","lol","lol"])";
+  for (char level = 'b'; level <= 'i'; ++level) {
+    bomb += absl::StrCat(",\"", std::string(1, level), "\":&", std::string(1, level), " [");
+    for (int i = 0; i < 9; ++i) bomb += absl::StrCat(i ? "," : "", "*", std::string(1, level - 1));
+    bomb += "]";
+  }
+  bomb += "}}";
+  HttpResponse response = Post(Review(bomb));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_THAT(response.body, HasSubstr("YAML anchors and aliases are not JSON"));
+}
+
+TEST(WebhookTest, RegexBudgetBoundsTheWorkOfOneRequest) {
+  // 2,000 distinct 100-byte regexes: ~200 KiB of regex, past the budget.
+  std::string matches;
+  for (int i = 0; i < 2000; ++i) {
+    matches += absl::StrCat(i ? "," : "", R"({"uri":{"regex":"/api/)", i, "/", std::string(90, 'a'),
+                            R"((b|c)+"}})");
+  }
+  HttpResponse response = Post(Review(
+      R"({"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"r"},"spec":{"hosts":["r"],"http":[{"match":[)" +
+      matches + R"(],"route":[{"destination":{"host":"r"}}]}]}})"));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_THAT(response.body, HasSubstr(R"("allowed":false)"));
+  EXPECT_THAT(response.body, HasSubstr("too many regexes: this resource's regexes total more than "
+                                       "65536 bytes"));
 }
 
 }  // namespace

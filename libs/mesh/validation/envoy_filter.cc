@@ -159,8 +159,8 @@ void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
           // (an unbounded one crashed istiod: ISTIO-SECURITY-2026-006).
           ForEachEnvoyRegex(target->GetDescriptor()->full_name(), *binary,
                             [&](const std::string& path, const std::string& regex) {
-                              Check(errors, Dot(field, "patch.value") + "." + path,
-                                    CheckRegex(regex));
+                              CheckRegexWithinBudget(errors, Dot(field, "patch.value") + "." + path,
+                                                     regex);
                             });
         }
       }

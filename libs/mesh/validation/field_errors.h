@@ -13,6 +13,10 @@ namespace keel::mesh {
 
 struct Resource;
 
+// The most regex text one resource may hold (every regex compiled by
+// validation counts).
+inline constexpr size_t kRegexBytesPerResource = 64 << 10;
+
 class FieldErrors {
  public:
   struct Issue {
@@ -31,8 +35,15 @@ class FieldErrors {
   const std::vector<Issue>& issues() const { return issues_; }
   bool has_errors() const;
 
+  // The regex bytes this resource may still compile. Compiling is the costly
+  // part of validation; a resource (a webhook request) full of regexes must
+  // not buy unbounded CPU and memory with its size.
+  size_t& regex_bytes_left() { return regex_bytes_left_; }
+  bool regex_budget_reported = false;
+
  private:
   std::vector<Issue> issues_;
+  size_t regex_bytes_left_ = kRegexBytesPerResource;
 };
 
 // Check adds `problem` as an error on `field` unless it is empty (the rules

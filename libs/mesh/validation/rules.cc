@@ -113,6 +113,22 @@ std::string CheckPercent(double percent) {
   return "";
 }
 
+void CheckRegexWithinBudget(FieldErrors& errors, const std::string& field,
+                            absl::string_view regex) {
+  size_t& left = errors.regex_bytes_left();
+  if (regex.size() > left) {
+    if (!errors.regex_budget_reported) {
+      errors.Error(field, absl::StrCat("too many regexes: this resource's regexes total more than ",
+                                       kRegexBytesPerResource, " bytes"));
+    }
+    errors.regex_budget_reported = true;
+    left = 0;
+    return;
+  }
+  left -= regex.size();
+  Check(errors, field, CheckRegex(regex));
+}
+
 std::string CheckRegex(absl::string_view regex) {
   if (regex.empty()) return "regex must not be empty";
   if (regex.size() > kMaxRegexLength) {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "google/protobuf/duration.pb.h"
+#include "libs/mesh/validation/field_errors.h"
 
 namespace keel::mesh::validation {
 
@@ -36,6 +37,9 @@ std::string CheckDuration(const google::protobuf::Duration& duration);
 std::string CheckPercent(double percent);
 // CheckRegex: compiles with RE2 within the bounds above.
 std::string CheckRegex(absl::string_view regex);
+// CheckRegexWithinBudget: CheckRegex on `field`, charged to the resource's
+// regex budget; past it, one error and no more compiling.
+void CheckRegexWithinBudget(FieldErrors& errors, const std::string& field, absl::string_view regex);
 // CheckHeaderName: an HTTP header name (RFC 7230 token).
 std::string CheckHeaderName(absl::string_view name);
 // CheckHeaderOperationName: a header a route adds, sets or removes; never a

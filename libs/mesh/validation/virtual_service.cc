@@ -68,7 +68,7 @@ void ValidateStringMatch(const net::StringMatch& match, const std::string& field
     case net::StringMatch::kPrefix:
       break;
     case net::StringMatch::kRegex:
-      Check(errors, Dot(field, "regex"), CheckRegex(match.regex()));
+      CheckRegexWithinBudget(errors, Dot(field, "regex"), match.regex());
       break;
     case net::StringMatch::MATCH_TYPE_NOT_SET:
       errors.Error(field, "one of exact, prefix or regex must be set");
@@ -211,7 +211,7 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, Fi
       const std::string header_field = absl::StrCat(base, ".headers[\"", name, "\"]");
       Check(errors, header_field, CheckHeaderName(name));
       if (value.match_type_case() == net::StringMatch::kRegex) {
-        Check(errors, header_field + ".regex", CheckRegex(value.regex()));
+        CheckRegexWithinBudget(errors, header_field + ".regex", value.regex());
       }
     }
     for (const auto& [name, value] : match.without_headers()) {
@@ -219,8 +219,8 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, Fi
     }
     for (const auto& [name, value] : match.query_params()) {
       if (value.match_type_case() == net::StringMatch::kRegex) {
-        Check(errors, absl::StrCat(base, ".queryParams[\"", name, "\"].regex"),
-              CheckRegex(value.regex()));
+        CheckRegexWithinBudget(errors, absl::StrCat(base, ".queryParams[\"", name, "\"].regex"),
+                               value.regex());
       }
     }
     if (match.port() != 0) Check(errors, Dot(base, "port"), CheckPort(match.port()));
@@ -341,8 +341,8 @@ void ValidateHttpRoute(const net::HTTPRoute& route, const std::string& field, Fi
       errors.Error(Dot(field, "rewrite"), "rewrite may only contain one of URI or UriRegexRewrite");
     }
     if (route.rewrite().has_uri_regex_rewrite()) {
-      Check(errors, Dot(field, "rewrite.uriRegexRewrite.match"),
-            CheckRegex(route.rewrite().uri_regex_rewrite().match()));
+      CheckRegexWithinBudget(errors, Dot(field, "rewrite.uriRegexRewrite.match"),
+                             route.rewrite().uri_regex_rewrite().match());
     }
   }
   if (route.has_redirect()) {

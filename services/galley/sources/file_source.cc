@@ -3,9 +3,12 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -20,35 +23,112 @@
 namespace keel::galley {
 namespace {
 
+bool IsHidden(const std::string& name) { return name.empty() || name[0] == '.'; }
+
 bool IsConfigFile(const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
   const std::string name = path.filename().string();
   // Editors' temporary and hidden files are not configuration.
-  if (name.empty() || name[0] == '.' || name.back() == '~') return false;
+  if (IsHidden(name) || name.back() == '~') return false;
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-std::vector<std::string> ListFiles(const std::vector<std::string>& directories) {
-  std::vector<std::string> files;
-  for (const std::string& dir : directories) {
-    std::error_code error;
-    for (auto it = std::filesystem::recursive_directory_iterator(
-             dir, std::filesystem::directory_options::follow_directory_symlink, error);
-         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-      if (it->is_regular_file() && IsConfigFile(it->path())) files.push_back(it->path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+mesh::Diagnostic FileError(const std::string& path, std::string message) {
+  return mesh::Diagnostic{.position = {path, 0, 0}, .message = std::move(message)};
 }
 
-bool ReadFile(const std::string& path, std::string& content) {
+// What a walk of the configured folders found.
+struct Listing {
+  std::vector<std::string> files;          // config files that resolve to regular files, sorted
+  std::vector<std::string> directories;    // every folder walked (to watch)
+  std::vector<std::string> missing_roots;  // configured folders that are not there
+  std::map<std::string, mesh::Diagnostic> problems;  // path -> why it cannot be read
+};
+
+class Lister {
+ public:
+  Listing List(const std::vector<std::string>& roots) {
+    for (const std::string& root : roots) {
+      struct stat info;
+      if (stat(root.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+        listing_.missing_roots.push_back(root);
+        continue;
+      }
+      Walk(root, info);
+    }
+    std::sort(listing_.files.begin(), listing_.files.end());
+    return std::move(listing_);
+  }
+
+ private:
+  void Walk(const std::string& dir, const struct stat& info) {
+    if (!visited_.insert({info.st_dev, info.st_ino}).second) return;
+    listing_.directories.push_back(dir);
+    std::error_code error;
+    std::filesystem::directory_iterator it(dir, error);
+    if (error) {
+      listing_.problems[dir] = FileError(dir, "cannot read folder: " + error.message());
+      return;
+    }
+    std::vector<std::filesystem::path> entries;
+    for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+      entries.push_back(it->path());
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const std::filesystem::path& entry : entries) {
+      const std::string path = entry.string();
+      // Kubernetes' ConfigMap layout: "..data" and "..2024_01_01_..." hold
+      // the real files, the visible names link into them.
+      if (IsHidden(entry.filename().string())) continue;
+      struct stat target;
+      if (stat(path.c_str(), &target) != 0) {
+        const int cause = errno;
+        struct stat link;
+        const bool is_link = lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
+        if (!is_link && !IsConfigFile(entry)) continue;
+        if (is_link && !IsConfigFile(entry) && cause == ENOENT) continue;  // not ours
+        listing_.problems[path] = FileError(
+            path, cause == ELOOP    ? "symlink loop: the link resolves back to itself"
+                  : cause == ENOENT ? "dangling symlink: its target does not exist"
+                                    : absl::StrCat("cannot read: ", std::strerror(cause)));
+        continue;
+      }
+      if (S_ISDIR(target.st_mode)) {
+        if (visited_.count({target.st_dev, target.st_ino}) > 0) {
+          listing_.problems[path] =
+              FileError(path, "symlink loop: this folder is already being read (skipped)");
+          continue;
+        }
+        Walk(path, target);
+      } else if (S_ISREG(target.st_mode) && IsConfigFile(entry)) {
+        listing_.files.push_back(path);
+      }
+    }
+  }
+
+  Listing listing_;
+  std::set<std::pair<dev_t, ino_t>> visited_;
+};
+
+// ReadFile returns "" on success, else why the file cannot be read.
+std::string ReadFile(const std::string& path, std::string& content) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
+  if (!in) return absl::StrCat("cannot read: ", std::strerror(errno));
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) return absl::StrCat("cannot read: ", std::strerror(errno));
   content = text.str();
-  return true;
+  return "";
+}
+
+bool UnderAny(const std::string& path, const std::vector<std::string>& roots) {
+  for (const std::string& root : roots) {
+    if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+        (root.back() == '/' || path[root.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // "VirtualService default/reviews" -> "VirtualService/default/reviews".
@@ -78,104 +158,127 @@ absl::Status FileSource::Load() {
 }
 
 void FileSource::Reload() {
-  const std::vector<std::string> paths = ListFiles(options_.directories);
+  Listing listing = Lister().List(options_.directories);
+  listed_dirs_ = listing.directories;
+  directories_missing_ = !listing.missing_roots.empty();
+  std::map<std::string, FileState> next;
+  // A vanished folder keeps what it gave: an empty folder is a choice, a
+  // missing one is an accident (an unmounted volume, rm + mkdir in flight).
+  for (auto& [path, state] : files_) {
+    if (UnderAny(path, listing.missing_roots)) next[path] = std::move(state);
+  }
+  for (auto& [path, problem] : listing.problems) {
+    FileState state;
+    if (auto it = files_.find(path); it != files_.end()) state.good = std::move(it->second.good);
+    state.diagnostics.push_back(problem);
+    next[path] = std::move(state);
+  }
+  for (const std::string& path : listing.files) {
+    std::string content;
+    if (std::string problem = ReadFile(path, content); !problem.empty()) {
+      // Unreadable: an error, and what it gave before stays.
+      FileState state;
+      if (auto it = files_.find(path); it != files_.end()) state.good = std::move(it->second.good);
+      state.diagnostics.push_back(FileError(path, std::move(problem)));
+      next[path] = std::move(state);
+      continue;
+    }
+    const uint64_t hash = StableHash().Add(content).value();
+    auto previous = files_.find(path);
+    if (previous != files_.end() && previous->second.content_hash == hash &&
+        previous->second.content_hash != 0) {
+      next[path] = std::move(previous->second);
+      continue;
+    }
+    FileState state;
+    state.content_hash = hash;
+    mesh::ParsedFile parsed = mesh::ParseConfigFile(path, content);
+    state.diagnostics = std::move(parsed.diagnostics);
+    std::set<std::string> rejected_keys;
+    bool unattributed_error = false;
+    for (const mesh::Diagnostic& d : state.diagnostics) {
+      if (d.level != mesh::Level::kError) continue;
+      const std::string key = KeyOfDisplayName(d.resource);
+      if (key.empty() || key.back() == '/') {
+        unattributed_error = true;
+      } else {
+        rejected_keys.insert(key);
+      }
+    }
+    for (mesh::Resource& resource : parsed.resources) {
+      std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
+      const bool invalid = mesh::HasErrors(problems);
+      state.diagnostics.insert(state.diagnostics.end(), problems.begin(), problems.end());
+      if (invalid) {
+        rejected_keys.insert(resource.Key());
+      } else {
+        state.good.push_back(std::move(resource));
+      }
+    }
+    // Last good versions: a rejected resource, or (when some document could
+    // not be read at all) any resource this file gave before, stays.
+    if (previous != files_.end()) {
+      std::set<std::string> present;
+      for (const mesh::Resource& r : state.good) present.insert(r.Key());
+      for (const mesh::Resource& old : previous->second.good) {
+        if (present.count(old.Key()) > 0) continue;
+        if (rejected_keys.count(old.Key()) > 0 || unattributed_error) state.good.push_back(old);
+      }
+    }
+    next[path] = std::move(state);
+  }
+  files_ = std::move(next);
+
+  // Merge every file's resources; the first file (in path order) defining a
+  // key wins, a later duplicate is an error.
   std::vector<mesh::Resource> all;
+  LoadReport report;
+  report.files = listing.files.size();
+  report.missing_directories = listing.missing_roots;
+  for (const std::string& root : listing.missing_roots) {
+    report.errors.push_back(FileError(
+        root, "configured folder is gone: serving its last good config until it is back"));
+    ++report.errors_by_kind["unknown"];
+  }
+  std::map<std::string, std::string> origins;
+  for (auto& [path, state] : files_) {
+    for (const mesh::Diagnostic& d : state.diagnostics) {
+      if (d.level == mesh::Level::kInfo) {
+        report.skipped.push_back(d);
+      } else if (d.level == mesh::Level::kWarning) {
+        report.warnings.push_back(d);
+      } else {
+        report.errors.push_back(d);
+        ++report.errors_by_kind[d.resource.empty() ? "unknown"
+                                                   : d.resource.substr(0, d.resource.find(' '))];
+      }
+    }
+    for (const mesh::Resource& resource : state.good) {
+      auto [it, inserted] = origins.emplace(resource.Key(), path);
+      if (!inserted) {
+        report.errors.push_back(
+            mesh::Diagnostic{.position = resource.position,
+                             .resource = resource.DisplayName(),
+                             .message = absl::StrCat("duplicate resource: also defined in ",
+                                                     it->second, " (that one is used)")});
+        ++report.errors_by_kind[resource.kind->kind];
+        continue;
+      }
+      all.push_back(resource);
+    }
+  }
+  for (const mesh::Diagnostic& d : report.errors) {
+    const std::string key = KeyOfDisplayName(d.resource);
+    if (origins.count(key) > 0 &&
+        std::find(report.stale.begin(), report.stale.end(), key) == report.stale.end()) {
+      report.stale.push_back(key);
+    }
+  }
+  report.resources = all.size();
+  for (const mesh::Diagnostic& d : report.errors) spdlog::error("rejected: {}", d.ToString());
+  for (const mesh::Diagnostic& d : report.warnings) spdlog::warn("{}", d.ToString());
   {
     absl::MutexLock lock(&mu_);
-    std::map<std::string, FileState> next;
-    for (const std::string& path : paths) {
-      std::string content;
-      if (!ReadFile(path, content)) {
-        // Unreadable for now (being replaced?): keep what it gave before.
-        if (auto it = files_.find(path); it != files_.end()) next[path] = std::move(it->second);
-        continue;
-      }
-      const uint64_t hash = StableHash().Add(content).value();
-      auto previous = files_.find(path);
-      if (previous != files_.end() && previous->second.content_hash == hash) {
-        next[path] = std::move(previous->second);
-        continue;
-      }
-      FileState state;
-      state.content_hash = hash;
-      mesh::ParsedFile parsed = mesh::ParseConfigFile(path, content);
-      state.diagnostics = std::move(parsed.diagnostics);
-      std::set<std::string> rejected_keys;
-      bool unattributed_error = false;
-      for (const mesh::Diagnostic& d : state.diagnostics) {
-        if (d.level != mesh::Level::kError) continue;
-        const std::string key = KeyOfDisplayName(d.resource);
-        if (key.empty() || key.back() == '/') {
-          unattributed_error = true;
-        } else {
-          rejected_keys.insert(key);
-        }
-      }
-      for (mesh::Resource& resource : parsed.resources) {
-        std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
-        const bool invalid = mesh::HasErrors(problems);
-        state.diagnostics.insert(state.diagnostics.end(), problems.begin(), problems.end());
-        if (invalid) {
-          rejected_keys.insert(resource.Key());
-        } else {
-          state.good.push_back(std::move(resource));
-        }
-      }
-      // Last good versions: a rejected resource, or (when some document could
-      // not be read at all) any resource this file gave before, stays.
-      if (previous != files_.end()) {
-        std::set<std::string> present;
-        for (const mesh::Resource& r : state.good) present.insert(r.Key());
-        for (const mesh::Resource& old : previous->second.good) {
-          if (present.count(old.Key()) > 0) continue;
-          if (rejected_keys.count(old.Key()) > 0 || unattributed_error) state.good.push_back(old);
-        }
-      }
-      next[path] = std::move(state);
-    }
-    files_ = std::move(next);
-
-    // Merge every file's resources; the first file (in path order) defining a
-    // key wins, a later duplicate is an error.
-    LoadReport report;
-    report.files = files_.size();
-    std::map<std::string, std::string> origins;
-    for (auto& [path, state] : files_) {
-      for (const mesh::Diagnostic& d : state.diagnostics) {
-        if (d.level == mesh::Level::kInfo) {
-          report.skipped.push_back(d);
-        } else if (d.level == mesh::Level::kWarning) {
-          report.warnings.push_back(d);
-        } else {
-          report.errors.push_back(d);
-          ++report.errors_by_kind[d.resource.empty() ? "unknown"
-                                                     : d.resource.substr(0, d.resource.find(' '))];
-        }
-      }
-      for (const mesh::Resource& resource : state.good) {
-        auto [it, inserted] = origins.emplace(resource.Key(), path);
-        if (!inserted) {
-          report.errors.push_back(
-              mesh::Diagnostic{.position = resource.position,
-                               .resource = resource.DisplayName(),
-                               .message = absl::StrCat("duplicate resource: also defined in ",
-                                                       it->second, " (that one is used)")});
-          ++report.errors_by_kind[resource.kind->kind];
-          continue;
-        }
-        all.push_back(resource);
-      }
-    }
-    for (const mesh::Diagnostic& d : report.errors) {
-      const std::string key = KeyOfDisplayName(d.resource);
-      if (origins.count(key) > 0 &&
-          std::find(report.stale.begin(), report.stale.end(), key) == report.stale.end()) {
-        report.stale.push_back(key);
-      }
-    }
-    report.resources = all.size();
-    for (const mesh::Diagnostic& d : report.errors) spdlog::error("rejected: {}", d.ToString());
-    for (const mesh::Diagnostic& d : report.warnings) spdlog::warn("{}", d.ToString());
     report_ = std::move(report);
     origins_ = std::move(origins);
   }
@@ -198,46 +301,43 @@ std::map<std::string, std::string> FileSource::Origins() const {
   return origins_;
 }
 
-absl::Status FileSource::AddWatches() {
+bool FileSource::AddWatches(const std::vector<std::string>& directories) {
+  bool added = false;
   constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
                                IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
-  std::set<std::string> known;
-  for (const auto& [wd, dir] : watched_dirs_) known.insert(dir);
-  for (const std::string& root : options_.directories) {
-    std::vector<std::string> dirs = {root};
-    std::error_code error;
-    for (auto it = std::filesystem::recursive_directory_iterator(
-             root, std::filesystem::directory_options::follow_directory_symlink, error);
-         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-      if (it->is_directory()) dirs.push_back(it->path().string());
+  for (const std::string& dir : directories) {
+    // Adding a watch again is harmless: the kernel returns the inode's
+    // existing descriptor (and a recreated folder gets a new one).
+    const int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kEvents);
+    if (wd < 0) {
+      spdlog::error("cannot watch {}: {}", dir, std::strerror(errno));
+      continue;
     }
-    for (const std::string& dir : dirs) {
-      if (known.count(dir) > 0) continue;
-      int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kEvents);
-      if (wd < 0) {
-        return absl::InternalError(
-            absl::StrCat("inotify watch on ", dir, ": ", std::strerror(errno)));
-      }
-      watched_dirs_[wd] = dir;
-    }
+    added |= watched_dirs_.count(wd) == 0;
+    watched_dirs_[wd] = dir;
   }
-  return absl::OkStatus();
+  return added;
 }
+
+void FileSource::ForgetWatch(int wd) { watched_dirs_.erase(wd); }
 
 absl::Status FileSource::Watch() {
   inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (inotify_fd_ < 0 || stop_fd_ < 0) return absl::InternalError("inotify/eventfd unavailable");
-  if (absl::Status status = AddWatches(); !status.ok()) return status;
+  AddWatches(listed_dirs_);
   watcher_ = std::thread([this] { WatchLoop(); });
   return absl::OkStatus();
 }
 
 void FileSource::WatchLoop() {
-  char buffer[64 * 1024];
+  alignas(struct inotify_event) char buffer[64 * 1024];
   DebounceWindow window(options_.debounce, options_.debounce_max);
+  // While a configured folder is missing nothing can be watched there: look
+  // for it again this often.
+  constexpr int kMissingFolderPollMs = 500;
   while (true) {
-    int timeout_ms = -1;
+    int timeout_ms = directories_missing_ ? kMissingFolderPollMs : -1;
     if (window.pending() > 0) {
       timeout_ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(window.Due() - absl::Now()));
     }
@@ -246,13 +346,28 @@ void FileSource::WatchLoop() {
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) return;
     if (fds[0].revents & POLLIN) {
-      while (read(inotify_fd_, buffer, sizeof(buffer)) > 0) {
+      ssize_t length;
+      while ((length = read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
+        for (ssize_t offset = 0; offset < length;) {
+          const auto* event = reinterpret_cast<const struct inotify_event*>(buffer + offset);
+          if (event->mask & IN_IGNORED) ForgetWatch(event->wd);  // its folder is gone
+          offset += static_cast<ssize_t>(sizeof(struct inotify_event)) + event->len;
+        }
       }
       window.Event(absl::Now());
+    } else if (ready == 0 && directories_missing_ && window.pending() == 0) {
+      bool back = false;
+      for (const std::string& dir : options_.directories) {
+        std::error_code error;
+        back |= std::filesystem::is_directory(dir, error);
+      }
+      if (back) window.Event(absl::Now());
     }
     if (window.TakeIfDue(absl::Now()) > 0) {
-      (void)AddWatches();  // new subdirectories
       Reload();
+      // A new (or recreated) folder is watched only from now: read once
+      // more, for what was written there before the watch.
+      if (AddWatches(listed_dirs_)) window.Event(absl::Now());
     }
   }
 }

@@ -7,6 +7,13 @@
 // good version until it is fixed; a document that cannot even be read keeps
 // every earlier resource of its file. Nothing valid is dropped because of a
 // neighbour's error. Problems are kept per file for /debug/configz.
+//
+// The folder is read as Kubernetes mounts a ConfigMap: hidden entries (its
+// "..data" and timestamped folders) are skipped, the visible symlinks are the
+// files. Symlinks are followed once: a loop, a dangling link or an unreadable
+// file is an error naming its path (the file keeps its last good resources).
+// A configured folder that vanishes keeps the last good config (loudly) and
+// is picked up again when it comes back.
 #ifndef KEEL_SERVICES_GALLEY_SOURCES_FILE_SOURCE_H_
 #define KEEL_SERVICES_GALLEY_SOURCES_FILE_SOURCE_H_
 
@@ -41,8 +48,9 @@ struct LoadReport {
   std::vector<mesh::Diagnostic> warnings;  // every warning (deprecations...): counted apart
   std::vector<mesh::Diagnostic> skipped;   // info notes (kinds Keel does not handle)
   std::map<std::string, size_t> errors_by_kind;
-  std::vector<std::string> stale;  // keys serving their last good version
-  bool changed = false;            // a new snapshot was published
+  std::vector<std::string> stale;                // keys serving their last good version
+  std::vector<std::string> missing_directories;  // configured folders that are gone
+  bool changed = false;                          // a new snapshot was published
 };
 
 class FileSource {
@@ -71,21 +79,30 @@ class FileSource {
     std::vector<mesh::Diagnostic> diagnostics;  // from the last parse and validation
   };
 
+  // Reload lists, reads and parses without holding mu_ (the debug pages and
+  // health checks must not wait behind a large folder), then publishes.
   void Reload();
   void WatchLoop();
-  absl::Status AddWatches();
+  // AddWatches returns true when a folder not watched before was added.
+  bool AddWatches(const std::vector<std::string>& directories);
+  void ForgetWatch(int wd);
 
   FileSourceOptions options_;
   mesh::ConfigStore* store_;
 
+  // Owned by the thread that reloads: the caller of Load() until Watch(),
+  // then the watch thread.
+  std::map<std::string, FileState> files_;
+  bool directories_missing_ = false;
+
   mutable absl::Mutex mu_;
-  std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   LoadReport report_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> origins_ ABSL_GUARDED_BY(mu_);
 
   int inotify_fd_ = -1;
   int stop_fd_ = -1;
-  std::map<int, std::string> watched_dirs_;  // watch descriptor -> directory (watch thread only)
+  std::map<int, std::string> watched_dirs_;  // watch descriptor -> directory
+  std::vector<std::string> listed_dirs_;     // from the latest listing, to watch
   std::thread watcher_;
 };
 

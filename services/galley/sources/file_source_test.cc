@@ -1,11 +1,14 @@
 #include "services/galley/sources/file_source.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/mesh/testing/hostile_yaml.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 
 namespace keel::galley {
@@ -13,6 +16,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 const std::string kDr = "networking.istio.io/v1alpha3/DestinationRule";
 
@@ -122,13 +127,135 @@ TEST_F(FileSourceTest, WatchReloadsAfterChanges) {
   FileSource source({.directories = {dir_}, .debounce = absl::Milliseconds(20)}, &store_);
   ASSERT_TRUE(source.Load().ok());
   ASSERT_TRUE(source.Watch().ok());
+  // Written at once after the folder: the watch on "later" may not exist
+  // yet, the source must still find b.
   std::filesystem::create_directories(dir_ + "/later");
-  absl::SleepFor(absl::Milliseconds(100));  // the new directory gets its watch
   Write("later/b.yaml", Dr("b", "b"));
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (Names().size() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
   EXPECT_THAT(Names(), ElementsAre("default/a=a", "default/b=b"));
   source.Stop();
+}
+
+// Waits (bounded) until `done` holds; returns whether it did.
+template <typename Condition>
+bool Eventually(Condition done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
+std::vector<std::string> ErrorTexts(const LoadReport& report) {
+  std::vector<std::string> out;
+  for (const mesh::Diagnostic& d : report.errors) out.push_back(d.ToString());
+  return out;
+}
+
+TEST_F(FileSourceTest, SymlinkLoopsAreErrorsWithTheirPathsNotCrashes) {
+  Write("good.yaml", Dr("good", "good"));
+  std::filesystem::create_symlink("..", dir_ + "/nested/loop");
+  std::filesystem::create_symlink("self.yaml", dir_ + "/self.yaml");
+  FileSource source({.directories = {dir_}}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  EXPECT_THAT(Names(), ElementsAre("default/good=good"));
+  EXPECT_THAT(ErrorTexts(source.LastReport()),
+              UnorderedElementsAre(
+                  HasSubstr("nested/loop: symlink loop: this folder is already being read"),
+                  HasSubstr("self.yaml: symlink loop: the link resolves back to itself")));
+}
+
+TEST_F(FileSourceTest, SymlinkLoopAddedLiveIsReportedAndTheRestStillLoads) {
+  Write("good.yaml", Dr("good", "good"));
+  FileSource source({.directories = {dir_}, .debounce = absl::Milliseconds(20)}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  ASSERT_TRUE(source.Watch().ok());
+  std::filesystem::create_symlink("..", dir_ + "/nested/loop");
+  Write("nested/later.yaml", Dr("later", "later"));
+  EXPECT_TRUE(Eventually([&] { return Names().size() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return source.LastReport().errors.size() == 1; }));
+  source.Stop();
+}
+
+TEST_F(FileSourceTest, DanglingSymlinkIsAnErrorAndKeepsWhatTheFileGave) {
+  Write("real.yaml", Dr("a", "a"));
+  std::filesystem::create_symlink(dir_ + "/real.yaml", dir_ + "/link.yaml");
+  std::filesystem::create_symlink(dir_ + "/gone.txt", dir_ + "/notes.txt");  // not config
+  FileSource source({.directories = {dir_}}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  std::filesystem::rename(dir_ + "/real.yaml", dir_ + "/.real.yaml.bak");
+  source.Load().IgnoreError();
+  EXPECT_THAT(Names(), ElementsAre("default/a=a"));  // link.yaml's last good
+  EXPECT_THAT(ErrorTexts(source.LastReport()),
+              ElementsAre(HasSubstr("link.yaml: dangling symlink: its target does not exist")));
+}
+
+TEST_F(FileSourceTest, UnreadableFileIsAnErrorAndKeepsWhatItGave) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads files of mode 000";
+  Write("a.yaml", Dr("a", "a"));
+  FileSource source({.directories = {dir_}}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  std::filesystem::permissions(dir_ + "/a.yaml", std::filesystem::perms::none);
+  source.Load().IgnoreError();
+  EXPECT_THAT(Names(), ElementsAre("default/a=a"));
+  EXPECT_THAT(ErrorTexts(source.LastReport()),
+              ElementsAre(HasSubstr("a.yaml: cannot read: Permission denied")));
+}
+
+// The layout the kubelet gives a ConfigMap volume, and its atomic update:
+// a new timestamped folder, then "..data" swapped by rename.
+TEST_F(FileSourceTest, ConfigMapMountIsReadOnceAndItsSwapIsSeen) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir_ + "/..2026_11_30_01");
+  Write("..2026_11_30_01/rules.yaml", Dr("a", "a"));
+  fs::create_symlink("..2026_11_30_01", dir_ + "/..data");
+  fs::create_symlink("..data/rules.yaml", dir_ + "/rules.yaml");
+  FileSource source({.directories = {dir_}, .debounce = absl::Milliseconds(20)}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  EXPECT_THAT(Names(), ElementsAre("default/a=a"));
+  EXPECT_THAT(ErrorTexts(source.LastReport()), IsEmpty());
+  EXPECT_EQ(source.LastReport().files, 1u);
+  ASSERT_TRUE(source.Watch().ok());
+  fs::create_directories(dir_ + "/..2026_11_30_02");
+  Write("..2026_11_30_02/rules.yaml", Dr("a", "a2"));
+  fs::create_symlink("..2026_11_30_02", dir_ + "/..data_tmp");
+  fs::rename(dir_ + "/..data_tmp", dir_ + "/..data");
+  fs::remove_all(dir_ + "/..2026_11_30_01");
+  EXPECT_TRUE(Eventually([&] { return Names() == std::vector<std::string>{"default/a=a2"}; }));
+  EXPECT_THAT(ErrorTexts(source.LastReport()), IsEmpty());
+  source.Stop();
+}
+
+TEST_F(FileSourceTest, VanishedFolderKeepsTheLastGoodConfigAndTheWatchRearms) {
+  Write("a.yaml", Dr("a", "a"));
+  FileSource source({.directories = {dir_}, .debounce = absl::Milliseconds(20)}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  ASSERT_TRUE(source.Watch().ok());
+  std::filesystem::remove_all(dir_);
+  ASSERT_TRUE(Eventually([&] { return !source.LastReport().missing_directories.empty(); }));
+  EXPECT_THAT(Names(), ElementsAre("default/a=a"));
+  EXPECT_THAT(ErrorTexts(source.LastReport()),
+              ElementsAre(HasSubstr("configured folder is gone: serving its last good config")));
+  // Back (rm + mkdir, as a deploy script does): watched again.
+  std::filesystem::create_directories(dir_);
+  Write("b.yaml", Dr("b", "b"));
+  ASSERT_TRUE(Eventually([&] { return Names() == std::vector<std::string>{"default/b=b"}; }));
+  EXPECT_THAT(ErrorTexts(source.LastReport()), IsEmpty());
+  Write("b.yaml", Dr("b", "b2"));
+  EXPECT_TRUE(Eventually([&] { return Names() == std::vector<std::string>{"default/b=b2"}; }));
+  source.Stop();
+}
+
+TEST_F(FileSourceTest, AliasBombIsRejectedAndTheFolderStillLoads) {
+  Write("bomb.yaml", mesh::testing::AliasBombYaml());
+  Write("good.yaml", Dr("good", "good"));
+  FileSource source({.directories = {dir_}}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  EXPECT_THAT(Names(), ElementsAre("default/good=good"));
+  EXPECT_THAT(ErrorTexts(source.LastReport()),
+              ElementsAre(HasSubstr("bomb.yaml:1:1: VirtualService default/bomb: YAML aliases")));
 }
 
 }  // namespace
