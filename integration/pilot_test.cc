@@ -677,6 +677,47 @@ TEST(PilotReadinessTest, NotReadyUntilEveryKindHasArrived) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
+// One kind of config larger than gRPC's default 4 MiB message limit: once,
+// Pilot never became ready (and the cause was logged only at debug level).
+// Now the limit is raised; a Pilot given gRPC's default says why it is not
+// ready, at error level.
+TEST(PilotLargeConfigTest, MoreThanFourMebibytesOfOneKindSyncs) {
+  const std::string dir = TestTempDir("large-config");
+  std::string yaml;
+  for (int i = 0; i < 4000; ++i) {
+    absl::StrAppend(&yaml, "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n",
+                    "metadata: {name: vs-", i, "}\nspec:\n  hosts: [svc-", i,
+                    ".default.svc.cluster.local]\n  http:\n  - match:\n");
+    for (int m = 0; m < 10; ++m) {
+      absl::StrAppend(&yaml, "    - uri: {exact: /", m, "/", std::string(100, 'a'), "}\n");
+    }
+    absl::StrAppend(&yaml, "    route:\n    - destination: {host: svc-", i,
+                    ".default.svc.cluster.local}\n---\n");
+  }
+  WriteFile(dir + "/many.yaml", yaml);
+  Mesh mesh;
+  absl::StatusOr<RunningService*> galley = mesh.Start("galley", {"--config_dir=" + dir});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady(absl::Seconds(60)).ok()) << (*galley)->process().Log();
+  absl::StatusOr<RunningService*> pilot =
+      mesh.Start("pilot", {"--galley_address=" + (*galley)->grpc_address()});
+  ASSERT_TRUE(pilot.ok());
+  EXPECT_TRUE((*pilot)->WaitReady(absl::Seconds(60)).ok()) << (*pilot)->process().Log();
+
+  absl::StatusOr<RunningService*> small = mesh.Start(
+      "pilot",
+      {"--galley_address=" + (*galley)->grpc_address(), "--galley_max_message_bytes=4194304"});
+  ASSERT_TRUE(small.ok());
+  ASSERT_TRUE(WaitForLog((*small)->process(), "failed (8)", absl::Seconds(30)))
+      << (*small)->process().Log();
+  EXPECT_THAT((*small)->process().Log(), HasSubstr("error"));
+  absl::StatusOr<HttpResponse> readyz = HttpGet((*small)->monitoring_address(), "/readyz");
+  ASSERT_TRUE(readyz.ok());
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_THAT(readyz->body, HasSubstr("the config stream from Galley failed"));
+  EXPECT_TRUE(mesh.StopAll().empty());
+}
+
 TEST_F(PilotTest, SidecarScopesWhatAProxySees) {
   // The client's node id puts it in namespace "default".
   WriteFile(dir_ + "/sidecar.yaml",

@@ -1,5 +1,6 @@
 #include "libs/common/logging.h"
 
+#include <algorithm>
 #include <memory>
 #include <string_view>
 
@@ -75,6 +76,39 @@ absl::Status InitLogging(const std::string& component, const LogOptions& options
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
   return absl::OkStatus();
+}
+
+std::string ClientText(std::string_view text, size_t max_bytes) {
+  std::string out;
+  const size_t shown = std::min(text.size(), max_bytes);
+  out.reserve(shown + 32);
+  for (size_t i = 0; i < shown; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (shown < text.size()) absl::StrAppend(&out, "...(", text.size(), " bytes)");
+  return out;
+}
+
+bool LogRateLimiter::Allow(uint64_t* dropped) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = absl::Now();
+  if (last_ != absl::InfinitePast()) {
+    tokens_ = std::min(per_second_, tokens_ + absl::ToDoubleSeconds(now - last_) * per_second_);
+  }
+  last_ = now;
+  if (tokens_ < 1) {
+    ++dropped_;
+    return false;
+  }
+  tokens_ -= 1;
+  if (dropped != nullptr) *dropped = dropped_;
+  dropped_ = 0;
+  return true;
 }
 
 }  // namespace keel

@@ -17,4 +17,22 @@ TEST(InitLoggingTest, RejectsUnknownLevelAndFormat) {
 }
 
 }  // namespace
+TEST(ClientTextTest, EscapesControlBytesAndCutsLongText) {
+  EXPECT_EQ(ClientText("node\n1\x1b[31m"), "node\\x0a1\\x1b[31m");
+  EXPECT_EQ(ClientText(std::string(1 << 20, 'a'), 4), "aaaa...(1048576 bytes)");
+  EXPECT_EQ(ClientText("short"), "short");
+}
+
+TEST(LogRateLimiterTest, LetsABurstThroughThenCountsWhatItDrops) {
+  LogRateLimiter limiter(5);
+  uint64_t dropped = 99;
+  int allowed = 0;
+  for (int i = 0; i < 1000; ++i) allowed += limiter.Allow(&dropped) ? 1 : 0;
+  // 1,000 calls in far less than a second: the burst, plus at most what
+  // refilled meanwhile.
+  EXPECT_GE(allowed, 5);
+  EXPECT_LT(allowed, 50);
+  EXPECT_EQ(dropped, 0u);  // the burst dropped nothing before it
+}
+
 }  // namespace keel

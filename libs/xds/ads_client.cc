@@ -18,8 +18,27 @@ AdsClient::AdsClient(AdsClientOptions options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {
   auto credentials =
       options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
-  channel_ = grpc::CreateChannel(options_.server_address, credentials);
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  channel_ = grpc::CreateCustomChannel(options_.server_address, credentials, arguments);
 }
+
+namespace {
+
+// A stream that ends because the server went away is routine (it is retried
+// quietly); any other end means config cannot flow, which an operator must
+// see (a response over the size limit, once visible only at debug level).
+void LogStreamEnd(const std::string& server, const grpc::Status& status) {
+  if (status.ok() || status.error_code() == grpc::StatusCode::CANCELLED) return;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    spdlog::debug("ADS stream to {} ended: {}", server, status.error_message());
+    return;
+  }
+  spdlog::error("ADS stream to {} failed ({}): {}", server, static_cast<int>(status.error_code()),
+                status.error_message());
+}
+
+}  // namespace
 
 AdsClient::~AdsClient() { Stop(); }
 
@@ -143,8 +162,8 @@ void AdsClient::RunSotw(grpc::ClientContext& context) {
     if (!stream->Write(ack)) break;
   }
   grpc::Status status = stream->Finish();
-  if (!status.ok())
-    spdlog::debug("ADS stream to {} ended: {}", options_.server_address, status.error_message());
+  LogStreamEnd(options_.server_address, status);
+  if (options_.on_stream_end && !Stopping()) options_.on_stream_end(status);
 }
 
 void AdsClient::RunDelta(grpc::ClientContext& context) {
@@ -197,9 +216,13 @@ void AdsClient::RunDelta(grpc::ClientContext& context) {
     if (!stream->Write(ack)) break;
   }
   grpc::Status status = stream->Finish();
-  if (!status.ok())
-    spdlog::debug("delta ADS stream to {} ended: {}", options_.server_address,
-                  status.error_message());
+  LogStreamEnd(options_.server_address, status);
+  if (options_.on_stream_end && !Stopping()) options_.on_stream_end(status);
+}
+
+bool AdsClient::Stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 std::map<std::string, std::shared_ptr<const XdsResource>> AdsClient::Resources(

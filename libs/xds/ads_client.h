@@ -36,6 +36,12 @@ struct AdsClientOptions {
   std::function<std::string(const google::protobuf::Any&)> sotw_resource_name;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
+  // The largest response accepted. gRPC's default (4 MiB) is smaller than
+  // one type of a large mesh's config (20k VirtualServices).
+  int max_receive_message_bytes = 64 << 20;
+  // Called (on the client's thread) when a stream ends other than by Stop(),
+  // with the status the server or the channel gave.
+  std::function<void(const grpc::Status&)> on_stream_end;
 };
 
 // One accepted change of one type.
@@ -87,6 +93,7 @@ class AdsClient {
   };
 
   void Run();
+  bool Stopping() const;
   // One stream's life; returns when it ends.
   void RunSotw(grpc::ClientContext& context);
   void RunDelta(grpc::ClientContext& context);

@@ -188,8 +188,7 @@ class AdsServer::Stream {
       state.nack_message = error_message;
       ++state.nacks;
       if (server_->metrics()) server_->metrics()->Count(server_->metrics()->nacks, type_url);
-      spdlog::warn("xDS NACK from {} for {} version {}: {}", node_.id(), type_url,
-                   state.sent_version, error_message);
+      server_->LogNack(node_.id(), type_url, state.sent_version, error_message);
       if (server_->options().on_nack) {
         server_->options().on_nack(node_.id(), type_url, state.sent_version, error_message);
       }
@@ -205,6 +204,22 @@ class AdsServer::Stream {
       if (server_->metrics()) server_->metrics()->Count(server_->metrics()->acks, type_url);
     }
     return true;
+  }
+
+  // A type no source serves is refused before any state is kept for it.
+  grpc::Status CheckTypeLocked(const std::string& type_url) const {
+    if (types_.count(type_url) > 0 || server_->source()->Serves(type_url)) return grpc::Status::OK;
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("type URL \"", ClientText(type_url, 200), "\" is not served here"));
+  }
+
+  grpc::Status CheckNamesLocked(const std::string& type_url, size_t names) const {
+    const size_t limit = server_->options().max_names_per_type;
+    if (names <= limit) return grpc::Status::OK;
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat(names, " resource names for ", type_url,
+                                     " exceed the limit of ", limit, " per stream"));
   }
 
   AdsServer* server_;
@@ -241,7 +256,12 @@ class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<R
           grpc::Status(grpc::StatusCode::UNAVAILABLE, "not ready: configuration is still loading"));
       return;
     }
-    server->Register(this);
+    if (grpc::Status admitted = server->Register(this); !admitted.ok()) {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+      this->Finish(admitted);
+      return;
+    }
     registered_ = true;
     this->StartRead(&request_);
   }
@@ -315,6 +335,11 @@ class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
       have_node_ = true;
     }
     const std::string& type_url = request.type_url();
+    if (grpc::Status known = CheckTypeLocked(type_url); !known.ok()) return known;
+    if (grpc::Status bounded = CheckNamesLocked(type_url, request.resource_names_size());
+        !bounded.ok()) {
+      return bounded;
+    }
     if (!HandleAckLocked(type_url, request.response_nonce(), request.has_error_detail(),
                          request.error_detail().message())) {
       return grpc::Status::OK;  // stale: ignore
@@ -378,6 +403,7 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
       have_node_ = true;
     }
     const std::string& type_url = request.type_url();
+    if (grpc::Status known = CheckTypeLocked(type_url); !known.ok()) return known;
     // A stale nonce voids only the request's ACK/NACK. Its subscription
     // changes are deltas: they apply whatever the nonce, or they are lost
     // for good (the client never sends them again).
@@ -409,6 +435,12 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
         state.names.erase(name);
       }
       state.client_versions.erase(name);
+    }
+    if (grpc::Status bounded = CheckNamesLocked(type_url, state.names.size()); !bounded.ok()) {
+      return bounded;
+    }
+    if (state.client_versions.size() > server_->options().max_names_per_type) {
+      return CheckNamesLocked(type_url, state.client_versions.size());
     }
     if (changed) dirty_.insert(type_url);
     return grpc::Status::OK;
@@ -461,7 +493,9 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
 AdsServer::AdsServer(ResourceSource* source, MetricsRegistry* metrics, AdsServerOptions options)
     : source_(source),
       options_(std::move(options)),
-      metrics_(std::make_unique<Metrics>(metrics, options_.metrics_prefix)) {}
+      metrics_(std::make_unique<Metrics>(metrics, options_.metrics_prefix)),
+      stream_tokens_(options_.new_streams_per_second),
+      nack_log_limiter_(std::make_unique<LogRateLimiter>(10)) {}
 
 AdsServer::~AdsServer() = default;
 
@@ -480,10 +514,36 @@ uint64_t AdsServer::NextStreamId() {
   return next_stream_id_++;
 }
 
-void AdsServer::Register(Stream* stream) {
+grpc::Status AdsServer::Register(Stream* stream) {
   absl::MutexLock lock(&mu_);
+  if (streams_.size() >= options_.max_streams) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("too many streams: the limit is ", options_.max_streams));
+  }
+  // A token bucket: a reconnect storm is spread out, not served at once.
+  const absl::Time now = absl::Now();
+  stream_tokens_ = std::min(options_.new_streams_per_second,
+                            stream_tokens_ + absl::ToDoubleSeconds(now - stream_tokens_at_) *
+                                                 options_.new_streams_per_second);
+  stream_tokens_at_ = now;
+  if (stream_tokens_ < 1) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("too many new streams (over ", options_.new_streams_per_second,
+                                     " per second): retry later"));
+  }
+  stream_tokens_ -= 1;
   streams_.insert(stream);
   if (metrics_->connected) metrics_->connected->Set(static_cast<double>(streams_.size()));
+  return grpc::Status::OK;
+}
+
+void AdsServer::LogNack(const std::string& node_id, const std::string& type_url,
+                        const std::string& version, const std::string& message) {
+  uint64_t dropped = 0;
+  if (!nack_log_limiter_->Allow(&dropped)) return;
+  spdlog::warn("xDS NACK from {} for {} version {}: {}{}", ClientText(node_id, 128), type_url,
+               version, ClientText(message, 512),
+               dropped > 0 ? absl::StrCat(" (", dropped, " more NACKs not logged)") : "");
 }
 
 void AdsServer::Unregister(Stream* stream) {

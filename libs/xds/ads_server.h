@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "libs/common/logging.h"
 #include "libs/common/metrics.h"
 #include "libs/xds/resources.h"
 #include "prometheus/counter.h"
@@ -72,6 +73,12 @@ struct AdsServerOptions {
   std::string metrics_prefix = "xds";
   NackObserver on_nack;
   AckObserver on_ack;
+  // What clients may make the server hold. Past these a stream is refused
+  // with a status that says which limit (RESOURCE_EXHAUSTED), or to come
+  // back later (UNAVAILABLE, for the connection rate).
+  size_t max_streams = 20000;
+  double new_streams_per_second = 2000;  // sustained; bursts of as many
+  size_t max_names_per_type = 5000;      // subscribed names, per type and stream
 };
 
 class AdsServer
@@ -109,8 +116,12 @@ class AdsServer
                           envoy::service::discovery::v3::DeltaDiscoveryResponse>*
   DeltaAggregatedResources(grpc::CallbackServerContext* context) override;
 
-  void Register(Stream* stream);
+  // Register admits a new stream, or returns why not (limits above).
+  grpc::Status Register(Stream* stream);
   void Unregister(Stream* stream);
+  // LogNack logs a client's NACK: truncated, and rate-limited across streams.
+  void LogNack(const std::string& node_id, const std::string& type_url, const std::string& version,
+               const std::string& message);
   ResourceSource* source() { return source_; }
   Metrics* metrics() { return metrics_.get(); }
   const AdsServerOptions& options() const { return options_; }
@@ -123,6 +134,9 @@ class AdsServer
   mutable absl::Mutex mu_;
   std::set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
   uint64_t next_stream_id_ ABSL_GUARDED_BY(mu_) = 1;
+  double stream_tokens_ ABSL_GUARDED_BY(mu_);
+  absl::Time stream_tokens_at_ ABSL_GUARDED_BY(mu_) = absl::Now();
+  std::unique_ptr<LogRateLimiter> nack_log_limiter_;
 };
 
 }  // namespace keel::xds

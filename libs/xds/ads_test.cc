@@ -2,6 +2,7 @@
 // in both protocol variants.
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -397,6 +398,183 @@ TEST(AdsServerTest, APushInProgressBlocksNoConnectsOrStatus) {
   first->Stop();
   second->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+}
+
+// A server with the given limits, for tests that speak raw gRPC.
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(AdsServerOptions options) {
+    server_impl_ = std::make_unique<AdsServer>(&source_, &metrics_, std::move(options));
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(server_impl_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel_);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) {
+      server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    }
+  }
+
+  // Sends one SotW request and returns how the server ended the stream (or
+  // OK with the first response, if it answered).
+  grpc::Status SotwOnce(const envoy::service::discovery::v3::DiscoveryRequest& request) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    auto stream = stub_->StreamAggregatedResources(&context);
+    stream->Write(request);
+    envoy::service::discovery::v3::DiscoveryResponse response;
+    if (stream->Read(&response)) {
+      context.TryCancel();
+      stream->Finish().IgnoreError();
+      return grpc::Status::OK;
+    }
+    return stream->Finish();
+  }
+
+  testing::StaticSource source_;
+  MetricsRegistry metrics_{"test"};
+  std::unique_ptr<AdsServer> server_impl_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<envoy::service::discovery::v3::AggregatedDiscoveryService::Stub> stub_;
+  int port_ = 0;
+};
+
+TEST_F(LimitsTest, UnknownTypeUrlIsRefusedAndKeepsNoState) {
+  source_.Set(kType, {{"a", "1"}});
+  source_.SetServedTypes({kType});
+  Start({});
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url("type.googleapis.com/made.up.Type");
+  request.mutable_node()->set_id("probe");
+  grpc::Status status = SotwOnce(request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "type URL \"type.googleapis.com/made.up.Type\" is not served here");
+  // Delta too.
+  grpc::ClientContext context;
+  auto stream = stub_->DeltaAggregatedResources(&context);
+  envoy::service::discovery::v3::DeltaDiscoveryRequest delta;
+  delta.set_type_url(std::string(100000, 'x'));
+  stream->Write(delta);
+  envoy::service::discovery::v3::DeltaDiscoveryResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  grpc::Status delta_status = stream->Finish();
+  EXPECT_EQ(delta_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(delta_status.error_message().size(), 300u);  // the client's text is cut
+  // The known type still works, and no stream is left behind.
+  request.set_type_url(kType);
+  EXPECT_TRUE(SotwOnce(request).ok());
+}
+
+TEST_F(LimitsTest, TenThousandNamesAreRefusedWithTheLimit) {
+  source_.Set(kType, {{"a", "1"}});
+  Start({.max_names_per_type = 5000});
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url(kType);
+  for (int i = 0; i < 10000; ++i) request.add_resource_names("name-" + std::to_string(i));
+  grpc::Status status = SotwOnce(request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(status.error_message(),
+            "10000 resource names for test/Thing exceed the limit of 5000 per stream");
+
+  // Delta: subscribing in small steps reaches the same limit.
+  grpc::ClientContext context;
+  auto stream = stub_->DeltaAggregatedResources(&context);
+  bool refused = false;
+  for (int batch = 0; batch < 20 && !refused; ++batch) {
+    envoy::service::discovery::v3::DeltaDiscoveryRequest delta;
+    delta.set_type_url(kType);
+    for (int i = 0; i < 500; ++i) {
+      delta.add_resource_names_subscribe(absl::StrCat("n-", batch, "-", i));
+    }
+    refused = !stream->Write(delta);
+  }
+  envoy::service::discovery::v3::DeltaDiscoveryResponse response;
+  while (stream->Read(&response)) {
+  }
+  grpc::Status delta_status = stream->Finish();
+  EXPECT_EQ(delta_status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(delta_status.error_message(), ::testing::HasSubstr("exceed the limit of 5000"));
+  EXPECT_EQ(server_impl_->ConnectedStreams(), 0u);
+}
+
+TEST_F(LimitsTest, StreamCountAndConnectRateAreBounded) {
+  source_.Set(kType, {{"a", "1"}});
+  Start({.max_streams = 2, .new_streams_per_second = 1000});
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url(kType);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<
+      std::unique_ptr<grpc::ClientReaderWriter<envoy::service::discovery::v3::DiscoveryRequest,
+                                               envoy::service::discovery::v3::DiscoveryResponse>>>
+      streams;
+  for (int i = 0; i < 2; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    streams.push_back(stub_->StreamAggregatedResources(contexts.back().get()));
+    streams.back()->Write(request);
+    envoy::service::discovery::v3::DiscoveryResponse response;
+    ASSERT_TRUE(streams.back()->Read(&response));
+  }
+  grpc::Status third = SotwOnce(request);
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(third.error_message(), "too many streams: the limit is 2");
+  for (size_t i = 0; i < streams.size(); ++i) {
+    contexts[i]->TryCancel();
+    streams[i]->Finish().IgnoreError();
+  }
+}
+
+TEST_F(LimitsTest, AReconnectStormIsToldToRetry) {
+  source_.Set(kType, {{"a", "1"}});
+  Start({.new_streams_per_second = 3});
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url(kType);
+  int admitted = 0;
+  grpc::Status refused;
+  for (int i = 0; i < 20; ++i) {
+    grpc::Status status = SotwOnce(request);
+    if (status.ok()) {
+      ++admitted;
+    } else {
+      refused = status;
+    }
+  }
+  EXPECT_LT(admitted, 20);
+  EXPECT_GE(admitted, 3);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("retry later"));
+}
+
+// A client that never reads holds one response in flight, however many
+// pushes happen: nothing queues up behind it.
+TEST_F(LimitsTest, AStreamThatNeverReadsHoldsOneResponse) {
+  const std::string big(256 << 10, 'x');
+  source_.Set(kType, {{"a", big + "0"}});
+  Start({});
+  grpc::ClientContext context;
+  auto stream = stub_->StreamAggregatedResources(&context);
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url(kType);
+  request.mutable_node()->set_id("never-reads");
+  ASSERT_TRUE(stream->Write(request));
+  for (int i = 1; i <= 200; ++i) {  // 200 pushes of 256 KiB each: 50 MiB if queued
+    source_.Set(kType, {{"a", big + std::to_string(i)}});
+    server_impl_->Push({kType});
+  }
+  std::vector<StreamStatus> streams = server_impl_->Streams();
+  ASSERT_EQ(streams.size(), 1u);
+  ASSERT_EQ(streams[0].types.size(), 1u);
+  // What gRPC's flow control let through before the client stopped reading
+  // (a few windows), never one per push.
+  EXPECT_LT(streams[0].types[0].responses, 40u);
+  context.TryCancel();
+  stream->Finish().IgnoreError();
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, AdsTest, ::testing::Values(false, true),

@@ -37,6 +37,11 @@ class ResourceSource {
   virtual std::shared_ptr<const TypeResources> Resources(
       const std::string& type_url, const envoy::config::core::v3::Node& node) = 0;
 
+  // Serves reports whether `type_url` is a type this source can ever serve.
+  // A stream asking for any other is refused: unknown types must not make
+  // the server keep state for them.
+  virtual bool Serves(const std::string& type_url) const = 0;
+
   // Ready reports whether the source holds its full state. Until then the
   // server refuses streams with UNAVAILABLE ("not ready"), so no client ever
   // receives a partial configuration.

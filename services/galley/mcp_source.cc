@@ -42,4 +42,8 @@ std::shared_ptr<const xds::TypeResources> McpSource::Resources(
   return it == types_.end() ? nullptr : it->second;
 }
 
+bool McpSource::Serves(const std::string& type_url) const {
+  return mesh::FindKindByTypeUrl(type_url) != nullptr;
+}
+
 }  // namespace keel::galley

@@ -26,6 +26,7 @@ class McpSource : public xds::ResourceSource {
 
   std::shared_ptr<const xds::TypeResources> Resources(
       const std::string& type_url, const envoy::config::core::v3::Node& node) override;
+  bool Serves(const std::string& type_url) const override;
   bool Ready() const override { return ready_; }
 
  private:

@@ -14,15 +14,28 @@ ABSL_FLAG(std::string, mesh_config, "",
           "Istio MeshConfig YAML (rootNamespace, default exportTo, ...); reloaded when it changes. "
           "Empty: Istio's defaults.");
 
+ABSL_FLAG(int, galley_max_message_bytes, 64 << 20,
+          "Largest config message accepted from Galley (gRPC's default is 4 MiB).");
+ABSL_FLAG(uint32_t, xds_max_streams, 20000, "Open xDS streams at most; more are refused.");
+ABSL_FLAG(double, xds_new_streams_per_second, 2000,
+          "New xDS streams admitted per second (bursts of as many); more are told to retry.");
+ABSL_FLAG(uint32_t, xds_max_names_per_type, 5000,
+          "Resource names one xDS stream may subscribe to, per type.");
+
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "pilot",
                          "Pilot serves Istio traffic management as xDS to the data plane.");
-  keel::pilot::PilotService pilot({.galley_address = absl::GetFlag(FLAGS_galley_address),
-                                   .debounce_after = absl::GetFlag(FLAGS_debounce_after),
-                                   .debounce_max = absl::GetFlag(FLAGS_debounce_max),
-                                   .cluster_domain = absl::GetFlag(FLAGS_cluster_domain),
-                                   .mesh_config_path = absl::GetFlag(FLAGS_mesh_config)});
+  keel::pilot::PilotService pilot(
+      {.galley_address = absl::GetFlag(FLAGS_galley_address),
+       .debounce_after = absl::GetFlag(FLAGS_debounce_after),
+       .debounce_max = absl::GetFlag(FLAGS_debounce_max),
+       .cluster_domain = absl::GetFlag(FLAGS_cluster_domain),
+       .mesh_config_path = absl::GetFlag(FLAGS_mesh_config),
+       .galley_max_message_bytes = absl::GetFlag(FLAGS_galley_max_message_bytes),
+       .xds_max_streams = absl::GetFlag(FLAGS_xds_max_streams),
+       .xds_new_streams_per_second = absl::GetFlag(FLAGS_xds_new_streams_per_second),
+       .xds_max_names_per_type = absl::GetFlag(FLAGS_xds_max_names_per_type)});
   return keel::RunService(
       pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }

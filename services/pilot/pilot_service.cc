@@ -39,7 +39,10 @@ void PilotService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsReg
           .on_ack =
               [this](const std::string&, const std::string&, absl::Duration since_push) {
                 convergence_->Observe(absl::ToDoubleSeconds(since_push));
-              }});
+              },
+          .max_streams = options_.xds_max_streams,
+          .new_streams_per_second = options_.xds_new_streams_per_second,
+          .max_names_per_type = options_.xds_max_names_per_type});
   builder.RegisterService(ads_server_.get());
   // Rebalance proxies across Pilot replicas: connections are closed
   // gracefully after 30 minutes (Istio's default), and clients reconnect.
@@ -88,6 +91,8 @@ absl::Status PilotService::Start(ServiceContext& context) {
   client_options.server_address = options_.galley_address;
   client_options.node.set_id(absl::StrCat("pilot~", context.grpc_port));
   client_options.delta = true;
+  client_options.max_receive_message_bytes = options_.galley_max_message_bytes;
+  client_options.on_stream_end = [this](const grpc::Status& status) { OnConfigStreamEnd(status); };
   galley_ = std::make_unique<xds::AdsClient>(
       client_options, [this](const xds::ResourceUpdate& update) { return OnConfig(update); });
   for (const mesh::KindInfo& kind : mesh::AllKinds()) galley_->Subscribe(kind.type_url());
@@ -108,13 +113,42 @@ absl::Status PilotService::Start(ServiceContext& context) {
   return absl::OkStatus();
 }
 
+void PilotService::OnConfigStreamEnd(const grpc::Status& status) {
+  // Galley going away is routine: the last config keeps serving, as Istio's
+  // Pilot does. Any other end means config cannot arrive (too large, or
+  // refused): serving it as if current would be a lie.
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::CANCELLED || status.ok()) {
+    return;
+  }
+  absl::MutexLock lock(&stream_mu_);
+  config_stream_broken_ = true;
+  types_since_break_.clear();
+  context_->readiness.SetNotReady(
+      absl::StrCat("the config stream from Galley failed: ", status.error_message()));
+}
+
 absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
   absl::StatusOr<bool> completed = config_.Apply(update);
   if (!completed.ok()) return completed.status();
+  {
+    absl::MutexLock lock(&stream_mu_);
+    if (config_stream_broken_) {
+      types_since_break_.insert(update.type_url);
+      if (types_since_break_.size() >= mesh::AllKinds().size() && source_.Ready()) {
+        config_stream_broken_ = false;
+        context_->readiness.SetReady();
+      }
+    }
+  }
   if (*completed) {
     // The full configuration is here: push at once, then accept clients.
     // On the MCP client's thread: the first push is immediate, not debounced.
     Push(0);
+    {
+      absl::MutexLock lock(&stream_mu_);
+      config_stream_broken_ = false;
+    }
     context_->readiness.SetReady();
   } else if (source_.Ready()) {
     debouncer_->Event();

@@ -39,6 +39,12 @@ struct PilotOptions {
   std::string cluster_domain = "cluster.local";
   // Istio's MeshConfig YAML; "" for Istio's defaults. Reloaded on change.
   std::string mesh_config_path;
+  // The largest config message accepted from Galley (one type's resources).
+  int galley_max_message_bytes = 64 << 20;
+  // What xDS clients may make Pilot hold (see AdsServerOptions).
+  size_t xds_max_streams = 20000;
+  double xds_new_streams_per_second = 2000;
+  size_t xds_max_names_per_type = 5000;
 };
 
 class PilotService : public Service {
@@ -53,6 +59,9 @@ class PilotService : public Service {
 
  private:
   absl::Status OnConfig(const xds::ResourceUpdate& update);
+  // A config stream that failed (not a Galley restart) makes Pilot not
+  // ready until every type has arrived again.
+  void OnConfigStreamEnd(const grpc::Status& status);
   void Push(int merged_events);
   HttpResponse Syncz() const;
   HttpResponse Configz() const;
@@ -67,6 +76,9 @@ class PilotService : public Service {
   std::unique_ptr<xds::AdsClient> galley_;
   std::unique_ptr<keel::Debouncer> debouncer_;
   ServiceContext* context_ = nullptr;
+  absl::Mutex stream_mu_;
+  bool config_stream_broken_ ABSL_GUARDED_BY(stream_mu_) = false;
+  std::set<std::string> types_since_break_ ABSL_GUARDED_BY(stream_mu_);
 
   ConfigIntake config_;
   FileWatcher mesh_watcher_;

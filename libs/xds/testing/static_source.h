@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,17 @@ class StaticSource : public ResourceSource {
     types_[type_url] = std::move(type);
   }
 
+  // SetServedTypes limits the types the source serves (all, until called).
+  void SetServedTypes(std::set<std::string> type_urls) {
+    absl::MutexLock lock(&mu_);
+    served_ = std::move(type_urls);
+  }
+
+  bool Serves(const std::string& type_url) const override {
+    absl::MutexLock lock(&mu_);
+    return served_.empty() || served_.count(type_url) > 0;
+  }
+
   void SetReady(bool ready) {
     absl::MutexLock lock(&mu_);
     ready_ = ready;
@@ -56,6 +68,7 @@ class StaticSource : public ResourceSource {
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const TypeResources>> types_ ABSL_GUARDED_BY(mu_);
   bool ready_ ABSL_GUARDED_BY(mu_) = true;
+  std::set<std::string> served_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace keel::xds::testing

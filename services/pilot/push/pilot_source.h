@@ -28,15 +28,17 @@ class PilotSource : public xds::ResourceSource {
                             std::shared_ptr<const PushContext> context);
   std::shared_ptr<const xds::TypeResources> Resources(
       const std::string& type_url, const envoy::config::core::v3::Node& node) override;
+  bool Serves(const std::string& type_url) const override;
   bool Ready() const override { return ready_; }
   std::shared_ptr<const PushContext> context() const;
 
  private:
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_ ABSL_GUARDED_BY(mu_);
-  // Generated this push for scoped views: (type, "namespace|locality").
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<const xds::TypeResources>> scoped_
-      ABSL_GUARDED_BY(mu_);
+  // Views generated this push for scoped proxies, by
+  // "type|namespace|locality|sidecar"; at most kMaxScopedViews.
+  static constexpr size_t kMaxScopedViews = 4096;
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> scoped_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const PushContext> context_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> ready_{false};
 };
