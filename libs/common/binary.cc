@@ -9,8 +9,12 @@
 #include "libs/common/logging.h"
 #include "libs/common/net.h"
 
-ABSL_FLAG(keel::ListenAddress, monitoring_address, {":15014"},
-          "host:port of the monitoring HTTP server (/metrics, /healthz, /readyz, /debug).");
+ABSL_FLAG(keel::ListenAddress, monitoring_address, {"127.0.0.1:15014"},
+          "host:port of the monitoring HTTP server (/metrics, /healthz, /readyz, /debug). "
+          "Loopback by default; \":15014\" exposes it (probes, Prometheus).");
+ABSL_FLAG(bool, debug_remote, false,
+          "Serve /debug/* pages to remote clients too (they name every proxy and config file); "
+          "by default they answer 403 to all but loopback.");
 ABSL_FLAG(std::string, ports_file, "",
           "Once listening, write the gRPC and monitoring ports the process got to this file "
           "(\"grpc_port=N\\nmonitoring_port=N\\n\"); lets a launcher pass port 0.");
@@ -34,6 +38,7 @@ ServiceHostOptions HostOptionsFromFlags(const std::string& grpc_address) {
   return ServiceHostOptions{
       .grpc_address = grpc_address,
       .monitoring_address = absl::GetFlag(FLAGS_monitoring_address).value,
+      .debug_remote = absl::GetFlag(FLAGS_debug_remote),
       .ports_file = absl::GetFlag(FLAGS_ports_file),
       .drain_timeout = absl::GetFlag(FLAGS_drain_timeout),
   };

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/net.h"
@@ -140,6 +141,14 @@ class HttpServer::Impl {
       if (it != handlers_.end()) handler = it->second;
     }
     if (!handler) return HttpResponse{.status = 404, .body = "not found\n"};
+    if (!request.from_loopback) {
+      for (const std::string& prefix : options_.loopback_only_prefixes) {
+        if (absl::StartsWith(request.path, prefix)) {
+          return HttpResponse{.status = 403,
+                              .body = absl::StrCat(prefix, "* is served to local clients only\n")};
+        }
+      }
+    }
     return handler(request);
   }
 
@@ -159,6 +168,13 @@ class HttpServer::Impl {
 };
 
 namespace {
+
+bool IsLoopback(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
+  }
+  return address.is_loopback();
+}
 
 // One connection: read a request, dispatch, write, repeat while keep-alive.
 // Stream is beast::tcp_stream, or an SSL stream over one.
@@ -184,6 +200,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_->options().max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
     http::async_read(
         stream_, buffer_, *parser_,
@@ -196,9 +213,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Write(
           MakeResponse(HttpResponse{.status = 413, .body = "request body too large\n"}, 11, false));
     }
+    if (ec == http::error::header_limit) {
+      // Which part is too long: the request line (never parsed), or the
+      // headers after it.
+      const bool line_too_long = parser_->get().target().empty();
+      return Write(MakeResponse(
+          line_too_long ? HttpResponse{.status = 414, .body = "request URI too long\n"}
+                        : HttpResponse{.status = 431, .body = "request headers too large\n"},
+          11, false));
+    }
     if (ec) return Close();
     const auto& raw = parser_->get();
     HttpRequest request;
+    beast::error_code peer_error;
+    const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_error);
+    request.from_loopback = !peer_error && IsLoopback(peer.address());
     request.method = std::string(raw.method_string());
     std::string target(raw.target());
     size_t question = target.find('?');
@@ -225,6 +254,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
     out->set(http::field::server, "keel");
+    // Pages may show client-supplied text: never let a browser sniff it as HTML.
+    out->set("X-Content-Type-Options", "nosniff");
     out->set(http::field::content_type, response.content_type);
     out->keep_alive(keep_alive);
     out->body() = response.body;

@@ -26,6 +26,7 @@ struct HttpRequest {
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  bool from_loopback = false;  // the peer is 127.0.0.0/8 or ::1
 
   // QueryParam returns the decoded value of `name`, if present.
   std::optional<std::string> QueryParam(const std::string& name) const;
@@ -42,6 +43,12 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct HttpServerOptions {
   // Requests with a larger body are answered 413 without reaching a handler.
   size_t max_body_bytes = 1 << 20;
+  // Requests whose request line and headers exceed this are answered 414
+  // (the request line alone is too long) or 431, then the connection closes.
+  size_t max_header_bytes = 16 << 10;
+  // Paths under these prefixes are served to loopback peers only; others
+  // get 403 (debug pages name every proxy and config file).
+  std::vector<std::string> loopback_only_prefixes;
   // HTTPS when both are set: PEM files of the certificate chain and key.
   std::string tls_cert_file;
   std::string tls_key_file;

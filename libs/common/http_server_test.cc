@@ -1,5 +1,11 @@
 #include "libs/common/http_server.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/http_client.h"
@@ -91,6 +97,75 @@ TEST(HttpClientTest, UnreachableServerIsUnavailable) {
   (*server)->Stop();
   auto response = HttpGet(address, "/", absl::Seconds(2));
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// Sends raw bytes and returns the status line of the answer ("" if none).
+std::string RawStatusLine(uint16_t port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return "";
+  (void)!write(fd, request.data(), request.size());
+  std::string answer;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) answer.append(buffer, n);
+  close(fd);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+TEST(HttpServerTest, OversizedRequestLineGets414AndHeadersGet431) {
+  auto server = HttpServer::Start("127.0.0.1:0");
+  ASSERT_TRUE(server.ok());
+  (*server)->Handle("/ok", [](const HttpRequest&) { return HttpResponse{.body = "ok"}; });
+  EXPECT_EQ(RawStatusLine((*server)->port(), "GET /ok?x=" + std::string(64 << 10, 'a') +
+                                                 " HTTP/1.1\r\nHost: h\r\n\r\n"),
+            "HTTP/1.1 414 URI Too Long");
+  EXPECT_EQ(RawStatusLine((*server)->port(), "GET /ok HTTP/1.1\r\nHost: h\r\nX-Big: " +
+                                                 std::string(64 << 10, 'b') + "\r\n\r\n"),
+            "HTTP/1.1 431 Request Header Fields Too Large");
+  auto fine = HttpGet(Address(**server), "/ok");
+  ASSERT_TRUE(fine.ok());
+  EXPECT_EQ(fine->body, "ok");
+}
+
+// The first non-loopback IPv4 address of this machine, or "".
+std::string NonLoopbackAddress() {
+  ifaddrs* interfaces = nullptr;
+  if (getifaddrs(&interfaces) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = interfaces; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    found = text;
+  }
+  freeifaddrs(interfaces);
+  return found;
+}
+
+TEST(HttpServerTest, LoopbackOnlyPrefixesAnswer403ToRemotePeers) {
+  const std::string remote = NonLoopbackAddress();
+  if (remote.empty()) GTEST_SKIP() << "no non-loopback address on this machine";
+  auto server = HttpServer::Start("0.0.0.0:0", {.loopback_only_prefixes = {"/debug/"}});
+  ASSERT_TRUE(server.ok());
+  (*server)->Handle("/debug/configz", [](const HttpRequest&) { return HttpResponse{.body = "c"}; });
+  (*server)->Handle("/metrics", [](const HttpRequest&) { return HttpResponse{.body = "m"}; });
+  const std::string port = std::to_string((*server)->port());
+  auto local = HttpGet("127.0.0.1:" + port, "/debug/configz");
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->status, 200);
+  auto denied = HttpGet(remote + ":" + port, "/debug/configz");
+  ASSERT_TRUE(denied.ok()) << denied.status();
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_EQ(denied->body, "/debug/* is served to local clients only\n");
+  auto metrics = HttpGet(remote + ":" + port, "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_EQ(metrics->status, 200);
 }
 
 }  // namespace

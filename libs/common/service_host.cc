@@ -49,8 +49,11 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
                                                                 const ServiceHostOptions& options) {
   std::unique_ptr<ServiceHost> host(new ServiceHost(service, options));
 
-  absl::StatusOr<std::unique_ptr<HttpServer>> monitoring =
-      HttpServer::Start(options.monitoring_address);
+  absl::StatusOr<std::unique_ptr<HttpServer>> monitoring = HttpServer::Start(
+      options.monitoring_address,
+      HttpServerOptions{.loopback_only_prefixes = options.debug_remote
+                                                      ? std::vector<std::string>{}
+                                                      : std::vector<std::string>{"/debug/"}});
   if (!monitoring.ok()) {
     return absl::Status(monitoring.status().code(),
                         absl::StrCat("monitoring server: ", monitoring.status().message()));

@@ -57,8 +57,12 @@ class Service {
 struct ServiceHostOptions {
   // "host:port" of the gRPC server, or "" for a service without one.
   std::string grpc_address;
-  // "host:port" of the monitoring HTTP server.
-  std::string monitoring_address = ":15014";
+  // "host:port" of the monitoring HTTP server. Loopback unless exposed
+  // deliberately (the Helm chart does, for probes and Prometheus).
+  std::string monitoring_address = "127.0.0.1:15014";
+  // Serve /debug/* to remote clients too (by default: loopback only, even
+  // when the port is exposed).
+  bool debug_remote = false;
   // When set, the ports the servers got are written here once both listen
   // (see WritePortsFile), so a launcher can pass port 0 and learn the port.
   std::string ports_file;

@@ -501,6 +501,11 @@ TEST_F(LimitsTest, TenThousandNamesAreRefusedWithTheLimit) {
   grpc::Status delta_status = stream->Finish();
   EXPECT_EQ(delta_status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(delta_status.error_message(), ::testing::HasSubstr("exceed the limit of 5000"));
+  // The refused streams are gone (gRPC reports them done a moment later).
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (server_impl_->ConnectedStreams() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   EXPECT_EQ(server_impl_->ConnectedStreams(), 0u);
 }
 

@@ -6,6 +6,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "libs/common/json_writer.h"
+#include "libs/common/logging.h"
 #include "libs/mesh/schema.h"
 #include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
@@ -215,9 +216,11 @@ HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
   for (const xds::StreamStatus& stream : streams) {
     if (stream.node_id == proxy) found = &stream;
   }
-  if (found == nullptr)
-    return HttpResponse{.status = 404,
-                        .body = absl::StrCat("no connected proxy \"", proxy, "\"\n")};
+  if (found == nullptr) {
+    return HttpResponse{
+        .status = 404,
+        .body = absl::StrCat("no connected proxy \"", JsonEscape(ClientText(proxy, 256)), "\"\n")};
+  }
   JsonWriter json;
   json.BeginObject();
   for (const auto& [type_url, generator] : Generators()) {

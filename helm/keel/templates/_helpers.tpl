@@ -69,7 +69,12 @@ spec:
           imagePullPolicy: {{ $root.Values.global.imagePullPolicy }}
           args:
             - --grpc_address=:{{ $v.grpcPort }}
+            # Exposed for the kubelet's probes and Prometheus; /debug/* stays
+            # loopback-only unless global.debugRemote is set.
             - --monitoring_address=:{{ $v.monitoringPort }}
+            {{- if $root.Values.global.debugRemote }}
+            - --debug_remote
+            {{- end }}
             - --log_format={{ $root.Values.global.logFormat }}
             - --log_level={{ $root.Values.global.logLevel }}
             {{- range .args }}
