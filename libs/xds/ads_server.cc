@@ -1,5 +1,6 @@
 #include "libs/xds/ads_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <utility>
@@ -367,17 +368,28 @@ class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
     // A type the source does not hold (yet) gets no answer: an empty one
     // would tell the client it holds the full, empty state.
     if (resources == nullptr) return false;
-    const std::string version = resources->version;
+    // A wildcard subscriber's version is the type's; a named subscriber's
+    // covers only its names, so a change elsewhere wakes it for nothing.
+    std::string version = resources->version;
+    std::vector<const XdsResource*> selected;
+    if (state.wildcard) {
+      selected.reserve(resources->resources.size());
+      for (const auto& [name, resource] : resources->resources) selected.push_back(resource.get());
+    } else {
+      StableHash hash;
+      for (const std::string& name : state.names) {
+        auto it = resources->resources.find(name);
+        hash.Add(name).Add(it == resources->resources.end() ? "-" : it->second->version);
+        if (it != resources->resources.end()) selected.push_back(it->second.get());
+      }
+      version = hash.Hex();
+    }
     if (!state.sent_version.empty() && version == state.sent_version) return false;
     response_.Clear();
     response_.set_type_url(type_url);
     response_.set_version_info(version);
-    if (resources) {
-      for (const auto& [name, resource] : resources->resources) {
-        if (state.wildcard || state.names.count(name) > 0)
-          *response_.add_resources() = resource->body;
-      }
-    }
+    response_.mutable_resources()->Reserve(static_cast<int>(selected.size()));
+    for (const XdsResource* resource : selected) *response_.add_resources() = resource->body;
     state.sent_version = version;
     state.sent_nonce = NextNonceLocked();
     response_.set_nonce(state.sent_nonce);
@@ -414,6 +426,20 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
     bool changed = false;
     if (first) {
       // What the client already holds (after a reconnect) is not resent.
+      // A named subscriber's claim is bounded like its names; a wildcard
+      // subscriber's lasts only until the first response (which removes
+      // what the server does not hold), within gRPC's request size limit.
+      const bool wildcard = request.resource_names_subscribe().empty() ||
+                            std::find(request.resource_names_subscribe().begin(),
+                                      request.resource_names_subscribe().end(),
+                                      "*") != request.resource_names_subscribe().end();
+      if (!wildcard) {
+        if (grpc::Status bounded =
+                CheckNamesLocked(type_url, request.initial_resource_versions_size());
+            !bounded.ok()) {
+          return bounded;
+        }
+      }
       for (const auto& [name, version] : request.initial_resource_versions()) {
         state.client_versions[name] = version;
       }
@@ -438,9 +464,6 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
     }
     if (grpc::Status bounded = CheckNamesLocked(type_url, state.names.size()); !bounded.ok()) {
       return bounded;
-    }
-    if (state.client_versions.size() > server_->options().max_names_per_type) {
-      return CheckNamesLocked(type_url, state.client_versions.size());
     }
     if (changed) dirty_.insert(type_url);
     return grpc::Status::OK;

@@ -556,6 +556,64 @@ TEST_F(LimitsTest, AReconnectStormIsToldToRetry) {
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("retry later"));
 }
 
+// A wildcard subscriber holds whatever the server has, past the names limit
+// (Galley's Pilot holds every WorkloadEntry of the mesh).
+TEST_F(LimitsTest, AWildcardSubscriberMayHoldMoreThanTheNamesLimit) {
+  std::map<std::string, std::string> many;
+  for (int i = 0; i < 50; ++i) many["r" + std::to_string(i)] = "1";
+  source_.Set(kType, many);
+  Start({.max_names_per_type = 10});
+  for (bool delta : {false, true}) {
+    AdsClientOptions options;
+    options.server_address = "127.0.0.1:" + std::to_string(port_);
+    options.delta = delta;
+    options.sotw_resource_name = [](const google::protobuf::Any& any) {
+      google::protobuf::StringValue value;
+      any.UnpackTo(&value);
+      return value.value().substr(0, value.value().find('='));
+    };
+    AdsClient client(options, nullptr);
+    client.Subscribe(kType);
+    client.Start();
+    EXPECT_TRUE(client.WaitUntil([](const AdsClient& c) { return Values(c).size() == 50; },
+                                 absl::Seconds(10)))
+        << (delta ? "delta" : "sotw");
+    client.Stop();
+  }
+}
+
+// A state-of-the-world client that names its resources is answered only
+// when one of them changes, not when any resource of the type does.
+TEST_F(LimitsTest, ANamedSubscriberIsNotWokenByOtherResources) {
+  source_.Set(kType, {{"mine", "1"}, {"other", "1"}});
+  Start({});
+  grpc::ClientContext context;
+  auto stream = stub_->StreamAggregatedResources(&context);
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url(kType);
+  request.add_resource_names("mine");
+  ASSERT_TRUE(stream->Write(request));
+  envoy::service::discovery::v3::DiscoveryResponse first, second;
+  ASSERT_TRUE(stream->Read(&first));
+  ASSERT_EQ(first.resources_size(), 1);
+  request.set_version_info(first.version_info());
+  request.set_response_nonce(first.nonce());
+  ASSERT_TRUE(stream->Write(request));  // ACK
+  source_.Set(kType, {{"mine", "1"}, {"other", "2"}});
+  server_impl_->Push({kType});
+  source_.Set(kType, {{"mine", "2"}, {"other", "2"}});
+  server_impl_->Push({kType});
+  ASSERT_TRUE(stream->Read(&second));
+  google::protobuf::StringValue value;
+  ASSERT_TRUE(second.resources(0).UnpackTo(&value));
+  EXPECT_EQ(value.value(), "mine=2");  // the first push sent nothing
+  std::vector<StreamStatus> streams = server_impl_->Streams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].types[0].responses, 2u);
+  context.TryCancel();
+  stream->Finish().IgnoreError();
+}
+
 // A client that never reads holds one response in flight, however many
 // pushes happen: nothing queues up behind it.
 TEST_F(LimitsTest, AStreamThatNeverReadsHoldsOneResponse) {
