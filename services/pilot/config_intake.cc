@@ -1,5 +1,7 @@
 #include "services/pilot/config_intake.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "libs/mesh/mcp.h"
 #include "libs/mesh/schema.h"
@@ -23,8 +25,24 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
   }
   absl::MutexLock lock(&mu_);
   auto& type = config_[update.type_url];
-  for (const std::string& name : update.removed) type.erase(name);
-  for (auto& [name, resource] : decoded) type[name] = std::move(resource);
+  auto note = [&](const std::string& name) {
+    // Names are "namespace/name".
+    const size_t slash = name.find('/');
+    changes_.insert(
+        ConfigKey{.kind = kind->kind,
+                  .namespace_name = slash == std::string::npos ? "" : name.substr(0, slash),
+                  .name = slash == std::string::npos ? name : name.substr(slash + 1)});
+  };
+  for (const std::string& name : update.removed) {
+    if (type.erase(name) > 0) note(name);
+  }
+  for (auto& [name, resource] : decoded) {
+    auto it = type.find(name);
+    // A resource resent unchanged (after a reconnect) is no change.
+    if (it != type.end() && it->second->ContentHash() == resource->ContentHash()) continue;
+    note(name);
+    type[name] = std::move(resource);
+  }
   ++version_;
   const size_t all = mesh::AllKinds().size();
   const bool had_all = types_received_.size() == all;
@@ -39,6 +57,11 @@ ConfigIntake::Snapshot ConfigIntake::Current() const {
     for (const auto& [name, resource] : type) snapshot.resources.push_back(resource);
   }
   return snapshot;
+}
+
+std::set<ConfigKey> ConfigIntake::TakeChanges() {
+  absl::MutexLock lock(&mu_);
+  return std::exchange(changes_, {});
 }
 
 std::map<std::string, std::vector<std::string>> ConfigIntake::Names() const {

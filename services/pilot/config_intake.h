@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/mesh/resource.h"
 #include "libs/xds/ads_client.h"
+#include "services/pilot/push/dependencies.h"
 
 namespace keel::pilot {
 
@@ -34,6 +35,10 @@ class ConfigIntake {
   // Current returns every resource held, and the version of the whole.
   Snapshot Current() const;
 
+  // TakeChanges returns the configs added, changed or removed since the
+  // last call (what the next push must regenerate for), and forgets them.
+  std::set<ConfigKey> TakeChanges();
+
   // Names returns the "namespace/name" of every resource, by type URL.
   std::map<std::string, std::vector<std::string>> Names() const;
   uint64_t version() const;
@@ -44,6 +49,7 @@ class ConfigIntake {
   std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
       ABSL_GUARDED_BY(mu_);
   std::set<std::string> types_received_ ABSL_GUARDED_BY(mu_);
+  std::set<ConfigKey> changes_ ABSL_GUARDED_BY(mu_);
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

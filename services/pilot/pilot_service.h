@@ -27,6 +27,8 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "services/pilot/config_intake.h"
+#include "services/pilot/generators/generators.h"
+#include "services/pilot/push/dependencies.h"
 #include "services/pilot/push/pilot_source.h"
 #include "services/pilot/push/push_context.h"
 
@@ -87,6 +89,12 @@ class PilotService : public Service {
   absl::Mutex push_mu_;  // one push at a time
 
   prometheus::Family<prometheus::Counter>* pushes_ = nullptr;
+  prometheus::Family<prometheus::Counter>* generations_ = nullptr;
+  // The parts of the last push (guarded by push_mu_), reused when a change
+  // does not touch them.
+  std::map<Part, std::shared_ptr<const xds::TypeResources>> parts_;
+  InboundListenerCache inbound_cache_;  // guarded by push_mu_
+  std::atomic<bool> full_push_requested_{false};
   prometheus::Histogram* push_time_ = nullptr;
   prometheus::Gauge* services_gauge_ = nullptr;
   prometheus::Gauge* virtual_services_gauge_ = nullptr;

@@ -1,6 +1,7 @@
 #include "services/pilot/generators/generators.h"
 
 #include <set>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -48,24 +49,54 @@ std::string Serialize(const google::protobuf::Message& message) {
 // keeps its version across pushes and delta clients are not sent it again.
 class Builder {
  public:
-  void Add(const std::string& name, const google::protobuf::Message& message) {
-    auto resource = std::make_shared<xds::XdsResource>();
-    resource->name = name;
-    const std::string bytes = Serialize(message);
-    resource->version = StableHash().Add(bytes).Hex();
-    resource->body.PackFrom(message);
+  // Add adds a resource made before (reused from a cache).
+  void Add(std::shared_ptr<const xds::XdsResource> resource) {
+    const std::string name = resource->name;
     type_->resources[name] = std::move(resource);
   }
+
+  std::shared_ptr<const xds::XdsResource> Add(const std::string& name,
+                                              const google::protobuf::Message& message) {
+    auto resource = std::make_shared<xds::XdsResource>();
+    resource->name = name;
+    // Serialized once: the bytes are hashed for the version and become the
+    // Any's value as they are.
+    std::string bytes = Serialize(message);
+    resource->version = StableHash().Add(bytes).Hex();
+    resource->body.set_type_url(
+        absl::StrCat("type.googleapis.com/", message.GetDescriptor()->full_name()));
+    resource->body.set_value(std::move(bytes));
+    type_->resources[name] = resource;
+    return resource;
+  }
   std::shared_ptr<const xds::TypeResources> Done() {
-    StableHash hash;
-    for (const auto& [name, resource] : type_->resources) hash.Add(name).Add(resource->version);
-    type_->version = hash.Hex();
+    type_->version = TypeVersion(*type_);
     return std::move(type_);
   }
 
  private:
   std::shared_ptr<xds::TypeResources> type_ = std::make_shared<xds::TypeResources>();
 };
+
+}  // namespace
+
+std::string TypeVersion(const xds::TypeResources& type) {
+  StableHash hash;
+  for (const auto& [name, resource] : type.resources) hash.Add(name).Add(resource->version);
+  return hash.Hex();
+}
+
+std::shared_ptr<const xds::TypeResources> MergeTypeResources(
+    const std::vector<const xds::TypeResources*>& parts) {
+  auto merged = std::make_shared<xds::TypeResources>();
+  for (const xds::TypeResources* part : parts) {
+    merged->resources.insert(part->resources.begin(), part->resources.end());
+  }
+  merged->version = TypeVersion(*merged);
+  return merged;
+}
+
+namespace {
 
 void SetAds(core::ConfigSource* source) {
   source->mutable_ads();
@@ -408,6 +439,12 @@ std::string ClusterName(uint32_t port, const std::string& subset, const std::str
 
 std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context,
                                                             const Proxy& proxy) {
+  return MergeTypeResources({GenerateOutboundListeners(context, proxy).get(),
+                             GenerateInboundListeners(context, proxy, nullptr).get()});
+}
+
+std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushContext& context,
+                                                                    const Proxy& proxy) {
   Builder builder;
   for (const ServiceInfo& service : context.services()) {
     if (!context.Visible(proxy, service.host)) continue;  // exportTo, Sidecar
@@ -438,8 +475,16 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
       builder.Add(name, listener);
     }
   }
-  // Inbound listeners for xDS-enabled gRPC servers, one per endpoint address.
+  return builder.Done();
+}
+
+// Inbound listeners for xDS-enabled gRPC servers, one per endpoint address.
+std::shared_ptr<const xds::TypeResources> GenerateInboundListeners(const PushContext& context,
+                                                                   const Proxy&,
+                                                                   InboundListenerCache* cache) {
+  Builder builder;
   std::set<std::string> inbound;
+  std::unordered_map<std::string, std::shared_ptr<const xds::XdsResource>> used;
   for (const ServiceInfo& service : context.services()) {
     for (const ServicePort& port : service.ports) {
       for (const Endpoint& endpoint : service.endpoints) {
@@ -449,6 +494,20 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
                                                               : port.number;
         const std::string address = absl::StrCat(endpoint.address, ":", target);
         if (!inbound.insert(address).second) continue;
+        // Everything the listener is built from, besides the rules the
+        // cache's owner watches.
+        std::string key;
+        if (cache != nullptr) {
+          key = absl::StrCat(address, "|", port.name, "|", endpoint.workload, "|",
+                             service.namespace_name);
+          for (const auto& [label, value] : endpoint.labels)
+            absl::StrAppend(&key, "|", label, "=", value);
+          if (auto hit = cache->entries.find(key); hit != cache->entries.end()) {
+            builder.Add(hit->second);
+            used.emplace(key, hit->second);
+            continue;
+          }
+        }
         Listener listener =
             BuildInboundListener(context, endpoint, address, kServerListenerPrefix + address);
         const std::string workload_namespace =
@@ -462,10 +521,17 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
                                          .workload_labels = &endpoint.labels,
                                          .workload_namespace = workload_namespace},
                              listener);
-        builder.Add(kServerListenerPrefix + address, listener);
+        std::shared_ptr<const xds::XdsResource> built =
+            builder.Add(kServerListenerPrefix + address, listener);
+        if (cache != nullptr) {
+          used.emplace(key, std::move(built));
+          ++cache->built;
+        }
       }
     }
   }
+  // Only what this push used stays: the cache never outgrows the mesh.
+  if (cache != nullptr) cache->entries = std::move(used);
   return builder.Done();
 }
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "libs/xds/resources.h"
 #include "libs/xds/type_urls.h"
@@ -32,11 +34,37 @@ using Generator = std::shared_ptr<const xds::TypeResources> (*)(const PushContex
 // Generators maps each type URL to its generator.
 const std::map<std::string, Generator>& Generators();
 
+// TypeVersion is a type's version: a hash of its resources' names and
+// versions (so it changes exactly when one of them does).
+std::string TypeVersion(const xds::TypeResources& type);
+
+// MergeTypeResources joins parts generated apart (names do not overlap).
+std::shared_ptr<const xds::TypeResources> MergeTypeResources(
+    const std::vector<const xds::TypeResources*>& parts);
+
 // ClusterName is Istio's outbound cluster name: "outbound|PORT|SUBSET|HOST".
 std::string ClusterName(uint32_t port, const std::string& subset, const std::string& host);
 
+// Listeners are both parts below, merged.
 std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context,
                                                             const Proxy& proxy = {});
+// API listeners for clients, one per service port.
+std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushContext& context,
+                                                                    const Proxy& proxy = {});
+// Inbound listeners by what each is built from (its endpoint's address,
+// port, workload and labels), kept between pushes so a push after
+// WorkloadEntry changes builds only the changed workloads' listeners. Valid
+// while the other configs inbound listeners read (AuthorizationPolicy,
+// EnvoyFilter, ServiceEntry, Sidecar) are unchanged: clear it otherwise.
+struct InboundListenerCache {
+  std::unordered_map<std::string, std::shared_ptr<const xds::XdsResource>> entries;
+  uint64_t built = 0;  // listeners built (not reused), for logs and tests
+};
+
+// Listeners for xDS-enabled gRPC servers, one per endpoint address. With a
+// cache, reuses what it holds and leaves in it what this call used.
+std::shared_ptr<const xds::TypeResources> GenerateInboundListeners(
+    const PushContext& context, const Proxy& proxy = {}, InboundListenerCache* cache = nullptr);
 std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& context,
                                                          const Proxy& proxy = {});
 std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& context,

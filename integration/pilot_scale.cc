@@ -1,0 +1,399 @@
+// Pilot at mesh scale, beside a baseline measured in the same run.
+//
+//   bazel run -c opt //integration:pilot_scale -- --streams=2000 --services=1000 --endpoints=10
+//
+// The real galley and pilot binaries on loopback hold S services (each a
+// ServiceEntry, a DestinationRule, a VirtualService and E WorkloadEntries,
+// as Istio YAML). N ADS streams act as proxyless gRPC clients: each asks, as
+// gRPC does, for one service's listener, route, clusters and endpoints plus
+// a shared frontend's. Printed:
+//   - full sync: every stream holds its config; beside the same clients
+//     fetching the same bytes from a server that only replays them (an
+//     in-process ADS server over a fixed copy of what Pilot served);
+//   - one VirtualService change (the frontend's, so every stream needs it):
+//     file written -> every stream applied and ACKed it, and first stream
+//     -> last stream;
+//   - one WorkloadEntry change: the resources each stream received, by type
+//     (EDS only, and only for the streams that asked for that cluster);
+//   - Pilot's CPU seconds per push and its peak RSS.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/binary.h"
+#include "libs/common/metrics.h"
+#include "libs/xds/ads_client.h"
+#include "libs/xds/ads_server.h"
+#include "libs/xds/type_urls.h"
+
+ABSL_FLAG(int, streams, 2000, "ADS streams (simulated proxyless clients).");
+ABSL_FLAG(int, services, 1000, "Services (ServiceEntry + DestinationRule + VirtualService each).");
+ABSL_FLAG(int, endpoints, 10, "WorkloadEntries per service.");
+ABSL_FLAG(bool, delta, false, "Use delta xDS (default: state of the world, as gRPC 1.51 does).");
+
+namespace keel::testing {
+namespace {
+
+using xds::kClusterType;
+using xds::kEndpointType;
+using xds::kListenerType;
+using xds::kRouteType;
+
+constexpr const char* kTypes[] = {kListenerType, kRouteType, kClusterType, kEndpointType};
+
+std::string Host(int s) { return absl::StrCat("svc-", s, ".load.svc.cluster.local"); }
+
+std::string VirtualService(int s, int weight) {
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: svc-", s,
+      ", namespace: load}\nspec:\n  hosts: [", Host(s),
+      "]\n  http:\n  - route:\n    - destination: {host: ", Host(s),
+      ", subset: v1}\n      weight: ", weight, "\n    - destination: {host: ", Host(s),
+      ", subset: v2}\n      weight: ", 100 - weight, "\n");
+}
+
+std::string WorkloadEntry(int s, int e, int last_octet) {
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: svc-", s, "-", e,
+      ", namespace: load}\nspec:\n  address: 10.", s / 250, ".", s % 250, ".", last_octet,
+      "\n  ports: {grpc: 7070}\n  labels: {app: svc-", s, ", version: v", (e % 2) + 1, "}\n");
+}
+
+void WriteAtomically(const std::string& path, const std::string& content) {
+  std::ofstream(path + ".tmp") << content;
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+void WriteConfig(const std::string& dir, int services, int endpoints) {
+  for (int s = 0; s < services; ++s) {
+    std::ofstream out(absl::StrCat(dir, "/svc-", s, ".yaml"));
+    out << "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: svc-" << s
+        << ", namespace: load}\nspec:\n  hosts: [" << Host(s)
+        << "]\n  location: MESH_INTERNAL\n  ports: [{number: 7070, name: grpc, protocol: GRPC}]\n"
+        << "  resolution: STATIC\n  workloadSelector: {labels: {app: svc-" << s << "}}\n---\n"
+        << "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: svc-" << s
+        << ", namespace: load}\nspec:\n  host: " << Host(s)
+        << "\n  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: "
+           "v2}}]\n---\n";
+    if (s != 0) out << VirtualService(s, 80) << "---\n";
+    for (int e = 0; e < endpoints; ++e) out << WorkloadEntry(s, e, e + 1) << "---\n";
+  }
+  std::ofstream(dir + "/frontend.yaml") << VirtualService(0, 80);
+}
+
+struct ProcessUsage {
+  double cpu_seconds = 0;
+  double peak_rss_mb = 0;
+};
+
+ProcessUsage Usage(pid_t pid) {
+  ProcessUsage usage;
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (absl::StartsWith(line, "VmHWM:")) usage.peak_rss_mb = std::stod(line.substr(6)) / 1024.0;
+  }
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::vector<std::string> fields = absl::StrSplit(all.substr(all.rfind(')') + 2), ' ');
+  usage.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+  return usage;
+}
+
+// The name an xDS resource goes by (state-of-the-world responses carry bare
+// Anys).
+std::string ResourceName(const google::protobuf::Any& any) {
+  if (any.type_url() == kListenerType) {
+    envoy::config::listener::v3::Listener listener;
+    any.UnpackTo(&listener);
+    return listener.name();
+  }
+  if (any.type_url() == kRouteType) {
+    envoy::config::route::v3::RouteConfiguration route;
+    any.UnpackTo(&route);
+    return route.name();
+  }
+  if (any.type_url() == kClusterType) {
+    envoy::config::cluster::v3::Cluster cluster;
+    any.UnpackTo(&cluster);
+    return cluster.name();
+  }
+  envoy::config::endpoint::v3::ClusterLoadAssignment assignment;
+  any.UnpackTo(&assignment);
+  return assignment.cluster_name();
+}
+
+int TypeIndex(const std::string& type_url) {
+  for (int i = 0; i < 4; ++i) {
+    if (type_url == kTypes[i]) return i;
+  }
+  return -1;
+}
+
+// What one simulated client saw.
+struct ClientRecord {
+  std::atomic<int> received[4] = {0, 0, 0, 0};  // resources received, by type
+  std::atomic<int64_t> first_new_route_ns{0};   // when it first applied the changed route
+};
+
+std::atomic<bool> watching_routes{false};
+
+// The subscriptions of client `i`: its own service and the frontend (svc-0).
+int ServiceOfClient(int i, int services) { return 1 + i % std::max(1, services - 1); }
+
+std::unique_ptr<xds::AdsClient> NewClient(const std::string& address, int i, int services,
+                                          ClientRecord* record) {
+  xds::AdsClientOptions options;
+  options.server_address = address;
+  options.node.set_id(absl::StrCat("load-", i));
+  options.delta = absl::GetFlag(FLAGS_delta);
+  options.sotw_resource_name = ResourceName;
+  auto client =
+      std::make_unique<xds::AdsClient>(options, [record](const xds::ResourceUpdate& update) {
+        const int type = TypeIndex(update.type_url);
+        if (record != nullptr && type >= 0) {
+          record->received[type] += static_cast<int>(update.updated.size() + update.removed.size());
+          if (type == 1 && watching_routes) {
+            int64_t expected = 0;
+            record->first_new_route_ns.compare_exchange_strong(expected,
+                                                               absl::ToUnixNanos(absl::Now()));
+          }
+        }
+        return absl::OkStatus();
+      });
+  const int s = ServiceOfClient(i, services);
+  std::set<std::string> names, clusters;
+  for (int svc : {0, s}) {
+    names.insert(absl::StrCat(Host(svc), ":7070"));
+    for (const char* subset : {"", "v1", "v2"}) {
+      clusters.insert(absl::StrCat("outbound|7070|", subset, "|", Host(svc)));
+    }
+  }
+  client->Subscribe(kListenerType, names);
+  client->Subscribe(kRouteType, names);
+  client->Subscribe(kClusterType, clusters);
+  client->Subscribe(kEndpointType, clusters);
+  client->Start();
+  return client;
+}
+
+// Connects `count` clients to `address` and returns how long until every
+// one holds its full config.
+absl::Duration ConnectAll(const std::string& address, int count, int services,
+                          std::vector<std::unique_ptr<xds::AdsClient>>& clients,
+                          std::vector<std::unique_ptr<ClientRecord>>* records) {
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < count; ++i) {
+    ClientRecord* record = nullptr;
+    if (records != nullptr) {
+      records->push_back(std::make_unique<ClientRecord>());
+      record = records->back().get();
+    }
+    clients.push_back(NewClient(address, i, services, record));
+  }
+  for (auto& client : clients) {
+    client->WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Minutes(5));
+  }
+  return absl::Now() - start;
+}
+
+// Serves a fixed copy of resources: the baseline that does no work but
+// sending bytes.
+class ReplaySource : public xds::ResourceSource {
+ public:
+  explicit ReplaySource(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types)
+      : types_(std::move(types)) {}
+  std::shared_ptr<const xds::TypeResources> Resources(
+      const std::string& type_url, const envoy::config::core::v3::Node&) override {
+    auto it = types_.find(type_url);
+    return it == types_.end() ? nullptr : it->second;
+  }
+  bool Serves(const std::string& type_url) const override { return types_.count(type_url) > 0; }
+  bool Ready() const override { return true; }
+
+ private:
+  const std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_;
+};
+
+std::map<std::string, std::shared_ptr<const xds::TypeResources>> CopyOfWhatClientsHold(
+    const std::vector<std::unique_ptr<xds::AdsClient>>& clients) {
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> out;
+  for (const char* type_url : kTypes) {
+    auto type = std::make_shared<xds::TypeResources>();
+    type->version = "replay";
+    for (const auto& client : clients) {
+      for (const auto& [name, resource] : client->Resources(type_url)) {
+        type->resources.emplace(name, resource);
+      }
+    }
+    out[type_url] = std::move(type);
+  }
+  return out;
+}
+
+int Run() {
+  const int streams = absl::GetFlag(FLAGS_streams);
+  const int services = absl::GetFlag(FLAGS_services);
+  const int endpoints = absl::GetFlag(FLAGS_endpoints);
+  struct rlimit limit = {65536, 65536};
+  setrlimit(RLIMIT_NOFILE, &limit);
+  const std::string dir =
+      absl::StrCat(std::filesystem::temp_directory_path().string(), "/keel-pilot-scale-", getpid());
+  std::filesystem::create_directories(dir);
+  WriteConfig(dir, services, endpoints);
+
+  Mesh mesh;
+  absl::StatusOr<RunningService*> galley =
+      mesh.Start("galley", {"--config_dir=" + dir, "--log_level=warn"});
+  if (!galley.ok() || !(*galley)->WaitReady(absl::Seconds(120)).ok()) {
+    std::fprintf(stderr, "galley did not start\n");
+    return 1;
+  }
+  absl::StatusOr<RunningService*> pilot =
+      mesh.Start("pilot", {"--galley_address=" + (*galley)->grpc_address()});
+  if (!pilot.ok() || !(*pilot)->WaitReady(absl::Seconds(120)).ok()) {
+    std::fprintf(stderr, "pilot did not start\n");
+    return 1;
+  }
+  const pid_t pilot_pid = (*pilot)->process().pid();
+  const ProcessUsage loaded = Usage(pilot_pid);
+  std::printf("pilot_scale: %d services x %d endpoints, %d streams (%s); pilot pid %d\n", services,
+              endpoints, streams, absl::GetFlag(FLAGS_delta) ? "delta" : "state of the world",
+              pilot_pid);
+  std::printf("pilot after loading the config: rss %.0f MB, cpu %.2f s\n", loaded.peak_rss_mb,
+              loaded.cpu_seconds);
+
+  // Full sync, then the same clients against the replay of the same bytes.
+  std::vector<std::unique_ptr<xds::AdsClient>> clients;
+  std::vector<std::unique_ptr<ClientRecord>> records;
+  const absl::Duration full_sync =
+      ConnectAll((*pilot)->grpc_address(), streams, services, clients, &records);
+  const ProcessUsage synced = Usage(pilot_pid);
+  {
+    ReplaySource replay(CopyOfWhatClientsHold(clients));
+    xds::AdsServer replay_server(&replay, nullptr);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&replay_server);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    std::vector<std::unique_ptr<xds::AdsClient>> replay_clients;
+    const absl::Duration replayed =
+        ConnectAll(absl::StrCat("127.0.0.1:", port), streams, services, replay_clients, nullptr);
+    for (auto& client : replay_clients) client->Stop();
+    server->Shutdown(std::chrono::system_clock::now());
+    std::printf(
+        "full sync, all %d streams hold their config: %.3f s; replaying the same bytes: %.3f s "
+        "(ratio %.2f); pilot cpu %.2f s\n",
+        streams, absl::ToDoubleSeconds(full_sync), absl::ToDoubleSeconds(replayed),
+        absl::ToDoubleSeconds(full_sync) / absl::ToDoubleSeconds(replayed),
+        synced.cpu_seconds - loaded.cpu_seconds);
+  }
+
+  // One VirtualService change that every stream needs.
+  // Versions are per stream (a state-of-the-world stream's covers its own
+  // names): each client waits for its own to change.
+  std::vector<std::string> before;
+  for (auto& client : clients) before.push_back(client->Version(kRouteType));
+  for (auto& record : records) record->first_new_route_ns = 0;
+  watching_routes = true;
+  const ProcessUsage before_vs = Usage(pilot_pid);
+  const absl::Time changed = absl::Now();
+  WriteAtomically(dir + "/frontend.yaml", VirtualService(0, 10));
+  for (size_t i = 0; i < clients.size(); ++i) {
+    clients[i]->WaitUntil(
+        [&](const xds::AdsClient& c) { return c.Version(kRouteType) != before[i]; },
+        absl::Minutes(5));
+  }
+  const absl::Duration propagated = absl::Now() - changed;
+  watching_routes = false;
+  int64_t first = INT64_MAX, last = 0;
+  for (auto& record : records) {
+    first = std::min<int64_t>(first, record->first_new_route_ns);
+    last = std::max<int64_t>(last, record->first_new_route_ns);
+  }
+  const ProcessUsage after_vs = Usage(pilot_pid);
+  std::printf(
+      "one VirtualService change, file written -> all %d streams applied and ACKed: %.3f s "
+      "(Galley's and Pilot's 100 ms debounces included); first stream -> last: %.0f ms; "
+      "pilot cpu %.2f s\n",
+      streams, absl::ToDoubleSeconds(propagated), (last - first) / 1e6,
+      after_vs.cpu_seconds - before_vs.cpu_seconds);
+
+  // One WorkloadEntry change: only EDS, only for svc-1's subscribers.
+  for (auto& record : records) {
+    for (auto& count : record->received) count = 0;
+  }
+  const std::string eds_before = clients[0]->Version(kEndpointType);
+  int subscribers = 0;
+  for (int i = 0; i < streams; ++i) subscribers += ServiceOfClient(i, services) == 1;
+  const ProcessUsage before_we = Usage(pilot_pid);
+  const absl::Time we_changed = absl::Now();
+  {
+    std::stringstream svc1;
+    svc1 << std::ifstream(dir + "/svc-1.yaml").rdbuf();
+    std::string text = svc1.str();
+    const std::string from = absl::StrCat("address: 10.0.1.1\n");
+    text.replace(text.find(from), from.size(), "address: 10.0.1.200\n");
+    WriteAtomically(dir + "/svc-1.yaml", text);
+  }
+  clients[0]->WaitUntil(
+      [&](const xds::AdsClient& c) { return c.Version(kEndpointType) != eds_before; },
+      absl::Minutes(1));
+  const absl::Duration we_seen = absl::Now() - we_changed;
+  // Let any stragglers (streams that should get nothing) show up.
+  absl::SleepFor(absl::Seconds(1));
+  const ProcessUsage after_we = Usage(pilot_pid);
+  int streams_with[4] = {0, 0, 0, 0};
+  int resources_of[4] = {0, 0, 0, 0};
+  for (auto& record : records) {
+    for (int t = 0; t < 4; ++t) {
+      streams_with[t] += record->received[t] > 0;
+      resources_of[t] += record->received[t];
+    }
+  }
+  std::printf(
+      "one WorkloadEntry change (svc-1, %d subscribing streams), seen after %.3f s: streams that "
+      "received LDS %d, RDS %d, CDS %d, EDS %d (resources: %d, %d, %d, %d); pilot cpu %.2f s\n",
+      subscribers, absl::ToDoubleSeconds(we_seen), streams_with[0], streams_with[1],
+      streams_with[2], streams_with[3], resources_of[0], resources_of[1], resources_of[2],
+      resources_of[3], after_we.cpu_seconds - before_we.cpu_seconds);
+
+  const ProcessUsage usage = Usage(pilot_pid);
+  std::printf("pilot peak rss: %.0f MB, cpu %.2f s in all\n", usage.peak_rss_mb, usage.cpu_seconds);
+  for (const std::string& line :
+       std::vector<std::string>(absl::StrSplit((*pilot)->process().Log(), '\n'))) {
+    if (absl::StrContains(line, "] push ") || absl::StrContains(line, " push ")) {
+      std::printf("  pilot log: %s\n", line.substr(line.find("push")).c_str());
+    }
+  }
+  for (auto& client : clients) client->Stop();
+  mesh.StopAll();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace keel::testing
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines appear as they are measured
+  keel::InitBinaryOrExit(argc, argv, "pilot_scale",
+                         "Pilot at mesh scale, beside a replay baseline.");
+  return keel::testing::Run();
+}
