@@ -15,8 +15,10 @@
 #include "libs/common/http_client.h"
 #include "libs/common/metrics.h"
 #include "libs/mesh/schema.h"
+#include "libs/xds/ads_client.h"
 #include "libs/xds/ads_server.h"
 #include "libs/xds/testing/static_source.h"
+#include "libs/xds/type_urls.h"
 
 namespace keel::testing {
 namespace {
@@ -715,6 +717,105 @@ TEST(PilotLargeConfigTest, MoreThanFourMebibytesOfOneKindSyncs) {
   ASSERT_TRUE(readyz.ok());
   EXPECT_EQ(readyz->status, 503);
   EXPECT_THAT(readyz->body, HasSubstr("the config stream from Galley failed"));
+  EXPECT_TRUE(mesh.StopAll().empty());
+}
+
+// The value of one sample on a Prometheus /metrics page (0 if absent).
+double MetricValue(const std::string& page, const std::string& sample) {
+  const size_t at = page.find("\n" + sample + " ");
+  if (at == std::string::npos) return 0;
+  return std::stod(page.substr(at + sample.size() + 2));
+}
+
+std::string TwoServices(const std::string& address_of_a0) {
+  std::string yaml;
+  for (const std::string svc : {"a", "b"}) {
+    absl::StrAppend(
+        &yaml, "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ", svc,
+        "}\nspec:\n  hosts: [", svc, ".default.svc.cluster.local]\n  location: MESH_INTERNAL\n",
+        "  ports: [{number: 7070, name: grpc, protocol: GRPC}]\n  resolution: STATIC\n",
+        "  workloadSelector: {labels: {app: ", svc, "}}\n---\n",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ", svc,
+        "}\nspec: {host: ", svc, ".default.svc.cluster.local}\n---\n");
+    for (int e = 0; e < 2; ++e) {
+      absl::StrAppend(
+          &yaml, "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ", svc,
+          "-", e, "}\nspec:\n  address: ",
+          svc == "a" && e == 0 ? address_of_a0 : absl::StrCat("10.0.", e, ".", svc == "a" ? 1 : 2),
+          "\n  ports: {grpc: 7070}\n  labels: {app: ", svc, "}\n---\n");
+    }
+  }
+  return yaml;
+}
+
+// Istio #20100: an endpoint change must not regenerate or resend clusters,
+// routes or listeners. A WorkloadEntry change regenerates endpoints (and
+// the one inbound listener of that workload), and only the stream that
+// asked for that cluster is sent anything.
+TEST(PilotIncrementalPushTest, AWorkloadEntryChangeIsEdsOnlyAndReachesOnlyItsSubscribers) {
+  const std::string dir = TestTempDir("eds-only");
+  WriteFile(dir + "/services.yaml", TwoServices("10.0.9.1"));
+  Mesh mesh;
+  absl::StatusOr<RunningService*> galley =
+      mesh.Start("galley", {"--config_dir=" + dir, "--debounce=20ms"});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok());
+  absl::StatusOr<RunningService*> pilot = mesh.Start(
+      "pilot", {"--galley_address=" + (*galley)->grpc_address(), "--debounce_after=20ms"});
+  ASSERT_TRUE(pilot.ok());
+  ASSERT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
+
+  auto subscribe = [&](const std::string& svc) {
+    xds::AdsClientOptions options;
+    options.server_address = (*pilot)->grpc_address();
+    options.node.set_id("client-" + svc);
+    options.delta = false;
+    options.sotw_resource_name = [](const google::protobuf::Any&) { return std::string("one"); };
+    auto client = std::make_unique<xds::AdsClient>(options, nullptr);
+    const std::string cluster = absl::StrCat("outbound|7070||", svc, ".default.svc.cluster.local");
+    const std::string listener = absl::StrCat(svc, ".default.svc.cluster.local:7070");
+    client->Subscribe(xds::kListenerType, {listener});
+    client->Subscribe(xds::kRouteType, {listener});
+    client->Subscribe(xds::kClusterType, {cluster});
+    client->Subscribe(xds::kEndpointType, {cluster});
+    client->Start();
+    EXPECT_TRUE(
+        client->WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Seconds(20)));
+    return client;
+  };
+  auto client_a = subscribe("a");
+  auto client_b = subscribe("b");
+  const std::string eds_a = client_a->Version(xds::kEndpointType);
+  const std::string eds_b = client_b->Version(xds::kEndpointType);
+  absl::StatusOr<HttpResponse> before = HttpGet((*pilot)->monitoring_address(), "/metrics");
+  ASSERT_TRUE(before.ok());
+
+  WriteFile(dir + "/services.yaml", TwoServices("10.0.9.2"));
+  ASSERT_TRUE(client_a->WaitUntil(
+      [&](const xds::AdsClient& c) { return c.Version(xds::kEndpointType) != eds_a; },
+      absl::Seconds(20)));
+  // The push is done (streams' responses are built before its log line).
+  ASSERT_TRUE(WaitForLog((*pilot)->process(), ", 1 configs changed", absl::Seconds(20)));
+  absl::StatusOr<HttpResponse> after = HttpGet((*pilot)->monitoring_address(), "/metrics");
+  ASSERT_TRUE(after.ok());
+  auto delta = [&](const std::string& sample) {
+    return MetricValue(after->body, sample) - MetricValue(before->body, sample);
+  };
+  // Regenerated: endpoints and inbound listeners only.
+  EXPECT_EQ(delta("pilot_xds_generations_total{part=\"EDS\"}"), 1);
+  EXPECT_EQ(delta("pilot_xds_generations_total{part=\"LDS inbound\"}"), 1);
+  EXPECT_EQ(delta("pilot_xds_generations_total{part=\"LDS outbound\"}"), 0);
+  EXPECT_EQ(delta("pilot_xds_generations_total{part=\"RDS\"}"), 0);
+  EXPECT_EQ(delta("pilot_xds_generations_total{part=\"CDS\"}"), 0);
+  // Sent: one EDS response, to a's stream.
+  const std::string sent = "pilot_xds_pushes_total{type=\"";
+  EXPECT_EQ(delta(sent + xds::kEndpointType + "\"}"), 1);
+  EXPECT_EQ(delta(sent + xds::kClusterType + "\"}"), 0);
+  EXPECT_EQ(delta(sent + xds::kRouteType + "\"}"), 0);
+  EXPECT_EQ(delta(sent + xds::kListenerType + "\"}"), 0);
+  EXPECT_EQ(client_b->Version(xds::kEndpointType), eds_b);
+  client_a->Stop();
+  client_b->Stop();
   EXPECT_TRUE(mesh.StopAll().empty());
 }
 
