@@ -476,15 +476,24 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
     response_.Clear();
     response_.set_type_url(type_url);
     response_.set_system_version_info(resources->version);
-    for (const auto& [name, resource] : resources->resources) {
-      if (!state.wildcard && state.names.count(name) == 0) continue;
+    // A named subscriber costs its names, not the size of the type.
+    auto offer = [&](const std::string& name, const XdsResource& resource) {
       auto held = state.client_versions.find(name);
-      if (held != state.client_versions.end() && held->second == resource->version) continue;
+      if (held != state.client_versions.end() && held->second == resource.version) return;
       auto* out = response_.add_resources();
       out->set_name(name);
-      out->set_version(resource->version);
-      *out->mutable_resource() = resource->body;
-      state.client_versions[name] = resource->version;
+      out->set_version(resource.version);
+      *out->mutable_resource() = resource.body;
+      state.client_versions[name] = resource.version;
+    };
+    if (state.wildcard) {
+      for (const auto& [name, resource] : resources->resources) offer(name, *resource);
+    } else {
+      for (const std::string& name : state.names) {
+        if (auto it = resources->resources.find(name); it != resources->resources.end()) {
+          offer(name, *it->second);
+        }
+      }
     }
     for (auto it = state.client_versions.begin(); it != state.client_versions.end();) {
       const bool exists = resources->resources.count(it->first) > 0;
