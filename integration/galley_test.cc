@@ -193,6 +193,9 @@ TEST_F(GalleyTest, HostileFolderNeitherStopsNorEmptiesGalley) {
   // The folder vanishes: the last good config stays, and says why.
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(WaitForLog((*galley)->process(), "configured folder is gone", absl::Seconds(10)));
+  absl::StatusOr<HttpResponse> gone = HttpGet((*galley)->monitoring_address(), "/debug/configz");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_THAT(gone->body, HasSubstr(R"("missingDirectories":[")" + dir + "\"]"));
   absl::StatusOr<HttpResponse> healthz = HttpGet((*galley)->monitoring_address(), "/healthz");
   ASSERT_TRUE(healthz.ok());
   EXPECT_EQ(healthz->status, 200);

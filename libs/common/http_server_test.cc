@@ -99,8 +99,8 @@ TEST(HttpClientTest, UnreachableServerIsUnavailable) {
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
 }
 
-// Sends raw bytes and returns the status line of the answer ("" if none).
-std::string RawStatusLine(uint16_t port, const std::string& request) {
+// Sends raw bytes and returns the whole answer ("" if none).
+std::string RawExchange(uint16_t port, const std::string& request) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr = {};
   addr.sin_family = AF_INET;
@@ -113,6 +113,11 @@ std::string RawStatusLine(uint16_t port, const std::string& request) {
   ssize_t n;
   while ((n = read(fd, buffer, sizeof(buffer))) > 0) answer.append(buffer, n);
   close(fd);
+  return answer;
+}
+
+std::string RawStatusLine(uint16_t port, const std::string& request) {
+  const std::string answer = RawExchange(port, request);
   return answer.substr(0, answer.find("\r\n"));
 }
 
@@ -129,6 +134,9 @@ TEST(HttpServerTest, OversizedRequestLineGets414AndHeadersGet431) {
   auto fine = HttpGet(Address(**server), "/ok");
   ASSERT_TRUE(fine.ok());
   EXPECT_EQ(fine->body, "ok");
+  // Pages may echo client text: no browser may sniff them as HTML.
+  EXPECT_THAT(RawExchange((*server)->port(), "GET /ok HTTP/1.0\r\n\r\n"),
+              HasSubstr("X-Content-Type-Options: nosniff\r\n"));
 }
 
 // The first non-loopback IPv4 address of this machine, or "".

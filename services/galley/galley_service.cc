@@ -154,6 +154,8 @@ HttpResponse GalleyService::Configz() const {
   for (const mesh::Diagnostic& d : report.warnings) WriteDiagnostic(d, json);
   json.EndArray().Key("servingLastGoodVersion").BeginArray();
   for (const std::string& key : report.stale) json.String(key);
+  json.EndArray().Key("missingDirectories").BeginArray();
+  for (const std::string& dir : report.missing_directories) json.String(dir);
   json.EndArray().Key("skipped").Uint(report.skipped.size()).EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
