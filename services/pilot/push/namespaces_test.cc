@@ -2,6 +2,7 @@
 // applies to which proxy, and the root namespace from the mesh config.
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
@@ -9,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "libs/mesh/mesh_config.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/push/pilot_source.h"
 #include "services/pilot/testing/push_context.h"
 
 namespace keel::pilot {
@@ -172,6 +174,26 @@ TEST(NamespacesTest, AMeshWithoutNamespaceRulesIsGeneratedOnce) {
   EXPECT_FALSE(BookinfoContextWith(Doc("DestinationRule", "elsewhere", "team-a",
                                        "  host: reviews.default.svc.cluster.local\n"))
                    ->NamespaceIndependent());
+}
+
+// Namespaces and localities come from the client: the views generated for
+// them are cached only up to a bound, and past it still served.
+TEST(NamespacesTest, ViewsCachedForClientNamespacesAreBounded) {
+  auto context = BookinfoContextWith(
+      Subsets() + Doc("VirtualService", "reviews", "team-a",
+                      "  hosts: [reviews.default.svc.cluster.local]\n  exportTo: [\".\"]\n"
+                      "  http:\n  - route:\n    - destination: {host: "
+                      "reviews.default.svc.cluster.local, subset: v2}\n"));
+  ASSERT_FALSE(context->NamespaceIndependent());
+  PilotSource source;
+  source.Set({{kRouteType, GenerateRoutes(*context)}}, context);
+  for (int i = 0; i < 5000; ++i) {
+    envoy::config::core::v3::Node node;
+    node.set_id(absl::StrCat("client~10.0.0.1~pod.made-up-", i));
+    ASSERT_NE(source.Resources(kRouteType, node), nullptr);
+  }
+  EXPECT_LE(source.CachedViews(), 4096u);
+  EXPECT_GE(source.CachedViews(), 1000u);  // it does cache, up to the bound
 }
 
 }  // namespace

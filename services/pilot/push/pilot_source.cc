@@ -61,6 +61,11 @@ bool PilotSource::Serves(const std::string& type_url) const {
   return Generators().count(type_url) > 0;
 }
 
+size_t PilotSource::CachedViews() const {
+  absl::MutexLock lock(&mu_);
+  return scoped_.size();
+}
+
 std::shared_ptr<const PushContext> PilotSource::context() const {
   absl::MutexLock lock(&mu_);
   return context_;

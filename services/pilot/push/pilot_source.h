@@ -31,6 +31,9 @@ class PilotSource : public xds::ResourceSource {
   bool Serves(const std::string& type_url) const override;
   bool Ready() const override { return ready_; }
   std::shared_ptr<const PushContext> context() const;
+  // CachedViews returns how many scoped views are cached (at most
+  // kMaxScopedViews).
+  size_t CachedViews() const;
 
  private:
   mutable absl::Mutex mu_;
