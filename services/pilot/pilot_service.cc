@@ -243,9 +243,12 @@ void PilotService::Push(int merged_events) {
       absl::StrAppend(&phases, " (", inbound_cache_.built - inbound_built_before, " built)");
     }
   }
+  if (stale.count(Part::kOutboundListeners) > 0 || stale.count(Part::kInboundListeners) > 0) {
+    listeners_ = MergeTypeResources(
+        {parts_.at(Part::kOutboundListeners).get(), parts_.at(Part::kInboundListeners).get()});
+  }
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated = {
-      {kListenerType, MergeTypeResources({parts_.at(Part::kOutboundListeners).get(),
-                                          parts_.at(Part::kInboundListeners).get()})},
+      {kListenerType, listeners_},
       {kRouteType, parts_.at(Part::kRoutes)},
       {kClusterType, parts_.at(Part::kClusters)},
       {kEndpointType, parts_.at(Part::kEndpoints)},

@@ -93,7 +93,8 @@ class PilotService : public Service {
   // The parts of the last push (guarded by push_mu_), reused when a change
   // does not touch them.
   std::map<Part, std::shared_ptr<const xds::TypeResources>> parts_;
-  InboundListenerCache inbound_cache_;  // guarded by push_mu_
+  std::shared_ptr<const xds::TypeResources> listeners_;  // both LDS parts, merged
+  InboundListenerCache inbound_cache_;                   // guarded by push_mu_
   std::atomic<bool> full_push_requested_{false};
   prometheus::Histogram* push_time_ = nullptr;
   prometheus::Gauge* services_gauge_ = nullptr;
