@@ -22,6 +22,10 @@ struct ConfigKey {
   std::string namespace_name;
   std::string name;
 
+  bool operator==(const ConfigKey& other) const {
+    return std::tie(kind, namespace_name, name) ==
+           std::tie(other.kind, other.namespace_name, other.name);
+  }
   bool operator<(const ConfigKey& other) const {
     return std::tie(kind, namespace_name, name) <
            std::tie(other.kind, other.namespace_name, other.name);
