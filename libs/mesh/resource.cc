@@ -9,7 +9,6 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/common/stable_hash.h"
 #include "re2/re2.h"
-#include "yaml-cpp/depthguard.h"
 
 namespace keel::mesh {
 namespace {
@@ -74,8 +73,8 @@ constexpr char kAliasBombMessage[] =
 
 // CheckShape walks the node tree (aliases followed, as readers will) within
 // `budget` node visits and kMaxNestingDepth levels.
-Shape CheckShape(const YAML::Node& root, size_t& budget) {
-  std::vector<std::pair<YAML::Node, int>> stack = {{root, 1}};
+Shape CheckShape(const yaml::Node& root, size_t& budget) {
+  std::vector<std::pair<yaml::Node, int>> stack = {{root, 1}};
   while (!stack.empty()) {
     auto [node, depth] = std::move(stack.back());
     stack.pop_back();
@@ -102,7 +101,7 @@ class DocumentParser {
         node_budget_(NodeBudgetFor(document_bytes)),
         out_(out) {}
 
-  void Parse(const YAML::Node& root) {
+  void Parse(const yaml::Node& root) {
     if (!root.IsDefined() || root.IsNull()) return;  // an empty document
     // Each object costs a visit too: a List whose items alias Lists would
     // otherwise multiply.
@@ -125,7 +124,7 @@ class DocumentParser {
       return;
     }
     if (api_version == "v1" && kind == "List") {
-      const YAML::Node items = root["items"];
+      const yaml::Node items = root["items"];
       if (items.IsSequence()) {
         for (const auto& item : items) Parse(item);
       }
@@ -133,7 +132,7 @@ class DocumentParser {
     }
     bool group_known = false;
     const KindInfo* info = FindKind(api_version, kind, &group_known);
-    const YAML::Node metadata = root["metadata"];
+    const yaml::Node metadata = root["metadata"];
     const std::string name = metadata.IsMap() ? Scalar(metadata["name"]) : "";
     std::string namespace_name = metadata.IsMap() ? Scalar(metadata["namespace"]) : "";
     if (namespace_name.empty()) namespace_name = "default";
@@ -202,7 +201,7 @@ class DocumentParser {
     }
     std::unique_ptr<google::protobuf::Message> spec = info->NewSpec();
     std::vector<ConversionError> errors;
-    YAML::Node spec_node = root["spec"];
+    yaml::Node spec_node = root["spec"];
     if (spec_node.IsDefined()) {
       YamlToProto(spec_node, "spec", *spec, positions.get(), errors);
     }
@@ -223,11 +222,11 @@ class DocumentParser {
   }
 
  private:
-  static std::string Scalar(const YAML::Node& node) {
+  static std::string Scalar(const yaml::Node& node) {
     return node.IsDefined() && node.IsScalar() ? node.Scalar() : "";
   }
 
-  static std::map<std::string, std::string> StringMap(const YAML::Node& node) {
+  static std::map<std::string, std::string> StringMap(const yaml::Node& node) {
     std::map<std::string, std::string> out;
     if (!node.IsDefined() || !node.IsMap()) return out;
     for (const auto& entry : node) {
@@ -238,19 +237,19 @@ class DocumentParser {
     return out;
   }
 
-  void ReadKubeObject(const YAML::Node& root, const std::string& kind, const std::string& name,
+  void ReadKubeObject(const yaml::Node& root, const std::string& kind, const std::string& name,
                       const std::string& namespace_name) {
     KubeObject object{.kind = kind, .name = name, .position = Position(root.Mark())};
     object.namespace_name = kind == "Namespace" ? "" : namespace_name;
-    const YAML::Node metadata = root["metadata"];
+    const yaml::Node metadata = root["metadata"];
     if (metadata.IsDefined() && metadata.IsMap()) {
       object.labels = StringMap(metadata["labels"]);
       object.annotations = StringMap(metadata["annotations"]);
     }
-    const YAML::Node spec = root["spec"];
+    const yaml::Node spec = root["spec"];
     if (kind == "Service" && spec.IsDefined() && spec.IsMap()) {
       object.selector = StringMap(spec["selector"]);
-      const YAML::Node ports = spec["ports"];
+      const yaml::Node ports = spec["ports"];
       if (ports.IsDefined() && ports.IsSequence()) {
         for (const auto& port : ports) {
           if (!port.IsMap()) continue;
@@ -265,12 +264,12 @@ class DocumentParser {
     out_.kube_objects.push_back(std::move(object));
   }
 
-  SourcePosition Position(const YAML::Mark& mark) const {
+  SourcePosition Position(const yaml::Mark& mark) const {
     if (mark.is_null()) return SourcePosition{file_, 0, 0};
     return SourcePosition{file_, mark.line + 1 + line_offset_, mark.column + 1};
   }
 
-  void Error(const YAML::Mark& mark, const std::string& resource, const std::string& field,
+  void Error(const yaml::Mark& mark, const std::string& resource, const std::string& field,
              std::string message) {
     Diagnostic d;
     d.position = Position(mark);
@@ -280,7 +279,7 @@ class DocumentParser {
     out_.diagnostics.push_back(std::move(d));
   }
 
-  bool ReadStringMap(const YAML::Node& node, const std::string& path, const std::string& display,
+  bool ReadStringMap(const yaml::Node& node, const std::string& path, const std::string& display,
                      std::map<std::string, std::string>& out) {
     if (node.IsNull()) return true;
     if (!node.IsMap()) {
@@ -306,7 +305,7 @@ class DocumentParser {
     return ok;
   }
 
-  bool ReadMetadata(const YAML::Node& node, const std::string& display, Resource& resource,
+  bool ReadMetadata(const yaml::Node& node, const std::string& display, Resource& resource,
                     FieldPositions& positions) {
     if (!node.IsMap()) {
       Error(node.Mark(), display, "metadata",
@@ -398,37 +397,24 @@ ParsedFile ParseConfigFile(const std::string& file, const std::string& content) 
           .message = absl::StrCat("document is larger than ", kMaxDocumentBytes, " bytes")});
       continue;
     }
-    YAML::Node root;
-    try {
-      root = YAML::Load(document.text);
-    } catch (const YAML::DeepRecursion& e) {
-      // yaml-cpp's own message for this is only "bad file".
-      out.diagnostics.push_back(Diagnostic{
-          .position = {file, e.mark.is_null() ? document.first_line : e.mark.line + 1 + line_offset,
-                       e.mark.is_null() ? 0 : e.mark.column + 1},
-          .message = absl::StrCat("malformed YAML: nested more than ", kMaxNestingDepth,
-                                  " levels deep (the reader stopped at depth ", e.depth(), ")")});
-      continue;
-    } catch (const YAML::Exception& e) {
-      out.diagnostics.push_back(Diagnostic{
-          .position = {file, e.mark.is_null() ? document.first_line : e.mark.line + 1 + line_offset,
-                       e.mark.is_null() ? 0 : e.mark.column + 1},
-          .message = absl::StrCat("malformed YAML: ", e.msg)});
+    yaml::Document tree;
+    yaml::LoadError error;
+    if (!yaml::Load(document.text, tree, error)) {
+      const int line = error.line + 1 + line_offset;
+      if (error.too_deep) {
+        out.diagnostics.push_back(Diagnostic{
+            .position = {file, line, error.column + 1},
+            .message = absl::StrCat("malformed YAML: nested more than ", kMaxNestingDepth,
+                                    " levels deep (the reader stopped at depth ",
+                                    yaml::kMaxReaderDepth, ")")});
+      } else {
+        out.diagnostics.push_back(
+            Diagnostic{.position = {file, line, error.column + 1},
+                       .message = absl::StrCat("malformed YAML: ", error.message)});
+      }
       continue;
     }
-    // yaml-cpp reports some shapes (e.g. a map used as a key) only by
-    // throwing when the node is read; such a document is reported and
-    // skipped, like a syntax error.
-    const size_t resources_before = out.resources.size();
-    try {
-      DocumentParser(file, line_offset, document.text.size(), out).Parse(root);
-    } catch (const YAML::Exception& e) {
-      out.resources.resize(resources_before);
-      out.diagnostics.push_back(Diagnostic{
-          .position = {file, e.mark.is_null() ? document.first_line : e.mark.line + 1 + line_offset,
-                       e.mark.is_null() ? 0 : e.mark.column + 1},
-          .message = absl::StrCat("malformed YAML: ", e.msg)});
-    }
+    DocumentParser(file, line_offset, document.text.size(), out).Parse(tree.root());
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -28,7 +29,10 @@ using google::protobuf::Reflection;
 // How YAML 1.1 (as Kubernetes reads it) resolves a plain scalar.
 enum class PlainType { kString, kNull, kBool, kInt, kFloat };
 
-bool IsPlain(const YAML::Node& node) { return node.Tag() == "?" || node.Tag().empty(); }
+template <typename N>
+bool IsPlain(const N& node) {
+  return node.Tag() == "?" || node.Tag().empty();
+}
 
 PlainType ClassifyPlain(const std::string& s) {
   static const RE2* const kInt = new RE2(R"([-+]?[0-9]+)");
@@ -79,7 +83,8 @@ bool IsValidUtf8(const std::string& s) {
   return true;
 }
 
-PlainType TypeOf(const YAML::Node& node) {
+template <typename N>
+PlainType TypeOf(const N& node) {
   if (node.IsNull()) return PlainType::kNull;
   if (!IsPlain(node)) return PlainType::kString;
   return ClassifyPlain(node.Scalar());
@@ -101,14 +106,17 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+template <typename N>
 class Converter {
  public:
+  using MarkT = decltype(std::declval<const N&>().Mark());
+
   Converter(FieldPositions* positions, std::vector<ConversionError>& errors)
       : positions_(positions), errors_(errors) {}
 
   // `mark` is where errors about `node` as a whole point: the key that holds
   // it, or the list item.
-  void Message(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void Message(const N& node, const std::string& path, const MarkT& mark,
                google::protobuf::Message& msg) {
     const Descriptor* descriptor = msg.GetDescriptor();
     if (IsWellKnown(descriptor)) {
@@ -124,8 +132,8 @@ class Converter {
     const Reflection* reflection = msg.GetReflection();
     for (auto it = node.begin(); it != node.end(); ++it) {
       // Copies: the iterator hands out a temporary pair.
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
+      const N key = it->first;
+      const N value = it->second;
       if (!key.IsScalar()) {
         Error(path, key.Mark(), "field names must be strings");
         continue;
@@ -199,13 +207,13 @@ class Converter {
     return message;
   }
 
-  void Error(const std::string& path, const YAML::Mark& mark, std::string message) {
+  void Error(const std::string& path, const MarkT& mark, std::string message) {
     FieldPositions::LineColumn position;
     if (!mark.is_null()) position = {mark.line + 1, mark.column + 1};
     errors_.push_back(ConversionError{path, position, std::move(message)});
   }
 
-  void RepeatedField(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void RepeatedField(const N& node, const std::string& path, const MarkT& mark,
                      google::protobuf::Message& msg, const FieldDescriptor* field) {
     if (!node.IsSequence()) {
       Error(path, mark, absl::StrCat("expected a list, got ", DescribeYaml(node)));
@@ -218,7 +226,7 @@ class Converter {
     }
   }
 
-  void MapField(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void MapField(const N& node, const std::string& path, const MarkT& mark,
                 google::protobuf::Message& msg, const FieldDescriptor* field) {
     if (!node.IsMap()) {
       Error(path, mark, absl::StrCat("expected a map, got ", DescribeYaml(node)));
@@ -251,7 +259,7 @@ class Converter {
     }
   }
 
-  void AddValue(const YAML::Node& node, const std::string& path, google::protobuf::Message& msg,
+  void AddValue(const N& node, const std::string& path, google::protobuf::Message& msg,
                 const FieldDescriptor* field) {
     const Reflection* reflection = msg.GetReflection();
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
@@ -265,7 +273,7 @@ class Converter {
     SetScalar(node, path, node.Mark(), msg, field, /*key=*/false);
   }
 
-  void SingularField(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void SingularField(const N& node, const std::string& path, const MarkT& mark,
                      google::protobuf::Message& msg, const FieldDescriptor* field) {
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       Message(node, path, mark, *msg.GetReflection()->MutableMessage(&msg, field));
@@ -275,7 +283,7 @@ class Converter {
   }
 
   // Sets (or, for repeated fields, adds) one scalar value.
-  void SetScalar(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void SetScalar(const N& node, const std::string& path, const MarkT& mark,
                  google::protobuf::Message& msg, const FieldDescriptor* field, bool key) {
     const Reflection* r = msg.GetReflection();
     const bool repeated = field->is_repeated();
@@ -378,9 +386,8 @@ class Converter {
     }
   }
 
-  void SetInteger(const YAML::Node& node, const std::string& text, const std::string& path,
-                  const YAML::Mark& mark, google::protobuf::Message& msg,
-                  const FieldDescriptor* field) {
+  void SetInteger(const N& node, const std::string& text, const std::string& path,
+                  const MarkT& mark, google::protobuf::Message& msg, const FieldDescriptor* field) {
     const Reflection* r = msg.GetReflection();
     const bool repeated = field->is_repeated();
     auto out_of_range = [&](const char* type) {
@@ -422,7 +429,7 @@ class Converter {
     }
   }
 
-  void WellKnown(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void WellKnown(const N& node, const std::string& path, const MarkT& mark,
                  google::protobuf::Message& msg) {
     const std::string& name = msg.GetDescriptor()->full_name();
     const Reflection* r = msg.GetReflection();
@@ -517,7 +524,7 @@ class Converter {
     Error(path, mark, absl::StrCat(name, " is not supported in configuration"));
   }
 
-  void ToValue(const YAML::Node& node, const std::string& path, const YAML::Mark& mark,
+  void ToValue(const N& node, const std::string& path, const MarkT& mark,
                google::protobuf::Message& msg) {
     const Reflection* r = msg.GetReflection();
     const Descriptor* d = msg.GetDescriptor();
@@ -581,11 +588,6 @@ class Converter {
 
 }  // namespace
 
-void FieldPositions::Record(const std::string& path, const YAML::Mark& mark) {
-  if (mark.is_null()) return;
-  positions_[path] = LineColumn{mark.line + 1, mark.column + 1};
-}
-
 FieldPositions::LineColumn FieldPositions::Find(std::string_view path) const {
   std::string current(path);
   while (!current.empty()) {
@@ -599,7 +601,10 @@ FieldPositions::LineColumn FieldPositions::Find(std::string_view path) const {
 
 bool ValidUtf8(const std::string& text) { return IsValidUtf8(text); }
 
-std::string DescribeYaml(const YAML::Node& node) {
+namespace {
+
+template <typename N>
+std::string Describe(const N& node) {
   if (!node.IsDefined() || node.IsNull()) return "null";
   if (node.IsMap()) return "a map";
   if (node.IsSequence()) return "a list";
@@ -608,10 +613,21 @@ std::string DescribeYaml(const YAML::Node& node) {
   return absl::StrCat("\"", absl::CEscape(text), "\"");
 }
 
+}  // namespace
+
+std::string DescribeYaml(const YAML::Node& node) { return Describe(node); }
+std::string DescribeYaml(const yaml::Node& node) { return Describe(node); }
+
 void YamlToProto(const YAML::Node& node, const std::string& path,
                  google::protobuf::Message& message, FieldPositions* positions,
                  std::vector<ConversionError>& errors) {
-  Converter(positions, errors).Message(node, path, node.Mark(), message);
+  Converter<YAML::Node>(positions, errors).Message(node, path, node.Mark(), message);
+}
+
+void YamlToProto(const yaml::Node& node, const std::string& path,
+                 google::protobuf::Message& message, FieldPositions* positions,
+                 std::vector<ConversionError>& errors) {
+  Converter<yaml::Node>(positions, errors).Message(node, path, node.Mark(), message);
 }
 
 }  // namespace keel::mesh

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "google/protobuf/message.h"
+#include "libs/mesh/yaml_tree.h"
 #include "yaml-cpp/yaml.h"
 
 namespace keel::mesh {
@@ -30,7 +31,13 @@ class FieldPositions {
     int column = 0;
   };
 
-  void Record(const std::string& path, const YAML::Mark& mark);
+  // Record notes where `path` is; `mark` is a YAML::Mark or a yaml::Mark
+  // (0-based; a null mark records nothing).
+  template <typename Mark>
+  void Record(const std::string& path, const Mark& mark) {
+    if (mark.is_null()) return;
+    positions_[path] = LineColumn{mark.line + 1, mark.column + 1};
+  }
 
   // Find returns the position of `path`, or of its nearest recorded ancestor
   // ("spec.http[0].route[1]" falls back to "spec.http[0]", then "spec"...).
@@ -52,6 +59,11 @@ struct ConversionError {
 void YamlToProto(const YAML::Node& node, const std::string& path,
                  google::protobuf::Message& message, FieldPositions* positions,
                  std::vector<ConversionError>& errors);
+// The same for a node of the libyaml reader (libs/mesh/yaml_tree.h), the
+// one files go through.
+void YamlToProto(const yaml::Node& node, const std::string& path,
+                 google::protobuf::Message& message, FieldPositions* positions,
+                 std::vector<ConversionError>& errors);
 
 // ValidUtf8 reports whether `text` is well-formed UTF-8 (protobuf strings
 // must be).
@@ -60,6 +72,7 @@ bool ValidUtf8(const std::string& text);
 // DescribeYaml renders a node for an error message: a scalar quoted
 // ("\"eighty\""), or "a map", "a list", "null".
 std::string DescribeYaml(const YAML::Node& node);
+std::string DescribeYaml(const yaml::Node& node);
 
 }  // namespace keel::mesh
 
