@@ -14,7 +14,6 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
-#include "re2/re2.h"
 
 namespace keel::mesh {
 namespace {
@@ -34,18 +33,55 @@ bool IsPlain(const N& node) {
   return node.Tag() == "?" || node.Tag().empty();
 }
 
-PlainType ClassifyPlain(const std::string& s) {
-  static const RE2* const kInt = new RE2(R"([-+]?[0-9]+)");
-  static const RE2* const kFloat = new RE2(
-      R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return PlainType::kNull;
-  const std::string lower = absl::AsciiStrToLower(s);
-  if (lower == "true" || lower == "false" || lower == "yes" || lower == "no" || lower == "on" ||
-      lower == "off") {
-    return PlainType::kBool;
+// [-+]?[0-9]+
+bool IsIntText(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
   }
-  if (RE2::FullMatch(s, *kInt)) return PlainType::kInt;
-  if (RE2::FullMatch(s, *kFloat)) return PlainType::kFloat;
+  return true;
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, or .inf / .nan forms.
+bool IsFloatText(std::string_view s) {
+  std::string_view rest = s;
+  if (!rest.empty() && (rest[0] == '-' || rest[0] == '+')) rest.remove_prefix(1);
+  if (rest == ".inf" || rest == ".Inf" || rest == ".INF") return true;
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return true;
+  size_t i = 0;
+  size_t digits = 0;
+  while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i, ++digits;
+  if (i < rest.size() && rest[i] == '.') {
+    ++i;
+    size_t fraction = 0;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i, ++fraction;
+    if (digits == 0 && fraction == 0) return false;  // "." alone
+  } else if (digits == 0) {
+    return false;
+  }
+  if (i < rest.size() && (rest[i] == 'e' || rest[i] == 'E')) {
+    ++i;
+    if (i < rest.size() && (rest[i] == '-' || rest[i] == '+')) ++i;
+    size_t exponent = 0;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i, ++exponent;
+    if (exponent == 0) return false;
+  }
+  return i == rest.size();
+}
+
+PlainType ClassifyPlain(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return PlainType::kNull;
+  // Booleans are at most 5 letters: skip the lowering for anything longer.
+  if (s.size() <= 5) {
+    const std::string lower = absl::AsciiStrToLower(s);
+    if (lower == "true" || lower == "false" || lower == "yes" || lower == "no" || lower == "on" ||
+        lower == "off") {
+      return PlainType::kBool;
+    }
+  }
+  if (IsIntText(s)) return PlainType::kInt;
+  if (IsFloatText(s)) return PlainType::kFloat;
   return PlainType::kString;
 }
 
@@ -178,9 +214,15 @@ class Converter {
   }
 
   static const FieldDescriptor* FindField(const Descriptor* d, const std::string& name) {
+    // Hash lookups first (the lowerCamelCase name is the JSON name unless a
+    // field sets json_name), then a scan for a custom json_name.
+    if (const FieldDescriptor* f = d->FindFieldByCamelcaseName(name);
+        f != nullptr && f->json_name() == name) {
+      return f;
+    }
+    if (const FieldDescriptor* f = d->FindFieldByName(name)) return f;
     for (int i = 0; i < d->field_count(); ++i) {
-      const FieldDescriptor* f = d->field(i);
-      if (f->json_name() == name || f->name() == name) return f;
+      if (d->field(i)->json_name() == name) return d->field(i);
     }
     return nullptr;
   }
@@ -400,7 +442,7 @@ class Converter {
     if (is_signed ? !absl::SimpleAtoi(text, &s) : !absl::SimpleAtoi(text, &u)) {
       if (!is_signed && absl::SimpleAtoi(text, &s) && s < 0) {
         out_of_range(field->cpp_type_name());
-      } else if (RE2::FullMatch(text, R"([-+]?[0-9]+)")) {
+      } else if (IsIntText(text)) {
         out_of_range(field->cpp_type_name());
       } else {
         Error(path, mark, absl::StrCat("expected integer, got ", DescribeYaml(node)));

@@ -153,6 +153,46 @@ TEST(YamlToProtoTest, TopLevelMustBeAMap) {
   EXPECT_THAT(Messages(c.errors), ElementsAre("1:1 spec: expected a map (Everything), got a list"));
 }
 
+// YAML 1.1's resolution of plain scalars, as Kubernetes reads it: numbers,
+// booleans and nulls only when unquoted and spelled as such.
+TEST(YamlToProtoTest, PlainScalarsResolveAsYaml11) {
+  Converted c = Convert(R"(
+params:
+  int: 42
+  signed: -7
+  float: 1.5
+  exponent: 1e5
+  leading_dot: .5
+  trailing_dot: 5.
+  inf: -.inf
+  nan: .nan
+  yes_word: yes
+  off_word: Off
+  tilde: ~
+  quoted_number: "42"
+  dot_alone: .
+  exponent_alone: 1e
+  version: 1.2.3
+  word: truer
+)");
+  ASSERT_THAT(c.errors, IsEmpty());
+  const auto& f = c.message.params().fields();
+  for (const char* number : {"int", "signed", "float", "exponent", "leading_dot", "trailing_dot"}) {
+    EXPECT_EQ(f.at(number).kind_case(), google::protobuf::Value::kNumberValue) << number;
+  }
+  EXPECT_EQ(f.at("exponent").number_value(), 100000);
+  EXPECT_EQ(f.at("trailing_dot").number_value(), 5);
+  EXPECT_TRUE(f.at("yes_word").bool_value());
+  EXPECT_FALSE(f.at("off_word").bool_value());
+  EXPECT_EQ(f.at("off_word").kind_case(), google::protobuf::Value::kBoolValue);
+  EXPECT_EQ(f.at("tilde").kind_case(), google::protobuf::Value::kNullValue);
+  // Infinity and NaN have no JSON number form: a Struct keeps their text.
+  for (const char* text :
+       {"inf", "nan", "quoted_number", "dot_alone", "exponent_alone", "version", "word"}) {
+    EXPECT_EQ(f.at(text).kind_case(), google::protobuf::Value::kStringValue) << text;
+  }
+}
+
 TEST(FieldPositionsTest, FallsBackToNearestAncestor) {
   Converted c = Convert("inners:\n- name: a\n  number: 2\n");
   EXPECT_EQ(c.positions.Find("spec.inners[0].number").line, 3);
