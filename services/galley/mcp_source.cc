@@ -17,6 +17,12 @@ void McpSource::Update(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigC
   for (const auto& [type_url, type] : snapshot.types) {
     auto existing = types_.find(type_url);
     if (change != nullptr && change->count(type_url) == 0 && existing != types_.end()) continue;
+    // A full update leaves a type already built at this version as it is
+    // (Galley's start makes one after its first load already published).
+    if (change == nullptr && existing != types_.end() &&
+        existing->second->version == type.version) {
+      continue;
+    }
     auto next = std::make_shared<xds::TypeResources>();
     next->version = type.version;
     for (const auto& [key, resource] : type.resources) {
