@@ -633,7 +633,10 @@ class Converter {
 FieldPositions::LineColumn FieldPositions::Find(std::string_view path) const {
   std::string current(path);
   while (!current.empty()) {
-    if (auto it = positions_.find(current); it != positions_.end()) return it->second;
+    // The latest record of a path wins, as it would in a map.
+    for (auto it = positions_.rbegin(); it != positions_.rend(); ++it) {
+      if (it->first == current) return it->second;
+    }
     size_t cut = current.find_last_of(".[");
     if (cut == std::string::npos) break;
     current.resize(cut);

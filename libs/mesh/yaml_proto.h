@@ -12,7 +12,7 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "google/protobuf/message.h"
@@ -36,7 +36,7 @@ class FieldPositions {
   template <typename Mark>
   void Record(const std::string& path, const Mark& mark) {
     if (mark.is_null()) return;
-    positions_[path] = LineColumn{mark.line + 1, mark.column + 1};
+    positions_.emplace_back(path, LineColumn{mark.line + 1, mark.column + 1});
   }
 
   // Find returns the position of `path`, or of its nearest recorded ancestor
@@ -44,7 +44,10 @@ class FieldPositions {
   LineColumn Find(std::string_view path) const;
 
  private:
-  std::unordered_map<std::string, LineColumn> positions_;
+  // In the order recorded. Every field of every resource is recorded but
+  // few are ever looked up (a diagnostic's position), so recording is the
+  // cheap side: an append, no hashing.
+  std::vector<std::pair<std::string, LineColumn>> positions_;
 };
 
 struct ConversionError {

@@ -154,6 +154,8 @@ class Builder {
 
 bool Load(const std::string& text, Document& document, LoadError& error) {
   document = Document();
+  // About one node per 8 bytes of Istio YAML: one allocation, not a dozen.
+  document.nodes_.reserve(text.size() / 8 + 4);
   if (!Builder(document).Run(text, error)) return false;
   // An empty document is a null, as yaml-cpp reads it.
   if (document.nodes_.empty()) {
