@@ -23,6 +23,8 @@
 #include "libs/xds/ads_client.h"
 #include "proto/istio/mcp/v1alpha1/resource.pb.h"
 #include "services/galley/galley_service.h"
+#include "services/galley/mcp_source.h"
+#include "services/galley/sources/file_source.h"
 #include "yaml-cpp/yaml.h"
 
 ABSL_FLAG(int, resources, 10000, "Resources to generate.");
@@ -131,7 +133,22 @@ void Run() {
   }
   const absl::Duration parse_validate = absl::Now() - start;
 
-  // Galley proper: parse + validate + publish, then serve.
+  // Galley's own path, servers aside: the file source reads, validates and
+  // hands the set to the store, whose watcher builds the MCP envelopes.
+  start = absl::Now();
+  absl::Duration publish;
+  {
+    mesh::MemoryConfigStore store;
+    McpSource mcp;
+    auto watch =
+        store.Watch([&mcp](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
+                           const mesh::ConfigChange& change) { mcp.Update(*snapshot, &change); });
+    FileSource files({.directories = {dir}}, &store);
+    if (!files.Load().ok()) std::exit(1);
+    publish = absl::Now() - start;  // not counting the teardown
+  }
+
+  // Galley proper, its servers started too; then it serves.
   GalleyService galley({.config_dirs = {dir}, .debounce = absl::Milliseconds(20)});
   start = absl::Now();
   absl::StatusOr<std::unique_ptr<ServiceHost>> host = ServiceHost::Start(
@@ -149,7 +166,9 @@ void Run() {
               parsed_count / Seconds(parse_only));
   std::printf("parse+validate:                %8.3f s  %10.0f resources/s (%zu problems)\n",
               Seconds(parse_validate), resources / Seconds(parse_validate), problems);
-  std::printf("parse+validate+publish:       %8.3f s  %10.0f resources/s\n", Seconds(load),
+  std::printf("parse+validate+publish:       %8.3f s  %10.0f resources/s\n", Seconds(publish),
+              resources / Seconds(publish));
+  std::printf("galley start (servers too):   %8.3f s  %10.0f resources/s\n", Seconds(load),
               resources / Seconds(load));
 
   for (bool delta : {true, false}) {
