@@ -45,16 +45,24 @@ MemoryConfigStore::MemoryConfigStore() {
   current_ = std::move(empty);
 }
 
-ConfigChange MemoryConfigStore::Replace(std::vector<Resource> resources) {
+ConfigChange ConfigStore::Replace(std::vector<Resource> resources) {
+  std::vector<std::shared_ptr<const Resource>> shared;
+  shared.reserve(resources.size());
+  for (Resource& resource : resources) {
+    shared.push_back(std::make_shared<const Resource>(std::move(resource)));
+  }
+  return Replace(std::move(shared));
+}
+
+ConfigChange MemoryConfigStore::Replace(std::vector<std::shared_ptr<const Resource>> resources) {
   absl::MutexLock publish(&publish_mu_);
   std::shared_ptr<const ConfigSnapshot> previous = Current();
 
   auto next = std::make_shared<ConfigSnapshot>();
   for (const KindInfo& kind : AllKinds()) next->types[kind.type_url()];
-  for (Resource& resource : resources) {
-    const std::string key = resource.namespace_name + "/" + resource.name;
-    next->types[resource.kind->type_url()].resources[key] =
-        std::make_shared<const Resource>(std::move(resource));
+  for (std::shared_ptr<const Resource>& resource : resources) {
+    std::string key = resource->namespace_name + "/" + resource->name;
+    next->types[resource->kind->type_url()].resources[std::move(key)] = std::move(resource);
   }
 
   ConfigChange change;
@@ -63,7 +71,8 @@ ConfigChange MemoryConfigStore::Replace(std::vector<Resource> resources) {
     TypeChange type_change;
     for (auto& [key, resource] : type.resources) {
       auto it = old.resources.find(key);
-      if (it == old.resources.end() || it->second->ContentHash() != resource->ContentHash()) {
+      if (it == old.resources.end() ||
+          (it->second != resource && it->second->ContentHash() != resource->ContentHash())) {
         type_change.updated.insert(key);
       } else {
         resource = it->second;  // unchanged: share the old object (and its positions)

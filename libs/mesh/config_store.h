@@ -60,7 +60,11 @@ class ConfigStore {
   // Replace makes `resources` the complete valid set. Returns the change
   // (empty when nothing really changed; then no new snapshot is published
   // and watchers are not called).
-  virtual ConfigChange Replace(std::vector<Resource> resources) = 0;
+  // Resources given as the same objects as in the current snapshot are
+  // unchanged without being compared.
+  virtual ConfigChange Replace(std::vector<std::shared_ptr<const Resource>> resources) = 0;
+  // Replace for resources by value (tests, small sets).
+  ConfigChange Replace(std::vector<Resource> resources);
 
   // Current returns the latest snapshot.
   virtual std::shared_ptr<const ConfigSnapshot> Current() const = 0;
@@ -74,7 +78,8 @@ class MemoryConfigStore : public ConfigStore {
  public:
   MemoryConfigStore();
 
-  ConfigChange Replace(std::vector<Resource> resources) override;
+  using ConfigStore::Replace;
+  ConfigChange Replace(std::vector<std::shared_ptr<const Resource>> resources) override;
   std::shared_ptr<const ConfigSnapshot> Current() const override;
   std::unique_ptr<WatchHandle> Watch(Watcher watcher) override;
 

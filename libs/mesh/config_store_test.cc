@@ -56,7 +56,7 @@ TEST(MemoryConfigStoreTest, PublishesOnlyRealChangesWithDeterministicVersions) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1].first, 2u);
   handle.reset();
-  store.Replace({});
+  store.Replace(std::vector<Resource>{});
   EXPECT_EQ(seen.size(), 2u);  // unwatched
   EXPECT_EQ(store.Current()->size(), 0u);
 }

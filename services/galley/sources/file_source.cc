@@ -212,17 +212,17 @@ void FileSource::Reload() {
       if (invalid) {
         rejected_keys.insert(resource.Key());
       } else {
-        state.good.push_back(std::move(resource));
+        state.good.push_back(std::make_shared<const mesh::Resource>(std::move(resource)));
       }
     }
     // Last good versions: a rejected resource, or (when some document could
     // not be read at all) any resource this file gave before, stays.
     if (previous != files_.end()) {
       std::set<std::string> present;
-      for (const mesh::Resource& r : state.good) present.insert(r.Key());
-      for (const mesh::Resource& old : previous->second.good) {
-        if (present.count(old.Key()) > 0) continue;
-        if (rejected_keys.count(old.Key()) > 0 || unattributed_error) state.good.push_back(old);
+      for (const auto& r : state.good) present.insert(r->Key());
+      for (const auto& old : previous->second.good) {
+        if (present.count(old->Key()) > 0) continue;
+        if (rejected_keys.count(old->Key()) > 0 || unattributed_error) state.good.push_back(old);
       }
     }
     next[path] = std::move(state);
@@ -231,7 +231,7 @@ void FileSource::Reload() {
 
   // Merge every file's resources; the first file (in path order) defining a
   // key wins, a later duplicate is an error.
-  std::vector<mesh::Resource> all;
+  std::vector<std::shared_ptr<const mesh::Resource>> all;
   LoadReport report;
   report.files = listing.files.size();
   report.missing_directories = listing.missing_roots;
@@ -253,7 +253,8 @@ void FileSource::Reload() {
                                                    : d.resource.substr(0, d.resource.find(' '))];
       }
     }
-    for (const mesh::Resource& resource : state.good) {
+    for (const std::shared_ptr<const mesh::Resource>& shared : state.good) {
+      const mesh::Resource& resource = *shared;
       auto [it, inserted] = origins.emplace(resource.Key(), path);
       if (!inserted) {
         report.errors.push_back(
@@ -264,7 +265,7 @@ void FileSource::Reload() {
         ++report.errors_by_kind[resource.kind->kind];
         continue;
       }
-      all.push_back(resource);
+      all.push_back(shared);  // shared, not copied: unchanged files cost a pointer
     }
   }
   for (const mesh::Diagnostic& d : report.errors) {

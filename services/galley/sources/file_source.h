@@ -18,6 +18,7 @@
 #define KEEL_SERVICES_GALLEY_SOURCES_FILE_SOURCE_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,8 +76,8 @@ class FileSource {
  private:
   struct FileState {
     uint64_t content_hash = 0;
-    std::vector<mesh::Resource> good;           // valid resources, in file order
-    std::vector<mesh::Diagnostic> diagnostics;  // from the last parse and validation
+    std::vector<std::shared_ptr<const mesh::Resource>> good;  // valid, in file order
+    std::vector<mesh::Diagnostic> diagnostics;                // from the last parse and validation
   };
 
   // Reload lists, reads and parses without holding mu_ (the debug pages and
