@@ -225,9 +225,16 @@ void PilotService::Push(int merged_events) {
   }
   ConfigIntake::Snapshot config = config_.Current();
   const uint64_t version = config.version;
-  std::shared_ptr<const PushContext> context =
-      PushContext::Build(config.resources, version,
-                         PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()});
+  // The services (the costly part of the context) carry over while no
+  // ServiceEntry or WorkloadEntry changed.
+  const bool services_unchanged =
+      !full && std::none_of(changes.begin(), changes.end(), [](const ConfigKey& key) {
+        return key.kind == "ServiceEntry" || key.kind == "WorkloadEntry";
+      });
+  std::shared_ptr<const PushContext> previous = services_unchanged ? source_.context() : nullptr;
+  std::shared_ptr<const PushContext> context = PushContext::Build(
+      config.resources, version,
+      PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()}, previous.get());
   const absl::Time built = absl::Now();
   std::string phases;
   std::set<std::string> stale_types;

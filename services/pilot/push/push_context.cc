@@ -123,9 +123,64 @@ const typename Map::mapped_type* MostSpecific(const Map& rules, const std::strin
 
 }  // namespace
 
+namespace {
+
+std::shared_ptr<const ServiceRegistry> BuildRegistry(
+    const std::vector<Typed<net::ServiceEntry>>& service_entries,
+    const std::vector<Typed<net::WorkloadEntry>>& workloads, const std::string& cluster_domain,
+    const google::protobuf::RepeatedPtrField<std::string>& default_export_to) {
+  auto registry = std::make_shared<ServiceRegistry>();
+  const WorkloadIndex workload_index(workloads);
+  for (const auto& [resource, se] : service_entries) {
+    for (const std::string& raw_host : se->hosts()) {
+      const std::string host = mesh::ToFqdn(resource->namespace_name, raw_host, cluster_domain);
+      if (registry->index.count(host) > 0) continue;  // first definition wins
+      ServiceInfo service{
+          .host = host, .namespace_name = resource->namespace_name, .export_to = se->export_to()};
+      registry->exported_everywhere &= Everywhere(se->export_to(), default_export_to);
+      for (const auto& port : se->ports()) {
+        service.ports.push_back({.number = port.number(),
+                                 .name = port.name(),
+                                 .protocol = port.protocol(),
+                                 .target_port = port.target_port()});
+      }
+      for (const auto& ep : se->endpoints()) {
+        service.endpoints.push_back(
+            Endpoint{.address = ep.address(),
+                     .ports = std::map<std::string, uint32_t>(ep.ports().begin(), ep.ports().end()),
+                     .labels = ToMap(ep.labels()),
+                     .weight = ep.weight() == 0 ? 1 : ep.weight(),
+                     .locality = ep.locality()});
+      }
+      if (se->has_workload_selector()) {
+        workload_index.Select(
+            resource->namespace_name, ToMap(se->workload_selector().labels()),
+            [&](const WorkloadIndex::Workload& workload) {
+              const auto& [we_resource, we] = *workload.entry;
+              service.endpoints.push_back(Endpoint{
+                  .address = we->address(),
+                  .ports = std::map<std::string, uint32_t>(we->ports().begin(), we->ports().end()),
+                  .labels = workload.labels,
+                  .weight = we->weight() == 0 ? 1 : we->weight(),
+                  .locality = we->locality(),
+                  .workload = we_resource->namespace_name + "/" + we_resource->name});
+            });
+      }
+      registry->index[host] = registry->services.size();
+      registry->services.push_back(std::move(service));
+    }
+  }
+  for (const ServiceInfo& service : registry->services) {
+    for (const Endpoint& endpoint : service.endpoints) registry->all_endpoints.push_back(&endpoint);
+  }
+  return registry;
+}
+
+}  // namespace
+
 std::shared_ptr<const PushContext> PushContext::Build(
     const std::vector<std::shared_ptr<const mesh::Resource>>& resources, uint64_t version,
-    const PushOptions& options) {
+    const PushOptions& options, const PushContext* services_from) {
   auto context = std::make_shared<PushContext>();
   context->version_ = version;
   context->options_ = options;
@@ -176,49 +231,13 @@ std::shared_ptr<const PushContext> PushContext::Build(
           {resource, static_cast<const net::EnvoyFilter*>(resource->spec.get())});
     }
   }
-  const WorkloadIndex workload_index(workloads);
-  for (const auto& [resource, se] : service_entries) {
-    for (const std::string& raw_host : se->hosts()) {
-      const std::string host = mesh::ToFqdn(resource->namespace_name, raw_host, cluster_domain);
-      if (context->service_index_.count(host) > 0) continue;  // first definition wins
-      ServiceInfo service{
-          .host = host, .namespace_name = resource->namespace_name, .export_to = se->export_to()};
-      independent &= Everywhere(se->export_to(), mesh.default_service_export_to());
-      for (const auto& port : se->ports()) {
-        service.ports.push_back({.number = port.number(),
-                                 .name = port.name(),
-                                 .protocol = port.protocol(),
-                                 .target_port = port.target_port()});
-      }
-      for (const auto& ep : se->endpoints()) {
-        service.endpoints.push_back(
-            Endpoint{.address = ep.address(),
-                     .ports = std::map<std::string, uint32_t>(ep.ports().begin(), ep.ports().end()),
-                     .labels = ToMap(ep.labels()),
-                     .weight = ep.weight() == 0 ? 1 : ep.weight(),
-                     .locality = ep.locality()});
-      }
-      if (se->has_workload_selector()) {
-        workload_index.Select(
-            resource->namespace_name, ToMap(se->workload_selector().labels()),
-            [&](const WorkloadIndex::Workload& workload) {
-              const auto& [we_resource, we] = *workload.entry;
-              service.endpoints.push_back(Endpoint{
-                  .address = we->address(),
-                  .ports = std::map<std::string, uint32_t>(we->ports().begin(), we->ports().end()),
-                  .labels = workload.labels,
-                  .weight = we->weight() == 0 ? 1 : we->weight(),
-                  .locality = we->locality(),
-                  .workload = we_resource->namespace_name + "/" + we_resource->name});
-            });
-      }
-      context->service_index_[host] = context->services_.size();
-      context->services_.push_back(std::move(service));
-    }
+  if (services_from != nullptr) {
+    context->registry_ = services_from->registry_;
+  } else {
+    context->registry_ =
+        BuildRegistry(service_entries, workloads, cluster_domain, mesh.default_service_export_to());
   }
-  for (const ServiceInfo& service : context->services_) {
-    for (const Endpoint& endpoint : service.endpoints) context->all_endpoints_.push_back(&endpoint);
-  }
+  independent &= context->registry_->exported_everywhere;
   // One DestinationRule a host, in the service's or the root namespace,
   // resolves the same from every namespace; anything else may not.
   std::map<std::string, int> rules_per_host;
@@ -286,8 +305,8 @@ bool PushContext::Visible(const Proxy& proxy, const std::string& host) const {
 }
 
 const ServiceInfo* PushContext::FindService(const std::string& host) const {
-  auto it = service_index_.find(host);
-  return it == service_index_.end() ? nullptr : &services_[it->second];
+  auto it = registry_->index.find(host);
+  return it == registry_->index.end() ? nullptr : &registry_->services[it->second];
 }
 
 const Typed<net::VirtualService>* PushContext::VirtualServiceFor(const Proxy& proxy,

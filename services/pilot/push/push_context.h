@@ -61,15 +61,27 @@ struct PushOptions {
   mesh::MeshConfig mesh = mesh::DefaultMeshConfig();
 };
 
+// The mesh's services (ServiceEntries with their endpoints, from
+// WorkloadEntries): the costly part of a PushContext, shared by the next one
+// while no ServiceEntry or WorkloadEntry changes.
+struct ServiceRegistry {
+  std::vector<ServiceInfo> services;
+  std::map<std::string, size_t> index;  // host -> services[i]
+  std::vector<const Endpoint*> all_endpoints;
+  bool exported_everywhere = true;  // every service is exported to "*"
+};
+
 class PushContext {
  public:
-  // Build indexes every resource.
+  // Build indexes every resource. With `services_from`, its services are
+  // reused as they are (the caller knows no ServiceEntry or WorkloadEntry
+  // changed, and the options are the same).
   static std::shared_ptr<const PushContext> Build(
       const std::vector<std::shared_ptr<const mesh::Resource>>& resources, uint64_t version,
-      const PushOptions& options = {});
+      const PushOptions& options = {}, const PushContext* services_from = nullptr);
 
   uint64_t version() const { return version_; }
-  const std::vector<ServiceInfo>& services() const { return services_; }
+  const std::vector<ServiceInfo>& services() const { return registry_->services; }
   const ServiceInfo* FindService(const std::string& host) const;
 
   // The VirtualService routing `host` for `proxy`, as Istio 1.4 resolves
@@ -110,7 +122,7 @@ class PushContext {
   // exported to its namespace, and its Sidecar (if any) imports it.
   bool Visible(const Proxy& proxy, const std::string& host) const;
   // Endpoints of every service (a workload's inbound side), by address.
-  const std::vector<const Endpoint*>& all_endpoints() const { return all_endpoints_; }
+  const std::vector<const Endpoint*>& all_endpoints() const { return registry_->all_endpoints; }
   const std::string& cluster_domain() const { return options_.cluster_domain; }
   size_t virtual_service_count() const { return virtual_services_.size(); }
 
@@ -125,8 +137,7 @@ class PushContext {
 
   uint64_t version_ = 0;
   PushOptions options_;
-  std::vector<ServiceInfo> services_;
-  std::map<std::string, size_t> service_index_;
+  std::shared_ptr<const ServiceRegistry> registry_;
   // Every VirtualService claiming each FQDN host, by namespace/name.
   std::map<std::string, std::vector<Typed<net::VirtualService>>> virtual_services_;
   // DestinationRules by namespace, then FQDN host (wildcards included).
@@ -137,7 +148,6 @@ class PushContext {
   std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace
   // Those with a workload selector, by namespace, by name.
   std::map<std::string, std::vector<Typed<net::Sidecar>>> selector_sidecars_;
-  std::vector<const Endpoint*> all_endpoints_;
 };
 
 // LabelsMatch reports whether `labels` has every key/value of `selector`.
