@@ -64,11 +64,7 @@ class AdsTest : public ::testing::TestWithParam<bool> {
     options.delta = GetParam();
     options.initial_backoff = absl::Milliseconds(20);
     options.max_backoff = absl::Milliseconds(100);
-    options.sotw_resource_name = [](const google::protobuf::Any& any) {
-      google::protobuf::StringValue value;
-      any.UnpackTo(&value);
-      return value.value().substr(0, value.value().find('='));
-    };
+    options.sotw_resource_name = testing::StaticSource::NameOf;
     auto client = std::make_unique<AdsClient>(options, std::move(handler));
     client->Subscribe(kType);
     return client;
@@ -362,11 +358,7 @@ TEST(AdsServerTest, APushInProgressBlocksNoConnectsOrStatus) {
     AdsClientOptions options;
     options.server_address = "127.0.0.1:" + std::to_string(port);
     options.node.set_id(id);
-    options.sotw_resource_name = [](const google::protobuf::Any& any) {
-      google::protobuf::StringValue value;
-      any.UnpackTo(&value);
-      return value.value().substr(0, value.value().find('='));
-    };
+    options.sotw_resource_name = testing::StaticSource::NameOf;
     auto c = std::make_unique<AdsClient>(options, nullptr);
     c->Subscribe(kType);
     c->Start();
@@ -567,11 +559,7 @@ TEST_F(LimitsTest, AWildcardSubscriberMayHoldMoreThanTheNamesLimit) {
     AdsClientOptions options;
     options.server_address = "127.0.0.1:" + std::to_string(port_);
     options.delta = delta;
-    options.sotw_resource_name = [](const google::protobuf::Any& any) {
-      google::protobuf::StringValue value;
-      any.UnpackTo(&value);
-      return value.value().substr(0, value.value().find('='));
-    };
+    options.sotw_resource_name = testing::StaticSource::NameOf;
     AdsClient client(options, nullptr);
     client.Subscribe(kType);
     client.Start();

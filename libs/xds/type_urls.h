@@ -2,8 +2,6 @@
 #ifndef KEEL_LIBS_XDS_TYPE_URLS_H_
 #define KEEL_LIBS_XDS_TYPE_URLS_H_
 
-#include <string>
-
 namespace keel::xds {
 
 inline constexpr char kListenerType[] = "type.googleapis.com/envoy.config.listener.v3.Listener";
@@ -25,14 +23,6 @@ inline constexpr EnvoyType kEnvoyTypes[] = {
     {kEndpointType, "EDS", "endpoints"},
     {kRouteType, "RDS", "routes"},
 };
-
-// ShortTypeName returns "LDS", "RDS"... for an Envoy type URL, else the URL.
-inline std::string ShortTypeName(const std::string& type_url) {
-  for (const EnvoyType& type : kEnvoyTypes) {
-    if (type_url == type.type_url) return type.short_name;
-  }
-  return type_url;
-}
 
 }  // namespace keel::xds
 

@@ -35,15 +35,24 @@ class FieldErrors {
   const std::vector<Issue>& issues() const { return issues_; }
   bool has_errors() const;
 
-  // The regex bytes this resource may still compile. Compiling is the costly
-  // part of validation; a resource (a webhook request) full of regexes must
-  // not buy unbounded CPU and memory with its size.
-  size_t& regex_bytes_left() { return regex_bytes_left_; }
-  bool regex_budget_reported = false;
+  // SpendRegexBytes takes `bytes` from the regex this resource may still
+  // compile; false once the budget is overrun (and from then on). Compiling
+  // is the costly part of validation: a resource (a webhook request) full of
+  // regexes must not buy unbounded CPU and memory with its size.
+  bool SpendRegexBytes(size_t bytes) {
+    if (regex_budget_overrun_ || bytes > regex_bytes_left_) {
+      regex_budget_overrun_ = true;
+      return false;
+    }
+    regex_bytes_left_ -= bytes;
+    return true;
+  }
+  bool regex_budget_overrun() const { return regex_budget_overrun_; }
 
  private:
   std::vector<Issue> issues_;
   size_t regex_bytes_left_ = kRegexBytesPerResource;
+  bool regex_budget_overrun_ = false;
 };
 
 // Check adds `problem` as an error on `field` unless it is empty (the rules

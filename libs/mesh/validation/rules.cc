@@ -115,17 +115,14 @@ std::string CheckPercent(double percent) {
 
 void CheckRegexWithinBudget(FieldErrors& errors, const std::string& field,
                             absl::string_view regex) {
-  size_t& left = errors.regex_bytes_left();
-  if (regex.size() > left) {
-    if (!errors.regex_budget_reported) {
+  const bool already_overrun = errors.regex_budget_overrun();
+  if (!errors.SpendRegexBytes(regex.size())) {
+    if (!already_overrun) {  // one error for the resource, not one per regex
       errors.Error(field, absl::StrCat("too many regexes: this resource's regexes total more than ",
                                        kRegexBytesPerResource, " bytes"));
     }
-    errors.regex_budget_reported = true;
-    left = 0;
     return;
   }
-  left -= regex.size();
   Check(errors, field, CheckRegex(regex));
 }
 

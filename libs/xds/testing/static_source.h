@@ -36,6 +36,14 @@ class StaticSource : public ResourceSource {
     types_[type_url] = std::move(type);
   }
 
+  // NameOf names a resource this source packed (for a state-of-the-world
+  // client's sotw_resource_name).
+  static std::string NameOf(const google::protobuf::Any& any) {
+    google::protobuf::StringValue value;
+    any.UnpackTo(&value);
+    return value.value().substr(0, value.value().find('='));
+  }
+
   // SetServedTypes limits the types the source serves (all, until called).
   void SetServedTypes(std::set<std::string> type_urls) {
     absl::MutexLock lock(&mu_);

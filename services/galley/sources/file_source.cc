@@ -167,20 +167,18 @@ void FileSource::Reload() {
   for (auto& [path, state] : files_) {
     if (UnderAny(path, listing.missing_roots)) next[path] = std::move(state);
   }
-  for (auto& [path, problem] : listing.problems) {
+  // A file that cannot be read is an error, and what it gave before stays.
+  auto keep_with_error = [&](const std::string& path, mesh::Diagnostic problem) {
     FileState state;
     if (auto it = files_.find(path); it != files_.end()) state.good = std::move(it->second.good);
-    state.diagnostics.push_back(problem);
+    state.diagnostics.push_back(std::move(problem));
     next[path] = std::move(state);
-  }
+  };
+  for (auto& [path, problem] : listing.problems) keep_with_error(path, problem);
   for (const std::string& path : listing.files) {
     std::string content;
     if (std::string problem = ReadFile(path, content); !problem.empty()) {
-      // Unreadable: an error, and what it gave before stays.
-      FileState state;
-      if (auto it = files_.find(path); it != files_.end()) state.good = std::move(it->second.good);
-      state.diagnostics.push_back(FileError(path, std::move(problem)));
-      next[path] = std::move(state);
+      keep_with_error(path, FileError(path, std::move(problem)));
       continue;
     }
     const uint64_t hash = StableHash().Add(content).value();
@@ -320,8 +318,6 @@ bool FileSource::AddWatches(const std::vector<std::string>& directories) {
   return added;
 }
 
-void FileSource::ForgetWatch(int wd) { watched_dirs_.erase(wd); }
-
 absl::Status FileSource::Watch() {
   inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -351,7 +347,7 @@ void FileSource::WatchLoop() {
       while ((length = read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
         for (ssize_t offset = 0; offset < length;) {
           const auto* event = reinterpret_cast<const struct inotify_event*>(buffer + offset);
-          if (event->mask & IN_IGNORED) ForgetWatch(event->wd);  // its folder is gone
+          if (event->mask & IN_IGNORED) watched_dirs_.erase(event->wd);  // its folder is gone
           offset += static_cast<ssize_t>(sizeof(struct inotify_event)) + event->len;
         }
       }

@@ -86,7 +86,6 @@ class FileSource {
   void WatchLoop();
   // AddWatches returns true when a folder not watched before was added.
   bool AddWatches(const std::vector<std::string>& directories);
-  void ForgetWatch(int wd);
 
   FileSourceOptions options_;
   mesh::ConfigStore* store_;
