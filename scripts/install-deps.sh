@@ -12,7 +12,7 @@ APT_PACKAGES=(
   # Boost (Asio and Beast are header-only; Process needs filesystem)
   libboost-dev libboost-filesystem-dev
   # TLS, metrics, config parsing, regexes, logging
-  libssl-dev openssl prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libre2-dev libspdlog-dev
+  libssl-dev openssl prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libgoogle-perftools-dev libre2-dev libspdlog-dev
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # promtool checks exported metrics; the server scrapes them in tests

@@ -21,7 +21,10 @@ google::protobuf::Any EncodeMcp(const Resource& resource) {
   metadata->set_version(McpVersion(resource));
   for (const auto& [k, v] : resource.labels) (*metadata->mutable_labels())[k] = v;
   for (const auto& [k, v] : resource.annotations) (*metadata->mutable_annotations())[k] = v;
-  envelope.mutable_body()->PackFrom(*resource.spec);
+  // PackFrom(*resource.spec) would serialize the spec again.
+  envelope.mutable_body()->set_type_url(
+      absl::StrCat("type.googleapis.com/", resource.spec->GetDescriptor()->full_name()));
+  envelope.mutable_body()->set_value(resource.SpecBytes());
   google::protobuf::Any any;
   any.PackFrom(envelope);
   return any;

@@ -36,6 +36,25 @@ spec:
   EXPECT_EQ(McpName(original), "shop/reviews");
 }
 
+TEST(McpTest, TheParsersKeptSpecBytesEncodeAsAFreshSerializationWould) {
+  ParsedFile parsed = ParseConfigFile("dr.yaml", R"(apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  subsets: [{name: v1, labels: {version: v1, track: stable}}]
+)");
+  ASSERT_EQ(parsed.resources.size(), 1u);
+  const Resource& from_parser = parsed.resources[0];
+  ASSERT_FALSE(from_parser.spec_bytes.empty());
+  Resource by_hand = from_parser;  // the same resource, built without the parser's bytes
+  by_hand.spec_bytes.clear();
+  by_hand.content_hash = 0;
+  EXPECT_EQ(by_hand.SpecBytes(), from_parser.spec_bytes);
+  EXPECT_EQ(by_hand.ContentHash(), from_parser.ContentHash());
+  EXPECT_EQ(EncodeMcp(by_hand).SerializeAsString(), EncodeMcp(from_parser).SerializeAsString());
+}
+
 TEST(McpTest, DecodingTheWrongKindIsAnErrorNamingBoth) {
   ParsedFile parsed = ParseConfigFile("dr.yaml", R"(apiVersion: networking.istio.io/v1alpha3
 kind: DestinationRule

@@ -217,6 +217,7 @@ class DocumentParser {
     if (!ok) return;
     resource.spec = std::move(spec);
     resource.field_positions = std::move(positions);
+    resource.spec_bytes = resource.SpecBytes();
     resource.content_hash = resource.ComputeContentHash();
     out_.resources.push_back(std::move(resource));
   }
@@ -364,14 +365,20 @@ SourcePosition Resource::PositionOf(const std::string& field) const {
   return out;
 }
 
-uint64_t Resource::ComputeContentHash() const {
+std::string Resource::SpecBytes() const {
+  if (!spec_bytes.empty() || spec == nullptr) return spec_bytes;
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    if (spec != nullptr) spec->SerializeToCodedStream(&coded);
+    spec->SerializeToCodedStream(&coded);
   }
+  return bytes;
+}
+
+uint64_t Resource::ComputeContentHash() const {
+  const std::string bytes = SpecBytes();
   StableHash hash;
   hash.Add(Key());
   for (const auto& [k, v] : labels) hash.Add(k).Add(v);

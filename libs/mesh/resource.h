@@ -43,6 +43,10 @@ struct Resource {
   uint64_t ContentHash() const { return content_hash != 0 ? content_hash : ComputeContentHash(); }
   uint64_t ComputeContentHash() const;
   uint64_t content_hash = 0;  // set by ParseConfigFile
+  // SpecBytes is `spec` serialized deterministically. The parser keeps the
+  // bytes it hashed, so publishing (EncodeMcp) does not serialize again.
+  std::string SpecBytes() const;
+  std::string spec_bytes;  // set by ParseConfigFile
 };
 
 // A Kubernetes object an analysis needs beside Istio's kinds (users analyze
