@@ -584,38 +584,45 @@ void AdsServer::Unregister(Stream* stream) {
   if (metrics_->connected) metrics_->connected->Set(static_cast<double>(streams_.size()));
 }
 
+std::vector<AdsServer::Stream*> AdsServer::RefStreams() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<Stream*> streams;
+  streams.reserve(streams_.size());
+  for (Stream* stream : streams_) {
+    stream->Ref();
+    streams.push_back(stream);
+  }
+  return streams;
+}
+
+// Push, Streams and SubscribedNames visit the streams outside the server
+// lock: each stream answers under its own lock, which a push building that
+// stream's response holds, and connects and disconnects must not wait behind
+// it.
 void AdsServer::Push(const std::set<std::string>& type_urls,
                      const std::function<bool(const Node&)>& affects) {
-  // The fan-out runs outside the server lock: each stream builds its
-  // response under its own lock, and connects, disconnects and status pages
-  // do not wait behind a push.
-  std::vector<Stream*> streams;
-  {
-    absl::MutexLock lock(&mu_);
-    streams.reserve(streams_.size());
-    for (Stream* stream : streams_) {
-      stream->Ref();
-      streams.push_back(stream);
-    }
-  }
-  for (Stream* stream : streams) {
+  for (Stream* stream : RefStreams()) {
     stream->Push(type_urls, affects);
     stream->Unref();
   }
 }
 
 std::vector<StreamStatus> AdsServer::Streams() const {
-  absl::MutexLock lock(&mu_);
   std::vector<StreamStatus> out;
-  for (const Stream* stream : streams_) out.push_back(stream->Status());
+  for (Stream* stream : RefStreams()) {
+    out.push_back(stream->Status());
+    stream->Unref();
+  }
   return out;
 }
 
 std::set<std::string> AdsServer::SubscribedNames(const std::string& node_id,
                                                  const std::string& type_url) const {
-  absl::MutexLock lock(&mu_);
   std::set<std::string> names;
-  for (Stream* stream : streams_) stream->CollectNames(node_id, type_url, names);
+  for (Stream* stream : RefStreams()) {
+    stream->CollectNames(node_id, type_url, names);
+    stream->Unref();
+  }
   return names;
 }
 

@@ -128,6 +128,10 @@ class AdsServer
   uint64_t NextStreamId();
 
  private:
+  // RefStreams returns every open stream, each referenced once: the caller
+  // visits them without the server lock, then unreferences each.
+  std::vector<Stream*> RefStreams() const;
+
   ResourceSource* source_;
   AdsServerOptions options_;
   std::unique_ptr<Metrics> metrics_;

@@ -307,16 +307,17 @@ TEST_P(AdsTest, StaleNonceIsIgnoredAndCounted) {
   stream->Finish().IgnoreError();
 }
 
-// A source whose Resources() can be held, to catch a push mid-build.
+// A source whose Resources() can be held for one node, to catch a push
+// mid-build for that node's stream.
 class GatedSource : public testing::StaticSource {
  public:
-  void Hold() {
+  void Hold(const std::string& node_id) {
     absl::MutexLock lock(&gate_mu_);
-    held_ = true;
+    held_node_ = node_id;
   }
   void Release() {
     absl::MutexLock lock(&gate_mu_);
-    held_ = false;
+    held_node_.clear();
   }
   void WaitUntilSomeoneIsHeld() {
     absl::MutexLock lock(&gate_mu_);
@@ -326,10 +327,10 @@ class GatedSource : public testing::StaticSource {
       const std::string& type_url, const envoy::config::core::v3::Node& node) override {
     {
       absl::MutexLock lock(&gate_mu_);
-      if (held_) {
+      if (!held_node_.empty() && node.id() == held_node_) {
         waiting_ = true;
         gate_mu_.Await(absl::Condition(
-            +[](bool* held) { return !*held; }, &held_));
+            +[](std::string* held) { return held->empty(); }, &held_node_));
       }
     }
     return StaticSource::Resources(type_url, node);
@@ -337,12 +338,14 @@ class GatedSource : public testing::StaticSource {
 
  private:
   absl::Mutex gate_mu_;
-  bool held_ ABSL_GUARDED_BY(gate_mu_) = false;
+  std::string held_node_ ABSL_GUARDED_BY(gate_mu_);
   bool waiting_ ABSL_GUARDED_BY(gate_mu_) = false;
 };
 
-// While a push is building a stream's response, the server still takes new
-// streams and answers how many it has: the fan-out holds no server lock.
+// While a push is building one stream's response, the server still takes
+// new streams and serves them, and answers its status pages: the fan-out
+// holds no server lock, and a status page waiting on that one stream does
+// not hold one either.
 TEST(AdsServerTest, APushInProgressBlocksNoConnectsOrStatus) {
   GatedSource source;
   source.Set(kType, {{"a", "1"}});
@@ -368,23 +371,33 @@ TEST(AdsServerTest, APushInProgressBlocksNoConnectsOrStatus) {
   ASSERT_TRUE(first->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
 
   source.Set(kType, {{"a", "2"}});
-  source.Hold();
+  source.Hold("first");
   std::thread pusher([&] { server_impl.Push({kType}); });
   source.WaitUntilSomeoneIsHeld();  // the push is inside the first stream's build
-  absl::Notification answered;
+  absl::Notification counted;
   size_t count = 0;
-  std::thread status([&] {
+  std::thread counter([&] {
     count = server_impl.ConnectedStreams();
-    answered.Notify();
+    counted.Notify();
   });
-  // It answers while the push is held (before, it waited behind it).
-  EXPECT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  // The status page reads every stream: it waits for the held one, and
+  // must not keep others out while it does.
+  absl::Notification listed;
+  std::thread lister([&] {
+    (void)server_impl.Streams();
+    listed.Notify();
+  });
+  EXPECT_TRUE(counted.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  // A new client connects and gets its config while the push is held.
+  auto second = client("second");
+  EXPECT_TRUE(second->WaitUntil([](const AdsClient& c) { return Values(c)["a"] == "a=2"; },
+                                absl::Seconds(10)));
+  EXPECT_FALSE(listed.HasBeenNotified());  // the push really was held throughout
   source.Release();
-  status.join();
+  counter.join();
+  lister.join();
   EXPECT_EQ(count, 1u);
   pusher.join();
-  auto second = client("second");
-  EXPECT_TRUE(second->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
   EXPECT_TRUE(first->WaitUntil([](const AdsClient& c) { return Values(c)["a"] == "a=2"; },
                                absl::Seconds(10)));
   first->Stop();
