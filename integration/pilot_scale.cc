@@ -15,7 +15,9 @@
 //     -> last stream;
 //   - one WorkloadEntry change: the resources each stream received, by type
 //     (EDS only, and only for the streams that asked for that cluster);
-//   - Pilot's CPU seconds per push and its peak RSS.
+//   - Pilot's CPU seconds per push and its peak RSS;
+//   - while the full sync and the change fan out: how long Pilot takes to
+//     answer /healthz, and a fresh stream to connect and get its config.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -24,10 +26,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
@@ -36,6 +40,7 @@
 #include "grpcpp/grpcpp.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/binary.h"
+#include "libs/common/http_client.h"
 #include "libs/common/metrics.h"
 #include "libs/xds/ads_client.h"
 #include "libs/xds/ads_server.h"
@@ -212,6 +217,61 @@ absl::Duration ConnectAll(const std::string& address, int count, int services,
   return absl::Now() - start;
 }
 
+// Probes Pilot while it works: /healthz in a loop, and every tenth probe a
+// fresh stream that connects and waits for its config. Records the slowest
+// answer of each.
+class Prober {
+ public:
+  Prober(std::string monitoring_address, std::string grpc_address, int services)
+      : monitoring_address_(std::move(monitoring_address)),
+        grpc_address_(std::move(grpc_address)),
+        services_(services),
+        thread_([this] { Loop(); }) {}
+  ~Prober() { Stop(); }
+
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string Summary() const {
+    return absl::StrFormat(
+        "/healthz %d probes, slowest %.1f ms (%d failed); fresh streams %d, slowest connect -> "
+        "config %.1f ms",
+        healthz_probes_, absl::ToDoubleMilliseconds(slowest_healthz_), healthz_failures_,
+        connects_, absl::ToDoubleMilliseconds(slowest_connect_));
+  }
+
+ private:
+  void Loop() {
+    while (!stop_.load()) {
+      absl::Time start = absl::Now();
+      absl::StatusOr<HttpResponse> health = HttpGet(monitoring_address_, "/healthz");
+      slowest_healthz_ = std::max(slowest_healthz_, absl::Now() - start);
+      ++healthz_probes_;
+      healthz_failures_ += !health.ok() || health->status != 200;
+      if (healthz_probes_ % 10 != 1) continue;
+      start = absl::Now();
+      std::unique_ptr<xds::AdsClient> client =
+          NewClient(grpc_address_, 100000 + connects_, services_, nullptr);
+      client->WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Minutes(1));
+      slowest_connect_ = std::max(slowest_connect_, absl::Now() - start);
+      ++connects_;
+      client->Stop();
+    }
+  }
+
+  const std::string monitoring_address_;
+  const std::string grpc_address_;
+  const int services_;
+  std::atomic<bool> stop_{false};
+  int healthz_probes_ = 0;
+  int healthz_failures_ = 0;
+  int connects_ = 0;
+  absl::Duration slowest_healthz_;
+  absl::Duration slowest_connect_;
+  std::thread thread_;  // last: starts once the rest is set up
+};
+
 // Serves a fixed copy of resources: the baseline that does no work but
 // sending bytes.
 class ReplaySource : public xds::ResourceSource {
@@ -281,8 +341,11 @@ int Run() {
   // Full sync, then the same clients against the replay of the same bytes.
   std::vector<std::unique_ptr<xds::AdsClient>> clients;
   std::vector<std::unique_ptr<ClientRecord>> records;
+  auto prober = std::make_unique<Prober>((*pilot)->monitoring_address(),
+                                         (*pilot)->grpc_address(), services);
   const absl::Duration full_sync =
       ConnectAll((*pilot)->grpc_address(), streams, services, clients, &records);
+  prober->Stop();
   const ProcessUsage synced = Usage(pilot_pid);
   {
     ReplaySource replay(CopyOfWhatClientsHold(clients));
@@ -303,6 +366,7 @@ int Run() {
         streams, absl::ToDoubleSeconds(full_sync), absl::ToDoubleSeconds(replayed),
         absl::ToDoubleSeconds(full_sync) / absl::ToDoubleSeconds(replayed),
         synced.cpu_seconds - loaded.cpu_seconds);
+    std::printf("  meanwhile: %s\n", prober->Summary().c_str());
   }
 
   // One VirtualService change that every stream needs.
@@ -314,6 +378,8 @@ int Run() {
   watching_routes = true;
   const ProcessUsage before_vs = Usage(pilot_pid);
   const absl::Time changed = absl::Now();
+  prober = std::make_unique<Prober>((*pilot)->monitoring_address(), (*pilot)->grpc_address(),
+                                    services);
   WriteAtomically(dir + "/frontend.yaml", VirtualService(0, 10));
   for (size_t i = 0; i < clients.size(); ++i) {
     clients[i]->WaitUntil(
@@ -321,6 +387,7 @@ int Run() {
         absl::Minutes(5));
   }
   const absl::Duration propagated = absl::Now() - changed;
+  prober->Stop();
   watching_routes = false;
   int64_t first = INT64_MAX, last = 0;
   for (auto& record : records) {
@@ -334,6 +401,7 @@ int Run() {
       "pilot cpu %.2f s\n",
       streams, absl::ToDoubleSeconds(propagated), (last - first) / 1e6,
       after_vs.cpu_seconds - before_vs.cpu_seconds);
+  std::printf("  meanwhile: %s\n", prober->Summary().c_str());
 
   // One WorkloadEntry change: only EDS, only for svc-1's subscribers.
   for (auto& record : records) {
