@@ -1,0 +1,354 @@
+#include "libs/mtls/certificate.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace keel::mtls {
+
+using internal::Owned;
+
+namespace {
+
+absl::Time FromAsn1(const ASN1_TIME* time) {
+  struct tm parts = {};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
+  return absl::FromTM(parts, absl::UTCTimeZone());
+}
+
+std::vector<std::string> UrisOf(const GENERAL_NAMES* names) {
+  std::vector<std::string> out;
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                     static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  return out;
+}
+
+// SubjectAltNames builds a SAN extension of URIs. Critical when the subject
+// is empty, as RFC 5280 asks (Istio's leaves have no subject).
+absl::StatusOr<Owned<X509_EXTENSION>> UriSanExtension(const std::vector<std::string>& uris,
+                                                      bool critical) {
+  Owned<GENERAL_NAMES> names(GENERAL_NAMES_new());
+  for (const std::string& uri : uris) {
+    GENERAL_NAME* name = GENERAL_NAME_new();
+    ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+    if (name == nullptr || text == nullptr ||
+        ASN1_STRING_set(text, uri.data(), static_cast<int>(uri.size())) != 1) {
+      GENERAL_NAME_free(name);
+      ASN1_IA5STRING_free(text);
+      return internal::Error(absl::StatusCode::kInternal, "building a URI SAN");
+    }
+    GENERAL_NAME_set0_value(name, GEN_URI, text);
+    sk_GENERAL_NAME_push(names.get(), name);
+  }
+  X509_EXTENSION* extension = X509V3_EXT_i2d(NID_subject_alt_name, critical ? 1 : 0, names.get());
+  if (extension == nullptr) {
+    return internal::Error(absl::StatusCode::kInternal, "encoding the SAN extension");
+  }
+  return Owned<X509_EXTENSION>(extension);
+}
+
+absl::StatusOr<Owned<X509_NAME>> Name(const std::string& organization,
+                                      const std::string& common_name) {
+  Owned<X509_NAME> name(X509_NAME_new());
+  auto add = [&](const char* field, const std::string& value) {
+    return value.empty() ||
+           X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8,
+                                      reinterpret_cast<const unsigned char*>(value.data()),
+                                      static_cast<int>(value.size()), -1, 0) == 1;
+  };
+  if (!add("O", organization) || !add("CN", common_name)) {
+    return internal::Error(absl::StatusCode::kInvalidArgument, "building a subject name");
+  }
+  return name;
+}
+
+// AddExtension adds an extension given in OpenSSL's config syntax.
+absl::Status AddExtension(X509* cert, X509V3_CTX* context, int nid, const char* value) {
+  X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, context, nid, value);
+  if (extension == nullptr) {
+    return internal::Error(absl::StatusCode::kInternal, absl::StrCat("extension ", value));
+  }
+  const int added = X509_add_ext(cert, extension, -1);
+  X509_EXTENSION_free(extension);
+  return added == 1 ? absl::OkStatus()
+                    : internal::Error(absl::StatusCode::kInternal, "adding an extension");
+}
+
+absl::Status SetValidity(X509* cert, absl::Time not_before, absl::Time not_after) {
+  if (not_after <= not_before) {
+    return absl::InvalidArgumentError("certificate would expire before it is valid");
+  }
+  if (ASN1_TIME_set(X509_getm_notBefore(cert), absl::ToTimeT(not_before)) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(cert), absl::ToTimeT(not_after)) == nullptr) {
+    return internal::Error(absl::StatusCode::kInternal, "setting validity");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetRandomSerial(X509* cert) {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "random serial");
+  }
+  bytes[0] &= 0x7f;  // positive, as RFC 5280 asks
+  Owned<BIGNUM> number(BN_bin2bn(bytes, sizeof(bytes), nullptr));
+  if (number == nullptr || BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert)) == nullptr) {
+    return internal::Error(absl::StatusCode::kInternal, "setting the serial");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
+  Owned<BIO> bio = internal::MemoryBio(pem);
+  X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+  if (cert == nullptr) {
+    return internal::Error(absl::StatusCode::kInvalidArgument, "not a PEM certificate");
+  }
+  return Certificate(Owned<X509>(cert));
+}
+
+absl::StatusOr<std::vector<Certificate>> Certificate::ChainFromPem(absl::string_view pem) {
+  Owned<BIO> bio = internal::MemoryBio(pem);
+  std::vector<Certificate> chain;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    chain.push_back(Certificate(Owned<X509>(cert)));
+  }
+  ERR_clear_error();  // the end of the input reads as an error
+  if (chain.empty()) return absl::InvalidArgumentError("no PEM certificate found");
+  return chain;
+}
+
+std::string Certificate::ToPem() const {
+  Owned<BIO> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert_.get());
+  return internal::BioText(bio.get());
+}
+
+absl::Time Certificate::NotBefore() const { return FromAsn1(X509_get0_notBefore(cert_.get())); }
+absl::Time Certificate::NotAfter() const { return FromAsn1(X509_get0_notAfter(cert_.get())); }
+
+std::vector<std::string> Certificate::UriSans() const {
+  Owned<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert_.get(), NID_subject_alt_name, nullptr, nullptr)));
+  return UrisOf(names.get());
+}
+
+std::string Certificate::SubjectText() const {
+  Owned<BIO> bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert_.get()), 0, XN_FLAG_RFC2253);
+  return internal::BioText(bio.get());
+}
+
+std::string Certificate::SerialHex() const {
+  Owned<BIGNUM> number(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr));
+  if (number == nullptr) return "";
+  char* hex = BN_bn2hex(number.get());
+  std::string out = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  return out;
+}
+
+bool Certificate::IsCa() const { return X509_check_ca(cert_.get()) > 0; }
+
+PublicKeyInfo Certificate::KeyInfo() const { return DescribeKey(X509_get0_pubkey(cert_.get())); }
+
+bool Certificate::MatchesKey(const PrivateKey& key) const {
+  return X509_check_private_key(cert_.get(), key.get()) == 1;
+}
+
+bool Certificate::SameAs(const Certificate& other) const {
+  return X509_cmp(cert_.get(), other.cert_.get()) == 0;
+}
+
+absl::StatusOr<CertificateRequest> CertificateRequest::Build(const PrivateKey& key,
+                                                             const Options& options) {
+  Owned<X509_REQ> req(X509_REQ_new());
+  if (req == nullptr || X509_REQ_set_version(req.get(), 0) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key.get()) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "building a CSR");
+  }
+  absl::StatusOr<Owned<X509_NAME>> subject = Name(options.organization, "");
+  if (!subject.ok()) return subject.status();
+  X509_REQ_set_subject_name(req.get(), subject->get());
+  if (!options.uri_sans.empty()) {
+    absl::StatusOr<Owned<X509_EXTENSION>> san = UriSanExtension(options.uri_sans, false);
+    if (!san.ok()) return san.status();
+    Owned<STACK_OF(X509_EXTENSION)> extensions(sk_X509_EXTENSION_new_null());
+    sk_X509_EXTENSION_push(extensions.get(), san->release());
+    if (X509_REQ_add_extensions(req.get(), extensions.get()) != 1) {
+      return internal::Error(absl::StatusCode::kInternal, "adding CSR extensions");
+    }
+  }
+  if (X509_REQ_sign(req.get(), key.get(), EVP_sha256()) <= 0) {
+    return internal::Error(absl::StatusCode::kInternal, "signing the CSR");
+  }
+  return CertificateRequest(std::move(req));
+}
+
+absl::StatusOr<CertificateRequest> CertificateRequest::FromPem(absl::string_view pem) {
+  Owned<BIO> bio = internal::MemoryBio(pem);
+  X509_REQ* req = PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr);
+  if (req == nullptr) {
+    return internal::Error(absl::StatusCode::kInvalidArgument,
+                           "not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)");
+  }
+  Owned<X509_REQ> owned(req);
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req);
+  if (key == nullptr) {
+    return internal::Error(absl::StatusCode::kInvalidArgument, "the CSR's public key is unreadable");
+  }
+  if (X509_REQ_verify(req, key) != 1) {
+    return internal::Error(absl::StatusCode::kInvalidArgument,
+                           "the CSR's signature does not match its public key");
+  }
+  return CertificateRequest(std::move(owned));
+}
+
+std::string CertificateRequest::ToPem() const {
+  Owned<BIO> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_REQ(bio.get(), req_.get());
+  return internal::BioText(bio.get());
+}
+
+std::vector<std::string> CertificateRequest::UriSans() const {
+  Owned<STACK_OF(X509_EXTENSION)> extensions(X509_REQ_get_extensions(req_.get()));
+  for (int i = 0; extensions != nullptr && i < sk_X509_EXTENSION_num(extensions.get()); ++i) {
+    X509_EXTENSION* extension = sk_X509_EXTENSION_value(extensions.get(), i);
+    if (OBJ_obj2nid(X509_EXTENSION_get_object(extension)) != NID_subject_alt_name) continue;
+    Owned<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(extension)));
+    return UrisOf(names.get());
+  }
+  return {};
+}
+
+PublicKeyInfo CertificateRequest::KeyInfo() const { return DescribeKey(public_key()); }
+
+EVP_PKEY* CertificateRequest::public_key() const { return X509_REQ_get0_pubkey(req_.get()); }
+
+absl::StatusOr<Certificate> Issuer::Sign(EVP_PKEY* subject_key,
+                                         const CertificateTemplate& what) const {
+  Owned<X509> cert(X509_new());
+  if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "building a certificate");
+  }
+  if (absl::Status serial = SetRandomSerial(cert.get()); !serial.ok()) return serial;
+  // A certificate never outlives the one that signed it (Istio #18990).
+  const absl::Time not_after = std::min(what.not_after, cert_.NotAfter());
+  if (absl::Status validity = SetValidity(cert.get(), what.not_before, not_after);
+      !validity.ok()) {
+    return validity;
+  }
+  absl::StatusOr<Owned<X509_NAME>> subject = Name(what.organization, what.common_name);
+  if (!subject.ok()) return subject.status();
+  if (X509_set_subject_name(cert.get(), subject->get()) != 1 ||
+      X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get())) != 1 ||
+      X509_set_pubkey(cert.get(), subject_key) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "setting names and key");
+  }
+  X509V3_CTX context;
+  X509V3_set_ctx(&context, cert_.get(), cert.get(), nullptr, nullptr, 0);
+  const bool no_subject = what.organization.empty() && what.common_name.empty();
+  for (auto [nid, value] : std::vector<std::pair<int, const char*>>{
+           {NID_basic_constraints, what.is_ca ? "critical,CA:TRUE,pathlen:0" : "critical,CA:FALSE"},
+           {NID_key_usage, what.is_ca ? "critical,keyCertSign,cRLSign"
+                                      : "critical,digitalSignature,keyEncipherment"},
+           {NID_subject_key_identifier, "hash"},
+           {NID_authority_key_identifier, "keyid:always"}}) {
+    if (absl::Status added = AddExtension(cert.get(), &context, nid, value); !added.ok()) {
+      return added;
+    }
+  }
+  if (!what.is_ca) {
+    if (absl::Status added =
+            AddExtension(cert.get(), &context, NID_ext_key_usage, "serverAuth,clientAuth");
+        !added.ok()) {
+      return added;
+    }
+  }
+  if (!what.uri_sans.empty()) {
+    absl::StatusOr<Owned<X509_EXTENSION>> san = UriSanExtension(what.uri_sans, no_subject);
+    if (!san.ok()) return san.status();
+    if (X509_add_ext(cert.get(), san->get(), -1) != 1) {
+      return internal::Error(absl::StatusCode::kInternal, "adding the SAN");
+    }
+  }
+  if (X509_sign(cert.get(), key_.get(), EVP_sha256()) <= 0) {
+    return internal::Error(absl::StatusCode::kInternal, "signing the certificate");
+  }
+  return Certificate::Adopt(std::move(cert));
+}
+
+absl::StatusOr<Certificate> SelfSignedRoot(const PrivateKey& key, const RootOptions& options) {
+  Owned<X509> cert(X509_new());
+  if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "building a root");
+  }
+  if (absl::Status serial = SetRandomSerial(cert.get()); !serial.ok()) return serial;
+  if (absl::Status validity = SetValidity(cert.get(), options.not_before, options.not_after);
+      !validity.ok()) {
+    return validity;
+  }
+  absl::StatusOr<Owned<X509_NAME>> name = Name(options.organization, options.common_name);
+  if (!name.ok()) return name.status();
+  if (X509_set_subject_name(cert.get(), name->get()) != 1 ||
+      X509_set_issuer_name(cert.get(), name->get()) != 1 ||
+      X509_set_pubkey(cert.get(), key.get()) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "setting the root's names and key");
+  }
+  X509V3_CTX context;
+  X509V3_set_ctx(&context, cert.get(), cert.get(), nullptr, nullptr, 0);
+  for (auto [nid, value] : std::vector<std::pair<int, const char*>>{
+           {NID_basic_constraints, "critical,CA:TRUE"},
+           {NID_key_usage, "critical,keyCertSign,cRLSign"},
+           {NID_subject_key_identifier, "hash"}}) {
+    if (absl::Status added = AddExtension(cert.get(), &context, nid, value); !added.ok()) {
+      return added;
+    }
+  }
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
+    return internal::Error(absl::StatusCode::kInternal, "signing the root");
+  }
+  return Certificate::Adopt(std::move(cert));
+}
+
+absl::Status VerifyChain(const std::vector<Certificate>& chain, const std::vector<Certificate>& roots,
+                         absl::Time at) {
+  if (chain.empty()) return absl::InvalidArgumentError("empty certificate chain");
+  Owned<X509_STORE> store(X509_STORE_new());
+  for (const Certificate& root : roots) X509_STORE_add_cert(store.get(), root.get());
+  Owned<STACK_OF(X509)> intermediates(sk_X509_new_null());
+  for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(intermediates.get(), chain[i].get());
+  Owned<X509_STORE_CTX> context(X509_STORE_CTX_new());
+  if (X509_STORE_CTX_init(context.get(), store.get(), chain[0].get(), intermediates.get()) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "verifying a chain");
+  }
+  X509_STORE_CTX_set_time(context.get(), 0, absl::ToTimeT(at));
+  if (X509_verify_cert(context.get()) != 1) {
+    const int error = X509_STORE_CTX_get_error(context.get());
+    return absl::PermissionDeniedError(
+        absl::StrCat("certificate chain does not verify: ", X509_verify_cert_error_string(error),
+                     " (at depth ", X509_STORE_CTX_get_error_depth(context.get()), ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::string ChainToPem(const std::vector<Certificate>& chain) {
+  std::string out;
+  for (const Certificate& cert : chain) out += cert.ToPem();
+  return out;
+}
+
+}  // namespace keel::mtls

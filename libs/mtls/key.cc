@@ -1,0 +1,93 @@
+#include "libs/mtls/key.h"
+
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace keel::mtls {
+
+using internal::Owned;
+
+absl::StatusOr<KeyType> ParseKeyType(absl::string_view name) {
+  const std::string upper = absl::AsciiStrToUpper(name);
+  if (upper == "EC" || upper == "ECDSA" || upper == "ECDSA-P256" || upper == "P256") {
+    return KeyType::kEcdsaP256;
+  }
+  if (upper == "RSA-2048" || upper == "RSA") return KeyType::kRsa2048;
+  if (upper == "RSA-3072") return KeyType::kRsa3072;
+  if (upper == "RSA-4096") return KeyType::kRsa4096;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown key type \"", name, "\" (want ECDSA-P256, RSA-2048, RSA-3072 or RSA-4096)"));
+}
+
+std::string PublicKeyInfo::Describe() const {
+  if (!curve.empty()) return absl::StrCat(algorithm, " ", curve);
+  return absl::StrCat(algorithm, " ", bits);
+}
+
+PublicKeyInfo DescribeKey(const EVP_PKEY* key) {
+  PublicKeyInfo info;
+  if (key == nullptr) return info;
+  info.bits = EVP_PKEY_get_bits(key);
+  if (EVP_PKEY_is_a(key, "EC")) {
+    info.algorithm = "ECDSA";
+    char group[64] = {0};
+    size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                       &length) == 1) {
+      const std::string name(group, length);
+      info.curve = name == "prime256v1"   ? "P-256"
+                   : name == "secp384r1"  ? "P-384"
+                   : name == "secp521r1"  ? "P-521"
+                                          : name;
+    }
+  } else if (EVP_PKEY_is_a(key, "RSA")) {
+    info.algorithm = "RSA";
+  } else {
+    const char* name = EVP_PKEY_get0_type_name(key);
+    info.algorithm = name != nullptr ? name : "unknown";
+  }
+  return info;
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::Generate(KeyType type) {
+  EVP_PKEY* key = nullptr;
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+    case KeyType::kRsa2048:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+      break;
+    case KeyType::kRsa3072:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+      break;
+    case KeyType::kRsa4096:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
+      break;
+  }
+  if (key == nullptr) return internal::Error(absl::StatusCode::kInternal, "generating a key");
+  return PrivateKey(Owned<EVP_PKEY>(key));
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::FromPem(absl::string_view pem) {
+  Owned<BIO> bio = internal::MemoryBio(pem);
+  // No passphrase callback: an encrypted key is an error, never a prompt.
+  EVP_PKEY* key =
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+  if (key == nullptr) {
+    return internal::Error(absl::StatusCode::kInvalidArgument,
+                           "not a PEM private key (unencrypted PKCS#8, EC or RSA)");
+  }
+  return PrivateKey(Owned<EVP_PKEY>(key));
+}
+
+std::string PrivateKey::ToPem() const {
+  Owned<BIO> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  return internal::BioText(bio.get());
+}
+
+}  // namespace keel::mtls
