@@ -70,11 +70,14 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
     }
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        service.GrpcServerCredentials();
+    if (!credentials.ok()) return credentials.status();
     grpc::ServerBuilder builder;
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     int selected_port = 0;
-    builder.AddListeningPort(GrpcListenAddress(options.grpc_address),
-                             grpc::InsecureServerCredentials(), &selected_port);
+    builder.AddListeningPort(GrpcListenAddress(options.grpc_address), *credentials,
+                             &selected_port);
     service.RegisterGrpcServices(builder, *host->metrics_);
     host->grpc_server_ = builder.BuildAndStart();
     if (host->grpc_server_ == nullptr || selected_port == 0) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "libs/common/http_server.h"
@@ -38,6 +39,13 @@ class Service {
 
   // name is the component name used in logs and metrics, e.g. "pilot".
   virtual std::string name() const = 0;
+
+  // GrpcServerCredentials says how the gRPC server authenticates itself
+  // (and its clients). Called once, before RegisterGrpcServices; an error
+  // stops the host with exit status 1. Default: plaintext.
+  virtual absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcServerCredentials() {
+    return grpc::InsecureServerCredentials();
+  }
 
   // RegisterGrpcServices adds the service's gRPC services to `builder`.
   // Called once, before the gRPC server starts, with the registry the

@@ -34,21 +34,41 @@ std::vector<std::string> UrisOf(const GENERAL_NAMES* names) {
   return out;
 }
 
-// SubjectAltNames builds a SAN extension of URIs. Critical when the subject
-// is empty, as RFC 5280 asks (Istio's leaves have no subject).
-absl::StatusOr<Owned<X509_EXTENSION>> UriSanExtension(const std::vector<std::string>& uris,
-                                                      bool critical) {
+// SanExtension builds a subjectAltName extension of URIs, DNS names and IP
+// addresses. Critical when the subject is empty, as RFC 5280 asks (Istio's
+// leaves have no subject).
+absl::StatusOr<Owned<X509_EXTENSION>> SanExtension(const std::vector<std::string>& uris,
+                                                   const std::vector<std::string>& dns_names,
+                                                   const std::vector<std::string>& ips,
+                                                   bool critical) {
   Owned<GENERAL_NAMES> names(GENERAL_NAMES_new());
-  for (const std::string& uri : uris) {
+  auto add_text = [&](int type, const std::string& text) {
     GENERAL_NAME* name = GENERAL_NAME_new();
-    ASN1_IA5STRING* text = ASN1_IA5STRING_new();
-    if (name == nullptr || text == nullptr ||
-        ASN1_STRING_set(text, uri.data(), static_cast<int>(uri.size())) != 1) {
+    ASN1_IA5STRING* value = ASN1_IA5STRING_new();
+    if (name == nullptr || value == nullptr ||
+        ASN1_STRING_set(value, text.data(), static_cast<int>(text.size())) != 1) {
       GENERAL_NAME_free(name);
-      ASN1_IA5STRING_free(text);
-      return internal::Error(absl::StatusCode::kInternal, "building a URI SAN");
+      ASN1_IA5STRING_free(value);
+      return false;
     }
-    GENERAL_NAME_set0_value(name, GEN_URI, text);
+    GENERAL_NAME_set0_value(name, type, value);
+    sk_GENERAL_NAME_push(names.get(), name);
+    return true;
+  };
+  for (const std::string& uri : uris) {
+    if (!add_text(GEN_URI, uri)) return internal::Error(absl::StatusCode::kInternal, "URI SAN");
+  }
+  for (const std::string& dns : dns_names) {
+    if (!add_text(GEN_DNS, dns)) return internal::Error(absl::StatusCode::kInternal, "DNS SAN");
+  }
+  for (const std::string& ip : ips) {
+    ASN1_OCTET_STRING* address = a2i_IPADDRESS(ip.c_str());
+    if (address == nullptr) {
+      ERR_clear_error();
+      return absl::InvalidArgumentError(absl::StrCat("\"", ip, "\" is not an IP address"));
+    }
+    GENERAL_NAME* name = GENERAL_NAME_new();
+    GENERAL_NAME_set0_value(name, GEN_IPADD, address);
     sk_GENERAL_NAME_push(names.get(), name);
   }
   X509_EXTENSION* extension = X509V3_EXT_i2d(NID_subject_alt_name, critical ? 1 : 0, names.get());
@@ -184,7 +204,7 @@ absl::StatusOr<CertificateRequest> CertificateRequest::Build(const PrivateKey& k
   if (!subject.ok()) return subject.status();
   X509_REQ_set_subject_name(req.get(), subject->get());
   if (!options.uri_sans.empty()) {
-    absl::StatusOr<Owned<X509_EXTENSION>> san = UriSanExtension(options.uri_sans, false);
+    absl::StatusOr<Owned<X509_EXTENSION>> san = SanExtension(options.uri_sans, {}, {}, false);
     if (!san.ok()) return san.status();
     Owned<STACK_OF(X509_EXTENSION)> extensions(sk_X509_EXTENSION_new_null());
     sk_X509_EXTENSION_push(extensions.get(), san->release());
@@ -278,8 +298,9 @@ absl::StatusOr<Certificate> Issuer::Sign(EVP_PKEY* subject_key,
       return added;
     }
   }
-  if (!what.uri_sans.empty()) {
-    absl::StatusOr<Owned<X509_EXTENSION>> san = UriSanExtension(what.uri_sans, no_subject);
+  if (!what.uri_sans.empty() || !what.dns_sans.empty() || !what.ip_sans.empty()) {
+    absl::StatusOr<Owned<X509_EXTENSION>> san =
+        SanExtension(what.uri_sans, what.dns_sans, what.ip_sans, no_subject);
     if (!san.ok()) return san.status();
     if (X509_add_ext(cert.get(), san->get(), -1) != 1) {
       return internal::Error(absl::StatusCode::kInternal, "adding the SAN");

@@ -81,6 +81,8 @@ class CertificateRequest {
 // What a signed certificate says, whatever signs it.
 struct CertificateTemplate {
   std::vector<std::string> uri_sans;
+  std::vector<std::string> dns_sans;  // servers reached by name (Citadel itself)
+  std::vector<std::string> ip_sans;
   std::string organization;
   std::string common_name;
   absl::Time not_before;

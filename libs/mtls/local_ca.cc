@@ -67,6 +67,8 @@ class LocalCa : public CertificateSigner {
     const absl::Time now = absl::Now();
     absl::ReaderMutexLock lock(&mu_);
     CertificateTemplate what{.uri_sans = request.uri_sans,
+                             .dns_sans = request.dns_sans,
+                             .ip_sans = request.ip_sans,
                              .not_before = now - backdate_,
                              .not_after = now + request.ttl};
     absl::StatusOr<Certificate> leaf = Issuer(key_, signing_).Sign(request.public_key, what);

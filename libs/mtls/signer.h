@@ -20,6 +20,8 @@ namespace keel::mtls {
 struct SignRequest {
   EVP_PKEY* public_key = nullptr;     // the subject's (from a verified CSR)
   std::vector<std::string> uri_sans;  // the authenticated identity, never the CSR's
+  std::vector<std::string> dns_sans;  // for servers reached by name
+  std::vector<std::string> ip_sans;
   absl::Duration ttl;
 };
 

@@ -1,0 +1,52 @@
+#include "libs/mtls/credentials.h"
+
+#include <algorithm>
+
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
+
+namespace keel::mtls {
+namespace {
+
+unsigned int RefreshSeconds(absl::Duration refresh) {
+  return static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(refresh)));
+}
+
+}  // namespace
+
+TlsFiles TlsFiles::InDirectory(const std::string& dir) {
+  return TlsFiles{.private_key = dir + "/key.pem",
+                  .cert_chain = dir + "/cert-chain.pem",
+                  .roots = dir + "/root-cert.pem"};
+}
+
+std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFromFiles(
+    const TlsFiles& files, ClientCertificates client_certificates, absl::Duration refresh) {
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      files.private_key, files.cert_chain, files.roots, RefreshSeconds(refresh));
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(client_certificates == ClientCertificates::kRequire
+                                    ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                    : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFiles(const TlsFiles& files,
+                                                                      absl::Duration refresh) {
+  const bool has_identity = !files.private_key.empty() && !files.cert_chain.empty();
+  auto provider =
+      has_identity ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                         files.private_key, files.cert_chain, files.roots, RefreshSeconds(refresh))
+                   : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                         files.roots, RefreshSeconds(refresh));
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(provider);
+  options.watch_root_certs();
+  if (has_identity) options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(true);
+  return grpc::experimental::TlsCredentials(options);
+}
+
+}  // namespace keel::mtls
