@@ -8,6 +8,7 @@
 #include "integration/harness/mesh.h"
 #include "libs/common/grpc_health.h"
 #include "libs/common/http_client.h"
+#include "libs/mtls/credentials.h"
 
 namespace keel::testing {
 namespace {
@@ -55,7 +56,7 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
     ASSERT_TRUE(healthz.ok()) << healthz.status();
     EXPECT_EQ(healthz->status, 200);
     if (!service->grpc_address().empty()) {
-      EXPECT_TRUE(CheckGrpcHealth(service->grpc_address()).ok());
+      EXPECT_TRUE(CheckGrpcHealth(service->grpc_address(), service->grpc_credentials()).ok());
     }
 
     absl::StatusOr<HttpResponse> metrics = HttpGet(service->monitoring_address(), "/metrics");
@@ -191,10 +192,18 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   for (const Case& c :
        std::vector<Case>{{"pilot", 15010}, {"citadel", 8060}, {"mixer", 9091}, {"keel-agent", 0}}) {
     SCOPED_TRACE(c.component);
+    std::vector<std::string> args;
+    if (c.component == "citadel") {
+      args = {"--ca_dir=" + dir + "/ca", "--serving_dir=" + dir + "/serving"};
+    }
     absl::StatusOr<ChildProcess> process =
-        ChildProcess::Start(KeelBinaryPath(c.component), {}, dir + "/" + c.component + ".log");
+        ChildProcess::Start(KeelBinaryPath(c.component), args, dir + "/" + c.component + ".log");
     ASSERT_TRUE(process.ok());
     RunningService service(c.component, *std::move(process), c.grpc_port, kMonitoring);
+    if (c.component == "citadel") {
+      service.set_grpc_credentials(
+          mtls::ChannelCredentialsFromFiles(mtls::TlsFiles{.roots = dir + "/serving/root-cert.pem"}));
+    }
     EXPECT_TRUE(service.WaitReady().ok()) << service.process().Log();
     ExitInfo exit = service.Stop();
     EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();

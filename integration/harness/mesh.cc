@@ -10,8 +10,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/grpc_health.h"
+#include "libs/mtls/credentials.h"
 #include "libs/common/http_client.h"
 #include "libs/common/net.h"
 
@@ -80,7 +82,7 @@ absl::Status RunningService::WaitReady(absl::Duration timeout) {
     } else if (readyz->status != 200) {
       last_problem = absl::StrCat("/readyz ", readyz->status, ": ", readyz->body);
     } else if (grpc_port_ != 0) {
-      absl::Status health = CheckGrpcHealth(grpc_address(), "", absl::Seconds(1));
+      absl::Status health = CheckGrpcHealth(grpc_address(), grpc_credentials_, "", absl::Seconds(1));
       if (health.ok()) return absl::OkStatus();
       last_problem = std::string(health.message());
     } else {
@@ -140,6 +142,23 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   std::vector<std::string> args = {"--monitoring_address=127.0.0.1:0",
                                    "--ports_file=" + ports_path};
   if (has_grpc) args.push_back(absl::StrCat("--grpc_address=127.0.0.1:", fixed_grpc_port));
+  // Citadel keeps its CA in a folder and serves TLS: unless the test names
+  // them, both folders are fresh, and health checks trust its roots.
+  std::string citadel_serving_dir;
+  if (component == "citadel") {
+    auto given = [&](const std::string& flag) -> std::string {
+      for (const std::string& arg : extra_args) {
+        if (absl::StartsWith(arg, flag + "=")) return arg.substr(flag.size() + 1);
+      }
+      return "";
+    };
+    if (given("--ca_dir").empty()) args.push_back("--ca_dir=" + dir + "/citadel-ca");
+    citadel_serving_dir = given("--serving_dir");
+    if (citadel_serving_dir.empty()) {
+      citadel_serving_dir = absl::StrCat(dir, "/citadel-serving-", services_.size());
+      args.push_back("--serving_dir=" + citadel_serving_dir);
+    }
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   const std::string log_path = absl::StrCat(dir, "/", component, "-", services_.size(), ".log");
   absl::StatusOr<ChildProcess> process =
@@ -149,6 +168,10 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   if (!ports.ok()) return ports.status();
   services_.push_back(std::make_unique<RunningService>(component, *std::move(process),
                                                        ports->grpc_port, ports->monitoring_port));
+  if (!citadel_serving_dir.empty()) {
+    services_.back()->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
+        mtls::TlsFiles{.roots = citadel_serving_dir + "/root-cert.pem"}));
+  }
   return services_.back().get();
 }
 

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "grpcpp/security/credentials.h"
 #include "integration/harness/process.h"
 
 namespace keel::testing {
@@ -69,6 +70,11 @@ class RunningService {
   // WaitReady polls until /readyz answers 200 and (if the service has a gRPC
   // port) gRPC health says SERVING. Fails early if the process exits.
   absl::Status WaitReady(absl::Duration timeout = absl::Seconds(30));
+  // For a TLS server: how WaitReady's health checks reach it.
+  void set_grpc_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    grpc_credentials_ = std::move(credentials);
+  }
+  std::shared_ptr<grpc::ChannelCredentials> grpc_credentials() const { return grpc_credentials_; }
 
   // Stop sends SIGTERM and returns how the process ended.
   ExitInfo Stop(absl::Duration timeout = absl::Seconds(15));
@@ -80,6 +86,7 @@ class RunningService {
   ChildProcess process_;
   uint16_t grpc_port_;
   uint16_t monitoring_port_;
+  std::shared_ptr<grpc::ChannelCredentials> grpc_credentials_ = grpc::InsecureChannelCredentials();
   bool stopped_ = false;
   ExitInfo exit_;
 };

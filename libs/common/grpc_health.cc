@@ -8,7 +8,13 @@ namespace keel {
 
 absl::Status CheckGrpcHealth(const std::string& address, const std::string& service,
                              absl::Duration timeout) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  return CheckGrpcHealth(address, grpc::InsecureChannelCredentials(), service, timeout);
+}
+
+absl::Status CheckGrpcHealth(const std::string& address,
+                             std::shared_ptr<grpc::ChannelCredentials> credentials,
+                             const std::string& service, absl::Duration timeout) {
+  auto channel = grpc::CreateChannel(address, std::move(credentials));
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));

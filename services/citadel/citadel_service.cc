@@ -1,10 +1,215 @@
 #include "services/citadel/citadel_service.h"
 
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/files.h"
+#include "libs/mtls/credentials.h"
+#include "libs/mtls/key.h"
+#include "libs/mtls/spiffe.h"
+#include "prometheus/gauge.h"
+#include "spdlog/spdlog.h"
+
 namespace keel::citadel {
+namespace {
+
+constexpr absl::Duration kServingCertTtl = absl::Hours(24);
+constexpr absl::Duration kMaintainEvery = absl::Seconds(10);
+
+}  // namespace
+
+mtls::SignerConfig SignerConfigFor(const CitadelOptions& options) {
+  return {{"dir", options.ca_dir},
+          {"trust_domain", options.trust_domain},
+          {"root_ttl", absl::FormatDuration(options.root_ttl)}};
+}
+
+CitadelService::CitadelService(CitadelOptions options) : options_(std::move(options)) {}
+
+CitadelService::~CitadelService() { Stop(); }
+
+std::shared_ptr<mtls::CertificateSigner> CitadelService::signer() const {
+  absl::MutexLock lock(&mu_);
+  return signer_;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CitadelService::GrpcServerCredentials() {
+  if (options_.ca_dir.empty()) return absl::InvalidArgumentError("--ca_dir is required");
+  if (!mtls::IsDnsSubdomain(options_.trust_domain)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--trust_domain \"", options_.trust_domain, "\" is not a DNS name"));
+  }
+  absl::StatusOr<std::unique_ptr<mtls::CertificateSigner>> signer =
+      mtls::NewSigner(options_.ca_mode, SignerConfigFor(options_));
+  if (!signer.ok()) {
+    return absl::Status(signer.status().code(),
+                        absl::StrCat("CA (", options_.ca_mode, "): ", signer.status().message()));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    signer_ = *std::move(signer);
+  }
+  const std::string key_file = options_.token_key_file.empty()
+                                   ? absl::StrCat(options_.ca_dir, "/token-key")
+                                   : options_.token_key_file;
+  absl::StatusOr<mtls::TokenSigner> tokens = mtls::TokenSigner::FromKeyFile(key_file, true);
+  if (tokens.ok()) {
+    tokens_ = std::make_unique<mtls::TokenSigner>(*std::move(tokens));
+  } else {
+    spdlog::warn("bootstrap tokens disabled: {}", std::string(tokens.status().message()));
+  }
+  serving_dir_ = options_.serving_dir;
+  if (serving_dir_.empty()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "keel-citadel-serving-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return absl::InternalError("cannot make a folder for Citadel's serving certificate");
+    }
+    serving_dir_ = pattern;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(serving_dir_, error);
+  if (absl::Status issued = IssueServingCertificate(); !issued.ok()) return issued;
+  // A client may come without a certificate: its first request carries a
+  // bootstrap token instead.
+  return mtls::ServerCredentialsFromFiles(mtls::TlsFiles::InDirectory(serving_dir_),
+                                          mtls::ClientCertificates::kVerifyIfGiven);
+}
+
+absl::Status CitadelService::IssueServingCertificate() {
+  std::shared_ptr<mtls::CertificateSigner> signer = this->signer();
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  if (!key.ok()) return key.status();
+  const mtls::SpiffeId self{options_.trust_domain, options_.namespace_name, "citadel"};
+  absl::StatusOr<std::vector<mtls::Certificate>> chain =
+      signer->Sign({.public_key = key->get(),
+                    .uri_sans = {self.ToString()},
+                    .dns_sans = options_.server_names,
+                    .ip_sans = {"127.0.0.1", "::1"},
+                    .ttl = kServingCertTtl});
+  if (!chain.ok()) return chain.status();
+  const mtls::TlsFiles files = mtls::TlsFiles::InDirectory(serving_dir_);
+  // Roots first, then key and chain: gRPC reads them as they change.
+  for (auto [path, content, mode] : std::vector<std::tuple<std::string, std::string, mode_t>>{
+           {files.roots, mtls::ChainToPem(signer->Roots()), 0644},
+           {files.private_key, key->ToPem(), 0600},
+           {files.cert_chain, mtls::ChainToPem(*chain), 0644}}) {
+    if (absl::Status written = WriteFileAtomically(path, content, mode); !written.ok()) {
+      return written;
+    }
+  }
+  const absl::Time issued = (*chain)[0].NotBefore();
+  const absl::Time expires = (*chain)[0].NotAfter();
+  absl::MutexLock lock(&mu_);
+  serving_renew_at_ = issued + (expires - issued) / 2;
+  return absl::OkStatus();
+}
+
+void CitadelService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
+  ca_server_ = std::make_unique<CaServer>(
+      CaPolicy{.trust_domain = options_.trust_domain,
+               .default_ttl = options_.workload_cert_ttl,
+               .max_ttl = options_.max_workload_cert_ttl},
+      [this] { return signer(); }, tokens_.get(), metrics.registry());
+  builder.RegisterService(ca_server_.get());
+  // A CSR is a few KB: anything much larger is refused by gRPC itself.
+  builder.SetMaxReceiveMessageSize(64 * 1024);
+}
 
 absl::Status CitadelService::Start(ServiceContext& context) {
+  auto gauge = [&](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(context.metrics.registry()).Add(
+        {});
+  };
+  root_expiry_ = gauge("citadel_server_root_cert_expiry_timestamp",
+                       "When the root certificate expires (seconds since the epoch).");
+  signing_expiry_ = gauge("citadel_server_cert_chain_expiry_timestamp",
+                          "When the certificate that signs workloads expires (seconds since the "
+                          "epoch).");
+  roots_trusted_ = gauge("citadel_server_trusted_roots", "Roots in the trust bundle.");
+  UpdateExpiry();
+  // Rotated roots and replaced CA files are picked up while running.
+  if (absl::Status watching = ca_files_.Start(absl::StrCat(options_.ca_dir, "/root-cert.pem"),
+                                              absl::Milliseconds(500), [this] { ReloadCa(); });
+      !watching.ok()) {
+    spdlog::warn("not watching the CA files: {}", std::string(watching.message()));
+  }
+  maintainer_ = std::thread([this] { Maintain(); });
+  const mtls::Certificate root = signer()->Roots().front();
+  spdlog::info("CA ({}) ready: root {} expires {}, serving certificate in {}", options_.ca_mode,
+               root.SubjectText(), absl::FormatTime(root.NotAfter()), serving_dir_);
   context.readiness.SetReady();
   return absl::OkStatus();
+}
+
+void CitadelService::ReloadCa() {
+  absl::StatusOr<std::unique_ptr<mtls::CertificateSigner>> reloaded =
+      mtls::NewSigner(options_.ca_mode, SignerConfigFor(options_));
+  if (!reloaded.ok()) {
+    spdlog::error("CA files changed but cannot be used (still signing with the previous CA): {}",
+                  std::string(reloaded.status().message()));
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    signer_ = *std::move(reloaded);
+  }
+  std::shared_ptr<mtls::CertificateSigner> signer = this->signer();
+  spdlog::info("CA reloaded: signing with {}, {} trusted roots",
+               signer->SigningCertificate().SerialHex(), signer->Roots().size());
+  // Citadel's own certificate and trust bundle follow the new CA.
+  if (absl::Status issued = IssueServingCertificate(); !issued.ok()) {
+    spdlog::error("renewing Citadel's serving certificate: {}", std::string(issued.message()));
+  }
+  UpdateExpiry();
+}
+
+void CitadelService::UpdateExpiry() {
+  std::shared_ptr<mtls::CertificateSigner> signer = this->signer();
+  if (signer == nullptr || root_expiry_ == nullptr) return;
+  const std::vector<mtls::Certificate> roots = signer->Roots();
+  const mtls::Certificate signing = signer->SigningCertificate();
+  absl::Time root_expiry = absl::InfiniteFuture();
+  for (const mtls::Certificate& root : roots) root_expiry = std::min(root_expiry, root.NotAfter());
+  root_expiry_->Set(static_cast<double>(absl::ToUnixSeconds(root_expiry)));
+  signing_expiry_->Set(static_cast<double>(absl::ToUnixSeconds(signing.NotAfter())));
+  roots_trusted_->Set(static_cast<double>(roots.size()));
+  const absl::Time now = absl::Now();
+  for (auto [what, expiry] : std::vector<std::pair<const char*, absl::Time>>{
+           {"root certificate", root_expiry}, {"signing certificate", signing.NotAfter()}}) {
+    if (expiry - now < options_.expiry_warning) {
+      spdlog::warn("the CA's {} expires {} (in {}): rotate it", what, absl::FormatTime(expiry),
+                   absl::FormatDuration(absl::Trunc(expiry - now, absl::Minutes(1))));
+    }
+  }
+}
+
+void CitadelService::Maintain() {
+  absl::Time next_expiry_check = absl::Now() + absl::Hours(1);
+  while (!stopping_.WaitForNotificationWithTimeout(kMaintainEvery)) {
+    absl::Time renew_at;
+    {
+      absl::MutexLock lock(&mu_);
+      renew_at = serving_renew_at_;
+    }
+    if (absl::Now() >= renew_at) {
+      if (absl::Status issued = IssueServingCertificate(); !issued.ok()) {
+        spdlog::error("renewing Citadel's serving certificate: {}", std::string(issued.message()));
+      }
+    }
+    if (absl::Now() >= next_expiry_check) {
+      UpdateExpiry();
+      next_expiry_check = absl::Now() + absl::Hours(1);
+    }
+  }
+}
+
+void CitadelService::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (maintainer_.joinable()) maintainer_.join();
+  ca_files_.Stop();
 }
 
 }  // namespace keel::citadel

@@ -1,34 +1,84 @@
-// Citadel is the certificate authority: it signs workload certificates with SPIFFE identities.
-//
-// The walking skeleton: the service starts, serves gRPC health and
-// reflection, reports ready and exports process metrics. Its real
-// capabilities slot in behind this class.
+// Citadel is the mesh's certificate authority: it signs workload
+// certificates with SPIFFE identities over Istio's CA API (TLS), keeps its
+// root across restarts, and picks up a rotated root or replaced CA files
+// while it runs.
 #ifndef KEEL_SERVICES_CITADEL_CITADEL_SERVICE_H_
 #define KEEL_SERVICES_CITADEL_CITADEL_SERVICE_H_
 
+#include <memory>
 #include <string>
-#include <utility>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "libs/common/file_watch.h"
 #include "libs/common/service_host.h"
+#include "libs/mtls/bootstrap_token.h"
+#include "libs/mtls/signer.h"
+#include "prometheus/gauge.h"
+#include "services/citadel/ca_server.h"
 
 namespace keel::citadel {
 
 struct CitadelOptions {
-  // Lifetime of issued workload certificates.
-  absl::Duration workload_cert_ttl;
+  std::string ca_mode = "self-signed";  // a registered signer: "self-signed", "cacerts"
+  std::string ca_dir;                   // the CA's files (see libs/mtls/local_ca.h)
+  std::string trust_domain = "cluster.local";
+  absl::Duration workload_cert_ttl = absl::Hours(24);
+  absl::Duration max_workload_cert_ttl = absl::Hours(24 * 90);
+  absl::Duration root_ttl = absl::Hours(24 * 365 * 10);
+  // The bootstrap token secret; "" means <ca_dir>/token-key (made if missing).
+  std::string token_key_file;
+  // Where Citadel keeps its own serving certificate; "" means a new
+  // temporary folder.
+  std::string serving_dir;
+  // Names clients reach Citadel by (DNS SANs of its serving certificate).
+  std::vector<std::string> server_names = {"localhost", "citadel", "keel-citadel"};
+  std::string namespace_name = "keel-system";  // Citadel's own identity's namespace
+  // Warn in the log when the root or signing certificate has less left.
+  absl::Duration expiry_warning = absl::Hours(24 * 30);
 };
+
+// SignerConfigFor is what NewSigner gets for these options.
+mtls::SignerConfig SignerConfigFor(const CitadelOptions& options);
 
 class CitadelService : public Service {
  public:
-  explicit CitadelService(CitadelOptions options) : options_(std::move(options)) {}
+  explicit CitadelService(CitadelOptions options);
+  ~CitadelService() override;
 
   std::string name() const override { return "citadel"; }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcServerCredentials() override;
+  void RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) override;
   absl::Status Start(ServiceContext& context) override;
+  void Stop() override;
+
+  std::shared_ptr<mtls::CertificateSigner> signer() const;
+  std::string serving_dir() const { return serving_dir_; }
 
  private:
+  // IssueServingCertificate writes Citadel's own key, chain and the trusted
+  // roots to serving_dir_, where its gRPC server reads them.
+  absl::Status IssueServingCertificate();
+  void ReloadCa();
+  void Maintain();
+  void UpdateExpiry();
+
   CitadelOptions options_;
+  std::string serving_dir_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<mtls::CertificateSigner> signer_ ABSL_GUARDED_BY(mu_);
+  absl::Time serving_renew_at_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<mtls::TokenSigner> tokens_;
+  std::unique_ptr<CaServer> ca_server_;
+  prometheus::Gauge* root_expiry_ = nullptr;
+  prometheus::Gauge* signing_expiry_ = nullptr;
+  prometheus::Gauge* roots_trusted_ = nullptr;
+  FileWatcher ca_files_;
+  absl::Notification stopping_;
+  std::thread maintainer_;
 };
 
 }  // namespace keel::citadel

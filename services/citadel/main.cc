@@ -1,18 +1,107 @@
 // citadel: the mesh's certificate authority.
+//
+//   citadel --ca_dir=DIR [--ca_mode=self-signed|cacerts]     serve
+//   citadel --ca_dir=DIR issue-token NAMESPACE SERVICE_ACCOUNT [--token_ttl=1h]
+//   citadel --ca_dir=DIR rotate-root begin|retire
+//
+// The admin commands work on the CA's files; a running Citadel picks the
+// change up.
+#include <cstdio>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "libs/common/binary.h"
+#include "libs/mtls/bootstrap_token.h"
 #include "services/citadel/citadel_service.h"
 
-ABSL_FLAG(keel::ListenAddress, grpc_address, {":8060"}, "host:port of the CA gRPC server.");
+ABSL_FLAG(keel::ListenAddress, grpc_address, {":8060"},
+          "host:port of the CA gRPC server (TLS), as Istio 1.4 Citadel's.");
+ABSL_FLAG(std::string, ca_mode, "self-signed",
+          "self-signed (a root made on first start and kept in --ca_dir) or cacerts (Istio's "
+          "plugged-in CA files in --ca_dir: ca-cert.pem, ca-key.pem, root-cert.pem, "
+          "cert-chain.pem).");
+ABSL_FLAG(std::string, ca_dir, "", "Folder of the CA's files.");
+ABSL_FLAG(std::string, trust_domain, "cluster.local", "Trust domain of SPIFFE identities.");
 ABSL_FLAG(absl::Duration, workload_cert_ttl, absl::Hours(24),
-          "Lifetime of issued workload certificates.");
+          "Lifetime of issued workload certificates when the request asks for none.");
+ABSL_FLAG(absl::Duration, max_workload_cert_ttl, absl::Hours(24 * 90),
+          "Longest lifetime a request may ask for.");
+ABSL_FLAG(absl::Duration, root_ttl, absl::Hours(24 * 365 * 10), "Lifetime of a self-signed root.");
+ABSL_FLAG(std::string, token_key_file, "",
+          "Secret that signs bootstrap tokens (default <ca_dir>/token-key, made if missing).");
+ABSL_FLAG(std::string, serving_dir, "",
+          "Folder for Citadel's own serving certificate (default: a new temporary folder).");
+ABSL_FLAG(std::string, server_names, "localhost,citadel,keel-citadel,keel-citadel.keel-system.svc",
+          "Comma-separated DNS names clients reach Citadel by.");
+ABSL_FLAG(absl::Duration, token_ttl, absl::Hours(1), "issue-token: lifetime of the token.");
+
+namespace {
+
+keel::citadel::CitadelOptions OptionsFromFlags() {
+  return keel::citadel::CitadelOptions{
+      .ca_mode = absl::GetFlag(FLAGS_ca_mode),
+      .ca_dir = absl::GetFlag(FLAGS_ca_dir),
+      .trust_domain = absl::GetFlag(FLAGS_trust_domain),
+      .workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl),
+      .max_workload_cert_ttl = absl::GetFlag(FLAGS_max_workload_cert_ttl),
+      .root_ttl = absl::GetFlag(FLAGS_root_ttl),
+      .token_key_file = absl::GetFlag(FLAGS_token_key_file),
+      .serving_dir = absl::GetFlag(FLAGS_serving_dir),
+      .server_names = absl::StrSplit(absl::GetFlag(FLAGS_server_names), ',', absl::SkipEmpty()),
+  };
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "citadel: %s\n", message.c_str());
+  return 1;
+}
+
+int IssueToken(const keel::citadel::CitadelOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 3) return Fail("usage: citadel issue-token NAMESPACE SERVICE_ACCOUNT");
+  if (options.ca_dir.empty() && options.token_key_file.empty()) return Fail("--ca_dir is required");
+  const std::string key_file =
+      options.token_key_file.empty() ? options.ca_dir + "/token-key" : options.token_key_file;
+  absl::StatusOr<keel::mtls::TokenSigner> tokens =
+      keel::mtls::TokenSigner::FromKeyFile(key_file, true);
+  if (!tokens.ok()) return Fail(std::string(tokens.status().message()));
+  absl::StatusOr<std::string> token =
+      tokens->Issue(args[1], args[2], absl::GetFlag(FLAGS_token_ttl));
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  std::printf("%s\n", token->c_str());
+  return 0;
+}
+
+int RotateRoot(const keel::citadel::CitadelOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 2 || (args[1] != "begin" && args[1] != "retire")) {
+    return Fail("usage: citadel rotate-root begin|retire");
+  }
+  if (options.ca_dir.empty()) return Fail("--ca_dir is required");
+  absl::StatusOr<std::unique_ptr<keel::mtls::CertificateSigner>> ca =
+      keel::mtls::NewSigner(options.ca_mode, keel::citadel::SignerConfigFor(options));
+  if (!ca.ok()) return Fail(std::string(ca.status().message()));
+  absl::Status done = args[1] == "begin" ? (*ca)->RotateRoot() : (*ca)->RetireOldRoots();
+  if (!done.ok()) return Fail(std::string(done.message()));
+  std::printf("%s: signing with root %s; %zu trusted roots\n", args[1].c_str(),
+              (*ca)->SigningCertificate().SerialHex().c_str(), (*ca)->Roots().size());
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
-  keel::InitBinaryOrExit(argc, argv, "citadel",
-                         "Citadel signs workload certificates with SPIFFE identities.");
-  keel::citadel::CitadelService citadel(
-      {.workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl)});
+  std::vector<std::string> args = keel::InitBinaryOrExit(
+      argc, argv, "citadel", "Citadel signs workload certificates with SPIFFE identities.");
+  keel::citadel::CitadelOptions options = OptionsFromFlags();
+  if (!args.empty() && args[0] == "issue-token") return IssueToken(options, args);
+  if (!args.empty() && args[0] == "rotate-root") return RotateRoot(options, args);
+  if (!args.empty()) {
+    std::fprintf(stderr, "citadel: unknown command \"%s\" (issue-token, rotate-root)\n",
+                 args[0].c_str());
+    return 2;
+  }
+  keel::citadel::CitadelService citadel(std::move(options));
   return keel::RunService(
       citadel, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
 }
