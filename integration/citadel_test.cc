@@ -1,0 +1,276 @@
+// End to end: the real citadel binary, asked over gRPC (TLS) with Istio's CA
+// API, its answers checked by the openssl tool.
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/files.h"
+#include "libs/common/http_client.h"
+#include "libs/mtls/bootstrap_token.h"
+#include "libs/mtls/certificate.h"
+#include "libs/mtls/credentials.h"
+#include "libs/mtls/key.h"
+#include "proto/istio/security/v1alpha1/ca.grpc.pb.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using istio::v1::auth::IstioCertificateRequest;
+using istio::v1::auth::IstioCertificateResponse;
+using istio::v1::auth::IstioCertificateService;
+
+constexpr char kCart[] = "spiffe://cluster.local/ns/shop/sa/cart";
+
+std::string ReadFile(const std::string& path) {
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  return text.str();
+}
+
+std::string Csr(const mtls::PrivateKey& key, std::vector<std::string> sans = {kCart}) {
+  absl::StatusOr<mtls::CertificateRequest> csr =
+      mtls::CertificateRequest::Build(key, {.uri_sans = std::move(sans)});
+  EXPECT_TRUE(csr.ok()) << csr.status();
+  return csr.ok() ? csr->ToPem() : "";
+}
+
+class CitadelTest : public MeshTest {
+ protected:
+  void StartCitadel(std::vector<std::string> extra = {}) {
+    if (ca_dir_.empty()) ca_dir_ = TestTempDir("ca");
+    serving_dir_ = TestTempDir("serving");
+    extra.push_back("--ca_dir=" + ca_dir_);
+    extra.push_back("--serving_dir=" + serving_dir_);
+    absl::StatusOr<RunningService*> citadel = mesh().Start("citadel", extra);
+    ASSERT_TRUE(citadel.ok()) << citadel.status();
+    citadel_ = *citadel;
+    ASSERT_TRUE(citadel_->WaitReady().ok()) << citadel_->process().Log();
+  }
+
+  std::string IssueToken(const std::string& ns, const std::string& sa,
+                         const std::string& ttl = "1h") {
+    std::vector<std::string> args = {"--ca_dir=" + ca_dir_, "--token_ttl=" + ttl};
+    if (!token_key_file_.empty()) args.push_back("--token_key_file=" + token_key_file_);
+    args.insert(args.end(), {"issue-token", ns, sa});
+    absl::StatusOr<CommandResult> issued = RunToCompletion(KeelBinaryPath("citadel"), args);
+    EXPECT_TRUE(issued.ok());
+    EXPECT_EQ(issued->exit.status, 0) << issued->err;
+    return std::string(absl::StripTrailingAsciiWhitespace(issued->out));
+  }
+
+  // A client that trusts Citadel's roots; with `identity_dir` it presents
+  // the key and chain there (mTLS).
+  std::unique_ptr<IstioCertificateService::Stub> Stub(const std::string& identity_dir = "") {
+    mtls::TlsFiles files{.roots = serving_dir_ + "/root-cert.pem"};
+    if (!identity_dir.empty()) {
+      files.private_key = identity_dir + "/key.pem";
+      files.cert_chain = identity_dir + "/cert-chain.pem";
+    }
+    // "localhost": the name Citadel's serving certificate carries.
+    auto channel = grpc::CreateChannel(
+        absl::StrCat("localhost:", citadel_->grpc_address().substr(10)),
+        mtls::ChannelCredentialsFromFiles(files));
+    return IstioCertificateService::NewStub(channel);
+  }
+
+  grpc::Status Create(IstioCertificateService::Stub& stub, const std::string& csr,
+                      const std::string& token, int64_t validity,
+                      IstioCertificateResponse* response,
+                      std::map<std::string, std::string>* headers = nullptr) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    IstioCertificateRequest request;
+    request.set_csr(csr);
+    request.set_validity_duration(validity);
+    grpc::Status status = stub.CreateCertificate(&context, request, response);
+    if (headers != nullptr) {
+      for (const auto& [name, value] : context.GetServerInitialMetadata()) {
+        (*headers)[std::string(name.data(), name.size())] = std::string(value.data(), value.size());
+      }
+    }
+    return status;
+  }
+
+  // Writes what the response holds where the openssl tool and a TLS client read it.
+  std::string WriteIdentity(const mtls::PrivateKey& key, const IstioCertificateResponse& response) {
+    const std::string dir = TestTempDir("identity");
+    std::string chain;
+    for (const std::string& pem : response.cert_chain()) chain += pem;
+    EXPECT_TRUE(WriteFileAtomically(dir + "/key.pem", key.ToPem(), 0600).ok());
+    EXPECT_TRUE(WriteFileAtomically(dir + "/cert-chain.pem", chain).ok());
+    EXPECT_TRUE(WriteFileAtomically(dir + "/leaf.pem", response.cert_chain(0)).ok());
+    EXPECT_TRUE(WriteFileAtomically(dir + "/root.pem", response.cert_chain().rbegin()->c_str()).ok());
+    std::string intermediates;
+    for (int i = 1; i + 1 < response.cert_chain_size(); ++i) intermediates += response.cert_chain(i);
+    EXPECT_TRUE(WriteFileAtomically(dir + "/untrusted.pem", intermediates).ok());
+    return dir;
+  }
+
+  CommandResult OpensslVerify(const std::string& dir, const std::string& root_file) {
+    std::vector<std::string> args = {"verify", "-CAfile", root_file};
+    if (!ReadFile(dir + "/untrusted.pem").empty()) {
+      args.insert(args.end(), {"-untrusted", dir + "/untrusted.pem"});
+    }
+    args.push_back(dir + "/leaf.pem");
+    absl::StatusOr<CommandResult> verified = RunToCompletion("/usr/bin/openssl", args);
+    EXPECT_TRUE(verified.ok());
+    return *verified;
+  }
+
+  std::string ca_dir_;
+  std::string token_key_file_;  // "" : the CA folder's
+  std::string serving_dir_;
+  RunningService* citadel_ = nullptr;
+};
+
+TEST_F(CitadelTest, ATokenBuysACertificateForItsIdentityThatOpensslVerifies) {
+  StartCitadel();
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  ASSERT_TRUE(key.ok());
+  auto stub = Stub();
+  IstioCertificateResponse response;
+  std::map<std::string, std::string> headers;
+  const absl::Time asked = absl::Now();
+  grpc::Status status = Create(*stub, Csr(*key), IssueToken("shop", "cart"), 0, &response, &headers);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.cert_chain_size(), 2);  // leaf, root
+
+  absl::StatusOr<mtls::Certificate> leaf = mtls::Certificate::FromPem(response.cert_chain(0));
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_THAT(leaf->UriSans(), ElementsAre(kCart));
+  EXPECT_TRUE(leaf->MatchesKey(*key));
+  // 24 h by default, NotBefore back-dated for clock skew.
+  EXPECT_NEAR(absl::ToDoubleHours(leaf->NotAfter() - asked), 24, 0.01);
+  EXPECT_LE(leaf->NotBefore(), asked - absl::Minutes(4));
+  // The root is the one Citadel keeps in its folder, and openssl accepts the chain.
+  EXPECT_EQ(*response.cert_chain().rbegin(), ReadFile(ca_dir_ + "/root-cert.pem"));
+  const std::string dir = WriteIdentity(*key, response);
+  CommandResult verified = OpensslVerify(dir, dir + "/root.pem");
+  EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
+  // The trust bundle rides beside the chain.
+  auto bundle = headers.find("keel-trust-bundle-bin");
+  ASSERT_NE(bundle, headers.end());
+  EXPECT_EQ(bundle->second, ReadFile(ca_dir_ + "/trusted-roots.pem"));
+}
+
+TEST_F(CitadelTest, RenewalByTheCurrentCertificateOverMtlsAndTheSameRootAfterARestart) {
+  StartCitadel();
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  IstioCertificateResponse first;
+  ASSERT_TRUE(Create(*Stub(), Csr(*key), IssueToken("shop", "cart"), 0, &first).ok());
+  const std::string identity = WriteIdentity(*key, first);
+  const std::string root_before = ReadFile(ca_dir_ + "/root-cert.pem");
+
+  citadel_->Stop();
+  StartCitadel();  // the same CA folder
+  EXPECT_EQ(ReadFile(ca_dir_ + "/root-cert.pem"), root_before);
+  // No token: the client certificate is the credential.
+  absl::StatusOr<mtls::PrivateKey> next_key = mtls::PrivateKey::Generate(mtls::KeyType::kRsa2048);
+  IstioCertificateResponse renewed;
+  grpc::Status status = Create(*Stub(identity), Csr(*next_key), "", 3600, &renewed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  absl::StatusOr<mtls::Certificate> leaf = mtls::Certificate::FromPem(renewed.cert_chain(0));
+  EXPECT_THAT(leaf->UriSans(), ElementsAre(kCart));
+  EXPECT_NEAR(absl::ToDoubleHours(leaf->NotAfter() - absl::Now()), 1, 0.01);
+  EXPECT_EQ(*renewed.cert_chain().rbegin(), root_before);
+}
+
+TEST_F(CitadelTest, BadRequestsGetTheRightStatusAndCitadelCarriesOn) {
+  StartCitadel();
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  auto stub = Stub();
+  const std::string token = IssueToken("shop", "cart");
+  IstioCertificateResponse response;
+  auto expect = [&](grpc::Status status, grpc::StatusCode code, const std::string& text) {
+    EXPECT_EQ(status.error_code(), code) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(text));
+  };
+  expect(Create(*stub, Csr(*key), "", 0, &response), grpc::StatusCode::UNAUTHENTICATED,
+         "no client certificate and no \"authorization: Bearer <token>\"");
+  expect(Create(*stub, "garbage", token, 0, &response), grpc::StatusCode::INVALID_ARGUMENT,
+         "csr: not a PEM certificate request");
+  expect(Create(*stub, Csr(*key, {"spiffe://cluster.local/ns/kube-system/sa/admin"}), token, 0,
+                &response),
+         grpc::StatusCode::PERMISSION_DENIED,
+         "csr asks for \"spiffe://cluster.local/ns/kube-system/sa/admin\" but the caller is "
+         "spiffe://cluster.local/ns/shop/sa/cart");
+  expect(Create(*stub, Csr(*key), token, 365 * 24 * 3600, &response),
+         grpc::StatusCode::INVALID_ARGUMENT, "is more than the maximum 7776000s");
+  expect(Create(*stub, Csr(*key), token, -5, &response), grpc::StatusCode::INVALID_ARGUMENT,
+         "is negative");
+  // A token signed with another secret, and one that has expired.
+  mtls::TokenSigner stranger(std::string(32, 's'));
+  expect(Create(*stub, Csr(*key), *stranger.Issue("shop", "cart", absl::Hours(1)), 0, &response),
+         grpc::StatusCode::UNAUTHENTICATED, "bad signature");
+  const std::string short_lived = IssueToken("shop", "cart", "1s");
+  const absl::Time expired = absl::Now() + absl::Seconds(2);
+  while (absl::Now() < expired) absl::SleepFor(absl::Milliseconds(50));  // the clock passes exp
+  expect(Create(*stub, Csr(*key), short_lived, 0, &response), grpc::StatusCode::UNAUTHENTICATED,
+         "expired");
+  // A key too small, made by the openssl tool.
+  const std::string dir = TestTempDir("weak");
+  absl::StatusOr<CommandResult> weak = RunToCompletion(
+      "/usr/bin/openssl",
+      {"req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", dir + "/k.pem", "-out",
+       dir + "/r.csr", "-subj", "/O=x", "-addext", std::string("subjectAltName=URI:") + kCart});
+  ASSERT_TRUE(weak.ok());
+  ASSERT_EQ(weak->exit.status, 0) << weak->err;
+  expect(Create(*stub, ReadFile(dir + "/r.csr"), token, 0, &response),
+         grpc::StatusCode::INVALID_ARGUMENT, "unsupported key RSA 1024");
+  // Far beyond any CSR: refused by the transport limit.
+  expect(Create(*stub, std::string(1 << 20, 'x'), token, 0, &response),
+         grpc::StatusCode::RESOURCE_EXHAUSTED, "");
+
+  // Still serving, and it counted every refusal by reason.
+  ASSERT_TRUE(Create(*stub, Csr(*key), token, 0, &response).ok());
+  absl::StatusOr<HttpResponse> metrics = HttpGet(citadel_->monitoring_address(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  for (const char* reason : {"authentication", "csr_parse", "identity", "ttl", "key"}) {
+    EXPECT_THAT(metrics->body, HasSubstr(absl::StrCat("reason=\"", reason, "\"")));
+  }
+  EXPECT_THAT(metrics->body, HasSubstr("citadel_server_success_cert_issuance_count 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("citadel_server_root_cert_expiry_timestamp "));
+}
+
+TEST_F(CitadelTest, APluggedInCaSignsUnderTheOrganisationsRoot) {
+  ca_dir_ = TestTempDir("cacerts");
+  absl::StatusOr<CommandResult> made = RunToCompletion(
+      "/bin/sh",
+      {"-c",
+       absl::StrCat(
+           "cd ", ca_dir_, " && ",
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout root-key.pem -out root-cert.pem "
+           "-days 3650 -subj '/O=Example Org/CN=Example Root' "
+           "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign && ",
+           "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca-key.pem "
+           "-out ca.csr -subj '/O=Example Org/CN=Mesh CA' && ",
+           "printf 'basicConstraints=critical,CA:TRUE,pathlen:0\\nkeyUsage=critical,keyCertSign\\n' "
+           "> ext.cnf && ",
+           "openssl x509 -req -in ca.csr -CA root-cert.pem -CAkey root-key.pem -CAcreateserial "
+           "-days 365 -extfile ext.cnf -out ca-cert.pem && cat ca-cert.pem root-cert.pem > "
+           "cert-chain.pem")});
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->exit.status, 0) << made->err;
+  token_key_file_ = TestTempDir("tokens") + "/token-key";
+  StartCitadel({"--ca_mode=cacerts", "--token_key_file=" + token_key_file_});
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  IstioCertificateResponse response;
+  grpc::Status status = Create(*Stub(), Csr(*key), IssueToken("shop", "cart"), 0, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.cert_chain_size(), 3);  // leaf, the mesh CA, the organisation's root
+  EXPECT_EQ(*response.cert_chain().rbegin(), ReadFile(ca_dir_ + "/root-cert.pem"));
+  const std::string dir = WriteIdentity(*key, response);
+  CommandResult verified = OpensslVerify(dir, ca_dir_ + "/root-cert.pem");
+  EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
+}
+
+}  // namespace
+}  // namespace keel::testing
