@@ -101,25 +101,6 @@ void WriteConfig(const std::string& dir, int services, int endpoints) {
   std::ofstream(dir + "/frontend.yaml") << VirtualService(0, 80);
 }
 
-struct ProcessUsage {
-  double cpu_seconds = 0;
-  double peak_rss_mb = 0;
-};
-
-ProcessUsage Usage(pid_t pid) {
-  ProcessUsage usage;
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmHWM:")) usage.peak_rss_mb = std::stod(line.substr(6)) / 1024.0;
-  }
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  std::vector<std::string> fields = absl::StrSplit(all.substr(all.rfind(')') + 2), ' ');
-  usage.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
-  return usage;
-}
-
 // The name an xDS resource goes by (state-of-the-world responses carry bare
 // Anys).
 std::string ResourceName(const google::protobuf::Any& any) {
@@ -331,7 +312,7 @@ int Run() {
     return 1;
   }
   const pid_t pilot_pid = (*pilot)->process().pid();
-  const ProcessUsage loaded = Usage(pilot_pid);
+  const ProcessUsage loaded = ReadProcessUsage(pilot_pid);
   std::printf("pilot_scale: %d services x %d endpoints, %d streams (%s); pilot pid %d\n", services,
               endpoints, streams, absl::GetFlag(FLAGS_delta) ? "delta" : "state of the world",
               pilot_pid);
@@ -346,7 +327,7 @@ int Run() {
   const absl::Duration full_sync =
       ConnectAll((*pilot)->grpc_address(), streams, services, clients, &records);
   prober->Stop();
-  const ProcessUsage synced = Usage(pilot_pid);
+  const ProcessUsage synced = ReadProcessUsage(pilot_pid);
   {
     ReplaySource replay(CopyOfWhatClientsHold(clients));
     xds::AdsServer replay_server(&replay, nullptr);
@@ -376,7 +357,7 @@ int Run() {
   for (auto& client : clients) before.push_back(client->Version(kRouteType));
   for (auto& record : records) record->first_new_route_ns = 0;
   watching_routes = true;
-  const ProcessUsage before_vs = Usage(pilot_pid);
+  const ProcessUsage before_vs = ReadProcessUsage(pilot_pid);
   const absl::Time changed = absl::Now();
   prober = std::make_unique<Prober>((*pilot)->monitoring_address(), (*pilot)->grpc_address(),
                                     services);
@@ -394,7 +375,7 @@ int Run() {
     first = std::min<int64_t>(first, record->first_new_route_ns);
     last = std::max<int64_t>(last, record->first_new_route_ns);
   }
-  const ProcessUsage after_vs = Usage(pilot_pid);
+  const ProcessUsage after_vs = ReadProcessUsage(pilot_pid);
   std::printf(
       "one VirtualService change, file written -> all %d streams applied and ACKed: %.3f s "
       "(Galley's and Pilot's 100 ms debounces included); first stream -> last: %.0f ms; "
@@ -410,7 +391,7 @@ int Run() {
   const std::string eds_before = clients[0]->Version(kEndpointType);
   int subscribers = 0;
   for (int i = 0; i < streams; ++i) subscribers += ServiceOfClient(i, services) == 1;
-  const ProcessUsage before_we = Usage(pilot_pid);
+  const ProcessUsage before_we = ReadProcessUsage(pilot_pid);
   const absl::Time we_changed = absl::Now();
   {
     std::stringstream svc1;
@@ -426,7 +407,7 @@ int Run() {
   const absl::Duration we_seen = absl::Now() - we_changed;
   // Let any stragglers (streams that should get nothing) show up.
   absl::SleepFor(absl::Seconds(1));
-  const ProcessUsage after_we = Usage(pilot_pid);
+  const ProcessUsage after_we = ReadProcessUsage(pilot_pid);
   int streams_with[4] = {0, 0, 0, 0};
   int resources_of[4] = {0, 0, 0, 0};
   for (auto& record : records) {
@@ -442,7 +423,7 @@ int Run() {
       streams_with[2], streams_with[3], resources_of[0], resources_of[1], resources_of[2],
       resources_of[3], after_we.cpu_seconds - before_we.cpu_seconds);
 
-  const ProcessUsage usage = Usage(pilot_pid);
+  const ProcessUsage usage = ReadProcessUsage(pilot_pid);
   std::printf("pilot peak rss: %.0f MB, cpu %.2f s in all\n", usage.peak_rss_mb, usage.cpu_seconds);
   for (const std::string& line :
        std::vector<std::string>(absl::StrSplit((*pilot)->process().Log(), '\n'))) {

@@ -10,9 +10,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 extern char** environ;
 
@@ -189,6 +192,25 @@ bool WaitForLog(ChildProcess& process, const std::string& text, absl::Duration t
     absl::SleepFor(absl::Milliseconds(10));
   }
   return false;
+}
+
+ProcessUsage ReadProcessUsage(pid_t pid) {
+  ProcessUsage usage;
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (absl::StartsWith(line, "VmHWM:")) usage.peak_rss_mb = std::stod(line.substr(6)) / 1024.0;
+  }
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  const std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = all.rfind(')');
+  if (paren == std::string::npos) return usage;
+  // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
+  std::vector<std::string> fields = absl::StrSplit(all.substr(paren + 2), ' ');
+  if (fields.size() > 12) {
+    usage.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+  }
+  return usage;
 }
 
 }  // namespace keel::testing

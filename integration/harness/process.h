@@ -66,6 +66,13 @@ class ChildProcess {
 // if it did not (or exited first).
 bool WaitForLog(ChildProcess& process, const std::string& text, absl::Duration timeout);
 
+// What a process has used so far, from /proc.
+struct ProcessUsage {
+  double cpu_seconds = 0;  // user + system
+  double peak_rss_mb = 0;
+};
+ProcessUsage ReadProcessUsage(pid_t pid);
+
 // RunToCompletion runs a command, waits for it (up to `timeout`) and returns
 // its exit info together with what it printed.
 struct CommandResult {

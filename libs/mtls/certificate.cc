@@ -129,6 +129,28 @@ absl::Status SetRandomSerial(X509* cert) {
   return absl::OkStatus();
 }
 
+// Decoded returns `cert` with its public key decoded. Issuer::Sign copies the
+// subject's key bits without decoding them (OpenSSL 3.0's decoder is slow),
+// so a certificate it made carries no EVP_PKEY until read back from DER;
+// only in-process checks (key match, chain verification) need one.
+Owned<X509> Decoded(X509* cert) {
+  if (X509_PUBKEY_get0(X509_get_X509_PUBKEY(cert)) != nullptr) {
+    X509_up_ref(cert);
+    return Owned<X509>(cert);
+  }
+  ERR_clear_error();
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  const unsigned char* cursor = der;
+  X509* decoded = length > 0 ? d2i_X509(nullptr, &cursor, length) : nullptr;
+  OPENSSL_free(der);
+  if (decoded == nullptr) {
+    X509_up_ref(cert);
+    return Owned<X509>(cert);
+  }
+  return Owned<X509>(decoded);
+}
+
 }  // namespace
 
 absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
@@ -183,10 +205,12 @@ std::string Certificate::SerialHex() const {
 
 bool Certificate::IsCa() const { return X509_check_ca(cert_.get()) > 0; }
 
-PublicKeyInfo Certificate::KeyInfo() const { return DescribeKey(X509_get0_pubkey(cert_.get())); }
+PublicKeyInfo Certificate::KeyInfo() const {
+  return DescribeKey(X509_get0_pubkey(Decoded(cert_.get()).get()));
+}
 
 bool Certificate::MatchesKey(const PrivateKey& key) const {
-  return X509_check_private_key(cert_.get(), key.get()) == 1;
+  return X509_check_private_key(Decoded(cert_.get()).get(), key.get()) == 1;
 }
 
 bool Certificate::SameAs(const Certificate& other) const {
@@ -254,11 +278,15 @@ std::vector<std::string> CertificateRequest::UriSans() const {
   return {};
 }
 
-PublicKeyInfo CertificateRequest::KeyInfo() const { return DescribeKey(public_key()); }
+PublicKeyInfo CertificateRequest::KeyInfo() const {
+  return DescribeKey(X509_REQ_get0_pubkey(req_.get()));
+}
 
-EVP_PKEY* CertificateRequest::public_key() const { return X509_REQ_get0_pubkey(req_.get()); }
+absl::StatusOr<mtls::PublicKey> CertificateRequest::PublicKey() const {
+  return mtls::PublicKey::Copy(X509_REQ_get_X509_PUBKEY(req_.get()));
+}
 
-absl::StatusOr<Certificate> Issuer::Sign(EVP_PKEY* subject_key,
+absl::StatusOr<Certificate> Issuer::Sign(const PublicKey& subject_key,
                                          const CertificateTemplate& what) const {
   Owned<X509> cert(X509_new());
   if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) {
@@ -274,9 +302,13 @@ absl::StatusOr<Certificate> Issuer::Sign(EVP_PKEY* subject_key,
   absl::StatusOr<Owned<X509_NAME>> subject = Name(what.organization, what.common_name);
   if (!subject.ok()) return subject.status();
   if (X509_set_subject_name(cert.get(), subject->get()) != 1 ||
-      X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get())) != 1 ||
-      X509_set_pubkey(cert.get(), subject_key) != 1) {
-    return internal::Error(absl::StatusCode::kInternal, "setting names and key");
+      X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get())) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "setting names");
+  }
+  if (absl::Status copied =
+          internal::CopyPublicKeyInfo(subject_key.get(), X509_get_X509_PUBKEY(cert.get()));
+      !copied.ok()) {
+    return copied;
   }
   X509V3_CTX context;
   X509V3_set_ctx(&context, cert_.get(), cert.get(), nullptr, nullptr, 0);
@@ -350,10 +382,12 @@ absl::Status VerifyChain(const std::vector<Certificate>& chain, const std::vecto
   if (chain.empty()) return absl::InvalidArgumentError("empty certificate chain");
   Owned<X509_STORE> store(X509_STORE_new());
   for (const Certificate& root : roots) X509_STORE_add_cert(store.get(), root.get());
+  std::vector<Owned<X509>> decoded;
+  for (const Certificate& cert : chain) decoded.push_back(Decoded(cert.get()));
   Owned<STACK_OF(X509)> intermediates(sk_X509_new_null());
-  for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(intermediates.get(), chain[i].get());
+  for (size_t i = 1; i < decoded.size(); ++i) sk_X509_push(intermediates.get(), decoded[i].get());
   Owned<X509_STORE_CTX> context(X509_STORE_CTX_new());
-  if (X509_STORE_CTX_init(context.get(), store.get(), chain[0].get(), intermediates.get()) != 1) {
+  if (X509_STORE_CTX_init(context.get(), store.get(), decoded[0].get(), intermediates.get()) != 1) {
     return internal::Error(absl::StatusCode::kInternal, "verifying a chain");
   }
   X509_STORE_CTX_set_time(context.get(), 0, absl::ToTimeT(at));

@@ -71,7 +71,8 @@ class CertificateRequest {
   std::string ToPem() const;
   std::vector<std::string> UriSans() const;
   PublicKeyInfo KeyInfo() const;
-  EVP_PKEY* public_key() const;  // owned by the request
+  // PublicKey is the key the request is for, as the request carries it.
+  absl::StatusOr<mtls::PublicKey> PublicKey() const;
 
  private:
   explicit CertificateRequest(internal::Owned<X509_REQ> req) : req_(std::move(req)) {}
@@ -98,7 +99,8 @@ class Issuer {
   // `what` says: a random 128-bit serial, SHA-256, subject and authority key
   // ids, key usage and extended key usage (server and client auth) for leaves.
   // NotAfter is capped at the issuer's own.
-  absl::StatusOr<Certificate> Sign(EVP_PKEY* subject_key, const CertificateTemplate& what) const;
+  absl::StatusOr<Certificate> Sign(const PublicKey& subject_key,
+                                   const CertificateTemplate& what) const;
 
  private:
   const PrivateKey& key_;

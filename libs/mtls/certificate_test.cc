@@ -93,7 +93,7 @@ TEST(IssuerTest, ALeafCarriesTheGivenSanVerifiesWithOpensslAndNeverOutlivesItsIs
   ASSERT_TRUE(leaf_key.ok());
   const absl::Time now = absl::Now();
   absl::StatusOr<Certificate> leaf = Issuer(ca.key, ca.root).Sign(
-      leaf_key->get(), {.uri_sans = {"spiffe://cluster.local/ns/shop/sa/cart"},
+      *leaf_key->Public(), {.uri_sans = {"spiffe://cluster.local/ns/shop/sa/cart"},
                         .not_before = now - absl::Minutes(5),
                         .not_after = now + absl::Hours(24)});
   ASSERT_TRUE(leaf.ok()) << leaf.status();
@@ -125,7 +125,7 @@ TEST(VerifyTest, AnotherRootOrAnotherTimeDoesNotVerify) {
   absl::StatusOr<PrivateKey> key = PrivateKey::Generate();
   const absl::Time now = absl::Now();
   absl::StatusOr<Certificate> leaf = Issuer(ca.key, ca.root).Sign(
-      key->get(), {.uri_sans = {"spiffe://cluster.local/ns/a/sa/b"},
+      *key->Public(), {.uri_sans = {"spiffe://cluster.local/ns/a/sa/b"},
                    .not_before = now,
                    .not_after = now + absl::Hours(1)});
   ASSERT_TRUE(leaf.ok());

@@ -84,6 +84,38 @@ absl::StatusOr<PrivateKey> PrivateKey::FromPem(absl::string_view pem) {
   return PrivateKey(Owned<EVP_PKEY>(key));
 }
 
+PublicKey::PublicKey(const PublicKey& other) : info_(X509_PUBKEY_new()) {
+  (void)internal::CopyPublicKeyInfo(other.info_.get(), info_.get());
+}
+
+PublicKey& PublicKey::operator=(const PublicKey& other) {
+  if (this != &other) *this = PublicKey(other);
+  return *this;
+}
+
+absl::StatusOr<PublicKey> PublicKey::Copy(const X509_PUBKEY* info) {
+  Owned<X509_PUBKEY> copy(X509_PUBKEY_new());
+  if (absl::Status copied = internal::CopyPublicKeyInfo(info, copy.get()); !copied.ok()) {
+    return copied;
+  }
+  return PublicKey(std::move(copy));
+}
+
+PublicKeyInfo PublicKey::Info() const {
+  // Decoding the key (slow in OpenSSL 3.0) only to describe it.
+  Owned<X509_PUBKEY> copy(X509_PUBKEY_new());
+  if (!internal::CopyPublicKeyInfo(info_.get(), copy.get()).ok()) return PublicKeyInfo{};
+  return DescribeKey(X509_PUBKEY_get0(copy.get()));
+}
+
+absl::StatusOr<PublicKey> PrivateKey::Public() const {
+  X509_PUBKEY* info = nullptr;
+  if (X509_PUBKEY_set(&info, key_.get()) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "encoding a public key");
+  }
+  return PublicKey(Owned<X509_PUBKEY>(info));
+}
+
 std::string PrivateKey::ToPem() const {
   Owned<BIO> bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);

@@ -27,6 +27,26 @@ struct PublicKeyInfo {
 // Describe returns the description of an OpenSSL public (or private) key.
 PublicKeyInfo DescribeKey(const EVP_PKEY* key);
 
+// PublicKey is a SubjectPublicKeyInfo as it travels (in a CSR, a
+// certificate): what a certificate is issued for.
+class PublicKey {
+ public:
+  PublicKey(const PublicKey& other);
+  PublicKey& operator=(const PublicKey& other);
+  PublicKey(PublicKey&&) = default;
+  PublicKey& operator=(PublicKey&&) = default;
+
+  // Copy copies `info` as it is (no re-encoding).
+  static absl::StatusOr<PublicKey> Copy(const X509_PUBKEY* info);
+  PublicKeyInfo Info() const;
+  const X509_PUBKEY* get() const { return info_.get(); }
+
+ private:
+  explicit PublicKey(internal::Owned<X509_PUBKEY> info) : info_(std::move(info)) {}
+  friend class PrivateKey;
+  internal::Owned<X509_PUBKEY> info_;
+};
+
 class PrivateKey {
  public:
   static absl::StatusOr<PrivateKey> Generate(KeyType type = KeyType::kEcdsaP256);
@@ -36,6 +56,7 @@ class PrivateKey {
 
   std::string ToPem() const;  // PKCS#8, unencrypted: write it 0600
   PublicKeyInfo Info() const { return DescribeKey(key_.get()); }
+  absl::StatusOr<PublicKey> Public() const;
   EVP_PKEY* get() const { return key_.get(); }
 
  private:

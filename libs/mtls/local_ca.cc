@@ -63,7 +63,7 @@ class LocalCa : public CertificateSigner {
         roots_(std::move(roots)) {}
 
   absl::StatusOr<std::vector<Certificate>> Sign(const SignRequest& request) override {
-    if (request.public_key == nullptr) return absl::InvalidArgumentError("no public key");
+    if (!request.public_key.has_value()) return absl::InvalidArgumentError("no public key");
     const absl::Time now = absl::Now();
     absl::ReaderMutexLock lock(&mu_);
     CertificateTemplate what{.uri_sans = request.uri_sans,
@@ -71,7 +71,7 @@ class LocalCa : public CertificateSigner {
                              .ip_sans = request.ip_sans,
                              .not_before = now - backdate_,
                              .not_after = now + request.ttl};
-    absl::StatusOr<Certificate> leaf = Issuer(key_, signing_).Sign(request.public_key, what);
+    absl::StatusOr<Certificate> leaf = Issuer(key_, signing_).Sign(*request.public_key, what);
     if (!leaf.ok()) return leaf.status();
     std::vector<Certificate> chain;
     chain.push_back(*std::move(leaf));

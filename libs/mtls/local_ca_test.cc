@@ -34,7 +34,7 @@ std::vector<Certificate> SignOne(CertificateSigner& signer, const std::string& i
                                  absl::Duration ttl = absl::Hours(24)) {
   absl::StatusOr<PrivateKey> key = PrivateKey::Generate();
   absl::StatusOr<std::vector<Certificate>> chain =
-      signer.Sign({.public_key = key->get(), .uri_sans = {identity}, .ttl = ttl});
+      signer.Sign({.public_key = *key->Public(), .uri_sans = {identity}, .ttl = ttl});
   EXPECT_TRUE(chain.ok()) << chain.status();
   return chain.ok() ? *std::move(chain) : std::vector<Certificate>{};
 }

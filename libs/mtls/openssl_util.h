@@ -20,6 +20,7 @@ struct OpenSslFree {
   void operator()(X509* p) const { X509_free(p); }
   void operator()(X509_REQ* p) const { X509_REQ_free(p); }
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+  void operator()(X509_PUBKEY* p) const { X509_PUBKEY_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(X509_STORE* p) const { X509_STORE_free(p); }
   void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
@@ -40,6 +41,11 @@ using Owned = std::unique_ptr<T, OpenSslFree>;
 // Error returns `code` with `what` and the reasons on OpenSSL's error queue
 // (which it clears).
 absl::Status Error(absl::StatusCode code, absl::string_view what);
+
+// CopyPublicKeyInfo copies a SubjectPublicKeyInfo's algorithm and key bits
+// into `to` as they are. OpenSSL 3.0 re-encodes a key set with
+// X509_set_pubkey through its encoder framework (~150 us); this is a copy.
+absl::Status CopyPublicKeyInfo(const X509_PUBKEY* from, X509_PUBKEY* to);
 
 // MemoryBio reads from `text` (which must outlive it).
 Owned<BIO> MemoryBio(absl::string_view text);

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +19,7 @@
 namespace keel::mtls {
 
 struct SignRequest {
-  EVP_PKEY* public_key = nullptr;     // the subject's (from a verified CSR)
+  std::optional<PublicKey> public_key;  // the subject's (from a verified CSR)
   std::vector<std::string> uri_sans;  // the authenticated identity, never the CSR's
   std::vector<std::string> dns_sans;  // for servers reached by name
   std::vector<std::string> ip_sans;

@@ -45,7 +45,8 @@ CaServer::CaServer(CaPolicy policy, SignerProvider signer, const mtls::TokenSign
                   .Register(registry)
                   .Add({})) {}
 
-absl::StatusOr<mtls::SpiffeId> CaServer::Authenticate(const grpc::ServerContext& context) const {
+absl::StatusOr<mtls::SpiffeId> CaServer::Authenticate(
+    const grpc::CallbackServerContext& context) const {
   // A client certificate gRPC verified against the trusted roots.
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr) {
@@ -88,9 +89,17 @@ grpc::Status CaServer::Refuse(grpc::StatusCode code, const std::string& reason,
   return grpc::Status(code, message);
 }
 
-grpc::Status CaServer::CreateCertificate(grpc::ServerContext* context,
-                                         const istio::v1::auth::IstioCertificateRequest* request,
-                                         istio::v1::auth::IstioCertificateResponse* response) {
+grpc::ServerUnaryReactor* CaServer::CreateCertificate(
+    grpc::CallbackServerContext* context, const istio::v1::auth::IstioCertificateRequest* request,
+    istio::v1::auth::IstioCertificateResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(Sign(context, request, response));
+  return reactor;
+}
+
+grpc::Status CaServer::Sign(grpc::CallbackServerContext* context,
+                            const istio::v1::auth::IstioCertificateRequest* request,
+                            istio::v1::auth::IstioCertificateResponse* response) {
   absl::StatusOr<mtls::SpiffeId> caller = Authenticate(*context);
   if (!caller.ok()) {
     spdlog::warn("CSR refused: {} (peer {})", std::string(caller.status().message()),
@@ -135,9 +144,14 @@ grpc::Status CaServer::CreateCertificate(grpc::ServerContext* context,
                                "s is more than the maximum ", absl::ToInt64Seconds(policy_.max_ttl),
                                "s (", absl::FormatDuration(policy_.max_ttl), ")"));
   }
+  absl::StatusOr<mtls::PublicKey> subject_key = csr->PublicKey();
+  if (!subject_key.ok()) {
+    return Refuse(grpc::StatusCode::INVALID_ARGUMENT, "key",
+                  absl::StrCat("csr: ", subject_key.status().message()));
+  }
   std::shared_ptr<mtls::CertificateSigner> signer = signer_();
   absl::StatusOr<std::vector<mtls::Certificate>> chain = signer->Sign(
-      {.public_key = csr->public_key(), .uri_sans = {identity}, .ttl = ttl});
+      {.public_key = *std::move(subject_key), .uri_sans = {identity}, .ttl = ttl});
   if (!chain.ok()) {
     spdlog::error("signing for {} failed: {}", identity, std::string(chain.status().message()));
     return Refuse(grpc::StatusCode::INTERNAL, "sign",

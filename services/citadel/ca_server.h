@@ -30,7 +30,7 @@ struct CaPolicy {
 // The current signer: replaced whole when the CA's files change.
 using SignerProvider = std::function<std::shared_ptr<mtls::CertificateSigner>()>;
 
-class CaServer final : public istio::v1::auth::IstioCertificateService::Service {
+class CaServer final : public istio::v1::auth::IstioCertificateService::CallbackService {
  public:
   // Trust bundle metadata: every root a peer should trust now, as PEM, sent
   // in the response's initial metadata beside the chain (which ends with
@@ -41,15 +41,19 @@ class CaServer final : public istio::v1::auth::IstioCertificateService::Service 
   CaServer(CaPolicy policy, SignerProvider signer, const mtls::TokenSigner* tokens,
            prometheus::Registry& registry);
 
-  grpc::Status CreateCertificate(grpc::ServerContext* context,
-                                 const istio::v1::auth::IstioCertificateRequest* request,
-                                 istio::v1::auth::IstioCertificateResponse* response) override;
+  // Signing is short and CPU-bound: it runs on gRPC's callback thread.
+  grpc::ServerUnaryReactor* CreateCertificate(
+      grpc::CallbackServerContext* context, const istio::v1::auth::IstioCertificateRequest* request,
+      istio::v1::auth::IstioCertificateResponse* response) override;
 
   // Authenticate finds the caller's identity: its verified client
   // certificate's SPIFFE id, else its bearer token's claims.
-  absl::StatusOr<mtls::SpiffeId> Authenticate(const grpc::ServerContext& context) const;
+  absl::StatusOr<mtls::SpiffeId> Authenticate(const grpc::CallbackServerContext& context) const;
 
  private:
+  grpc::Status Sign(grpc::CallbackServerContext* context,
+                    const istio::v1::auth::IstioCertificateRequest* request,
+                    istio::v1::auth::IstioCertificateResponse* response);
   grpc::Status Refuse(grpc::StatusCode code, const std::string& reason, const std::string& message);
 
   const CaPolicy policy_;

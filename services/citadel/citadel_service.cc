@@ -82,9 +82,11 @@ absl::Status CitadelService::IssueServingCertificate() {
   std::shared_ptr<mtls::CertificateSigner> signer = this->signer();
   absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
   if (!key.ok()) return key.status();
+  absl::StatusOr<mtls::PublicKey> public_key = key->Public();
+  if (!public_key.ok()) return public_key.status();
   const mtls::SpiffeId self{options_.trust_domain, options_.namespace_name, "citadel"};
   absl::StatusOr<std::vector<mtls::Certificate>> chain =
-      signer->Sign({.public_key = key->get(),
+      signer->Sign({.public_key = *std::move(public_key),
                     .uri_sans = {self.ToString()},
                     .dns_sans = options_.server_names,
                     .ip_sans = {"127.0.0.1", "::1"},
