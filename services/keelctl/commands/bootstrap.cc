@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "libs/common/json_writer.h"
+#include "libs/xds/bootstrap.h"
 #include "services/keelctl/commands/command.h"
 
 namespace keel::keelctl {
@@ -21,62 +21,33 @@ bool Take(const std::string& arg, const char* flag, std::string& out) {
 }
 
 int RunBootstrap(const std::vector<std::string>& args, CommandIo& io) {
-  std::string pilot = "localhost:15010", node_id, output, cluster = "keel", locality, labels;
+  xds::BootstrapOptions options;
+  std::string output, labels;
   for (const std::string& arg : args) {
-    if (!Take(arg, "--pilot", pilot) && !Take(arg, "--node_id", node_id) &&
-        !Take(arg, "--output", output) && !Take(arg, "--cluster", cluster) &&
-        !Take(arg, "--locality", locality) && !Take(arg, "--labels", labels)) {
+    if (!Take(arg, "--pilot", options.server_uri) && !Take(arg, "--node_id", options.node_id) &&
+        !Take(arg, "--output", output) && !Take(arg, "--cluster", options.cluster) &&
+        !Take(arg, "--locality", options.locality) && !Take(arg, "--labels", labels) &&
+        !Take(arg, "--cert_dir", options.certificate_dir)) {
       std::fprintf(io.err, "keelctl bootstrap: unexpected argument \"%s\"\n", arg.c_str());
       return 2;
     }
   }
-  if (node_id.empty()) {
-    std::fprintf(io.err,
-                 "keelctl bootstrap: --node_id is required (e.g. "
-                 "sidecar~10.0.0.1~echo.default~default.svc.cluster.local)\n");
+  for (absl::string_view label : absl::StrSplit(labels, ',', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
+    options.labels[kv.first] = kv.second;
+  }
+  absl::StatusOr<std::string> text = xds::BootstrapJson(options);
+  if (!text.ok()) {
+    std::fprintf(io.err, "keelctl bootstrap: --node_id: %s\n",
+                 std::string(text.status().message()).c_str());
     return 2;
   }
-  std::string region, zone, sub_zone;
-  {
-    size_t a = locality.find('/');
-    region = locality.substr(0, a);
-    if (a != std::string::npos) {
-      size_t b = locality.find('/', a + 1);
-      zone = locality.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
-      if (b != std::string::npos) sub_zone = locality.substr(b + 1);
-    }
-  }
-  // node.locality is always present, even empty: some clients require it.
-  JsonWriter json;
-  json.BeginObject().Key("xds_servers").BeginArray().BeginObject();
-  json.Key("server_uri").String(pilot);
-  json.Key("channel_creds").BeginArray().BeginObject().Key("type").String("insecure").EndObject();
-  json.EndArray().Key("server_features").BeginArray().String("xds_v3").EndArray();
-  json.EndObject().EndArray();
-  json.Key("node").BeginObject().Key("id").String(node_id).Key("cluster").String(cluster);
-  json.Key("locality").BeginObject().Key("region").String(region).Key("zone").String(zone);
-  json.Key("sub_zone").String(sub_zone).EndObject();
-  if (!labels.empty()) {
-    // The workload's labels, as Istio's proxies send them (node metadata
-    // LABELS): a Sidecar's workloadSelector selects by them.
-    json.Key("metadata").BeginObject().Key("LABELS").BeginObject();
-    for (absl::string_view label : absl::StrSplit(labels, ',', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
-      json.Key(kv.first).String(kv.second);
-    }
-    json.EndObject().EndObject();
-  }
-  json.EndObject();
-  json.Key("server_listener_resource_name_template")
-      .String("grpc/server?xds.resource.listening_address=%s")
-      .EndObject();
-  const std::string text = json.Take();
   if (output.empty()) {
-    std::fputs(text.c_str(), io.out);
+    std::fputs(text->c_str(), io.out);
     return 0;
   }
   std::ofstream out(output);
-  out << text;
+  out << *text;
   if (!out) {
     std::fprintf(io.err, "keelctl bootstrap: cannot write %s\n", output.c_str());
     return 1;
@@ -90,7 +61,8 @@ KEELCTL_REGISTER_COMMAND(
     bootstrap, Command{
                    .name = "bootstrap",
                    .usage = "keelctl bootstrap --node_id=ID [--pilot=HOST:PORT] [--output=FILE] "
-                            "[--locality=REGION/ZONE/SUBZONE] [--labels=K=V,...]",
+                            "[--locality=REGION/ZONE/SUBZONE] [--labels=K=V,...] "
+                            "[--cert_dir=DIR (mTLS: keel-agent's certificate files)]",
                    .summary = "Write the gRPC xDS bootstrap JSON (for GRPC_XDS_BOOTSTRAP).",
                    .run = RunBootstrap,
                });

@@ -91,6 +91,30 @@ TEST(KeelctlTest, BootstrapIsValidJsonWhateverTheNodeId) {
             "pilot:15010");
 }
 
+// With --cert_dir the bootstrap names gRPC's file_watcher provider over
+// keel-agent's files, as the instance Pilot's TLS contexts refer to.
+TEST(KeelctlTest, BootstrapWithCertificatesNamesTheFileWatcherProvider) {
+  Result result = RunCommand({"bootstrap", "--node_id=n", "--cert_dir=/var/run/keel/certs"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &parsed).ok()) << result.out;
+  const auto& provider = parsed.fields()
+                             .at("certificate_providers")
+                             .struct_value()
+                             .fields()
+                             .at("default")
+                             .struct_value()
+                             .fields();
+  EXPECT_EQ(provider.at("plugin_name").string_value(), "file_watcher");
+  const auto& config = provider.at("config").struct_value().fields();
+  EXPECT_EQ(config.at("certificate_file").string_value(), "/var/run/keel/certs/cert-chain.pem");
+  EXPECT_EQ(config.at("private_key_file").string_value(), "/var/run/keel/certs/key.pem");
+  EXPECT_EQ(config.at("ca_certificate_file").string_value(), "/var/run/keel/certs/root-cert.pem");
+  Result missing = RunCommand({"bootstrap"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--node_id: a node id is required"));
+}
+
 // A Pilot that accepts the connection and never answers: proxy-status
 // gives up with an error rather than hanging (istio/istio#13492).
 TEST(KeelctlTest, ProxyStatusNeverHangs) {
