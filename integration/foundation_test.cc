@@ -1,4 +1,6 @@
 // End to end: the four services and the agent as real processes on loopback.
+#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,7 +47,7 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
     if (component == "galley") galley_address = (*service)->grpc_address();
     running.push_back(*service);
   }
-  absl::StatusOr<RunningService*> agent = mesh().Start("keel-agent");
+  absl::StatusOr<RunningService*> agent = mesh().StartAgent(*running[2], "default", "echo");
   ASSERT_TRUE(agent.ok()) << agent.status();
   running.push_back(*agent);
 
@@ -139,7 +141,16 @@ TEST_P(BusyPortTest, ABusyPortIsAClearErrorAndNonZeroExit) {
     ASSERT_TRUE(galley.ok());
     args.push_back("--galley_address=" + (*galley)->grpc_address());
   }
-  absl::StatusOr<RunningService*> first = mesh.Start(GetParam(), args);
+  absl::StatusOr<RunningService*> first;
+  if (GetParam() == "keel-agent") {
+    // The agent is ready once it holds a certificate: it needs a Citadel.
+    absl::StatusOr<RunningService*> citadel = mesh.Start("citadel");
+    ASSERT_TRUE(citadel.ok());
+    ASSERT_TRUE((*citadel)->WaitReady().ok());
+    first = mesh.StartAgent(**citadel, "default", "busy");
+  } else {
+    first = mesh.Start(GetParam(), args);
+  }
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE((*first)->WaitReady().ok()) << (*first)->process().Log();
   for (const std::string& flag : {std::string("--grpc_address=") + (*first)->grpc_address(),
@@ -175,6 +186,7 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   struct Case {
     std::string component;
     uint16_t grpc_port;  // 0: no gRPC server
+    uint16_t monitoring_port;
   };
   // Galley first, on its default gRPC port, with its monitoring port moved
   // aside so that Pilot can then run with no flags at all.
@@ -189,25 +201,42 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   EXPECT_EQ(ports->grpc_port, 9901);
   RunningService galley("galley", *std::move(galley_process), 9901, ports->monitoring_port);
   ASSERT_TRUE(galley.WaitReady().ok()) << galley.process().Log();
-  for (const Case& c :
-       std::vector<Case>{{"pilot", 15010}, {"citadel", 8060}, {"mixer", 9091}, {"keel-agent", 0}}) {
-    SCOPED_TRACE(c.component);
-    std::vector<std::string> args;
-    if (c.component == "citadel") {
-      args = {"--ca_dir=" + dir + "/ca", "--serving_dir=" + dir + "/serving"};
-    }
+  auto start = [&](const Case& c, const std::vector<std::string>& args) {
     absl::StatusOr<ChildProcess> process =
         ChildProcess::Start(KeelBinaryPath(c.component), args, dir + "/" + c.component + ".log");
-    ASSERT_TRUE(process.ok());
-    RunningService service(c.component, *std::move(process), c.grpc_port, kMonitoring);
-    if (c.component == "citadel") {
-      service.set_grpc_credentials(
-          mtls::ChannelCredentialsFromFiles(mtls::TlsFiles{.roots = dir + "/serving/root-cert.pem"}));
-    }
-    EXPECT_TRUE(service.WaitReady().ok()) << service.process().Log();
+    EXPECT_TRUE(process.ok());
+    return std::make_unique<RunningService>(c.component, *std::move(process), c.grpc_port,
+                                            c.monitoring_port);
+  };
+  auto stop = [](RunningService& service) {
     ExitInfo exit = service.Stop();
-    EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();
+    EXPECT_TRUE(exit.exited && exit.status == 0) << service.component() << ": " << exit.ToString();
+  };
+  for (const Case& c : std::vector<Case>{{"pilot", 15010, kMonitoring}, {"mixer", 9091, kMonitoring}}) {
+    SCOPED_TRACE(c.component);
+    std::unique_ptr<RunningService> service = start(c, {});
+    EXPECT_TRUE(service->WaitReady().ok()) << service->process().Log();
+    stop(*service);
   }
+  // Citadel keeps its CA in a folder (no default: the chart gives one);
+  // the agent, on Istio's agent port, finds Citadel at its default address.
+  std::unique_ptr<RunningService> citadel =
+      start({"citadel", 8060, kMonitoring},
+            {"--ca_dir=" + dir + "/ca", "--serving_dir=" + dir + "/serving"});
+  citadel->set_grpc_credentials(
+      mtls::ChannelCredentialsFromFiles(mtls::TlsFiles{.roots = dir + "/serving/root-cert.pem"}));
+  ASSERT_TRUE(citadel->WaitReady().ok()) << citadel->process().Log();
+  absl::StatusOr<CommandResult> token = RunToCompletion(
+      KeelBinaryPath("citadel"), {"--ca_dir=" + dir + "/ca", "issue-token", "default", "echo"});
+  ASSERT_TRUE(token.ok() && token->exit.status == 0);
+  std::ofstream(dir + "/token") << token->out;
+  std::unique_ptr<RunningService> agent =
+      start({"keel-agent", 0, 15020},
+            {"--citadel_root_file=" + dir + "/serving/root-cert.pem", "--token_file=" + dir + "/token",
+             "--cert_dir=" + dir + "/certs"});
+  EXPECT_TRUE(agent->WaitReady().ok()) << agent->process().Log();
+  stop(*agent);
+  stop(*citadel);
   ExitInfo exit = galley.Stop();
   EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();
 }

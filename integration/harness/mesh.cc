@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/files.h"
 #include "libs/common/grpc_health.h"
 #include "libs/mtls/credentials.h"
 #include "libs/common/http_client.h"
@@ -144,7 +145,7 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   if (has_grpc) args.push_back(absl::StrCat("--grpc_address=127.0.0.1:", fixed_grpc_port));
   // Citadel keeps its CA in a folder and serves TLS: unless the test names
   // them, both folders are fresh, and health checks trust its roots.
-  std::string citadel_serving_dir;
+  std::string citadel_serving_dir, citadel_ca_dir;
   if (component == "citadel") {
     auto given = [&](const std::string& flag) -> std::string {
       for (const std::string& arg : extra_args) {
@@ -152,7 +153,11 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
       }
       return "";
     };
-    if (given("--ca_dir").empty()) args.push_back("--ca_dir=" + dir + "/citadel-ca");
+    citadel_ca_dir = given("--ca_dir");
+    if (citadel_ca_dir.empty()) {
+      citadel_ca_dir = dir + "/citadel-ca";
+      args.push_back("--ca_dir=" + citadel_ca_dir);
+    }
     citadel_serving_dir = given("--serving_dir");
     if (citadel_serving_dir.empty()) {
       citadel_serving_dir = absl::StrCat(dir, "/citadel-serving-", services_.size());
@@ -169,10 +174,41 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   services_.push_back(std::make_unique<RunningService>(component, *std::move(process),
                                                        ports->grpc_port, ports->monitoring_port));
   if (!citadel_serving_dir.empty()) {
+    services_.back()->citadel_ca_dir = citadel_ca_dir;
+    services_.back()->citadel_serving_dir = citadel_serving_dir;
     services_.back()->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
         mtls::TlsFiles{.roots = citadel_serving_dir + "/root-cert.pem"}));
   }
   return services_.back().get();
+}
+
+absl::StatusOr<RunningService*> Mesh::StartAgent(const RunningService& citadel,
+                                                 const std::string& namespace_name,
+                                                 const std::string& service_account,
+                                                 std::vector<std::string> extra_args) {
+  const std::string dir = TestTempDir("agent");
+  absl::StatusOr<CommandResult> token =
+      RunToCompletion(KeelBinaryPath("citadel"), {"--ca_dir=" + citadel.citadel_ca_dir,
+                                                  "--token_ttl=1h", "issue-token", namespace_name,
+                                                  service_account});
+  if (!token.ok()) return token.status();
+  if (token->exit.status != 0) {
+    return absl::InternalError(absl::StrCat("citadel issue-token: ", token->err));
+  }
+  if (absl::Status written = WriteFileAtomically(dir + "/token", token->out, 0600);
+      !written.ok()) {
+    return written;
+  }
+  std::vector<std::string> args = {
+      // "localhost": the name on Citadel's serving certificate.
+      absl::StrCat("--citadel_address=localhost:", citadel.grpc_address().substr(10)),
+      "--citadel_root_file=" + citadel.citadel_serving_dir + "/root-cert.pem",
+      "--token_file=" + dir + "/token"};
+  bool has_cert_dir = false;
+  for (const std::string& arg : extra_args) has_cert_dir |= absl::StartsWith(arg, "--cert_dir=");
+  if (!has_cert_dir) args.push_back("--cert_dir=" + dir + "/certs");
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return Start("keel-agent", args);
 }
 
 std::vector<std::string> Mesh::StopAll() {

@@ -75,6 +75,9 @@ class RunningService {
     grpc_credentials_ = std::move(credentials);
   }
   std::shared_ptr<grpc::ChannelCredentials> grpc_credentials() const { return grpc_credentials_; }
+  // Citadel's folders (for tokens and its roots); "" for other components.
+  std::string citadel_ca_dir;
+  std::string citadel_serving_dir;
 
   // Stop sends SIGTERM and returns how the process ended.
   ExitInfo Stop(absl::Duration timeout = absl::Seconds(15));
@@ -100,6 +103,14 @@ class Mesh {
   absl::StatusOr<RunningService*> Start(const std::string& component,
                                         const std::vector<std::string>& extra_args = {},
                                         uint16_t grpc_port = 0);
+
+  // StartAgent runs keel-agent against `citadel` with a bootstrap token for
+  // namespace/service_account (issued with Citadel's own command), its
+  // certificates in a fresh folder (--cert_dir) unless `extra_args` names one.
+  absl::StatusOr<RunningService*> StartAgent(const RunningService& citadel,
+                                             const std::string& namespace_name,
+                                             const std::string& service_account,
+                                             std::vector<std::string> extra_args = {});
 
   // StopAll stops every service still running; returns those that did not
   // exit with status 0, as "component: how it ended".

@@ -144,6 +144,7 @@ _ENVOY_API_ROOTS = {
 # Files whose gRPC services Keel serves or calls.
 _ENVOY_API_GRPC = [
     "envoy/service/discovery/v3/ads.proto",
+    "envoy/service/secret/v3/sds.proto",
     "envoy/service/status/v3/csds.proto",
 ]
 
