@@ -3,10 +3,34 @@
 #include <algorithm>
 
 #include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 
 namespace keel::mtls {
 namespace {
+
+// Accepts a verified peer only if its certificate names `expected` (a URI SAN).
+class SpiffeIdVerifier : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit SpiffeIdVerifier(std::string expected) : expected_(std::move(expected)) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
+    for (const grpc::string_ref& uri : request->uri_names()) {
+      if (std::string(uri.data(), uri.size()) == expected_) {
+        *sync_status = grpc::Status::OK;
+        return true;
+      }
+    }
+    *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                "the peer's certificate does not name " + expected_);
+    return true;
+  }
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  const std::string expected_;
+};
 
 unsigned int RefreshSeconds(absl::Duration refresh) {
   return static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(refresh)));
@@ -33,8 +57,8 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFromFiles(
   return grpc::experimental::TlsServerCredentials(options);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFiles(const TlsFiles& files,
-                                                                      absl::Duration refresh) {
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFiles(
+    const TlsFiles& files, absl::Duration refresh, const std::string& peer_spiffe_id) {
   const bool has_identity = !files.private_key.empty() && !files.cert_chain.empty();
   auto provider =
       has_identity ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
@@ -46,6 +70,11 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFiles(const TlsF
   options.watch_root_certs();
   if (has_identity) options.watch_identity_key_cert_pairs();
   options.set_verify_server_certs(true);
+  if (!peer_spiffe_id.empty()) {
+    options.set_check_call_host(false);
+    options.set_certificate_verifier(
+        grpc::experimental::ExternalCertificateVerifier::Create<SpiffeIdVerifier>(peer_spiffe_id));
+  }
   return grpc::experimental::TlsCredentials(options);
 }
 

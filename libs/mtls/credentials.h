@@ -36,12 +36,15 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFromFiles(
     const TlsFiles& files, ClientCertificates client_certificates,
     absl::Duration refresh = kCredentialRefresh);
 
-// ChannelCredentialsFromFiles verifies the server against `files.roots`
-// (and its name against the target's host); with a key and chain it also
-// presents them (mTLS). Leave private_key/cert_chain empty for a client
-// that has no certificate yet.
+// ChannelCredentialsFromFiles verifies the server against `files.roots`;
+// with a key and chain it also presents them (mTLS). Leave
+// private_key/cert_chain empty for a client that has no certificate yet.
+// The server's name is checked against the target's host, or, when
+// `peer_spiffe_id` is given, its certificate must carry that URI SAN
+// instead (mesh workloads are named by identity, not by host).
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFiles(
-    const TlsFiles& files, absl::Duration refresh = kCredentialRefresh);
+    const TlsFiles& files, absl::Duration refresh = kCredentialRefresh,
+    const std::string& peer_spiffe_id = "");
 
 }  // namespace keel::mtls
 

@@ -65,6 +65,7 @@ absl::Status CertificateManager::LoadExisting() {
                             .identity = leaf.UriSans().empty() ? "" : leaf.UriSans()[0],
                             .not_before = leaf.NotBefore(),
                             .not_after = leaf.NotAfter(),
+                            .received = absl::Now(),
                             .generation = state_.generation + 1};
   return absl::OkStatus();
 }
@@ -158,7 +159,8 @@ absl::Status CertificateManager::RenewOnce() {
                         .roots_pem = roots_pem,
                         .identity = leaf.UriSans().empty() ? "" : leaf.UriSans()[0],
                         .not_before = leaf.NotBefore(),
-                        .not_after = leaf.NotAfter()};
+                        .not_after = leaf.NotAfter(),
+                        .received = absl::Now()};
   {
     absl::MutexLock lock(&mu_);
     next.generation = state_.generation + 1;
@@ -171,14 +173,15 @@ absl::Status CertificateManager::RenewOnce() {
 }
 
 absl::Time CertificateManager::NextRenewal(const CertificateState& state) {
-  const absl::Duration lifetime = state.not_after - state.not_before;
+  const absl::Time start = std::max(state.not_before, state.received);
+  const absl::Duration lifetime = state.not_after - start;
   double jitter = 0;
   {
     absl::MutexLock lock(&mu_);
     jitter = std::uniform_real_distribution<double>(-options_.jitter_fraction,
                                                     options_.jitter_fraction)(random_);
   }
-  return state.not_before + lifetime * (options_.renew_fraction + jitter);
+  return start + lifetime * (options_.renew_fraction + jitter);
 }
 
 void CertificateManager::Start(Listener on_change) {

@@ -43,6 +43,9 @@ struct CertificateState {
   std::string identity;  // the leaf's SPIFFE id
   absl::Time not_before;
   absl::Time not_after;
+  // When the agent received it. Citadel back-dates NotBefore for clock skew,
+  // so renewal counts the lifetime from here.
+  absl::Time received;
   uint64_t generation = 0;  // grows with each new certificate
 };
 

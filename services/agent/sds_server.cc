@@ -1,6 +1,7 @@
 #include "services/agent/sds_server.h"
 
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
@@ -81,6 +82,11 @@ SdsServer::~SdsServer() {
 
 absl::StatusOr<std::unique_ptr<SdsServer>> SdsServer::Start(const std::string& path,
                                                             MetricsRegistry* metrics) {
+  constexpr size_t kMaxUnixPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (path.size() > kMaxUnixPath) {
+    return absl::InvalidArgumentError(absl::StrCat("--sds_socket ", path, ": a unix socket path has ",
+                                                   kMaxUnixPath, " bytes at most"));
+  }
   std::unique_ptr<SdsServer> sds(new SdsServer());
   sds->source_ = std::make_unique<Source>();
   sds->ads_ = std::make_unique<xds::AdsServer>(sds->source_.get(), metrics,

@@ -1,0 +1,275 @@
+// End to end: keel-agent against the real citadel binary. Certificates are
+// written where gRPC reads them, renewed before they expire, kept while
+// Citadel is away, served over SDS, and real gRPC servers and clients keep
+// talking mTLS through renewals and a root rotation.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/service/secret/v3/sds.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/struct.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/grpc_health.h"
+#include "libs/common/http_client.h"
+#include "libs/mtls/certificate.h"
+#include "libs/mtls/credentials.h"
+#include "proto/grpc/health/v1/health.grpc.pb.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  return text.str();
+}
+
+// Waits (up to `timeout`) until `condition` holds, polling.
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return condition();
+}
+
+std::string Leaf(const std::string& cert_dir) {
+  const std::string chain = ReadFile(cert_dir + "/cert-chain.pem");
+  return chain.substr(0, chain.find("-----END CERTIFICATE-----"));
+}
+
+// The server side of grpc.health.v1: always SERVING.
+class HealthService final : public grpc::health::v1::Health::Service {
+  grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest*,
+                     grpc::health::v1::HealthCheckResponse* response) override {
+    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+};
+
+class AgentTest : public MeshTest {
+ protected:
+  RunningService* StartCitadel(uint16_t port = 0) {
+    absl::StatusOr<RunningService*> citadel = mesh().Start(
+        "citadel", {"--ca_dir=" + ca_dir_, "--serving_dir=" + serving_dir_}, port);
+    EXPECT_TRUE(citadel.ok()) << citadel.status();
+    EXPECT_TRUE((*citadel)->WaitReady().ok()) << (*citadel)->process().Log();
+    return *citadel;
+  }
+  RunningService* StartAgent(RunningService& citadel, const std::string& sa,
+                             std::vector<std::string> args) {
+    absl::StatusOr<RunningService*> agent = mesh().StartAgent(citadel, "shop", sa, args);
+    EXPECT_TRUE(agent.ok()) << agent.status();
+    EXPECT_TRUE((*agent)->WaitReady().ok()) << (*agent)->process().Log();
+    return *agent;
+  }
+
+  const std::string ca_dir_ = TestTempDir("ca");
+  const std::string serving_dir_ = TestTempDir("serving");
+};
+
+TEST_F(AgentTest, WritesVerifiableFilesAndABootstrapThatNamesThem) {
+  RunningService* citadel = StartCitadel();
+  const std::string certs = TestTempDir("certs");
+  const std::string bootstrap = TestTempDir("bootstrap") + "/bootstrap.json";
+  StartAgent(*citadel, "cart",
+             {"--cert_dir=" + certs, "--bootstrap_file=" + bootstrap,
+              "--node_id=sidecar~10.0.0.1~cart.shop~shop.svc.cluster.local",
+              "--pilot_address=pilot:15010"});
+  struct stat key_file;
+  ASSERT_EQ(stat((certs + "/key.pem").c_str(), &key_file), 0);
+  EXPECT_EQ(key_file.st_mode & 0777, 0600);
+  absl::StatusOr<std::vector<mtls::Certificate>> chain =
+      mtls::Certificate::ChainFromPem(ReadFile(certs + "/cert-chain.pem"));
+  ASSERT_TRUE(chain.ok());
+  EXPECT_THAT((*chain)[0].UriSans(), ElementsAre("spiffe://cluster.local/ns/shop/sa/cart"));
+  absl::StatusOr<CommandResult> verified = RunToCompletion(
+      "/usr/bin/openssl",
+      {"verify", "-CAfile", certs + "/root-cert.pem", certs + "/cert-chain.pem"});
+  ASSERT_TRUE(verified.ok());
+  EXPECT_EQ(verified->exit.status, 0) << verified->out << verified->err;
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(bootstrap), &parsed).ok());
+  const auto& config = parsed.fields()
+                           .at("certificate_providers")
+                           .struct_value()
+                           .fields()
+                           .at("default")
+                           .struct_value()
+                           .fields()
+                           .at("config")
+                           .struct_value()
+                           .fields();
+  EXPECT_EQ(config.at("certificate_file").string_value(), certs + "/cert-chain.pem");
+}
+
+TEST_F(AgentTest, RenewsBeforeExpiryAndKeepsTheValidCertificateWhileCitadelIsAway) {
+  RunningService* citadel = StartCitadel();
+  const std::string certs = TestTempDir("certs");
+  RunningService* agent = StartAgent(*citadel, "cart", {"--cert_dir=" + certs, "--cert_ttl=4s"});
+  // Renewed at about half of 4 s, over mTLS with the current certificate.
+  const std::string first = Leaf(certs);
+  ASSERT_TRUE(WaitFor([&] { return Leaf(certs) != first; }, absl::Seconds(20)));
+
+  // Citadel goes away: the agent stays ready on what it holds and retries.
+  const uint16_t port = static_cast<uint16_t>(std::stoi(citadel->grpc_address().substr(10)));
+  citadel->Stop();
+  ASSERT_TRUE(WaitForLog(agent->process(), "renewing the certificate failed", absl::Seconds(20)));
+  EXPECT_THAT(agent->process().Log(), HasSubstr("keeping the one valid until"));
+  absl::StatusOr<HttpResponse> ready = HttpGet(agent->monitoring_address(), "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 200);
+  // Back on the same address: renewals resume.
+  const std::string held = Leaf(certs);
+  StartCitadel(port);
+  EXPECT_TRUE(WaitFor([&] { return Leaf(certs) != held; }, absl::Seconds(40)))
+      << agent->process().Log();
+}
+
+TEST_F(AgentTest, ServesTheCertificateOverSdsAndPushesRenewals) {
+  RunningService* citadel = StartCitadel();
+  const std::string certs = TestTempDir("certs");
+  // A unix socket path has room for 107 bytes: not under the test's TMPDIR.
+  char socket_dir[] = "/tmp/keel-sds-XXXXXX";
+  ASSERT_NE(mkdtemp(socket_dir), nullptr);
+  const std::string socket = std::string(socket_dir) + "/sds.sock";
+  StartAgent(*citadel, "cart", {"--cert_dir=" + certs, "--sds_socket=" + socket, "--cert_ttl=4s"});
+  auto stub = envoy::service::secret::v3::SecretDiscoveryService::NewStub(
+      grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = stub->StreamSecrets(&context);
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.set_type_url("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret");
+  request.add_resource_names("default");
+  request.add_resource_names("ROOTCA");
+  request.mutable_node()->set_id("sidecar~10.0.0.1~cart.shop~shop.svc.cluster.local");
+  ASSERT_TRUE(stream->Write(request));
+  auto read = [&](std::map<std::string, envoy::extensions::transport_sockets::tls::v3::Secret>& out) {
+    envoy::service::discovery::v3::DiscoveryResponse response;
+    if (!stream->Read(&response)) return false;
+    for (const auto& any : response.resources()) {
+      envoy::extensions::transport_sockets::tls::v3::Secret secret;
+      any.UnpackTo(&secret);
+      out[secret.name()] = secret;
+    }
+    request.set_version_info(response.version_info());
+    request.set_response_nonce(response.nonce());
+    return stream->Write(request);  // ACK
+  };
+  std::map<std::string, envoy::extensions::transport_sockets::tls::v3::Secret> secrets;
+  ASSERT_TRUE(read(secrets));
+  ASSERT_EQ(secrets.count("default"), 1u);
+  ASSERT_EQ(secrets.count("ROOTCA"), 1u);
+  const std::string first_chain = secrets["default"].tls_certificate().certificate_chain().inline_bytes();
+  EXPECT_THAT(first_chain, HasSubstr("BEGIN CERTIFICATE"));
+  EXPECT_THAT(secrets["default"].tls_certificate().private_key().inline_bytes(),
+              HasSubstr("PRIVATE KEY"));
+  EXPECT_EQ(secrets["ROOTCA"].validation_context().trusted_ca().inline_bytes(),
+            ReadFile(ca_dir_ + "/trusted-roots.pem"));
+  // The renewal arrives on the same stream.
+  std::map<std::string, envoy::extensions::transport_sockets::tls::v3::Secret> renewed;
+  ASSERT_TRUE(read(renewed));
+  EXPECT_NE(renewed["default"].tls_certificate().certificate_chain().inline_bytes(), first_chain);
+  context.TryCancel();
+}
+
+// A gRPC server and client on two agents' files, RPCs in a steady stream
+// (and a new connection every tenth call) through several renewals and the
+// three steps of a root rotation: not one RPC may fail.
+TEST_F(AgentTest, MtlsTrafficSurvivesRenewalsAndARootRotation) {
+  RunningService* citadel = StartCitadel();
+  const std::string server_certs = TestTempDir("server-certs");
+  const std::string client_certs = TestTempDir("client-certs");
+  StartAgent(*citadel, "cart", {"--cert_dir=" + server_certs, "--cert_ttl=6s"});
+  StartAgent(*citadel, "web", {"--cert_dir=" + client_certs, "--cert_ttl=6s"});
+
+  HealthService health;
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&health);
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0",
+                           mtls::ServerCredentialsFromFiles(mtls::TlsFiles::InDirectory(server_certs),
+                                                            mtls::ClientCertificates::kRequire),
+                           &port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  // The server's certificate names a SPIFFE id, not a host: the client
+  // checks the chain and the SPIFFE id, not the name it dialed.
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  auto client_credentials = [&] {
+    return mtls::ChannelCredentialsFromFiles(mtls::TlsFiles::InDirectory(client_certs),
+                                             mtls::kCredentialRefresh,
+                                             "spiffe://cluster.local/ns/shop/sa/cart");
+  };
+  // Plaintext is refused by a server that requires mTLS.
+  EXPECT_FALSE(CheckGrpcHealth(target, grpc::InsecureChannelCredentials()).ok());
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::string first_failure;
+  std::thread caller([&] {
+    auto persistent = client_credentials();
+    for (int i = 0; !stop.load(); ++i) {
+      absl::Status status = CheckGrpcHealth(target, i % 10 == 0 ? client_credentials() : persistent,
+                                            "", absl::Seconds(5));
+      if (status.ok()) {
+        ++ok;
+      } else if (failed++ == 0) {
+        first_failure = std::string(status.message());
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  auto renewed_twice = [&](const std::string& dir) {
+    const std::string start = Leaf(dir);
+    std::string second;
+    return WaitFor([&] { return Leaf(dir) != start; }, absl::Seconds(20)) &&
+           (second = Leaf(dir), WaitFor([&] { return Leaf(dir) != second; }, absl::Seconds(20)));
+  };
+  EXPECT_TRUE(renewed_twice(server_certs));
+
+  // Root rotation: a new root with the same key, trusted beside the old.
+  const std::string old_root = ReadFile(ca_dir_ + "/root-cert.pem");
+  absl::StatusOr<CommandResult> begin =
+      RunToCompletion(KeelBinaryPath("citadel"), {"--ca_dir=" + ca_dir_, "rotate-root", "begin"});
+  ASSERT_TRUE(begin.ok() && begin->exit.status == 0) << begin->err;
+  auto roots_in = [&](const std::string& dir) {
+    absl::StatusOr<std::vector<mtls::Certificate>> roots =
+        mtls::Certificate::ChainFromPem(ReadFile(dir + "/root-cert.pem"));
+    return roots.ok() ? roots->size() : 0u;
+  };
+  // Both agents pick up the two-root bundle at their next renewal.
+  EXPECT_TRUE(WaitFor([&] { return roots_in(server_certs) == 2 && roots_in(client_certs) == 2; },
+                      absl::Seconds(30)));
+  EXPECT_TRUE(renewed_twice(client_certs));
+  absl::StatusOr<CommandResult> retire =
+      RunToCompletion(KeelBinaryPath("citadel"), {"--ca_dir=" + ca_dir_, "rotate-root", "retire"});
+  ASSERT_TRUE(retire.ok() && retire->exit.status == 0) << retire->err;
+  EXPECT_TRUE(WaitFor([&] { return roots_in(server_certs) == 1 && roots_in(client_certs) == 1; },
+                      absl::Seconds(30)));
+  EXPECT_NE(ReadFile(server_certs + "/root-cert.pem"), old_root);
+  EXPECT_TRUE(renewed_twice(server_certs));
+
+  stop.store(true);
+  caller.join();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  EXPECT_EQ(failed.load(), 0) << "first failure: " << first_failure;
+  EXPECT_GT(ok.load(), 100);
+}
+
+}  // namespace
+}  // namespace keel::testing
