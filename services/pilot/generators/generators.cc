@@ -20,6 +20,7 @@
 #include "libs/mesh/hosts.h"
 #include "services/pilot/generators/envoy_filter.h"
 #include "services/pilot/generators/locality.h"
+#include "services/pilot/generators/mtls.h"
 #include "services/pilot/generators/rbac.h"
 
 namespace keel::pilot {
@@ -590,6 +591,10 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
         }
         if (policy.has_outlier_detection()) {
           SetOutlierDetection(policy.outlier_detection(), cluster);
+        }
+        if (auto tls = OutboundTlsContext(context, service, policy); tls.has_value()) {
+          cluster.mutable_transport_socket()->set_name(kTlsTransportSocket);
+          cluster.mutable_transport_socket()->mutable_typed_config()->PackFrom(*tls);
         }
         ApplyClusterPatches(context, service.host, subset, port.number, cluster);
         builder.Add(name, cluster);

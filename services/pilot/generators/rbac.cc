@@ -1,5 +1,7 @@
 #include "services/pilot/generators/rbac.h"
 
+#include "services/pilot/generators/mtls.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -294,6 +296,10 @@ envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& co
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
   auto* chain = listener.add_filter_chains();
   chain->set_name("inbound|" + address);
+  if (PeerMtlsMode(context, workload_namespace, endpoint.labels, port) == MtlsMode::kStrict) {
+    chain->mutable_transport_socket()->set_name(kTlsTransportSocket);
+    chain->mutable_transport_socket()->mutable_typed_config()->PackFrom(InboundTlsContext());
+  }
   auto* network_filter = chain->add_filters();
   network_filter->set_name("envoy.filters.network.http_connection_manager");
   network_filter->mutable_typed_config()->PackFrom(manager);

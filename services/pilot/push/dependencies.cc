@@ -13,7 +13,8 @@ const std::map<Part, std::vector<std::string>>& KindsReadBy() {
   static const auto* const kKinds = new std::map<Part, std::vector<std::string>>{
       {Part::kOutboundListeners, {"ServiceEntry", "Sidecar", "EnvoyFilter", "VirtualService"}},
       {Part::kInboundListeners,
-       {"ServiceEntry", "Sidecar", "EnvoyFilter", "WorkloadEntry", "AuthorizationPolicy"}},
+       {"ServiceEntry", "Sidecar", "EnvoyFilter", "WorkloadEntry", "AuthorizationPolicy",
+        "PeerAuthentication"}},
       {Part::kRoutes,
        {"ServiceEntry", "Sidecar", "EnvoyFilter", "VirtualService", "DestinationRule"}},
       {Part::kClusters, {"ServiceEntry", "Sidecar", "EnvoyFilter", "DestinationRule"}},

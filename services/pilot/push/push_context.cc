@@ -135,8 +135,11 @@ std::shared_ptr<const ServiceRegistry> BuildRegistry(
     for (const std::string& raw_host : se->hosts()) {
       const std::string host = mesh::ToFqdn(resource->namespace_name, raw_host, cluster_domain);
       if (registry->index.count(host) > 0) continue;  // first definition wins
-      ServiceInfo service{
-          .host = host, .namespace_name = resource->namespace_name, .export_to = se->export_to()};
+      ServiceInfo service{.host = host,
+                          .namespace_name = resource->namespace_name,
+                          .export_to = se->export_to(),
+                          .subject_alt_names = {se->subject_alt_names().begin(),
+                                                se->subject_alt_names().end()}};
       registry->exported_everywhere &= Everywhere(se->export_to(), default_export_to);
       for (const auto& port : se->ports()) {
         service.ports.push_back({.number = port.number(),
@@ -215,6 +218,10 @@ std::shared_ptr<const PushContext> PushContext::Build(
     } else if (kind == "AuthorizationPolicy") {
       context->authorization_policies_.push_back(
           {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(
+                         resource->spec.get())});
+    } else if (kind == "PeerAuthentication") {
+      context->peer_authentications_.push_back(
+          {resource, static_cast<const istio::security::v1beta1::PeerAuthentication*>(
                          resource->spec.get())});
     } else if (kind == "Sidecar") {
       independent = false;

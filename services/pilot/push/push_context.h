@@ -18,6 +18,7 @@
 #include "proto/istio/networking/v1alpha3/sidecar.pb.h"
 #include "proto/istio/networking/v1alpha3/virtual_service.pb.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
+#include "proto/istio/security/v1beta1/peer_authentication.pb.h"
 #include "services/pilot/push/proxy.h"
 
 namespace keel::pilot {
@@ -46,6 +47,7 @@ struct ServiceInfo {
   std::vector<ServicePort> ports;
   std::vector<Endpoint> endpoints;
   google::protobuf::RepeatedPtrField<std::string> export_to;  // the ServiceEntry's
+  std::vector<std::string> subject_alt_names;                  // the ServiceEntry's
 };
 
 // A resource with its typed spec, kept alive by the context.
@@ -112,6 +114,12 @@ class PushContext {
     return authorization_policies_;
   }
   const std::vector<Typed<net::EnvoyFilter>>& envoy_filters() const { return envoy_filters_; }
+  // PeerAuthentications, sorted by namespace/name (the order Istio's
+  // "oldest wins" falls back to).
+  const std::vector<Typed<istio::security::v1beta1::PeerAuthentication>>& peer_authentications()
+      const {
+    return peer_authentications_;
+  }
   // The Sidecar scoping `proxy`: one in its namespace whose workload
   // selector matches the proxy's labels (by name), else its namespace's own
   // without a selector, else the root namespace's, else null (it sees
@@ -145,6 +153,7 @@ class PushContext {
   bool namespace_independent_ = true;
   std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>> authorization_policies_;
   std::vector<Typed<net::EnvoyFilter>> envoy_filters_;
+  std::vector<Typed<istio::security::v1beta1::PeerAuthentication>> peer_authentications_;
   std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace
   // Those with a workload selector, by namespace, by name.
   std::map<std::string, std::vector<Typed<net::Sidecar>>> selector_sidecars_;
