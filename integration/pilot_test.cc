@@ -172,14 +172,15 @@ class PilotTest : public MeshTest {
   // Starts an echo server on `port` (0: one the kernel picks) and returns
   // the port it serves on, once it serves (an xDS-enabled one: once it has
   // started; it serves when its listener comes). 0 on failure.
-  int StartEcho(int port, const std::string& version, bool xds) {
+  int StartEcho(int port, const std::string& version, bool xds,
+                const std::string& bootstrap = "") {
     const std::string log = absl::StrCat(TestTempDir("echo"), "/", version);
     std::vector<std::string> args = {absl::StrCat("--address=127.0.0.1:", port),
                                      "--app_version=" + version, "--ports_file=" + log + ".ports"};
     if (xds) args.push_back("--xds");
     absl::StatusOr<ChildProcess> server =
         ChildProcess::Start(RunfilePath("integration/apps/echo_server"), args, log + ".log", "",
-                            {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+                            {"GRPC_XDS_BOOTSTRAP=" + (bootstrap.empty() ? bootstrap_ : bootstrap)});
     EXPECT_TRUE(server.ok());
     if (!server.ok()) return 0;
     int serving = port;
@@ -611,6 +612,83 @@ spec:
   EXPECT_THAT(metrics->body, HasSubstr("pilot_xds_pushes{type="));
   EXPECT_THAT(metrics->body, HasSubstr("pilot_proxy_convergence_time_count"));
   EXPECT_THAT(metrics->body, Not(HasSubstr("pilot_proxy_convergence_time_count 0\n")));
+}
+
+// Proxyless gRPC over mTLS with Citadel's certificates, as the mesh's Istio
+// config says: a STRICT PeerAuthentication on the server, ISTIO_MUTUAL in
+// the DestinationRule, an AuthorizationPolicy allowing one identity. Each
+// workload's keel-agent holds its certificate and writes its bootstrap.
+TEST_F(PilotTest, StrictMtlsBetweenProxylessWorkloadsWithPrincipals) {
+  absl::StatusOr<RunningService*> citadel = mesh().Start("citadel");
+  ASSERT_TRUE(citadel.ok());
+  ASSERT_TRUE((*citadel)->WaitReady().ok());
+  auto agent = [&](const std::string& sa, const std::string& node_id) {
+    const std::string bootstrap = absl::StrCat(TestTempDir("agent-bootstrap"), "/", sa, ".json");
+    absl::StatusOr<RunningService*> started = mesh().StartAgent(
+        **citadel, "default", sa,
+        {"--bootstrap_file=" + bootstrap, "--node_id=" + node_id,
+         "--pilot_address=" + pilot_->grpc_address()});
+    EXPECT_TRUE(started.ok());
+    EXPECT_TRUE((*started)->WaitReady().ok()) << (*started)->process().Log();
+    return bootstrap;
+  };
+  const std::string server_bootstrap = agent("echo", "echo-server~127.0.0.1~echo-v3.default");
+  const std::string client_bootstrap = agent("client", "echo-client~127.0.0.1~client.default");
+  const std::string intruder_bootstrap =
+      agent("intruder", "echo-client~127.0.0.1~intruder.default");
+
+  const int port_v3 = PickFreePort();
+  // The echo DestinationRule (subsets v1..v3) asks for ISTIO_MUTUAL and
+  // the server's identity.
+  Registry registry;
+  registry.traffic_policy =
+      "    tls: {mode: ISTIO_MUTUAL, subjectAltNames: [\"spiffe://cluster.local/ns/default/sa/echo\"]}\n";
+  WriteFile(dir_ + "/registry.yaml",
+            Config(port_v1_, port_v2_, registry) + absl::StrCat(R"(---
+apiVersion: networking.istio.io/v1alpha3
+kind: WorkloadEntry
+metadata: {name: echo-v3}
+spec:
+  address: 127.0.0.1
+  ports: {grpc: )", port_v3, R"(}
+  labels: {app: echo, version: v3}
+  serviceAccount: echo
+---
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: echo-v3-strict}
+spec:
+  selector: {matchLabels: {version: v3}}
+  mtls: {mode: STRICT}
+---
+apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata: {name: only-client}
+spec:
+  selector: {matchLabels: {version: v3}}
+  action: ALLOW
+  rules:
+  - from: [{source: {principals: ["cluster.local/ns/default/sa/client"]}}]
+)"));
+  WriteFile(dir_ + "/routes.yaml",
+            Routes(absl::StrCat("  - route: [{destination: {host: ", kHost, ", subset: v3}}]\n")));
+  StartEcho(port_v3, "v3", /*xds=*/true, server_bootstrap);
+
+  // The allowed identity gets through over mTLS.
+  CallUntil([](const Counts& c) { return c["v3"] == 50; }, absl::Seconds(30), client_bootstrap);
+  // Another mesh identity: authenticated, not authorized.
+  Counts intruder = Call(20, {}, intruder_bootstrap);
+  EXPECT_EQ(intruder["PERMISSION_DENIED"], 20);
+  // Plaintext to a server that requires mTLS fails.
+  Counts plaintext = Call(10, {"--plaintext", "--rpc_timeout=1s"}, client_bootstrap);
+  EXPECT_EQ(plaintext["v3"], 0);
+  EXPECT_EQ(plaintext["UNAVAILABLE"] + plaintext["DEADLINE_EXCEEDED"], 10);
+  // And the server really asked for it: its listener carries the TLS context.
+  absl::StatusOr<CommandResult> listeners = RunToCompletion(
+      KeelBinaryPath("keelctl"), {"proxy-config", "listeners", "echo-server~127.0.0.1~echo-v3.default",
+                                  "--pilot=" + pilot_->monitoring_address()});
+  ASSERT_TRUE(listeners.ok());
+  EXPECT_THAT(listeners->out, HasSubstr("requireClientCertificate"));
 }
 
 // A Pilot without its full configuration must not hand out a partial one

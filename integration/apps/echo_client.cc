@@ -18,6 +18,7 @@
 #include "libs/common/binary.h"
 #include "proto/keel/testing/echo.grpc.pb.h"
 
+ABSL_FLAG(bool, plaintext, false, "Ignore xDS security config: always send plaintext.");
 ABSL_FLAG(std::string, target, "xds:///echo.default.svc.cluster.local:7070",
           "gRPC target to call.");
 ABSL_FLAG(int, count, 0, "Calls to make, then exit (0: use --duration).");
@@ -85,8 +86,13 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;  // SIGTERM/SIGINT end the run with a summary
   keel::InitBinaryOrExit(argc, argv, "echo_client",
                          "Calls the echo service and counts answers by version.");
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
+  // xDS credentials: TLS when the cluster's xDS config says so (mTLS with
+  // keel-agent's certificates), plaintext otherwise; --plaintext always
+  // sends plaintext, whatever xDS says.
+  auto credentials = absl::GetFlag(FLAGS_plaintext)
+                         ? grpc::InsecureChannelCredentials()
+                         : grpc::XdsCredentials(grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), credentials);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                  absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_wait_ready)))) {
     std::fprintf(stderr, "echo_client: %s did not become ready\n",
