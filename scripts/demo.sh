@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The local demo: installs what is missing, builds, and runs the mesh on
 # loopback (Galley reading samples/, Pilot, Citadel, Mixer), two versions of
-# an echo gRPC server registered in samples/echo-workloads.yaml, and a
-# proxyless gRPC client (xds:///echo...) that prints the live traffic split.
+# an xDS-enabled echo gRPC server registered in samples/echo-workloads.yaml,
+# and a proxyless gRPC client (xds:///echo...) that prints the live traffic
+# split. Every workload gets its certificate from Citadel through its own
+# keel-agent, and the echo traffic is mutual TLS (samples/echo-mtls.yaml).
 # Edit the weights in samples/echo.yaml and watch the split move. Ctrl-C
 # stops every component cleanly.
 set -euo pipefail
@@ -23,7 +25,7 @@ logs=$(mktemp -d /tmp/keel-demo.XXXXXX)
 components=(
   "galley  9901  15014 --config_dir=$PWD/samples"
   "pilot   15010 15015 --galley_address=127.0.0.1:9901"
-  "citadel 8060  15016"
+  "citadel 8060  15016 --ca_dir=$logs/ca --serving_dir=$logs/citadel-serving"
   "mixer   9091  15017 --galley_address=127.0.0.1:9901"
 )
 
@@ -70,18 +72,39 @@ for spec in "${components[@]}"; do
   printf '  %-8s gRPC 127.0.0.1:%-5s  http://127.0.0.1:%s/{healthz,readyz,metrics,debug}  %s\n' \
     "$name" "$grpc" "$monitoring" "$(curl -fsS "http://127.0.0.1:$monitoring/healthz" || echo DOWN)"
 done
-# The workloads samples/echo-workloads.yaml registers, and a client.
+# Each workload's keel-agent: a bootstrap token from Citadel, then the
+# workload's certificate and its xDS bootstrap (naming those files).
+start_agent() {  # name service-account node-id status-port
+  local name=$1 sa=$2 node=$3 status=$4
+  mkdir -p "$logs/$name"
+  "$bin/citadel/citadel" --ca_dir="$logs/ca" issue-token default "$sa" >"$logs/$name/token"
+  setsid "$bin/agent/keel-agent" --citadel_address=localhost:8060 \
+    --citadel_root_file="$logs/citadel-serving/root-cert.pem" --token_file="$logs/$name/token" \
+    --cert_dir="$logs/$name/certs" --bootstrap_file="$logs/$name/bootstrap.json" \
+    --node_id="$node" --pilot_address=127.0.0.1:15010 \
+    --monitoring_address="127.0.0.1:$status" >"$logs/agent-$name.log" 2>&1 &
+  pids[agent-$name]=$!
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$status/readyz" >/dev/null 2>&1; then break; fi
+    sleep 0.1
+  done
+  printf '  %-8s %s, certificate in %s\n' "agent" "$name" "$logs/$name/certs"
+}
+start_agent echo-v1 echo echo-server~127.0.0.1~echo-v1.default 15020
+start_agent echo-v2 echo echo-server~127.0.0.1~echo-v2.default 15021
+start_agent client client demo-client~127.0.0.1~client.default 15022
+# The workloads samples/echo-workloads.yaml registers: xDS-enabled servers
+# that take their listener (mTLS required) from Pilot.
 for version in v1 v2; do
   port=$([[ $version == v1 ]] && echo 17071 || echo 17072)
-  setsid "$bazel_bin/integration/apps/echo_server" --address="127.0.0.1:$port" --app_version=$version \
-    >"$logs/echo-$version.log" 2>&1 &
+  GRPC_XDS_BOOTSTRAP="$logs/echo-$version/bootstrap.json" setsid \
+    "$bazel_bin/integration/apps/echo_server" --xds --address="127.0.0.1:$port" \
+    --app_version=$version >"$logs/echo-$version.log" 2>&1 &
   pids[echo-$version]=$!
 done
-"$bin/keelctl/keelctl" bootstrap --node_id=demo-client~127.0.0.1~client.default \
-  --pilot=127.0.0.1:15010 --output="$logs/bootstrap.json"
 echo "the mesh is up; logs in $logs. Press Ctrl-C to stop."
-echo "live traffic to xds:///echo.default.svc.cluster.local:7070 (edit samples/echo.yaml to move it):"
-GRPC_XDS_BOOTSTRAP="$logs/bootstrap.json" setsid "$bazel_bin/integration/apps/echo_client" \
+echo "live mTLS traffic to xds:///echo.default.svc.cluster.local:7070 (edit samples/echo.yaml to move it):"
+GRPC_XDS_BOOTSTRAP="$logs/client/bootstrap.json" setsid "$bazel_bin/integration/apps/echo_client" \
   --target=xds:///echo.default.svc.cluster.local:7070 --duration=87600h --report_every=1s 2>"$logs/client.log" &
 pids[client]=$!
 wait
