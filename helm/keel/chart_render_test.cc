@@ -1,5 +1,6 @@
 // Renders the chart with real Helm and checks the manifests it produces.
 #include <fstream>
+#include <set>
 #include <map>
 #include <string>
 #include <vector>
@@ -110,12 +111,44 @@ TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {
             "kind: VirtualService\n");
 }
 
+// Citadel's CA: by default a self-signed root on a claim that outlives the
+// pod (and the release); with cacerts, Istio's Secret, read-only.
+TEST(ChartRenderTest, CitadelKeepsItsRootOnAClaimOrReadsTheCacertsSecret) {
+  Manifests manifests = Render({});
+  const YAML::Node& pod = manifests["Deployment/keel-citadel"]["spec"]["template"]["spec"];
+  EXPECT_THAT(Args(manifests["Deployment/keel-citadel"]), Contains("--ca_dir=/var/lib/keel/ca"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-citadel"]), Contains("--ca_mode=self-signed"));
+  EXPECT_EQ(manifests.count("PersistentVolumeClaim/keel-citadel-ca"), 1u);
+  EXPECT_EQ(manifests["PersistentVolumeClaim/keel-citadel-ca"]["metadata"]["annotations"]
+                     ["helm.sh/resource-policy"]
+                         .as<std::string>(),
+            "keep");
+  EXPECT_EQ(pod["securityContext"]["fsGroup"].as<int>(), 1337);
+  bool claim = false;
+  for (const YAML::Node& volume : pod["volumes"]) {
+    const YAML::Node pvc = volume["persistentVolumeClaim"];
+    claim |= pvc.IsDefined() && pvc["claimName"].as<std::string>() == "keel-citadel-ca";
+  }
+  EXPECT_TRUE(claim);
+
+  Manifests plugged = Render({"citadel.caMode=cacerts"});
+  EXPECT_EQ(plugged.count("PersistentVolumeClaim/keel-citadel-ca"), 0u);
+  const YAML::Node& plugged_pod = plugged["Deployment/keel-citadel"]["spec"]["template"]["spec"];
+  std::set<std::string> secrets;
+  for (const YAML::Node& volume : plugged_pod["volumes"]) {
+    if (volume["secret"].IsDefined()) secrets.insert(volume["secret"]["secretName"].as<std::string>());
+  }
+  EXPECT_THAT(secrets, ::testing::UnorderedElementsAre("cacerts", "keel-citadel-token-key"));
+  EXPECT_THAT(Args(plugged["Deployment/keel-citadel"]),
+              Contains("--token_key_file=/var/run/keel/token-key/token-key"));
+}
+
 // Every argument the chart passes (addresses in the ":PORT" form included)
 // is accepted by the binary's own flag parser: with --version appended the
 // binary parses every flag, then exits 0 instead of serving.
 TEST(ChartRenderTest, EveryComponentAcceptsTheArgumentsTheChartPasses) {
   for (const auto& sets : std::vector<std::vector<std::string>>{
-           {}, {"galley.grpcPort=19901", "global.logFormat=json"}}) {
+           {}, {"galley.grpcPort=19901", "global.logFormat=json", "citadel.caMode=cacerts"}}) {
     Manifests manifests = Render(sets);
     for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
       SCOPED_TRACE(component);
@@ -153,6 +186,7 @@ TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
            {"galley.grpcPort=70000", "galley.grpcPort: Must be less than or equal to 65535"},
            {"global.logFormat=xml", "global.logFormat"},
            {"citadel.workloadCertTtl=forever", "workloadCertTtl"},
+           {"citadel.caMode=vault", "citadel.caMode"},
        }) {
     CommandResult result = Helm({"template", "keel", RunfilePath("helm/keel"), "--set", bad.set});
     EXPECT_NE(result.exit.status, 0) << bad.set;

@@ -35,6 +35,8 @@ ABSL_FLAG(std::string, serving_dir, "",
 ABSL_FLAG(std::string, server_names, "localhost,citadel,keel-citadel,keel-citadel.keel-system.svc",
           "Comma-separated DNS names clients reach Citadel by.");
 ABSL_FLAG(absl::Duration, token_ttl, absl::Hours(1), "issue-token: lifetime of the token.");
+ABSL_FLAG(absl::Duration, expiry_warning, absl::Hours(24 * 30),
+          "Log a warning when the root or signing certificate has less than this left.");
 
 namespace {
 
@@ -49,6 +51,7 @@ keel::citadel::CitadelOptions OptionsFromFlags() {
       .token_key_file = absl::GetFlag(FLAGS_token_key_file),
       .serving_dir = absl::GetFlag(FLAGS_serving_dir),
       .server_names = absl::StrSplit(absl::GetFlag(FLAGS_server_names), ',', absl::SkipEmpty()),
+      .expiry_warning = absl::GetFlag(FLAGS_expiry_warning),
   };
 }
 

@@ -21,7 +21,8 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 keel.component renders one component: ServiceAccount, Deployment, Service,
 HorizontalPodAutoscaler and PodDisruptionBudget.
 Arguments (dict): root (the chart context), name, values (the component's
-values), args (extra container arguments), mountConfig (mount Istio config).
+values), args (extra container arguments), mountConfig (mount Istio config),
+volumes and volumeMounts (extra ones, as lists of Kubernetes objects).
 */}}
 {{- define "keel.component" -}}
 {{- $v := .values -}}
@@ -63,6 +64,8 @@ spec:
       securityContext:
         runAsNonRoot: true
         runAsUser: 1337
+        # Volumes (Citadel's CA claim) are writable by the component's user.
+        fsGroup: 1337
       containers:
         - name: {{ .name }}
           image: {{ printf "%s/%s:%s" $root.Values.global.hub .name (default $root.Chart.AppVersion $root.Values.global.tag) }}
@@ -116,6 +119,9 @@ spec:
               mountPath: /etc/keel/config
               readOnly: true
             {{- end }}
+            {{- with .volumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
       volumes:
         - name: mesh-config
           configMap:
@@ -127,6 +133,9 @@ spec:
         - name: istio-config
           configMap:
             name: keel-istio-config
+        {{- end }}
+        {{- with .volumes }}
+        {{- toYaml . | nindent 8 }}
         {{- end }}
 ---
 apiVersion: v1
