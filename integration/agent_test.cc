@@ -271,5 +271,68 @@ TEST_F(AgentTest, MtlsTrafficSurvivesRenewalsAndARootRotation) {
   EXPECT_GT(ok.load(), 100);
 }
 
+// The control plane protects itself: Galley and Pilot serve gRPC over mTLS
+// with certificates their own keel-agents got from Citadel, Pilot accepts
+// Galley only under Galley's identity, and plaintext or certificate-less
+// callers are turned away.
+TEST_F(AgentTest, GalleyAndPilotTalkMtlsWithCitadelCertificates) {
+  RunningService* citadel = StartCitadel();
+  const std::string galley_certs = TestTempDir("galley-certs");
+  const std::string pilot_certs = TestTempDir("pilot-certs");
+  auto agent = [&](const std::string& sa, const std::string& certs) {
+    absl::StatusOr<RunningService*> started =
+        mesh().StartAgent(*citadel, "keel-system", sa, {"--cert_dir=" + certs});
+    ASSERT_TRUE(started.ok());
+    ASSERT_TRUE((*started)->WaitReady().ok()) << (*started)->process().Log();
+  };
+  agent("keel-galley", galley_certs);
+  agent("keel-pilot", pilot_certs);
+  const std::string config = TestTempDir("config");
+  std::ofstream(config + "/echo.yaml")
+      << "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata: {name: echo}\n"
+         "spec:\n  hosts: [echo.default.svc.cluster.local]\n  ports: [{number: 7070, name: grpc, "
+         "protocol: GRPC}]\n  resolution: STATIC\n  endpoints: [{address: 127.0.0.1}]\n";
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {"--config_dir=" + config, "--tls_cert_dir=" + galley_certs});
+  ASSERT_TRUE(galley.ok());
+  // Health checks come as Pilot would: its certificate, Galley's identity.
+  (*galley)->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
+      mtls::TlsFiles::InDirectory(pilot_certs), mtls::kCredentialRefresh,
+      "spiffe://cluster.local/ns/keel-system/sa/keel-galley"));
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  const std::string galley_address = (*galley)->grpc_address();
+
+  absl::StatusOr<RunningService*> pilot = mesh().Start(
+      "pilot", {"--galley_address=" + galley_address, "--tls_cert_dir=" + pilot_certs});
+  ASSERT_TRUE(pilot.ok());
+  (*pilot)->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
+      mtls::TlsFiles::InDirectory(galley_certs), mtls::kCredentialRefresh,
+      "spiffe://cluster.local/ns/keel-system/sa/keel-pilot"));
+  ASSERT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();  // it has Galley's config
+  absl::StatusOr<HttpResponse> configz = HttpGet((*pilot)->monitoring_address(), "/debug/configz");
+  ASSERT_TRUE(configz.ok());
+  EXPECT_THAT(configz->body, HasSubstr("default/echo"));
+
+  // Plaintext, and TLS without a client certificate, are refused.
+  EXPECT_FALSE(CheckGrpcHealth(galley_address, grpc::InsecureChannelCredentials()).ok());
+  EXPECT_FALSE(CheckGrpcHealth(galley_address,
+                               mtls::ChannelCredentialsFromFiles(
+                                   {.roots = galley_certs + "/root-cert.pem"},
+                                   mtls::kCredentialRefresh,
+                                   "spiffe://cluster.local/ns/keel-system/sa/keel-galley"))
+                   .ok());
+  // A Pilot told to expect another identity does not take this Galley's config.
+  absl::StatusOr<RunningService*> doubting = mesh().Start(
+      "pilot", {"--galley_address=" + galley_address, "--tls_cert_dir=" + pilot_certs,
+                "--galley_identity=spiffe://cluster.local/ns/keel-system/sa/someone-else"});
+  ASSERT_TRUE(doubting.ok());
+  ASSERT_TRUE(WaitForLog((*doubting)->process(), "TLS with " + galley_address + " failed",
+                         absl::Seconds(20)))
+      << (*doubting)->process().Log();
+  absl::StatusOr<HttpResponse> readyz = HttpGet((*doubting)->monitoring_address(), "/readyz");
+  ASSERT_TRUE(readyz.ok());
+  EXPECT_EQ(readyz->status, 503);
+}
+
 }  // namespace
 }  // namespace keel::testing

@@ -71,7 +71,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-        service.GrpcServerCredentials();
+        options.grpc_credentials != nullptr ? options.grpc_credentials
+                                            : service.GrpcServerCredentials();
     if (!credentials.ok()) return credentials.status();
     grpc::ServerBuilder builder;
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

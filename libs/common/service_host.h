@@ -76,6 +76,9 @@ struct ServiceHostOptions {
   std::string ports_file;
   // How long in-flight RPCs may run on after shutdown begins.
   absl::Duration drain_timeout = absl::Seconds(5);
+  // When set, the gRPC server uses these (e.g. mTLS from --tls_cert_dir)
+  // instead of the service's own GrpcServerCredentials().
+  std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
 };
 
 // PortsFileContents is what --ports_file holds: "grpc_port=N\nmonitoring_port=N\n".

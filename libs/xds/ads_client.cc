@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "spdlog/spdlog.h"
@@ -31,7 +32,15 @@ namespace {
 void LogStreamEnd(const std::string& server, const grpc::Status& status) {
   if (status.ok() || status.error_code() == grpc::StatusCode::CANCELLED) return;
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    spdlog::debug("ADS stream to {} ended: {}", server, status.error_message());
+    // A server going away is routine; one that answers but fails the TLS
+    // handshake (a wrong identity, an untrusted certificate) is not.
+    const std::string& message = status.error_message();
+    if (absl::StrContains(message, "andshake") || absl::StrContains(message, "ertificate") ||
+        absl::StrContains(message, "SSL") || absl::StrContains(message, "TLS")) {
+      spdlog::warn("TLS with {} failed: {}", server, message);
+      return;
+    }
+    spdlog::debug("ADS stream to {} ended: {}", server, message);
     return;
   }
   spdlog::error("ADS stream to {} failed ({}): {}", server, static_cast<int>(status.error_code()),

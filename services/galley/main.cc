@@ -1,6 +1,7 @@
 // galley: config ingestion, validation and distribution.
 #include "absl/flags/flag.h"
 #include "libs/common/binary.h"
+#include "libs/mtls/control_plane.h"
 #include "services/galley/galley_service.h"
 
 ABSL_FLAG(keel::ListenAddress, grpc_address, {":9901"},
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
   });
-  return keel::RunService(
-      galley, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
+  keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
+  host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
+  return keel::RunService(galley, host, shutdown);
 }

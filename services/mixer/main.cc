@@ -1,6 +1,7 @@
 // mixer: policy checks and telemetry.
 #include "absl/flags/flag.h"
 #include "libs/common/binary.h"
+#include "libs/mtls/control_plane.h"
 #include "services/mixer/mixer_service.h"
 
 ABSL_FLAG(keel::ListenAddress, grpc_address, {":9091"},
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   keel::InitBinaryOrExit(argc, argv, "mixer",
                          "Mixer answers policy checks and turns telemetry into metrics.");
   keel::mixer::MixerService mixer({.galley_address = absl::GetFlag(FLAGS_galley_address)});
-  return keel::RunService(
-      mixer, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
+  keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
+  host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
+  return keel::RunService(mixer, host, shutdown);
 }

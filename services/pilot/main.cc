@@ -1,6 +1,7 @@
 // pilot: service discovery and traffic management served as xDS.
 #include "absl/flags/flag.h"
 #include "libs/common/binary.h"
+#include "libs/mtls/control_plane.h"
 #include "services/pilot/pilot_service.h"
 
 ABSL_FLAG(keel::ListenAddress, grpc_address, {":15010"}, "host:port of the xDS (ADS) gRPC server.");
@@ -35,7 +36,9 @@ int main(int argc, char** argv) {
        .galley_max_message_bytes = absl::GetFlag(FLAGS_galley_max_message_bytes),
        .xds_max_streams = absl::GetFlag(FLAGS_xds_max_streams),
        .xds_new_streams_per_second = absl::GetFlag(FLAGS_xds_new_streams_per_second),
-       .xds_max_names_per_type = absl::GetFlag(FLAGS_xds_max_names_per_type)});
-  return keel::RunService(
-      pilot, keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value), shutdown);
+       .xds_max_names_per_type = absl::GetFlag(FLAGS_xds_max_names_per_type),
+       .galley_credentials = keel::mtls::GalleyClientCredentials()});
+  keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
+  host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
+  return keel::RunService(pilot, host, shutdown);
 }

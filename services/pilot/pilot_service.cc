@@ -98,6 +98,7 @@ absl::Status PilotService::Start(ServiceContext& context) {
                                            [this](int merged) { Push(merged); });
   xds::AdsClientOptions client_options;
   client_options.server_address = options_.galley_address;
+  client_options.credentials = options_.galley_credentials;
   client_options.node.set_id(absl::StrCat("pilot~", context.grpc_port));
   client_options.delta = true;
   client_options.max_receive_message_bytes = options_.galley_max_message_bytes;

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "libs/common/debounce.h"
 #include "libs/common/file_watch.h"
+#include "grpcpp/security/credentials.h"
 #include "libs/common/service_host.h"
 #include "libs/mesh/mesh_config.h"
 #include "libs/mesh/resource.h"
@@ -47,6 +48,8 @@ struct PilotOptions {
   size_t xds_max_streams = 20000;
   double xds_new_streams_per_second = 2000;
   size_t xds_max_names_per_type = 5000;
+  // How Pilot calls Galley (mTLS from --tls_cert_dir); null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> galley_credentials;
 };
 
 class PilotService : public Service {
