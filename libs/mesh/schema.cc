@@ -9,6 +9,7 @@
 // generated code (and registers its descriptor) wherever the table is linked.
 // A name looked up in the descriptor pool would not: the optimized build drops
 // generated code nothing references, and the lookup then finds nothing.
+#include "proto/istio/authentication/v1alpha1/policy.pb.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
 #include "proto/istio/networking/v1alpha3/gateway.pb.h"
@@ -27,6 +28,7 @@ namespace {
 const std::vector<std::string> kNetworkingVersions = {"v1alpha3", "v1beta1", "v1"};
 const std::vector<std::string> kSecurityVersions = {"v1beta1", "v1"};
 const std::vector<std::string> kPolicyVersions = {"v1alpha2"};
+const std::vector<std::string> kAuthenticationVersions = {"v1alpha1"};
 
 std::vector<KindInfo> BuildTable() {
   using namespace validation;  // NOLINT: the validators are the table's column
@@ -55,6 +57,12 @@ std::vector<KindInfo> BuildTable() {
       {"security.istio.io", "v1beta1", kSecurityVersions, "RequestAuthentication",
        &::istio::security::v1beta1::RequestAuthentication::default_instance(),
        ValidateRequestAuthentication},
+      // Istio 1.4's mTLS settings; PeerAuthentication replaced them.
+      {"authentication.istio.io", "v1alpha1", kAuthenticationVersions, "Policy",
+       &::istio::authentication::v1alpha1::Policy::default_instance(),
+       ValidateAuthenticationPolicy},
+      {"authentication.istio.io", "v1alpha1", kAuthenticationVersions, "MeshPolicy",
+       &::istio::authentication::v1alpha1::Policy::default_instance(), ValidateMeshPolicy},
       {"config.istio.io", "v1alpha2", kPolicyVersions, "handler",
        &::istio::policy::v1beta1::Handler::default_instance(), ValidateHandler},
       {"config.istio.io", "v1alpha2", kPolicyVersions, "instance",

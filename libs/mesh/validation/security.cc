@@ -7,6 +7,7 @@
 #include "libs/mesh/validation/field_path.h"
 #include "libs/mesh/validation/rules.h"
 #include "libs/mesh/validation/validators.h"
+#include "proto/istio/authentication/v1alpha1/policy.pb.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
 #include "proto/istio/security/v1beta1/peer_authentication.pb.h"
 #include "proto/istio/security/v1beta1/request_authentication.pb.h"
@@ -251,6 +252,106 @@ void ValidateRequestAuthentication(const Resource& resource, FieldErrors& errors
           CheckLabels(std::map<std::string, std::string>(ra.selector().match_labels().begin(),
                                                          ra.selector().match_labels().end())));
   }
+}
+
+namespace {
+
+namespace authn = ::istio::authentication::v1alpha1;
+
+void CheckAuthnJwt(const authn::Jwt& jwt, const std::string& field, FieldErrors& errors) {
+  if (jwt.issuer().empty()) errors.Error(field + ".issuer", "issuer must be set");
+  for (int i = 0; i < jwt.audiences_size(); ++i) {
+    if (jwt.audiences(i).empty()) {
+      errors.Error(At(field + ".audiences", i), "audience must be non-empty string");
+    }
+  }
+  if (!jwt.jwks_uri().empty() && !absl::StartsWith(jwt.jwks_uri(), "http://") &&
+      !absl::StartsWith(jwt.jwks_uri(), "https://")) {
+    errors.Error(field + ".jwksUri",
+                 absl::StrCat("jwksUri \"", jwt.jwks_uri(), "\" must be an http(s) URL"));
+  }
+  for (int i = 0; i < jwt.jwt_headers_size(); ++i) {
+    if (jwt.jwt_headers(i).empty()) {
+      errors.Error(At(field + ".jwtHeaders", i), "location header must be non-empty string");
+    }
+  }
+  for (int i = 0; i < jwt.jwt_params_size(); ++i) {
+    if (jwt.jwt_params(i).empty()) {
+      errors.Error(At(field + ".jwtParams", i), "location query must be non-empty string");
+    }
+  }
+}
+
+// Istio 1.4's rules for both kinds; `mesh_wide` for MeshPolicy.
+void CheckAuthnPolicy(const Resource& resource, bool mesh_wide, FieldErrors& errors) {
+  const auto& policy = static_cast<const authn::Policy&>(*resource.spec);
+  if (mesh_wide) {
+    if (resource.name != "default") {
+      errors.Error("metadata.name", absl::StrCat("a MeshPolicy must be named \"default\", not \"",
+                                                 resource.name, "\""));
+    }
+    if (policy.targets_size() > 0) errors.Error("spec.targets", "a MeshPolicy must not have targets");
+  } else {
+    if (policy.targets_size() == 0 && resource.name != "default") {
+      errors.Error("spec.targets",
+                   absl::StrCat("a policy without targets applies to its whole namespace and must "
+                                "be named \"default\", not \"",
+                                resource.name, "\""));
+    }
+    if (policy.targets_size() > 0 && resource.name == "default") {
+      errors.Error("spec.targets", "the policy named \"default\" must not have targets");
+    }
+  }
+  for (int i = 0; i < policy.targets_size(); ++i) {
+    const auto& target = policy.targets(i);
+    const std::string field = At("spec.targets", i);
+    if (!IsDns1123Label(target.name())) {
+      errors.Error(field + ".name",
+                   absl::StrCat("target name \"", target.name(), "\" must be a service short name"));
+    }
+    for (int j = 0; j < target.ports_size(); ++j) {
+      const auto& port = target.ports(j);
+      if (port.has_number()) {
+        Check(errors, At(field + ".ports", j) + ".number", CheckPort(port.number()));
+      } else if (port.has_name() && !IsDns1123Label(port.name())) {
+        errors.Error(At(field + ".ports", j) + ".name",
+                     absl::StrCat("port name \"", port.name(), "\" must be a valid label"));
+      }
+    }
+  }
+  std::set<std::string> issuers;
+  int mtls_methods = 0;
+  for (int i = 0; i < policy.peers_size(); ++i) {
+    const auto& peer = policy.peers(i);
+    if (peer.has_mtls() && ++mtls_methods == 2) {
+      errors.Error(At("spec.peers", i) + ".mtls", "mtls may be given only once");
+    }
+    if (peer.has_jwt()) {
+      if (!issuers.insert(peer.jwt().issuer()).second) {
+        errors.Error(At("spec.peers", i) + ".jwt.issuer",
+                     absl::StrCat("jwt with issuer \"", peer.jwt().issuer(), "\" already defined"));
+      }
+      CheckAuthnJwt(peer.jwt(), At("spec.peers", i) + ".jwt", errors);
+    }
+  }
+  for (int i = 0; i < policy.origins_size(); ++i) {
+    const auto& jwt = policy.origins(i).jwt();
+    if (!issuers.insert(jwt.issuer()).second) {
+      errors.Error(At("spec.origins", i) + ".jwt.issuer",
+                   absl::StrCat("jwt with issuer \"", jwt.issuer(), "\" already defined"));
+    }
+    CheckAuthnJwt(jwt, At("spec.origins", i) + ".jwt", errors);
+  }
+}
+
+}  // namespace
+
+void ValidateAuthenticationPolicy(const Resource& resource, FieldErrors& errors) {
+  CheckAuthnPolicy(resource, /*mesh_wide=*/false, errors);
+}
+
+void ValidateMeshPolicy(const Resource& resource, FieldErrors& errors) {
+  CheckAuthnPolicy(resource, /*mesh_wide=*/true, errors);
 }
 
 }  // namespace keel::mesh::validation

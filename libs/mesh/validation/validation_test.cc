@@ -22,6 +22,7 @@ std::string ApiVersion(const std::string& kind) {
       kind == "RequestAuthentication") {
     return "security.istio.io/v1beta1";
   }
+  if (kind == "Policy" || kind == "MeshPolicy") return "authentication.istio.io/v1alpha1";
   if (kind == "handler" || kind == "instance" || kind == "rule" || kind == "attributemanifest") {
     return "config.istio.io/v1alpha2";
   }
@@ -466,6 +467,24 @@ const RuleCase kCases[] = {
      "  selector: {matchLabels: {app: a}}\n  portLevelMtls: {\"8080\": {mode: DISABLE}}\n",
      "  portLevelMtls: {\"8080\": {mode: DISABLE}}\n", "spec.portLevelMtls",
      "portLevelMtls requires a workload selector with labels"},
+    // Istio 1.4's authentication Policy
+    {"AuthnPolicyMtlsOnce", "Policy", "  targets: [{name: reviews}]\n  peers: [{mtls: {}}]\n",
+     "  targets: [{name: reviews}]\n  peers: [{mtls: {}}, {mtls: {mode: PERMISSIVE}}]\n",
+     "spec.peers[1].mtls", "mtls may be given only once"},
+    {"AuthnPolicyTargetName", "Policy", "  targets: [{name: reviews, ports: [{number: 9080}]}]\n",
+     "  targets: [{name: reviews.default}]\n", "spec.targets[0].name",
+     "target name \"reviews.default\" must be a service short name"},
+    {"AuthnPolicyTargetPort", "Policy", "  targets: [{name: reviews, ports: [{name: http}]}]\n",
+     "  targets: [{name: reviews, ports: [{number: 70000}]}]\n", "spec.targets[0].ports[0].number",
+     "port number 70000 must be in the range 1..65535"},
+    {"AuthnPolicyNamespaceWideIsDefault", "Policy", "  targets: [{name: reviews}]\n",
+     "  peers: [{mtls: {}}]\n", "spec.targets",
+     "a policy without targets applies to its whole namespace and must be named \"default\", "
+     "not \"x\""},
+    {"AuthnPolicyJwtIssuer", "Policy",
+     "  targets: [{name: a}]\n  origins: [{jwt: {issuer: https://a, jwksUri: https://a/k}}]\n",
+     "  targets: [{name: a}]\n  origins: [{jwt: {jwksUri: https://a/k}}]\n",
+     "spec.origins[0].jwt.issuer", "issuer must be set"},
     // RequestAuthentication
     {"RequestAuthIssuer", "RequestAuthentication",
      "  jwtRules:\n  - issuer: https://issuer.example\n    jwksUri: https://issuer.example/jwks\n",
@@ -498,6 +517,25 @@ const RuleCase kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Rules, ValidationRuleTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.rule; });
+
+// Istio 1.4 names its namespace-wide Policy and its MeshPolicy "default".
+TEST(ValidationTest, Istio14AuthenticationPolicyNames) {
+  EXPECT_TRUE(Errors(Validate("Policy", "  peers: [{mtls: {}}]\n", "default")).empty());
+  EXPECT_TRUE(Errors(Validate("MeshPolicy", "  peers: [{mtls: {mode: PERMISSIVE}}]\n", "default"))
+                  .empty());
+  std::vector<Diagnostic> mesh = Errors(Validate("MeshPolicy", "  peers: [{mtls: {}}]\n", "strict"));
+  ASSERT_EQ(mesh.size(), 1u);
+  EXPECT_THAT(mesh[0].message, ::testing::HasSubstr("a MeshPolicy must be named \"default\", not \"strict\""));
+  std::vector<Diagnostic> targeted =
+      Errors(Validate("Policy", "  targets: [{name: reviews}]\n", "default"));
+  ASSERT_EQ(targeted.size(), 1u);
+  EXPECT_THAT(targeted[0].message, ::testing::HasSubstr("the policy named \"default\" must not have targets"));
+  EXPECT_EQ(targeted[0].position.line, 7);  // file:line of spec.targets
+  std::vector<Diagnostic> mesh_targets =
+      Errors(Validate("MeshPolicy", "  targets: [{name: reviews}]\n", "default"));
+  ASSERT_EQ(mesh_targets.size(), 1u);
+  EXPECT_EQ(mesh_targets[0].message, "a MeshPolicy must not have targets");
+}
 
 TEST(ValidationTest, ObjectNamesMustBeDns1123) {
   std::vector<Diagnostic> errors =

@@ -19,6 +19,8 @@ void ValidateWorkloadEntry(const Resource& resource, FieldErrors& errors);
 void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors);
 void ValidatePeerAuthentication(const Resource& resource, FieldErrors& errors);
 void ValidateRequestAuthentication(const Resource& resource, FieldErrors& errors);
+void ValidateAuthenticationPolicy(const Resource& resource, FieldErrors& errors);
+void ValidateMeshPolicy(const Resource& resource, FieldErrors& errors);
 void ValidateHandler(const Resource& resource, FieldErrors& errors);
 void ValidateInstance(const Resource& resource, FieldErrors& errors);
 void ValidateRule(const Resource& resource, FieldErrors& errors);

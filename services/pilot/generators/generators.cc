@@ -510,7 +510,8 @@ std::shared_ptr<const xds::TypeResources> GenerateInboundListeners(const PushCon
           }
         }
         Listener listener =
-            BuildInboundListener(context, endpoint, address, kServerListenerPrefix + address);
+            BuildInboundListener(context, service, port, endpoint, address,
+                                 kServerListenerPrefix + address);
         const std::string workload_namespace =
             endpoint.workload.empty() ? service.namespace_name
                                       : endpoint.workload.substr(0, endpoint.workload.find('/'));

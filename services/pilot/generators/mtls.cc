@@ -39,8 +39,54 @@ PeerMode ModeOf(const PeerAuthentication& policy, uint32_t port) {
 
 }  // namespace
 
+std::optional<MtlsMode> AlphaMtlsMode(const PushContext& context, const ServiceInfo& service,
+                                      const ServicePort& port) {
+  namespace authn = istio::authentication::v1alpha1;
+  const std::string short_name = service.host.substr(0, service.host.find('.'));
+  const authn::Policy* chosen = nullptr;
+  int chosen_level = -1;
+  auto consider = [&](const authn::Policy* policy, int level) {
+    if (level > chosen_level) {
+      chosen = policy;
+      chosen_level = level;
+    }
+  };
+  for (const auto& [resource, policy] : context.authentication_policies()) {
+    if (resource->namespace_name != service.namespace_name) continue;
+    if (policy->targets().empty()) {
+      consider(policy, 1);
+      continue;
+    }
+    for (const auto& target : policy->targets()) {
+      if (target.name() != short_name) continue;
+      if (target.ports().empty()) {
+        consider(policy, 2);
+        continue;
+      }
+      for (const auto& selector : target.ports()) {
+        if ((selector.has_number() && selector.number() == port.number) ||
+            (selector.has_name() && selector.name() == port.name)) {
+          consider(policy, 3);
+        }
+      }
+    }
+  }
+  if (chosen == nullptr && !context.mesh_policies().empty()) {
+    chosen = context.mesh_policies().front().spec;
+  }
+  if (chosen == nullptr) return std::nullopt;
+  for (const auto& peer : chosen->peers()) {
+    if (!peer.has_mtls()) continue;
+    return peer.mtls().mode() == authn::MutualTls::PERMISSIVE || peer.mtls().allow_tls()
+               ? MtlsMode::kPermissive
+               : MtlsMode::kStrict;
+  }
+  return MtlsMode::kDisable;
+}
+
 MtlsMode PeerMtlsMode(const PushContext& context, const std::string& workload_namespace,
-                      const std::map<std::string, std::string>& labels, uint32_t port) {
+                      const std::map<std::string, std::string>& labels, uint32_t port,
+                      const ServiceInfo* service, const ServicePort* service_port) {
   const PeerAuthentication* workload = nullptr;
   const PeerAuthentication* namespace_wide = nullptr;
   const PeerAuthentication* mesh_wide = nullptr;
@@ -70,6 +116,13 @@ MtlsMode PeerMtlsMode(const PushContext& context, const std::string& workload_na
   }
   if (mode == PeerAuthentication::MutualTLS::UNSET && mesh_wide != nullptr) {
     mode = mesh_wide->mtls().mode();
+  }
+  // No PeerAuthentication applies: Istio 1.4's policies may.
+  if (workload == nullptr && namespace_wide == nullptr && mesh_wide == nullptr &&
+      service != nullptr && service_port != nullptr) {
+    if (std::optional<MtlsMode> alpha = AlphaMtlsMode(context, *service, *service_port)) {
+      return *alpha;
+    }
   }
   switch (mode) {
     case PeerAuthentication::MutualTLS::STRICT:

@@ -22,12 +22,26 @@ namespace keel::pilot {
 enum class MtlsMode { kDisable, kPermissive, kStrict };
 
 // PeerMtlsMode is the mode of `port` on a workload in `workload_namespace`
-// with `labels`: the oldest matching workload policy in its namespace (its
-// port-level setting first), else the namespace's policy, else the mesh's
-// (root namespace), each UNSET inheriting from the next; PERMISSIVE when
-// none says.
+// with `labels`. PeerAuthentication first: the oldest matching workload
+// policy in its namespace (its port-level setting first), else the
+// namespace's policy, else the mesh's (root namespace), each UNSET
+// inheriting from the next. When no PeerAuthentication applies, and the
+// workload serves `service` on `service_port`, Istio 1.4's Policy and
+// MeshPolicy decide (AlphaMtlsMode). PERMISSIVE when nothing says.
 MtlsMode PeerMtlsMode(const PushContext& context, const std::string& workload_namespace,
-                      const std::map<std::string, std::string>& labels, uint32_t port);
+                      const std::map<std::string, std::string>& labels, uint32_t port,
+                      const ServiceInfo* service = nullptr,
+                      const ServicePort* service_port = nullptr);
+
+// AlphaMtlsMode resolves Istio 1.4's authentication policies for a service
+// port, most specific first: a Policy in the service's namespace targeting
+// its short name and this port (by number or name), then its short name,
+// then the namespace's "default" Policy, then the MeshPolicy. The policy's
+// `peers: [{mtls: {}}]` is STRICT (PERMISSIVE with mode PERMISSIVE or
+// allowTls); a policy without an mtls peer is DISABLE. Nothing if no
+// policy applies.
+std::optional<MtlsMode> AlphaMtlsMode(const PushContext& context, const ServiceInfo& service,
+                                      const ServicePort& port);
 
 // The name gRPC requires on the TLS transport socket.
 inline constexpr char kTlsTransportSocket[] = "envoy.transport_sockets.tls";

@@ -47,6 +47,49 @@ TEST(PeerMtlsModeTest, WorkloadThenNamespaceThenMeshEachUnsetInheriting) {
   EXPECT_EQ(PeerMtlsMode(*root_selector, "default", kReviewsV1, 9080), MtlsMode::kPermissive);
 }
 
+std::string Alpha(const std::string& kind, const std::string& ns, const std::string& name,
+                  const std::string& spec) {
+  return "---\napiVersion: authentication.istio.io/v1alpha1\nkind: " + kind +
+         "\nmetadata: {name: " + name + (ns.empty() ? "" : ", namespace: " + ns) + "}\nspec:\n" +
+         spec;
+}
+
+// Istio 1.4's Policy and MeshPolicy: the most specific wins (service and
+// port, service, namespace, mesh); `mtls: {}` is STRICT; no mtls peer is
+// DISABLE. A PeerAuthentication, where one applies, takes precedence.
+TEST(PeerMtlsModeTest, Istio14PoliciesByServicePortThenServiceThenNamespaceThenMesh) {
+  auto mode = [](const std::shared_ptr<const PushContext>& context, uint32_t port) {
+    const ServiceInfo* reviews = nullptr;
+    for (const ServiceInfo& service : context->services()) {
+      if (service.host == "reviews.default.svc.cluster.local") reviews = &service;
+    }
+    EXPECT_NE(reviews, nullptr);
+    ServicePort service_port{.number = port, .name = port == 9080 ? "http" : "other"};
+    return PeerMtlsMode(*context, "default", kReviewsV1, port, reviews, &service_port);
+  };
+  auto mesh = BookinfoContextWith(Alpha("MeshPolicy", "", "default", "  peers: [{mtls: {}}]\n"));
+  EXPECT_EQ(mode(mesh, 9080), MtlsMode::kStrict);
+  auto permissive_namespace = BookinfoContextWith(
+      Alpha("MeshPolicy", "", "default", "  peers: [{mtls: {}}]\n") +
+      Alpha("Policy", "default", "default", "  peers: [{mtls: {mode: PERMISSIVE}}]\n"));
+  EXPECT_EQ(mode(permissive_namespace, 9080), MtlsMode::kPermissive);
+  auto by_service = BookinfoContextWith(
+      Alpha("Policy", "default", "default", "  peers: [{mtls: {}}]\n") +
+      Alpha("Policy", "default", "reviews-off", "  targets: [{name: reviews}]\n") +
+      Alpha("Policy", "default", "reviews-9080",
+            "  targets: [{name: reviews, ports: [{number: 9080}]}]\n  peers: [{mtls: {}}]\n"));
+  EXPECT_EQ(mode(by_service, 9080), MtlsMode::kStrict);   // service and port
+  EXPECT_EQ(mode(by_service, 9443), MtlsMode::kDisable);  // service: no mtls peer
+  auto beta_wins = BookinfoContextWith(
+      Alpha("MeshPolicy", "", "default", "  peers: [{mtls: {}}]\n") +
+      Peer("default", "default", "  mtls: {mode: DISABLE}\n"));
+  EXPECT_EQ(mode(beta_wins, 9080), MtlsMode::kDisable);
+  // And it reaches the listener.
+  auto listener = Get<envoy::config::listener::v3::Listener>(
+      *GenerateListeners(*mesh, Proxy{}), "grpc/server?xds.resource.listening_address=10.0.0.1:9080");
+  EXPECT_EQ(listener.filter_chains(0).transport_socket().name(), "envoy.transport_sockets.tls");
+}
+
 TEST(MtlsGeneratorTest, StrictInboundListenersRequireAClientCertificate) {
   auto context =
       BookinfoContextWith(Peer("default", "default", "  mtls: {mode: STRICT}\n"));

@@ -260,6 +260,8 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
 }
 
 envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context,
+                                                           const ServiceInfo& service,
+                                                           const ServicePort& service_port,
                                                            const Endpoint& endpoint,
                                                            const std::string& address,
                                                            const std::string& name) {
@@ -296,7 +298,8 @@ envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& co
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
   auto* chain = listener.add_filter_chains();
   chain->set_name("inbound|" + address);
-  if (PeerMtlsMode(context, workload_namespace, endpoint.labels, port) == MtlsMode::kStrict) {
+  if (PeerMtlsMode(context, workload_namespace, endpoint.labels, port, &service, &service_port) ==
+      MtlsMode::kStrict) {
     chain->mutable_transport_socket()->set_name(kTlsTransportSocket);
     chain->mutable_transport_socket()->mutable_typed_config()->PackFrom(InboundTlsContext());
   }

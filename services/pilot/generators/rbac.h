@@ -35,6 +35,8 @@ std::string NamespaceRegex(const std::string& ns);
 // BuildInboundListener is the Listener `name` for a server on `address`
 // ("ip:port") run by `endpoint`.
 envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& context,
+                                                           const ServiceInfo& service,
+                                                           const ServicePort& service_port,
                                                            const Endpoint& endpoint,
                                                            const std::string& address,
                                                            const std::string& name);

@@ -14,7 +14,7 @@ const std::map<Part, std::vector<std::string>>& KindsReadBy() {
       {Part::kOutboundListeners, {"ServiceEntry", "Sidecar", "EnvoyFilter", "VirtualService"}},
       {Part::kInboundListeners,
        {"ServiceEntry", "Sidecar", "EnvoyFilter", "WorkloadEntry", "AuthorizationPolicy",
-        "PeerAuthentication"}},
+        "PeerAuthentication", "Policy", "MeshPolicy"}},
       {Part::kRoutes,
        {"ServiceEntry", "Sidecar", "EnvoyFilter", "VirtualService", "DestinationRule"}},
       {Part::kClusters, {"ServiceEntry", "Sidecar", "EnvoyFilter", "DestinationRule"}},

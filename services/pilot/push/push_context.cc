@@ -219,6 +219,10 @@ std::shared_ptr<const PushContext> PushContext::Build(
       context->authorization_policies_.push_back(
           {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(
                          resource->spec.get())});
+    } else if (kind == "Policy" || kind == "MeshPolicy") {
+      (kind == "Policy" ? context->authentication_policies_ : context->mesh_policies_)
+          .push_back({resource, static_cast<const istio::authentication::v1alpha1::Policy*>(
+                                    resource->spec.get())});
     } else if (kind == "PeerAuthentication") {
       context->peer_authentications_.push_back(
           {resource, static_cast<const istio::security::v1beta1::PeerAuthentication*>(

@@ -12,6 +12,7 @@
 
 #include "libs/mesh/mesh_config.h"
 #include "libs/mesh/resource.h"
+#include "proto/istio/authentication/v1alpha1/policy.pb.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
 #include "proto/istio/networking/v1alpha3/service_entry.pb.h"
@@ -120,6 +121,14 @@ class PushContext {
       const {
     return peer_authentications_;
   }
+  // Istio 1.4's authentication.istio.io Policy and MeshPolicy, by namespace/name.
+  const std::vector<Typed<istio::authentication::v1alpha1::Policy>>& authentication_policies()
+      const {
+    return authentication_policies_;
+  }
+  const std::vector<Typed<istio::authentication::v1alpha1::Policy>>& mesh_policies() const {
+    return mesh_policies_;
+  }
   // The Sidecar scoping `proxy`: one in its namespace whose workload
   // selector matches the proxy's labels (by name), else its namespace's own
   // without a selector, else the root namespace's, else null (it sees
@@ -154,6 +163,8 @@ class PushContext {
   std::vector<Typed<istio::security::v1beta1::AuthorizationPolicy>> authorization_policies_;
   std::vector<Typed<net::EnvoyFilter>> envoy_filters_;
   std::vector<Typed<istio::security::v1beta1::PeerAuthentication>> peer_authentications_;
+  std::vector<Typed<istio::authentication::v1alpha1::Policy>> authentication_policies_;
+  std::vector<Typed<istio::authentication::v1alpha1::Policy>> mesh_policies_;
   std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace
   // Those with a workload selector, by namespace, by name.
   std::map<std::string, std::vector<Typed<net::Sidecar>>> selector_sidecars_;
