@@ -18,6 +18,7 @@
 #include "proto/istio/networking/v1alpha3/virtual_service.pb.h"
 #include "proto/istio/networking/v1alpha3/workload_entry.pb.h"
 #include "proto/istio/policy/v1beta1/cfg.pb.h"
+#include "proto/istio/rbac/v1alpha1/rbac.pb.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
 #include "proto/istio/security/v1beta1/peer_authentication.pb.h"
 #include "proto/istio/security/v1beta1/request_authentication.pb.h"
@@ -63,6 +64,16 @@ std::vector<KindInfo> BuildTable() {
        ValidateAuthenticationPolicy},
       {"authentication.istio.io", "v1alpha1", kAuthenticationVersions, "MeshPolicy",
        &::istio::authentication::v1alpha1::Policy::default_instance(), ValidateMeshPolicy},
+      // Istio 1.4's role-based access control; AuthorizationPolicy replaced it.
+      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "ServiceRole",
+       &::istio::rbac::v1alpha1::ServiceRole::default_instance(), ValidateServiceRole},
+      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "ServiceRoleBinding",
+       &::istio::rbac::v1alpha1::ServiceRoleBinding::default_instance(),
+       ValidateServiceRoleBinding},
+      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "ClusterRbacConfig",
+       &::istio::rbac::v1alpha1::RbacConfig::default_instance(), ValidateRbacConfig},
+      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "RbacConfig",
+       &::istio::rbac::v1alpha1::RbacConfig::default_instance(), ValidateRbacConfig},
       {"config.istio.io", "v1alpha2", kPolicyVersions, "handler",
        &::istio::policy::v1beta1::Handler::default_instance(), ValidateHandler},
       {"config.istio.io", "v1alpha2", kPolicyVersions, "instance",

@@ -8,6 +8,7 @@
 #include "libs/mesh/validation/rules.h"
 #include "libs/mesh/validation/validators.h"
 #include "proto/istio/authentication/v1alpha1/policy.pb.h"
+#include "proto/istio/rbac/v1alpha1/rbac.pb.h"
 #include "proto/istio/security/v1beta1/authorization_policy.pb.h"
 #include "proto/istio/security/v1beta1/peer_authentication.pb.h"
 #include "proto/istio/security/v1beta1/request_authentication.pb.h"
@@ -352,6 +353,80 @@ void ValidateAuthenticationPolicy(const Resource& resource, FieldErrors& errors)
 
 void ValidateMeshPolicy(const Resource& resource, FieldErrors& errors) {
   CheckAuthnPolicy(resource, /*mesh_wide=*/true, errors);
+}
+
+namespace {
+
+namespace rbacv1 = ::istio::rbac::v1alpha1;
+
+void CheckAccessRule(const rbacv1::AccessRule& rule, const std::string& field, FieldErrors& errors) {
+  if (rule.services().empty()) errors.Error(field + ".services", "at least 1 service must be specified");
+  if (rule.methods().empty() && rule.not_methods().empty()) {
+    errors.Error(field + ".methods", "at least 1 method must be specified");
+  }
+  for (int j = 0; j < rule.constraints_size(); ++j) {
+    const auto& constraint = rule.constraints(j);
+    const std::string at = At(field + ".constraints", j);
+    if (constraint.key().empty()) errors.Error(at + ".key", "key cannot be empty");
+    if (constraint.values().empty()) {
+      errors.Error(at + ".values", "at least 1 value must be specified");
+    }
+  }
+  for (int j = 0; j < rule.ports_size(); ++j) {
+    Check(errors, At(field + ".ports", j), CheckPort(rule.ports(j)));
+  }
+}
+
+}  // namespace
+
+void ValidateServiceRole(const Resource& resource, FieldErrors& errors) {
+  const auto& role = static_cast<const rbacv1::ServiceRole&>(*resource.spec);
+  if (role.rules().empty()) errors.Error("spec.rules", "at least 1 rule must be specified");
+  for (int i = 0; i < role.rules_size(); ++i) CheckAccessRule(role.rules(i), At("spec.rules", i), errors);
+}
+
+void ValidateServiceRoleBinding(const Resource& resource, FieldErrors& errors) {
+  const auto& binding = static_cast<const rbacv1::ServiceRoleBinding&>(*resource.spec);
+  if (binding.subjects().empty()) errors.Error("spec.subjects", "at least 1 subject must be specified");
+  for (int i = 0; i < binding.subjects_size(); ++i) {
+    const auto& subject = binding.subjects(i);
+    if (subject.user().empty() && subject.group().empty() && subject.properties().empty() &&
+        subject.names().empty() && subject.not_names().empty() && subject.groups().empty() &&
+        subject.not_groups().empty() && subject.namespaces().empty() &&
+        subject.not_namespaces().empty() && subject.ips().empty() && subject.not_ips().empty()) {
+      errors.Error(At("spec.subjects", i),
+                   "at least 1 of user, names, groups, namespaces, ips or properties must be "
+                   "specified");
+    }
+  }
+  const bool has_role_ref = binding.has_roleref();
+  if (!has_role_ref && binding.role().empty() && binding.actions().empty()) {
+    errors.Error("spec.roleRef", "roleRef must be specified");
+  } else if (has_role_ref) {
+    if (binding.roleref().kind() != "ServiceRole") {
+      errors.Error("spec.roleRef.kind",
+                   absl::StrCat("kind set to \"", binding.roleref().kind(),
+                                "\", currently the only supported value is \"ServiceRole\""));
+    }
+    if (binding.roleref().name().empty()) errors.Error("spec.roleRef.name", "name cannot be empty");
+  }
+  for (int i = 0; i < binding.actions_size(); ++i) {
+    CheckAccessRule(binding.actions(i), At("spec.actions", i), errors);
+  }
+}
+
+void ValidateRbacConfig(const Resource& resource, FieldErrors& errors) {
+  const auto& config = static_cast<const rbacv1::RbacConfig&>(*resource.spec);
+  if (resource.name != "default") {
+    errors.Error("metadata.name", absl::StrCat("rbacConfig has invalid name(", resource.name,
+                                               "), name must be default"));
+  }
+  if (config.mode() == rbacv1::RbacConfig::ON_WITH_INCLUSION && !config.has_inclusion()) {
+    errors.Error("spec.inclusion", "inclusion cannot be null (use 'inclusion: {}' for none)");
+  }
+  if (config.mode() == rbacv1::RbacConfig::ON_WITH_EXCLUSION && !config.has_exclusion()) {
+    errors.Error("spec.exclusion", "exclusion cannot be null (use 'exclusion: {}' for none)");
+  }
 }
 
 }  // namespace keel::mesh::validation

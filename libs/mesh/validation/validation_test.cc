@@ -23,6 +23,9 @@ std::string ApiVersion(const std::string& kind) {
     return "security.istio.io/v1beta1";
   }
   if (kind == "Policy" || kind == "MeshPolicy") return "authentication.istio.io/v1alpha1";
+  if (kind == "ServiceRole" || kind == "ServiceRoleBinding" || kind == "ClusterRbacConfig") {
+    return "rbac.istio.io/v1alpha1";
+  }
   if (kind == "handler" || kind == "instance" || kind == "rule" || kind == "attributemanifest") {
     return "config.istio.io/v1alpha2";
   }
@@ -485,6 +488,24 @@ const RuleCase kCases[] = {
      "  targets: [{name: a}]\n  origins: [{jwt: {issuer: https://a, jwksUri: https://a/k}}]\n",
      "  targets: [{name: a}]\n  origins: [{jwt: {jwksUri: https://a/k}}]\n",
      "spec.origins[0].jwt.issuer", "issuer must be set"},
+    // Istio 1.4's rbac.istio.io
+    {"ServiceRoleRules", "ServiceRole", "  rules:\n  - services: [a]\n    methods: [GET]\n",
+     "  rules: []\n", "spec.rules", "at least 1 rule must be specified"},
+    {"ServiceRoleMethods", "ServiceRole", "  rules:\n  - services: [a]\n    methods: [\"*\"]\n",
+     "  rules:\n  - services: [a]\n", "spec.rules[0].methods",
+     "at least 1 method must be specified"},
+    {"ServiceRoleConstraint", "ServiceRole",
+     "  rules:\n  - services: [a]\n    methods: [GET]\n    constraints: [{key: k, values: [v]}]\n",
+     "  rules:\n  - services: [a]\n    methods: [GET]\n    constraints: [{key: k}]\n",
+     "spec.rules[0].constraints[0].values", "at least 1 value must be specified"},
+    {"BindingRoleRefKind", "ServiceRoleBinding",
+     "  subjects: [{user: a}]\n  roleRef: {kind: ServiceRole, name: r}\n",
+     "  subjects: [{user: a}]\n  roleRef: {kind: Role, name: r}\n", "spec.roleRef.kind",
+     "kind set to \"Role\", currently the only supported value is \"ServiceRole\""},
+    {"BindingSubjects", "ServiceRoleBinding",
+     "  subjects: [{properties: {source.namespace: a}}]\n  roleRef: {kind: ServiceRole, name: r}\n",
+     "  roleRef: {kind: ServiceRole, name: r}\n", "spec.subjects",
+     "at least 1 subject must be specified"},
     // RequestAuthentication
     {"RequestAuthIssuer", "RequestAuthentication",
      "  jwtRules:\n  - issuer: https://issuer.example\n    jwksUri: https://issuer.example/jwks\n",
@@ -535,6 +556,17 @@ TEST(ValidationTest, Istio14AuthenticationPolicyNames) {
       Errors(Validate("MeshPolicy", "  targets: [{name: reviews}]\n", "default"));
   ASSERT_EQ(mesh_targets.size(), 1u);
   EXPECT_EQ(mesh_targets[0].message, "a MeshPolicy must not have targets");
+}
+
+TEST(ValidationTest, ClusterRbacConfigIsNamedDefaultAndListsItsInclusion) {
+  EXPECT_TRUE(Errors(Validate("ClusterRbacConfig", "  mode: ON\n", "default")).empty());
+  std::vector<Diagnostic> named = Errors(Validate("ClusterRbacConfig", "  mode: ON\n", "rbac"));
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].message, "rbacConfig has invalid name(rbac), name must be default");
+  std::vector<Diagnostic> inclusion =
+      Errors(Validate("ClusterRbacConfig", "  mode: ON_WITH_INCLUSION\n", "default"));
+  ASSERT_EQ(inclusion.size(), 1u);
+  EXPECT_EQ(inclusion[0].message, "inclusion cannot be null (use 'inclusion: {}' for none)");
 }
 
 TEST(ValidationTest, ObjectNamesMustBeDns1123) {

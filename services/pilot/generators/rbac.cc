@@ -1,6 +1,7 @@
 #include "services/pilot/generators/rbac.h"
 
 #include "services/pilot/generators/mtls.h"
+#include "services/pilot/generators/rbac_v1alpha1.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -230,7 +231,7 @@ std::string NamespaceRegex(const std::string& ns) {
 
 std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
     const PushContext& context, const std::string& workload_namespace,
-    const std::map<std::string, std::string>& workload_labels) {
+    const std::map<std::string, std::string>& workload_labels, const ServiceInfo* service) {
   envoy::extensions::filters::http::rbac::v3::RBAC deny, allow;
   deny.mutable_rules()->set_action(rbac::RBAC::DENY);
   allow.mutable_rules()->set_action(rbac::RBAC::ALLOW);
@@ -251,6 +252,15 @@ std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
       (*target->mutable_rules()->mutable_policies())[absl::StrCat(
           "ns[", resource->namespace_name, "]-policy[", resource->name, "]-rule[", i, "]")] =
           RulePolicy(policy->rules(i));
+    }
+  }
+  if (service != nullptr) {
+    if (auto legacy = LegacyRbacRules(context, *service, workload_labels); legacy.has_value()) {
+      any_allow = true;  // enforced: what no role grants is denied
+      for (const LegacyRbacRule& rule : *legacy) {
+        (*allow.mutable_rules()->mutable_policies())[absl::StrCat("rbac.istio.io[", rule.name,
+                                                                  "]")] = RulePolicy(rule.rule);
+      }
     }
   }
   std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> filters;
@@ -288,7 +298,8 @@ envoy::config::listener::v3::Listener BuildInboundListener(const PushContext& co
       endpoint.workload.empty() ? "default"
                                 : endpoint.workload.substr(0, endpoint.workload.find('/'));
   int index = 0;
-  for (const auto& rbac_filter : RbacFilters(context, workload_namespace, endpoint.labels)) {
+  for (const auto& rbac_filter :
+       RbacFilters(context, workload_namespace, endpoint.labels, &service)) {
     auto* filter = manager.add_http_filters();
     filter->set_name(absl::StrCat("envoy.filters.http.rbac.", index++));
     filter->mutable_typed_config()->PackFrom(rbac_filter);

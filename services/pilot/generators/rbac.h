@@ -15,10 +15,13 @@ namespace keel::pilot {
 // RbacFilters returns the RBAC filters for a workload: a DENY filter for
 // its DENY policies, then an ALLOW filter for its ALLOW policies (absent
 // when there are none: everything is allowed). AUDIT and CUSTOM policies are
-// not enforced by proxyless gRPC and are skipped.
+// not enforced by proxyless gRPC and are skipped. When the workload serves
+// `service` under Istio 1.4's ClusterRbacConfig, the rules its ServiceRoles
+// and bindings grant join the ALLOW filter (rbac_v1alpha1.h).
 std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RbacFilters(
     const PushContext& context, const std::string& workload_namespace,
-    const std::map<std::string, std::string>& workload_labels);
+    const std::map<std::string, std::string>& workload_labels,
+    const ServiceInfo* service = nullptr);
 
 // PrincipalMatcher translates an Istio principal ("cluster.local/ns/a/sa/b",
 // "*", "prefix*", "*suffix") to the matcher of the peer's SPIFFE identity.

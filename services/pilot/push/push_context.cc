@@ -223,6 +223,21 @@ std::shared_ptr<const PushContext> PushContext::Build(
       (kind == "Policy" ? context->authentication_policies_ : context->mesh_policies_)
           .push_back({resource, static_cast<const istio::authentication::v1alpha1::Policy*>(
                                     resource->spec.get())});
+    } else if (kind == "ServiceRole") {
+      context->service_roles_.push_back(
+          {resource, static_cast<const istio::rbac::v1alpha1::ServiceRole*>(resource->spec.get())});
+    } else if (kind == "ServiceRoleBinding") {
+      context->service_role_bindings_.push_back(
+          {resource,
+           static_cast<const istio::rbac::v1alpha1::ServiceRoleBinding*>(resource->spec.get())});
+    } else if (kind == "ClusterRbacConfig" || kind == "RbacConfig") {
+      // ClusterRbacConfig wins over the older RbacConfig, as in Istio 1.4.
+      if (resource->name == "default" &&
+          (context->rbac_config_ == nullptr || kind == "ClusterRbacConfig")) {
+        context->rbac_config_ =
+            static_cast<const istio::rbac::v1alpha1::RbacConfig*>(resource->spec.get());
+        context->rbac_config_resource_ = resource;
+      }
     } else if (kind == "PeerAuthentication") {
       context->peer_authentications_.push_back(
           {resource, static_cast<const istio::security::v1beta1::PeerAuthentication*>(

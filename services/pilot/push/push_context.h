@@ -14,6 +14,7 @@
 #include "libs/mesh/resource.h"
 #include "proto/istio/authentication/v1alpha1/policy.pb.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
+#include "proto/istio/rbac/v1alpha1/rbac.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
 #include "proto/istio/networking/v1alpha3/service_entry.pb.h"
 #include "proto/istio/networking/v1alpha3/sidecar.pb.h"
@@ -129,6 +130,16 @@ class PushContext {
   const std::vector<Typed<istio::authentication::v1alpha1::Policy>>& mesh_policies() const {
     return mesh_policies_;
   }
+  // Istio 1.4's rbac.istio.io: roles and bindings by namespace/name, and the
+  // ClusterRbacConfig (or RbacConfig) named "default", if any.
+  const std::vector<Typed<istio::rbac::v1alpha1::ServiceRole>>& service_roles() const {
+    return service_roles_;
+  }
+  const std::vector<Typed<istio::rbac::v1alpha1::ServiceRoleBinding>>& service_role_bindings()
+      const {
+    return service_role_bindings_;
+  }
+  const istio::rbac::v1alpha1::RbacConfig* rbac_config() const { return rbac_config_; }
   // The Sidecar scoping `proxy`: one in its namespace whose workload
   // selector matches the proxy's labels (by name), else its namespace's own
   // without a selector, else the root namespace's, else null (it sees
@@ -165,6 +176,10 @@ class PushContext {
   std::vector<Typed<istio::security::v1beta1::PeerAuthentication>> peer_authentications_;
   std::vector<Typed<istio::authentication::v1alpha1::Policy>> authentication_policies_;
   std::vector<Typed<istio::authentication::v1alpha1::Policy>> mesh_policies_;
+  std::vector<Typed<istio::rbac::v1alpha1::ServiceRole>> service_roles_;
+  std::vector<Typed<istio::rbac::v1alpha1::ServiceRoleBinding>> service_role_bindings_;
+  const istio::rbac::v1alpha1::RbacConfig* rbac_config_ = nullptr;
+  std::shared_ptr<const mesh::Resource> rbac_config_resource_;  // keeps rbac_config_ alive
   std::map<std::string, Typed<net::Sidecar>> sidecars_;  // namespace-wide ones, by namespace
   // Those with a workload selector, by namespace, by name.
   std::map<std::string, std::vector<Typed<net::Sidecar>>> selector_sidecars_;
