@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace keel {
 
@@ -15,6 +16,10 @@ namespace keel {
 // old file or the whole new one, never a part.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents,
                                  mode_t mode = 0644);
+
+// ReadWholeFile returns the file's bytes; NotFound naming the path and the
+// OS's reason when it cannot be read.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
 }  // namespace keel
 

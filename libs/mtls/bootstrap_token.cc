@@ -5,8 +5,6 @@
 #include <openssl/rand.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -32,12 +30,9 @@ absl::Status Unauthenticated(absl::string_view why) {
 }  // namespace
 
 absl::StatusOr<TokenSigner> TokenSigner::FromKeyFile(const std::string& path, bool create) {
-  std::ifstream in(path, std::ios::binary);
-  if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
+  if (absl::StatusOr<std::string> text = ReadWholeFile(path); text.ok()) {
     std::string secret;
-    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(text.str()), &secret) ||
+    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(*text), &secret) ||
         secret.size() < 32) {
       return absl::FailedPreconditionError(
           absl::StrCat(path, ": not a token signing key (base64 of at least 32 bytes)"));

@@ -1,8 +1,6 @@
 #include "libs/mtls/local_ca.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -16,14 +14,6 @@ constexpr char kCertFile[] = "ca-cert.pem";
 constexpr char kRootFile[] = "root-cert.pem";
 constexpr char kChainFile[] = "cert-chain.pem";
 constexpr char kTrustedRootsFile[] = "trusted-roots.pem";
-
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string Get(const SignerConfig& config, const std::string& key, const std::string& fallback) {
   auto it = config.find(key);
@@ -208,11 +198,11 @@ absl::StatusOr<std::unique_ptr<CertificateSigner>> NewSelfSignedCa(const SignerC
     if (absl::Status saved = ca->Save(*root, roots); !saved.ok()) return saved;
     return ca;
   }
-  absl::StatusOr<std::string> key_pem = ReadWhole(key_path);
+  absl::StatusOr<std::string> key_pem = ReadWholeFile(key_path);
   if (!key_pem.ok()) return key_pem.status();
   absl::StatusOr<PrivateKey> key = PrivateKey::FromPem(*key_pem);
   if (!key.ok()) return InFile(key_path, key.status());
-  absl::StatusOr<std::string> root_pem = ReadWhole(root_path);
+  absl::StatusOr<std::string> root_pem = ReadWholeFile(root_path);
   if (!root_pem.ok()) return root_pem.status();
   absl::StatusOr<Certificate> root = Certificate::FromPem(*root_pem);
   if (!root.ok()) return InFile(root_path, root.status());
@@ -221,7 +211,7 @@ absl::StatusOr<std::unique_ptr<CertificateSigner>> NewSelfSignedCa(const SignerC
         absl::StrCat(root_path, ": does not belong to ", key_path));
   }
   std::vector<Certificate> trusted;
-  if (absl::StatusOr<std::string> bundle = ReadWhole(trusted_path); bundle.ok()) {
+  if (absl::StatusOr<std::string> bundle = ReadWholeFile(trusted_path); bundle.ok()) {
     absl::StatusOr<std::vector<Certificate>> roots = Certificate::ChainFromPem(*bundle);
     if (!roots.ok()) return InFile(trusted_path, roots.status());
     trusted = *std::move(roots);
@@ -238,7 +228,7 @@ absl::StatusOr<std::unique_ptr<CertificateSigner>> NewPluggedInCa(const SignerCo
   absl::StatusOr<CommonConfig> common = ReadCommon(config);
   if (!common.ok()) return common.status();
   auto read = [&](const char* name) -> absl::StatusOr<std::string> {
-    return ReadWhole(absl::StrCat(common->dir, "/", name));
+    return ReadWholeFile(absl::StrCat(common->dir, "/", name));
   };
   auto path = [&](const char* name) { return absl::StrCat(common->dir, "/", name); };
   absl::StatusOr<std::string> key_pem = read(kKeyFile);

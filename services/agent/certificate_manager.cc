@@ -1,7 +1,5 @@
 #include "services/agent/certificate_manager.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -18,14 +16,6 @@ namespace {
 // Citadel's response metadata with the whole trust bundle (see
 // services/citadel/ca_server.h); without it, the chain's last certificate.
 constexpr char kTrustBundleHeader[] = "keel-trust-bundle-bin";
-
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
@@ -45,9 +35,9 @@ CertificateState CertificateManager::Current() const {
 
 absl::Status CertificateManager::LoadExisting() {
   const mtls::TlsFiles files = mtls::TlsFiles::InDirectory(options_.cert_dir);
-  absl::StatusOr<std::string> key = ReadWhole(files.private_key);
-  absl::StatusOr<std::string> chain = ReadWhole(files.cert_chain);
-  absl::StatusOr<std::string> roots = ReadWhole(files.roots);
+  absl::StatusOr<std::string> key = ReadWholeFile(files.private_key);
+  absl::StatusOr<std::string> chain = ReadWholeFile(files.cert_chain);
+  absl::StatusOr<std::string> roots = ReadWholeFile(files.roots);
   if (!key.ok() || !chain.ok() || !roots.ok()) return absl::NotFoundError("no certificate yet");
   absl::StatusOr<mtls::PrivateKey> parsed_key = mtls::PrivateKey::FromPem(*key);
   absl::StatusOr<std::vector<mtls::Certificate>> parsed_chain =
@@ -99,7 +89,7 @@ absl::Status CertificateManager::RenewOnce() {
       if (options_.token_file.empty()) {
         return absl::FailedPreconditionError("no certificate yet and no --token_file");
       }
-      absl::StatusOr<std::string> token = ReadWhole(options_.token_file);
+      absl::StatusOr<std::string> token = ReadWholeFile(options_.token_file);
       if (!token.ok()) return token.status();
       context.AddMetadata("authorization",
                           absl::StrCat("Bearer ", absl::StripAsciiWhitespace(*token)));
