@@ -1,0 +1,68 @@
+// Mixer attributes: the typed values a request is described by
+// ("source.principal", "request.size", ...), and their compressed wire form
+// (istio.mixer.v1.CompressedAttributes), decoded with every index checked.
+#ifndef KEEL_LIBS_MIXER_ATTRIBUTES_H_
+#define KEEL_LIBS_MIXER_ATTRIBUTES_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "libs/mixer/global_dictionary.h"
+#include "proto/istio/mixer/v1/attributes.pb.h"
+
+namespace keel::mixer {
+
+// Bytes are a distinct type from strings (an attribute's type is part of
+// its meaning: "source.ip" is bytes).
+struct Bytes {
+  std::string data;
+  bool operator==(const Bytes& other) const { return data == other.data; }
+};
+using StringMap = std::map<std::string, std::string>;
+using AttributeValue =
+    std::variant<std::string, int64_t, double, bool, Bytes, absl::Time, absl::Duration, StringMap>;
+
+// AttributeBag: attributes by name.
+using AttributeBag = absl::flat_hash_map<std::string, AttributeValue>;
+
+// What one message may hold: beyond these, a request is refused rather than
+// decoded (a client cannot make Mixer allocate without bound).
+struct DecodeLimits {
+  size_t max_words = 4096;
+  size_t max_attributes = 1024;
+  size_t max_map_entries = 1024;
+  size_t max_bytes = 1 << 20;  // of all strings and bytes together
+};
+
+// DecodeInto adds the attributes of `compressed` to `bag`, replacing those
+// of the same name (a Report's delta encoding builds on the set before).
+// `global_word_count` is the number of dictionary words the client knows (0:
+// as many as Keel's dictionary has); `default_words` stand in for the
+// message's own words when it has none. InvalidArgument names the problem:
+// an index outside either word list, a name given twice, a malformed
+// timestamp or duration, a limit passed.
+absl::Status DecodeInto(const istio::mixer::v1::CompressedAttributes& compressed,
+                        const GlobalDictionary& dictionary, uint32_t global_word_count,
+                        absl::Span<const std::string> default_words, AttributeBag& bag,
+                        const DecodeLimits& limits = {});
+
+absl::StatusOr<AttributeBag> Decode(const istio::mixer::v1::CompressedAttributes& compressed,
+                                    const GlobalDictionary& dictionary,
+                                    uint32_t global_word_count,
+                                    const DecodeLimits& limits = {});
+
+// Encode compresses `bag`: words of the dictionary by index, others in the
+// message's own word list.
+istio::mixer::v1::CompressedAttributes Encode(const AttributeBag& bag,
+                                              const GlobalDictionary& dictionary);
+
+}  // namespace keel::mixer
+
+#endif  // KEEL_LIBS_MIXER_ATTRIBUTES_H_

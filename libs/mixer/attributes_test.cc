@@ -1,0 +1,128 @@
+#include "libs/mixer/attributes.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/mesh/testing/shared_testdata.h"
+
+namespace keel::mixer {
+namespace {
+
+using ::testing::HasSubstr;
+using istio::mixer::v1::CompressedAttributes;
+
+const GlobalDictionary& Istio14() {
+  static const GlobalDictionary* dictionary = [] {
+    absl::StatusOr<GlobalDictionary> parsed = GlobalDictionary::FromFile(
+        mesh::testing::IstioTestdataDir() + "/mixer-api-1.4/global_dictionary.yaml");
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    return new GlobalDictionary(parsed.ok() ? *std::move(parsed) : GlobalDictionary());
+  }();
+  return *dictionary;
+}
+
+int32_t Word(const std::string& word) {
+  std::optional<int32_t> index = Istio14().IndexOf(word);
+  EXPECT_TRUE(index.has_value()) << word;
+  return index.value_or(0);
+}
+
+TEST(GlobalDictionaryTest, IstiosFileIsReadLineByLineVerbatim) {
+  ASSERT_EQ(Istio14().size(), 222u);
+  EXPECT_EQ(Istio14().word(0), "source.ip");
+  // Quoted entries keep their quotes, as Istio's generated word list has
+  // them: the file lists '200' and, later, 200 as two words.
+  ASSERT_TRUE(Istio14().IndexOf("'200'").has_value());
+  ASSERT_TRUE(Istio14().IndexOf("200").has_value());
+  EXPECT_LT(*Istio14().IndexOf("'200'"), *Istio14().IndexOf("200"));
+  EXPECT_TRUE(Istio14().IndexOf("\"-\"").has_value());
+  EXPECT_FALSE(Istio14().IndexOf("-").has_value());
+  EXPECT_EQ(Istio14().word(Istio14().size() - 1), "context.proxy_version");
+
+  EXPECT_THAT(GlobalDictionary::Parse("- a\n- b\n- a\n", "d.yaml").status().message(),
+              HasSubstr("d.yaml:3: the word \"a\" is already listed"));
+  EXPECT_THAT(GlobalDictionary::Parse("# c\nwords:\n", "d.yaml").status().message(),
+              HasSubstr("d.yaml:2: expected a \"- word\" entry"));
+}
+
+TEST(AttributesTest, EveryTypeDecodesFromGlobalAndOwnWords) {
+  CompressedAttributes compressed;
+  compressed.add_words("shop");
+  compressed.add_words("x-user");
+  (*compressed.mutable_strings())[Word("source.namespace")] = -1;
+  (*compressed.mutable_strings())[Word("request.method")] = Word("GET");
+  (*compressed.mutable_int64s())[Word("response.code")] = 200;
+  (*compressed.mutable_doubles())[-2] = 0.5;  // a name of the message's own
+  (*compressed.mutable_bools())[Word("connection.mtls")] = true;
+  (*compressed.mutable_bytes())[Word("source.ip")] = std::string("\x0a\x00\x00\x01", 4);
+  (*compressed.mutable_timestamps())[Word("request.time")].set_seconds(1700000000);
+  (*compressed.mutable_durations())[Word("response.duration")].set_nanos(1500000);
+  (*(*compressed.mutable_string_maps())[Word("request.headers")].mutable_entries())[Word(
+      ":method")] = Word("GET");
+  absl::StatusOr<AttributeBag> bag = Decode(compressed, Istio14(), 0);
+  ASSERT_TRUE(bag.ok()) << bag.status();
+  EXPECT_EQ(std::get<std::string>(bag->at("source.namespace")), "shop");
+  EXPECT_EQ(std::get<std::string>(bag->at("request.method")), "GET");
+  EXPECT_EQ(std::get<int64_t>(bag->at("response.code")), 200);
+  EXPECT_EQ(std::get<double>(bag->at("x-user")), 0.5);
+  EXPECT_TRUE(std::get<bool>(bag->at("connection.mtls")));
+  EXPECT_EQ(std::get<Bytes>(bag->at("source.ip")).data, std::string("\x0a\x00\x00\x01", 4));
+  EXPECT_EQ(std::get<absl::Time>(bag->at("request.time")), absl::FromUnixSeconds(1700000000));
+  EXPECT_EQ(std::get<absl::Duration>(bag->at("response.duration")), absl::Microseconds(1500));
+  EXPECT_EQ(std::get<StringMap>(bag->at("request.headers")).at(":method"), "GET");
+
+  // Encoding gives the same attributes back.
+  absl::StatusOr<AttributeBag> again = Decode(Encode(*bag, Istio14()), Istio14(), 0);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *bag);
+}
+
+TEST(AttributesTest, MalformedMessagesAreInvalidArgumentsThatSayWhy) {
+  auto fails = [](const CompressedAttributes& compressed, uint32_t global = 0,
+                  DecodeLimits limits = {}) {
+    absl::StatusOr<AttributeBag> bag = Decode(compressed, Istio14(), global, limits);
+    EXPECT_EQ(bag.status().code(), absl::StatusCode::kInvalidArgument);
+    return std::string(bag.status().message());
+  };
+  CompressedAttributes past_global;
+  (*past_global.mutable_int64s())[5000] = 1;
+  EXPECT_THAT(fails(past_global), HasSubstr("word index 5000 is past the 222 global words"));
+  CompressedAttributes fewer;
+  (*fewer.mutable_int64s())[Word("response.code")] = 1;
+  EXPECT_THAT(fails(fewer, 10), HasSubstr("past the 10 global words the client declared"));
+  EXPECT_THAT(fails(fewer, 100000), HasSubstr("declares 100000 global words"));
+  CompressedAttributes past_own;
+  past_own.add_words("a");
+  (*past_own.mutable_strings())[-1] = -7;
+  EXPECT_THAT(fails(past_own), HasSubstr("word index -7 is past the message's 1 words"));
+  CompressedAttributes twice;
+  (*twice.mutable_int64s())[Word("response.code")] = 1;
+  (*twice.mutable_strings())[Word("response.code")] = Word("GET");
+  EXPECT_THAT(fails(twice), HasSubstr("attribute \"response.code\" is given twice"));
+  CompressedAttributes bad_time;
+  (*bad_time.mutable_timestamps())[Word("request.time")].set_seconds(INT64_MAX);
+  EXPECT_THAT(fails(bad_time), HasSubstr("out of range"));
+  CompressedAttributes huge_map;
+  auto& entries = *(*huge_map.mutable_string_maps())[Word("request.headers")].mutable_entries();
+  for (int i = 0; i < 2000; ++i) entries[i % 200] = i % 200;
+  for (int i = 0; i < 1100; ++i) huge_map.add_words(std::to_string(i));
+  for (int i = 0; i < 1100; ++i) entries[-1 - i] = 0;
+  EXPECT_THAT(fails(huge_map), HasSubstr("a string map of 1300 entries; the limit is 1024"));
+  EXPECT_THAT(fails(huge_map, 0, DecodeLimits{.max_words = 100}), HasSubstr("1100 words"));
+}
+
+// A Report's delta encoding: each set adds to (and overrides) the one before.
+TEST(AttributesTest, DeltaEncodingBuildsOnThePreviousSet) {
+  const std::vector<std::string> defaults = {"checkout", "cart"};
+  CompressedAttributes first, second;
+  (*first.mutable_strings())[Word("destination.service.name")] = -1;
+  (*first.mutable_int64s())[Word("response.code")] = 200;
+  (*second.mutable_int64s())[Word("response.code")] = 503;
+  AttributeBag bag;
+  ASSERT_TRUE(DecodeInto(first, Istio14(), 0, defaults, bag).ok());
+  ASSERT_TRUE(DecodeInto(second, Istio14(), 0, defaults, bag).ok());
+  EXPECT_EQ(std::get<std::string>(bag.at("destination.service.name")), "checkout");
+  EXPECT_EQ(std::get<int64_t>(bag.at("response.code")), 503);
+}
+
+}  // namespace
+}  // namespace keel::mixer
