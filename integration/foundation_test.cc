@@ -135,8 +135,8 @@ class BusyPortTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(BusyPortTest, ABusyPortIsAClearErrorAndNonZeroExit) {
   Mesh mesh;
   std::vector<std::string> args;
-  if (GetParam() == "pilot") {
-    // Pilot is ready only once it holds Galley's full configuration.
+  if (GetParam() == "pilot" || GetParam() == "mixer") {
+    // Pilot and Mixer are ready only once they hold Galley's configuration.
     absl::StatusOr<RunningService*> galley = mesh.Start("galley");
     ASSERT_TRUE(galley.ok());
     args.push_back("--galley_address=" + (*galley)->grpc_address());

@@ -213,7 +213,10 @@ absl::StatusOr<RunningService*> Mesh::StartAgent(const RunningService& citadel,
 
 std::vector<std::string> Mesh::StopAll() {
   std::vector<std::string> unclean;
-  for (const auto& service : services_) {
+  // Last started, first stopped: a client (Pilot, Mixer, an agent) ends its
+  // streams before the server it depends on drains.
+  for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
+    const auto& service = *it;
     const bool already_stopped = service->stopped();
     ExitInfo exit = service->Stop();
     if (!already_stopped && !(exit.exited && exit.status == 0)) {

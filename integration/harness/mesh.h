@@ -112,7 +112,8 @@ class Mesh {
                                              const std::string& service_account,
                                              std::vector<std::string> extra_args = {});
 
-  // StopAll stops every service still running; returns those that did not
+  // StopAll stops every service still running, the last started first;
+  // returns those that did not
   // exit with status 0, as "component: how it ended".
   std::vector<std::string> StopAll();
 

@@ -1,33 +1,62 @@
-// Mixer answers policy checks and turns telemetry reports into metrics.
-//
-// The walking skeleton: the service starts, serves gRPC health and
-// reflection, reports ready and exports process metrics. Its real
-// capabilities slot in behind this class.
+// Mixer answers policy checks and takes telemetry reports (Istio 1.4's
+// Mixer API). Its config (attribute manifests, handlers, instances, rules)
+// comes from Galley; a config that does not compile is refused (NACKed) and
+// the policy compiled before keeps answering.
 #ifndef KEEL_SERVICES_MIXER_MIXER_SERVICE_H_
 #define KEEL_SERVICES_MIXER_MIXER_SERVICE_H_
 
+#include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/security/credentials.h"
 #include "libs/common/service_host.h"
+#include "libs/mixer/global_dictionary.h"
+#include "libs/xds/ads_client.h"
+#include "services/mixer/mixer_server.h"
+#include "services/mixer/policy.h"
 
 namespace keel::mixer {
 
 struct MixerOptions {
-  // Galley's MCP-over-xDS address.
+  // Galley's MCP-over-xDS address, and how to call it (null: plaintext).
   std::string galley_address;
+  std::shared_ptr<grpc::ChannelCredentials> galley_credentials;
+  // Istio's global word list (mixer/v1/global_dictionary.yaml); without one,
+  // clients may only use words of their own messages.
+  std::string global_dictionary;
+  // Rules here apply to every request; rules elsewhere to their namespace's.
+  std::string config_namespace = "istio-system";
 };
 
 class MixerService : public Service {
  public:
-  explicit MixerService(MixerOptions options) : options_(std::move(options)) {}
+  explicit MixerService(MixerOptions options);
+  ~MixerService() override;
 
   std::string name() const override { return "mixer"; }
+  void RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) override;
   absl::Status Start(ServiceContext& context) override;
+  void Stop() override;
+
+  std::shared_ptr<const Policy> policy() const;
 
  private:
+  absl::Status OnConfig(const xds::ResourceUpdate& update);
+
   MixerOptions options_;
+  GlobalDictionary dictionary_;
+  std::unique_ptr<MixerServer> server_;
+  Readiness* readiness_ = nullptr;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Policy> policy_ ABSL_GUARDED_BY(mu_);
+  // Type URL -> "namespace/name" -> resource: what the policy was built from.
+  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
+      ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<xds::AdsClient> galley_;
 };
 
 }  // namespace keel::mixer

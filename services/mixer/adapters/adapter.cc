@@ -1,0 +1,59 @@
+#include "services/mixer/adapters/adapter.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+
+namespace keel::mixer {
+namespace {
+
+struct Registry {
+  absl::Mutex mu;
+  std::map<std::string, CheckAdapterFactory> factories ABSL_GUARDED_BY(mu);
+};
+
+Registry& Adapters() {
+  static Registry* registry = new Registry();
+  return *registry;
+}
+
+}  // namespace
+
+bool RegisterCheckAdapter(const std::string& name, CheckAdapterFactory factory) {
+  absl::MutexLock lock(&Adapters().mu);
+  Adapters().factories[name] = std::move(factory);
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<CheckAdapter>> NewCheckAdapter(
+    const std::string& name, const google::protobuf::Struct& params) {
+  CheckAdapterFactory factory;
+  std::vector<std::string> known;
+  {
+    absl::MutexLock lock(&Adapters().mu);
+    auto it = Adapters().factories.find(name);
+    if (it != Adapters().factories.end()) factory = it->second;
+    for (const auto& [known_name, unused] : Adapters().factories) known.push_back(known_name);
+  }
+  if (!factory) {
+    return absl::NotFoundError(absl::StrCat("no check adapter \"", name, "\" (known: ",
+                                            absl::StrJoin(known, ", "), ")"));
+  }
+  return factory(params);
+}
+
+absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& params,
+                                             const std::string& key, absl::Duration fallback) {
+  auto it = params.fields().find(key);
+  if (it == params.fields().end()) return fallback;
+  if (it->second.has_number_value()) return absl::Seconds(it->second.number_value());
+  absl::Duration value;
+  if (!it->second.has_string_value() || !absl::ParseDuration(it->second.string_value(), &value)) {
+    return absl::InvalidArgumentError(absl::StrCat("params.", key, ": not a duration (e.g. 5s)"));
+  }
+  return value;
+}
+
+}  // namespace keel::mixer

@@ -1,0 +1,60 @@
+// Mixer's adapters behind one registry: an adapter is a folder here with a
+// factory registered by its Istio name (KEEL_REGISTER_CHECK_ADAPTER).
+#ifndef KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_
+#define KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/struct.pb.h"
+#include "libs/mixer/attributes.h"
+
+namespace keel::mixer {
+
+// A check's answer: the status, and how long and how often a client may
+// reuse it.
+struct CheckResult {
+  absl::Status status;
+  absl::Duration valid_duration = absl::Seconds(5);
+  int32_t valid_use_count = 10000;
+};
+
+// One instance handed to an adapter: its template and its fields'
+// evaluated values ("value" for listentry).
+struct InstanceValue {
+  std::string name;
+  std::string template_name;
+  std::map<std::string, AttributeValue> fields;
+};
+
+class CheckAdapter {
+ public:
+  virtual ~CheckAdapter() = default;
+  // Check answers for the instances a matching rule sends.
+  virtual CheckResult Check(const std::vector<InstanceValue>& instances) const = 0;
+};
+
+// Builds an adapter from a handler's params; InvalidArgument names the bad
+// field.
+using CheckAdapterFactory =
+    std::function<absl::StatusOr<std::unique_ptr<CheckAdapter>>(const google::protobuf::Struct&)>;
+
+bool RegisterCheckAdapter(const std::string& name, CheckAdapterFactory factory);
+// NewCheckAdapter: NotFound for an adapter Keel does not have.
+absl::StatusOr<std::unique_ptr<CheckAdapter>> NewCheckAdapter(const std::string& name,
+                                                              const google::protobuf::Struct& params);
+
+// Reads a duration param ("5s", or a number of seconds); `fallback` if absent.
+absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& params,
+                                             const std::string& key, absl::Duration fallback);
+
+}  // namespace keel::mixer
+
+#define KEEL_REGISTER_CHECK_ADAPTER(name, factory) \
+  static const bool keel_check_adapter_##factory = ::keel::mixer::RegisterCheckAdapter(name, factory)
+
+#endif  // KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_

@@ -1,0 +1,92 @@
+#include "services/mixer/mixer_server.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace keel::mixer {
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
+  out->set_seconds(absl::ToInt64Seconds(d));
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d - absl::Seconds(out->seconds()))));
+}
+
+}  // namespace
+
+MixerServer::MixerServer(const GlobalDictionary* dictionary, PolicyProvider policy,
+                         MetricsRegistry& metrics)
+    : dictionary_(dictionary),
+      policy_(std::move(policy)),
+      checks_(prometheus::BuildCounter()
+                  .Name("mixer_checks_total")
+                  .Help("Check requests, by the precondition code answered.")
+                  .Register(metrics.registry())),
+      report_sets_(prometheus::BuildCounter()
+                       .Name("mixer_report_attribute_sets_total")
+                       .Help("Attribute sets received in Report requests.")
+                       .Register(metrics.registry())
+                       .Add({})) {}
+
+grpc::ServerUnaryReactor* MixerServer::Check(grpc::CallbackServerContext* context,
+                                             const istio::mixer::v1::CheckRequest* request,
+                                             istio::mixer::v1::CheckResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(DoCheck(*request, *response));
+  return reactor;
+}
+
+grpc::Status MixerServer::DoCheck(const istio::mixer::v1::CheckRequest& request,
+                                  istio::mixer::v1::CheckResponse& response) {
+  absl::StatusOr<AttributeBag> bag =
+      Decode(request.attributes(), *dictionary_, request.global_word_count());
+  if (!bag.ok()) {
+    checks_.Add({{"code", "INVALID_ARGUMENT"}}).Increment();
+    return ToGrpc(bag.status());
+  }
+  const CheckResult result = policy_()->Check(*bag);
+  auto* precondition = response.mutable_precondition();
+  precondition->mutable_status()->set_code(static_cast<int>(result.status.code()));
+  precondition->mutable_status()->set_message(std::string(result.status.message()));
+  SetDuration(result.valid_duration, precondition->mutable_valid_duration());
+  precondition->set_valid_use_count(result.valid_use_count);
+  // No quota adapter is configured for any quota yet: each is granted whole.
+  for (const auto& [name, params] : request.quotas()) {
+    auto& quota = (*response.mutable_quotas())[name];
+    quota.set_granted_amount(params.amount());
+    SetDuration(result.valid_duration, quota.mutable_valid_duration());
+  }
+  checks_.Add({{"code", absl::StatusCodeToString(result.status.code())}}).Increment();
+  return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* MixerServer::Report(grpc::CallbackServerContext* context,
+                                              const istio::mixer::v1::ReportRequest* request,
+                                              istio::mixer::v1::ReportResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(DoReport(*request));
+  return reactor;
+}
+
+grpc::Status MixerServer::DoReport(const istio::mixer::v1::ReportRequest& request) {
+  const std::vector<std::string> defaults(request.default_words().begin(),
+                                          request.default_words().end());
+  const bool delta = request.repeated_attributes_semantics() ==
+                     istio::mixer::v1::ReportRequest::DELTA_ENCODING;
+  AttributeBag bag;
+  for (int i = 0; i < request.attributes_size(); ++i) {
+    if (!delta) bag.clear();
+    absl::Status decoded = DecodeInto(request.attributes(i), *dictionary_,
+                                      request.global_word_count(), defaults, bag);
+    if (!decoded.ok()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("attribute set ", i, ": ", decoded.message()));
+    }
+  }
+  report_sets_.Increment(request.attributes_size());
+  return grpc::Status::OK;
+}
+
+}  // namespace keel::mixer

@@ -1,0 +1,185 @@
+#include "services/mixer/policy.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "proto/istio/policy/v1beta1/cfg.pb.h"
+#include "spdlog/spdlog.h"
+
+namespace keel::mixer {
+namespace {
+
+namespace cfg = istio::policy::v1beta1;
+
+// Template fields that are expressions, by template.
+const std::map<std::string, std::vector<std::string>>& TemplateFields() {
+  static const auto* fields = new std::map<std::string, std::vector<std::string>>{
+      {"checknothing", {}},
+      {"listentry", {"value"}},
+  };
+  return *fields;
+}
+
+// Finds "name" (in `ns`), "name.namespace" or "name.kind.namespace".
+template <typename T>
+const T* Resolve(const std::map<std::string, T>& by_key, const std::string& reference,
+                 const std::string& ns) {
+  if (auto it = by_key.find(ns + "/" + reference); it != by_key.end()) return &it->second;
+  std::vector<std::string> parts = absl::StrSplit(reference, '.');
+  if (parts.size() >= 2) {
+    if (auto it = by_key.find(parts.back() + "/" + parts.front()); it != by_key.end()) {
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
+    const std::vector<std::shared_ptr<const mesh::Resource>>& resources,
+    const std::string& config_namespace) {
+  auto policy = std::shared_ptr<Policy>(new Policy());
+  policy->config_namespace_ = config_namespace;
+  std::map<std::string, const mesh::Resource*> handlers, instances, rules;
+  for (const auto& resource : resources) {
+    const std::string& kind = resource->kind->kind;
+    const std::string key = resource->namespace_name + "/" + resource->name;
+    if (kind == "attributemanifest") {
+      const auto& manifest = static_cast<const cfg::AttributeManifest&>(*resource->spec);
+      for (const auto& [name, info] : manifest.attributes()) policy->types_[name] = info.value_type();
+    } else if (kind == "handler") {
+      handlers[key] = resource.get();
+    } else if (kind == "instance") {
+      instances[key] = resource.get();
+    } else if (kind == "rule") {
+      rules[key] = resource.get();
+    }
+  }
+  // Handlers: the check adapters.
+  std::map<std::string, std::shared_ptr<const CheckAdapter>> adapters;
+  std::map<std::string, bool> non_check;  // handlers of adapters that do not check
+  for (const auto& [key, resource] : handlers) {
+    const auto& handler = static_cast<const cfg::Handler&>(*resource->spec);
+    const std::string adapter =
+        handler.compiled_adapter().empty() ? handler.adapter() : handler.compiled_adapter();
+    absl::StatusOr<std::unique_ptr<CheckAdapter>> built = NewCheckAdapter(adapter, handler.params());
+    if (built.ok()) {
+      adapters[key] = *std::move(built);
+    } else if (built.status().code() == absl::StatusCode::kNotFound) {
+      non_check[key] = true;  // a telemetry adapter, or one Keel does not have
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("handler ", key, ": ", built.status().message()));
+    }
+  }
+  // Instances: template fields compiled against the manifests.
+  std::map<std::string, std::shared_ptr<const CompiledInstance>> compiled_instances;
+  for (const auto& [key, resource] : instances) {
+    const auto& instance = static_cast<const cfg::Instance&>(*resource->spec);
+    const std::string template_name =
+        instance.compiled_template().empty() ? instance.template_() : instance.compiled_template();
+    auto compiled = std::make_shared<CompiledInstance>();
+    compiled->name = key;
+    compiled->template_name = template_name;
+    auto fields = TemplateFields().find(template_name);
+    if (fields != TemplateFields().end()) {
+      for (const std::string& field : fields->second) {
+        auto param = instance.params().fields().find(field);
+        if (param == instance.params().fields().end()) continue;
+        absl::StatusOr<Expression> expression =
+            Expression::Compile(param->second.string_value(), policy->types_);
+        if (!expression.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("instance ", key, ": params.", field, ": ",
+                                                         expression.status().message()));
+        }
+        compiled->fields.emplace_back(field, *std::move(expression));
+      }
+    }
+    compiled_instances[key] = std::move(compiled);
+  }
+  // Rules.
+  for (const auto& [key, resource] : rules) {
+    const auto& rule = static_cast<const cfg::Rule&>(*resource->spec);
+    CompiledRule compiled{.name = key, .namespace_name = resource->namespace_name};
+    if (!rule.match().empty()) {
+      absl::StatusOr<Expression> match = Expression::Compile(rule.match(), policy->types_);
+      if (!match.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("rule ", key, ": match: ", match.status().message()));
+      }
+      if (match->type() != istio::policy::v1beta1::BOOL) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rule ", key, ": match is ", ValueTypeName(match->type()), ", not BOOL"));
+      }
+      compiled.match = *std::move(match);
+    }
+    for (const auto& action : rule.actions()) {
+      CompiledAction compiled_action;
+      const auto* adapter = Resolve(adapters, action.handler(), resource->namespace_name);
+      if (adapter == nullptr && Resolve(non_check, action.handler(), resource->namespace_name) == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("rule ", key, ": handler \"", action.handler(), "\" does not exist"));
+      }
+      if (adapter != nullptr) compiled_action.adapter = *adapter;
+      for (const std::string& name : action.instances()) {
+        const auto* instance = Resolve(compiled_instances, name, resource->namespace_name);
+        if (instance == nullptr) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("rule ", key, ": instance \"", name, "\" does not exist"));
+        }
+        compiled_action.instances.push_back(*instance);
+      }
+      compiled.actions.push_back(std::move(compiled_action));
+    }
+    policy->rules_.push_back(std::move(compiled));
+  }
+  return std::shared_ptr<const Policy>(std::move(policy));
+}
+
+CheckResult Policy::Check(const AttributeBag& bag) const {
+  CheckResult combined;
+  std::string destination_namespace;
+  if (auto it = bag.find("destination.namespace"); it != bag.end()) {
+    if (const auto* ns = std::get_if<std::string>(&it->second)) destination_namespace = *ns;
+  }
+  for (const CompiledRule& rule : rules_) {
+    if (rule.namespace_name != config_namespace_ && rule.namespace_name != destination_namespace) {
+      continue;
+    }
+    if (rule.match.has_value()) {
+      absl::StatusOr<AttributeValue> matched = rule.match->Evaluate(bag);
+      // An expression that cannot be evaluated (an absent attribute) does not match.
+      if (!matched.ok() || !std::get<bool>(*matched)) continue;
+    }
+    for (const CompiledAction& action : rule.actions) {
+      if (action.adapter == nullptr) continue;
+      std::vector<InstanceValue> values;
+      bool complete = true;
+      for (const auto& instance : action.instances) {
+        InstanceValue value{.name = instance->name, .template_name = instance->template_name};
+        for (const auto& [field, expression] : instance->fields) {
+          absl::StatusOr<AttributeValue> evaluated = expression.Evaluate(bag);
+          if (!evaluated.ok()) {
+            complete = false;
+            break;
+          }
+          value.fields[field] = *std::move(evaluated);
+        }
+        values.push_back(std::move(value));
+      }
+      if (!complete) continue;
+      CheckResult result = action.adapter->Check(values);
+      combined.valid_duration = std::min(combined.valid_duration, result.valid_duration);
+      combined.valid_use_count = std::min(combined.valid_use_count, result.valid_use_count);
+      if (!result.status.ok() && combined.status.ok()) {
+        combined.status = result.status;
+        spdlog::debug("rule {} denied: {}", rule.name, std::string(result.status.message()));
+      }
+    }
+  }
+  return combined;
+}
+
+}  // namespace keel::mixer

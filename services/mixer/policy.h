@@ -1,0 +1,61 @@
+// The policy half of Mixer: Istio 1.4 config (attributemanifest, handler,
+// instance, rule) compiled into rules that Check evaluates.
+#ifndef KEEL_SERVICES_MIXER_POLICY_H_
+#define KEEL_SERVICES_MIXER_POLICY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/mesh/resource.h"
+#include "libs/mixer/attributes.h"
+#include "libs/mixer/expression.h"
+#include "services/mixer/adapters/adapter.h"
+
+namespace keel::mixer {
+
+class Policy {
+ public:
+  // Compile builds the policy from every Mixer resource. Any rule, instance
+  // or handler that does not compile (an expression that does not type-check
+  // against the manifests, an unknown adapter, a reference to nothing) is an
+  // error naming the resource: the caller keeps the policy it had.
+  static absl::StatusOr<std::shared_ptr<const Policy>> Compile(
+      const std::vector<std::shared_ptr<const mesh::Resource>>& resources,
+      const std::string& config_namespace);
+
+  // Check runs every rule that matches `bag` (rules in the config namespace
+  // apply to all requests, others only to their namespace's destinations)
+  // and combines the adapters' answers: the first denial wins; the shortest
+  // validity is kept.
+  CheckResult Check(const AttributeBag& bag) const;
+
+  const AttributeTypes& types() const { return types_; }
+  size_t rule_count() const { return rules_.size(); }
+
+ private:
+  struct CompiledInstance {
+    std::string name;
+    std::string template_name;
+    std::vector<std::pair<std::string, Expression>> fields;
+  };
+  struct CompiledAction {
+    std::shared_ptr<const CheckAdapter> adapter;  // null: not a check adapter
+    std::vector<std::shared_ptr<const CompiledInstance>> instances;
+  };
+  struct CompiledRule {
+    std::string name;       // namespace/name
+    std::string namespace_name;
+    std::optional<Expression> match;  // none: always
+    std::vector<CompiledAction> actions;
+  };
+
+  AttributeTypes types_;
+  std::string config_namespace_;
+  std::vector<CompiledRule> rules_;
+};
+
+}  // namespace keel::mixer
+
+#endif  // KEEL_SERVICES_MIXER_POLICY_H_
