@@ -1,0 +1,78 @@
+#include "services/mixer/adapters/adapter.h"
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+
+namespace keel::mixer {
+namespace {
+
+using ::testing::HasSubstr;
+
+google::protobuf::Struct Params(const std::string& json) {
+  google::protobuf::Struct params;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &params).ok()) << json;
+  return params;
+}
+
+std::unique_ptr<CheckAdapter> Adapter(const std::string& name, const std::string& json) {
+  absl::StatusOr<std::unique_ptr<CheckAdapter>> adapter = NewCheckAdapter(name, Params(json));
+  EXPECT_TRUE(adapter.ok()) << adapter.status();
+  return adapter.ok() ? *std::move(adapter) : nullptr;
+}
+
+std::vector<InstanceValue> Entry(AttributeValue value) {
+  return {InstanceValue{.name = "e", .template_name = "listentry", .fields = {{"value", value}}}};
+}
+
+TEST(DenierTest, AnswersItsStatusAndValidity) {
+  auto denier = Adapter("denier",
+                        R"({"status": {"code": 7, "message": "Not allowed"}, "validDuration": "2s",
+                            "validUseCount": 3})");
+  CheckResult result = denier->Check({});
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(result.status.message(), "Not allowed");
+  EXPECT_EQ(result.valid_duration, absl::Seconds(2));
+  EXPECT_EQ(result.valid_use_count, 3);
+  EXPECT_THAT(NewCheckAdapter("denier", Params(R"({"status": {"code": 99}})")).status().message(),
+              HasSubstr("params.status.code: not a gRPC status code"));
+}
+
+TEST(ListCheckerTest, WhitelistsAndBlacklistsOfEachEntryType) {
+  auto whitelist = Adapter("listchecker", R"({"overrides": ["v1", "v2"], "blacklist": false})");
+  EXPECT_TRUE(whitelist->Check(Entry(std::string("v1"))).status.ok());
+  EXPECT_EQ(whitelist->Check(Entry(std::string("v3"))).status.message(), "v3 is not whitelisted");
+  auto blacklist = Adapter("list", R"({"overrides": ["v3"], "blacklist": true})");
+  EXPECT_EQ(blacklist->Check(Entry(std::string("v3"))).status.message(), "v3 is blacklisted");
+  EXPECT_TRUE(blacklist->Check(Entry(std::string("v1"))).status.ok());
+  auto folded = Adapter("listchecker", R"({"overrides": ["Admin"], "entryType": "CASE_INSENSITIVE_STRINGS"})");
+  EXPECT_TRUE(folded->Check(Entry(std::string("ADMIN"))).status.ok());
+  auto regex = Adapter("listchecker", R"({"overrides": ["^/api/v[0-9]+/.*$"], "entryType": "REGEX"})");
+  EXPECT_TRUE(regex->Check(Entry(std::string("/api/v2/x"))).status.ok());
+  EXPECT_FALSE(regex->Check(Entry(std::string("/admin"))).status.ok());
+  auto ips = Adapter("listchecker",
+                     R"({"overrides": ["10.57.0.0/16", "2001:db8::/32"], "entryType": "IP_ADDRESSES",
+                         "blacklist": true})");
+  EXPECT_FALSE(ips->Check(Entry(Bytes{std::string("\x0a\x39\x01\x02", 4)})).status.ok());
+  EXPECT_TRUE(ips->Check(Entry(Bytes{std::string("\x0a\x3a\x01\x02", 4)})).status.ok());
+  EXPECT_EQ(ips->Check(Entry(std::string("10.57.3.4"))).status.message(), "10.57.3.4 is blacklisted");
+}
+
+TEST(ListCheckerTest, BadParamsNameTheField) {
+  EXPECT_THAT(NewCheckAdapter("listchecker", Params(R"({"entryType": "WORDS"})")).status().message(),
+              HasSubstr("params.entryType: \"WORDS\" is not STRINGS"));
+  EXPECT_THAT(NewCheckAdapter("listchecker",
+                              Params(R"({"entryType": "REGEX", "overrides": ["a("]})"))
+                  .status()
+                  .message(),
+              HasSubstr("params.overrides: bad regex \"a(\""));
+  EXPECT_THAT(NewCheckAdapter("listchecker",
+                              Params(R"({"entryType": "IP_ADDRESSES", "overrides": ["10.0.0.0/40"]})"))
+                  .status()
+                  .message(),
+              HasSubstr("bad prefix length"));
+  EXPECT_EQ(NewCheckAdapter("prometheus", Params("{}")).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace keel::mixer
