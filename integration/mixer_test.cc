@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -127,6 +128,63 @@ TEST_F(MixerTest, ARuleThatDoesNotTypeCheckKeepsThePreviousPolicy) {
   EXPECT_EQ(response.precondition().status().code(), 7);
   ASSERT_TRUE(Check(FromReviews("v2"), &response).ok());
   EXPECT_EQ(response.precondition().status().code(), 0);
+}
+
+// Istio 1.4's telemetry sample (a metric instance, a prometheus handler, a
+// rule) turns Reports into istio_double_request_count, which a real
+// Prometheus server scrapes from Mixer's metrics port.
+TEST_F(MixerTest, ReportsBecomeMetricsThatPrometheusScrapes) {
+  std::filesystem::copy_file(
+      mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4/telemetry-metrics.yaml",
+      config_ + "/telemetry-metrics.yaml");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 2 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  constexpr int kRequests = 5;
+  istio::mixer::v1::ReportRequest report;
+  report.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
+  report.set_repeated_attributes_semantics(istio::mixer::v1::ReportRequest::INDEPENDENT_ENCODING);
+  for (int i = 0; i < kRequests; ++i) {
+    mixer::AttributeBag bag = {{"context.reporter.kind", std::string("inbound")},
+                               {"source.workload.name", std::string("reviews-v3")},
+                               {"destination.workload.name", std::string("ratings-v1")},
+                               {"destination.namespace", std::string("default")}};
+    *report.add_attributes() = mixer::Encode(bag, dictionary_);
+  }
+  grpc::ClientContext context;
+  istio::mixer::v1::ReportResponse response;
+  ASSERT_TRUE(stub_->Report(&context, report, &response).ok());
+
+  // Prometheus, from Debian, scraping Mixer every second.
+  const std::string dir = TestTempDir("prometheus");
+  const uint16_t port = PickFreePort();
+  std::ofstream(dir + "/prometheus.yml")
+      << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: mixer\n"
+         "  static_configs: [{targets: ['"
+      << mixer_->monitoring_address() << "']}]\n";
+  absl::StatusOr<ChildProcess> prometheus = ChildProcess::Start(
+      "/usr/bin/prometheus",
+      {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
+       absl::StrCat("--web.listen-address=127.0.0.1:", port)},
+      dir + "/prometheus.log");
+  ASSERT_TRUE(prometheus.ok()) << prometheus.status();
+  const std::string query =
+      "/api/v1/query?query=istio_double_request_count%7Breporter%3D%22server%22%2Csource%3D%22"
+      "reviews-v3%22%2Cdestination%3D%22ratings-v1%22%2Cmessage%3D%22twice%20the%20fun!%22%7D";
+  std::string last;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  bool found = false;
+  while (!found && absl::Now() < deadline) {
+    absl::StatusOr<HttpResponse> answer =
+        HttpGet(absl::StrCat("127.0.0.1:", port), query, absl::Seconds(2));
+    if (answer.ok()) {
+      last = answer->body;
+      // Each request counted twice, as the sample's instance says.
+      found = absl::StrContains(last, absl::StrCat("\"", 2 * kRequests, "\"]"));
+    }
+    if (!found) absl::SleepFor(absl::Milliseconds(200));
+  }
+  prometheus->Terminate();
+  EXPECT_TRUE(found) << "last answer: " << last << "\n" << prometheus->Log();
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ grpc::Status MixerServer::DoReport(const istio::mixer::v1::ReportRequest& reques
                                           request.default_words().end());
   const bool delta = request.repeated_attributes_semantics() ==
                      istio::mixer::v1::ReportRequest::DELTA_ENCODING;
+  // Every set decodes before any is reported: a batch is taken whole or not at all.
+  std::vector<AttributeBag> bags;
   AttributeBag bag;
   for (int i = 0; i < request.attributes_size(); ++i) {
     if (!delta) bag.clear();
@@ -84,7 +86,10 @@ grpc::Status MixerServer::DoReport(const istio::mixer::v1::ReportRequest& reques
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           absl::StrCat("attribute set ", i, ": ", decoded.message()));
     }
+    bags.push_back(bag);
   }
+  std::shared_ptr<const Policy> policy = policy_();
+  for (const AttributeBag& one : bags) policy->Report(one);
   report_sets_.Increment(request.attributes_size());
   return grpc::Status::OK;
 }

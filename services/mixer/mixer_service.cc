@@ -29,9 +29,22 @@ std::shared_ptr<const Policy> MixerService::policy() const {
   return policy_;
 }
 
+// The telemetry adapters' metrics of the policy in force.
+class MixerService::AdapterMetrics : public prometheus::Collectable {
+ public:
+  explicit AdapterMetrics(const MixerService* mixer) : mixer_(mixer) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    return mixer_->policy()->adapter_metrics()->Collect();
+  }
+
+ private:
+  const MixerService* mixer_;
+};
+
 void MixerService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
   server_ = std::make_unique<MixerServer>(&dictionary_, [this] { return policy(); }, metrics);
   builder.RegisterService(server_.get());
+  metrics.AddCollectable(std::make_shared<AdapterMetrics>(this));
 }
 
 absl::Status MixerService::Start(ServiceContext& context) {

@@ -45,6 +45,7 @@ class MixerService : public Service {
   std::shared_ptr<const Policy> policy() const;
 
  private:
+  class AdapterMetrics;
   absl::Status OnConfig(const xds::ResourceUpdate& update);
 
   MixerOptions options_;

@@ -12,13 +12,26 @@ namespace {
 
 namespace cfg = istio::policy::v1beta1;
 
-// Template fields that are expressions, by template.
-const std::map<std::string, std::vector<std::string>>& TemplateFields() {
-  static const auto* fields = new std::map<std::string, std::vector<std::string>>{
-      {"checknothing", {}},
-      {"listentry", {"value"}},
-  };
-  return *fields;
+// The fields of an instance that are expressions, by template: `value`
+// (listentry, metric) and, for metric, each of `dimensions`, as
+// "dimensions.<name>".
+std::vector<std::pair<std::string, std::string>> ExpressionFields(const std::string& template_name,
+                                                                  const google::protobuf::Struct& params) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto value = params.fields().find("value");
+  if ((template_name == "listentry" || template_name == "metric") &&
+      value != params.fields().end()) {
+    out.emplace_back("value", value->second.string_value());
+  }
+  if (template_name == "metric") {
+    auto dimensions = params.fields().find("dimensions");
+    if (dimensions != params.fields().end()) {
+      for (const auto& [name, expression] : dimensions->second.struct_value().fields()) {
+        out.emplace_back("dimensions." + name, expression.string_value());
+      }
+    }
+  }
+  return out;
 }
 
 // Finds "name" (in `ns`), "name.namespace" or "name.kind.namespace".
@@ -59,7 +72,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   }
   // Handlers: the check adapters.
   std::map<std::string, std::shared_ptr<const CheckAdapter>> adapters;
-  std::map<std::string, bool> non_check;  // handlers of adapters that do not check
+  std::map<std::string, std::shared_ptr<ReportAdapter>> report_adapters;
+  std::map<std::string, bool> non_check;  // handlers of adapters Keel does not have
   for (const auto& [key, resource] : handlers) {
     const auto& handler = static_cast<const cfg::Handler&>(*resource->spec);
     const std::string adapter =
@@ -67,11 +81,23 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
     absl::StatusOr<std::unique_ptr<CheckAdapter>> built = NewCheckAdapter(adapter, handler.params());
     if (built.ok()) {
       adapters[key] = *std::move(built);
-    } else if (built.status().code() == absl::StatusCode::kNotFound) {
-      non_check[key] = true;  // a telemetry adapter, or one Keel does not have
-    } else {
+      continue;
+    }
+    if (built.status().code() != absl::StatusCode::kNotFound) {
       return absl::InvalidArgumentError(
           absl::StrCat("handler ", key, ": ", built.status().message()));
+    }
+    absl::StatusOr<std::unique_ptr<ReportAdapter>> reporter =
+        NewReportAdapter(adapter, handler.params(), *policy->adapter_metrics_);
+    if (reporter.ok()) {
+      report_adapters[key] = *std::move(reporter);
+    } else if (reporter.status().code() == absl::StatusCode::kNotFound) {
+      spdlog::warn("handler {}: adapter \"{}\" is not built into Keel; its rules do nothing", key,
+                   adapter);
+      non_check[key] = true;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("handler ", key, ": ", reporter.status().message()));
     }
   }
   // Instances: template fields compiled against the manifests.
@@ -83,19 +109,13 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
     auto compiled = std::make_shared<CompiledInstance>();
     compiled->name = key;
     compiled->template_name = template_name;
-    auto fields = TemplateFields().find(template_name);
-    if (fields != TemplateFields().end()) {
-      for (const std::string& field : fields->second) {
-        auto param = instance.params().fields().find(field);
-        if (param == instance.params().fields().end()) continue;
-        absl::StatusOr<Expression> expression =
-            Expression::Compile(param->second.string_value(), policy->types_);
-        if (!expression.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat("instance ", key, ": params.", field, ": ",
-                                                         expression.status().message()));
-        }
-        compiled->fields.emplace_back(field, *std::move(expression));
+    for (const auto& [field, text] : ExpressionFields(template_name, instance.params())) {
+      absl::StatusOr<Expression> expression = Expression::Compile(text, policy->types_);
+      if (!expression.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("instance ", key, ": params.", field, ": ",
+                                                       expression.status().message()));
       }
+      compiled->fields.emplace_back(field, *std::move(expression));
     }
     compiled_instances[key] = std::move(compiled);
   }
@@ -118,11 +138,14 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
     for (const auto& action : rule.actions()) {
       CompiledAction compiled_action;
       const auto* adapter = Resolve(adapters, action.handler(), resource->namespace_name);
-      if (adapter == nullptr && Resolve(non_check, action.handler(), resource->namespace_name) == nullptr) {
+      const auto* reporter = Resolve(report_adapters, action.handler(), resource->namespace_name);
+      if (adapter == nullptr && reporter == nullptr &&
+          Resolve(non_check, action.handler(), resource->namespace_name) == nullptr) {
         return absl::InvalidArgumentError(
             absl::StrCat("rule ", key, ": handler \"", action.handler(), "\" does not exist"));
       }
       if (adapter != nullptr) compiled_action.adapter = *adapter;
+      if (reporter != nullptr) compiled_action.report_adapter = *reporter;
       for (const std::string& name : action.instances()) {
         const auto* instance = Resolve(compiled_instances, name, resource->namespace_name);
         if (instance == nullptr) {
@@ -138,8 +161,10 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   return std::shared_ptr<const Policy>(std::move(policy));
 }
 
-CheckResult Policy::Check(const AttributeBag& bag) const {
-  CheckResult combined;
+void Policy::ForEachMatchingAction(
+    const AttributeBag& bag,
+    const std::function<void(const CompiledRule&, const CompiledAction&,
+                             const std::vector<InstanceValue>&)>& use) const {
   std::string destination_namespace;
   if (auto it = bag.find("destination.namespace"); it != bag.end()) {
     if (const auto* ns = std::get_if<std::string>(&it->second)) destination_namespace = *ns;
@@ -154,32 +179,42 @@ CheckResult Policy::Check(const AttributeBag& bag) const {
       if (!matched.ok() || !std::get<bool>(*matched)) continue;
     }
     for (const CompiledAction& action : rule.actions) {
-      if (action.adapter == nullptr) continue;
       std::vector<InstanceValue> values;
-      bool complete = true;
       for (const auto& instance : action.instances) {
         InstanceValue value{.name = instance->name, .template_name = instance->template_name};
         for (const auto& [field, expression] : instance->fields) {
+          // A field that cannot be evaluated is left out of the instance.
           absl::StatusOr<AttributeValue> evaluated = expression.Evaluate(bag);
-          if (!evaluated.ok()) {
-            complete = false;
-            break;
-          }
-          value.fields[field] = *std::move(evaluated);
+          if (evaluated.ok()) value.fields[field] = *std::move(evaluated);
         }
         values.push_back(std::move(value));
       }
-      if (!complete) continue;
-      CheckResult result = action.adapter->Check(values);
-      combined.valid_duration = std::min(combined.valid_duration, result.valid_duration);
-      combined.valid_use_count = std::min(combined.valid_use_count, result.valid_use_count);
-      if (!result.status.ok() && combined.status.ok()) {
-        combined.status = result.status;
-        spdlog::debug("rule {} denied: {}", rule.name, std::string(result.status.message()));
-      }
+      use(rule, action, values);
     }
   }
+}
+
+CheckResult Policy::Check(const AttributeBag& bag) const {
+  CheckResult combined;
+  ForEachMatchingAction(bag, [&](const CompiledRule& rule, const CompiledAction& action,
+                                 const std::vector<InstanceValue>& values) {
+    if (action.adapter == nullptr) return;
+    CheckResult result = action.adapter->Check(values);
+    combined.valid_duration = std::min(combined.valid_duration, result.valid_duration);
+    combined.valid_use_count = std::min(combined.valid_use_count, result.valid_use_count);
+    if (!result.status.ok() && combined.status.ok()) {
+      combined.status = result.status;
+      spdlog::debug("rule {} denied: {}", rule.name, std::string(result.status.message()));
+    }
+  });
   return combined;
+}
+
+void Policy::Report(const AttributeBag& bag) const {
+  ForEachMatchingAction(bag, [&](const CompiledRule&, const CompiledAction& action,
+                                 const std::vector<InstanceValue>& values) {
+    if (action.report_adapter != nullptr) action.report_adapter->Report(values);
+  });
 }
 
 }  // namespace keel::mixer

@@ -3,11 +3,13 @@
 #ifndef KEEL_SERVICES_MIXER_POLICY_H_
 #define KEEL_SERVICES_MIXER_POLICY_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "prometheus/registry.h"
 #include "libs/mesh/resource.h"
 #include "libs/mixer/attributes.h"
 #include "libs/mixer/expression.h"
@@ -31,8 +33,14 @@ class Policy {
   // validity is kept.
   CheckResult Check(const AttributeBag& bag) const;
 
+  // Report hands the instances of every matching rule to its telemetry
+  // adapters.
+  void Report(const AttributeBag& bag) const;
+
   const AttributeTypes& types() const { return types_; }
   size_t rule_count() const { return rules_.size(); }
+  // The telemetry adapters' metrics (istio_*), for Mixer's /metrics.
+  const std::shared_ptr<prometheus::Registry>& adapter_metrics() const { return adapter_metrics_; }
 
  private:
   struct CompiledInstance {
@@ -41,7 +49,8 @@ class Policy {
     std::vector<std::pair<std::string, Expression>> fields;
   };
   struct CompiledAction {
-    std::shared_ptr<const CheckAdapter> adapter;  // null: not a check adapter
+    std::shared_ptr<const CheckAdapter> adapter;    // null: not a check adapter
+    std::shared_ptr<ReportAdapter> report_adapter;  // null: not a telemetry adapter
     std::vector<std::shared_ptr<const CompiledInstance>> instances;
   };
   struct CompiledRule {
@@ -50,9 +59,15 @@ class Policy {
     std::optional<Expression> match;  // none: always
     std::vector<CompiledAction> actions;
   };
+  // The rules that match `bag`, with each action's evaluated instances.
+  void ForEachMatchingAction(
+      const AttributeBag& bag,
+      const std::function<void(const CompiledRule&, const CompiledAction&,
+                               const std::vector<InstanceValue>&)>& use) const;
 
   AttributeTypes types_;
   std::string config_namespace_;
+  std::shared_ptr<prometheus::Registry> adapter_metrics_ = std::make_shared<prometheus::Registry>();
   std::vector<CompiledRule> rules_;
 };
 

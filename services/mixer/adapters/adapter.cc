@@ -12,6 +12,7 @@ namespace {
 struct Registry {
   absl::Mutex mu;
   std::map<std::string, CheckAdapterFactory> factories ABSL_GUARDED_BY(mu);
+  std::map<std::string, ReportAdapterFactory> report_factories ABSL_GUARDED_BY(mu);
 };
 
 Registry& Adapters() {
@@ -42,6 +43,24 @@ absl::StatusOr<std::unique_ptr<CheckAdapter>> NewCheckAdapter(
                                             absl::StrJoin(known, ", "), ")"));
   }
   return factory(params);
+}
+
+bool RegisterReportAdapter(const std::string& name, ReportAdapterFactory factory) {
+  absl::MutexLock lock(&Adapters().mu);
+  Adapters().report_factories[name] = std::move(factory);
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<ReportAdapter>> NewReportAdapter(
+    const std::string& name, const google::protobuf::Struct& params, prometheus::Registry& metrics) {
+  ReportAdapterFactory factory;
+  {
+    absl::MutexLock lock(&Adapters().mu);
+    auto it = Adapters().report_factories.find(name);
+    if (it != Adapters().report_factories.end()) factory = it->second;
+  }
+  if (!factory) return absl::NotFoundError(absl::StrCat("no report adapter \"", name, "\""));
+  return factory(params, metrics);
 }
 
 absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& params,

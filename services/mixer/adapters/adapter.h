@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
+#include "prometheus/registry.h"
 #include "libs/mixer/attributes.h"
 
 namespace keel::mixer {
@@ -38,6 +39,23 @@ class CheckAdapter {
   virtual CheckResult Check(const std::vector<InstanceValue>& instances) const = 0;
 };
 
+// A telemetry adapter: takes the instances of Reports. Its metrics go to
+// the registry it was built with, which Mixer exports while its config is
+// current.
+class ReportAdapter {
+ public:
+  virtual ~ReportAdapter() = default;
+  virtual void Report(const std::vector<InstanceValue>& instances) = 0;
+};
+
+using ReportAdapterFactory = std::function<absl::StatusOr<std::unique_ptr<ReportAdapter>>(
+    const google::protobuf::Struct&, prometheus::Registry&)>;
+
+bool RegisterReportAdapter(const std::string& name, ReportAdapterFactory factory);
+// NewReportAdapter: NotFound for an adapter that does not take reports.
+absl::StatusOr<std::unique_ptr<ReportAdapter>> NewReportAdapter(
+    const std::string& name, const google::protobuf::Struct& params, prometheus::Registry& metrics);
+
 // Builds an adapter from a handler's params; InvalidArgument names the bad
 // field.
 using CheckAdapterFactory =
@@ -56,5 +74,7 @@ absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& par
 
 #define KEEL_REGISTER_CHECK_ADAPTER(name, factory) \
   static const bool keel_check_adapter_##factory = ::keel::mixer::RegisterCheckAdapter(name, factory)
+#define KEEL_REGISTER_REPORT_ADAPTER(name, factory) \
+  static const bool keel_report_adapter_##factory = ::keel::mixer::RegisterReportAdapter(name, factory)
 
 #endif  // KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_

@@ -1,0 +1,141 @@
+// prometheus: metric instances become Prometheus series on Mixer's metrics
+// port, named istio_<name> as Istio's adapter names them.
+//   params: {metrics: [{name: requests_total, instance_name: requestcount.instance.istio-system,
+//                       kind: COUNTER | GAUGE | DISTRIBUTION, label_names: [...],
+//                       buckets: {explicit_buckets: {bounds: [...]}}}]}
+#include <map>
+#include <optional>
+
+#include "absl/strings/numbers.h"
+
+#include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "services/mixer/adapters/adapter.h"
+
+namespace keel::mixer {
+namespace {
+
+// A metric value as a number (Istio's metric template takes INT64, DOUBLE,
+// BOOL or DURATION).
+std::optional<double> Number(const AttributeValue& value) {
+  if (const auto* i = std::get_if<int64_t>(&value)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&value)) return *d;
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? 1.0 : 0.0;
+  if (const auto* t = std::get_if<absl::Duration>(&value)) return absl::ToDoubleSeconds(*t);
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    double parsed;
+    if (absl::SimpleAtod(*s, &parsed)) return parsed;
+  }
+  return std::nullopt;
+}
+
+std::string Label(const AttributeValue& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) return *s;
+  if (const auto* i = std::get_if<int64_t>(&value)) return absl::StrCat(*i);
+  if (const auto* d = std::get_if<double>(&value)) return absl::StrCat(*d);
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  return "";
+}
+
+class PrometheusAdapter : public ReportAdapter {
+ public:
+  struct Metric {
+    std::string instance;  // the instance's "namespace/name"
+    std::string kind;
+    std::vector<std::string> labels;
+    prometheus::Family<prometheus::Counter>* counters = nullptr;
+    prometheus::Family<prometheus::Gauge>* gauges = nullptr;
+    prometheus::Family<prometheus::Histogram>* histograms = nullptr;
+    prometheus::Histogram::BucketBoundaries buckets;
+  };
+
+  void Report(const std::vector<InstanceValue>& instances) override {
+    for (const InstanceValue& instance : instances) {
+      for (Metric& metric : metrics_) {
+        if (metric.instance != instance.name) continue;
+        auto value_field = instance.fields.find("value");
+        if (value_field == instance.fields.end()) continue;
+        std::optional<double> value = Number(value_field->second);
+        if (!value.has_value()) continue;
+        std::map<std::string, std::string> labels;
+        for (const std::string& label : metric.labels) {
+          auto dimension = instance.fields.find("dimensions." + label);
+          labels[label] = dimension == instance.fields.end() ? "" : Label(dimension->second);
+        }
+        if (metric.counters != nullptr) {
+          metric.counters->Add(labels).Increment(*value);
+        } else if (metric.gauges != nullptr) {
+          metric.gauges->Add(labels).Set(*value);
+        } else if (metric.histograms != nullptr) {
+          metric.histograms->Add(labels, metric.buckets).Observe(*value);
+        }
+      }
+    }
+  }
+
+  std::vector<Metric> metrics_;
+};
+
+// "name.instance.namespace" (Istio's fully qualified form) -> "namespace/name".
+std::string InstanceKey(const std::string& qualified) {
+  const size_t first = qualified.find('.');
+  const size_t last = qualified.rfind('.');
+  if (first == std::string::npos || first == last) return qualified;
+  return qualified.substr(last + 1) + "/" + qualified.substr(0, first);
+}
+
+absl::StatusOr<std::unique_ptr<ReportAdapter>> NewPrometheus(const google::protobuf::Struct& params,
+                                                             prometheus::Registry& registry) {
+  auto adapter = std::make_unique<PrometheusAdapter>();
+  auto metrics = params.fields().find("metrics");
+  if (metrics == params.fields().end()) return adapter;
+  int index = 0;
+  for (const auto& entry : metrics->second.list_value().values()) {
+    const auto& fields = entry.struct_value().fields();
+    const std::string at = absl::StrCat("params.metrics[", index++, "]");
+    auto get = [&](const char* key) {
+      auto it = fields.find(key);
+      return it == fields.end() ? std::string() : it->second.string_value();
+    };
+    PrometheusAdapter::Metric metric;
+    const std::string name = get("name");
+    if (name.empty()) return absl::InvalidArgumentError(at + ".name: required");
+    metric.instance = InstanceKey(get("instance_name"));
+    metric.kind = get("kind");
+    if (auto labels = fields.find("label_names"); labels != fields.end()) {
+      for (const auto& label : labels->second.list_value().values()) {
+        metric.labels.push_back(label.string_value());
+      }
+    }
+    const std::string full = "istio_" + name;
+    if (metric.kind == "COUNTER") {
+      metric.counters = &prometheus::BuildCounter().Name(full).Help(name).Register(registry);
+    } else if (metric.kind == "GAUGE") {
+      metric.gauges = &prometheus::BuildGauge().Name(full).Help(name).Register(registry);
+    } else if (metric.kind == "DISTRIBUTION") {
+      metric.histograms = &prometheus::BuildHistogram().Name(full).Help(name).Register(registry);
+      auto buckets = fields.find("buckets");
+      if (buckets != fields.end()) {
+        const auto& b = buckets->second.struct_value().fields();
+        if (auto e = b.find("explicit_buckets"); e != b.end()) {
+          for (const auto& bound : e->second.struct_value().fields().at("bounds").list_value().values()) {
+            metric.buckets.push_back(bound.number_value());
+          }
+        }
+      }
+      if (metric.buckets.empty()) metric.buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".kind: \"", metric.kind, "\" is not COUNTER, GAUGE or DISTRIBUTION"));
+    }
+    adapter->metrics_.push_back(std::move(metric));
+  }
+  return adapter;
+}
+
+KEEL_REGISTER_REPORT_ADAPTER("prometheus", NewPrometheus);
+
+}  // namespace
+}  // namespace keel::mixer
