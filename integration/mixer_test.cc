@@ -130,6 +130,33 @@ TEST_F(MixerTest, ARuleThatDoesNotTypeCheckKeepsThePreviousPolicy) {
   EXPECT_EQ(response.precondition().status().code(), 0);
 }
 
+// Istio 1.4's bookinfo rate limit (memquota, unchanged): productpage may be
+// called twice per 5 seconds; a repeated deduplication id is not charged.
+TEST_F(MixerTest, IstiosRateLimitSampleGrantsTwoThenNone) {
+  std::filesystem::copy_file(
+      mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4/mixer-rule-productpage-ratelimit.yaml",
+      config_ + "/ratelimit.yaml");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 2 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  auto ask = [&](const std::string& app, const std::string& dedup) {
+    mixer::AttributeBag bag = {{"destination.namespace", std::string("default")},
+                               {"destination.labels", mixer::StringMap{{"app", app}}}};
+    istio::mixer::v1::CheckRequest request;
+    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
+    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
+    request.set_deduplication_id(dedup);
+    (*request.mutable_quotas())["requestcountquota"].set_amount(1);
+    istio::mixer::v1::CheckResponse response;
+    EXPECT_TRUE(Check(request, &response).ok());
+    return response.quotas().at("requestcountquota").granted_amount();
+  };
+  EXPECT_EQ(ask("productpage", "a"), 1);
+  EXPECT_EQ(ask("productpage", "a"), 1);  // the same request, retried
+  EXPECT_EQ(ask("productpage", "b"), 1);
+  EXPECT_EQ(ask("productpage", "c"), 0);  // the third within 5 s
+  EXPECT_EQ(ask("details", "d"), 1);      // 500 per second for the rest
+}
+
 // Istio 1.4's telemetry sample (a metric instance, a prometheus handler, a
 // rule) turns Reports into istio_double_request_count, which a real
 // Prometheus server scrapes from Mixer's metrics port.

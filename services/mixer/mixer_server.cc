@@ -52,11 +52,19 @@ grpc::Status MixerServer::DoCheck(const istio::mixer::v1::CheckRequest& request,
   precondition->mutable_status()->set_message(std::string(result.status.message()));
   SetDuration(result.valid_duration, precondition->mutable_valid_duration());
   precondition->set_valid_use_count(result.valid_use_count);
-  // No quota adapter is configured for any quota yet: each is granted whole.
+  // Quotas: what the rules' quota adapters grant; a quota no rule limits
+  // is granted whole.
+  std::shared_ptr<const Policy> policy = policy_();
   for (const auto& [name, params] : request.quotas()) {
     auto& quota = (*response.mutable_quotas())[name];
-    quota.set_granted_amount(params.amount());
-    SetDuration(result.valid_duration, quota.mutable_valid_duration());
+    std::optional<QuotaGrant> grant =
+        policy->Quota(*bag, name,
+                      QuotaRequest{.amount = params.amount(),
+                                   .best_effort = params.best_effort(),
+                                   .deduplication_id = request.deduplication_id()});
+    quota.set_granted_amount(grant.has_value() ? grant->granted : params.amount());
+    SetDuration(grant.has_value() ? grant->valid_duration : result.valid_duration,
+                quota.mutable_valid_duration());
   }
   checks_.Add({{"code", absl::StatusCodeToString(result.status.code())}}).Increment();
   return grpc::Status::OK;

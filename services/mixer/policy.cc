@@ -23,7 +23,7 @@ std::vector<std::pair<std::string, std::string>> ExpressionFields(const std::str
       value != params.fields().end()) {
     out.emplace_back("value", value->second.string_value());
   }
-  if (template_name == "metric") {
+  if (template_name == "metric" || template_name == "quota") {
     auto dimensions = params.fields().find("dimensions");
     if (dimensions != params.fields().end()) {
       for (const auto& [name, expression] : dimensions->second.struct_value().fields()) {
@@ -73,6 +73,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   // Handlers: the check adapters.
   std::map<std::string, std::shared_ptr<const CheckAdapter>> adapters;
   std::map<std::string, std::shared_ptr<ReportAdapter>> report_adapters;
+  std::map<std::string, std::shared_ptr<QuotaAdapter>> quota_adapters;
   std::map<std::string, bool> non_check;  // handlers of adapters Keel does not have
   for (const auto& [key, resource] : handlers) {
     const auto& handler = static_cast<const cfg::Handler&>(*resource->spec);
@@ -86,6 +87,15 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
     if (built.status().code() != absl::StatusCode::kNotFound) {
       return absl::InvalidArgumentError(
           absl::StrCat("handler ", key, ": ", built.status().message()));
+    }
+    absl::StatusOr<std::unique_ptr<QuotaAdapter>> quota = NewQuotaAdapter(adapter, handler.params());
+    if (quota.ok()) {
+      quota_adapters[key] = *std::move(quota);
+      continue;
+    }
+    if (quota.status().code() != absl::StatusCode::kNotFound) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("handler ", key, ": ", quota.status().message()));
     }
     absl::StatusOr<std::unique_ptr<ReportAdapter>> reporter =
         NewReportAdapter(adapter, handler.params(), *policy->adapter_metrics_);
@@ -139,13 +149,15 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
       CompiledAction compiled_action;
       const auto* adapter = Resolve(adapters, action.handler(), resource->namespace_name);
       const auto* reporter = Resolve(report_adapters, action.handler(), resource->namespace_name);
-      if (adapter == nullptr && reporter == nullptr &&
+      const auto* quota = Resolve(quota_adapters, action.handler(), resource->namespace_name);
+      if (adapter == nullptr && reporter == nullptr && quota == nullptr &&
           Resolve(non_check, action.handler(), resource->namespace_name) == nullptr) {
         return absl::InvalidArgumentError(
             absl::StrCat("rule ", key, ": handler \"", action.handler(), "\" does not exist"));
       }
       if (adapter != nullptr) compiled_action.adapter = *adapter;
       if (reporter != nullptr) compiled_action.report_adapter = *reporter;
+      if (quota != nullptr) compiled_action.quota_adapter = *quota;
       for (const std::string& name : action.instances()) {
         const auto* instance = Resolve(compiled_instances, name, resource->namespace_name);
         if (instance == nullptr) {
@@ -208,6 +220,22 @@ CheckResult Policy::Check(const AttributeBag& bag) const {
     }
   });
   return combined;
+}
+
+std::optional<QuotaGrant> Policy::Quota(const AttributeBag& bag, const std::string& quota,
+                                        const QuotaRequest& request) const {
+  std::optional<QuotaGrant> grant;
+  ForEachMatchingAction(bag, [&](const CompiledRule&, const CompiledAction& action,
+                                 const std::vector<InstanceValue>& values) {
+    if (action.quota_adapter == nullptr || grant.has_value()) return;
+    for (const InstanceValue& value : values) {
+      const std::string short_name = value.name.substr(value.name.find('/') + 1);
+      if (value.template_name != "quota" || short_name != quota) continue;
+      grant = action.quota_adapter->Alloc(value, request);
+      return;
+    }
+  });
+  return grant;
 }
 
 void Policy::Report(const AttributeBag& bag) const {

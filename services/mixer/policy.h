@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,12 @@ class Policy {
   // adapters.
   void Report(const AttributeBag& bag) const;
 
+  // Quota asks the quota adapters of the matching rules whose instance is
+  // named `quota` (its short name, as clients ask for it). Nothing when no
+  // rule limits that quota for this request.
+  std::optional<QuotaGrant> Quota(const AttributeBag& bag, const std::string& quota,
+                                  const QuotaRequest& request) const;
+
   const AttributeTypes& types() const { return types_; }
   size_t rule_count() const { return rules_.size(); }
   // The telemetry adapters' metrics (istio_*), for Mixer's /metrics.
@@ -51,6 +58,7 @@ class Policy {
   struct CompiledAction {
     std::shared_ptr<const CheckAdapter> adapter;    // null: not a check adapter
     std::shared_ptr<ReportAdapter> report_adapter;  // null: not a telemetry adapter
+    std::shared_ptr<QuotaAdapter> quota_adapter;    // null: not a quota adapter
     std::vector<std::shared_ptr<const CompiledInstance>> instances;
   };
   struct CompiledRule {

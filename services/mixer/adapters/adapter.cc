@@ -13,6 +13,7 @@ struct Registry {
   absl::Mutex mu;
   std::map<std::string, CheckAdapterFactory> factories ABSL_GUARDED_BY(mu);
   std::map<std::string, ReportAdapterFactory> report_factories ABSL_GUARDED_BY(mu);
+  std::map<std::string, QuotaAdapterFactory> quota_factories ABSL_GUARDED_BY(mu);
 };
 
 Registry& Adapters() {
@@ -42,6 +43,24 @@ absl::StatusOr<std::unique_ptr<CheckAdapter>> NewCheckAdapter(
     return absl::NotFoundError(absl::StrCat("no check adapter \"", name, "\" (known: ",
                                             absl::StrJoin(known, ", "), ")"));
   }
+  return factory(params);
+}
+
+bool RegisterQuotaAdapter(const std::string& name, QuotaAdapterFactory factory) {
+  absl::MutexLock lock(&Adapters().mu);
+  Adapters().quota_factories[name] = std::move(factory);
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<QuotaAdapter>> NewQuotaAdapter(const std::string& name,
+                                                              const google::protobuf::Struct& params) {
+  QuotaAdapterFactory factory;
+  {
+    absl::MutexLock lock(&Adapters().mu);
+    auto it = Adapters().quota_factories.find(name);
+    if (it != Adapters().quota_factories.end()) factory = it->second;
+  }
+  if (!factory) return absl::NotFoundError(absl::StrCat("no quota adapter \"", name, "\""));
   return factory(params);
 }
 

@@ -56,6 +56,27 @@ bool RegisterReportAdapter(const std::string& name, ReportAdapterFactory factory
 absl::StatusOr<std::unique_ptr<ReportAdapter>> NewReportAdapter(
     const std::string& name, const google::protobuf::Struct& params, prometheus::Registry& metrics);
 
+// A quota adapter: grants amounts of a quota to instances.
+struct QuotaRequest {
+  int64_t amount = 1;
+  bool best_effort = false;  // grant what is left, rather than all or nothing
+  std::string deduplication_id;
+};
+struct QuotaGrant {
+  int64_t granted = 0;
+  absl::Duration valid_duration;
+};
+class QuotaAdapter {
+ public:
+  virtual ~QuotaAdapter() = default;
+  virtual QuotaGrant Alloc(const InstanceValue& instance, const QuotaRequest& request) = 0;
+};
+using QuotaAdapterFactory =
+    std::function<absl::StatusOr<std::unique_ptr<QuotaAdapter>>(const google::protobuf::Struct&)>;
+bool RegisterQuotaAdapter(const std::string& name, QuotaAdapterFactory factory);
+absl::StatusOr<std::unique_ptr<QuotaAdapter>> NewQuotaAdapter(const std::string& name,
+                                                              const google::protobuf::Struct& params);
+
 // Builds an adapter from a handler's params; InvalidArgument names the bad
 // field.
 using CheckAdapterFactory =
@@ -74,6 +95,8 @@ absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& par
 
 #define KEEL_REGISTER_CHECK_ADAPTER(name, factory) \
   static const bool keel_check_adapter_##factory = ::keel::mixer::RegisterCheckAdapter(name, factory)
+#define KEEL_REGISTER_QUOTA_ADAPTER(name, factory) \
+  static const bool keel_quota_adapter_##factory = ::keel::mixer::RegisterQuotaAdapter(name, factory)
 #define KEEL_REGISTER_REPORT_ADAPTER(name, factory) \
   static const bool keel_report_adapter_##factory = ::keel::mixer::RegisterReportAdapter(name, factory)
 

@@ -1,4 +1,5 @@
 #include "services/mixer/adapters/adapter.h"
+#include "services/mixer/adapters/memquota.h"
 
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -72,6 +73,45 @@ TEST(ListCheckerTest, BadParamsNameTheField) {
                   .message(),
               HasSubstr("bad prefix length"));
   EXPECT_EQ(NewCheckAdapter("prometheus", Params("{}")).status().code(), absl::StatusCode::kNotFound);
+}
+
+InstanceValue QuotaInstance(const std::string& destination) {
+  return InstanceValue{.name = "istio-system/requestcountquota",
+                       .template_name = "quota",
+                       .fields = {{"dimensions.destination", destination},
+                                  {"dimensions.source", std::string("10.0.0.1")}}};
+}
+
+// Istio's bookinfo rate limit: productpage 2 per 5 s, everything else 500/s.
+TEST(MemQuotaTest, RollingWindowsPerDimensionOverridesAndDeduplication) {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  absl::StatusOr<std::unique_ptr<MemQuota>> quota = MemQuota::FromParams(
+      Params(R"({"quotas": [{"name": "requestcountquota.instance.istio-system", "maxAmount": 500,
+                 "validDuration": "1s",
+                 "overrides": [{"dimensions": {"destination": "productpage"}, "maxAmount": 2,
+                                "validDuration": "5s"}]}]})"),
+      [&now] { return now; });
+  ASSERT_TRUE(quota.ok()) << quota.status();
+  auto alloc = [&](const std::string& destination, const std::string& dedup = "") {
+    return (*quota)->Alloc(QuotaInstance(destination), QuotaRequest{.deduplication_id = dedup}).granted;
+  };
+  EXPECT_EQ(alloc("productpage"), 1);
+  EXPECT_EQ(alloc("productpage", "req-1"), 1);
+  EXPECT_EQ(alloc("productpage", "req-1"), 1);  // the same request again: not charged twice
+  EXPECT_EQ(alloc("productpage"), 0);           // the window holds 2
+  EXPECT_EQ(alloc("reviews"), 1);               // the default limit applies to others
+  now += absl::Seconds(4);
+  EXPECT_EQ(alloc("productpage"), 0);  // still inside the 5 s window
+  now += absl::Seconds(2);
+  EXPECT_EQ(alloc("productpage"), 1);  // the first charges rolled out
+  // Best effort takes what is left; all-or-nothing takes nothing.
+  EXPECT_EQ((*quota)->Alloc(QuotaInstance("productpage"), QuotaRequest{.amount = 5}).granted, 0);
+  EXPECT_EQ(
+      (*quota)->Alloc(QuotaInstance("productpage"), QuotaRequest{.amount = 5, .best_effort = true})
+          .granted,
+      1);
+  EXPECT_THAT(MemQuota::FromParams(Params(R"({"quotas": [{"name": "q"}]})")).status().message(),
+              HasSubstr("params.quotas[0].maxAmount: a non-negative number is required"));
 }
 
 }  // namespace
