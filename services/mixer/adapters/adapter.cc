@@ -82,6 +82,13 @@ absl::StatusOr<std::unique_ptr<ReportAdapter>> NewReportAdapter(
   return factory(params, metrics);
 }
 
+std::string InstanceKey(const std::string& qualified) {
+  const size_t first = qualified.find('.');
+  const size_t last = qualified.rfind('.');
+  if (first == std::string::npos || first == last) return qualified;
+  return qualified.substr(last + 1) + "/" + qualified.substr(0, first);
+}
+
 absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& params,
                                              const std::string& key, absl::Duration fallback) {
   auto it = params.fields().find(key);

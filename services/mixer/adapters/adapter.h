@@ -87,6 +87,11 @@ bool RegisterCheckAdapter(const std::string& name, CheckAdapterFactory factory);
 absl::StatusOr<std::unique_ptr<CheckAdapter>> NewCheckAdapter(const std::string& name,
                                                               const google::protobuf::Struct& params);
 
+// InstanceKey turns Istio's fully qualified instance name, as handler
+// params give it ("requestcount.instance.istio-system"), into the
+// "namespace/name" key instances are known by.
+std::string InstanceKey(const std::string& qualified);
+
 // Reads a duration param ("5s", or a number of seconds); `fallback` if absent.
 absl::StatusOr<absl::Duration> DurationParam(const google::protobuf::Struct& params,
                                              const std::string& key, absl::Duration fallback);

@@ -17,14 +17,6 @@ std::string Text(const AttributeValue& value) {
   return "";
 }
 
-// "name.instance.namespace" -> "namespace/name".
-std::string InstanceKey(const std::string& qualified) {
-  const size_t first = qualified.find('.');
-  const size_t last = qualified.rfind('.');
-  if (first == std::string::npos || first == last) return qualified;
-  return qualified.substr(last + 1) + "/" + qualified.substr(0, first);
-}
-
 absl::StatusOr<MemQuota::Limit> ReadLimit(const google::protobuf::Struct& fields,
                                           const std::string& at) {
   MemQuota::Limit limit;

@@ -78,14 +78,6 @@ class PrometheusAdapter : public ReportAdapter {
   std::vector<Metric> metrics_;
 };
 
-// "name.instance.namespace" (Istio's fully qualified form) -> "namespace/name".
-std::string InstanceKey(const std::string& qualified) {
-  const size_t first = qualified.find('.');
-  const size_t last = qualified.rfind('.');
-  if (first == std::string::npos || first == last) return qualified;
-  return qualified.substr(last + 1) + "/" + qualified.substr(0, first);
-}
-
 absl::StatusOr<std::unique_ptr<ReportAdapter>> NewPrometheus(const google::protobuf::Struct& params,
                                                              prometheus::Registry& registry) {
   auto adapter = std::make_unique<PrometheusAdapter>();
