@@ -240,6 +240,23 @@ TEST_F(CitadelTest, BadRequestsGetTheRightStatusAndCitadelCarriesOn) {
   EXPECT_THAT(metrics->body, HasSubstr("citadel_server_root_cert_expiry_timestamp "));
 }
 
+// A root that expires silently took meshes down (Istio #14516): a root with
+// less left than --expiry_warning is logged at start, and its expiry is a metric.
+TEST_F(CitadelTest, ARootNearItsEndIsWarnedAboutAndExported) {
+  StartCitadel({"--root_ttl=240h", "--expiry_warning=720h"});
+  EXPECT_TRUE(WaitForLog(citadel_->process(), "the CA's root certificate expires",
+                         absl::Seconds(10)))
+      << citadel_->process().Log();
+  absl::StatusOr<HttpResponse> metrics = HttpGet(citadel_->monitoring_address(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  absl::StatusOr<mtls::Certificate> root =
+      mtls::Certificate::FromPem(ReadFile(ca_dir_ + "/root-cert.pem"));
+  ASSERT_TRUE(root.ok());
+  EXPECT_THAT(metrics->body,
+              HasSubstr(absl::StrCat("citadel_server_root_cert_expiry_timestamp ",
+                                     absl::ToUnixSeconds(root->NotAfter()))));
+}
+
 TEST_F(CitadelTest, APluggedInCaSignsUnderTheOrganisationsRoot) {
   ca_dir_ = TestTempDir("cacerts");
   absl::StatusOr<CommandResult> made = RunToCompletion(
