@@ -1,4 +1,6 @@
 // mixer: policy checks and telemetry.
+#include <cstdio>
+
 #include "absl/flags/flag.h"
 #include "libs/common/binary.h"
 #include "libs/mtls/control_plane.h"
@@ -17,9 +19,21 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "mixer",
                          "Mixer answers policy checks and turns telemetry into metrics.");
+  // The word list is read before anything serves: Checks may arrive as soon
+  // as the gRPC server starts.
+  auto dictionary = std::make_shared<const keel::mixer::GlobalDictionary>();
+  if (const std::string path = absl::GetFlag(FLAGS_global_dictionary); !path.empty()) {
+    absl::StatusOr<keel::mixer::GlobalDictionary> read = keel::mixer::GlobalDictionary::FromFile(path);
+    if (!read.ok()) {
+      std::fprintf(stderr, "mixer: --global_dictionary: %s\n",
+                   std::string(read.status().message()).c_str());
+      return 1;
+    }
+    dictionary = std::make_shared<const keel::mixer::GlobalDictionary>(*std::move(read));
+  }
   keel::mixer::MixerService mixer({.galley_address = absl::GetFlag(FLAGS_galley_address),
                                    .galley_credentials = keel::mtls::GalleyClientCredentials(),
-                                   .global_dictionary = absl::GetFlag(FLAGS_global_dictionary),
+                                   .global_dictionary = std::move(dictionary),
                                    .config_namespace = absl::GetFlag(FLAGS_config_namespace)});
   keel::ServiceHostOptions host =
       keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);

@@ -42,21 +42,13 @@ class MixerService::AdapterMetrics : public prometheus::Collectable {
 };
 
 void MixerService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
-  server_ = std::make_unique<MixerServer>(&dictionary_, [this] { return policy(); }, metrics);
+  server_ = std::make_unique<MixerServer>(options_.global_dictionary.get(),
+                                          [this] { return policy(); }, metrics);
   builder.RegisterService(server_.get());
   metrics.AddCollectable(std::make_shared<AdapterMetrics>(this));
 }
 
 absl::Status MixerService::Start(ServiceContext& context) {
-  if (!options_.global_dictionary.empty()) {
-    absl::StatusOr<GlobalDictionary> dictionary = GlobalDictionary::FromFile(options_.global_dictionary);
-    if (!dictionary.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--global_dictionary: ", dictionary.status().message()));
-    }
-    // Set before any RPC can arrive: the host starts serving only after Start.
-    dictionary_ = *std::move(dictionary);
-  }
   readiness_ = &context.readiness;
   readiness_->SetNotReady("waiting for Mixer config from Galley");
   xds::AdsClientOptions client_options;

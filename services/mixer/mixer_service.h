@@ -25,9 +25,11 @@ struct MixerOptions {
   // Galley's MCP-over-xDS address, and how to call it (null: plaintext).
   std::string galley_address;
   std::shared_ptr<grpc::ChannelCredentials> galley_credentials;
-  // Istio's global word list (mixer/v1/global_dictionary.yaml); without one,
-  // clients may only use words of their own messages.
-  std::string global_dictionary;
+  // Istio's global word list (mixer/v1/global_dictionary.yaml), loaded
+  // before the service is built; empty: clients may only use words of their
+  // own messages.
+  std::shared_ptr<const GlobalDictionary> global_dictionary =
+      std::make_shared<const GlobalDictionary>();
   // Rules here apply to every request; rules elsewhere to their namespace's.
   std::string config_namespace = "istio-system";
 };
@@ -49,7 +51,6 @@ class MixerService : public Service {
   absl::Status OnConfig(const xds::ResourceUpdate& update);
 
   MixerOptions options_;
-  GlobalDictionary dictionary_;
   std::unique_ptr<MixerServer> server_;
   Readiness* readiness_ = nullptr;
   mutable absl::Mutex mu_;
