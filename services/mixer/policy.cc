@@ -13,8 +13,9 @@ namespace {
 namespace cfg = istio::policy::v1beta1;
 
 // The fields of an instance that are expressions, by template: `value`
-// (listentry, metric) and, for metric, each of `dimensions`, as
-// "dimensions.<name>".
+// (listentry, metric); each of `dimensions` (metric, quota) as
+// "dimensions.<name>"; `severity`, `timestamp` and each of `variables`
+// (logentry) as "variables.<name>".
 std::vector<std::pair<std::string, std::string>> ExpressionFields(const std::string& template_name,
                                                                   const google::protobuf::Struct& params) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -28,6 +29,18 @@ std::vector<std::pair<std::string, std::string>> ExpressionFields(const std::str
     if (dimensions != params.fields().end()) {
       for (const auto& [name, expression] : dimensions->second.struct_value().fields()) {
         out.emplace_back("dimensions." + name, expression.string_value());
+      }
+    }
+  }
+  if (template_name == "logentry") {
+    for (const char* field : {"severity", "timestamp"}) {
+      auto it = params.fields().find(field);
+      if (it != params.fields().end()) out.emplace_back(field, it->second.string_value());
+    }
+    auto variables = params.fields().find("variables");
+    if (variables != params.fields().end()) {
+      for (const auto& [name, expression] : variables->second.struct_value().fields()) {
+        out.emplace_back("variables." + name, expression.string_value());
       }
     }
   }

@@ -1,6 +1,10 @@
 #include "services/mixer/adapters/adapter.h"
 #include "services/mixer/adapters/memquota.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -112,6 +116,34 @@ TEST(MemQuotaTest, RollingWindowsPerDimensionOverridesAndDeduplication) {
       1);
   EXPECT_THAT(MemQuota::FromParams(Params(R"({"quotas": [{"name": "q"}]})")).status().message(),
               HasSubstr("params.quotas[0].maxAmount: a non-negative number is required"));
+}
+
+TEST(StdioTest, LogEntriesAreOneJsonObjectALine) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(tmp != nullptr ? tmp : "/tmp") + "/access.log";
+  std::remove(path.c_str());
+  prometheus::Registry registry;
+  absl::StatusOr<std::unique_ptr<ReportAdapter>> stdio = NewReportAdapter(
+      "stdio", Params(R"({"logStream": "FILE", "outputPath": ")" + path + R"("})"), registry);
+  ASSERT_TRUE(stdio.ok()) << stdio.status();
+  (*stdio)->Report({InstanceValue{.name = "istio-system/accesslog",
+                                  .template_name = "logentry",
+                                  .fields = {{"severity", std::string("warning")},
+                                             {"variables.path", std::string("/a\"b")},
+                                             {"variables.code", int64_t{503}}}}});
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  google::protobuf::Struct entry;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &entry).ok()) << line;
+  EXPECT_EQ(entry.fields().at("level").string_value(), "warning");
+  EXPECT_EQ(entry.fields().at("path").string_value(), "/a\"b");
+  EXPECT_EQ(entry.fields().at("code").number_value(), 503);
+  EXPECT_EQ(entry.fields().at("instance").string_value(), "istio-system/accesslog");
+  EXPECT_THAT(NewReportAdapter("stdio", Params(R"({"logStream": "SYSLOG"})"), registry)
+                  .status()
+                  .message(),
+              HasSubstr("params.logStream: \"SYSLOG\" is not STDOUT, STDERR or FILE"));
 }
 
 }  // namespace
