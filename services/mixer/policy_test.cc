@@ -31,62 +31,44 @@ spec:
     response.code: {valueType: INT64}
 )";
 
+// A stdio handler writing to `path`, an access-log instance, and a rule
+// with `match` sending the one to the other.
+std::string AccessLogConfig(const std::string& path, const std::string& match) {
+  return std::string(kManifest) + R"(---
+apiVersion: config.istio.io/v1alpha2
+kind: handler
+metadata: {name: log, namespace: istio-system}
+spec: {compiledAdapter: stdio, params: {logStream: FILE, outputPath: ")" + path + R"("}}
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata: {name: accesslog, namespace: istio-system}
+spec:
+  compiledTemplate: logentry
+  params:
+    severity: '"error"'
+    variables: {path: request.path | "", code: response.code | 0}
+---
+apiVersion: config.istio.io/v1alpha2
+kind: rule
+metadata: {name: log, namespace: istio-system}
+spec:
+  match: )" + match + R"(
+  actions: [{handler: log, instances: [accesslog]}]
+)";
+}
+
 // A logentry instance's severity and variables reach the stdio adapter.
 TEST(PolicyTest, LogEntriesFromReportsAreWrittenByStdio) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string path = std::string(tmp != nullptr ? tmp : "/tmp") + "/policy-access.log";
   std::remove(path.c_str());
-  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(
-      Parse(std::string(kManifest) + R"(---
-apiVersion: config.istio.io/v1alpha2
-kind: handler
-metadata: {name: log, namespace: istio-system}
-spec: {compiledAdapter: stdio, params: {logStream: FILE, outputPath: ")" + path + R"("}}
----
-apiVersion: config.istio.io/v1alpha2
-kind: instance
-metadata: {name: accesslog, namespace: istio-system}
-spec:
-  compiledTemplate: logentry
-  params:
-    severity: '"error"'
-    variables: {path: request.path | "", code: response.code | 0}
----
-apiVersion: config.istio.io/v1alpha2
-kind: rule
-metadata: {name: log, namespace: istio-system}
-spec:
-  match: (response.code | 200) >= 500
-  actions: [{handler: log, instances: [accesslog]}]
-)"),
-      "istio-system");
   // ">=" is not in Istio's expression language: the rule is refused, naming it.
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile(Parse(AccessLogConfig(path, "(response.code | 200) >= 500")), "istio-system");
   ASSERT_FALSE(policy.ok());
   EXPECT_THAT(policy.status().message(), HasSubstr("rule istio-system/log: match"));
-  policy = Policy::Compile(
-      Parse(std::string(kManifest) + R"(---
-apiVersion: config.istio.io/v1alpha2
-kind: handler
-metadata: {name: log, namespace: istio-system}
-spec: {compiledAdapter: stdio, params: {logStream: FILE, outputPath: ")" + path + R"("}}
----
-apiVersion: config.istio.io/v1alpha2
-kind: instance
-metadata: {name: accesslog, namespace: istio-system}
-spec:
-  compiledTemplate: logentry
-  params:
-    severity: '"error"'
-    variables: {path: request.path | "", code: response.code | 0}
----
-apiVersion: config.istio.io/v1alpha2
-kind: rule
-metadata: {name: log, namespace: istio-system}
-spec:
-  match: response.code == 503
-  actions: [{handler: log, instances: [accesslog]}]
-)"),
-      "istio-system");
+  policy = Policy::Compile(Parse(AccessLogConfig(path, "response.code == 503")), "istio-system");
   ASSERT_TRUE(policy.ok()) << policy.status();
   (*policy)->Report({{"request.path", std::string("/ok")}, {"response.code", int64_t{200}}});
   (*policy)->Report({{"request.path", std::string("/down")}, {"response.code", int64_t{503}}});
