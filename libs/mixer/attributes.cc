@@ -1,5 +1,7 @@
 #include "libs/mixer/attributes.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -193,6 +195,65 @@ CompressedAttributes Encode(const AttributeBag& bag, const GlobalDictionary& dic
       auto& entries = *(*out.mutable_string_maps())[key].mutable_entries();
       for (const auto& [k, v] : *map) entries[index(k)] = index(v);
     }
+  }
+  return out;
+}
+
+istio::mixer::v1::ReferencedAttributes EncodeReferences(
+    absl::Span<const AttributeReference> references, const AttributeBag& bag,
+    const GlobalDictionary& dictionary, uint32_t global_word_count) {
+  using Referenced = istio::mixer::v1::ReferencedAttributes;
+  const size_t known = global_word_count == 0
+                           ? dictionary.size()
+                           : std::min<size_t>(global_word_count, dictionary.size());
+  Referenced out;
+  absl::flat_hash_map<std::string, int32_t> own;
+  // A map key is never sent as index 0: 0 is how the field says "no key".
+  auto index = [&](const std::string& word, bool map_key = false) -> int32_t {
+    if (std::optional<int32_t> global = dictionary.IndexOf(word);
+        global.has_value() && static_cast<size_t>(*global) < known && !(map_key && *global == 0)) {
+      return *global;
+    }
+    auto [it, inserted] = own.emplace(word, -1 - static_cast<int32_t>(own.size()));
+    if (inserted) out.add_words(word);
+    return it->second;
+  };
+  for (const AttributeReference& reference : references) {
+    bool present = false;
+    if (auto it = bag.find(reference.name); it != bag.end()) {
+      const auto* map = std::get_if<StringMap>(&it->second);
+      present = !reference.map_key.has_value() || (map != nullptr && map->count(*reference.map_key));
+    }
+    Referenced::AttributeMatch& match = *out.add_attribute_matches();
+    match.set_name(index(reference.name));
+    if (reference.map_key.has_value()) match.set_map_key(index(*reference.map_key, /*map_key=*/true));
+    match.set_condition(present ? Referenced::EXACT : Referenced::ABSENCE);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ReferencedValue>> DecodeReferences(
+    const istio::mixer::v1::ReferencedAttributes& referenced, const GlobalDictionary& dictionary) {
+  using Referenced = istio::mixer::v1::ReferencedAttributes;
+  const Words words(dictionary, static_cast<uint32_t>(dictionary.size()), referenced.words(), {});
+  std::vector<ReferencedValue> out;
+  for (const Referenced::AttributeMatch& match : referenced.attribute_matches()) {
+    absl::StatusOr<const std::string*> name = words.Get(match.name());
+    if (!name.ok()) return name.status();
+    ReferencedValue value{.reference = {.name = **name}};
+    // map_key 0 means "no key" (proto3's default); word 0 ("source.ip") is no map key.
+    if (match.map_key() != 0) {
+      absl::StatusOr<const std::string*> key = words.Get(match.map_key());
+      if (!key.ok()) return key.status();
+      value.reference.map_key = **key;
+    }
+    if (match.condition() != Referenced::EXACT && match.condition() != Referenced::ABSENCE) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "referenced attribute ", **name, ": condition ", Referenced::Condition_Name(match.condition()),
+          " is not one a cache can key on"));
+    }
+    value.present = match.condition() == Referenced::EXACT;
+    out.push_back(std::move(value));
   }
   return out;
 }

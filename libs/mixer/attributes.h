@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "absl/types/span.h"
 #include "libs/mixer/global_dictionary.h"
 #include "proto/istio/mixer/v1/attributes.pb.h"
+#include "proto/istio/mixer/v1/mixer.pb.h"
 
 namespace keel::mixer {
 
@@ -31,6 +33,20 @@ using AttributeValue =
 
 // AttributeBag: attributes by name.
 using AttributeBag = absl::flat_hash_map<std::string, AttributeValue>;
+
+// An attribute an expression reads: the whole attribute, or one key of a
+// string map when the expression indexes it with a constant.
+struct AttributeReference {
+  std::string name;
+  std::optional<std::string> map_key;
+  bool operator==(const AttributeReference& other) const {
+    return name == other.name && map_key == other.map_key;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const AttributeReference& r) {
+    return H::combine(std::move(h), r.name, r.map_key);
+  }
+};
 
 // What one message may hold: beyond these, a request is refused rather than
 // decoded (a client cannot make Mixer allocate without bound).
@@ -62,6 +78,32 @@ absl::StatusOr<AttributeBag> Decode(const istio::mixer::v1::CompressedAttributes
 // message's own word list.
 istio::mixer::v1::CompressedAttributes Encode(const AttributeBag& bag,
                                               const GlobalDictionary& dictionary);
+
+// Initial metadata of every Check answer from Keel's Mixer: the version of
+// the config that answered (16 hex digits), so a client's cache can drop
+// answers of older config.
+inline constexpr char kConfigVersionMetadata[] = "keel-mixer-config-version";
+
+// A reference as a Check answer carries it: EXACT when `bag` has the
+// attribute (or map key), ABSENCE when it does not.
+struct ReferencedValue {
+  AttributeReference reference;
+  bool present = false;
+};
+
+// EncodeReferences writes what a Check answer depended on, in `bag`'s
+// terms, into istio.mixer.v1.ReferencedAttributes.
+// Only the first `global_word_count` dictionary words (0: all) are used by
+// index, the ones the client knows.
+istio::mixer::v1::ReferencedAttributes EncodeReferences(
+    absl::Span<const AttributeReference> references, const AttributeBag& bag,
+    const GlobalDictionary& dictionary, uint32_t global_word_count = 0);
+
+// DecodeReferences reads them back; InvalidArgument for an index outside
+// either word list or a condition other than ABSENCE and EXACT (REGEX is
+// not answered by Keel's Mixer, so a client cannot cache by it).
+absl::StatusOr<std::vector<ReferencedValue>> DecodeReferences(
+    const istio::mixer::v1::ReferencedAttributes& referenced, const GlobalDictionary& dictionary);
 
 }  // namespace keel::mixer
 

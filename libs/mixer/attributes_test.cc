@@ -124,5 +124,46 @@ TEST(AttributesTest, DeltaEncodingBuildsOnThePreviousSet) {
   EXPECT_EQ(std::get<int64_t>(bag.at("response.code")), 503);
 }
 
+// A Check answer's dependencies survive the trip: global words by index
+// (within what the client knows), others as the message's own words.
+TEST(AttributesTest, ReferencesRoundTripWithPresenceAndMapKeys) {
+  const AttributeBag bag = {
+      {"source.principal", std::string("cluster.local/ns/a/sa/b")},
+      {"request.headers", StringMap{{"x-user", "john"}}},
+  };
+  const std::vector<AttributeReference> references = {
+      {.name = "source.principal"},
+      {.name = "request.headers", .map_key = "x-user"},
+      {.name = "request.headers", .map_key = "x-absent"},
+      {.name = "my.own.attribute"},
+  };
+  for (uint32_t known : {0u, 10u}) {
+    istio::mixer::v1::ReferencedAttributes encoded =
+        EncodeReferences(references, bag, Istio14(), known);
+    if (known == 0) {
+      EXPECT_EQ(encoded.attribute_matches(0).name(), Word("source.principal"));
+    } else {
+      EXPECT_LT(encoded.attribute_matches(0).name(), 0) << "beyond the client's 10 words";
+    }
+    absl::StatusOr<std::vector<ReferencedValue>> decoded = DecodeReferences(encoded, Istio14());
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    ASSERT_EQ(decoded->size(), 4u);
+    for (size_t i = 0; i < references.size(); ++i) {
+      EXPECT_EQ((*decoded)[i].reference, references[i]) << i;
+    }
+    EXPECT_TRUE((*decoded)[0].present);
+    EXPECT_TRUE((*decoded)[1].present);
+    EXPECT_FALSE((*decoded)[2].present);
+    EXPECT_FALSE((*decoded)[3].present);
+  }
+  istio::mixer::v1::ReferencedAttributes bad;
+  bad.add_attribute_matches()->set_name(-3);
+  EXPECT_THAT(DecodeReferences(bad, Istio14()).status().message(),
+              HasSubstr("word index -3 is past the message's 0 words"));
+  bad.mutable_attribute_matches(0)->set_name(1);
+  bad.mutable_attribute_matches(0)->set_condition(istio::mixer::v1::ReferencedAttributes::REGEX);
+  EXPECT_THAT(DecodeReferences(bad, Istio14()).status().message(), HasSubstr("condition REGEX"));
+}
+
 }  // namespace
 }  // namespace keel::mixer

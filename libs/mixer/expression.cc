@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -169,6 +170,14 @@ class Parser {
     return root;
   }
 
+  std::vector<AttributeReference> TakeReferences() {
+    std::vector<AttributeReference> unique;
+    for (AttributeReference& r : references_) {
+      if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(std::move(r));
+    }
+    return unique;
+  }
+
  private:
   static int Precedence(const std::string& op) {
     if (op == "||") return 1;
@@ -316,6 +325,8 @@ class Parser {
           if (it == bag.end()) return absl::NotFoundError(absl::StrCat("lookup failed: '", name, "'"));
           return it->second;
         });
+        attribute_nodes_[node.get()] = references_.size();
+        references_.push_back(AttributeReference{.name = name});
       }
       if (!receiver_method.empty()) return Call(receiver_method, node, column, depth);
     } else {
@@ -344,6 +355,11 @@ class Parser {
       if (node->type != vt::STRING_MAP || (*key)->type != vt::STRING) {
         return Error(at, absl::StrCat("cannot index ", ValueTypeName(node->type), " with ",
                                       ValueTypeName((*key)->type)));
+      }
+      // m["key"] on an attribute reads one key, not the whole map.
+      if (auto it = attribute_nodes_.find(node.get());
+          it != attribute_nodes_.end() && (*key)->constant.has_value()) {
+        references_[it->second].map_key = std::get<std::string>(*(*key)->constant);
       }
       NodePtr map = node, index = *key;
       node = Make(vt::STRING, [map, index](const AttributeBag& bag) -> absl::StatusOr<AttributeValue> {
@@ -521,6 +537,9 @@ class Parser {
   Lexer lexer_;
   const AttributeTypes& types_;
   const ExpressionLimits& limits_;
+  std::vector<AttributeReference> references_;
+  // Attribute nodes, to their entry in references_.
+  absl::flat_hash_map<const Node*, size_t> attribute_nodes_;
 };
 
 }  // namespace
@@ -531,9 +550,11 @@ absl::StatusOr<Expression> Expression::Compile(absl::string_view text, const Att
     return absl::InvalidArgumentError(
         absl::StrCat("expression of ", text.size(), " characters; the limit is ", limits.max_length));
   }
-  absl::StatusOr<NodePtr> root = Parser(text, types, limits).Parse();
+  Parser parser(text, types, limits);
+  absl::StatusOr<NodePtr> root = parser.Parse();
   if (!root.ok()) return root.status();
-  return Expression(*std::move(root));
+  return Expression(*std::move(root), std::make_shared<const std::vector<AttributeReference>>(
+                                          parser.TakeReferences()));
 }
 
 ValueType Expression::type() const { return root_->type; }

@@ -15,7 +15,9 @@
 #define KEEL_LIBS_MIXER_EXPRESSION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -48,11 +50,18 @@ class Expression {
   // attribute or map key (and no `|` gave another value).
   absl::StatusOr<AttributeValue> Evaluate(const AttributeBag& bag) const;
 
+  // Every attribute (or map key) evaluation may read, whichever branch it
+  // takes: what a cached answer depends on.
+  const std::vector<AttributeReference>& references() const { return *references_; }
+
   struct Node;
 
  private:
-  explicit Expression(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
+  Expression(std::shared_ptr<const Node> root,
+             std::shared_ptr<const std::vector<AttributeReference>> references)
+      : root_(std::move(root)), references_(std::move(references)) {}
   std::shared_ptr<const Node> root_;
+  std::shared_ptr<const std::vector<AttributeReference>> references_;
 };
 
 // ValueTypeName is the manifest's name of a type ("STRING_MAP").

@@ -89,5 +89,22 @@ TEST(ExpressionTest, TypeErrorsAndBadSyntaxSayWhatAndWhere) {
   EXPECT_THAT(error("request.path =="), HasSubstr("unexpected end of expression"));
 }
 
+// What a cached Check answer depends on: each attribute once, a map by the
+// constant key it is indexed with, both sides of `|` and `&&`.
+TEST(ExpressionTest, ReferencesNameEveryAttributeAndConstantMapKeyReadable) {
+  absl::StatusOr<Expression> compiled = Expression::Compile(
+      "(request.headers[\"x-user\"] | source.user) == \"john\" && "
+      "destination.labels[request.path] == \"a\" && source.user != \"\"",
+      kTypes);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  EXPECT_THAT(compiled->references(),
+              ::testing::UnorderedElementsAre(
+                  AttributeReference{.name = "request.headers", .map_key = "x-user"},
+                  AttributeReference{.name = "source.user"},
+                  AttributeReference{.name = "destination.labels"},
+                  AttributeReference{.name = "request.path"}));
+  EXPECT_THAT(Expression::Compile("true", kTypes)->references(), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace keel::mixer

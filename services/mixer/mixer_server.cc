@@ -1,5 +1,8 @@
 #include "services/mixer/mixer_server.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 
 namespace keel::mixer {
@@ -34,11 +37,16 @@ grpc::ServerUnaryReactor* MixerServer::Check(grpc::CallbackServerContext* contex
                                              const istio::mixer::v1::CheckRequest* request,
                                              istio::mixer::v1::CheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(DoCheck(*request, *response));
+  std::shared_ptr<const Policy> policy = policy_();
+  // The config version lets a client's cache drop answers of older config.
+  context->AddInitialMetadata(std::string(kConfigVersionMetadata),
+                              absl::StrCat(absl::Hex(policy->version(), absl::kZeroPad16)));
+  reactor->Finish(DoCheck(*policy, *request, *response));
   return reactor;
 }
 
-grpc::Status MixerServer::DoCheck(const istio::mixer::v1::CheckRequest& request,
+grpc::Status MixerServer::DoCheck(const Policy& policy,
+                                  const istio::mixer::v1::CheckRequest& request,
                                   istio::mixer::v1::CheckResponse& response) {
   absl::StatusOr<AttributeBag> bag =
       Decode(request.attributes(), *dictionary_, request.global_word_count());
@@ -46,19 +54,25 @@ grpc::Status MixerServer::DoCheck(const istio::mixer::v1::CheckRequest& request,
     checks_.Add({{"code", "INVALID_ARGUMENT"}}).Increment();
     return ToGrpc(bag.status());
   }
-  const CheckResult result = policy_()->Check(*bag);
+  absl::flat_hash_set<AttributeReference> referenced;
+  const CheckResult result = policy.Check(*bag, &referenced);
   auto* precondition = response.mutable_precondition();
+  std::vector<AttributeReference> sorted(referenced.begin(), referenced.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.name, a.map_key) < std::tie(b.name, b.map_key);
+  });
+  *precondition->mutable_referenced_attributes() =
+      EncodeReferences(sorted, *bag, *dictionary_, request.global_word_count());
   precondition->mutable_status()->set_code(static_cast<int>(result.status.code()));
   precondition->mutable_status()->set_message(std::string(result.status.message()));
   SetDuration(result.valid_duration, precondition->mutable_valid_duration());
   precondition->set_valid_use_count(result.valid_use_count);
   // Quotas: what the rules' quota adapters grant; a quota no rule limits
   // is granted whole.
-  std::shared_ptr<const Policy> policy = policy_();
   for (const auto& [name, params] : request.quotas()) {
     auto& quota = (*response.mutable_quotas())[name];
     std::optional<QuotaGrant> grant =
-        policy->Quota(*bag, name,
+        policy.Quota(*bag, name,
                       QuotaRequest{.amount = params.amount(),
                                    .best_effort = params.best_effort(),
                                    .deduplication_id = request.deduplication_id()});

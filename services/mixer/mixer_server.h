@@ -27,7 +27,7 @@ class MixerServer final : public istio::mixer::v1::Mixer::CallbackService {
                                    istio::mixer::v1::ReportResponse* response) override;
 
  private:
-  grpc::Status DoCheck(const istio::mixer::v1::CheckRequest& request,
+  grpc::Status DoCheck(const Policy& policy, const istio::mixer::v1::CheckRequest& request,
                        istio::mixer::v1::CheckResponse& response);
   grpc::Status DoReport(const istio::mixer::v1::ReportRequest& request);
 

@@ -1,8 +1,10 @@
 #include "services/mixer/policy.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/stable_hash.h"
 #include "absl/strings/str_split.h"
 #include "proto/istio/policy/v1beta1/cfg.pb.h"
 #include "spdlog/spdlog.h"
@@ -69,7 +71,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   auto policy = std::shared_ptr<Policy>(new Policy());
   policy->config_namespace_ = config_namespace;
   std::map<std::string, const mesh::Resource*> handlers, instances, rules;
+  std::map<std::string, uint64_t> content;  // by key, for the version
   for (const auto& resource : resources) {
+    content[resource->Key()] = resource->ContentHash();
     const std::string& kind = resource->kind->kind;
     const std::string key = resource->namespace_name + "/" + resource->name;
     if (kind == "attributemanifest") {
@@ -83,6 +87,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
       rules[key] = resource.get();
     }
   }
+  StableHash version;
+  for (const auto& [key, hash] : content) version.Add(key).Add(hash);
+  policy->version_ = version.value();
   // Handlers: the check adapters.
   std::map<std::string, std::shared_ptr<const CheckAdapter>> adapters;
   std::map<std::string, std::shared_ptr<ReportAdapter>> report_adapters;
@@ -187,9 +194,22 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
 }
 
 void Policy::ForEachMatchingAction(
-    const AttributeBag& bag,
+    const AttributeBag& bag, ActionKind kind, absl::flat_hash_set<AttributeReference>* referenced,
     const std::function<void(const CompiledRule&, const CompiledAction&,
                              const std::vector<InstanceValue>&)>& use) const {
+  auto record = [referenced](const Expression& expression) {
+    if (referenced == nullptr) return;
+    referenced->insert(expression.references().begin(), expression.references().end());
+  };
+  auto wanted = [kind](const CompiledAction& action) {
+    switch (kind) {
+      case ActionKind::kCheck: return action.adapter != nullptr;
+      case ActionKind::kQuota: return action.quota_adapter != nullptr;
+      case ActionKind::kReport: return action.report_adapter != nullptr;
+    }
+    return false;
+  };
+  if (referenced != nullptr) referenced->insert(AttributeReference{.name = "destination.namespace"});
   std::string destination_namespace;
   if (auto it = bag.find("destination.namespace"); it != bag.end()) {
     if (const auto* ns = std::get_if<std::string>(&it->second)) destination_namespace = *ns;
@@ -198,16 +218,21 @@ void Policy::ForEachMatchingAction(
     if (rule.namespace_name != config_namespace_ && rule.namespace_name != destination_namespace) {
       continue;
     }
+    // A rule with nothing of this kind to do is not evaluated (nor depended on).
+    if (std::none_of(rule.actions.begin(), rule.actions.end(), wanted)) continue;
     if (rule.match.has_value()) {
+      record(*rule.match);
       absl::StatusOr<AttributeValue> matched = rule.match->Evaluate(bag);
       // An expression that cannot be evaluated (an absent attribute) does not match.
       if (!matched.ok() || !std::get<bool>(*matched)) continue;
     }
     for (const CompiledAction& action : rule.actions) {
+      if (!wanted(action)) continue;
       std::vector<InstanceValue> values;
       for (const auto& instance : action.instances) {
         InstanceValue value{.name = instance->name, .template_name = instance->template_name};
         for (const auto& [field, expression] : instance->fields) {
+          record(expression);
           // A field that cannot be evaluated is left out of the instance.
           absl::StatusOr<AttributeValue> evaluated = expression.Evaluate(bag);
           if (evaluated.ok()) value.fields[field] = *std::move(evaluated);
@@ -219,9 +244,10 @@ void Policy::ForEachMatchingAction(
   }
 }
 
-CheckResult Policy::Check(const AttributeBag& bag) const {
+CheckResult Policy::Check(const AttributeBag& bag,
+                          absl::flat_hash_set<AttributeReference>* referenced) const {
   CheckResult combined;
-  ForEachMatchingAction(bag, [&](const CompiledRule& rule, const CompiledAction& action,
+  ForEachMatchingAction(bag, ActionKind::kCheck, referenced, [&](const CompiledRule& rule, const CompiledAction& action,
                                  const std::vector<InstanceValue>& values) {
     if (action.adapter == nullptr) return;
     CheckResult result = action.adapter->Check(values);
@@ -238,7 +264,7 @@ CheckResult Policy::Check(const AttributeBag& bag) const {
 std::optional<QuotaGrant> Policy::Quota(const AttributeBag& bag, const std::string& quota,
                                         const QuotaRequest& request) const {
   std::optional<QuotaGrant> grant;
-  ForEachMatchingAction(bag, [&](const CompiledRule&, const CompiledAction& action,
+  ForEachMatchingAction(bag, ActionKind::kQuota, nullptr, [&](const CompiledRule&, const CompiledAction& action,
                                  const std::vector<InstanceValue>& values) {
     if (action.quota_adapter == nullptr || grant.has_value()) return;
     for (const InstanceValue& value : values) {
@@ -252,7 +278,7 @@ std::optional<QuotaGrant> Policy::Quota(const AttributeBag& bag, const std::stri
 }
 
 void Policy::Report(const AttributeBag& bag) const {
-  ForEachMatchingAction(bag, [&](const CompiledRule&, const CompiledAction& action,
+  ForEachMatchingAction(bag, ActionKind::kReport, nullptr, [&](const CompiledRule&, const CompiledAction& action,
                                  const std::vector<InstanceValue>& values) {
     if (action.report_adapter != nullptr) action.report_adapter->Report(values);
   });

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "prometheus/registry.h"
 #include "libs/mesh/resource.h"
@@ -32,7 +33,10 @@ class Policy {
   // apply to all requests, others only to their namespace's destinations)
   // and combines the adapters' answers: the first denial wins; the shortest
   // validity is kept.
-  CheckResult Check(const AttributeBag& bag) const;
+  // `referenced` (when given) receives every attribute the answer depends
+  // on, for a client's cache.
+  CheckResult Check(const AttributeBag& bag,
+                    absl::flat_hash_set<AttributeReference>* referenced = nullptr) const;
 
   // Report hands the instances of every matching rule to its telemetry
   // adapters.
@@ -45,6 +49,9 @@ class Policy {
                                   const QuotaRequest& request) const;
 
   const AttributeTypes& types() const { return types_; }
+  // A hash of the config it was compiled from: the same on every replica
+  // given the same config, so a client's cache can tell when it changed.
+  uint64_t version() const { return version_; }
   size_t rule_count() const { return rules_.size(); }
   // The telemetry adapters' metrics (istio_*), for Mixer's /metrics.
   const std::shared_ptr<prometheus::Registry>& adapter_metrics() const { return adapter_metrics_; }
@@ -67,13 +74,16 @@ class Policy {
     std::optional<Expression> match;  // none: always
     std::vector<CompiledAction> actions;
   };
-  // The rules that match `bag`, with each action's evaluated instances.
+  enum class ActionKind { kCheck, kQuota, kReport };
+  // The rules that match `bag`, with the evaluated instances of each action
+  // of `kind`; what was read goes to `referenced` when it is given.
   void ForEachMatchingAction(
-      const AttributeBag& bag,
+      const AttributeBag& bag, ActionKind kind, absl::flat_hash_set<AttributeReference>* referenced,
       const std::function<void(const CompiledRule&, const CompiledAction&,
                                const std::vector<InstanceValue>&)>& use) const;
 
   AttributeTypes types_;
+  uint64_t version_ = 0;
   std::string config_namespace_;
   std::shared_ptr<prometheus::Registry> adapter_metrics_ = std::make_shared<prometheus::Registry>();
   std::vector<CompiledRule> rules_;

@@ -85,5 +85,45 @@ TEST(PolicyTest, LogEntriesFromReportsAreWrittenByStdio) {
   EXPECT_THAT(all, HasSubstr("\"code\":503"));
 }
 
+// A Check answer depends on what the check rules read, not on what the
+// telemetry rules read (those would make every request a cache miss); and
+// the version follows the config.
+TEST(PolicyTest, CheckReferencesOnlyWhatCheckRulesReadAndVersionFollowsConfig) {
+  const std::string denier = R"(---
+apiVersion: config.istio.io/v1alpha2
+kind: handler
+metadata: {name: deny, namespace: istio-system}
+spec: {compiledAdapter: denier, params: {status: {code: 7, message: no}}}
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata: {name: nothing, namespace: istio-system}
+spec: {compiledTemplate: checknothing}
+---
+apiVersion: config.istio.io/v1alpha2
+kind: rule
+metadata: {name: deny, namespace: istio-system}
+spec:
+  match: request.path == "/secret"
+  actions: [{handler: deny, instances: [nothing]}]
+)";
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(
+      Parse(AccessLogConfig("/dev/null", "response.code == 503") + denier), "istio-system");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  absl::flat_hash_set<AttributeReference> referenced;
+  CheckResult result = (*policy)->Check({{"request.path", std::string("/secret")}}, &referenced);
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(referenced, ::testing::UnorderedElementsAre(
+                              AttributeReference{.name = "destination.namespace"},
+                              AttributeReference{.name = "request.path"}));
+  absl::StatusOr<std::shared_ptr<const Policy>> same = Policy::Compile(
+      Parse(AccessLogConfig("/dev/null", "response.code == 503") + denier), "istio-system");
+  absl::StatusOr<std::shared_ptr<const Policy>> changed = Policy::Compile(
+      Parse(AccessLogConfig("/dev/null", "response.code == 500") + denier), "istio-system");
+  ASSERT_TRUE(same.ok() && changed.ok());
+  EXPECT_EQ((*same)->version(), (*policy)->version());
+  EXPECT_NE((*changed)->version(), (*policy)->version());
+}
+
 }  // namespace
 }  // namespace keel::mixer
