@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
+#include "integration/apps/mixer_setup.h"
 #include "libs/common/binary.h"
 #include "proto/keel/testing/echo.grpc.pb.h"
 
@@ -92,7 +93,24 @@ int main(int argc, char** argv) {
   auto credentials = absl::GetFlag(FLAGS_plaintext)
                          ? grpc::InsecureChannelCredentials()
                          : grpc::XdsCredentials(grpc::InsecureChannelCredentials());
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), credentials);
+  // With --mixer_address every call is reported to Mixer (as the source).
+  absl::StatusOr<std::shared_ptr<keel::mixerclient::MixerClient>> mixer =
+      keel::testing::MixerClientFromFlags();
+  if (!mixer.ok()) {
+    std::fprintf(stderr, "echo_client: %s\n", std::string(mixer.status().message()).c_str());
+    return 2;
+  }
+  std::shared_ptr<grpc::Channel> channel;
+  if (*mixer != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+    const keel::mixerclient::WorkloadInfo self = keel::testing::WorkloadFromFlags();
+    factories.push_back(
+        keel::mixerclient::NewClientInterceptorFactory(*mixer, self, self.service_host));
+    channel = grpc::experimental::CreateCustomChannelWithInterceptors(
+        absl::GetFlag(FLAGS_target), credentials, grpc::ChannelArguments(), std::move(factories));
+  } else {
+    channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), credentials);
+  }
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                  absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_wait_ready)))) {
     std::fprintf(stderr, "echo_client: %s did not become ready\n",
@@ -139,5 +157,6 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("summary %s\n", counts.Line(absl::Now() - start).c_str());
+  if (*mixer != nullptr) (*mixer)->Flush();
   return 0;
 }

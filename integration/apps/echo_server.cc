@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/xds_server_builder.h"
+#include "integration/apps/mixer_setup.h"
 #include "libs/common/binary.h"
 #include "proto/keel/testing/echo.grpc.pb.h"
 #include "spdlog/spdlog.h"
@@ -23,8 +24,13 @@ class EchoService final : public keel::testing::Echo::Service {
   EchoService(std::string version, std::string address)
       : version_(std::move(version)), address_(std::move(address)) {}
 
-  grpc::Status Echo(grpc::ServerContext*, const keel::testing::EchoRequest* request,
+  grpc::Status Echo(grpc::ServerContext* context, const keel::testing::EchoRequest* request,
                     keel::testing::EchoResponse* response) override {
+    // Mixer's answer (OK without --mixer_address): a refused call is not served.
+    if (absl::Status allowed = keel::mixerclient::InboundCheckStatus(context); !allowed.ok()) {
+      return grpc::Status(static_cast<grpc::StatusCode>(allowed.code()),
+                          std::string(allowed.message()));
+    }
     response->set_message(request->message());
     response->set_version(version_);
     absl::MutexLock lock(&mu_);
@@ -56,6 +62,20 @@ int main(int argc, char** argv) {
   keel::InitBinaryOrExit(argc, argv, "echo_server", "A gRPC echo server that reports its version.");
   const std::string address = absl::GetFlag(FLAGS_address);
   EchoService service(absl::GetFlag(FLAGS_app_version), address);
+  // With --mixer_address every call is checked, then reported (as the destination).
+  absl::StatusOr<std::shared_ptr<keel::mixerclient::MixerClient>> mixer =
+      keel::testing::MixerClientFromFlags();
+  if (!mixer.ok()) {
+    spdlog::error("{}", std::string(mixer.status().message()));
+    return 2;
+  }
+  auto use_mixer = [&](grpc::ServerBuilder& builder) {
+    if (*mixer == nullptr) return;
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(
+        keel::mixerclient::NewServerInterceptorFactory(*mixer, keel::testing::WorkloadFromFlags()));
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  };
   std::unique_ptr<grpc::Server> server;
   int selected_port = 0;
   if (absl::GetFlag(FLAGS_xds)) {
@@ -63,12 +83,14 @@ int main(int argc, char** argv) {
     builder.AddListeningPort(address,
                              grpc::XdsServerCredentials(grpc::InsecureServerCredentials()));
     builder.RegisterService(&service);
+    use_mixer(builder);
     server = builder.BuildAndStart();
   } else {
     grpc::ServerBuilder builder;
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected_port);
     builder.RegisterService(&service);
+    use_mixer(builder);
     server = builder.BuildAndStart();
   }
   if (server == nullptr) {
@@ -90,5 +112,6 @@ int main(int argc, char** argv) {
                absl::GetFlag(FLAGS_xds) ? " (xDS-enabled)" : "");
   shutdown.Wait();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (*mixer != nullptr) (*mixer)->Flush();
   return 0;
 }

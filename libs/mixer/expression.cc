@@ -210,6 +210,20 @@ class Parser {
 
   absl::StatusOr<NodePtr> Combine(const std::string& op, size_t column, NodePtr left,
                                   NodePtr right) {
+    // A string literal beside a duration is one, in Go's syntax (Istio's
+    // own config writes `response.duration | "0ms"`).
+    for (auto [literal, other] : {std::pair{&left, &right}, std::pair{&right, &left}}) {
+      if ((*other)->type != vt::DURATION || (*literal)->type != vt::STRING ||
+          !(*literal)->constant.has_value()) {
+        continue;
+      }
+      absl::Duration parsed;
+      const std::string& text = std::get<std::string>(*(*literal)->constant);
+      if (!absl::ParseDuration(text, &parsed)) {
+        return Error(column, absl::StrCat("\"", text, "\" is not a duration"));
+      }
+      *literal = Constant(vt::DURATION, parsed);
+    }
     auto mismatch = [&]() {
       return Error(column, absl::StrCat("\"", op, "\" between ", ValueTypeName(left->type), " and ",
                                         ValueTypeName(right->type)));

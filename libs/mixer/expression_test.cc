@@ -15,6 +15,7 @@ const AttributeTypes kTypes = {
     {"source.labels", vt::STRING_MAP},   {"request.path", vt::STRING},
     {"response.code", vt::INT64},        {"context.reporter.kind", vt::STRING},
     {"connection.mtls", vt::BOOL},       {"request.time", vt::TIMESTAMP},
+    {"response.duration", vt::DURATION},
 };
 
 AttributeBag Ratings() {
@@ -56,6 +57,13 @@ TEST(ExpressionTest, IstioSampleMatchesEvaluate) {
   EXPECT_TRUE(std::get<bool>(Eval("response.code == 200 || !connection.mtls")));
   EXPECT_EQ(std::get<std::string>(Eval("toLower(\"ABC\")")), "abc");
   EXPECT_EQ(std::get<StringMap>(Eval("emptyStringMap()")), StringMap{});
+  // Istio's standard metrics: a duration literal written as a string.
+  EXPECT_EQ(std::get<absl::Duration>(Eval("response.duration | \"0ms\"")), absl::ZeroDuration());
+  AttributeBag timed = Ratings();
+  timed["response.duration"] = absl::Milliseconds(7);
+  EXPECT_EQ(std::get<absl::Duration>(Eval("response.duration | \"0ms\"", timed)),
+            absl::Milliseconds(7));
+  EXPECT_TRUE(std::get<bool>(Eval("response.duration == \"7ms\"", timed)));
 }
 
 TEST(ExpressionTest, AnAbsentAttributeIsNotFoundUnlessDefaulted) {
@@ -87,6 +95,7 @@ TEST(ExpressionTest, TypeErrorsAndBadSyntaxSayWhatAndWhere) {
               HasSubstr("nested deeper than 5"));
   EXPECT_THAT(error(std::string(5000, 'a')), HasSubstr("the limit is 4096"));
   EXPECT_THAT(error("request.path =="), HasSubstr("unexpected end of expression"));
+  EXPECT_THAT(error("response.duration | \"soon\""), HasSubstr("\"soon\" is not a duration"));
 }
 
 // What a cached Check answer depends on: each attribute once, a map by the

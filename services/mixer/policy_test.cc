@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/mesh/testing/shared_testdata.h"
 #include "libs/mesh/resource.h"
 
 namespace keel::mixer {
@@ -123,6 +124,55 @@ spec:
   ASSERT_TRUE(same.ok() && changed.ok());
   EXPECT_EQ((*same)->version(), (*policy)->version());
   EXPECT_NE((*changed)->version(), (*policy)->version());
+}
+
+// Keel's sample of Istio's standard metrics compiles against Istio 1.4's
+// attribute manifest, and an inbound request's report becomes
+// istio_requests_total{reporter="destination",...} and the duration histogram.
+TEST(PolicyTest, StandardMetricsSampleCountsRequestsWithIstiosLabels) {
+  const std::string runfiles =
+      std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE");
+  const std::string config =
+      mesh::testing::ReadFile(mesh::testing::IstioTestdataDir() + "/mixer-api-1.4/attributes.yaml") +
+      "\n---\n" + mesh::testing::ReadFile(runfiles + "/samples/mixer/telemetry.yaml");
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile(Parse(config), "istio-system");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const AttributeBag inbound = {
+      {"context.reporter.kind", std::string("inbound")},
+      {"context.protocol", std::string("grpc")},
+      {"destination.workload.name", std::string("echo-v1")},
+      {"destination.service.host", std::string("echo.default.svc.cluster.local")},
+      {"source.principal", std::string("cluster.local/ns/default/sa/client")},
+      {"connection.mtls", true},
+      {"response.code", int64_t{200}},
+      {"response.duration", absl::Milliseconds(3)},
+      {"request.size", int64_t{12}},
+  };
+  (*policy)->Report(inbound);
+  (*policy)->Report(inbound);
+  AttributeBag probe = inbound;
+  probe["request.useragent"] = std::string("kube-probe/1.17");
+  (*policy)->Report(probe);  // not counted: the rule leaves probes out
+  std::string text;
+  for (const auto& family : (*policy)->adapter_metrics()->Collect()) {
+    for (const auto& metric : family.metric) {
+      std::string labels;
+      for (const auto& label : metric.label) labels += label.name + "=" + label.value + ",";
+      text += family.name + "{" + labels + "} " +
+              std::to_string(family.type == prometheus::MetricType::Counter
+                                 ? metric.counter.value
+                                 : static_cast<double>(metric.histogram.sample_count)) +
+              "\n";
+    }
+  }
+  EXPECT_THAT(text, HasSubstr("istio_requests_total{connection_security_policy=mutual_tls,"));
+  EXPECT_THAT(text, ::testing::ContainsRegex(
+                        "istio_requests_total\\{[^}]*destination_service=echo.default.svc.cluster.local,"
+                        "[^}]*reporter=destination,[^}]*response_code=200,[^}]*source_principal=cluster.local/"
+                        "ns/default/sa/client,[^}]*\\} 2\\.0"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("istio_request_duration_seconds\\{[^}]*\\} 2\\.0"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("istio_request_bytes\\{[^}]*\\} 2\\.0"));
 }
 
 }  // namespace

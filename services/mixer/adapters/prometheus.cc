@@ -3,6 +3,8 @@
 //   params: {metrics: [{name: requests_total, instance_name: requestcount.instance.istio-system,
 //                       kind: COUNTER | GAUGE | DISTRIBUTION, label_names: [...],
 //                       buckets: {explicit_buckets: {bounds: [...]}}}]}
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -87,18 +89,62 @@ absl::StatusOr<std::unique_ptr<ReportAdapter>> NewPrometheus(const google::proto
   for (const auto& entry : metrics->second.list_value().values()) {
     const auto& fields = entry.struct_value().fields();
     const std::string at = absl::StrCat("params.metrics[", index++, "]");
-    auto get = [&](const char* key) {
-      auto it = fields.find(key);
+    // Istio's params are protobuf JSON: each field by its proto or its camelCase name.
+    auto field = [](const auto& in, const char* snake, const char* camel) {
+      auto it = in.find(snake);
+      return it != in.end() ? it : in.find(camel);
+    };
+    auto get = [&](const char* snake, const char* camel) {
+      auto it = field(fields, snake, camel);
       return it == fields.end() ? std::string() : it->second.string_value();
     };
     PrometheusAdapter::Metric metric;
-    const std::string name = get("name");
+    const std::string name = get("name", "name");
     if (name.empty()) return absl::InvalidArgumentError(at + ".name: required");
-    metric.instance = InstanceKey(get("instance_name"));
-    metric.kind = get("kind");
-    if (auto labels = fields.find("label_names"); labels != fields.end()) {
+    metric.instance = InstanceKey(get("instance_name", "instanceName"));
+    metric.kind = get("kind", "kind");
+    if (auto labels = field(fields, "label_names", "labelNames"); labels != fields.end()) {
       for (const auto& label : labels->second.list_value().values()) {
         metric.labels.push_back(label.string_value());
+      }
+    }
+    if (auto buckets = fields.find("buckets"); buckets != fields.end()) {
+      const auto& b = buckets->second.struct_value().fields();
+      auto number = [&](const google::protobuf::Map<std::string, google::protobuf::Value>& in,
+                        const char* snake, const char* camel) {
+        auto it = field(in, snake, camel);
+        return it == in.end() ? 0.0 : it->second.number_value();
+      };
+      if (auto e = field(b, "explicit_buckets", "explicitBuckets"); e != b.end()) {
+        const auto& bounds = e->second.struct_value().fields();
+        if (auto list = bounds.find("bounds"); list != bounds.end()) {
+          for (const auto& bound : list->second.list_value().values()) {
+            metric.buckets.push_back(bound.number_value());
+          }
+        }
+      } else if (auto x = field(b, "exponential_buckets", "exponentialBuckets"); x != b.end()) {
+        const auto& p = x->second.struct_value().fields();
+        const double count = number(p, "num_finite_buckets", "numFiniteBuckets");
+        const double scale = number(p, "scale", "scale");
+        const double growth = number(p, "growth_factor", "growthFactor");
+        if (count < 1 || count > 1000 || scale <= 0 || growth <= 1) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at, ".buckets.exponentialBuckets: needs 1..1000 buckets, scale > 0, growthFactor > 1"));
+        }
+        for (int i = 0; i < static_cast<int>(count); ++i) metric.buckets.push_back(scale * std::pow(growth, i));
+      } else if (auto l = field(b, "linear_buckets", "linearBuckets"); l != b.end()) {
+        const auto& p = l->second.struct_value().fields();
+        const double count = number(p, "num_finite_buckets", "numFiniteBuckets");
+        const double offset = number(p, "offset", "offset");
+        const double width = number(p, "width", "width");
+        if (count < 1 || count > 1000 || width <= 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(at, ".buckets.linearBuckets: needs 1..1000 buckets and width > 0"));
+        }
+        for (int i = 0; i < static_cast<int>(count); ++i) metric.buckets.push_back(offset + width * i);
+      }
+      if (!std::is_sorted(metric.buckets.begin(), metric.buckets.end())) {
+        return absl::InvalidArgumentError(at + ".buckets: bounds must increase");
       }
     }
     const std::string full = "istio_" + name;
@@ -108,15 +154,6 @@ absl::StatusOr<std::unique_ptr<ReportAdapter>> NewPrometheus(const google::proto
       metric.gauges = &prometheus::BuildGauge().Name(full).Help(name).Register(registry);
     } else if (metric.kind == "DISTRIBUTION") {
       metric.histograms = &prometheus::BuildHistogram().Name(full).Help(name).Register(registry);
-      auto buckets = fields.find("buckets");
-      if (buckets != fields.end()) {
-        const auto& b = buckets->second.struct_value().fields();
-        if (auto e = b.find("explicit_buckets"); e != b.end()) {
-          for (const auto& bound : e->second.struct_value().fields().at("bounds").list_value().values()) {
-            metric.buckets.push_back(bound.number_value());
-          }
-        }
-      }
       if (metric.buckets.empty()) metric.buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     } else {
       return absl::InvalidArgumentError(
