@@ -5,7 +5,10 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -69,8 +72,63 @@ class MixerTest : public MeshTest {
     return stub_->Check(&context, request, response);
   }
 
+  // Starts Debian's Prometheus on loopback, scraping Mixer every second.
+  uint16_t StartPrometheus() {
+    const std::string dir = TestTempDir("prometheus");
+    const uint16_t port = PickFreePort();
+    std::ofstream(dir + "/prometheus.yml")
+        << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: mixer\n"
+           "  static_configs: [{targets: ['"
+        << mixer_->monitoring_address() << "']}]\n";
+    absl::StatusOr<ChildProcess> prometheus = ChildProcess::Start(
+        "/usr/bin/prometheus",
+        {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
+         absl::StrCat("--web.listen-address=127.0.0.1:", port)},
+        dir + "/prometheus.log");
+    EXPECT_TRUE(prometheus.ok()) << prometheus.status();
+    if (prometheus.ok()) prometheus_.push_back(*std::move(prometheus));
+    return port;
+  }
+  ~MixerTest() override {
+    for (ChildProcess& prometheus : prometheus_) prometheus.Terminate();
+  }
+
+  // Polls Prometheus's HTTP API with PromQL `query` until the single
+  // series it returns has `value`; returns the last answer on failure.
+  ::testing::AssertionResult PrometheusSays(uint16_t port, const std::string& query,
+                                            const std::string& value) {
+    std::string last;
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<HttpResponse> answer = HttpGet(
+          absl::StrCat("127.0.0.1:", port), "/api/v1/query?query=" + UrlEncode(query),
+          absl::Seconds(2));
+      if (answer.ok()) {
+        last = answer->body;
+        if (absl::StrContains(last, absl::StrCat("\"", value, "\"]}]"))) {
+          return ::testing::AssertionSuccess();
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return ::testing::AssertionFailure() << query << " never gave " << value << "; last: " << last;
+  }
+
+  static std::string UrlEncode(const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+      if (absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-') {
+        out += static_cast<char>(c);
+      } else {
+        out += absl::StrFormat("%%%02X", c);
+      }
+    }
+    return out;
+  }
+
   std::string config_;
   std::string dictionary_path_;
+  std::vector<ChildProcess> prometheus_;
   mixer::GlobalDictionary dictionary_;
   RunningService* mixer_ = nullptr;
   std::unique_ptr<istio::mixer::v1::Mixer::Stub> stub_;
@@ -181,37 +239,165 @@ TEST_F(MixerTest, ReportsBecomeMetricsThatPrometheusScrapes) {
   istio::mixer::v1::ReportResponse response;
   ASSERT_TRUE(stub_->Report(&context, report, &response).ok());
 
-  // Prometheus, from Debian, scraping Mixer every second.
-  const std::string dir = TestTempDir("prometheus");
-  const uint16_t port = PickFreePort();
-  std::ofstream(dir + "/prometheus.yml")
-      << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: mixer\n"
-         "  static_configs: [{targets: ['"
-      << mixer_->monitoring_address() << "']}]\n";
-  absl::StatusOr<ChildProcess> prometheus = ChildProcess::Start(
-      "/usr/bin/prometheus",
-      {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
-       absl::StrCat("--web.listen-address=127.0.0.1:", port)},
-      dir + "/prometheus.log");
-  ASSERT_TRUE(prometheus.ok()) << prometheus.status();
-  const std::string query =
-      "/api/v1/query?query=istio_double_request_count%7Breporter%3D%22server%22%2Csource%3D%22"
-      "reviews-v3%22%2Cdestination%3D%22ratings-v1%22%2Cmessage%3D%22twice%20the%20fun!%22%7D";
-  std::string last;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  bool found = false;
-  while (!found && absl::Now() < deadline) {
-    absl::StatusOr<HttpResponse> answer =
-        HttpGet(absl::StrCat("127.0.0.1:", port), query, absl::Seconds(2));
-    if (answer.ok()) {
-      last = answer->body;
-      // Each request counted twice, as the sample's instance says.
-      found = absl::StrContains(last, absl::StrCat("\"", 2 * kRequests, "\"]"));
-    }
-    if (!found) absl::SleepFor(absl::Milliseconds(200));
+  // Each request counted twice, as the sample's instance says.
+  const uint16_t prometheus = StartPrometheus();
+  EXPECT_TRUE(PrometheusSays(prometheus,
+                             "istio_double_request_count{reporter=\"server\",source=\"reviews-v3\","
+                             "destination=\"ratings-v1\",message=\"twice the fun!\"}",
+                             absl::StrCat(2 * kRequests)));
+}
+
+// The echo apps through libs/mixerclient: the server checks each call and
+// reports it, the client reports its side.
+class MixerClientTest : public MixerTest {
+ protected:
+  static constexpr char kHost[] = "echo.default.svc.cluster.local";
+
+  void SetUp() override {
+    MixerTest::SetUp();
+    std::filesystem::copy_file(RunfilePath("samples/mixer/telemetry.yaml"),
+                               config_ + "/telemetry.yaml");
+    WriteDenier("mallory", R"(request.headers["x-user"] == "mallory")");
+    ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 3 rules", absl::Seconds(20)))
+        << mixer_->process().Log();
   }
-  prometheus->Terminate();
-  EXPECT_TRUE(found) << "last answer: " << last << "\n" << prometheus->Log();
+
+  // A denier rule (with its handler and instance) named `name`.
+  void WriteDenier(const std::string& name, const std::string& match) {
+    std::ofstream(config_ + "/deny-" + name + ".yaml")
+        << "apiVersion: config.istio.io/v1alpha2\nkind: handler\nmetadata: {name: " << name
+        << ", namespace: istio-system}\nspec: {compiledAdapter: denier, params: {status: {code: 7, "
+           "message: not for you}}}\n---\napiVersion: config.istio.io/v1alpha2\nkind: instance\n"
+           "metadata: {name: "
+        << name << ", namespace: istio-system}\nspec: {compiledTemplate: checknothing}\n---\n"
+        << "apiVersion: config.istio.io/v1alpha2\nkind: rule\nmetadata: {name: " << name
+        << ", namespace: istio-system}\nspec:\n  match: '" << match << "'\n  actions: [{handler: "
+        << name << ", instances: [" << name << "]}]\n";
+  }
+
+  std::vector<std::string> MixerFlags(const std::string& workload) const {
+    return {"--mixer_address=" + mixer_->grpc_address(),
+            "--mixer_global_dictionary=" + dictionary_path_, "--workload_name=" + workload,
+            std::string("--service_host=") + kHost};
+  }
+
+  // Starts echo_server (plain gRPC, Mixer-checked); returns its port.
+  int StartEcho(const std::string& name, std::vector<std::string> extra = {}) {
+    const std::string log = absl::StrCat(TestTempDir("echo"), "/", name);
+    std::vector<std::string> args = {"--address=127.0.0.1:0", "--ports_file=" + log + ".ports",
+                                     "--workload_labels=app=echo,version=v1"};
+    for (std::string& flag : MixerFlags(name)) args.push_back(std::move(flag));
+    for (std::string& flag : extra) args.push_back(std::move(flag));
+    absl::StatusOr<ChildProcess> server =
+        ChildProcess::Start(RunfilePath("integration/apps/echo_server"), args, log + ".log");
+    EXPECT_TRUE(server.ok());
+    if (!server.ok()) return 0;
+    absl::StatusOr<PortsFile> ports = WaitForPortsFile(log + ".ports", *server);
+    EXPECT_TRUE(ports.ok()) << ports.status();
+    echo_servers_.push_back(*std::move(server));
+    return ports.ok() ? ports->grpc_port : 0;
+  }
+
+  // Runs echo_client (Mixer-reporting) for `count` calls; its summary line.
+  std::string Call(int port, int count, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {absl::StrCat("--target=127.0.0.1:", port), "--plaintext",
+                                     absl::StrCat("--count=", count), "--rpc_timeout=5s"};
+    for (std::string& flag : MixerFlags("echo-client")) args.push_back(std::move(flag));
+    for (std::string& flag : extra) args.push_back(std::move(flag));
+    absl::StatusOr<CommandResult> result =
+        RunToCompletion(RunfilePath("integration/apps/echo_client"), args, absl::Seconds(60));
+    EXPECT_TRUE(result.ok());
+    if (!result.ok()) return "";
+    const size_t at = result->out.rfind("summary ");
+    EXPECT_NE(at, std::string::npos) << result->err;
+    return at == std::string::npos ? "" : result->out.substr(at);
+  }
+
+  // Mixer's count of Check RPCs answered with `code`.
+  int64_t ChecksAnswered(const std::string& code) {
+    absl::StatusOr<HttpResponse> metrics = HttpGet(mixer_->monitoring_address(), "/metrics");
+    EXPECT_TRUE(metrics.ok());
+    if (!metrics.ok()) return -1;
+    const std::string prefix = "mixer_checks_total{code=\"" + code + "\"} ";
+    const size_t at = metrics->body.find(prefix);
+    if (at == std::string::npos) return 0;
+    int64_t n = -1;
+    EXPECT_TRUE(absl::SimpleAtoi(
+        metrics->body.substr(at + prefix.size(), metrics->body.find('\n', at) - at - prefix.size()),
+        &n));
+    return n;
+  }
+
+  std::vector<ChildProcess> echo_servers_;
+};
+
+// After N calls Prometheus has istio_requests_total = N from each reporter;
+// denied calls are counted as 403s; a denier for one header value refuses
+// only it; the check cache answers repeated identical calls (one Check RPC
+// for many calls); a config change reaches a cached answer.
+TEST_F(MixerClientTest, CallsAreCheckedCachedAndCountedInPrometheus) {
+  const int port = StartEcho("echo-v1");
+  ASSERT_NE(port, 0);
+  constexpr int kAllowed = 20, kDenied = 5;
+  EXPECT_THAT(Call(port, kAllowed), HasSubstr(absl::StrCat("total=", kAllowed, " v1=", kAllowed)));
+  EXPECT_THAT(Call(port, kDenied, {"--metadata=x-user=mallory"}),
+              HasSubstr(absl::StrCat("PERMISSION_DENIED=", kDenied)));
+  // One Check RPC per distinct answer: the rest came from the cache.
+  EXPECT_EQ(ChecksAnswered("OK"), 1);
+  EXPECT_EQ(ChecksAnswered("PERMISSION_DENIED"), 1);
+
+  const uint16_t prometheus = StartPrometheus();
+  const std::string series = std::string("istio_requests_total{destination_service=\"") + kHost +
+                             "\",destination_workload=\"echo-v1\",destination_app=\"echo\",";
+  EXPECT_TRUE(PrometheusSays(prometheus,
+                             series + "reporter=\"destination\",response_code=\"200\"}",
+                             absl::StrCat(kAllowed)));
+  EXPECT_TRUE(PrometheusSays(prometheus,
+                             series + "reporter=\"destination\",response_code=\"403\"}",
+                             absl::StrCat(kDenied)));
+  EXPECT_TRUE(PrometheusSays(
+      prometheus,
+      std::string("istio_requests_total{destination_service=\"") + kHost +
+          "\",source_workload=\"echo-client\",reporter=\"source\",response_code=\"200\"}",
+      absl::StrCat(kAllowed)));
+
+  // Now anonymous callers are refused too. The first call that misses the
+  // cache brings the new config's version, which drops every cached answer.
+  WriteDenier("anonymous", R"((request.headers["x-user"] | "") == "")");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 4 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  EXPECT_THAT(Call(port, 1, {"--metadata=x-user=bob"}), HasSubstr("v1=1"));
+  EXPECT_THAT(Call(port, 3), HasSubstr("PERMISSION_DENIED=3"));
+}
+
+// Mixer stopped mid-run: a fail-closed server refuses calls, a fail-open
+// one serves them; both recover when Mixer is back on its address.
+TEST_F(MixerClientTest, MixerDownFailsClosedOrOpenAndRecovers) {
+  const int closed = StartEcho("fail-closed", {"--mixer_check_cache=false"});
+  const int open = StartEcho("fail-open", {"--mixer_check_cache=false", "--mixer_fail_open"});
+  ASSERT_TRUE(closed != 0 && open != 0);
+  EXPECT_THAT(Call(closed, 3), HasSubstr("v1=3"));
+  EXPECT_THAT(Call(open, 3), HasSubstr("v1=3"));
+  const std::string address = mixer_->grpc_address();
+  uint32_t mixer_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &mixer_port));
+  mixer_->Stop();
+
+  EXPECT_THAT(Call(closed, 3), HasSubstr("UNAVAILABLE=3"));
+  EXPECT_THAT(Call(open, 3), HasSubstr("v1=3"));
+
+  absl::StatusOr<RunningService*> again = mesh().Start(
+      "mixer",
+      {"--galley_address=" + mesh().services()[0]->grpc_address(),
+       "--global_dictionary=" + dictionary_path_},
+      static_cast<uint16_t>(mixer_port));
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE((*again)->WaitReady().ok());
+  // The server's channel to Mixer reconnects on its own backoff: call until it has.
+  std::string last;
+  const absl::Time deadline = absl::Now() + absl::Seconds(45);
+  while (absl::Now() < deadline && !absl::StrContains(last, "v1=1")) last = Call(closed, 1);
+  EXPECT_THAT(last, HasSubstr("v1=1"));
 }
 
 }  // namespace
