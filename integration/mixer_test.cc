@@ -51,6 +51,11 @@ class MixerTest : public MeshTest {
         grpc::CreateChannel(mixer_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
 
+  void TearDown() override {
+    stub_.reset();
+    MeshTest::TearDown();
+  }
+
   // A request from reviews `version` to ratings, as a sidecar would send it.
   istio::mixer::v1::CheckRequest FromReviews(const std::string& version) {
     mixer::AttributeBag bag = {
