@@ -220,6 +220,97 @@ TEST_F(MixerTest, IstiosRateLimitSampleGrantsTwoThenNone) {
   EXPECT_EQ(ask("details", "d"), 1);      // 500 per second for the rest
 }
 
+// Istio's redisquota (the shape of Istio 1.4's rate-limit task) on a real
+// Redis: two Mixer replicas draw on one limit; with Redis gone the quota
+// fails closed and Mixer keeps answering.
+TEST_F(MixerTest, RedisQuotaIsSharedByTwoReplicasAndFailsClosedWithoutRedis) {
+  const std::string dir = TestTempDir("redis");
+  const uint16_t redis_port = PickFreePort();
+  absl::StatusOr<ChildProcess> redis = ChildProcess::Start(
+      "/usr/bin/redis-server",
+      {"--port", absl::StrCat(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+       "no", "--dir", dir},
+      dir + "/redis.log");
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  ASSERT_TRUE(WaitForLog(*redis, "Ready to accept connections", absl::Seconds(20))) << redis->Log();
+  std::ofstream(config_ + "/redisquota.yaml") << absl::StrCat(R"(apiVersion: config.istio.io/v1alpha2
+kind: handler
+metadata: {name: quotahandler, namespace: istio-system}
+spec:
+  compiledAdapter: redisquota
+  params:
+    redisServerUrl: 127.0.0.1:)", redis_port, R"(
+    connectionPoolSize: 4
+    quotas:
+    - name: requestcountquota.instance.istio-system
+      maxAmount: 500
+      validDuration: 60s
+      bucketDuration: 500ms
+      rateLimitAlgorithm: ROLLING_WINDOW
+      overrides:
+      - dimensions: {destination: productpage}
+        maxAmount: 4
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata: {name: requestcountquota, namespace: istio-system}
+spec:
+  compiledTemplate: quota
+  params:
+    dimensions:
+      destination: destination.labels["app"] | "unknown"
+---
+apiVersion: config.istio.io/v1alpha2
+kind: rule
+metadata: {name: quota, namespace: istio-system}
+spec:
+  actions: [{handler: quotahandler, instances: [requestcountquota]}]
+)");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 2 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  absl::StatusOr<RunningService*> replica =
+      mesh().Start("mixer", {"--galley_address=" + mesh().services()[0]->grpc_address(),
+                             "--global_dictionary=" + dictionary_path_});
+  ASSERT_TRUE(replica.ok());
+  ASSERT_TRUE((*replica)->WaitReady().ok());
+  ASSERT_TRUE(WaitForLog((*replica)->process(), "Mixer config: 2 rules", absl::Seconds(20)));
+  auto second = istio::mixer::v1::Mixer::NewStub(
+      grpc::CreateChannel((*replica)->grpc_address(), grpc::InsecureChannelCredentials()));
+
+  auto ask = [&](istio::mixer::v1::Mixer::Stub& mixer, const std::string& app,
+                 const std::string& dedup) -> int64_t {
+    mixer::AttributeBag bag = {{"destination.namespace", std::string("default")},
+                               {"destination.labels", mixer::StringMap{{"app", app}}}};
+    istio::mixer::v1::CheckRequest request;
+    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
+    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
+    request.set_deduplication_id(dedup);
+    (*request.mutable_quotas())["requestcountquota"].set_amount(1);
+    istio::mixer::v1::CheckResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status status = mixer.Check(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return status.ok() ? response.quotas().at("requestcountquota").granted_amount() : -1;
+  };
+  int64_t granted = 0;
+  for (int i = 0; i < 10; ++i) {
+    granted += ask(i % 2 == 0 ? *stub_ : *second, "productpage", absl::StrCat("call-", i));
+  }
+  EXPECT_EQ(granted, 4) << "the sum across both replicas holds the limit";
+  // A retried request (same deduplication id) is answered as before, on either replica.
+  EXPECT_EQ(ask(*second, "productpage", "call-0"), 1);
+  EXPECT_EQ(ask(*stub_, "details", "d-1"), 1);  // the default: 500 per minute
+
+  redis->Terminate();
+  EXPECT_EQ(ask(*stub_, "details", "d-2"), 0);  // fails closed
+  EXPECT_EQ(ask(*second, "details", "d-3"), 0);
+  istio::mixer::v1::CheckResponse response;
+  ASSERT_TRUE(Check(FromReviews("v2"), &response).ok());  // Mixer carries on
+  EXPECT_EQ(response.precondition().status().code(), 0);
+  second.reset();
+}
+
 // Istio 1.4's telemetry sample (a metric instance, a prometheus handler, a
 // rule) turns Reports into istio_double_request_count, which a real
 // Prometheus server scrapes from Mixer's metrics port.

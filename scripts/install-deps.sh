@@ -13,10 +13,14 @@ APT_PACKAGES=(
   libboost-dev libboost-filesystem-dev
   # TLS, metrics, config parsing, regexes, logging
   libssl-dev openssl prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libgoogle-perftools-dev libre2-dev libspdlog-dev
+  # Mixer's redisquota adapter talks to Redis through hiredis
+  libhiredis-dev
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # promtool checks exported metrics; the server scrapes them in tests
   prometheus
+  # Redis, which the redisquota tests start on their own ports
+  redis-server
   # Tools the install itself uses (Helm ships inside an npm package)
   npm unzip curl ca-certificates
 )

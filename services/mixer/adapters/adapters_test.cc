@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -116,6 +117,36 @@ TEST(MemQuotaTest, RollingWindowsPerDimensionOverridesAndDeduplication) {
       1);
   EXPECT_THAT(MemQuota::FromParams(Params(R"({"quotas": [{"name": "q"}]})")).status().message(),
               HasSubstr("params.quotas[0].maxAmount: a non-negative number is required"));
+}
+
+// redisquota's params are checked before any Redis is needed; an
+// unreachable Redis is a refusal (failOpen: false) or a grant (true), never a crash.
+TEST(RedisQuotaTest, BadParamsNameTheFieldAndNoRedisFollowsFailOpen) {
+  auto error = [](const std::string& json) {
+    return std::string(NewQuotaAdapter("redisquota", Params(json)).status().message());
+  };
+  EXPECT_THAT(error("{}"), HasSubstr("params.redisServerUrl: required"));
+  EXPECT_THAT(error(R"({"redisServerUrl": "redis"})"), HasSubstr("\"redis\" is not host:port"));
+  EXPECT_THAT(error(R"({"redisServerUrl": "r:1", "connectionPoolSize": 0})"),
+              HasSubstr("params.connectionPoolSize: must be 1..1000"));
+  EXPECT_THAT(error(R"({"redisServerUrl": "r:1", "quotas": [{"name": "q", "maxAmount": 1,
+                        "rateLimitAlgorithm": "LEAKY"}]})"),
+              HasSubstr("params.quotas[0].rateLimitAlgorithm: \"LEAKY\" is not FIXED_WINDOW"));
+  EXPECT_THAT(error(R"({"redisServerUrl": "r:1", "quotas": [{"name": "q", "maxAmount": 1,
+                        "bucketDuration": "-1s"}]})"),
+              HasSubstr("params.quotas[0].bucketDuration"));
+  for (bool fail_open : {false, true}) {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    absl::StatusOr<std::unique_ptr<QuotaAdapter>> quota = NewQuotaAdapter(
+        "redisquota",
+        Params(absl::StrCat(R"({"redisServerUrl": "127.0.0.1:1", "failOpen": )",
+                            fail_open ? "true" : "false",
+                            R"(, "quotas": [{"name": "requestcountquota.instance.istio-system",
+                                "maxAmount": 5, "validDuration": "1s"}]})")));
+    ASSERT_TRUE(quota.ok()) << quota.status();
+    EXPECT_EQ((*quota)->Alloc(QuotaInstance("reviews"), QuotaRequest{.amount = 2}).granted,
+              fail_open ? 2 : 0);
+  }
 }
 
 TEST(StdioTest, LogEntriesAreOneJsonObjectALine) {

@@ -16,21 +16,12 @@
 
 #include "absl/synchronization/mutex.h"
 #include "services/mixer/adapters/adapter.h"
+#include "services/mixer/adapters/quota_config.h"
 
 namespace keel::mixer {
 
 class MemQuota : public QuotaAdapter {
  public:
-  struct Limit {
-    std::map<std::string, std::string> dimensions;  // empty: the quota's default
-    int64_t max_amount = 0;
-    absl::Duration window = absl::Seconds(1);
-  };
-  struct Quota {
-    std::string instance;  // "namespace/name"
-    std::vector<Limit> limits;  // overrides in order, then the default
-  };
-
   static absl::StatusOr<std::unique_ptr<MemQuota>> FromParams(
       const google::protobuf::Struct& params, std::function<absl::Time()> clock = absl::Now);
 
@@ -44,7 +35,7 @@ class MemQuota : public QuotaAdapter {
     int64_t total = 0;
   };
   std::function<absl::Time()> clock_;
-  std::vector<Quota> quotas_;
+  std::vector<QuotaDefinition> quotas_;
   absl::Mutex mu_;
   std::map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);  // by quota and dimensions
   // Recent answers by deduplication id, oldest first (bounded).
