@@ -194,5 +194,35 @@ TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
   }
 }
 
+// mixer.mode=split: Istio's istio-policy and istio-telemetry, the mixer
+// image as two Deployments with their own autoscalers and overrides.
+TEST(ChartRenderTest, MixerSplitsIntoPolicyAndTelemetryThatScaleApart) {
+  Manifests manifests = Render({"mixer.mode=split", "mixer.policy.autoscaling.maxReplicas=9"});
+  EXPECT_EQ(manifests.count("Deployment/keel-mixer"), 0u);
+  for (const std::string name : {"keel-mixer-policy", "keel-mixer-telemetry"}) {
+    SCOPED_TRACE(name);
+    for (const std::string kind : {"Deployment", "Service", "HorizontalPodAutoscaler"}) {
+      EXPECT_EQ(manifests.count(kind + "/" + name), 1u) << kind;
+    }
+    const YAML::Node& container =
+        manifests["Deployment/" + name]["spec"]["template"]["spec"]["containers"][0];
+    EXPECT_THAT(container["image"].as<std::string>(), HasSubstr("/mixer:"));
+    EXPECT_THAT(Args(manifests["Deployment/" + name]),
+                Contains("--galley_address=keel-galley.keel-system.svc:9901"));
+    EXPECT_EQ(manifests["Service/" + name]["spec"]["selector"]["app.kubernetes.io/name"]
+                  .as<std::string>(),
+              name.substr(5));
+  }
+  EXPECT_EQ(manifests["HorizontalPodAutoscaler/keel-mixer-policy"]["spec"]["maxReplicas"].as<int>(), 9);
+  EXPECT_EQ(manifests["HorizontalPodAutoscaler/keel-mixer-telemetry"]["spec"]["maxReplicas"].as<int>(), 5);
+  EXPECT_EQ(manifests["Deployment/keel-mixer-telemetry"]["spec"]["template"]["spec"]["containers"][0]
+                     ["resources"]["limits"]["memory"]
+                         .as<std::string>(),
+            "1Gi");
+  CommandResult bad = Helm({"template", "keel", RunfilePath("helm/keel"), "--set", "mixer.mode=both"});
+  EXPECT_NE(bad.exit.status, 0);
+  EXPECT_THAT(bad.err, HasSubstr("mixer"));
+}
+
 }  // namespace
 }  // namespace keel::testing

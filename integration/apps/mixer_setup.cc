@@ -10,6 +10,8 @@
 #include "grpcpp/security/credentials.h"
 
 ABSL_FLAG(std::string, mixer_address, "", "Mixer's host:port; empty: no policy checks or telemetry.");
+ABSL_FLAG(std::string, mixer_telemetry_address, "",
+          "Where Reports go when Mixer is split into policy and telemetry (default: --mixer_address).");
 ABSL_FLAG(std::string, mixer_global_dictionary, "",
           "Istio's global_dictionary.yaml, the word list shared with Mixer.");
 ABSL_FLAG(bool, mixer_fail_open, false,
@@ -38,6 +40,10 @@ absl::StatusOr<std::shared_ptr<mixerclient::MixerClient>> MixerClientFromFlags()
   }
   return std::make_shared<mixerclient::MixerClient>(mixerclient::MixerClientOptions{
       .channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+      .report_channel = absl::GetFlag(FLAGS_mixer_telemetry_address).empty()
+                            ? nullptr
+                            : grpc::CreateChannel(absl::GetFlag(FLAGS_mixer_telemetry_address),
+                                                  grpc::InsecureChannelCredentials()),
       .dictionary = std::move(dictionary),
       .fail_open = absl::GetFlag(FLAGS_mixer_fail_open),
       .check_cache = absl::GetFlag(FLAGS_mixer_check_cache),

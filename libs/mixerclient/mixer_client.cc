@@ -26,6 +26,8 @@ absl::Duration FromProto(const google::protobuf::Duration& d) {
 MixerClient::MixerClient(MixerClientOptions options)
     : options_(std::move(options)),
       stub_(v1::Mixer::NewStub(options_.channel)),
+      report_stub_(v1::Mixer::NewStub(options_.report_channel != nullptr ? options_.report_channel
+                                                                          : options_.channel)),
       reporter_([this] { ReportLoop(); }) {}
 
 MixerClient::~MixerClient() {
@@ -193,7 +195,7 @@ bool MixerClient::SendBatch() {
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.check_timeout));
   v1::ReportResponse response;
   ++report_rpcs_;
-  grpc::Status sent = stub_->Report(&context, request, &response);
+  grpc::Status sent = report_stub_->Report(&context, request, &response);
   if (sent.ok()) {
     reported_sets_ += batch.size();
   } else {

@@ -32,7 +32,11 @@
 namespace keel::mixerclient {
 
 struct MixerClientOptions {
+  // Where Checks go, and Reports too unless `report_channel` is set (Mixer
+  // split into policy and telemetry, as Istio's istio-policy and
+  // istio-telemetry).
   std::shared_ptr<grpc::Channel> channel;
+  std::shared_ptr<grpc::Channel> report_channel;
   // Istio's global word list, shared with Mixer; without it every word
   // travels in the message (and answers naming dictionary words are not
   // cached).
@@ -96,6 +100,7 @@ class MixerClient {
 
   const MixerClientOptions options_;
   const std::unique_ptr<istio::mixer::v1::Mixer::Stub> stub_;
+  const std::unique_ptr<istio::mixer::v1::Mixer::Stub> report_stub_;
   CheckCache cache_;
 
   absl::Mutex config_mu_;

@@ -21,7 +21,8 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 keel.component renders one component: ServiceAccount, Deployment, Service,
 HorizontalPodAutoscaler and PodDisruptionBudget.
 Arguments (dict): root (the chart context), name, values (the component's
-values), args (extra container arguments), mountConfig (mount Istio config),
+values), image (the image's name, when not `name`), args (extra container
+arguments), mountConfig (mount Istio config),
 volumes and volumeMounts (extra ones, as lists of Kubernetes objects).
 */}}
 {{- define "keel.component" -}}
@@ -68,7 +69,7 @@ spec:
         fsGroup: 1337
       containers:
         - name: {{ .name }}
-          image: {{ printf "%s/%s:%s" $root.Values.global.hub .name (default $root.Chart.AppVersion $root.Values.global.tag) }}
+          image: {{ printf "%s/%s:%s" $root.Values.global.hub (default .name .image) (default $root.Chart.AppVersion $root.Values.global.tag) }}
           imagePullPolicy: {{ $root.Values.global.imagePullPolicy }}
           args:
             - --grpc_address=:{{ $v.grpcPort }}
