@@ -5,6 +5,9 @@
 # and a proxyless gRPC client (xds:///echo...) that prints the live traffic
 # split. Every workload gets its certificate from Citadel through its own
 # keel-agent, and the echo traffic is mutual TLS (samples/echo-mtls.yaml).
+# Each call is checked by Mixer and reported to it (samples/mixer/): a call
+# with x-user: mallory is refused, and Istio's standard metrics
+# (istio_requests_total, ...) appear on Mixer's /metrics.
 # Edit the weights in samples/echo.yaml and watch the split move. Ctrl-C
 # stops every component cleanly.
 set -euo pipefail
@@ -99,12 +102,28 @@ for version in v1 v2; do
   port=$([[ $version == v1 ]] && echo 17071 || echo 17072)
   GRPC_XDS_BOOTSTRAP="$logs/echo-$version/bootstrap.json" setsid \
     "$bazel_bin/integration/apps/echo_server" --xds --address="127.0.0.1:$port" \
-    --app_version=$version >"$logs/echo-$version.log" 2>&1 &
+    --app_version=$version --mixer_address=127.0.0.1:9091 --workload_name=echo-$version \
+    --workload_labels=app=echo,version=$version --service_host=echo.default.svc.cluster.local \
+    >"$logs/echo-$version.log" 2>&1 &
   pids[echo-$version]=$!
 done
 echo "the mesh is up; logs in $logs. Press Ctrl-C to stop."
+client_mixer=(--mixer_address=127.0.0.1:9091 --workload_name=demo-client
+  --service_host=echo.default.svc.cluster.local)
+echo "Mixer policy (samples/mixer/deny-mallory.yaml): three calls as x-user: mallory ->"
+GRPC_XDS_BOOTSTRAP="$logs/client/bootstrap.json" "$bazel_bin/integration/apps/echo_client" \
+  --target=xds:///echo.default.svc.cluster.local:7070 --count=3 --metadata=x-user=mallory \
+  "${client_mixer[@]}" 2>>"$logs/client.log" | sed 's/^/  /'
+echo "Mixer telemetry: Istio's standard metrics at http://127.0.0.1:15017/metrics, e.g.:"
+denied='^istio_requests_total.*reporter="destination".*response_code="403"'
+for _ in $(seq 1 50); do  # the servers report once a second
+  if curl -fsS http://127.0.0.1:15017/metrics | grep -q "$denied"; then break; fi
+  sleep 0.1
+done
+curl -fsS http://127.0.0.1:15017/metrics | grep "$denied" | head -1 | sed 's/^/  /'
 echo "live mTLS traffic to xds:///echo.default.svc.cluster.local:7070 (edit samples/echo.yaml to move it):"
 GRPC_XDS_BOOTSTRAP="$logs/client/bootstrap.json" setsid "$bazel_bin/integration/apps/echo_client" \
-  --target=xds:///echo.default.svc.cluster.local:7070 --duration=87600h --report_every=1s 2>"$logs/client.log" &
+  --target=xds:///echo.default.svc.cluster.local:7070 --duration=87600h --report_every=1s \
+  "${client_mixer[@]}" 2>>"$logs/client.log" &
 pids[client]=$!
 wait

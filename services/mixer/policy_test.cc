@@ -175,5 +175,25 @@ TEST(PolicyTest, StandardMetricsSampleCountsRequestsWithIstiosLabels) {
   EXPECT_THAT(text, ::testing::ContainsRegex("istio_request_bytes\\{[^}]*\\} 2\\.0"));
 }
 
+// samples/mixer (what the demo's Galley serves) compiles on its own
+// manifest, and its denier refuses only mallory.
+TEST(PolicyTest, DemoMixerSamplesCompileAndDenyMallory) {
+  const std::string dir = std::string(std::getenv("TEST_SRCDIR")) + "/" +
+                          std::getenv("TEST_WORKSPACE") + "/samples/mixer/";
+  std::string config;
+  for (const char* file : {"attributes.yaml", "telemetry.yaml", "deny-mallory.yaml"}) {
+    config += mesh::testing::ReadFile(dir + file) + "\n---\n";
+  }
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(Parse(config), "istio-system");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ((*policy)->rule_count(), 2u);
+  const CheckResult mallory =
+      (*policy)->Check({{"request.headers", StringMap{{"x-user", "mallory"}}}});
+  EXPECT_EQ(mallory.status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(mallory.status.message(), "mallory is not allowed");
+  EXPECT_TRUE((*policy)->Check({{"request.headers", StringMap{{"x-user", "bob"}}}}).status.ok());
+  EXPECT_TRUE((*policy)->Check({}).status.ok());
+}
+
 }  // namespace
 }  // namespace keel::mixer
