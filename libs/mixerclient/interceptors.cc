@@ -256,7 +256,11 @@ AttributeBag InboundAttributes(const WorkloadInfo& self, absl::string_view metho
   for (const auto& [key, value] : metadata) {
     absl::string_view name(key.data(), key.size());
     if (absl::EndsWith(name, "-bin") || absl::StartsWith(name, ":")) continue;
-    headers.emplace(absl::AsciiStrToLower(name), std::string(value.data(), value.size()));
+    std::string lower = absl::AsciiStrToLower(name);
+    // Istio's proxy-to-proxy attribute header: a client could forge it
+    // (ISTIO-SECURITY-2020-002), so a rule never sees it.
+    if (lower == "x-istio-attributes") continue;
+    headers.emplace(std::move(lower), std::string(value.data(), value.size()));
   }
   if (auto it = headers.find("user-agent"); it != headers.end()) {
     bag["request.useragent"] = it->second;
