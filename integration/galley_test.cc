@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -236,6 +237,61 @@ TEST_F(GalleyTest, MixerSamplesLoadAndWarningsAreCountedApart) {
   ASSERT_TRUE(configz.ok());
   EXPECT_THAT(configz->body, HasSubstr(R"("errors":[],"warnings":[{"level":"Warning")"));
   EXPECT_THAT(configz->body, HasSubstr("config.istio.io/v1alpha2/rule"));
+  EXPECT_TRUE((*galley)->process().Running());
+}
+
+// Mixer rules and instances are type-checked against the attribute
+// manifests in any file: one that does not compile is refused with its file
+// and line, and its last good version keeps serving.
+TEST_F(GalleyTest, MixerExpressionsThatDoNotTypeCheckAreRefusedWithFileAndLine) {
+  const std::string dir = TestTempDir("galley-mixer");
+  std::filesystem::copy_file(mesh::testing::IstioTestdataDir() + "/mixer-api-1.4/attributes.yaml",
+                             dir + "/attributes.yaml");
+  auto rule = [](const std::string& match) {
+    return "apiVersion: config.istio.io/v1alpha2\nkind: rule\nmetadata: {name: deny, namespace: "
+           "istio-system}\nspec:\n  match: '" +
+           match + "'\n  actions: [{handler: h, instances: [i]}]\n";
+  };
+  WriteFile(dir + "/rule.yaml", rule(R"(source.labels["app"] == "x")"));
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {"--config_dir=" + dir, "--debounce=20ms"});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  auto configz_until = [&](const std::vector<std::string>& texts) {
+    std::string body;
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<HttpResponse> configz =
+          HttpGet((*galley)->monitoring_address(), "/debug/configz");
+      if (configz.ok()) {
+        body = configz->body;
+        bool all = true;
+        for (const std::string& text : texts) all &= absl::StrContains(body, text);
+        if (all) return body;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ADD_FAILURE() << "configz never had all of the texts; last: " << body;
+    return body;
+  };
+  configz_until({R"("errors":[])"});
+
+  WriteFile(dir + "/rule.yaml", rule(R"(source.labels == "x")"));
+  configz_until({dir + R"(/rule.yaml","line":1)", "rule istio-system/deny", "spec.match",
+                 R"(\"==\" between STRING_MAP and STRING)",
+                 R"("servingLastGoodVersion":["rule/istio-system/deny"])"});
+
+  // A new instance that does not compile has no good version: not served.
+  WriteFile(dir + "/instance.yaml",
+            "apiVersion: config.istio.io/v1alpha2\nkind: instance\nmetadata: {name: q, namespace: "
+            "istio-system}\nspec:\n  compiledTemplate: quota\n  params:\n    dimensions:\n      "
+            "destination: destination.labels[\"app\"] | 7\n");
+  const std::string body = configz_until({dir + R"(/instance.yaml","line":1)", "spec.params.dimensions.destination"});
+  EXPECT_THAT(body, HasSubstr(R"(\"|\" between STRING and INT64)"));
+  EXPECT_THAT(body, ::testing::Not(HasSubstr("instance/istio-system/q\"]")));
+  // The log names file:line:column, as every validation error does.
+  EXPECT_THAT((*galley)->process().Log(),
+              HasSubstr(dir + "/rule.yaml:1:1: rule istio-system/deny: spec.match: "));
   EXPECT_TRUE((*galley)->process().Running());
 }
 

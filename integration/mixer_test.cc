@@ -176,16 +176,26 @@ TEST_F(MixerTest, ReportsDecodeDeltaEncodedBatches) {
   EXPECT_THAT(metrics->body, HasSubstr("mixer_report_attribute_sets_total 3"));
 }
 
-// A rule that does not type-check against the manifest is refused; the
-// policy compiled before keeps answering.
-TEST_F(MixerTest, ARuleThatDoesNotTypeCheckKeepsThePreviousPolicy) {
+// A rule that does not type-check against the manifest is refused by
+// Galley (file and line); config that only Mixer can judge (an adapter's
+// params) is refused by Mixer. Either way the policy before keeps answering.
+TEST_F(MixerTest, ConfigThatDoesNotCompileKeepsThePreviousPolicy) {
   std::ofstream(config_ + "/bad-rule.yaml")
       << "apiVersion: config.istio.io/v1alpha2\nkind: rule\nmetadata: {name: broken}\n"
          "spec:\n  match: source.labels == \"v3\"\n  actions:\n"
          "  - {handler: denyreviewsv3handler, instances: [denyreviewsv3request]}\n";
+  RunningService& galley = *mesh().services()[0];
+  ASSERT_TRUE(WaitForLog(galley.process(), "bad-rule.yaml:1:1: rule default/broken: spec.match",
+                         absl::Seconds(20)))
+      << galley.process().Log();
+  EXPECT_THAT(galley.process().Log(), HasSubstr("\"==\" between STRING_MAP and STRING"));
+
+  std::ofstream(config_ + "/bad-handler.yaml")
+      << "apiVersion: config.istio.io/v1alpha2\nkind: handler\nmetadata: {name: bad}\n"
+         "spec:\n  compiledAdapter: listchecker\n  params: {entryType: REGEX, overrides: ['a(']}\n";
   ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config refused", absl::Seconds(20)))
       << mixer_->process().Log();
-  EXPECT_THAT(mixer_->process().Log(), HasSubstr("\"==\" between STRING_MAP and STRING"));
+  EXPECT_THAT(mixer_->process().Log(), HasSubstr("bad regex"));
   istio::mixer::v1::CheckResponse response;
   ASSERT_TRUE(Check(FromReviews("v3"), &response).ok());
   EXPECT_EQ(response.precondition().status().code(), 7);

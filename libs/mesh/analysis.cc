@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "libs/mesh/mixer_config.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/gateway.pb.h"
 #include "proto/istio/networking/v1alpha3/service_entry.pb.h"
@@ -498,6 +499,12 @@ void ServiceEntryAddressesAnalyzer(const AnalysisInput& input, std::vector<Diagn
   }
 }
 
+// Mixer rules and instances whose expressions do not type-check against
+// the attribute manifests (the same check Galley refuses them by).
+void MixerExpressionAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
+  for (Diagnostic& d : TypeCheckMixerConfig(input.resources)) out.push_back(std::move(d));
+}
+
 }  // namespace
 
 const std::vector<Analyzer>& Analyzers() {
@@ -510,6 +517,7 @@ const std::vector<Analyzer>& Analyzers() {
       {"destinationrule.DestinationRuleAnalyzer", DestinationRuleAnalyzer},
       {"sidecar.SelectorAnalyzer", SidecarAnalyzer},
       {"serviceentry.ProtocolAddressesAnalyzer", ServiceEntryAddressesAnalyzer},
+      {"mixer.ExpressionTypeAnalyzer", MixerExpressionAnalyzer},
   };
   return *kAnalyzers;
 }

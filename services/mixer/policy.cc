@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/stable_hash.h"
+#include "libs/mixer/template_fields.h"
 #include "absl/strings/str_split.h"
 #include "proto/istio/policy/v1beta1/cfg.pb.h"
 #include "spdlog/spdlog.h"
@@ -13,41 +14,6 @@ namespace keel::mixer {
 namespace {
 
 namespace cfg = istio::policy::v1beta1;
-
-// The fields of an instance that are expressions, by template: `value`
-// (listentry, metric); each of `dimensions` (metric, quota) as
-// "dimensions.<name>"; `severity`, `timestamp` and each of `variables`
-// (logentry) as "variables.<name>".
-std::vector<std::pair<std::string, std::string>> ExpressionFields(const std::string& template_name,
-                                                                  const google::protobuf::Struct& params) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto value = params.fields().find("value");
-  if ((template_name == "listentry" || template_name == "metric") &&
-      value != params.fields().end()) {
-    out.emplace_back("value", value->second.string_value());
-  }
-  if (template_name == "metric" || template_name == "quota") {
-    auto dimensions = params.fields().find("dimensions");
-    if (dimensions != params.fields().end()) {
-      for (const auto& [name, expression] : dimensions->second.struct_value().fields()) {
-        out.emplace_back("dimensions." + name, expression.string_value());
-      }
-    }
-  }
-  if (template_name == "logentry") {
-    for (const char* field : {"severity", "timestamp"}) {
-      auto it = params.fields().find(field);
-      if (it != params.fields().end()) out.emplace_back(field, it->second.string_value());
-    }
-    auto variables = params.fields().find("variables");
-    if (variables != params.fields().end()) {
-      for (const auto& [name, expression] : variables->second.struct_value().fields()) {
-        out.emplace_back("variables." + name, expression.string_value());
-      }
-    }
-  }
-  return out;
-}
 
 // Finds "name" (in `ns`), "name.namespace" or "name.kind.namespace".
 template <typename T>
