@@ -10,6 +10,9 @@
 // A name looked up in the descriptor pool would not: the optimized build drops
 // generated code nothing references, and the lookup then finds nothing.
 #include "proto/istio/authentication/v1alpha1/policy.pb.h"
+#include "proto/istio/mixer/adapter/model/v1beta1/info.pb.h"
+#include "proto/istio/mixer/v1/config/client/api_spec.pb.h"
+#include "proto/istio/mixer/v1/config/client/quota.pb.h"
 #include "proto/istio/networking/v1alpha3/destination_rule.pb.h"
 #include "proto/istio/networking/v1alpha3/envoy_filter.pb.h"
 #include "proto/istio/networking/v1alpha3/gateway.pb.h"
@@ -82,6 +85,23 @@ std::vector<KindInfo> BuildTable() {
        &::istio::policy::v1beta1::Rule::default_instance(), ValidateRule},
       {"config.istio.io", "v1alpha2", kPolicyVersions, "attributemanifest",
        &::istio::policy::v1beta1::AttributeManifest::default_instance(), ValidateAttributeManifest},
+      // Mixer's client config: which quotas a service's requests are charged,
+      // and API attributes from paths.
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "QuotaSpec",
+       &::istio::mixer::v1::config::client::QuotaSpec::default_instance(), ValidateQuotaSpec},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "QuotaSpecBinding",
+       &::istio::mixer::v1::config::client::QuotaSpecBinding::default_instance(),
+       ValidateQuotaSpecBinding},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "HTTPAPISpec",
+       &::istio::mixer::v1::config::client::HTTPAPISpec::default_instance(), ValidateHttpApiSpec},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "HTTPAPISpecBinding",
+       &::istio::mixer::v1::config::client::HTTPAPISpecBinding::default_instance(),
+       ValidateHttpApiSpecBinding},
+      // Istio 1.4's out-of-process adapter and template descriptions.
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "adapter",
+       &::istio::mixer::adapter::model::v1beta1::Info::default_instance(), ValidateAdapterInfo},
+      {"config.istio.io", "v1alpha2", kPolicyVersions, "template",
+       &::istio::mixer::adapter::model::v1beta1::Template::default_instance(), ValidateAdapterInfo},
   };
 }
 

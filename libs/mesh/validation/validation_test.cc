@@ -26,7 +26,9 @@ std::string ApiVersion(const std::string& kind) {
   if (kind == "ServiceRole" || kind == "ServiceRoleBinding" || kind == "ClusterRbacConfig") {
     return "rbac.istio.io/v1alpha1";
   }
-  if (kind == "handler" || kind == "instance" || kind == "rule" || kind == "attributemanifest") {
+  if (kind == "handler" || kind == "instance" || kind == "rule" || kind == "attributemanifest" ||
+      kind == "QuotaSpec" || kind == "QuotaSpecBinding" || kind == "HTTPAPISpec" ||
+      kind == "HTTPAPISpecBinding" || kind == "template") {
     return "config.istio.io/v1alpha2";
   }
   return "networking.istio.io/v1alpha3";
@@ -534,12 +536,51 @@ const RuleCase kCases[] = {
      "  attributes:\n    source.ip: {valueType: IP_ADDRESS}\n",
      "  attributes:\n    source.ip: {description: no type}\n",
      "spec.attributes[\"source.ip\"].valueType", "valueType is required"},
+    // Mixer's client kinds (Istio 1.4's bookinfo rate-limit QuotaSpec shape)
+    {"QuotaSpecQuotas", "QuotaSpec",
+     "  rules:\n  - quotas:\n    - charge: 1\n      quota: requestcountquota\n",
+     "  rules:\n  - match:\n    - clause:\n        request.path: {prefix: /books}\n",
+     "spec.rules[0].quotas", "a rule must charge at least one quota"},
+    {"QuotaSpecRegex", "QuotaSpec",
+     "  rules:\n  - match:\n    - clause:\n        request.path: {regex: \"^/books/[0-9]+$\"}\n"
+     "    quotas:\n    - {quota: q, charge: 1}\n",
+     "  rules:\n  - match:\n    - clause:\n        request.path: {regex: \"(\"}\n"
+     "    quotas:\n    - {quota: q, charge: 1}\n",
+     "spec.rules[0].match[0].clause[\"request.path\"].regex",
+     "\"(\": missing ): (; Istio uses RE2 style regex-based match "
+     "(https://github.com/google/re2/wiki/Syntax)"},
+    {"QuotaSpecBindingServices", "QuotaSpecBinding",
+     "  services:\n  - name: productpage\n    namespace: default\n  quotaSpecs:\n"
+     "  - name: request-count\n    namespace: istio-system\n",
+     "  quotaSpecs:\n  - name: request-count\n", "spec.services",
+     "at least one service is required"},
+    {"HttpApiSpecPattern", "HTTPAPISpec",
+     "  patterns:\n  - httpMethod: GET\n    uriTemplate: /api/pets/{id}\n",
+     "  patterns:\n  - httpMethod: GET\n", "spec.patterns[0]",
+     "one of uriTemplate or regex is required"},
+    {"HttpApiSpecBindingSpecs", "HTTPAPISpecBinding",
+     "  services:\n  - name: foo\n  apiSpecs:\n  - name: petstore\n",
+     "  services:\n  - name: foo\n", "spec.apiSpecs",
+     "at least one HTTPAPISpec reference is required"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, ValidationRuleTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.rule; });
 
 // Istio 1.4 names its namespace-wide Policy and its MeshPolicy "default".
+// Istio's `template` kind names its field `descriptor` (a reserved name in
+// C++ generated code): it is read by that JSON name.
+TEST(ValidationTest, MixerTemplateKindReadsItsDescriptor) {
+  ParsedFile parsed = ParseConfigFile(
+      "t.yaml",
+      "apiVersion: config.istio.io/v1alpha2\nkind: template\nmetadata: {name: metric, namespace: "
+      "istio-system}\nspec:\n  descriptor: \"Cg1tZXRyaWMucHJvdG8=\"\n");
+  ASSERT_TRUE(parsed.diagnostics.empty()) << parsed.diagnostics[0].ToString();
+  ASSERT_EQ(parsed.resources.size(), 1u);
+  EXPECT_TRUE(ValidateResource(parsed.resources[0]).empty());
+  EXPECT_THAT(parsed.resources[0].spec->ShortDebugString(), ::testing::HasSubstr("Cg1tZXRyaWMucHJvdG8="));
+}
+
 TEST(ValidationTest, Istio14AuthenticationPolicyNames) {
   EXPECT_TRUE(Errors(Validate("Policy", "  peers: [{mtls: {}}]\n", "default")).empty());
   EXPECT_TRUE(Errors(Validate("MeshPolicy", "  peers: [{mtls: {mode: PERMISSIVE}}]\n", "default"))

@@ -28,6 +28,11 @@ void ValidateHandler(const Resource& resource, FieldErrors& errors);
 void ValidateInstance(const Resource& resource, FieldErrors& errors);
 void ValidateRule(const Resource& resource, FieldErrors& errors);
 void ValidateAttributeManifest(const Resource& resource, FieldErrors& errors);
+void ValidateQuotaSpec(const Resource& resource, FieldErrors& errors);
+void ValidateQuotaSpecBinding(const Resource& resource, FieldErrors& errors);
+void ValidateHttpApiSpec(const Resource& resource, FieldErrors& errors);
+void ValidateHttpApiSpecBinding(const Resource& resource, FieldErrors& errors);
+void ValidateAdapterInfo(const Resource& resource, FieldErrors& errors);
 
 }  // namespace keel::mesh::validation
 
