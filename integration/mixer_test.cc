@@ -230,6 +230,39 @@ TEST_F(MixerTest, IstiosRateLimitSampleGrantsTwoThenNone) {
   EXPECT_EQ(ask("details", "d"), 1);      // 500 per second for the rest
 }
 
+// The same sample's QuotaSpec and QuotaSpecBinding: a request to
+// productpage is charged requestcountquota without asking for it (two per
+// 5 s); other services are not; a charged answer is not cacheable.
+TEST_F(MixerTest, IstiosQuotaSpecBindingChargesProductpageWithoutAsking) {
+  std::filesystem::copy_file(
+      mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4/mixer-rule-productpage-ratelimit.yaml",
+      config_ + "/ratelimit.yaml");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 2 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  auto check = [&](const std::string& service) {
+    mixer::AttributeBag bag = {
+        {"destination.namespace", std::string("default")},
+        {"destination.service.host", service + ".default.svc.cluster.local"},
+        {"destination.labels", mixer::StringMap{{"app", service}}}};
+    istio::mixer::v1::CheckRequest request;
+    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
+    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
+    istio::mixer::v1::CheckResponse response;
+    EXPECT_TRUE(Check(request, &response).ok());
+    return response.precondition();
+  };
+  EXPECT_EQ(check("productpage").status().code(), 0);
+  EXPECT_EQ(check("productpage").valid_use_count(), 1);
+  const auto exhausted = check("productpage");
+  EXPECT_EQ(exhausted.status().code(), 8);  // RESOURCE_EXHAUSTED
+  EXPECT_EQ(exhausted.status().message(), "Quota is exhausted for: requestcountquota");
+  for (int i = 0; i < 5; ++i) {
+    const auto details = check("details");
+    EXPECT_EQ(details.status().code(), 0);
+    EXPECT_GT(details.valid_use_count(), 1);
+  }
+}
+
 // Istio's redisquota (the shape of Istio 1.4's rate-limit task) on a real
 // Redis: two Mixer replicas draw on one limit; with Redis gone the quota
 // fails closed and Mixer keeps answering.

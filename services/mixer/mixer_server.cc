@@ -80,6 +80,24 @@ grpc::Status MixerServer::DoCheck(const Policy& policy,
     SetDuration(grant.has_value() ? grant->valid_duration : result.valid_duration,
                 quota.mutable_valid_duration());
   }
+  // Quotas the request is charged by QuotaSpecs, beyond those it asked for:
+  // an answer that spent quota must not be reused from a client's cache.
+  if (result.status.ok()) {
+    for (const QuotaCharge& charge : policy.SpecQuotas(*bag)) {
+      if (request.quotas().count(charge.quota) > 0) continue;
+      std::optional<QuotaGrant> grant = policy.Quota(
+          *bag, charge.quota,
+          QuotaRequest{.amount = charge.charge, .deduplication_id = request.deduplication_id()});
+      SetDuration(absl::ZeroDuration(), precondition->mutable_valid_duration());
+      precondition->set_valid_use_count(1);
+      if (grant.has_value() && grant->granted < charge.charge) {
+        precondition->mutable_status()->set_code(static_cast<int>(absl::StatusCode::kResourceExhausted));
+        precondition->mutable_status()->set_message("Quota is exhausted for: " + charge.quota);
+        checks_.Add({{"code", "RESOURCE_EXHAUSTED"}}).Increment();
+        return grpc::Status::OK;
+      }
+    }
+  }
   checks_.Add({{"code", absl::StatusCodeToString(result.status.code())}}).Increment();
   return grpc::Status::OK;
 }

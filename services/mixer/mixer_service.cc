@@ -8,7 +8,8 @@
 namespace keel::mixer {
 namespace {
 
-constexpr const char* kMixerKinds[] = {"attributemanifest", "handler", "instance", "rule"};
+constexpr const char* kMixerKinds[] = {"attributemanifest", "handler",   "instance",
+                                       "rule",              "QuotaSpec", "QuotaSpecBinding"};
 
 std::string TypeUrl(const char* kind) {
   const mesh::KindInfo* info = mesh::FindKindByName(kind);

@@ -53,6 +53,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
       rules[key] = resource.get();
     }
   }
+  absl::StatusOr<QuotaSpecs> quota_specs = QuotaSpecs::Compile(resources);
+  if (!quota_specs.ok()) return quota_specs.status();
+  policy->quota_specs_ = *std::move(quota_specs);
   StableHash version;
   for (const auto& [key, hash] : content) version.Add(key).Add(hash);
   policy->version_ = version.value();

@@ -16,6 +16,7 @@
 #include "libs/mixer/attributes.h"
 #include "libs/mixer/expression.h"
 #include "services/mixer/adapters/adapter.h"
+#include "services/mixer/quota_specs.h"
 
 namespace keel::mixer {
 
@@ -47,6 +48,9 @@ class Policy {
   // rule limits that quota for this request.
   std::optional<QuotaGrant> Quota(const AttributeBag& bag, const std::string& quota,
                                   const QuotaRequest& request) const;
+
+  // The quotas QuotaSpecs charge this request (see quota_specs.h).
+  std::vector<QuotaCharge> SpecQuotas(const AttributeBag& bag) const { return quota_specs_.For(bag); }
 
   const AttributeTypes& types() const { return types_; }
   // A hash of the config it was compiled from: the same on every replica
@@ -83,6 +87,7 @@ class Policy {
                                const std::vector<InstanceValue>&)>& use) const;
 
   AttributeTypes types_;
+  QuotaSpecs quota_specs_;
   uint64_t version_ = 0;
   std::string config_namespace_;
   std::shared_ptr<prometheus::Registry> adapter_metrics_ = std::make_shared<prometheus::Registry>();

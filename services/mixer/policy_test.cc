@@ -195,5 +195,61 @@ TEST(PolicyTest, DemoMixerSamplesCompileAndDenyMallory) {
   EXPECT_TRUE((*policy)->Check({}).status.ok());
 }
 
+// QuotaSpec clauses (exact, prefix, regex; all of a clause, any clause)
+// and bindings (short name + namespace, FQDN, "*").
+TEST(QuotaSpecsTest, BindingsAndClausesSelectTheCharges) {
+  const std::string config = R"(apiVersion: config.istio.io/v1alpha2
+kind: QuotaSpec
+metadata: {name: books, namespace: istio-system}
+spec:
+  rules:
+  - match:
+    - clause:
+        request.path: {prefix: /books}
+        request.method: {exact: POST}
+    - clause:
+        api.operation: {regex: "create_.*"}
+    quotas: [{quota: write_count, charge: 2}]
+  - quotas: [{quota: request_count, charge: 1}]
+---
+apiVersion: config.istio.io/v1alpha2
+kind: QuotaSpecBinding
+metadata: {name: books, namespace: istio-system}
+spec:
+  services: [{name: bookstore, namespace: shop}, {service: library.example.com}]
+  quotaSpecs: [{name: books}]
+)";
+  absl::StatusOr<QuotaSpecs> specs = QuotaSpecs::Compile(Parse(config));
+  ASSERT_TRUE(specs.ok()) << specs.status();
+  auto charges = [&](AttributeBag bag) {
+    std::string out;
+    for (const QuotaCharge& c : specs->For(bag)) out += c.quota + "=" + std::to_string(c.charge) + " ";
+    return out;
+  };
+  const std::string store = "bookstore.shop.svc.cluster.local";
+  EXPECT_EQ(charges({{"destination.service.host", store},
+                     {"request.path", std::string("/books/1")},
+                     {"request.method", std::string("POST")}}),
+            "write_count=2 request_count=1 ");
+  EXPECT_EQ(charges({{"destination.service.host", store},
+                     {"request.path", std::string("/books/1")},
+                     {"request.method", std::string("GET")}}),
+            "request_count=1 ");
+  EXPECT_EQ(charges({{"destination.service.host", std::string("library.example.com")},
+                     {"api.operation", std::string("create_book")}}),
+            "write_count=2 request_count=1 ");
+  EXPECT_EQ(charges({{"destination.service.host", std::string("bookstore.other.svc.cluster.local")}}), "");
+
+  absl::StatusOr<QuotaSpecs> dangling = QuotaSpecs::Compile(Parse(R"(apiVersion: config.istio.io/v1alpha2
+kind: QuotaSpecBinding
+metadata: {name: b, namespace: default}
+spec:
+  services: [{service: "*"}]
+  quotaSpecs: [{name: missing}]
+)"));
+  EXPECT_THAT(dangling.status().message(),
+              HasSubstr("QuotaSpecBinding default/b: QuotaSpec default/missing does not exist"));
+}
+
 }  // namespace
 }  // namespace keel::mixer
