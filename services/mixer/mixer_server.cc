@@ -55,6 +55,7 @@ grpc::Status MixerServer::DoCheck(const Policy& policy,
     return ToGrpc(bag.status());
   }
   absl::flat_hash_set<AttributeReference> referenced;
+  policy.AddApiAttributes(*bag, &referenced);
   const CheckResult result = policy.Check(*bag, &referenced);
   auto* precondition = response.mutable_precondition();
   std::vector<AttributeReference> sorted(referenced.begin(), referenced.end());
@@ -129,7 +130,10 @@ grpc::Status MixerServer::DoReport(const istio::mixer::v1::ReportRequest& reques
     bags.push_back(bag);
   }
   std::shared_ptr<const Policy> policy = policy_();
-  for (const AttributeBag& one : bags) policy->Report(one);
+  for (AttributeBag& one : bags) {
+    policy->AddApiAttributes(one);
+    policy->Report(one);
+  }
   report_sets_.Increment(request.attributes_size());
   return grpc::Status::OK;
 }

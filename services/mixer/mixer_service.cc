@@ -8,8 +8,9 @@
 namespace keel::mixer {
 namespace {
 
-constexpr const char* kMixerKinds[] = {"attributemanifest", "handler",   "instance",
-                                       "rule",              "QuotaSpec", "QuotaSpecBinding"};
+constexpr const char* kMixerKinds[] = {"attributemanifest", "handler",          "instance",
+                                       "rule",              "QuotaSpec",        "QuotaSpecBinding",
+                                       "HTTPAPISpec",       "HTTPAPISpecBinding"};
 
 std::string TypeUrl(const char* kind) {
   const mesh::KindInfo* info = mesh::FindKindByName(kind);

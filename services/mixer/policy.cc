@@ -56,6 +56,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   absl::StatusOr<QuotaSpecs> quota_specs = QuotaSpecs::Compile(resources);
   if (!quota_specs.ok()) return quota_specs.status();
   policy->quota_specs_ = *std::move(quota_specs);
+  absl::StatusOr<ApiSpecs> api_specs = ApiSpecs::Compile(resources);
+  if (!api_specs.ok()) return api_specs.status();
+  policy->api_specs_ = *std::move(api_specs);
   StableHash version;
   for (const auto& [key, hash] : content) version.Add(key).Add(hash);
   policy->version_ = version.value();

@@ -16,6 +16,7 @@
 #include "libs/mixer/attributes.h"
 #include "libs/mixer/expression.h"
 #include "services/mixer/adapters/adapter.h"
+#include "services/mixer/api_specs.h"
 #include "services/mixer/quota_specs.h"
 
 namespace keel::mixer {
@@ -48,6 +49,13 @@ class Policy {
   // rule limits that quota for this request.
   std::optional<QuotaGrant> Quota(const AttributeBag& bag, const std::string& quota,
                                   const QuotaRequest& request) const;
+
+  // Adds the API attributes HTTPAPISpecs give this request (see
+  // api_specs.h), recording what they came from in `referenced`.
+  void AddApiAttributes(AttributeBag& bag,
+                        absl::flat_hash_set<AttributeReference>* referenced = nullptr) const {
+    api_specs_.Enrich(bag, referenced);
+  }
 
   // The quotas QuotaSpecs charge this request (see quota_specs.h).
   std::vector<QuotaCharge> SpecQuotas(const AttributeBag& bag) const { return quota_specs_.For(bag); }
@@ -88,6 +96,7 @@ class Policy {
 
   AttributeTypes types_;
   QuotaSpecs quota_specs_;
+  ApiSpecs api_specs_;
   uint64_t version_ = 0;
   std::string config_namespace_;
   std::shared_ptr<prometheus::Registry> adapter_metrics_ = std::make_shared<prometheus::Registry>();

@@ -251,5 +251,73 @@ spec:
               HasSubstr("QuotaSpecBinding default/b: QuotaSpec default/missing does not exist"));
 }
 
+// Istio's petstore HTTPAPISpec (from its reference docs): patterns give
+// api.operation, the spec gives api.service/api.version, the API key comes
+// from the query; an unbound service gets nothing; what was read is referenced.
+TEST(ApiSpecsTest, PetstorePatternsGiveApiAttributes) {
+  const std::string config = R"(apiVersion: config.istio.io/v1alpha2
+kind: HTTPAPISpec
+metadata: {name: petstore, namespace: default}
+spec:
+  attributes:
+    attributes:
+      api.service: {stringValue: petstore.swagger.io}
+      api.version: {stringValue: 1.0.0}
+  patterns:
+  - attributes: {attributes: {api.operation: {stringValue: findPets}}}
+    httpMethod: GET
+    uriTemplate: /api/pets
+  - attributes: {attributes: {api.operation: {stringValue: findPetById}}}
+    httpMethod: GET
+    uriTemplate: /api/pets/{id}
+  - attributes: {attributes: {api.operation: {stringValue: deletePet}}}
+    httpMethod: DELETE
+    uriTemplate: /api/pets/{id}
+  api_keys:
+  - query: api-key
+  - header: X-Api-Token
+---
+apiVersion: config.istio.io/v1alpha2
+kind: HTTPAPISpecBinding
+metadata: {name: my-binding, namespace: default}
+spec:
+  services: [{name: foo, namespace: bar}]
+  api_specs: [{name: petstore, namespace: default}]
+)";
+  absl::StatusOr<ApiSpecs> specs = ApiSpecs::Compile(Parse(config));
+  ASSERT_TRUE(specs.ok()) << specs.status();
+  AttributeBag bag = {{"destination.service.host", std::string("foo.bar.svc.cluster.local")},
+                      {"request.method", std::string("GET")},
+                      {"request.path", std::string("/api/pets/7?api-key=abc")}};
+  absl::flat_hash_set<AttributeReference> referenced;
+  specs->Enrich(bag, &referenced);
+  EXPECT_EQ(std::get<std::string>(bag.at("api.operation")), "findPetById");
+  EXPECT_EQ(std::get<std::string>(bag.at("api.service")), "petstore.swagger.io");
+  EXPECT_EQ(std::get<std::string>(bag.at("api.version")), "1.0.0");
+  EXPECT_EQ(std::get<std::string>(bag.at("request.api_key")), "abc");
+  EXPECT_TRUE(referenced.contains(AttributeReference{.name = "request.path"}));
+  EXPECT_TRUE(referenced.contains(
+      AttributeReference{.name = "request.headers", .map_key = std::string("x-api-token")}));
+
+  AttributeBag del = {{"destination.service.host", std::string("foo.bar.svc.cluster.local")},
+                      {"request.method", std::string("DELETE")},
+                      {"request.path", std::string("/api/pets/7")},
+                      {"request.headers", StringMap{{"x-api-token", "t0k"}}}};
+  specs->Enrich(del);
+  EXPECT_EQ(std::get<std::string>(del.at("api.operation")), "deletePet");
+  EXPECT_EQ(std::get<std::string>(del.at("request.api_key")), "t0k");
+
+  AttributeBag nested = {{"destination.service.host", std::string("foo.bar.svc.cluster.local")},
+                         {"request.method", std::string("GET")},
+                         {"request.path", std::string("/api/pets/7/toys")}};
+  specs->Enrich(nested);
+  EXPECT_EQ(nested.count("api.operation"), 0u);  // no pattern matches
+  AttributeBag other = {{"destination.service.host", std::string("foo.other.svc.cluster.local")},
+                        {"request.method", std::string("GET")},
+                        {"request.path", std::string("/api/pets")}};
+  specs->Enrich(other);
+  EXPECT_EQ(other.count("api.service"), 0u);
+}
+
 }  // namespace
 }  // namespace keel::mixer
