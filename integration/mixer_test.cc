@@ -1,6 +1,11 @@
 // End to end: Galley serves Istio 1.4's own Mixer config (the bookinfo
 // deny-by-label sample and the standard attribute manifest, unchanged) to
 // the real mixer binary, which a client built from Istio's Mixer API asks.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -537,6 +542,66 @@ TEST_F(MixerClientTest, MixerDownFailsClosedOrOpenAndRecovers) {
   const absl::Time deadline = absl::Now() + absl::Seconds(45);
   while (absl::Now() < deadline && !absl::StrContains(last, "v1=1")) last = Call(closed, 1);
   EXPECT_THAT(last, HasSubstr("v1=1"));
+}
+
+// What a TCP client gets back for "ping" from `source_ip` (bound before
+// connecting): "ping" when served, "" when the server closed the connection.
+std::string PingOverTcp(int port, const std::string& source_ip) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  inet_pton(AF_INET, source_ip.c_str(), &source.sin_addr);
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof(server)) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  timeval timeout{.tv_sec = 10, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  send(fd, "ping", 4, MSG_NOSIGNAL);
+  shutdown(fd, SHUT_WR);
+  std::string got;
+  char buffer[64];
+  ssize_t n;
+  while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) got.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  return got;
+}
+
+// Checks apply to TCP services too (ISTIO-SECURITY-2019-001): a denier for
+// one source address closes its connections before any byte is echoed;
+// others are served; both are reported.
+TEST_F(MixerClientTest, TcpConnectionsAreCheckedAndReported) {
+  WriteDenier("tcp-from-2", R"(context.protocol == "tcp" && source.ip == ip("127.0.0.2"))");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 4 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  const std::string log = absl::StrCat(TestTempDir("tcp"), "/tcp-echo");
+  std::vector<std::string> args = {"--ports_file=" + log + ".ports"};
+  for (std::string& flag : MixerFlags("tcp-echo")) args.push_back(std::move(flag));
+  absl::StatusOr<ChildProcess> server =
+      ChildProcess::Start(RunfilePath("integration/apps/tcp_echo_server"), args, log + ".log");
+  ASSERT_TRUE(server.ok());
+  absl::StatusOr<PortsFile> ports = WaitForPortsFile(log + ".ports", *server);
+  ASSERT_TRUE(ports.ok()) << ports.status();
+  EXPECT_EQ(PingOverTcp(ports->grpc_port, "127.0.0.1"), "ping");
+  EXPECT_EQ(PingOverTcp(ports->grpc_port, "127.0.0.2"), "");
+  EXPECT_TRUE(WaitForLog(*server, "refused a connection from 127.0.0.2: not for you",
+                         absl::Seconds(10)))
+      << server->Log();
+  // Both connections reach Mixer's Reports (the server sends them each second).
+  bool reported = false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!reported && absl::Now() < deadline) {
+    absl::StatusOr<HttpResponse> metrics = HttpGet(mixer_->monitoring_address(), "/metrics");
+    reported = metrics.ok() && absl::StrContains(metrics->body, "mixer_report_attribute_sets_total 2");
+    if (!reported) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(reported);
+  server->Terminate();
 }
 
 }  // namespace

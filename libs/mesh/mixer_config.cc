@@ -20,32 +20,30 @@ std::vector<Diagnostic> TypeCheckMixerConfig(const std::vector<const Resource*>&
   }
   std::vector<Diagnostic> out;
   if (!have_manifest) return out;
-  auto check = [&](const Resource& resource, const std::string& field, const std::string& text,
-                   bool must_be_bool) {
-    absl::StatusOr<mixer::Expression> compiled = mixer::Expression::Compile(text, types);
-    std::string problem;
-    if (!compiled.ok()) {
-      problem = std::string(compiled.status().message());
-    } else if (must_be_bool && compiled->type() != cfg::BOOL) {
-      problem = absl::StrCat("a match must be BOOL, not ", mixer::ValueTypeName(compiled->type()));
-    }
-    if (problem.empty()) return;
+  // A rule's match is an expression too: one that must be BOOL.
+  auto check = [&](const Resource& resource, const mixer::ExpressionField& field) {
+    absl::StatusOr<mixer::Expression> compiled = mixer::CompileField(field, types);
+    if (compiled.ok()) return;
     out.push_back(Diagnostic{.position = resource.position,
                              .resource = resource.DisplayName(),
-                             .field = field,
-                             .message = absl::StrCat("\"", text, "\": ", problem,
+                             .field = field.field,
+                             .message = absl::StrCat("\"", field.text, "\": ",
+                                                     compiled.status().message(),
                                                      " (against the attribute manifests)")});
   };
   for (const Resource* resource : resources) {
     if (resource->kind->kind == "rule") {
       const auto& rule = static_cast<const cfg::Rule&>(*resource->spec);
-      if (!rule.match().empty()) check(*resource, "spec.match", rule.match(), true);
+      if (!rule.match().empty()) {
+        check(*resource, {.field = "spec.match", .text = rule.match(), .type = cfg::BOOL});
+      }
     } else if (resource->kind->kind == "instance") {
       const auto& instance = static_cast<const cfg::Instance&>(*resource->spec);
       const std::string& name = instance.compiled_template().empty() ? instance.template_()
                                                                      : instance.compiled_template();
-      for (const auto& [field, text] : mixer::ExpressionFields(name, instance.params())) {
-        check(*resource, "spec.params." + field, text, false);
+      for (mixer::ExpressionField field : mixer::ExpressionFields(name, instance.params())) {
+        field.field = "spec.params." + field.field;
+        check(*resource, field);
       }
     }
   }

@@ -84,6 +84,20 @@ void AddService(absl::string_view host, AttributeBag& bag) {
   if (parts.size() > 1) bag["destination.service.namespace"] = std::string(parts[1]);
 }
 
+// AddPeerIdentity sets source.principal (as Istio writes it:
+// trust-domain/ns/NS/sa/SA), source.user and source.namespace from a
+// SPIFFE id; false when `uri` is not one.
+bool AddPeerIdentity(absl::string_view uri, AttributeBag& bag) {
+  if (!absl::ConsumePrefix(&uri, "spiffe://")) return false;
+  bag["source.principal"] = std::string(uri);
+  bag["source.user"] = std::string(uri);
+  if (size_t ns = uri.find("/ns/"); ns != absl::string_view::npos) {
+    absl::string_view rest = uri.substr(ns + 4);
+    bag["source.namespace"] = std::string(rest.substr(0, rest.find('/')));
+  }
+  return true;
+}
+
 // Where each server call's Check answer is kept for its handler.
 class InboundAnswers {
  public:
@@ -268,22 +282,15 @@ AttributeBag InboundAttributes(const WorkloadInfo& self, absl::string_view metho
   if (auto it = headers.find(":authority"); it != headers.end()) bag["request.host"] = it->second;
   bag["request.headers"] = std::move(headers);
   if (std::optional<mixer::Bytes> address = PeerAddress(peer)) bag["source.ip"] = *address;
-  // The source's identity: its certificate's SPIFFE id, as Istio writes it
-  // (trust-domain/ns/NS/sa/SA).
+  // The source's identity: its certificate's SPIFFE id.
   bool mtls = false;
   if (auth_context != nullptr && auth_context->IsPeerAuthenticated()) {
     for (const grpc::string_ref& san :
          auth_context->FindPropertyValues("x509_subject_alternative_name")) {
-      absl::string_view uri(san.data(), san.size());
-      if (!absl::ConsumePrefix(&uri, "spiffe://")) continue;
-      mtls = true;
-      bag["source.principal"] = std::string(uri);
-      bag["source.user"] = std::string(uri);
-      if (size_t ns = uri.find("/ns/"); ns != absl::string_view::npos) {
-        absl::string_view rest = uri.substr(ns + 4);
-        bag["source.namespace"] = std::string(rest.substr(0, rest.find('/')));
+      if (AddPeerIdentity(absl::string_view(san.data(), san.size()), bag)) {
+        mtls = true;
+        break;
       }
-      break;
     }
   }
   bag["connection.mtls"] = mtls;
@@ -302,6 +309,35 @@ void AddResponseAttributes(const grpc::Status& status, int64_t request_bytes,
   bag["response.total_size"] = response_bytes;
   bag["response.time"] = end;
   bag["response.duration"] = end - start;
+}
+
+AttributeBag TcpConnectionAttributes(const WorkloadInfo& self, absl::string_view peer_ip,
+                                    int64_t destination_port, absl::string_view peer_spiffe_id) {
+  AttributeBag bag;
+  bag["context.reporter.kind"] = std::string("inbound");
+  bag["context.protocol"] = std::string("tcp");
+  bag["context.time"] = absl::Now();
+  bag["connection.event"] = std::string("open");
+  bag["destination.port"] = destination_port;
+  AddWorkload(self, "destination", bag);
+  AddService(self.service_host, bag);
+  const std::string ip(peer_ip);
+  if (std::optional<mixer::Bytes> address =
+          PeerAddress(absl::StrContains(ip, ':') ? "ipv6:[" + ip + "]:0" : "ipv4:" + ip + ":0")) {
+    bag["source.ip"] = *address;
+  }
+  bag["connection.mtls"] = AddPeerIdentity(peer_spiffe_id, bag);
+  return bag;
+}
+
+void AddTcpCloseAttributes(int64_t received_bytes, int64_t sent_bytes, absl::Duration duration,
+                           AttributeBag& bag) {
+  bag["connection.event"] = std::string("close");
+  bag["connection.received.bytes"] = received_bytes;
+  bag["connection.received.bytes_total"] = received_bytes;
+  bag["connection.sent.bytes"] = sent_bytes;
+  bag["connection.sent.bytes_total"] = sent_bytes;
+  bag["connection.duration"] = duration;
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

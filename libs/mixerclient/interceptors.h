@@ -67,6 +67,17 @@ void AddResponseAttributes(const grpc::Status& status, int64_t request_bytes,
                            int64_t response_bytes, absl::Time start, absl::Time end,
                            mixer::AttributeBag& bag);
 
+// TCP (Istio checks TCP services too): a server that is not gRPC checks
+// each accepted connection with these attributes (context.protocol "tcp",
+// source.ip, destination.port, and the peer's principal when the
+// connection is mTLS: `peer_spiffe_id`, "" for plaintext), then reports it
+// when it closes with AddTcpCloseAttributes.
+mixer::AttributeBag TcpConnectionAttributes(const WorkloadInfo& self, absl::string_view peer_ip,
+                                            int64_t destination_port,
+                                            absl::string_view peer_spiffe_id);
+void AddTcpCloseAttributes(int64_t received_bytes, int64_t sent_bytes, absl::Duration duration,
+                           mixer::AttributeBag& bag);
+
 }  // namespace keel::mixerclient
 
 #endif  // KEEL_LIBS_MIXERCLIENT_INTERCEPTORS_H_

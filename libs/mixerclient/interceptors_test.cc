@@ -82,5 +82,23 @@ TEST(ResponseAttributesTest, GrpcStatusMapsToIstiosHttpCode) {
   EXPECT_EQ(std::get<int64_t>(bag.at("response.code")), 503);
 }
 
+TEST(TcpAttributesTest, ConnectionsCarryIstiosTcpAttributes) {
+  AttributeBag bag = TcpConnectionAttributes(kSelf, "10.1.2.3", 6379,
+                                             "spiffe://cluster.local/ns/shop/sa/cart");
+  EXPECT_EQ(std::get<std::string>(bag.at("context.protocol")), "tcp");
+  EXPECT_EQ(std::get<int64_t>(bag.at("destination.port")), 6379);
+  EXPECT_EQ(std::get<mixer::Bytes>(bag.at("source.ip")).data, std::string("\x0a\x01\x02\x03", 4));
+  EXPECT_EQ(std::get<std::string>(bag.at("source.principal")), "cluster.local/ns/shop/sa/cart");
+  EXPECT_TRUE(std::get<bool>(bag.at("connection.mtls")));
+  AddTcpCloseAttributes(5, 7, absl::Seconds(2), bag);
+  EXPECT_EQ(std::get<std::string>(bag.at("connection.event")), "close");
+  EXPECT_EQ(std::get<int64_t>(bag.at("connection.received.bytes")), 5);
+  EXPECT_EQ(std::get<int64_t>(bag.at("connection.sent.bytes")), 7);
+  AttributeBag plaintext = TcpConnectionAttributes(kSelf, "::1", 80, "");
+  EXPECT_FALSE(std::get<bool>(plaintext.at("connection.mtls")));
+  EXPECT_EQ(plaintext.count("source.principal"), 0u);
+  EXPECT_EQ(std::get<mixer::Bytes>(plaintext.at("source.ip")).data.size(), 16u);
+}
+
 }  // namespace
 }  // namespace keel::mixerclient

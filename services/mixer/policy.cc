@@ -111,13 +111,13 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
     auto compiled = std::make_shared<CompiledInstance>();
     compiled->name = key;
     compiled->template_name = template_name;
-    for (const auto& [field, text] : ExpressionFields(template_name, instance.params())) {
-      absl::StatusOr<Expression> expression = Expression::Compile(text, policy->types_);
+    for (const ExpressionField& field : ExpressionFields(template_name, instance.params())) {
+      absl::StatusOr<Expression> expression = CompileField(field, policy->types_);
       if (!expression.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("instance ", key, ": params.", field, ": ",
-                                                       expression.status().message()));
+        return absl::InvalidArgumentError(absl::StrCat("instance ", key, ": params.", field.field,
+                                                       ": ", expression.status().message()));
       }
-      compiled->fields.emplace_back(field, *std::move(expression));
+      compiled->fields.emplace_back(field.field, *std::move(expression));
     }
     compiled_instances[key] = std::move(compiled);
   }
@@ -126,14 +126,12 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
     const auto& rule = static_cast<const cfg::Rule&>(*resource->spec);
     CompiledRule compiled{.name = key, .namespace_name = resource->namespace_name};
     if (!rule.match().empty()) {
-      absl::StatusOr<Expression> match = Expression::Compile(rule.match(), policy->types_);
+      absl::StatusOr<Expression> match = CompileField(
+          {.field = "match", .text = rule.match(), .type = istio::policy::v1beta1::BOOL},
+          policy->types_);
       if (!match.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat("rule ", key, ": match: ", match.status().message()));
-      }
-      if (match->type() != istio::policy::v1beta1::BOOL) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "rule ", key, ": match is ", ValueTypeName(match->type()), ", not BOOL"));
       }
       compiled.match = *std::move(match);
     }

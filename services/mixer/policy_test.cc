@@ -319,5 +319,39 @@ spec:
   EXPECT_EQ(other.count("api.service"), 0u);
 }
 
+// The authorization template's subject and action fields are expressions,
+// type-checked like every other template's.
+TEST(PolicyTest, AuthorizationInstancesTypeCheckTheirSubjectAndAction) {
+  auto instance = [](const std::string& path) {
+    return std::string(R"(apiVersion: config.istio.io/v1alpha2
+kind: attributemanifest
+metadata: {name: m, namespace: istio-system}
+spec:
+  attributes:
+    source.principal: {valueType: STRING}
+    request.path: {valueType: STRING}
+    response.code: {valueType: INT64}
+    destination.labels: {valueType: STRING_MAP}
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata: {name: requestcontext, namespace: istio-system}
+spec:
+  compiledTemplate: authorization
+  params:
+    subject:
+      user: source.principal | ""
+      properties:
+        version: destination.labels["version"] | ""
+    action:
+      path: )") + path + "\n";
+  };
+  EXPECT_TRUE(Policy::Compile(Parse(instance("request.path | \"/\"")), "istio-system").ok());
+  absl::StatusOr<std::shared_ptr<const Policy>> bad =
+      Policy::Compile(Parse(instance("response.code")), "istio-system");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("params.action.path"));
+}
+
 }  // namespace
 }  // namespace keel::mixer
