@@ -208,6 +208,124 @@ TEST_F(MixerTest, ConfigThatDoesNotCompileKeepsThePreviousPolicy) {
   EXPECT_EQ(response.precondition().status().code(), 0);
 }
 
+// Istio 1.4's bookinfo policy samples side by side: deny by label (the
+// fixture's), by service account, by header (ratings-denial), and the IP
+// and version whitelists as Istio's mixer-rule-deny-ip.yaml and
+// mixer-rule-deny-whitelist.yaml write them. Each denies what it says and
+// nothing else.
+TEST_F(MixerTest, IstiosBookinfoPolicySamplesDenyWhatTheySay) {
+  for (const char* file : {"mixer-rule-deny-serviceaccount.yaml", "mixer-rule-ratings-denial.yaml"}) {
+    std::filesystem::copy_file(mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4/" + file,
+                               config_ + "/" + file);
+  }
+  std::ofstream(config_ + "/whitelists.yaml") << R"(apiVersion: config.istio.io/v1alpha2
+kind: handler
+metadata:
+  name: whitelistip
+spec:
+  compiledAdapter: listchecker
+  params:
+    overrides: ["10.57.0.0/16"]
+    blacklist: false
+    entryType: IP_ADDRESSES
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata:
+  name: sourceip
+spec:
+  compiledTemplate: listentry
+  params:
+    value: source.ip | ip("0.0.0.0")
+---
+apiVersion: config.istio.io/v1alpha2
+kind: rule
+metadata:
+  name: checkip
+spec:
+  match: source.labels["istio"] == "ingressgateway"
+  actions:
+  - handler: whitelistip
+    instances: [ sourceip ]
+---
+apiVersion: config.istio.io/v1alpha2
+kind: handler
+metadata:
+  name: whitelist
+spec:
+  compiledAdapter: listchecker
+  params:
+    overrides: ["v1", "v2"]
+    blacklist: false
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata:
+  name: appversion
+spec:
+  compiledTemplate: listentry
+  params:
+    value: source.labels["version"]
+---
+apiVersion: config.istio.io/v1alpha2
+kind: rule
+metadata:
+  name: checkversion
+spec:
+  match: destination.labels["app"] == "ratings"
+  actions:
+  - handler: whitelist
+    instances: [ appversion ]
+)";
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 5 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  auto check = [&](mixer::AttributeBag bag) {
+    bag.emplace("destination.namespace", std::string("default"));
+    istio::mixer::v1::CheckRequest request;
+    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
+    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
+    istio::mixer::v1::CheckResponse response;
+    EXPECT_TRUE(Check(request, &response).ok());
+    return response.precondition().status().code() == 0
+               ? std::string("OK")
+               : response.precondition().status().message();
+  };
+  auto labels = [](const std::string& app, const std::string& version = "v1") {
+    return mixer::StringMap{{"app", app}, {"version", version}};
+  };
+  // By service account: productpage may not call details.
+  EXPECT_EQ(check({{"destination.labels", labels("details")},
+                   {"source.user", std::string("cluster.local/ns/default/sa/bookinfo-productpage")}}),
+            "Not allowed");
+  EXPECT_EQ(check({{"destination.labels", labels("details")},
+                   {"source.user", std::string("cluster.local/ns/default/sa/bookinfo-reviews")}}),
+            "OK");
+  // By header: john is refused.
+  EXPECT_EQ(check({{"destination.labels", labels("reviews")},
+                   {"request.headers", mixer::StringMap{{"x-user", "john"}}}}),
+            "Not allowed");
+  EXPECT_EQ(check({{"destination.labels", labels("reviews")},
+                   {"request.headers", mixer::StringMap{{"x-user", "jane"}}}}),
+            "OK");
+  // IP whitelist, for requests through the ingress gateway.
+  auto from = [&](const std::string& ip) {
+    in_addr address;
+    inet_pton(AF_INET, ip.c_str(), &address);
+    return check({{"destination.labels", labels("productpage")},
+                  {"source.labels", mixer::StringMap{{"istio", "ingressgateway"}}},
+                  {"source.ip", mixer::Bytes{std::string(reinterpret_cast<char*>(&address), 4)}}});
+  };
+  EXPECT_EQ(from("10.57.3.4"), "OK");
+  EXPECT_EQ(from("10.1.2.3"), "10.1.2.3 is not whitelisted");
+  // Version whitelist for ratings' callers.
+  EXPECT_EQ(check({{"destination.labels", labels("ratings")},
+                   {"source.labels", labels("reviews", "v2")}}),
+            "OK");
+  EXPECT_EQ(check({{"destination.labels", labels("ratings")},
+                   {"source.labels", labels("reviews", "v9")}}),
+            "v9 is not whitelisted");
+}
+
 // Istio 1.4's bookinfo rate limit (memquota, unchanged): productpage may be
 // called twice per 5 seconds; a repeated deduplication id is not charged.
 TEST_F(MixerTest, IstiosRateLimitSampleGrantsTwoThenNone) {

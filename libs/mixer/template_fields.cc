@@ -14,9 +14,9 @@ std::vector<ExpressionField> ExpressionFields(const std::string& template_name,
   auto value = params.fields().find("value");
   if ((template_name == "listentry" || template_name == "metric") &&
       value != params.fields().end()) {
-    // listentry's value is the STRING checked against the list.
-    add("value", value->second.string_value(),
-        template_name == "listentry" ? vt::STRING : vt::VALUE_TYPE_UNSPECIFIED);
+    // Any type: listentry's is a STRING or an IP_ADDRESS (Istio's IP
+    // whitelist sample: `source.ip | ip("0.0.0.0")`).
+    add("value", value->second.string_value());
   }
   if (template_name == "metric" || template_name == "quota") {
     auto dimensions = params.fields().find("dimensions");
