@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -630,6 +631,75 @@ TEST_F(MixerClientTest, CallsAreCheckedCachedAndCountedInPrometheus) {
       << mixer_->process().Log();
   EXPECT_THAT(Call(port, 1, {"--metadata=x-user=bob"}), HasSubstr("v1=1"));
   EXPECT_THAT(Call(port, 3), HasSubstr("PERMISSION_DENIED=3"));
+}
+
+// A memquota of 10 per second bound to the echo service (QuotaSpec +
+// QuotaSpecBinding): a burst of calls through the echo apps gets 10 per
+// second of its duration, the rest RESOURCE_EXHAUSTED.
+TEST_F(MixerClientTest, MemquotaOfTenPerSecondHoldsThroughTheApps) {
+  std::ofstream(config_ + "/echo-quota.yaml") << R"(apiVersion: config.istio.io/v1alpha2
+kind: handler
+metadata: {name: echoquota, namespace: istio-system}
+spec:
+  compiledAdapter: memquota
+  params:
+    quotas:
+    - name: echocount.instance.istio-system
+      maxAmount: 10
+      validDuration: 1s
+---
+apiVersion: config.istio.io/v1alpha2
+kind: instance
+metadata: {name: echocount, namespace: istio-system}
+spec:
+  compiledTemplate: quota
+  params:
+    dimensions:
+      destination: destination.service.host | "unknown"
+---
+apiVersion: config.istio.io/v1alpha2
+kind: rule
+metadata: {name: echoquota, namespace: istio-system}
+spec:
+  actions: [{handler: echoquota, instances: [echocount]}]
+---
+apiVersion: config.istio.io/v1alpha2
+kind: QuotaSpec
+metadata: {name: echo-count, namespace: istio-system}
+spec:
+  rules:
+  - quotas: [{quota: echocount, charge: 1}]
+---
+apiVersion: config.istio.io/v1alpha2
+kind: QuotaSpecBinding
+metadata: {name: echo-count, namespace: istio-system}
+spec:
+  services: [{name: echo, namespace: default}]
+  quotaSpecs: [{name: echo-count}]
+)";
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 4 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  const int port = StartEcho("echo-v1");
+  ASSERT_NE(port, 0);
+  constexpr int kCalls = 60;
+  const std::string summary = Call(port, kCalls);
+  auto count = [&](const std::string& key) {
+    const size_t at = summary.find(" " + key + "=");
+    int64_t n = 0;
+    if (at != std::string::npos) {
+      const size_t start = at + key.size() + 2;
+      EXPECT_TRUE(absl::SimpleAtoi(
+          absl::StripSuffix(summary.substr(start, summary.find(' ', start) - start), "ms"), &n));
+    }
+    return n;
+  };
+  const int64_t ok = count("v1"), exhausted = count("RESOURCE_EXHAUSTED");
+  const int64_t elapsed_ms = count("t");
+  EXPECT_EQ(ok + exhausted, kCalls) << summary;
+  EXPECT_GE(ok, 10) << summary;
+  // At most 10 in any second: 10 per started second of the run.
+  EXPECT_LE(ok, 10 * (elapsed_ms / 1000 + 1)) << summary;
+  EXPECT_GT(exhausted, 0) << summary;
 }
 
 // Mixer stopped mid-run: a fail-closed server refuses calls, a fail-open
