@@ -70,17 +70,39 @@ class MixerTest : public MeshTest {
         {"source.labels", mixer::StringMap{{"app", "reviews"}, {"version", version}}},
         {"request.path", std::string("/ratings/0")},
     };
+    return Encoded(bag);
+  }
+
+  // A Check of `bag`'s attributes, compressed with Istio's dictionary.
+  istio::mixer::v1::CheckRequest Encoded(const mixer::AttributeBag& bag) const {
     istio::mixer::v1::CheckRequest request;
     *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
     request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
     return request;
   }
 
+  // Asks `stub` (the fixture's Mixer when null).
   grpc::Status Check(const istio::mixer::v1::CheckRequest& request,
-                     istio::mixer::v1::CheckResponse* response) {
+                     istio::mixer::v1::CheckResponse* response,
+                     istio::mixer::v1::Mixer::Stub* stub = nullptr) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return stub_->Check(&context, request, response);
+    return (stub != nullptr ? stub : stub_.get())->Check(&context, request, response);
+  }
+
+  // What Istio's rate-limit samples' requestcountquota grants one request
+  // to `app` with deduplication id `dedup` (-1 when the Check fails).
+  int64_t RequestCountGranted(const std::string& app, const std::string& dedup,
+                              istio::mixer::v1::Mixer::Stub* stub = nullptr) {
+    istio::mixer::v1::CheckRequest request =
+        Encoded({{"destination.namespace", std::string("default")},
+                 {"destination.labels", mixer::StringMap{{"app", app}}}});
+    request.set_deduplication_id(dedup);
+    (*request.mutable_quotas())["requestcountquota"].set_amount(1);
+    istio::mixer::v1::CheckResponse response;
+    grpc::Status status = Check(request, &response, stub);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return status.ok() ? response.quotas().at("requestcountquota").granted_amount() : -1;
   }
 
   // Starts Debian's Prometheus on loopback, scraping Mixer every second.
@@ -282,11 +304,8 @@ spec:
       << mixer_->process().Log();
   auto check = [&](mixer::AttributeBag bag) {
     bag.emplace("destination.namespace", std::string("default"));
-    istio::mixer::v1::CheckRequest request;
-    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
-    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
     istio::mixer::v1::CheckResponse response;
-    EXPECT_TRUE(Check(request, &response).ok());
+    EXPECT_TRUE(Check(Encoded(bag), &response).ok());
     return response.precondition().status().code() == 0
                ? std::string("OK")
                : response.precondition().status().message();
@@ -336,16 +355,7 @@ TEST_F(MixerTest, IstiosRateLimitSampleGrantsTwoThenNone) {
   ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 2 rules", absl::Seconds(20)))
       << mixer_->process().Log();
   auto ask = [&](const std::string& app, const std::string& dedup) {
-    mixer::AttributeBag bag = {{"destination.namespace", std::string("default")},
-                               {"destination.labels", mixer::StringMap{{"app", app}}}};
-    istio::mixer::v1::CheckRequest request;
-    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
-    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
-    request.set_deduplication_id(dedup);
-    (*request.mutable_quotas())["requestcountquota"].set_amount(1);
-    istio::mixer::v1::CheckResponse response;
-    EXPECT_TRUE(Check(request, &response).ok());
-    return response.quotas().at("requestcountquota").granted_amount();
+    return RequestCountGranted(app, dedup);
   };
   EXPECT_EQ(ask("productpage", "a"), 1);
   EXPECT_EQ(ask("productpage", "a"), 1);  // the same request, retried
@@ -368,11 +378,8 @@ TEST_F(MixerTest, IstiosQuotaSpecBindingChargesProductpageWithoutAsking) {
         {"destination.namespace", std::string("default")},
         {"destination.service.host", service + ".default.svc.cluster.local"},
         {"destination.labels", mixer::StringMap{{"app", service}}}};
-    istio::mixer::v1::CheckRequest request;
-    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
-    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
     istio::mixer::v1::CheckResponse response;
-    EXPECT_TRUE(Check(request, &response).ok());
+    EXPECT_TRUE(Check(Encoded(bag), &response).ok());
     return response.precondition();
   };
   EXPECT_EQ(check("productpage").status().code(), 0);
@@ -445,21 +452,7 @@ spec:
       grpc::CreateChannel((*replica)->grpc_address(), grpc::InsecureChannelCredentials()));
 
   auto ask = [&](istio::mixer::v1::Mixer::Stub& mixer, const std::string& app,
-                 const std::string& dedup) -> int64_t {
-    mixer::AttributeBag bag = {{"destination.namespace", std::string("default")},
-                               {"destination.labels", mixer::StringMap{{"app", app}}}};
-    istio::mixer::v1::CheckRequest request;
-    *request.mutable_attributes() = mixer::Encode(bag, dictionary_);
-    request.set_global_word_count(static_cast<uint32_t>(dictionary_.size()));
-    request.set_deduplication_id(dedup);
-    (*request.mutable_quotas())["requestcountquota"].set_amount(1);
-    istio::mixer::v1::CheckResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Status status = mixer.Check(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return status.ok() ? response.quotas().at("requestcountquota").granted_amount() : -1;
-  };
+                 const std::string& dedup) { return RequestCountGranted(app, dedup, &mixer); };
   int64_t granted = 0;
   for (int i = 0; i < 10; ++i) {
     granted += ask(i % 2 == 0 ? *stub_ : *second, "productpage", absl::StrCat("call-", i));

@@ -167,16 +167,7 @@ absl::StatusOr<ApiSpecs> ApiSpecs::Compile(
   ApiSpecs out;
   for (const mesh::Resource* resource : bindings) {
     const auto& binding = static_cast<const client::HTTPAPISpecBinding&>(*resource->spec);
-    Binding compiled;
-    for (const client::IstioService& service : binding.services()) {
-      if (!service.service().empty()) {
-        compiled.hosts.push_back(service.service());
-      } else {
-        const std::string& ns =
-            service.namespace_().empty() ? resource->namespace_name : service.namespace_();
-        compiled.prefixes.push_back(absl::StrCat(service.name(), ".", ns, "."));
-      }
-    }
+    Binding compiled{.services = BoundServices(binding.services(), resource->namespace_name)};
     for (const auto& reference : binding.api_specs()) {
       const std::string& ns =
           reference.namespace_().empty() ? resource->namespace_name : reference.namespace_();
@@ -216,10 +207,7 @@ void ApiSpecs::Enrich(AttributeBag& bag, absl::flat_hash_set<AttributeReference>
     for (const auto& [name, value] : attributes) bag.emplace(name, value);  // never replaces
   };
   for (const Binding& binding : bindings_) {
-    bool bound = false;
-    for (const std::string& h : binding.hosts) bound |= h == "*" || h == *host;
-    for (const std::string& p : binding.prefixes) bound |= absl::StartsWith(*host, p) || *host + "." == p;
-    if (!bound) continue;
+    if (!binding.services.Contains(*host)) continue;
     record("request.method");
     record("request.path");
     for (const auto& spec : binding.specs) {

@@ -17,6 +17,7 @@
 #include "libs/mesh/resource.h"
 #include "libs/mixer/attributes.h"
 #include "re2/re2.h"
+#include "services/mixer/bound_services.h"
 
 namespace keel::mixer {
 
@@ -55,8 +56,7 @@ class ApiSpecs {
                                                const std::string* path);
 
   struct Binding {
-    std::vector<std::string> hosts;     // FQDNs, "*" for all
-    std::vector<std::string> prefixes;  // "name.namespace."
+    BoundServices services;
     std::vector<std::shared_ptr<const Spec>> specs;
   };
   std::vector<Binding> bindings_;

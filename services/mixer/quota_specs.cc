@@ -26,16 +26,7 @@ absl::StatusOr<QuotaSpecs> QuotaSpecs::Compile(
     const auto& binding = static_cast<const client::QuotaSpecBinding&>(*resource->spec);
     const std::string name = absl::StrCat("QuotaSpecBinding ", resource->namespace_name, "/",
                                           resource->name);
-    Binding compiled;
-    for (const client::IstioService& service : binding.services()) {
-      if (!service.service().empty()) {
-        compiled.hosts.push_back(service.service());
-      } else {
-        const std::string& ns =
-            service.namespace_().empty() ? resource->namespace_name : service.namespace_();
-        compiled.prefixes.push_back(absl::StrCat(service.name(), ".", ns, "."));
-      }
-    }
+    Binding compiled{.services = BoundServices(binding.services(), resource->namespace_name)};
     for (const auto& reference : binding.quota_specs()) {
       const std::string& ns =
           reference.namespace_().empty() ? resource->namespace_name : reference.namespace_();
@@ -98,12 +89,7 @@ std::vector<QuotaCharge> QuotaSpecs::For(const AttributeBag& bag) const {
     return *value == condition.exact;
   };
   for (const Binding& binding : bindings_) {
-    bool bound = false;
-    for (const std::string& h : binding.hosts) bound |= h == "*" || h == host;
-    for (const std::string& p : binding.prefixes) {
-      bound |= absl::StartsWith(host, p) || host + "." == p;
-    }
-    if (!bound) continue;
+    if (!binding.services.Contains(host)) continue;
     for (const Rule& rule : binding.rules) {
       bool matched = rule.any_of.empty();
       for (const auto& all_of : rule.any_of) {

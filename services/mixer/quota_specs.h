@@ -17,6 +17,7 @@
 #include "libs/mesh/resource.h"
 #include "libs/mixer/attributes.h"
 #include "re2/re2.h"
+#include "services/mixer/bound_services.h"
 
 namespace keel::mixer {
 
@@ -49,8 +50,7 @@ class QuotaSpecs {
     std::vector<QuotaCharge> quotas;
   };
   struct Binding {
-    std::vector<std::string> hosts;     // FQDNs, "*" for all
-    std::vector<std::string> prefixes;  // "name.namespace." for short names
+    BoundServices services;
     std::vector<Rule> rules;
   };
   std::vector<Binding> bindings_;
