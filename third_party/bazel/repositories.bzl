@@ -126,6 +126,7 @@ def keel_offline_repositories():
     )
     _system_protobuf(name = "com_google_protobuf")
     envoy_api_repository(name = "envoy_api", package_dir = "grpc-js-xds-1.14.1")
+    etcd_api_repository(name = "etcd_api", package_dir = "etcd-api-3.4")
 
 # The Envoy v3 API, xDS and UDPA, googleapis and protoc-gen-validate .proto
 # files as shipped by the pinned npm package @grpc/grpc-js-xds, which
@@ -258,6 +259,36 @@ def _envoy_api_impl(ctx):
 
 envoy_api_repository = repository_rule(
     implementation = _envoy_api_impl,
+    attrs = {"package_dir": attr.string(mandatory = True)},
+    local = True,
+)
+
+# etcd 3.4's gRPC API (KV, Watch, Lease, ...) as Debian's
+# golang-etcd-server-dev ships it, with its Go-only options stripped by
+# scripts/install-deps.sh into .deps/.
+def _etcd_api_impl(ctx):
+    workspace = ctx.path(Label("@//:WORKSPACE")).dirname
+    root = "%s/.deps/%s/etcd" % (workspace, ctx.attr.package_dir)
+    if not ctx.path(root).exists:
+        fail("etcd API protos not found at %s: run scripts/install-deps.sh" % root)
+    ctx.symlink(ctx.path(root), "etcd")
+    ctx.file("BUILD.bazel", """load("@//third_party/bazel:proto.bzl", "keel_grpc_cc_library")
+package(default_visibility = ["//visibility:public"])
+
+proto_library(name = "kv_proto", srcs = ["etcd/mvcc/mvccpb/kv.proto"])
+proto_library(name = "auth_proto", srcs = ["etcd/auth/authpb/auth.proto"])
+proto_library(
+    name = "rpc_proto",
+    srcs = ["etcd/etcdserver/etcdserverpb/rpc.proto"],
+    deps = [":kv_proto", ":auth_proto"],
+)
+cc_proto_library(name = "rpc_proto_cc", deps = [":rpc_proto"])
+keel_grpc_cc_library(name = "rpc_proto_grpc_cc", proto = ":rpc_proto", cc_proto = ":rpc_proto_cc")
+""")
+    ctx.file("WORKSPACE", 'workspace(name = "etcd_api")\n')
+
+etcd_api_repository = repository_rule(
+    implementation = _etcd_api_impl,
     attrs = {"package_dir": attr.string(mandatory = True)},
     local = True,
 )
