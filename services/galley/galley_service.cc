@@ -4,6 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "libs/etcd/client.h"
+#include "libs/mesh/etcd_config_store.h"
 #include "libs/common/json_writer.h"
 #include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
@@ -44,19 +47,38 @@ absl::Status GalleyService::Start(ServiceContext& context) {
                   .Register(registry)
                   .Add({});
 
-  watch_ = store_.Watch([this](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
-                               const mesh::ConfigChange& change) { Publish(*snapshot, change); });
-  file_source_ =
-      std::make_unique<FileSource>(FileSourceOptions{.directories = options_.config_dirs,
-                                                     .debounce = options_.debounce,
-                                                     .debounce_max = options_.debounce_max},
-                                   &store_);
-  if (absl::Status loaded = file_source_->Load(); !loaded.ok()) return loaded;
-  // The first full load is published: now subscribers may connect.
-  mcp_source_.Update(*store_.Current(), nullptr);
-  Publish(*store_.Current(), {});
+  if (options_.etcd_endpoints.empty()) {
+    store_ = std::make_unique<mesh::MemoryConfigStore>();
+  } else {
+    absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> client =
+        etcd::EtcdClient::Connect({.endpoints = options_.etcd_endpoints});
+    if (!client.ok()) return client.status();
+    // Everything etcd holds is listed before anything is served.
+    absl::StatusOr<std::unique_ptr<mesh::EtcdConfigStore>> etcd_store =
+        mesh::EtcdConfigStore::Open(std::shared_ptr<etcd::EtcdClient>(*std::move(client)));
+    if (!etcd_store.ok()) return etcd_store.status();
+    store_ = *std::move(etcd_store);
+    spdlog::info("config store: etcd at {}", absl::StrJoin(options_.etcd_endpoints, ","));
+  }
+  watch_ = store_->Watch([this](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
+                                const mesh::ConfigChange& change) { Publish(*snapshot, change); });
+  // A replica on etcd without folders only serves: it must not make etcd
+  // hold "nothing".
+  if (options_.etcd_endpoints.empty() || !options_.config_dirs.empty()) {
+    file_source_ =
+        std::make_unique<FileSource>(FileSourceOptions{.directories = options_.config_dirs,
+                                                       .debounce = options_.debounce,
+                                                       .debounce_max = options_.debounce_max},
+                                     store_.get());
+    if (absl::Status loaded = file_source_->Load(); !loaded.ok()) return loaded;
+  }
+  // The first full state is published: now subscribers may connect.
+  mcp_source_.Update(*store_->Current(), nullptr);
+  Publish(*store_->Current(), {});
   mcp_source_.MarkReady();
-  if (absl::Status watching = file_source_->Watch(); !watching.ok()) return watching;
+  if (file_source_ != nullptr) {
+    if (absl::Status watching = file_source_->Watch(); !watching.ok()) return watching;
+  }
 
   if (!options_.webhook_address.empty()) {
     absl::StatusOr<std::unique_ptr<HttpServer>> webhook = HttpServer::Start(
@@ -129,7 +151,7 @@ void WriteDiagnostic(const mesh::Diagnostic& d, JsonWriter& json) {
 }  // namespace
 
 HttpResponse GalleyService::Configz() const {
-  std::shared_ptr<const mesh::ConfigSnapshot> snapshot = store_.Current();
+  std::shared_ptr<const mesh::ConfigSnapshot> snapshot = store_->Current();
   LoadReport report = file_source_->LastReport();
   std::map<std::string, std::string> origins = file_source_->Origins();
   JsonWriter json;

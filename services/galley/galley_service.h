@@ -26,6 +26,10 @@ struct GalleyOptions {
   std::string webhook_address;
   std::string webhook_cert_file;
   std::string webhook_key_file;
+  // When set, config lives in this etcd cluster (host:port of its members):
+  // Galley writes what its folders hold there (when it has folders) and
+  // serves what etcd holds, as every replica does.
+  std::vector<std::string> etcd_endpoints;
 };
 
 class GalleyService : public Service {
@@ -46,7 +50,7 @@ class GalleyService : public Service {
   HttpResponse Mcpz() const;
 
   GalleyOptions options_;
-  mesh::MemoryConfigStore store_;
+  std::unique_ptr<mesh::ConfigStore> store_;
   McpSource mcp_source_;
   std::unique_ptr<xds::AdsServer> ads_server_;
   std::unique_ptr<FileSource> file_source_;

@@ -12,6 +12,9 @@ ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
           "Quiet time after file changes before Galley reloads.");
 ABSL_FLAG(absl::Duration, debounce_max, absl::Seconds(10),
           "Longest a file change may wait for a reload while files keep changing.");
+ABSL_FLAG(std::vector<std::string>, etcd_endpoints, {},
+          "Comma-separated host:port of etcd members: config lives there, shared by every "
+          "Galley replica (with --config_dir, this Galley writes its folders' config there).");
 ABSL_FLAG(keel::ListenAddress, webhook_address, {},
           "host:port of the validating admission webhook (HTTPS); off when empty.");
 ABSL_FLAG(std::string, webhook_cert, "", "PEM certificate chain of the webhook's HTTPS server.");
@@ -28,6 +31,7 @@ int main(int argc, char** argv) {
       .webhook_address = absl::GetFlag(FLAGS_webhook_address).value,
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
+      .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
   });
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();

@@ -1,0 +1,75 @@
+// EtcdConfigStore: the config store on an etcd cluster, so that config
+// outlives any one machine and every Galley replica serves the same.
+//
+// Keys are /keel/v1/config/<group>/<kind>/<namespace>/<name>; values are
+// the resource's MCP envelope (what Galley serves). Replace writes the
+// difference between the desired set and what etcd holds, each key
+// guarded by the mod revision this store last saw (compare-and-swap);
+// Current and Watch reflect etcd, as its watch reports it, so a replica
+// that writes nothing still follows every change.
+#ifndef KEEL_LIBS_MESH_ETCD_CONFIG_STORE_H_
+#define KEEL_LIBS_MESH_ETCD_CONFIG_STORE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/etcd/client.h"
+#include "libs/mesh/config_store.h"
+
+namespace keel::mesh {
+
+class EtcdConfigStore : public ConfigStore {
+ public:
+  // Open lists what etcd holds under `prefix`, then watches it. Fails when
+  // etcd cannot be read.
+  static absl::StatusOr<std::unique_ptr<EtcdConfigStore>> Open(
+      std::shared_ptr<etcd::EtcdClient> client, std::string prefix = "/keel/v1/config/");
+  ~EtcdConfigStore() override;
+
+  using ConfigStore::Replace;
+  // Replace writes the difference; the change it returns is what this
+  // writer asked for (the snapshot follows when etcd's watch reports it).
+  // Conflicting writes (another writer changed a key first) are logged and
+  // left to that writer: the next Replace sees its version.
+  ConfigChange Replace(std::vector<std::shared_ptr<const Resource>> resources) override;
+  std::shared_ptr<const ConfigSnapshot> Current() const override { return local_.Current(); }
+  std::unique_ptr<WatchHandle> Watch(Watcher watcher) override { return local_.Watch(std::move(watcher)); }
+
+  // The etcd revision the snapshot reflects.
+  int64_t revision() const;
+  // Writes that failed (conflicts, etcd unreachable) since the start.
+  int64_t failed_writes() const;
+
+  // Key is the etcd key of `resource`.
+  std::string Key(const Resource& resource) const;
+
+ private:
+  struct Stored {
+    std::shared_ptr<const Resource> resource;
+    int64_t mod_revision = 0;
+  };
+  EtcdConfigStore(std::shared_ptr<etcd::EtcdClient> client, std::string prefix)
+      : client_(std::move(client)), prefix_(std::move(prefix)) {}
+  // Relist reads everything again (at start, and after a compaction).
+  absl::Status Relist();
+  void Apply(const etcd::WatchBatch& batch);
+  // Publish hands the stored set to the local store (which notifies).
+  void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::shared_ptr<const Resource>> Decode(const etcd::KeyValue& kv) const;
+
+  const std::shared_ptr<etcd::EtcdClient> client_;
+  const std::string prefix_;
+  MemoryConfigStore local_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Stored> stored_ ABSL_GUARDED_BY(mu_);  // by etcd key
+  int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t failed_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<etcd::EtcdClient::Watch> watch_;
+};
+
+}  // namespace keel::mesh
+
+#endif  // KEEL_LIBS_MESH_ETCD_CONFIG_STORE_H_
