@@ -296,48 +296,59 @@ TEST_F(GalleyTest, MixerExpressionsThatDoNotTypeCheckAreRefusedWithFileAndLine) 
   EXPECT_TRUE((*galley)->process().Running());
 }
 
-// Config on a real 3-member etcd cluster: Galley A writes its folder's
-// config there; Galley B, with no folder, serves the same to its
-// subscribers. A change reaches B's subscribers through etcd, also after
-// the etcd leader is killed; with A gone, B keeps serving everything.
-TEST_F(GalleyTest, ReplicasShareConfigThroughEtcdAndSurviveItsLeadersDeath) {
+// Config on a real 3-member etcd cluster, two Galley replicas reading one
+// folder into it. A subscriber of replica B alone, and one given both
+// replicas' addresses (as Pilot and Mixer may be), follow every change:
+// after the etcd leader is killed, and after replica A is killed (the
+// second subscriber moves to B); nothing written is lost.
+TEST_F(GalleyTest, ReplicasShareConfigThroughEtcdAndSurviveKills) {
   absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(3);
   ASSERT_TRUE(etcd.ok()) << etcd.status();
   const std::string dir = TestTempDir("galley-etcd");
   WriteFile(dir + "/reviews.yaml", Vs("reviews", "80", "20"));
-  absl::StatusOr<RunningService*> writer = mesh().Start(
-      "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->WaitReady().ok()) << (*writer)->process().Log();
-  absl::StatusOr<RunningService*> reader = mesh().Start("galley", {(*etcd)->EndpointsFlag()});
-  ASSERT_TRUE(reader.ok());
-  ASSERT_TRUE((*reader)->WaitReady().ok()) << (*reader)->process().Log();
-  auto subscriber = Subscribe(**reader, /*delta=*/true);
-  auto sees = [&](const std::string& weights) {
-    return subscriber->WaitUntil(
-        [&](const xds::AdsClient& c) { return Weights(c, "reviews") == weights; },
-        absl::Seconds(20));
+  std::vector<RunningService*> galleys;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<RunningService*> galley = mesh().Start(
+        "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+    ASSERT_TRUE(galley.ok());
+    ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+    galleys.push_back(*galley);
+  }
+  auto on_b = Subscribe(*galleys[1], /*delta=*/true);
+  xds::AdsClientOptions options;
+  options.server_address = galleys[0]->grpc_address() + "," + galleys[1]->grpc_address();
+  options.node.set_id("failover-subscriber");
+  options.delta = true;
+  auto on_both = std::make_unique<xds::AdsClient>(
+      options, [](const xds::ResourceUpdate&) { return absl::OkStatus(); });
+  on_both->Subscribe(kVsType);
+  on_both->Start();
+  auto see = [&](const std::string& weights) {
+    auto has = [&](const xds::AdsClient& c) { return Weights(c, "reviews") == weights; };
+    return on_b->WaitUntil(has, absl::Seconds(20)) && on_both->WaitUntil(has, absl::Seconds(20));
   };
-  ASSERT_TRUE(sees("80/20"));
-
-  WriteFile(dir + "/reviews.yaml", Vs("reviews", "50", "50"));
-  ASSERT_TRUE(sees("50/50"));
+  ASSERT_TRUE(see("80/20"));
 
   std::optional<int> leader = (*etcd)->Leader();
   ASSERT_TRUE(leader.has_value());
   (*etcd)->Kill(*leader);
-  const absl::Time killed = absl::Now();
+  absl::Time since = absl::Now();
   WriteFile(dir + "/reviews.yaml", Vs("reviews", "10", "90"));
-  ASSERT_TRUE(sees("10/90"));
-  std::printf("etcd leader killed: a file change reached the other replica's subscriber in %.0f ms\n",
-              absl::ToDoubleMilliseconds(absl::Now() - killed));
+  ASSERT_TRUE(see("10/90"));
+  std::printf("etcd leader killed: a file change reached both subscribers in %.0f ms\n",
+              absl::ToDoubleMilliseconds(absl::Now() - since));
 
-  // The writer is gone: nothing it wrote is lost to the reader.
-  (*writer)->Stop();
-  auto late = Subscribe(**reader, /*delta=*/false);
+  galleys[0]->Kill();
+  since = absl::Now();
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "30", "70"));
+  ASSERT_TRUE(see("30/70"));
+  std::printf("Galley A killed: a file change reached both subscribers in %.0f ms\n",
+              absl::ToDoubleMilliseconds(absl::Now() - since));
+  auto late = Subscribe(*galleys[1], /*delta=*/false);
   EXPECT_TRUE(late->WaitUntil(
-      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "10/90"; }, absl::Seconds(20)));
-  subscriber->Stop();
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "30/70"; }, absl::Seconds(20)));
+  on_b->Stop();
+  on_both->Stop();
   late->Stop();
 }
 

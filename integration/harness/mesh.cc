@@ -1,5 +1,7 @@
 #include "integration/harness/mesh.h"
 
+#include <csignal>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -101,6 +103,14 @@ ExitInfo RunningService::Stop(absl::Duration timeout) {
     stopped_ = true;
   }
   return exit_;
+}
+
+void RunningService::Kill() {
+  if (stopped_) return;
+  kill(process_.pid(), SIGKILL);
+  absl::StatusOr<ExitInfo> exit = process_.Wait(absl::Seconds(10));
+  if (exit.ok()) exit_ = *exit;
+  stopped_ = true;
 }
 
 absl::StatusOr<PortsFile> WaitForPortsFile(const std::string& path, ChildProcess& process,

@@ -81,6 +81,9 @@ class RunningService {
 
   // Stop sends SIGTERM and returns how the process ended.
   ExitInfo Stop(absl::Duration timeout = absl::Seconds(15));
+  // Kill crashes the process (SIGKILL), as a failure test means to: the
+  // end of the test does not count it as an unclean shutdown.
+  void Kill();
   bool stopped() const { return stopped_; }
   const ExitInfo& exit() const { return exit_; }
 

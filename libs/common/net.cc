@@ -7,9 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace keel {
 
@@ -89,6 +93,30 @@ absl::Status CheckCanListen(const std::string& address) {
   if (fd >= 0) close(fd);
   freeaddrinfo(found);
   return status;
+}
+
+std::string GrpcTargetFor(absl::string_view addresses) {
+  if (addresses.find(',') == absl::string_view::npos || addresses.find(':') == absl::string_view::npos) {
+    return std::string(addresses);
+  }
+  std::vector<std::string> parts = absl::StrSplit(addresses, ',', absl::SkipEmpty());
+  if (parts.empty() || absl::StrContains(parts.front(), "://") ||
+      absl::StartsWith(parts.front(), "ipv4:") || absl::StartsWith(parts.front(), "ipv6:")) {
+    return std::string(addresses);
+  }
+  bool all_v4 = true, all_v6 = true;
+  for (const std::string& part : parts) {
+    absl::StatusOr<HostPort> parsed = ParseHostPort(part);
+    in_addr v4;
+    in6_addr v6;
+    const bool is_v4 = parsed.ok() && inet_pton(AF_INET, parsed->host.c_str(), &v4) == 1;
+    const bool is_v6 = parsed.ok() && inet_pton(AF_INET6, parsed->host.c_str(), &v6) == 1;
+    all_v4 &= is_v4;
+    all_v6 &= is_v6;
+  }
+  if (all_v4) return "ipv4:" + absl::StrJoin(parts, ",");
+  if (all_v6) return "ipv6:" + absl::StrJoin(parts, ",");
+  return "dns:///" + parts.front();
 }
 
 }  // namespace keel

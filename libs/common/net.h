@@ -41,6 +41,12 @@ std::string AbslUnparseFlag(const ListenAddress& address);
 // bind fails, so a service can say why before gRPC hides it.
 absl::Status CheckCanListen(const std::string& address);
 
+// GrpcTargetFor turns "host:port" or a comma-separated list of them into a
+// gRPC channel target: several literal IPv4 (or IPv6) addresses become one
+// "ipv4:a,b" target that gRPC fails over across; a single address, a name,
+// or anything already carrying a scheme is kept (names: the first one).
+std::string GrpcTargetFor(absl::string_view addresses);
+
 }  // namespace keel
 
 #endif  // KEEL_LIBS_COMMON_NET_H_

@@ -76,5 +76,15 @@ TEST(CheckCanListenTest, ReportsBusyPortWithTheOsReason) {
   EXPECT_TRUE(CheckCanListen(address).ok());
 }
 
+// Several replicas' addresses become one channel target gRPC fails over across.
+TEST(GrpcTargetForTest, ListsOfLiteralAddressesBecomeOneTarget) {
+  EXPECT_EQ(GrpcTargetFor("127.0.0.1:9901"), "127.0.0.1:9901");
+  EXPECT_EQ(GrpcTargetFor("galley:9901"), "galley:9901");
+  EXPECT_EQ(GrpcTargetFor("127.0.0.1:1,127.0.0.2:2"), "ipv4:127.0.0.1:1,127.0.0.2:2");
+  EXPECT_EQ(GrpcTargetFor("[::1]:1,[::2]:2"), "ipv6:[::1]:1,[::2]:2");
+  EXPECT_EQ(GrpcTargetFor("a:1,b:2"), "dns:///a:1");
+  EXPECT_EQ(GrpcTargetFor("ipv4:127.0.0.1:1,127.0.0.2:2"), "ipv4:127.0.0.1:1,127.0.0.2:2");
+}
+
 }  // namespace
 }  // namespace keel

@@ -1,12 +1,11 @@
 #include "libs/etcd/client.h"
 
-#include <arpa/inet.h>
-
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/common/net.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -27,13 +26,6 @@ KeyValue FromProto(const mvccpb::KeyValue& kv) {
                   .create_revision = kv.create_revision(),
                   .mod_revision = kv.mod_revision(),
                   .lease = kv.lease()};
-}
-
-bool IsIpv4Endpoint(const std::string& endpoint) {
-  in_addr address;
-  const size_t colon = endpoint.rfind(':');
-  return colon != std::string::npos &&
-         inet_pton(AF_INET, endpoint.substr(0, colon).c_str(), &address) == 1;
 }
 
 class PrefixWatch final : public EtcdClient::Watch {
@@ -141,12 +133,9 @@ std::string PrefixEnd(absl::string_view prefix) {
 
 absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Connect(Options options) {
   if (options.endpoints.empty()) return absl::InvalidArgumentError("etcd: no endpoints");
-  // Literal IPv4 members form one target that gRPC fails over across;
+  // Literal addresses form one target that gRPC fails over across;
   // otherwise the first endpoint is used by name.
-  bool all_ipv4 = true;
-  for (const std::string& endpoint : options.endpoints) all_ipv4 &= IsIpv4Endpoint(endpoint);
-  const std::string target = all_ipv4 ? "ipv4:" + absl::StrJoin(options.endpoints, ",")
-                                      : "dns:///" + options.endpoints.front();
+  const std::string target = GrpcTargetFor(absl::StrJoin(options.endpoints, ","));
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 2000);

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "libs/common/net.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::xds {
@@ -21,7 +22,8 @@ AdsClient::AdsClient(AdsClientOptions options, Handler handler)
       options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
-  channel_ = grpc::CreateCustomChannel(options_.server_address, credentials, arguments);
+  // Several addresses ("a:1,b:2"): one channel that fails over across them.
+  channel_ = grpc::CreateCustomChannel(GrpcTargetFor(options_.server_address), credentials, arguments);
 }
 
 namespace {
