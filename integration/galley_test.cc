@@ -352,6 +352,47 @@ TEST_F(GalleyTest, ReplicasShareConfigThroughEtcdAndSurviveKills) {
   late->Stop();
 }
 
+// A Galley whose etcd has lost its quorum cannot know its config is
+// current: it goes not-ready (/readyz says why) and is ready again when the
+// quorum returns; a file changed meanwhile reaches etcd then (no accepted
+// config is lost).
+TEST_F(GalleyTest, GalleyIsNotReadyWhileEtcdHasNoQuorum) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(3);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const std::string dir = TestTempDir("galley-quorum");
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "80", "20"));
+  absl::StatusOr<RunningService*> galley = mesh().Start(
+      "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  auto readyz_until = [&](int code) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    std::string body;
+    while (absl::Now() < deadline) {
+      absl::StatusOr<HttpResponse> readyz = HttpGet((*galley)->monitoring_address(), "/readyz");
+      if (readyz.ok() && readyz->status == code) return readyz->body;
+      if (readyz.ok()) body = readyz->body;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ADD_FAILURE() << "/readyz never answered " << code << "; last: " << body;
+    return body;
+  };
+  (*etcd)->Kill(1);
+  (*etcd)->Kill(2);
+  EXPECT_THAT(readyz_until(503), HasSubstr("etcd watch broken"));
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "40", "60"));
+  // The write fails (no quorum) and is kept for later.
+  ASSERT_TRUE(WaitForLog((*galley)->process(), "etcd config store: etcd txn", absl::Seconds(30)))
+      << (*galley)->process().Log();
+  ASSERT_TRUE((*etcd)->Restart(1).ok());
+  ASSERT_TRUE((*etcd)->Restart(2).ok());
+  readyz_until(200);
+  auto subscriber = Subscribe(**galley, /*delta=*/true);
+  EXPECT_TRUE(subscriber->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "40/60"; }, absl::Seconds(20)));
+  subscriber->Stop();
+}
+
 TEST_F(GalleyTest, AdmissionWebhookOverHttpsWithCurl) {
   const std::string dir = TestTempDir("webhook");
   // A real certificate, made by the openssl command line.

@@ -24,15 +24,16 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int members) {
   for (int i = 0; i < members; ++i) {
     const std::string peer_url = peers[static_cast<size_t>(i)].substr(peers[static_cast<size_t>(i)].find('=') + 1);
     const std::string client_url = absl::StrCat("http://", cluster->endpoints_[static_cast<size_t>(i)]);
-    absl::StatusOr<ChildProcess> member = ChildProcess::Start(
-        "/usr/bin/etcd",
+    cluster->args_.push_back(
         {absl::StrCat("--name=m", i), absl::StrCat("--data-dir=", dir, "/m", i),
          "--listen-client-urls=" + client_url, "--advertise-client-urls=" + client_url,
          "--listen-peer-urls=" + peer_url, "--initial-advertise-peer-urls=" + peer_url,
          "--initial-cluster=" + absl::StrJoin(peers, ","), "--initial-cluster-state=new",
          "--initial-cluster-token=keel-test-" + std::to_string(client_ports[0]),
-         "--heartbeat-interval=50", "--election-timeout=500", "--log-level=warn"},
-        absl::StrCat(dir, "/m", i, ".log"));
+         "--heartbeat-interval=50", "--election-timeout=500", "--log-level=warn"});
+    cluster->logs_.push_back(absl::StrCat(dir, "/m", i, ".log"));
+    absl::StatusOr<ChildProcess> member =
+        ChildProcess::Start("/usr/bin/etcd", cluster->args_.back(), cluster->logs_.back());
     if (!member.ok()) return member.status();
     cluster->members_.push_back(*std::move(member));
   }
@@ -58,6 +59,15 @@ void EtcdCluster::Kill(int index) {
   kill(member->pid(), SIGKILL);
   (void)member->Wait(absl::Seconds(10));
   member.reset();
+}
+
+absl::Status EtcdCluster::Restart(int index) {
+  const size_t i = static_cast<size_t>(index);
+  if (members_[i].has_value()) return absl::FailedPreconditionError("member is running");
+  absl::StatusOr<ChildProcess> member = ChildProcess::Start("/usr/bin/etcd", args_[i], logs_[i]);
+  if (!member.ok()) return member.status();
+  members_[i] = *std::move(member);
+  return absl::OkStatus();
 }
 
 std::optional<int> EtcdCluster::Leader() const {

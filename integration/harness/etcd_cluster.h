@@ -29,12 +29,16 @@ class EtcdCluster {
 
   // Kill ends member `index` with SIGKILL (a crash, not a shutdown).
   void Kill(int index);
+  // Restart starts a killed member again on its data (it rejoins).
+  absl::Status Restart(int index);
   // The index of the member that is the cluster's leader, if one answers.
   std::optional<int> Leader() const;
 
  private:
   EtcdCluster() = default;
   std::vector<std::string> endpoints_;
+  std::vector<std::vector<std::string>> args_;  // each member's flags
+  std::vector<std::string> logs_;
   std::vector<std::optional<ChildProcess>> members_;
 };
 

@@ -31,11 +31,13 @@ KeyValue FromProto(const mvccpb::KeyValue& kv) {
 class PrefixWatch final : public EtcdClient::Watch {
  public:
   PrefixWatch(pb::Watch::Stub* stub, std::string prefix, int64_t start_revision,
-              std::function<void(const WatchBatch&)> on_batch)
+              std::function<void(const WatchBatch&)> on_batch,
+              std::function<void(const absl::Status&)> on_health)
       : stub_(stub),
         prefix_(std::move(prefix)),
         next_revision_(start_revision),
         on_batch_(std::move(on_batch)),
+        on_health_(std::move(on_health)),
         thread_([this] { Run(); }) {}
 
   ~PrefixWatch() override {
@@ -71,6 +73,7 @@ class PrefixWatch final : public EtcdClient::Watch {
         pb::WatchResponse response;
         while (stream->Read(&response)) {
           backoff = absl::Milliseconds(50);
+          if (response.created() && on_health_) on_health_(absl::OkStatus());
           if (response.compact_revision() > 0) {
             on_batch_(WatchBatch{.revision = response.header().revision(),
                                  .compact_revision = response.compact_revision()});
@@ -93,11 +96,18 @@ class PrefixWatch final : public EtcdClient::Watch {
         }
       }
       context->TryCancel();
-      stream->Finish();
+      const grpc::Status ended = stream->Finish();
       {
         absl::MutexLock lock(&mu_);
         context_ = nullptr;
         if (stopping_ || compacted) return;
+      }
+      if (on_health_) {
+        on_health_(absl::UnavailableError(absl::StrCat(
+            "etcd watch broken: ", ended.ok() ? "stream ended" : ended.error_message())));
+      }
+      {
+        absl::MutexLock lock(&mu_);
         // Reopen (on another member, if this one is gone) after a pause
         // that grows while it keeps failing.
         mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
@@ -111,6 +121,7 @@ class PrefixWatch final : public EtcdClient::Watch {
   const std::string prefix_;
   int64_t next_revision_;
   const std::function<void(const WatchBatch&)> on_batch_;
+  const std::function<void(const absl::Status&)> on_health_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -352,9 +363,10 @@ absl::Status EtcdClient::Compact(int64_t revision) {
 }
 
 std::unique_ptr<EtcdClient::Watch> EtcdClient::WatchPrefix(
-    std::string prefix, int64_t start_revision, std::function<void(const WatchBatch&)> on_batch) {
+    std::string prefix, int64_t start_revision, std::function<void(const WatchBatch&)> on_batch,
+    std::function<void(const absl::Status&)> on_health) {
   return std::make_unique<PrefixWatch>(watch_.get(), std::move(prefix), start_revision,
-                                       std::move(on_batch));
+                                       std::move(on_batch), std::move(on_health));
 }
 
 }  // namespace keel::etcd

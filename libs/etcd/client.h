@@ -95,8 +95,11 @@ class EtcdClient {
   // from the last revision delivered. After a compacted batch it stops.
   // The watch asks etcd to end it when its member loses the cluster's
   // leader ("hasleader"), so it never sits silently on a partitioned member.
+  // `on_health` (optional) hears OK each time the watch is established and
+  // the reason each time it breaks.
   std::unique_ptr<Watch> WatchPrefix(std::string prefix, int64_t start_revision,
-                                     std::function<void(const WatchBatch&)> on_batch);
+                                     std::function<void(const WatchBatch&)> on_batch,
+                                     std::function<void(const absl::Status&)> on_health = nullptr);
 
  private:
   explicit EtcdClient(Options options, std::shared_ptr<grpc::Channel> channel);

@@ -12,13 +12,45 @@
 namespace keel::mesh {
 
 absl::StatusOr<std::unique_ptr<EtcdConfigStore>> EtcdConfigStore::Open(
-    std::shared_ptr<etcd::EtcdClient> client, std::string prefix) {
-  auto store = std::unique_ptr<EtcdConfigStore>(new EtcdConfigStore(std::move(client), std::move(prefix)));
+    std::shared_ptr<etcd::EtcdClient> client, std::string prefix,
+    std::function<void(const absl::Status&)> on_health) {
+  auto store = std::unique_ptr<EtcdConfigStore>(
+      new EtcdConfigStore(std::move(client), std::move(prefix), std::move(on_health)));
   if (absl::Status listed = store->Relist(); !listed.ok()) return listed;
+  store->resyncer_ = std::thread([raw = store.get()] { raw->ResyncLoop(); });
   return store;
 }
 
-EtcdConfigStore::~EtcdConfigStore() { watch_.reset(); }
+EtcdConfigStore::~EtcdConfigStore() {
+  {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+  }
+  if (resyncer_.joinable()) resyncer_.join();
+  watch_.reset();
+}
+
+void EtcdConfigStore::ResyncLoop() {
+  while (true) {
+    std::map<std::string, std::shared_ptr<const Resource>> desired;
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || resync_now_; };
+      mu_.AwaitWithTimeout(absl::Condition(&wake), absl::Seconds(1));
+      if (closing_) return;
+      resync_now_ = false;
+      if (!pending_.has_value()) continue;
+      desired = *pending_;
+    }
+    ConfigChange change;
+    if (WriteDiff(desired, &change) == 0) {
+      absl::MutexLock lock(&mu_);
+      // Done, unless a newer Replace came meanwhile.
+      if (pending_.has_value() && *pending_ == desired) pending_.reset();
+      spdlog::info("etcd config store: pending writes are in etcd ({} kinds changed)", change.size());
+    }
+  }
+}
 
 std::string EtcdConfigStore::Key(const Resource& resource) const {
   return absl::StrCat(prefix_, resource.kind->group, "/", resource.kind->kind, "/",
@@ -57,8 +89,15 @@ absl::Status EtcdConfigStore::Relist() {
     revision_ = listing->revision;
     Publish();
   }
-  watch_ = client_->WatchPrefix(prefix_, listing->revision + 1,
-                                [this](const etcd::WatchBatch& batch) { Apply(batch); });
+  watch_ = client_->WatchPrefix(
+      prefix_, listing->revision + 1, [this](const etcd::WatchBatch& batch) { Apply(batch); },
+      [this](const absl::Status& health) {
+        if (health.ok()) {
+          absl::MutexLock lock(&mu_);
+          resync_now_ = true;  // etcd is back: write what is pending now
+        }
+        if (on_health_) on_health_(health);
+      });
   return absl::OkStatus();
 }
 
@@ -102,13 +141,26 @@ void EtcdConfigStore::Publish() {
 ConfigChange EtcdConfigStore::Replace(std::vector<std::shared_ptr<const Resource>> resources) {
   std::map<std::string, std::shared_ptr<const Resource>> desired;
   for (auto& resource : resources) desired[Key(*resource)] = std::move(resource);
+  ConfigChange change;
+  const int failed = WriteDiff(desired, &change);
+  absl::MutexLock lock(&mu_);
+  failed_writes_ += failed;
+  if (failed > 0) {
+    pending_ = std::move(desired);
+  } else {
+    pending_.reset();
+  }
+  return change;
+}
+
+int EtcdConfigStore::WriteDiff(const std::map<std::string, std::shared_ptr<const Resource>>& desired,
+                               ConfigChange* change) {
   std::map<std::string, Stored> current;
   {
     absl::MutexLock lock(&mu_);
     current = stored_;
   }
-  ConfigChange change;
-  int64_t failed = 0;
+  int failed = 0;
   for (const auto& [key, resource] : desired) {
     auto it = current.find(key);
     if (it != current.end() && it->second.resource->ContentHash() == resource->ContentHash()) continue;
@@ -120,7 +172,8 @@ ConfigChange EtcdConfigStore::Replace(std::vector<std::shared_ptr<const Resource
       spdlog::warn("etcd config store: {}", std::string(written.status().message()));
       continue;
     }
-    change[resource->kind->type_url()].updated.insert(resource->namespace_name + "/" + resource->name);
+    (*change)[resource->kind->type_url()].updated.insert(resource->namespace_name + "/" +
+                                                         resource->name);
   }
   for (const auto& [key, stored] : current) {
     if (desired.count(key) > 0) continue;
@@ -130,12 +183,10 @@ ConfigChange EtcdConfigStore::Replace(std::vector<std::shared_ptr<const Resource
       spdlog::warn("etcd config store: {}", std::string(deleted.status().message()));
       continue;
     }
-    change[stored.resource->kind->type_url()].removed.insert(stored.resource->namespace_name + "/" +
-                                                             stored.resource->name);
+    (*change)[stored.resource->kind->type_url()].removed.insert(stored.resource->namespace_name +
+                                                                "/" + stored.resource->name);
   }
-  absl::MutexLock lock(&mu_);
-  failed_writes_ += failed;
-  return change;
+  return failed;
 }
 
 int64_t EtcdConfigStore::revision() const {

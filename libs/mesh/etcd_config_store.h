@@ -10,7 +10,10 @@
 #ifndef KEEL_LIBS_MESH_ETCD_CONFIG_STORE_H_
 #define KEEL_LIBS_MESH_ETCD_CONFIG_STORE_H_
 
+#include <functional>
 #include <map>
+#include <optional>
+#include <thread>
 #include <memory>
 #include <string>
 
@@ -25,15 +28,21 @@ class EtcdConfigStore : public ConfigStore {
  public:
   // Open lists what etcd holds under `prefix`, then watches it. Fails when
   // etcd cannot be read.
+  // `on_health` hears whether the store follows etcd: OK while its watch is
+  // established, the reason while it is not (a partitioned member, no
+  // quorum): then the snapshot may be stale.
   static absl::StatusOr<std::unique_ptr<EtcdConfigStore>> Open(
-      std::shared_ptr<etcd::EtcdClient> client, std::string prefix = "/keel/v1/config/");
+      std::shared_ptr<etcd::EtcdClient> client, std::string prefix = "/keel/v1/config/",
+      std::function<void(const absl::Status&)> on_health = nullptr);
   ~EtcdConfigStore() override;
 
   using ConfigStore::Replace;
   // Replace writes the difference; the change it returns is what this
   // writer asked for (the snapshot follows when etcd's watch reports it).
-  // Conflicting writes (another writer changed a key first) are logged and
-  // left to that writer: the next Replace sees its version.
+  // Writes that fail (etcd without quorum, another writer first) are tried
+  // again in the background, each second and whenever the watch comes back,
+  // until etcd holds what the last Replace asked for: no accepted config is
+  // lost to an outage.
   ConfigChange Replace(std::vector<std::shared_ptr<const Resource>> resources) override;
   std::shared_ptr<const ConfigSnapshot> Current() const override { return local_.Current(); }
   std::unique_ptr<WatchHandle> Watch(Watcher watcher) override { return local_.Watch(std::move(watcher)); }
@@ -51,10 +60,15 @@ class EtcdConfigStore : public ConfigStore {
     std::shared_ptr<const Resource> resource;
     int64_t mod_revision = 0;
   };
-  EtcdConfigStore(std::shared_ptr<etcd::EtcdClient> client, std::string prefix)
-      : client_(std::move(client)), prefix_(std::move(prefix)) {}
+  EtcdConfigStore(std::shared_ptr<etcd::EtcdClient> client, std::string prefix,
+                  std::function<void(const absl::Status&)> on_health)
+      : client_(std::move(client)), prefix_(std::move(prefix)), on_health_(std::move(on_health)) {}
   // Relist reads everything again (at start, and after a compaction).
   absl::Status Relist();
+  // WriteDiff writes what `desired` needs; returns how many writes failed.
+  int WriteDiff(const std::map<std::string, std::shared_ptr<const Resource>>& desired,
+                ConfigChange* change);
+  void ResyncLoop();
   void Apply(const etcd::WatchBatch& batch);
   // Publish hands the stored set to the local store (which notifies).
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -62,12 +76,18 @@ class EtcdConfigStore : public ConfigStore {
 
   const std::shared_ptr<etcd::EtcdClient> client_;
   const std::string prefix_;
+  const std::function<void(const absl::Status&)> on_health_;
   MemoryConfigStore local_;
   mutable absl::Mutex mu_;
   std::map<std::string, Stored> stored_ ABSL_GUARDED_BY(mu_);  // by etcd key
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  // What the last Replace asked for, while etcd does not hold all of it.
+  std::optional<std::map<std::string, std::shared_ptr<const Resource>>> pending_ ABSL_GUARDED_BY(mu_);
+  bool resync_now_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<etcd::EtcdClient::Watch> watch_;
+  std::thread resyncer_;
 };
 
 }  // namespace keel::mesh

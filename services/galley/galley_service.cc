@@ -54,8 +54,21 @@ absl::Status GalleyService::Start(ServiceContext& context) {
         etcd::EtcdClient::Connect({.endpoints = options_.etcd_endpoints});
     if (!client.ok()) return client.status();
     // Everything etcd holds is listed before anything is served.
-    absl::StatusOr<std::unique_ptr<mesh::EtcdConfigStore>> etcd_store =
-        mesh::EtcdConfigStore::Open(std::shared_ptr<etcd::EtcdClient>(*std::move(client)));
+    // While the store cannot follow etcd (its member lost the quorum), what
+    // Galley holds may be stale: it says so on /readyz and gRPC health
+    // rather than serve it as current.
+    Readiness* readiness = &context.readiness;
+    absl::StatusOr<std::unique_ptr<mesh::EtcdConfigStore>> etcd_store = mesh::EtcdConfigStore::Open(
+        std::shared_ptr<etcd::EtcdClient>(*std::move(client)), "/keel/v1/config/",
+        [this, readiness](const absl::Status& health) {
+          if (!started_.load()) return;
+          if (health.ok()) {
+            readiness->SetReady();
+          } else {
+            spdlog::warn("{}", std::string(health.message()));
+            readiness->SetNotReady(std::string(health.message()));
+          }
+        });
     if (!etcd_store.ok()) return etcd_store.status();
     store_ = *std::move(etcd_store);
     spdlog::info("config store: etcd at {}", absl::StrJoin(options_.etcd_endpoints, ","));
@@ -98,6 +111,7 @@ absl::Status GalleyService::Start(ServiceContext& context) {
   context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
   context.monitoring.Handle("/debug/mcpz", [this](const HttpRequest&) { return Mcpz(); });
   context.readiness.SetReady();
+  started_.store(true);
   return absl::OkStatus();
 }
 

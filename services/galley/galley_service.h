@@ -4,6 +4,7 @@
 #ifndef KEEL_SERVICES_GALLEY_GALLEY_SERVICE_H_
 #define KEEL_SERVICES_GALLEY_GALLEY_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ class GalleyService : public Service {
   HttpResponse Mcpz() const;
 
   GalleyOptions options_;
+  std::atomic<bool> started_{false};  // readiness follows etcd only once serving
   std::unique_ptr<mesh::ConfigStore> store_;
   McpSource mcp_source_;
   std::unique_ptr<xds::AdsServer> ads_server_;
