@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "integration/harness/etcd_cluster.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/files.h"
 #include "libs/common/http_client.h"
@@ -287,6 +288,79 @@ TEST_F(CitadelTest, APluggedInCaSignsUnderTheOrganisationsRoot) {
   const std::string dir = WriteIdentity(*key, response);
   CommandResult verified = OpensslVerify(dir, ca_dir_ + "/root-cert.pem");
   EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
+}
+
+int CertificatesIn(const std::string& pem) {
+  int n = 0;
+  for (size_t at = pem.find("BEGIN CERTIFICATE"); at != std::string::npos;
+       at = pem.find("BEGIN CERTIFICATE", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Two Citadel replicas on a 3-member etcd share one CA: the same root and
+// token key; a token from one replica's folder buys a certificate from the
+// other; `citadel rotate-root begin` run against etcd reaches both (old and
+// new roots trusted, the new one signing), and chains verify against the
+// published bundle.
+TEST_F(CitadelTest, ReplicasOnEtcdShareOneCaAndTakeARotation) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(3);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const std::string dir_a = TestTempDir("ca-a"), dir_b = TestTempDir("ca-b");
+  ca_dir_ = dir_a;
+  StartCitadel({(*etcd)->EndpointsFlag()});
+  ca_dir_ = dir_b;
+  StartCitadel({(*etcd)->EndpointsFlag()});  // citadel_ and serving_dir_ are B's now
+  const std::string root = ReadFile(dir_a + "/root-cert.pem");
+  ASSERT_EQ(CertificatesIn(root), 1);
+  EXPECT_EQ(ReadFile(dir_b + "/root-cert.pem"), root);
+  EXPECT_EQ(ReadFile(dir_b + "/token-key"), ReadFile(dir_a + "/token-key"));
+
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  ASSERT_TRUE(key.ok());
+  ca_dir_ = dir_a;
+  const std::string token = IssueToken("shop", "cart");
+  auto stub = Stub();
+  IstioCertificateResponse response;
+  grpc::Status status = Create(*stub, Csr(*key), token, 0, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(*response.cert_chain().rbegin(), root);
+
+  absl::StatusOr<CommandResult> rotated = RunToCompletion(
+      KeelBinaryPath("citadel"),
+      {"--ca_dir=" + TestTempDir("rotator"), (*etcd)->EndpointsFlag(), "rotate-root", "begin"});
+  ASSERT_TRUE(rotated.ok());
+  ASSERT_EQ(rotated->exit.status, 0) << rotated->err;
+  // Both replicas take it; B then signs under the new root.
+  std::string new_root;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  bool taken = false;
+  while (!taken && absl::Now() < deadline) {
+    new_root = ReadFile(dir_b + "/root-cert.pem");
+    taken = CertificatesIn(ReadFile(dir_a + "/trusted-roots.pem")) == 2 &&
+            CertificatesIn(ReadFile(dir_b + "/trusted-roots.pem")) == 2 &&
+            ReadFile(dir_a + "/root-cert.pem") == new_root && new_root != root;
+    if (!taken) absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(taken);
+  bool signs_with_new = false;
+  while (!signs_with_new && absl::Now() < deadline) {
+    IstioCertificateResponse renewed;
+    ASSERT_TRUE(Create(*stub, Csr(*key), IssueToken("shop", "cart"), 0, &renewed).ok());
+    signs_with_new = *renewed.cert_chain().rbegin() == new_root;
+    if (signs_with_new) {
+      const std::string identity = WriteIdentity(*key, renewed);
+      CommandResult verified = OpensslVerify(identity, dir_b + "/trusted-roots.pem");
+      EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
+    } else {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  EXPECT_TRUE(signs_with_new);
+  // The first certificate, under the old root, still verifies against the bundle.
+  CommandResult old_verified = OpensslVerify(WriteIdentity(*key, response), dir_b + "/trusted-roots.pem");
+  EXPECT_EQ(old_verified.exit.status, 0) << old_verified.out << old_verified.err;
 }
 
 }  // namespace

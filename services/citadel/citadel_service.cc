@@ -6,10 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/files.h"
+#include "libs/etcd/client.h"
 #include "libs/mtls/credentials.h"
 #include "libs/mtls/key.h"
 #include "libs/mtls/spiffe.h"
 #include "prometheus/gauge.h"
+#include "services/citadel/etcd_ca.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::citadel {
@@ -41,6 +43,32 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CitadelService::GrpcSer
     return absl::InvalidArgumentError(
         absl::StrCat("--trust_domain \"", options_.trust_domain, "\" is not a DNS name"));
   }
+  const std::string key_file = options_.token_key_file.empty()
+                                   ? absl::StrCat(options_.ca_dir, "/token-key")
+                                   : options_.token_key_file;
+  if (!options_.etcd_endpoints.empty()) {
+    if (options_.ca_mode != "self-signed" || !options_.token_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--etcd_endpoints shares a self-signed CA (and its token key in --ca_dir) between "
+          "replicas; with cacerts, give every replica the same files instead");
+    }
+    absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> client =
+        etcd::EtcdClient::Connect({.endpoints = options_.etcd_endpoints});
+    if (!client.ok()) return client.status();
+    absl::StatusOr<std::unique_ptr<EtcdCaSync>> joined = EtcdCaSync::Join(
+        std::shared_ptr<etcd::EtcdClient>(*std::move(client)), options_.ca_dir, [&]() -> absl::Status {
+          // A CA of this replica's own, offered to the others.
+          absl::StatusOr<std::unique_ptr<mtls::CertificateSigner>> made =
+              mtls::NewSigner(options_.ca_mode, SignerConfigFor(options_));
+          if (!made.ok()) return made.status();
+          return mtls::TokenSigner::FromKeyFile(key_file, true).status();
+        });
+    if (!joined.ok()) {
+      return absl::Status(joined.status().code(),
+                          absl::StrCat("CA on etcd: ", joined.status().message()));
+    }
+    etcd_ca_ = *std::move(joined);
+  }
   absl::StatusOr<std::unique_ptr<mtls::CertificateSigner>> signer =
       mtls::NewSigner(options_.ca_mode, SignerConfigFor(options_));
   if (!signer.ok()) {
@@ -51,9 +79,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CitadelService::GrpcSer
     absl::MutexLock lock(&mu_);
     signer_ = *std::move(signer);
   }
-  const std::string key_file = options_.token_key_file.empty()
-                                   ? absl::StrCat(options_.ca_dir, "/token-key")
-                                   : options_.token_key_file;
   absl::StatusOr<mtls::TokenSigner> tokens = mtls::TokenSigner::FromKeyFile(key_file, true);
   if (tokens.ok()) {
     tokens_ = std::make_unique<mtls::TokenSigner>(*std::move(tokens));

@@ -39,10 +39,15 @@ struct CitadelOptions {
   std::string namespace_name = "keel-system";  // Citadel's own identity's namespace
   // Warn in the log when the root or signing certificate has less left.
   absl::Duration expiry_warning = absl::Hours(24 * 30);
+  // When set (self-signed mode), replicas share one CA through this etcd
+  // cluster (host:port of its members): see etcd_ca.h.
+  std::vector<std::string> etcd_endpoints;
 };
 
 // SignerConfigFor is what NewSigner gets for these options.
 mtls::SignerConfig SignerConfigFor(const CitadelOptions& options);
+
+class EtcdCaSync;
 
 class CitadelService : public Service {
  public:
@@ -79,6 +84,7 @@ class CitadelService : public Service {
   FileWatcher ca_files_;
   absl::Notification stopping_;
   std::thread maintainer_;
+  std::unique_ptr<EtcdCaSync> etcd_ca_;  // set when replicas share a CA through etcd
 };
 
 }  // namespace keel::citadel

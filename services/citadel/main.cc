@@ -9,11 +9,14 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/binary.h"
+#include "libs/etcd/client.h"
 #include "libs/mtls/bootstrap_token.h"
 #include "services/citadel/citadel_service.h"
+#include "services/citadel/etcd_ca.h"
 
 ABSL_FLAG(keel::ListenAddress, grpc_address, {":8060"},
           "host:port of the CA gRPC server (TLS), as Istio 1.4 Citadel's.");
@@ -34,6 +37,9 @@ ABSL_FLAG(std::string, serving_dir, "",
           "Folder for Citadel's own serving certificate (default: a new temporary folder).");
 ABSL_FLAG(std::string, server_names, "localhost,citadel,keel-citadel,keel-citadel.keel-system.svc",
           "Comma-separated DNS names clients reach Citadel by.");
+ABSL_FLAG(std::vector<std::string>, etcd_endpoints, {},
+          "Comma-separated host:port of etcd members: replicas share one self-signed CA there "
+          "(rotate-root then changes etcd's CA, which every replica takes).");
 ABSL_FLAG(absl::Duration, token_ttl, absl::Hours(1), "issue-token: lifetime of the token.");
 ABSL_FLAG(absl::Duration, expiry_warning, absl::Hours(24 * 30),
           "Log a warning when the root or signing certificate has less than this left.");
@@ -52,6 +58,7 @@ keel::citadel::CitadelOptions OptionsFromFlags() {
       .serving_dir = absl::GetFlag(FLAGS_serving_dir),
       .server_names = absl::StrSplit(absl::GetFlag(FLAGS_server_names), ',', absl::SkipEmpty()),
       .expiry_warning = absl::GetFlag(FLAGS_expiry_warning),
+      .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
   };
 }
 
@@ -80,11 +87,32 @@ int RotateRoot(const keel::citadel::CitadelOptions& options, const std::vector<s
     return Fail("usage: citadel rotate-root begin|retire");
   }
   if (options.ca_dir.empty()) return Fail("--ca_dir is required");
+  // On etcd: rotate the cluster's CA (a copy in --ca_dir), then offer it in
+  // place of the version read; every replica takes it from etcd.
+  std::unique_ptr<keel::etcd::EtcdClient> etcd;
+  int64_t etcd_revision = 0;
+  if (!options.etcd_endpoints.empty()) {
+    absl::StatusOr<std::unique_ptr<keel::etcd::EtcdClient>> client =
+        keel::etcd::EtcdClient::Connect({.endpoints = options.etcd_endpoints});
+    if (!client.ok()) return Fail(std::string(client.status().message()));
+    etcd = *std::move(client);
+    absl::StatusOr<int64_t> read = keel::citadel::ReadBundleInto(*etcd, options.ca_dir);
+    if (!read.ok()) return Fail(std::string(read.status().message()));
+    etcd_revision = *read;
+  }
   absl::StatusOr<std::unique_ptr<keel::mtls::CertificateSigner>> ca =
       keel::mtls::NewSigner(options.ca_mode, keel::citadel::SignerConfigFor(options));
   if (!ca.ok()) return Fail(std::string(ca.status().message()));
   absl::Status done = args[1] == "begin" ? (*ca)->RotateRoot() : (*ca)->RetireOldRoots();
   if (!done.ok()) return Fail(std::string(done.message()));
+  if (etcd != nullptr) {
+    absl::StatusOr<int64_t> published =
+        keel::citadel::PublishBundleFrom(*etcd, options.ca_dir, etcd_revision);
+    if (!published.ok()) {
+      return Fail(absl::StrCat("the rotation was not published (run it again): ",
+                               published.status().message()));
+    }
+  }
   std::printf("%s: signing with root %s; %zu trusted roots\n", args[1].c_str(),
               (*ca)->SigningCertificate().SerialHex().c_str(), (*ca)->Roots().size());
   return 0;
