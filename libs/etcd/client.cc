@@ -203,8 +203,13 @@ absl::StatusOr<EtcdClient::Listing> EtcdClient::GetPrefix(absl::string_view pref
 }
 
 absl::StatusOr<std::optional<KeyValue>> EtcdClient::Get(absl::string_view key) {
+  return GetAt(key, 0);
+}
+
+absl::StatusOr<std::optional<KeyValue>> EtcdClient::GetAt(absl::string_view key, int64_t revision) {
   pb::RangeRequest request;
   request.set_key(std::string(key));
+  request.set_revision(revision);
   pb::RangeResponse response;
   if (grpc::Status status = Retry([&](grpc::ClientContext& context, bool) {
         return kv_->Range(&context, request, &response);

@@ -66,6 +66,9 @@ class EtcdClient {
   };
   absl::StatusOr<Listing> GetPrefix(absl::string_view prefix);
   absl::StatusOr<std::optional<KeyValue>> Get(absl::string_view key);
+  // GetAt reads the key as it was at store revision `revision` (history
+  // back to the last compaction; OUT_OF_RANGE before it).
+  absl::StatusOr<std::optional<KeyValue>> GetAt(absl::string_view key, int64_t revision);
 
   // CompareAndPut writes `value` if the key's mod revision is
   // `expected_mod_revision` (0: the key must not exist); returns the new

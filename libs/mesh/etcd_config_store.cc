@@ -53,8 +53,94 @@ void EtcdConfigStore::ResyncLoop() {
 }
 
 std::string EtcdConfigStore::Key(const Resource& resource) const {
-  return absl::StrCat(prefix_, resource.kind->group, "/", resource.kind->kind, "/",
-                      resource.namespace_name, "/", resource.name);
+  return Key(*resource.kind, resource.namespace_name, resource.name);
+}
+
+std::string EtcdConfigStore::Key(const KindInfo& kind, const std::string& ns,
+                                 const std::string& name) const {
+  return absl::StrCat(prefix_, kind.group, "/", kind.kind, "/", ns, "/", name);
+}
+
+namespace {
+
+// A copy of `resource` marked as written by `source`.
+std::shared_ptr<const Resource> WithSource(const Resource& resource, const char* source) {
+  auto marked = std::make_shared<Resource>(resource);
+  marked->annotations[EtcdConfigStore::kSourceAnnotation] = source;
+  marked->content_hash = marked->ComputeContentHash();
+  return marked;
+}
+
+bool FromFolder(const Resource& resource) {
+  auto it = resource.annotations.find(EtcdConfigStore::kSourceAnnotation);
+  return it != resource.annotations.end() && it->second == "folder";
+}
+
+}  // namespace
+
+absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::Write(const Resource& resource) {
+  std::shared_ptr<const Resource> marked = WithSource(resource, "api");
+  const std::string key = Key(resource);
+  absl::StatusOr<std::optional<etcd::KeyValue>> current = client_->Get(key);
+  if (!current.ok()) return current.status();
+  int64_t expected = 0;
+  if (current->has_value()) {
+    expected = (*current)->mod_revision;
+    absl::StatusOr<std::shared_ptr<const Resource>> stored = Decode(**current);
+    if (stored.ok() && (*stored)->ContentHash() == marked->ContentHash()) {
+      return Version{.resource = *stored, .revision = expected, .unchanged = true};
+    }
+  }
+  absl::StatusOr<int64_t> written =
+      client_->CompareAndPut(key, EncodeMcp(*marked).SerializeAsString(), expected);
+  if (!written.ok()) return written.status();
+  return Version{.resource = marked, .revision = *written};
+}
+
+absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::Get(const KindInfo& kind, const std::string& ns,
+                                                              const std::string& name) {
+  return At(kind, ns, name, 0);
+}
+
+absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::At(const KindInfo& kind, const std::string& ns,
+                                                             const std::string& name, int64_t revision) {
+  const std::string key = Key(kind, ns, name);
+  absl::StatusOr<std::optional<etcd::KeyValue>> stored = client_->GetAt(key, revision);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    return absl::NotFoundError(absl::StrCat(kind.kind, " ", ns, "/", name, " does not exist",
+                                            revision > 0 ? absl::StrCat(" at revision ", revision) : ""));
+  }
+  absl::StatusOr<std::shared_ptr<const Resource>> resource = Decode(**stored);
+  if (!resource.ok()) return resource.status();
+  return Version{.resource = *std::move(resource), .revision = (*stored)->mod_revision};
+}
+
+absl::StatusOr<int64_t> EtcdConfigStore::Remove(const KindInfo& kind, const std::string& ns,
+                                                const std::string& name) {
+  absl::StatusOr<Version> current = Get(kind, ns, name);
+  if (!current.ok()) return current.status();
+  return client_->CompareAndDelete(Key(kind, ns, name), current->revision);
+}
+
+absl::StatusOr<std::vector<EtcdConfigStore::Version>> EtcdConfigStore::History(
+    const KindInfo& kind, const std::string& ns, const std::string& name) {
+  // From the current version back: each version's predecessor is the key as
+  // it was just before that version's revision.
+  const std::string key = Key(kind, ns, name);
+  std::vector<Version> versions;
+  absl::StatusOr<std::optional<etcd::KeyValue>> stored = client_->Get(key);
+  if (!stored.ok()) return stored.status();
+  while (stored->has_value() && versions.size() < 1000) {
+    absl::StatusOr<std::shared_ptr<const Resource>> resource = Decode(**stored);
+    if (!resource.ok()) return resource.status();
+    versions.push_back(Version{.resource = *resource, .revision = (*stored)->mod_revision});
+    if ((*stored)->mod_revision <= (*stored)->create_revision) break;
+    stored = client_->GetAt(key, (*stored)->mod_revision - 1);
+    if (!stored.ok()) break;  // compacted: history ends here
+  }
+  if (versions.empty()) return absl::NotFoundError(absl::StrCat(kind.kind, " ", ns, "/", name, " does not exist"));
+  return versions;
 }
 
 absl::StatusOr<std::shared_ptr<const Resource>> EtcdConfigStore::Decode(const etcd::KeyValue& kv) const {
@@ -140,7 +226,7 @@ void EtcdConfigStore::Publish() {
 
 ConfigChange EtcdConfigStore::Replace(std::vector<std::shared_ptr<const Resource>> resources) {
   std::map<std::string, std::shared_ptr<const Resource>> desired;
-  for (auto& resource : resources) desired[Key(*resource)] = std::move(resource);
+  for (auto& resource : resources) desired[Key(*resource)] = WithSource(*resource, "folder");
   ConfigChange change;
   const int failed = WriteDiff(desired, &change);
   absl::MutexLock lock(&mu_);
@@ -176,7 +262,8 @@ int EtcdConfigStore::WriteDiff(const std::map<std::string, std::shared_ptr<const
                                                          resource->name);
   }
   for (const auto& [key, stored] : current) {
-    if (desired.count(key) > 0) continue;
+    // What the API wrote is not the folders' to delete.
+    if (desired.count(key) > 0 || !FromFolder(*stored.resource)) continue;
     absl::StatusOr<int64_t> deleted = client_->CompareAndDelete(key, stored.mod_revision);
     if (!deleted.ok()) {
       ++failed;

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <vector>
 #include <optional>
 #include <thread>
 #include <memory>
@@ -47,6 +48,27 @@ class EtcdConfigStore : public ConfigStore {
   std::shared_ptr<const ConfigSnapshot> Current() const override { return local_.Current(); }
   std::unique_ptr<WatchHandle> Watch(Watcher watcher) override { return local_.Watch(std::move(watcher)); }
 
+  // Single resources, as Galley's config API writes them (marked as the
+  // API's: a folder's Replace never deletes them).
+  struct Version {
+    std::shared_ptr<const Resource> resource;  // null: deleted at this revision
+    int64_t revision = 0;
+    bool unchanged = false;  // Write: the same content was there already
+  };
+  // Write stores `resource` over whatever version is current (compare-and-
+  // swap on the version read: ABORTED, naming the revision, when another
+  // writer got there between).
+  absl::StatusOr<Version> Write(const Resource& resource);
+  absl::StatusOr<Version> Get(const KindInfo& kind, const std::string& ns, const std::string& name);
+  // Remove deletes the current version (NotFound when there is none).
+  absl::StatusOr<int64_t> Remove(const KindInfo& kind, const std::string& ns, const std::string& name);
+  // History: every version etcd still has, newest first.
+  absl::StatusOr<std::vector<Version>> History(const KindInfo& kind, const std::string& ns,
+                                               const std::string& name);
+  // At: the version current at store revision `revision`.
+  absl::StatusOr<Version> At(const KindInfo& kind, const std::string& ns, const std::string& name,
+                             int64_t revision);
+
   // The etcd revision the snapshot reflects.
   int64_t revision() const;
   // Writes that failed (conflicts, etcd unreachable) since the start.
@@ -54,6 +76,10 @@ class EtcdConfigStore : public ConfigStore {
 
   // Key is the etcd key of `resource`.
   std::string Key(const Resource& resource) const;
+  std::string Key(const KindInfo& kind, const std::string& ns, const std::string& name) const;
+
+  // The annotation saying who wrote a resource: "folder" (Replace) or "api".
+  static constexpr char kSourceAnnotation[] = "keel.io/config-source";
 
  private:
   struct Stored {

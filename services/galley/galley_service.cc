@@ -24,6 +24,8 @@ void GalleyService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRe
   ads_server_ = std::make_unique<xds::AdsServer>(
       &mcp_source_, &metrics, xds::AdsServerOptions{.metrics_prefix = "galley_mcp"});
   builder.RegisterService(ads_server_.get());
+  config_api_ = std::make_unique<ConfigApi>([this] { return etcd_store_.load(); });
+  builder.RegisterService(config_api_.get());
 }
 
 absl::Status GalleyService::Start(ServiceContext& context) {
@@ -70,6 +72,7 @@ absl::Status GalleyService::Start(ServiceContext& context) {
           }
         });
     if (!etcd_store.ok()) return etcd_store.status();
+    etcd_store_.store(etcd_store->get());
     store_ = *std::move(etcd_store);
     spdlog::info("config store: etcd at {}", absl::StrJoin(options_.etcd_endpoints, ","));
   }

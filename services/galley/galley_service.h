@@ -13,6 +13,8 @@
 #include "libs/common/service_host.h"
 #include "libs/mesh/config_store.h"
 #include "libs/xds/ads_server.h"
+#include "libs/mesh/etcd_config_store.h"
+#include "services/galley/config_api.h"
 #include "services/galley/mcp_source.h"
 #include "services/galley/sources/file_source.h"
 
@@ -53,6 +55,8 @@ class GalleyService : public Service {
   GalleyOptions options_;
   std::atomic<bool> started_{false};  // readiness follows etcd only once serving
   std::unique_ptr<mesh::ConfigStore> store_;
+  std::atomic<mesh::EtcdConfigStore*> etcd_store_{nullptr};  // store_, when it is etcd's
+  std::unique_ptr<ConfigApi> config_api_;
   McpSource mcp_source_;
   std::unique_ptr<xds::AdsServer> ads_server_;
   std::unique_ptr<FileSource> file_source_;
