@@ -224,5 +224,33 @@ TEST(ChartRenderTest, MixerSplitsIntoPolicyAndTelemetryThatScaleApart) {
   EXPECT_THAT(bad.err, HasSubstr("mixer"));
 }
 
+// etcd.mode: bundled installs a 3-member etcd StatefulSet that Galley and
+// Citadel use; external passes the given endpoints; none passes nothing.
+TEST(ChartRenderTest, EtcdBundledOrExternalReachesGalleyAndCitadel) {
+  Manifests none = Render({});
+  EXPECT_EQ(none.count("StatefulSet/keel-etcd"), 0u);
+  for (const std::string& arg : Args(none["Deployment/keel-galley"])) {
+    EXPECT_THAT(arg, ::testing::Not(HasSubstr("--etcd_endpoints")));
+  }
+  Manifests bundled = Render({"etcd.mode=bundled"});
+  const YAML::Node& etcd = bundled["StatefulSet/keel-etcd"];
+  ASSERT_TRUE(etcd.IsDefined());
+  EXPECT_EQ(etcd["spec"]["replicas"].as<int>(), 3);
+  const auto command = etcd["spec"]["template"]["spec"]["containers"][0]["command"]
+                           .as<std::vector<std::string>>();
+  EXPECT_THAT(command, Contains(HasSubstr("--initial-cluster=keel-etcd-0=http://keel-etcd-0.keel-etcd."
+                                          "keel-system.svc:2380,keel-etcd-1=")));
+  EXPECT_EQ(bundled.count("Service/keel-etcd-client"), 1u);
+  const std::string flag = "--etcd_endpoints=keel-etcd-client.keel-system.svc:2379";
+  EXPECT_THAT(Args(bundled["Deployment/keel-galley"]), Contains(flag));
+  EXPECT_THAT(Args(bundled["Deployment/keel-citadel"]), Contains(flag));
+  Manifests external = Render({"etcd.mode=external", "etcd.endpoints={10.0.0.1:2379,10.0.0.2:2379}"});
+  EXPECT_THAT(Args(external["Deployment/keel-galley"]),
+              Contains("--etcd_endpoints=10.0.0.1:2379,10.0.0.2:2379"));
+  CommandResult bad = Helm({"template", "keel", RunfilePath("helm/keel"), "--set", "etcd.mode=zookeeper"});
+  EXPECT_NE(bad.exit.status, 0);
+  EXPECT_THAT(bad.err, HasSubstr("etcd"));
+}
+
 }  // namespace
 }  // namespace keel::testing

@@ -7,3 +7,4 @@ helm=$(command -v helm || echo /usr/local/bin/helm)
 chart="$TEST_SRCDIR/$TEST_WORKSPACE/helm/keel"
 "$helm" lint --strict "$chart"
 "$helm" lint --strict "$chart" --set pilot.replicas=3,pilot.autoscaling.enabled=false,mixer.enabled=false
+"$helm" lint --strict "$chart" --set etcd.mode=bundled,mixer.mode=split

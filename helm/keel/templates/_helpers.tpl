@@ -198,3 +198,15 @@ spec:
       {{- include "keel.selectorLabels" . | nindent 6 }}
 {{- end }}
 {{- end -}}
+
+{{/*
+keel.etcdEndpoints is the --etcd_endpoints flag for Galley and Citadel, or
+"" when config stays in Galley's memory (etcd.mode: none).
+*/}}
+{{- define "keel.etcdEndpoints" -}}
+{{- if eq .Values.etcd.mode "bundled" -}}
+{{- printf "--etcd_endpoints=keel-etcd-client.%s.svc:2379" .Release.Namespace -}}
+{{- else if eq .Values.etcd.mode "external" -}}
+{{- printf "--etcd_endpoints=%s" (join "," .Values.etcd.endpoints) -}}
+{{- end -}}
+{{- end -}}
