@@ -12,6 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
+#include "libs/common/files.h"
 #include "libs/common/http_client.h"
 #include "libs/common/metrics.h"
 #include "libs/mesh/schema.h"
@@ -384,6 +385,46 @@ TEST_F(PilotTest, RestartsOfGalleyAndPilotFailNoCalls) {
   // After the restart, changes still reach the client.
   WriteFile(dir_ + "/routes.yaml", Split(100, 0));
   CallUntil([](const Counts& c) { return c["v1"] == 50; }, absl::Seconds(30));
+}
+
+// Pilot replicas are interchangeable: a client whose bootstrap names two
+// keeps calling, without one failed call, when the replica it is on is
+// killed (SIGKILL), and a change made then reaches it through the other.
+TEST_F(PilotTest, TwoPilotReplicasAClientMovesToTheOtherWithoutAFailedCall) {
+  RunningService* first = pilot_;
+  StartPilot();
+  RunningService* second = pilot_;
+  const std::string bootstrap = dir_ + "/../bootstrap-two-pilots.json";
+  absl::StatusOr<CommandResult> written = RunToCompletion(
+      KeelBinaryPath("keelctl"),
+      {"bootstrap", "--node_id=echo-client~127.0.0.1~client.default",
+       "--pilot=" + first->grpc_address() + "," + second->grpc_address(), "--output=" + bootstrap});
+  ASSERT_TRUE(written.ok() && written->exit.status == 0);
+  absl::StatusOr<std::string> written_bootstrap = ReadWholeFile(bootstrap);
+  ASSERT_TRUE(written_bootstrap.ok());
+  EXPECT_THAT(*written_bootstrap, HasSubstr("\"server_uri\":\"ipv4:"));
+  const std::string log = dir_ + "/../two-pilots-client.log";
+  absl::StatusOr<ChildProcess> client = ChildProcess::Start(
+      RunfilePath("integration/apps/echo_client"),
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=6s", "--report_every=500ms"},
+      log, "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(WaitForClientTime(*client, 1000)) << client->Log();
+  first->Kill();
+  WriteFile(dir_ + "/routes.yaml", Split(0, 100));
+  ASSERT_TRUE(client->Wait(absl::Seconds(30)).ok());
+  const std::string out = client->Log();
+  Counts summary = Counts::Parse(out.substr(out.rfind("summary ") + 8));
+  EXPECT_EQ(summary["errors"], 0) << out;
+  // The change made after the kill reached the client through the other replica.
+  EXPECT_GT(summary["v2"], 0) << out;
+  std::string last_interval;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::StartsWith(line, "t=")) last_interval = std::string(line);
+  }
+  Counts last = Counts::Parse(last_interval);
+  EXPECT_GT(last["v2"], 0) << out;
+  EXPECT_EQ(last["v1"], 0) << out;
 }
 
 // Galley rejects the change (the test waits until Galley says so, not for a

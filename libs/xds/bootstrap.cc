@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/json_writer.h"
+#include "libs/common/net.h"
 
 namespace keel::xds {
 
@@ -17,7 +18,8 @@ absl::StatusOr<std::string> BootstrapJson(const BootstrapOptions& options) {
   locality.resize(3);
   JsonWriter json;
   json.BeginObject().Key("xds_servers").BeginArray().BeginObject();
-  json.Key("server_uri").String(options.server_uri);
+  // Several Pilot replicas ("a:15010,b:15010"): one target gRPC fails over across.
+  json.Key("server_uri").String(GrpcTargetFor(options.server_uri));
   json.Key("channel_creds").BeginArray().BeginObject().Key("type").String("insecure").EndObject();
   json.EndArray().Key("server_features").BeginArray().String("xds_v3").EndArray();
   json.EndObject().EndArray();
