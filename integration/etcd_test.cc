@@ -50,6 +50,28 @@ TEST_F(EtcdTest, CompareAndSwapLetsOneWriterWinAndNamesTheRevision) {
   EXPECT_TRUE(listing->kvs.empty());
 }
 
+// A batch of guarded puts lands whole or not at all.
+TEST_F(EtcdTest, ABatchOfGuardedPutsIsAllOrNothing) {
+  absl::StatusOr<int64_t> existing = client_->Put("/keel/v1/b2", "old");
+  ASSERT_TRUE(existing.ok());
+  // b2 is not new: the batch expecting it absent writes nothing.
+  absl::StatusOr<int64_t> refused = client_->CompareAndPutAll(
+      {{.key = "/keel/v1/b1", .value = "1"}, {.key = "/keel/v1/b2", .value = "2"}});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<etcd::KeyValue>> b1 = client_->Get("/keel/v1/b1");
+  ASSERT_TRUE(b1.ok());
+  EXPECT_FALSE(b1->has_value());
+  absl::StatusOr<int64_t> written = client_->CompareAndPutAll(
+      {{.key = "/keel/v1/b1", .value = "1"},
+       {.key = "/keel/v1/b2", .value = "2", .expected_mod_revision = *existing}});
+  ASSERT_TRUE(written.ok()) << written.status();
+  absl::StatusOr<etcd::EtcdClient::Listing> listing = client_->GetPrefix("/keel/v1/b");
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->kvs.size(), 2u);
+  EXPECT_EQ(listing->kvs[1].value, "2");
+  EXPECT_EQ(listing->kvs[0].mod_revision, *written);
+}
+
 // A prefix watch delivers every change in order, and keeps doing so when
 // the member it was on (and the leader) is killed.
 TEST_F(EtcdTest, WatchesSurviveAMembersDeath) {

@@ -281,6 +281,42 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPut(absl::string_view key, absl::s
   return TxnResult(response, key, expected_mod_revision, was_retried, std::string(value));
 }
 
+absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPut>& puts) {
+  if (puts.size() > 128) return absl::InvalidArgumentError("etcd: more than 128 writes in one transaction");
+  pb::TxnRequest txn;
+  for (const GuardedPut& put : puts) {
+    pb::Compare& compare = *txn.add_compare();
+    compare.set_key(put.key);
+    compare.set_target(pb::Compare::MOD);
+    compare.set_result(pb::Compare::EQUAL);
+    compare.set_mod_revision(put.expected_mod_revision);
+    pb::PutRequest& request = *txn.add_success()->mutable_request_put();
+    request.set_key(put.key);
+    request.set_value(put.value);
+  }
+  pb::TxnResponse response;
+  bool was_retried = false;
+  if (grpc::Status status = Retry([&](grpc::ClientContext& context, bool retried) {
+        was_retried = retried;
+        return kv_->Txn(&context, txn, &response);
+      });
+      !status.ok()) {
+    return FromGrpc(status, "txn");
+  }
+  if (response.succeeded()) return response.header().revision();
+  // A retried transaction that had committed: every value is in place.
+  if (was_retried) {
+    bool all_in_place = true;
+    for (const GuardedPut& put : puts) {
+      absl::StatusOr<std::optional<KeyValue>> current = Get(put.key);
+      all_in_place &= current.ok() && current->has_value() && (*current)->value == put.value;
+    }
+    if (all_in_place) return response.header().revision();
+  }
+  return absl::AbortedError(absl::StrCat("conflict: one of ", puts.size(),
+                                         " keys changed since it was read"));
+}
+
 absl::StatusOr<int64_t> EtcdClient::CompareAndDelete(absl::string_view key,
                                                      int64_t expected_mod_revision) {
   pb::RequestOp op;

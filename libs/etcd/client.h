@@ -76,6 +76,15 @@ class EtcdClient {
   // got there first.
   absl::StatusOr<int64_t> CompareAndPut(absl::string_view key, absl::string_view value,
                                         int64_t expected_mod_revision, int64_t lease = 0);
+  // CompareAndPutAll writes every entry in one transaction if each key is
+  // at its expected revision, else none (ABORTED). At most 128 entries
+  // (etcd's default limit of operations per transaction).
+  struct GuardedPut {
+    std::string key;
+    std::string value;
+    int64_t expected_mod_revision = 0;
+  };
+  absl::StatusOr<int64_t> CompareAndPutAll(const std::vector<GuardedPut>& puts);
   // CompareAndDelete deletes the key if its mod revision is as expected.
   absl::StatusOr<int64_t> CompareAndDelete(absl::string_view key, int64_t expected_mod_revision);
   absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value, int64_t lease = 0);
