@@ -261,6 +261,15 @@ absl::StatusOr<int64_t> TxnResult(const pb::TxnResponse& response, absl::string_
 
 }  // namespace
 
+absl::Status EtcdClient::Txn(const pb::TxnRequest& txn, pb::TxnResponse& response,
+                             bool& retried) const {
+  grpc::Status status = Retry([&](grpc::ClientContext& context, bool is_retry) {
+    retried = is_retry;
+    return kv_->Txn(&context, txn, &response);
+  });
+  return status.ok() ? absl::OkStatus() : FromGrpc(status, "txn");
+}
+
 absl::StatusOr<int64_t> EtcdClient::CompareAndPut(absl::string_view key, absl::string_view value,
                                                   int64_t expected_mod_revision, int64_t lease) {
   pb::RequestOp op;
@@ -271,13 +280,7 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPut(absl::string_view key, absl::s
   const pb::TxnRequest txn = GuardedTxn(key, expected_mod_revision, std::move(op));
   pb::TxnResponse response;
   bool was_retried = false;
-  if (grpc::Status status = Retry([&](grpc::ClientContext& context, bool retried) {
-        was_retried = retried;
-        return kv_->Txn(&context, txn, &response);
-      });
-      !status.ok()) {
-    return FromGrpc(status, "txn");
-  }
+  if (absl::Status ran = Txn(txn, response, was_retried); !ran.ok()) return ran;
   return TxnResult(response, key, expected_mod_revision, was_retried, std::string(value));
 }
 
@@ -296,13 +299,7 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPu
   }
   pb::TxnResponse response;
   bool was_retried = false;
-  if (grpc::Status status = Retry([&](grpc::ClientContext& context, bool retried) {
-        was_retried = retried;
-        return kv_->Txn(&context, txn, &response);
-      });
-      !status.ok()) {
-    return FromGrpc(status, "txn");
-  }
+  if (absl::Status ran = Txn(txn, response, was_retried); !ran.ok()) return ran;
   if (response.succeeded()) return response.header().revision();
   // A retried transaction that had committed: every value is in place.
   if (was_retried) {
@@ -324,13 +321,7 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndDelete(absl::string_view key,
   const pb::TxnRequest txn = GuardedTxn(key, expected_mod_revision, std::move(op));
   pb::TxnResponse response;
   bool was_retried = false;
-  if (grpc::Status status = Retry([&](grpc::ClientContext& context, bool retried) {
-        was_retried = retried;
-        return kv_->Txn(&context, txn, &response);
-      });
-      !status.ok()) {
-    return FromGrpc(status, "txn");
-  }
+  if (absl::Status ran = Txn(txn, response, was_retried); !ran.ok()) return ran;
   return TxnResult(response, key, expected_mod_revision, was_retried, std::nullopt);
 }
 

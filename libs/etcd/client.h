@@ -119,6 +119,10 @@ class EtcdClient {
   // for a reason other than an unreachable member or leader, or the
   // request's time is up. `retried` tells the attempt it is not the first.
   grpc::Status Retry(const std::function<grpc::Status(grpc::ClientContext&, bool retried)>& attempt) const;
+  // Txn runs `txn` (retried as above); `retried` says whether an attempt
+  // before the answered one may have committed.
+  absl::Status Txn(const etcdserverpb::TxnRequest& txn, etcdserverpb::TxnResponse& response,
+                   bool& retried) const;
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
