@@ -38,6 +38,7 @@
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "integration/harness/etcd_cluster.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/binary.h"
 #include "libs/common/http_client.h"
@@ -50,6 +51,8 @@ ABSL_FLAG(int, streams, 2000, "ADS streams (simulated proxyless clients).");
 ABSL_FLAG(int, services, 1000, "Services (ServiceEntry + DestinationRule + VirtualService each).");
 ABSL_FLAG(int, endpoints, 10, "WorkloadEntries per service.");
 ABSL_FLAG(bool, delta, false, "Use delta xDS (default: state of the world, as gRPC 1.51 does).");
+ABSL_FLAG(int, pilots, 1, "Pilot replicas; stream i goes to replica i mod N.");
+ABSL_FLAG(bool, etcd, false, "Galley keeps config in a 3-member etcd cluster started here.");
 
 namespace keel::testing {
 namespace {
@@ -180,7 +183,8 @@ std::unique_ptr<xds::AdsClient> NewClient(const std::string& address, int i, int
 
 // Connects `count` clients to `address` and returns how long until every
 // one holds its full config.
-absl::Duration ConnectAll(const std::string& address, int count, int services,
+// Stream i connects to addresses[i mod N] (Pilot replicas share the load).
+absl::Duration ConnectAll(const std::vector<std::string>& addresses, int count, int services,
                           std::vector<std::unique_ptr<xds::AdsClient>>& clients,
                           std::vector<std::unique_ptr<ClientRecord>>* records) {
   const absl::Time start = absl::Now();
@@ -190,7 +194,7 @@ absl::Duration ConnectAll(const std::string& address, int count, int services,
       records->push_back(std::make_unique<ClientRecord>());
       record = records->back().get();
     }
-    clients.push_back(NewClient(address, i, services, record));
+    clients.push_back(NewClient(addresses[static_cast<size_t>(i) % addresses.size()], i, services, record));
   }
   for (auto& client : clients) {
     client->WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Minutes(5));
@@ -299,23 +303,40 @@ int Run() {
   WriteConfig(dir, services, endpoints);
 
   Mesh mesh;
-  absl::StatusOr<RunningService*> galley =
-      mesh.Start("galley", {"--config_dir=" + dir, "--log_level=warn"});
+  std::unique_ptr<EtcdCluster> etcd;
+  std::vector<std::string> galley_args = {"--config_dir=" + dir, "--log_level=warn"};
+  if (absl::GetFlag(FLAGS_etcd)) {
+    absl::StatusOr<std::unique_ptr<EtcdCluster>> started = EtcdCluster::Start(3);
+    if (!started.ok()) {
+      std::fprintf(stderr, "etcd did not start: %s\n", std::string(started.status().message()).c_str());
+      return 1;
+    }
+    etcd = *std::move(started);
+    galley_args.push_back(etcd->EndpointsFlag());
+  }
+  absl::StatusOr<RunningService*> galley = mesh.Start("galley", galley_args);
   if (!galley.ok() || !(*galley)->WaitReady(absl::Seconds(120)).ok()) {
     std::fprintf(stderr, "galley did not start\n");
     return 1;
   }
-  absl::StatusOr<RunningService*> pilot =
-      mesh.Start("pilot", {"--galley_address=" + (*galley)->grpc_address()});
-  if (!pilot.ok() || !(*pilot)->WaitReady(absl::Seconds(120)).ok()) {
-    std::fprintf(stderr, "pilot did not start\n");
-    return 1;
+  std::vector<std::string> pilot_addresses;
+  absl::StatusOr<RunningService*> pilot;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_pilots)); ++i) {
+    absl::StatusOr<RunningService*> replica =
+        mesh.Start("pilot", {"--galley_address=" + (*galley)->grpc_address()});
+    if (!replica.ok() || !(*replica)->WaitReady(absl::Seconds(120)).ok()) {
+      std::fprintf(stderr, "pilot did not start\n");
+      return 1;
+    }
+    if (i == 0) pilot = replica;
+    pilot_addresses.push_back((*replica)->grpc_address());
   }
   const pid_t pilot_pid = (*pilot)->process().pid();
   const ProcessUsage loaded = ReadProcessUsage(pilot_pid);
-  std::printf("pilot_scale: %d services x %d endpoints, %d streams (%s); pilot pid %d\n", services,
-              endpoints, streams, absl::GetFlag(FLAGS_delta) ? "delta" : "state of the world",
-              pilot_pid);
+  std::printf("pilot_scale: %d services x %d endpoints, %d streams (%s) over %zu Pilot replica(s)%s; "
+              "first pilot pid %d\n",
+              services, endpoints, streams, absl::GetFlag(FLAGS_delta) ? "delta" : "state of the world",
+              pilot_addresses.size(), etcd != nullptr ? ", config in etcd" : "", pilot_pid);
   std::printf("pilot after loading the config: rss %.0f MB, cpu %.2f s\n", loaded.peak_rss_mb,
               loaded.cpu_seconds);
 
@@ -325,7 +346,7 @@ int Run() {
   auto prober = std::make_unique<Prober>((*pilot)->monitoring_address(),
                                          (*pilot)->grpc_address(), services);
   const absl::Duration full_sync =
-      ConnectAll((*pilot)->grpc_address(), streams, services, clients, &records);
+      ConnectAll(pilot_addresses, streams, services, clients, &records);
   prober->Stop();
   const ProcessUsage synced = ReadProcessUsage(pilot_pid);
   {
@@ -338,7 +359,7 @@ int Run() {
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     std::vector<std::unique_ptr<xds::AdsClient>> replay_clients;
     const absl::Duration replayed =
-        ConnectAll(absl::StrCat("127.0.0.1:", port), streams, services, replay_clients, nullptr);
+        ConnectAll({absl::StrCat("127.0.0.1:", port)}, streams, services, replay_clients, nullptr);
     for (auto& client : replay_clients) client->Stop();
     server->Shutdown(std::chrono::system_clock::now());
     std::printf(
