@@ -1,6 +1,10 @@
 // End to end: the real galley binary on a temp directory, with Keel's ADS
 // client subscribed over MCP-over-xDS; curl against the HTTPS webhook;
 // keelctl on real files.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -467,6 +471,43 @@ TEST_F(GalleyTest, KeelctlAppliesHistoryAndRollbackThroughEtcd) {
   EXPECT_EQ(gone.exit.status, 1);
   EXPECT_THAT(gone.err, HasSubstr("VirtualService default/reviews does not exist"));
   subscriber->Stop();
+}
+
+// The config API can rewrite the mesh: over plaintext it answers only this
+// machine. A caller reaching Galley through another of its addresses is
+// refused, naming why. (Skipped where the machine has no other address.)
+TEST_F(GalleyTest, ConfigApiRefusesRemotePlaintextCallers) {
+  std::string remote_ip;
+  ifaddrs* addresses = nullptr;
+  if (getifaddrs(&addresses) == 0) {
+    for (ifaddrs* a = addresses; a != nullptr; a = a->ifa_next) {
+      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+      char text[INET_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof(text));
+      if (!absl::StartsWith(text, "127.")) {
+        remote_ip = text;
+        break;
+      }
+    }
+    freeifaddrs(addresses);
+  }
+  if (remote_ip.empty()) GTEST_SKIP() << "no non-loopback IPv4 address here";
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(1);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {(*etcd)->EndpointsFlag(), "--grpc_address=0.0.0.0:0"});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  const std::string port = (*galley)->grpc_address().substr((*galley)->grpc_address().rfind(':') + 1);
+  auto get = [&](const std::string& host) {
+    absl::StatusOr<CommandResult> result = RunToCompletion(
+        KeelBinaryPath("keelctl"),
+        {"get", "VirtualService/default/nothing", "--galley=" + host + ":" + port});
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? result->err : "";
+  };
+  EXPECT_THAT(get(remote_ip), HasSubstr("Galley's config API answers this machine"));
+  EXPECT_THAT(get("127.0.0.1"), HasSubstr("VirtualService default/nothing does not exist"));
 }
 
 TEST_F(GalleyTest, AdmissionWebhookOverHttpsWithCurl) {

@@ -95,6 +95,11 @@ absl::Status CheckCanListen(const std::string& address) {
   return status;
 }
 
+bool IsLoopbackGrpcPeer(absl::string_view peer) {
+  return absl::StartsWith(peer, "ipv4:127.") || absl::StartsWith(peer, "ipv6:[::1]:") ||
+         absl::StartsWith(peer, "ipv6:[::ffff:127.") || absl::StartsWith(peer, "unix:");
+}
+
 std::string GrpcTargetFor(absl::string_view addresses) {
   if (addresses.find(',') == absl::string_view::npos || addresses.find(':') == absl::string_view::npos) {
     return std::string(addresses);

@@ -41,6 +41,10 @@ std::string AbslUnparseFlag(const ListenAddress& address);
 // bind fails, so a service can say why before gRPC hides it.
 absl::Status CheckCanListen(const std::string& address);
 
+// IsLoopbackGrpcPeer says whether gRPC's peer string ("ipv4:127.0.0.1:5000",
+// "ipv6:[::1]:5000", "unix:...") names this machine.
+bool IsLoopbackGrpcPeer(absl::string_view peer);
+
 // GrpcTargetFor turns "host:port" or a comma-separated list of them into a
 // gRPC channel target: several literal IPv4 (or IPv6) addresses become one
 // "ipv4:a,b" target that gRPC fails over across; a single address, a name,

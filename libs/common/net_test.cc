@@ -86,5 +86,15 @@ TEST(GrpcTargetForTest, ListsOfLiteralAddressesBecomeOneTarget) {
   EXPECT_EQ(GrpcTargetFor("ipv4:127.0.0.1:1,127.0.0.2:2"), "ipv4:127.0.0.1:1,127.0.0.2:2");
 }
 
+TEST(IsLoopbackGrpcPeerTest, OnlyThisMachinesAddresses) {
+  EXPECT_TRUE(IsLoopbackGrpcPeer("ipv4:127.0.0.1:5000"));
+  EXPECT_TRUE(IsLoopbackGrpcPeer("ipv6:[::1]:5000"));
+  EXPECT_TRUE(IsLoopbackGrpcPeer("ipv6:[::ffff:127.0.0.1]:5000"));
+  EXPECT_TRUE(IsLoopbackGrpcPeer("unix:/run/keel.sock"));
+  EXPECT_FALSE(IsLoopbackGrpcPeer("ipv4:10.0.0.1:5000"));
+  EXPECT_FALSE(IsLoopbackGrpcPeer("ipv4:128.0.0.1:5000"));
+  EXPECT_FALSE(IsLoopbackGrpcPeer("ipv6:[2001:db8::1]:5000"));
+}
+
 }  // namespace
 }  // namespace keel

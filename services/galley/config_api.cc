@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/json_writer.h"
+#include "libs/common/net.h"
 #include "libs/mesh/mixer_config.h"
 #include "libs/mesh/schema.h"
 #include "libs/mesh/validation/validate.h"
@@ -65,13 +66,26 @@ void Fill(const mesh::EtcdConfigStore::Version& version, v1::StoredResource* out
 
 }  // namespace
 
-grpc::Status ConfigApi::Apply(grpc::ServerContext*, const v1::ApplyRequest* request,
-                              v1::ApplyResponse* response) {
-  mesh::EtcdConfigStore* store = store_();
+grpc::Status ConfigApi::Admit(const grpc::ServerContext& context, mesh::EtcdConfigStore*& store) const {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  const bool authenticated = auth != nullptr && auth->IsPeerAuthenticated();
+  if (!authenticated && !IsLoopbackGrpcPeer(context.peer())) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "Galley's config API answers this machine, or clients with a control-plane "
+                        "certificate (--tls_cert_dir); " + context.peer() + " is neither");
+  }
+  store = store_();
   if (store == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                        "this Galley reads folders only; config writes need --etcd_endpoints");
+                        "this Galley reads folders only; the config API needs --etcd_endpoints");
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status ConfigApi::Apply(grpc::ServerContext* context, const v1::ApplyRequest* request,
+                              v1::ApplyResponse* response) {
+  mesh::EtcdConfigStore* store = nullptr;
+  if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
   // Everything is validated before anything is written.
   std::vector<mesh::ParsedFile> parsed;
   bool errors = false;
@@ -122,10 +136,10 @@ grpc::Status ConfigApi::Apply(grpc::ServerContext*, const v1::ApplyRequest* requ
   return grpc::Status::OK;
 }
 
-grpc::Status ConfigApi::Get(grpc::ServerContext*, const v1::ResourceRef* request,
+grpc::Status ConfigApi::Get(grpc::ServerContext* context, const v1::ResourceRef* request,
                             v1::StoredResource* response) {
-  mesh::EtcdConfigStore* store = store_();
-  if (store == nullptr) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no etcd store");
+  mesh::EtcdConfigStore* store = nullptr;
+  if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
   absl::StatusOr<const mesh::KindInfo*> kind = FindKind(request->kind());
   if (!kind.ok()) return ToGrpc(kind.status());
   absl::StatusOr<mesh::EtcdConfigStore::Version> version =
@@ -135,10 +149,10 @@ grpc::Status ConfigApi::Get(grpc::ServerContext*, const v1::ResourceRef* request
   return grpc::Status::OK;
 }
 
-grpc::Status ConfigApi::Delete(grpc::ServerContext*, const v1::DeleteRequest* request,
+grpc::Status ConfigApi::Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
                                v1::DeleteResponse* response) {
-  mesh::EtcdConfigStore* store = store_();
-  if (store == nullptr) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no etcd store");
+  mesh::EtcdConfigStore* store = nullptr;
+  if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
   absl::StatusOr<const mesh::KindInfo*> kind = FindKind(request->ref().kind());
   if (!kind.ok()) return ToGrpc(kind.status());
   absl::StatusOr<int64_t> removed =
@@ -148,10 +162,10 @@ grpc::Status ConfigApi::Delete(grpc::ServerContext*, const v1::DeleteRequest* re
   return grpc::Status::OK;
 }
 
-grpc::Status ConfigApi::History(grpc::ServerContext*, const v1::ResourceRef* request,
+grpc::Status ConfigApi::History(grpc::ServerContext* context, const v1::ResourceRef* request,
                                 v1::HistoryResponse* response) {
-  mesh::EtcdConfigStore* store = store_();
-  if (store == nullptr) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no etcd store");
+  mesh::EtcdConfigStore* store = nullptr;
+  if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
   absl::StatusOr<const mesh::KindInfo*> kind = FindKind(request->kind());
   if (!kind.ok()) return ToGrpc(kind.status());
   absl::StatusOr<std::vector<mesh::EtcdConfigStore::Version>> versions =
@@ -161,10 +175,10 @@ grpc::Status ConfigApi::History(grpc::ServerContext*, const v1::ResourceRef* req
   return grpc::Status::OK;
 }
 
-grpc::Status ConfigApi::Rollback(grpc::ServerContext*, const v1::RollbackRequest* request,
+grpc::Status ConfigApi::Rollback(grpc::ServerContext* context, const v1::RollbackRequest* request,
                                  v1::StoredResource* response) {
-  mesh::EtcdConfigStore* store = store_();
-  if (store == nullptr) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no etcd store");
+  mesh::EtcdConfigStore* store = nullptr;
+  if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
   absl::StatusOr<const mesh::KindInfo*> kind = FindKind(request->ref().kind());
   if (!kind.ok()) return ToGrpc(kind.status());
   absl::StatusOr<mesh::EtcdConfigStore::Version> old =

@@ -2,6 +2,11 @@
 // delete / history / rollback. Writes are validated as files are (the
 // errors name file, line, field and reason) and go to the etcd store as
 // compare-and-swaps; Galley's watch then serves them like any change.
+//
+// Who may call: a client with a certificate the control plane's mTLS
+// accepted (--tls_cert_dir), or one on this machine. Over plaintext from
+// elsewhere the API answers PERMISSION_DENIED: it can rewrite the mesh's
+// config.
 #ifndef KEEL_SERVICES_GALLEY_CONFIG_API_H_
 #define KEEL_SERVICES_GALLEY_CONFIG_API_H_
 
@@ -18,18 +23,21 @@ class ConfigApi final : public keel::galley::v1::ConfigService::Service {
   // etcd (writes then answer FAILED_PRECONDITION).
   explicit ConfigApi(std::function<mesh::EtcdConfigStore*()> store) : store_(std::move(store)) {}
 
-  grpc::Status Apply(grpc::ServerContext*, const keel::galley::v1::ApplyRequest* request,
+  grpc::Status Apply(grpc::ServerContext* context, const keel::galley::v1::ApplyRequest* request,
                      keel::galley::v1::ApplyResponse* response) override;
-  grpc::Status Get(grpc::ServerContext*, const keel::galley::v1::ResourceRef* request,
+  grpc::Status Get(grpc::ServerContext* context, const keel::galley::v1::ResourceRef* request,
                    keel::galley::v1::StoredResource* response) override;
-  grpc::Status Delete(grpc::ServerContext*, const keel::galley::v1::DeleteRequest* request,
+  grpc::Status Delete(grpc::ServerContext* context, const keel::galley::v1::DeleteRequest* request,
                       keel::galley::v1::DeleteResponse* response) override;
-  grpc::Status History(grpc::ServerContext*, const keel::galley::v1::ResourceRef* request,
+  grpc::Status History(grpc::ServerContext* context, const keel::galley::v1::ResourceRef* request,
                        keel::galley::v1::HistoryResponse* response) override;
-  grpc::Status Rollback(grpc::ServerContext*, const keel::galley::v1::RollbackRequest* request,
+  grpc::Status Rollback(grpc::ServerContext* context, const keel::galley::v1::RollbackRequest* request,
                         keel::galley::v1::StoredResource* response) override;
 
  private:
+  // Who may call (see above); OK or PERMISSION_DENIED, and the store.
+  grpc::Status Admit(const grpc::ServerContext& context, mesh::EtcdConfigStore*& store) const;
+
   const std::function<mesh::EtcdConfigStore*()> store_;
 };
 
