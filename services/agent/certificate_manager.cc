@@ -133,15 +133,14 @@ absl::Status CertificateManager::RenewOnce() {
   if (absl::Status verified = mtls::VerifyChain(*chain, *roots); !verified.ok()) {
     return absl::InternalError(absl::StrCat("Citadel's chain does not verify: ", verified.message()));
   }
-  // Roots first (a peer's new certificate may already need them), then the
-  // key and the chain: gRPC's file_watcher reads them together.
-  for (auto [path, content, mode] : std::vector<std::tuple<std::string, std::string, mode_t>>{
-           {files.roots, roots_pem, 0644},
-           {files.private_key, key->ToPem(), 0600},
-           {files.cert_chain, chain_pem, 0644}}) {
-    if (absl::Status written = WriteFileAtomically(path, content, mode); !written.ok()) {
-      return written;
-    }
+  // The three files change together: a reader (gRPC's file watcher) never
+  // sees a new key beside the old certificate.
+  if (absl::Status written = WriteFilesTogether(
+          options_.cert_dir, {{.name = "root-cert.pem", .contents = roots_pem},
+                              {.name = "key.pem", .contents = key->ToPem(), .mode = 0600},
+                              {.name = "cert-chain.pem", .contents = chain_pem}});
+      !written.ok()) {
+    return written;
   }
   CertificateState next{.valid = true,
                         .key_pem = key->ToPem(),
