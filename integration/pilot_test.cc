@@ -151,7 +151,21 @@ class PilotTest : public MeshTest {
     MeshTest::TearDown();
   }
 
+  // Whether Galley and Pilot run as one process (`keel`, istiod's shape)
+  // rather than as two binaries talking MCP.
+  virtual bool OneProcess() const { return false; }
+
   void StartGalley() {
+    if (OneProcess()) {
+      // Galley, Pilot and Citadel in one process; it stands for both.
+      absl::StatusOr<RunningService*> keel = mesh().Start(
+          "keel", {"--config_dir=" + dir_, "--debounce=20ms", "--debounce_after=30ms",
+                   "--mesh_config=" + MeshConfigPath(), "--mixer_address="});
+      ASSERT_TRUE(keel.ok()) << keel.status();
+      galley_ = pilot_ = *keel;
+      ASSERT_TRUE(pilot_->WaitReady().ok()) << pilot_->process().Log();
+      return;
+    }
     absl::StatusOr<RunningService*> galley =
         mesh().Start("galley", {"--config_dir=" + dir_, "--debounce=20ms"}, galley_port_);
     ASSERT_TRUE(galley.ok());
@@ -162,6 +176,7 @@ class PilotTest : public MeshTest {
   }
 
   void StartPilot(uint16_t port = 0) {
+    if (OneProcess()) return;  // started with Galley
     std::vector<std::string> args = {"--galley_address=" + galley_->grpc_address(),
                                      "--debounce_after=30ms", "--mesh_config=" + MeshConfigPath()};
     absl::StatusOr<RunningService*> pilot = mesh().Start("pilot", args, port);
@@ -201,7 +216,8 @@ class PilotTest : public MeshTest {
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (absl::Now() < deadline) {
       absl::StatusOr<HttpResponse> configz =
-          HttpGet(galley_->monitoring_address(), "/debug/configz");
+          HttpGet(galley_->monitoring_address(),
+                  OneProcess() ? "/debug/galley/configz" : "/debug/configz");
       if (configz.ok() && absl::StrContains(configz->body, text) &&
           absl::StrContains(configz->body, "servingLastGoodVersion\":[\"VirtualService/")) {
         return true;
@@ -264,7 +280,19 @@ class PilotTest : public MeshTest {
   std::vector<ChildProcess> echo_servers_;
 };
 
-TEST_F(PilotTest, WeightedSplitHeaderMatchAndFaults) {
+// The scenarios every deployment shape must pass: "split" runs Galley and
+// Pilot as two binaries, "istiod" as the one-process `keel`.
+class PilotScenarioTest : public PilotTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  bool OneProcess() const override { return GetParam() == "istiod"; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, PilotScenarioTest, ::testing::Values("split", "istiod"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(PilotScenarioTest, WeightedSplitHeaderMatchAndFaults) {
   // 1. 80/20 within ±5% over 2,000 RPCs.
   Counts split = Call(2000);
   EXPECT_EQ(split["errors"], 0);
@@ -303,7 +331,7 @@ TEST_F(PilotTest, WeightedSplitHeaderMatchAndFaults) {
   EXPECT_GE(slow["t"], 5 * 300);
 }
 
-TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
+TEST_P(PilotScenarioTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
   WriteFile(dir_ + "/routes.yaml", Split(100, 0));
   CallUntil([](const Counts& c) { return c["v1"] == 50; });
   // A client calling continuously while the weights flip.
@@ -341,7 +369,7 @@ TEST_F(PilotTest, ShiftingWeightsMovesAllTrafficWithoutFailures) {
       static_cast<long long>(convergence_ms));
 }
 
-TEST_F(PilotTest, RemovingAWorkloadEntryDrainsIt) {
+TEST_P(PilotScenarioTest, RemovingAWorkloadEntryDrainsIt) {
   WriteFile(dir_ + "/routes.yaml", "");  // no VirtualService: the default route balances both
   CallUntil([](const Counts& c) { return c["v1"] > 0 && c["v2"] > 0 && c["errors"] == 0; });
   WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_, {.with_v2 = false}));
@@ -430,7 +458,7 @@ TEST_F(PilotTest, TwoPilotReplicasAClientMovesToTheOtherWithoutAFailedCall) {
 // Galley rejects the change (the test waits until Galley says so, not for a
 // fixed time) and traffic goes on as before; weights that do not add up to
 // 100 (the README demo's 200/70, which gRPC would NACK) are such a change.
-TEST_F(PilotTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
+TEST_P(PilotScenarioTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
   WriteFile(dir_ + "/routes.yaml", Split(0, 100));
   CallUntil([](const Counts& c) { return c["v2"] == 50; });
   for (const auto& [routes, error] : std::vector<std::pair<std::string, std::string>>{
@@ -451,7 +479,7 @@ TEST_F(PilotTest, InvalidVirtualServiceIsRejectedAndTrafficUnchanged) {
 // exportTo "." keeps a team's VirtualService to its own namespace: the
 // client in `default` follows it, a client in `team-b` keeps the default
 // route (both versions).
-TEST_F(PilotTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
+TEST_P(PilotScenarioTest, AVirtualServiceExportedToItsNamespaceRoutesOnlyItsClients) {
   WriteFile(
       dir_ + "/routes.yaml",
       Routes(absl::StrCat("  - route:\n    - destination: {host: ", kHost, ", subset: v2}\n")) +
@@ -544,7 +572,7 @@ spec:
 // The mesh config is reloaded without a restart: moving rootNamespace moves
 // the fallback Sidecar with it; a bad file is refused and the last good
 // one keeps running.
-TEST_F(PilotTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
+TEST_P(PilotScenarioTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
   const std::string team_b = BootstrapIn("team-b");
   CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; }, absl::Seconds(20),
             team_b);
@@ -578,7 +606,7 @@ TEST_F(PilotTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
 
 // Locality failover with gRPC's own client: traffic stays in the client's
 // locality while it has endpoints there, then fails over.
-TEST_F(PilotTest, LocalityFailoverKeepsTrafficLocalThenFailsOver) {
+TEST_P(PilotScenarioTest, LocalityFailoverKeepsTrafficLocalThenFailsOver) {
   Registry registry{.locality_v1 = "us-east/zone-a",
                     .locality_v2 = "us-west/zone-b",
                     .traffic_policy = "    outlierDetection: {consecutive5xxErrors: 5}\n"};
@@ -600,7 +628,7 @@ TEST_F(PilotTest, LocalityFailoverKeepsTrafficLocalThenFailsOver) {
             local);
 }
 
-TEST_F(PilotTest, AuthorizationPolicyDeniesAMethodOnAnXdsServer) {
+TEST_P(PilotScenarioTest, AuthorizationPolicyDeniesAMethodOnAnXdsServer) {
   // A third, xDS-enabled server takes its listener (and RBAC) from Pilot.
   const int port_v3 = PickFreePort();
   WriteFile(dir_ + "/registry.yaml", Config(port_v1_, port_v2_) + absl::StrCat(R"(---
@@ -659,8 +687,10 @@ spec:
 // config says: a STRICT PeerAuthentication on the server, ISTIO_MUTUAL in
 // the DestinationRule, an AuthorizationPolicy allowing one identity. Each
 // workload's keel-agent holds its certificate and writes its bootstrap.
-TEST_F(PilotTest, StrictMtlsBetweenProxylessWorkloadsWithPrincipals) {
-  absl::StatusOr<RunningService*> citadel = mesh().Start("citadel");
+TEST_P(PilotScenarioTest, StrictMtlsBetweenProxylessWorkloadsWithPrincipals) {
+  // The one-process binary is its own CA.
+  absl::StatusOr<RunningService*> citadel =
+      OneProcess() ? absl::StatusOr<RunningService*>(pilot_) : mesh().Start("citadel");
   ASSERT_TRUE(citadel.ok());
   ASSERT_TRUE((*citadel)->WaitReady().ok());
   auto agent = [&](const std::string& sa, const std::string& node_id) {
@@ -938,7 +968,7 @@ TEST(PilotIncrementalPushTest, AWorkloadEntryChangeIsEdsOnlyAndReachesOnlyItsSub
   EXPECT_TRUE(mesh.StopAll().empty());
 }
 
-TEST_F(PilotTest, SidecarScopesWhatAProxySees) {
+TEST_P(PilotScenarioTest, SidecarScopesWhatAProxySees) {
   // The client's node id puts it in namespace "default".
   WriteFile(dir_ + "/sidecar.yaml",
             "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"
@@ -956,7 +986,7 @@ TEST_F(PilotTest, SidecarScopesWhatAProxySees) {
   CallUntil([](const Counts& c) { return c["errors"] == 0 && c["total"] == 50; });
 }
 
-TEST_F(PilotTest, EnvoyFilterAddingTheFaultFilterChangesBehaviour) {
+TEST_P(PilotScenarioTest, EnvoyFilterAddingTheFaultFilterChangesBehaviour) {
   WriteFile(dir_ + "/routes.yaml", Split(100, 0));
   CallUntil([](const Counts& c) { return c["v1"] == 50; });
   WriteFile(dir_ + "/filter.yaml", R"(apiVersion: networking.istio.io/v1alpha3

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -67,6 +68,11 @@ std::string RunningService::grpc_address() const {
   return grpc_port_ == 0 ? "" : JoinHostPort("127.0.0.1", grpc_port_);
 }
 
+std::string RunningService::grpc_address_of(const std::string& service) const {
+  auto it = service_grpc_ports.find(service);
+  return it == service_grpc_ports.end() ? "" : JoinHostPort("127.0.0.1", it->second);
+}
+
 std::string RunningService::monitoring_address() const {
   return JoinHostPort("127.0.0.1", monitoring_port_);
 }
@@ -126,6 +132,9 @@ absl::StatusOr<PortsFile> WaitForPortsFile(const std::string& path, ChildProcess
       if (eq == std::string::npos) continue;
       const int value = std::atoi(line.c_str() + eq + 1);
       if (line.compare(0, eq, "grpc_port") == 0) ports.grpc_port = static_cast<uint16_t>(value);
+      if (absl::EndsWith(line.substr(0, eq), "_grpc_port")) {
+        ports.service_grpc_ports[line.substr(0, eq - 10)] = static_cast<uint16_t>(value);
+      }
       if (line.compare(0, eq, "monitoring_port") == 0) {
         ports.monitoring_port = static_cast<uint16_t>(value);
         complete = true;  // the writer renames a whole file into place
@@ -153,16 +162,28 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   std::vector<std::string> args = {"--monitoring_address=127.0.0.1:0",
                                    "--ports_file=" + ports_path};
   if (has_grpc) args.push_back(absl::StrCat("--grpc_address=127.0.0.1:", fixed_grpc_port));
+  auto given = [&](const std::string& flag) -> std::string {
+    for (const std::string& arg : extra_args) {
+      if (absl::StartsWith(arg, flag + "=")) return arg.substr(flag.size() + 1);
+    }
+    return "";
+  };
+  // The one-process binary's other servers bind port 0 too.
+  if (component == "keel") {
+    for (const char* flag : {"--galley_address", "--ca_address", "--mixer_address"}) {
+      bool named = false;
+      for (const std::string& arg : extra_args) named |= absl::StartsWith(arg, absl::StrCat(flag, "="));
+      if (!named) args.push_back(absl::StrCat(flag, "=127.0.0.1:0"));
+    }
+  }
   // Citadel keeps its CA in a folder and serves TLS: unless the test names
   // them, both folders are fresh, and health checks trust its roots.
   std::string citadel_serving_dir, citadel_ca_dir;
-  if (component == "citadel") {
-    auto given = [&](const std::string& flag) -> std::string {
-      for (const std::string& arg : extra_args) {
-        if (absl::StartsWith(arg, flag + "=")) return arg.substr(flag.size() + 1);
-      }
-      return "";
-    };
+  const bool runs_ca =
+      component == "citadel" ||
+      (component == "keel" &&
+       std::find(extra_args.begin(), extra_args.end(), "--ca_address=") == extra_args.end());
+  if (runs_ca) {
     citadel_ca_dir = given("--ca_dir");
     if (citadel_ca_dir.empty()) {
       citadel_ca_dir = dir + "/citadel-ca";
@@ -183,11 +204,14 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
   if (!ports.ok()) return ports.status();
   services_.push_back(std::make_unique<RunningService>(component, *std::move(process),
                                                        ports->grpc_port, ports->monitoring_port));
+  services_.back()->service_grpc_ports = ports->service_grpc_ports;
   if (!citadel_serving_dir.empty()) {
     services_.back()->citadel_ca_dir = citadel_ca_dir;
     services_.back()->citadel_serving_dir = citadel_serving_dir;
-    services_.back()->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
-        mtls::TlsFiles{.roots = citadel_serving_dir + "/root-cert.pem"}));
+    if (component == "citadel") {
+      services_.back()->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
+          mtls::TlsFiles{.roots = citadel_serving_dir + "/root-cert.pem"}));
+    }
   }
   return services_.back().get();
 }
@@ -211,7 +235,10 @@ absl::StatusOr<RunningService*> Mesh::StartAgent(const RunningService& citadel,
   }
   std::vector<std::string> args = {
       // "localhost": the name on Citadel's serving certificate.
-      absl::StrCat("--citadel_address=localhost:", citadel.grpc_address().substr(10)),
+      absl::StrCat("--citadel_address=localhost:",
+                   (citadel.component() == "keel" ? citadel.grpc_address_of("citadel")
+                                                  : citadel.grpc_address())
+                       .substr(10)),
       "--citadel_root_file=" + citadel.citadel_serving_dir + "/root-cert.pem",
       "--token_file=" + dir + "/token"};
   bool has_cert_dir = false;

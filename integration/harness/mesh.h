@@ -11,6 +11,7 @@
 #define KEEL_INTEGRATION_HARNESS_MESH_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -29,7 +30,8 @@ namespace keel::testing {
 std::string RunfilePath(const std::string& workspace_relative);
 
 // KeelBinaryPath maps a component ("galley", "pilot", "citadel", "mixer",
-// "keel-agent", "keelctl") to its binary in the runfiles.
+// "keel-agent", "keelctl", "keel": the one-process mode) to its binary in
+// the runfiles.
 std::string KeelBinaryPath(const std::string& component);
 
 // PickFreePort returns a loopback port that was free a moment ago. Only for
@@ -44,6 +46,8 @@ std::string TestTempDir(const std::string& stem);
 struct PortsFile {
   uint16_t grpc_port = 0;
   uint16_t monitoring_port = 0;
+  // The one-process binary's "<service>_grpc_port" lines, by service.
+  std::map<std::string, uint16_t> service_grpc_ports;
 };
 
 // WaitForPortsFile waits until `process` has written `path` (see
@@ -75,7 +79,13 @@ class RunningService {
     grpc_credentials_ = std::move(credentials);
   }
   std::shared_ptr<grpc::ChannelCredentials> grpc_credentials() const { return grpc_credentials_; }
-  // Citadel's folders (for tokens and its roots); "" for other components.
+  // In the one-process mode, each hosted service's gRPC port.
+  std::map<std::string, uint16_t> service_grpc_ports;
+  // "127.0.0.1:PORT" of one hosted service of the one-process binary ("" if
+  // it runs none).
+  std::string grpc_address_of(const std::string& service) const;
+  // Citadel's folders (for tokens and its roots), also set for the
+  // one-process binary; "" for other components.
   std::string citadel_ca_dir;
   std::string citadel_serving_dir;
 

@@ -1,16 +1,19 @@
-// ServiceHost runs one Keel service: its gRPC server (with the gRPC health
-// and reflection services), its monitoring HTTP server (/metrics, /healthz,
-// /readyz, /debug/...) and graceful shutdown.
+// ServiceHost runs Keel services: each one's gRPC server (with the gRPC
+// health and reflection services), one monitoring HTTP server (/metrics,
+// /healthz, /readyz, /debug/...) and graceful shutdown.
 //
 // A service is a library implementing Service; its main.cc only parses flags
-// and calls RunService. Nothing here is global to the process, so an
-// all-in-one binary can host several services side by side.
+// and calls RunService. Nothing here is global to the process, so the
+// one-process binary (`keel`, as Istio's istiod) hosts Galley, Pilot,
+// Citadel and Mixer side by side with StartAll.
 #ifndef KEEL_LIBS_COMMON_SERVICE_HOST_H_
 #define KEEL_LIBS_COMMON_SERVICE_HOST_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,11 +27,28 @@
 
 namespace keel {
 
+// DebugPages registers a service's /debug/... pages on its host's monitoring
+// server: at their own path for the process's first (or only) service, under
+// /debug/<service>/... for the others (Galley and Pilot both have a
+// /debug/configz).
+class DebugPages {
+ public:
+  DebugPages(HttpServer& server, std::string service_prefix)
+      : server_(server), service_prefix_(std::move(service_prefix)) {}
+
+  // Handle serves `path` ("/debug/name") with `handler`.
+  void Handle(const std::string& path, HttpHandler handler);
+
+ private:
+  HttpServer& server_;
+  std::string service_prefix_;  // "" or "/debug/<service>"
+};
+
 // What a service gets from its host once the servers listen.
 struct ServiceContext {
   MetricsRegistry& metrics;
   Readiness& readiness;
-  HttpServer& monitoring;  // register /debug/... pages here
+  DebugPages& debug_pages;
   uint16_t grpc_port = 0;  // 0 when the service has no gRPC server
 };
 
@@ -81,6 +101,14 @@ struct ServiceHostOptions {
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
 };
 
+// One of several services in a process, and where its gRPC server listens.
+struct HostedService {
+  Service* service = nullptr;
+  std::string grpc_address;  // "" for none
+  // null: the service's own GrpcServerCredentials().
+  std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
+};
+
 // PortsFileContents is what --ports_file holds: "grpc_port=N\nmonitoring_port=N\n".
 std::string PortsFileContents(uint16_t grpc_port, uint16_t monitoring_port);
 
@@ -91,6 +119,18 @@ class ServiceHost {
   static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(Service& service,
                                                             const ServiceHostOptions& options);
 
+  // StartAll hosts several services in one process, started in order (a
+  // service may depend on one before it) and stopped in reverse. They share
+  // one metrics registry labelled `component`, and one monitoring server
+  // whose /readyz is ready when all of them are; the first service's debug
+  // pages keep their paths, the others' are under /debug/<service>/. The options' gRPC address
+  // and credentials are unused: each HostedService has its own. The ports
+  // file has "<service>_grpc_port=N" per service; its "grpc_port" is the
+  // first service's with a gRPC server.
+  static absl::StatusOr<std::unique_ptr<ServiceHost>> StartAll(
+      const std::string& component, std::vector<HostedService> services,
+      const ServiceHostOptions& options);
+
   // Shuts down if Shutdown() was not called.
   ~ServiceHost();
 
@@ -99,23 +139,25 @@ class ServiceHost {
   // monitoring server. Safe to call more than once.
   void Shutdown();
 
-  uint16_t grpc_port() const { return grpc_port_; }
+  // The first service's gRPC port (0 without one).
+  uint16_t grpc_port() const;
   uint16_t monitoring_port() const { return monitoring_->port(); }
   MetricsRegistry& metrics() { return *metrics_; }
-  Readiness& readiness() { return *readiness_; }
+  // The first service's readiness.
+  Readiness& readiness();
 
  private:
-  ServiceHost(Service& service, const ServiceHostOptions& options);
+  struct Hosted;
 
-  Service& service_;
+  ServiceHost(const std::string& component, const ServiceHostOptions& options);
+  // Builds and starts `hosted`'s gRPC server (if it has an address).
+  absl::Status StartGrpcServer(Hosted& hosted);
+  std::string ReadyzBody(bool& all_ready) const;
+
   ServiceHostOptions options_;
   std::unique_ptr<MetricsRegistry> metrics_;
-  std::unique_ptr<Readiness> readiness_;
   std::unique_ptr<HttpServer> monitoring_;
-  std::unique_ptr<grpc::Server> grpc_server_;
-  std::unique_ptr<ServiceContext> context_;
-  uint16_t grpc_port_ = 0;
-  bool started_service_ = false;
+  std::vector<std::unique_ptr<Hosted>> hosted_;
   bool shut_down_ = false;
 };
 
@@ -123,6 +165,10 @@ class ServiceHost {
 // Returns the process exit status: 0 after a clean shutdown, 1 when the
 // service could not start (the reason is logged).
 int RunService(Service& service, const ServiceHostOptions& options, ShutdownSignal& shutdown);
+
+// RunServices is RunService for several services in one process (StartAll).
+int RunServices(const std::string& component, std::vector<HostedService> services,
+                const ServiceHostOptions& options, ShutdownSignal& shutdown);
 
 }  // namespace keel
 

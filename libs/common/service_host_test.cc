@@ -1,5 +1,9 @@
 #include "libs/common/service_host.h"
 
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -15,17 +19,19 @@ using ::testing::HasSubstr;
 // A service that becomes ready only when the test says so.
 class ManualService : public Service {
  public:
-  std::string name() const override { return "manual"; }
+  explicit ManualService(std::string name = "manual") : name_(std::move(name)) {}
+  std::string name() const override { return name_; }
   absl::Status Start(ServiceContext& context) override {
     if (!start_error.ok()) return start_error;
     readiness = &context.readiness;
-    context.monitoring.Handle("/debug/manual", [](const HttpRequest&) {
-      return HttpResponse{.body = "manual debug page\n"};
+    context.debug_pages.Handle("/debug/manual", [this](const HttpRequest&) {
+      return HttpResponse{.body = name_ + " debug page\n"};
     });
     return absl::OkStatus();
   }
   void Stop() override { stopped = true; }
 
+  std::string name_;
   absl::Status start_error = absl::OkStatus();
   Readiness* readiness = nullptr;
   bool stopped = false;
@@ -108,6 +114,41 @@ TEST(ServiceHostTest, StartErrorIsReturnedAndStopIsNotCalled) {
   ASSERT_FALSE(host.ok());
   EXPECT_EQ(host.status().message(), "bad config dir");
   EXPECT_FALSE(service.stopped);
+}
+
+// The one-process mode: services side by side share the monitoring port,
+// which is ready only when all are; each keeps its own gRPC server.
+TEST(ServiceHostTest, SeveralServicesShareOneMonitoringServer) {
+  ManualService pilot("pilot"), galley("galley");
+  const std::string ports_file = ::testing::TempDir() + "/several.ports";
+  auto host = ServiceHost::StartAll(
+      "keel",
+      {{.service = &pilot, .grpc_address = "127.0.0.1:0"},
+       {.service = &galley, .grpc_address = "127.0.0.1:0"}},
+      {.monitoring_address = "127.0.0.1:0", .ports_file = ports_file});
+  ASSERT_TRUE(host.ok()) << host.status();
+  const std::string monitoring = Loopback((*host)->monitoring_port());
+
+  pilot.readiness->SetReady();
+  auto readyz = HttpGet(monitoring, "/readyz");
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_EQ(readyz->body, "not ready: galley: starting\n");
+  galley.readiness->SetReady();
+  EXPECT_EQ(HttpGet(monitoring, "/readyz")->status, 200);
+
+  // The first service's pages keep their path; the others move under their name.
+  EXPECT_EQ(HttpGet(monitoring, "/debug/manual")->body, "pilot debug page\n");
+  EXPECT_EQ(HttpGet(monitoring, "/debug/galley/manual")->body, "galley debug page\n");
+  EXPECT_THAT(HttpGet(monitoring, "/metrics")->body, HasSubstr("component=\"keel\""));
+
+  std::ifstream in(ports_file);
+  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(contents, HasSubstr(absl::StrCat("pilot_grpc_port=", (*host)->grpc_port(), "\n")));
+  EXPECT_THAT(contents, HasSubstr(absl::StrCat("grpc_port=", (*host)->grpc_port(), "\n")));
+  EXPECT_THAT(contents, HasSubstr("galley_grpc_port="));
+  (*host)->Shutdown();
+  EXPECT_TRUE(pilot.stopped);
+  EXPECT_TRUE(galley.stopped);
 }
 
 TEST(RunServiceTest, ReturnsZeroAfterShutdownIsTriggered) {

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "envoy/config/core/v3/base.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "libs/xds/config_feed.h"
 #include "libs/xds/resources.h"
 
 namespace keel::xds {
@@ -44,29 +45,19 @@ struct AdsClientOptions {
   std::function<void(const grpc::Status&)> on_stream_end;
 };
 
-// One accepted change of one type.
-struct ResourceUpdate {
-  std::string type_url;
-  std::string version;  // version_info / system_version_info
-  std::map<std::string, std::shared_ptr<const XdsResource>> updated;  // added or changed
-  std::set<std::string> removed;
-};
-
-class AdsClient {
+class AdsClient : public ConfigFeed {
  public:
-  // Returns OK to accept (ACK) the update, or an error to NACK it.
-  using Handler = std::function<absl::Status(const ResourceUpdate& update)>;
 
   AdsClient(AdsClientOptions options, Handler handler);
-  ~AdsClient();  // stops
+  ~AdsClient() override;  // stops
 
   // Subscribe asks for `type_url`: the named resources, or all of them when
   // `names` is empty. Call before Start.
-  void Subscribe(const std::string& type_url, std::set<std::string> names = {});
+  void Subscribe(const std::string& type_url, std::set<std::string> names = {}) override;
 
   // Start connects (and keeps reconnecting) on a thread of its own.
-  void Start();
-  void Stop();
+  void Start() override;
+  void Stop() override;
 
   // Resources returns the local copy of one type.
   std::map<std::string, std::shared_ptr<const XdsResource>> Resources(
@@ -76,7 +67,7 @@ class AdsClient {
   // Synced reports whether every subscribed type has received a response on
   // some connection (the local copy is complete).
   bool Synced() const;
-  bool connected() const;
+  bool connected() const override;
   uint64_t connections() const;  // streams opened so far
 
   // WaitUntil blocks until `predicate` holds (checked after each update) or

@@ -92,6 +92,9 @@ absl::Status GalleyService::Start(ServiceContext& context) {
   mcp_source_.Update(*store_->Current(), nullptr);
   Publish(*store_->Current(), {});
   mcp_source_.MarkReady();
+  std::set<std::string> all_types;
+  for (const mesh::KindInfo& kind : mesh::AllKinds()) all_types.insert(kind.type_url());
+  local_feeds_.Push(all_types);
   if (file_source_ != nullptr) {
     if (absl::Status watching = file_source_->Watch(); !watching.ok()) return watching;
   }
@@ -111,8 +114,8 @@ absl::Status GalleyService::Start(ServiceContext& context) {
                  options_.webhook_cert_file.empty() ? "plain HTTP" : "HTTPS");
   }
 
-  context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
-  context.monitoring.Handle("/debug/mcpz", [this](const HttpRequest&) { return Mcpz(); });
+  context.debug_pages.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
+  context.debug_pages.Handle("/debug/mcpz", [this](const HttpRequest&) { return Mcpz(); });
   context.readiness.SetReady();
   started_.store(true);
   return absl::OkStatus();
@@ -137,10 +140,11 @@ void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot,
       reloads_->Increment();
     }
   }
-  if (!change.empty() && ads_server_ != nullptr) {
+  if (!change.empty()) {
     std::set<std::string> types;
     for (const auto& [type_url, type_change] : change) types.insert(type_url);
-    ads_server_->Push(types);
+    if (ads_server_ != nullptr) ads_server_->Push(types);
+    local_feeds_.Push(types);
   }
 }
 
@@ -202,7 +206,11 @@ HttpResponse GalleyService::Configz() const {
 HttpResponse GalleyService::Mcpz() const {
   JsonWriter json;
   json.BeginObject().Key("streams");
-  xds::WriteStreams(ads_server_->Streams(), json);
+  if (ads_server_ != nullptr) {
+    xds::WriteStreams(ads_server_->Streams(), json);
+  } else {
+    json.BeginArray().EndArray();  // no MCP server: no subscriber but this process
+  }
   json.EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }

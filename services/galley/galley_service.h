@@ -13,6 +13,7 @@
 #include "libs/common/service_host.h"
 #include "libs/mesh/config_store.h"
 #include "libs/xds/ads_server.h"
+#include "libs/xds/local_feed.h"
 #include "libs/mesh/etcd_config_store.h"
 #include "services/galley/config_api.h"
 #include "services/galley/mcp_source.h"
@@ -47,6 +48,11 @@ class GalleyService : public Service {
 
   uint16_t webhook_port() const;
 
+  // local_feeds serves this Galley's config to consumers in the same
+  // process (the one-process mode), as MCP serves it to remote ones. Feeds
+  // must be stopped before this service is destroyed.
+  xds::LocalFeeds& local_feeds() { return local_feeds_; }
+
  private:
   void Publish(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigChange& change);
   HttpResponse Configz() const;
@@ -58,6 +64,7 @@ class GalleyService : public Service {
   std::atomic<mesh::EtcdConfigStore*> etcd_store_{nullptr};  // store_, when it is etcd's
   std::unique_ptr<ConfigApi> config_api_;
   McpSource mcp_source_;
+  xds::LocalFeeds local_feeds_{&mcp_source_};
   std::unique_ptr<xds::AdsServer> ads_server_;
   std::unique_ptr<FileSource> file_source_;
   std::unique_ptr<mesh::ConfigStore::WatchHandle> watch_;

@@ -57,8 +57,12 @@ absl::Status MixerService::Start(ServiceContext& context) {
   client_options.server_address = options_.galley_address;
   client_options.credentials = options_.galley_credentials;
   client_options.node.set_id("mixer");
-  galley_ = std::make_unique<xds::AdsClient>(
-      client_options, [this](const xds::ResourceUpdate& update) { return OnConfig(update); });
+  xds::ConfigFeed::Handler on_config = [this](const xds::ResourceUpdate& update) {
+    return OnConfig(update);
+  };
+  galley_ = options_.config_feed
+                ? options_.config_feed(std::move(on_config))
+                : std::make_unique<xds::AdsClient>(client_options, std::move(on_config));
   for (const char* kind : kMixerKinds) galley_->Subscribe(TypeUrl(kind));
   galley_->Start();
   return absl::OkStatus();

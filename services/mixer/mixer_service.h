@@ -16,6 +16,7 @@
 #include "libs/common/service_host.h"
 #include "libs/mixer/global_dictionary.h"
 #include "libs/xds/ads_client.h"
+#include "libs/xds/config_feed.h"
 #include "services/mixer/mixer_server.h"
 #include "services/mixer/policy.h"
 
@@ -32,6 +33,9 @@ struct MixerOptions {
       std::make_shared<const GlobalDictionary>();
   // Rules here apply to every request; rules elsewhere to their namespace's.
   std::string config_namespace = "istio-system";
+  // When set, config comes through this feed (Galley in the same process)
+  // instead of MCP from galley_address.
+  xds::ConfigFeedFactory config_feed;
 };
 
 class MixerService : public Service {
@@ -58,7 +62,7 @@ class MixerService : public Service {
   // Type URL -> "namespace/name" -> resource: what the policy was built from.
   std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
       ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<xds::AdsClient> galley_;
+  std::unique_ptr<xds::ConfigFeed> galley_;
 };
 
 }  // namespace keel::mixer

@@ -103,21 +103,25 @@ absl::Status PilotService::Start(ServiceContext& context) {
   client_options.delta = true;
   client_options.max_receive_message_bytes = options_.galley_max_message_bytes;
   client_options.on_stream_end = [this](const grpc::Status& status) { OnConfigStreamEnd(status); };
-  galley_ = std::make_unique<xds::AdsClient>(
-      client_options, [this](const xds::ResourceUpdate& update) { return OnConfig(update); });
+  xds::ConfigFeed::Handler on_config = [this](const xds::ResourceUpdate& update) {
+    return OnConfig(update);
+  };
+  galley_ = options_.config_feed
+                ? options_.config_feed(std::move(on_config))
+                : std::make_unique<xds::AdsClient>(client_options, std::move(on_config));
   for (const mesh::KindInfo& kind : mesh::AllKinds()) galley_->Subscribe(kind.type_url());
   galley_->Start();
 
-  context.monitoring.Handle("/debug/syncz", [this](const HttpRequest&) { return Syncz(); });
-  context.monitoring.Handle("/debug/adsz", [this](const HttpRequest&) { return Syncz(); });
-  context.monitoring.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
-  context.monitoring.Handle("/debug/meshz", [this](const HttpRequest&) { return Meshz(); });
+  context.debug_pages.Handle("/debug/syncz", [this](const HttpRequest&) { return Syncz(); });
+  context.debug_pages.Handle("/debug/adsz", [this](const HttpRequest&) { return Syncz(); });
+  context.debug_pages.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
+  context.debug_pages.Handle("/debug/meshz", [this](const HttpRequest&) { return Meshz(); });
   if (!options_.mesh_config_path.empty()) {
     absl::Status watching = mesh_watcher_.Start(options_.mesh_config_path, absl::Milliseconds(50),
                                                 [this] { ReloadMeshConfig(); });
     if (!watching.ok()) return watching;
   }
-  context.monitoring.Handle("/debug/config_dump",
+  context.debug_pages.Handle("/debug/config_dump",
                             [this](const HttpRequest& r) { return ConfigDump(r); });
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();

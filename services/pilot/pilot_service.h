@@ -24,6 +24,7 @@
 #include "libs/mesh/mesh_config.h"
 #include "libs/mesh/resource.h"
 #include "libs/xds/ads_client.h"
+#include "libs/xds/config_feed.h"
 #include "libs/xds/ads_server.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -50,6 +51,9 @@ struct PilotOptions {
   size_t xds_max_names_per_type = 5000;
   // How Pilot calls Galley (mTLS from --tls_cert_dir); null: plaintext.
   std::shared_ptr<grpc::ChannelCredentials> galley_credentials;
+  // When set, config comes through this feed (Galley in the same process)
+  // instead of MCP from galley_address.
+  xds::ConfigFeedFactory config_feed;
 };
 
 class PilotService : public Service {
@@ -78,7 +82,7 @@ class PilotService : public Service {
   PilotOptions options_;
   mutable PilotSource source_;
   std::unique_ptr<xds::AdsServer> ads_server_;
-  std::unique_ptr<xds::AdsClient> galley_;
+  std::unique_ptr<xds::ConfigFeed> galley_;
   std::unique_ptr<keel::Debouncer> debouncer_;
   ServiceContext* context_ = nullptr;
   absl::Mutex stream_mu_;
