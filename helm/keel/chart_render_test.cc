@@ -254,3 +254,59 @@ TEST(ChartRenderTest, EtcdBundledOrExternalReachesGalleyAndCitadel) {
 
 }  // namespace
 }  // namespace keel::testing
+
+namespace keel::testing {
+namespace {
+
+// mode: istiod renders one Deployment of the one-process binary that every
+// component's Service names (clients keep their addresses), and the binary
+// accepts every argument it is given.
+TEST(ChartRenderTest, IstiodModeIsOneDeploymentBehindEveryComponentsService) {
+  for (const auto& sets : std::vector<std::vector<std::string>>{
+           {"mode=istiod"},
+           {"mode=istiod", "etcd.mode=bundled", "citadel.caMode=cacerts", "mixer.enabled=false"}}) {
+    SCOPED_TRACE(sets.back());
+    Manifests manifests = Render(sets);
+    for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
+      EXPECT_EQ(manifests.count("Deployment/keel-" + component), 0u) << component;
+    }
+    const YAML::Node& istiod = manifests["Deployment/keel-istiod"];
+    ASSERT_TRUE(istiod.IsMap());
+    EXPECT_EQ(istiod["spec"]["template"]["spec"]["containers"][0]["image"].as<std::string>()
+                  .find("keel/keel:"),
+              0u);
+    std::set<std::string> container_ports;
+    for (const YAML::Node& port : istiod["spec"]["template"]["spec"]["containers"][0]["ports"]) {
+      container_ports.insert(port["name"].as<std::string>());
+    }
+    const bool mixer = sets.size() == 1;
+    for (const std::string component : {"pilot", "galley", "citadel", "mixer"}) {
+      SCOPED_TRACE(component);
+      if (component == "mixer" && !mixer) {
+        EXPECT_EQ(manifests.count("Service/keel-mixer"), 0u);
+        continue;
+      }
+      const YAML::Node& service = manifests["Service/keel-" + component];
+      ASSERT_TRUE(service.IsMap());
+      EXPECT_EQ(service["spec"]["selector"]["app.kubernetes.io/name"].as<std::string>(), "istiod");
+      const std::string target = service["spec"]["ports"][0]["targetPort"].as<std::string>();
+      EXPECT_THAT(container_ports, Contains(target));
+    }
+
+    std::vector<std::string> args = Args(istiod);
+    EXPECT_THAT(args, Contains(mixer ? "--mixer_address=:9091" : "--mixer_address="));
+    EXPECT_THAT(args, Contains("--ca_address=:8060"));
+    if (!mixer) {
+      EXPECT_THAT(args, Contains("--etcd_endpoints=keel-etcd-client.keel-system.svc:2379"));
+      EXPECT_THAT(args, Contains("--token_key_file=/var/run/keel/token-key/token-key"));
+    }
+    args.push_back("--version");
+    absl::StatusOr<CommandResult> result = RunToCompletion(KeelBinaryPath("keel"), args);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->exit.status, 0) << result->err;
+    EXPECT_THAT(result->out, HasSubstr("keel version"));
+  }
+}
+
+}  // namespace
+}  // namespace keel::testing

@@ -8,3 +8,5 @@ chart="$TEST_SRCDIR/$TEST_WORKSPACE/helm/keel"
 "$helm" lint --strict "$chart"
 "$helm" lint --strict "$chart" --set pilot.replicas=3,pilot.autoscaling.enabled=false,mixer.enabled=false
 "$helm" lint --strict "$chart" --set etcd.mode=bundled,mixer.mode=split
+"$helm" lint --strict "$chart" --set mode=istiod,etcd.mode=bundled
+"$helm" lint --strict "$chart" --set mode=istiod,citadel.caMode=cacerts,mixer.enabled=false

@@ -50,6 +50,8 @@ ABSL_FLAG(absl::Duration, workload_cert_ttl, absl::Hours(24),
           "Lifetime of issued workload certificates when the request asks for none.");
 ABSL_FLAG(absl::Duration, max_workload_cert_ttl, absl::Hours(24 * 90),
           "Longest lifetime a request may ask for.");
+ABSL_FLAG(std::string, token_key_file, "",
+          "Secret that signs bootstrap tokens (default <ca_dir>/token-key, made if missing).");
 ABSL_FLAG(std::string, serving_dir, "",
           "Folder for the CA server's own certificate (default: a new temporary folder).");
 ABSL_FLAG(std::string, server_names, "localhost,keel,istiod,keel-istiod.keel-system.svc",
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
         .trust_domain = absl::GetFlag(FLAGS_trust_domain),
         .workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl),
         .max_workload_cert_ttl = absl::GetFlag(FLAGS_max_workload_cert_ttl),
+        .token_key_file = absl::GetFlag(FLAGS_token_key_file),
         .serving_dir = absl::GetFlag(FLAGS_serving_dir),
         .server_names = absl::StrSplit(absl::GetFlag(FLAGS_server_names), ',', absl::SkipEmpty()),
         .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),

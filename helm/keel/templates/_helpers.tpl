@@ -22,7 +22,8 @@ keel.component renders one component: ServiceAccount, Deployment, Service,
 HorizontalPodAutoscaler and PodDisruptionBudget.
 Arguments (dict): root (the chart context), name, values (the component's
 values), image (the image's name, when not `name`), args (extra container
-arguments), mountConfig (mount Istio config),
+arguments), mountConfig (mount Istio config), extraPorts (more gRPC ports
+the container and the Service open, as a list of dicts with name and port),
 volumes and volumeMounts (extra ones, as lists of Kubernetes objects).
 */}}
 {{- define "keel.component" -}}
@@ -91,6 +92,11 @@ spec:
             - name: monitoring
               containerPort: {{ $v.monitoringPort }}
               protocol: TCP
+            {{- range .extraPorts }}
+            - name: {{ .name }}
+              containerPort: {{ .port }}
+              protocol: TCP
+            {{- end }}
           livenessProbe:
             httpGet:
               path: /healthz
@@ -158,6 +164,12 @@ spec:
       port: {{ $v.monitoringPort }}
       targetPort: monitoring
       protocol: TCP
+    {{- range .extraPorts }}
+    - name: {{ .name }}
+      port: {{ .port }}
+      targetPort: {{ .name }}
+      protocol: TCP
+    {{- end }}
 {{- if $v.autoscaling.enabled }}
 ---
 apiVersion: autoscaling/v2
@@ -209,4 +221,59 @@ keel.etcdEndpoints is the --etcd_endpoints flag for Galley and Citadel, or
 {{- else if eq .Values.etcd.mode "external" -}}
 {{- printf "--etcd_endpoints=%s" (join "," .Values.etcd.endpoints) -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+keel.citadelArgs, keel.citadelVolumes and keel.citadelMounts are Citadel's
+arguments (after its address), volumes and volume mounts as JSON lists: the
+same for the citadel Deployment and the one-process (istiod) one.
+*/}}
+{{- define "keel.citadelArgs" -}}
+{{- $c := .Values.citadel }}
+{{- $ns := .Release.Namespace }}
+{{- $args := list
+      (printf "--ca_mode=%s" $c.caMode)
+      "--ca_dir=/var/lib/keel/ca"
+      "--serving_dir=/var/run/keel/serving"
+      (printf "--trust_domain=%s" .Values.meshConfig.trustDomain)
+      (printf "--workload_cert_ttl=%s" $c.workloadCertTtl)
+      (printf "--max_workload_cert_ttl=%s" $c.maxWorkloadCertTtl)
+      (printf "--server_names=keel-citadel,keel-citadel.%s,keel-citadel.%s.svc,keel-citadel.%s.svc.%s" $ns $ns $ns .Values.global.clusterDomain) }}
+{{- if eq $c.caMode "cacerts" }}
+{{- $args = append $args "--token_key_file=/var/run/keel/token-key/token-key" }}
+{{- else }}
+{{- /* On etcd, replicas share one self-signed CA there. */}}
+{{- with include "keel.etcdEndpoints" . }}
+{{- $args = append $args . }}
+{{- end }}
+{{- end }}
+{{- toJson $args }}
+{{- end -}}
+
+{{- define "keel.citadelMounts" -}}
+{{- $c := .Values.citadel }}
+{{- $mounts := list (dict "name" "ca" "mountPath" "/var/lib/keel/ca" "readOnly" (eq $c.caMode "cacerts")) (dict "name" "serving" "mountPath" "/var/run/keel/serving") }}
+{{- if eq $c.caMode "cacerts" }}
+{{- $mounts = append $mounts (dict "name" "token-key" "mountPath" "/var/run/keel/token-key" "readOnly" true) }}
+{{- end }}
+{{- toJson $mounts }}
+{{- end -}}
+
+{{- define "keel.citadelVolumes" -}}
+{{- $c := .Values.citadel }}
+{{- $volumes := list (dict "name" "serving" "emptyDir" (dict "medium" "Memory")) }}
+{{- if eq $c.caMode "cacerts" }}
+{{- /* Istio's plugged-in CA Secret, and the bootstrap-token key beside it. */}}
+{{- $volumes = append $volumes (dict "name" "ca" "secret" (dict "secretName" $c.cacertsSecret "defaultMode" 256)) }}
+{{- $volumes = append $volumes (dict "name" "token-key" "secret" (dict "secretName" $c.tokenKeySecret "defaultMode" 256)) }}
+{{- else }}
+{{- /* The self-signed root and its key outlive the pod: the same root after a restart. */}}
+{{- $volumes = append $volumes (dict "name" "ca" "persistentVolumeClaim" (dict "claimName" "keel-citadel-ca")) }}
+{{- end }}
+{{- toJson $volumes }}
+{{- end -}}
+
+{{/* keel.split is true when each component runs as its own Deployment. */}}
+{{- define "keel.split" -}}
+{{- if eq .Values.mode "split" }}true{{ end }}
 {{- end -}}
