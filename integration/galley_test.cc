@@ -465,6 +465,45 @@ TEST_F(GalleyTest, KeelctlAppliesHistoryAndRollbackThroughEtcd) {
   EXPECT_THAT(got.out, HasSubstr("\"weight\":80"));
   EXPECT_EQ(keelctl({"rollback", "VirtualService/default/reviews", "--to=1"}).exit.status, 1);
 
+  // Two applies racing on what `get` printed (its resourceVersion): one
+  // wins, the other is refused naming the revision it lost to.
+  const size_t at = got.out.find("\"resourceVersion\":\"");
+  ASSERT_NE(at, std::string::npos) << got.out;
+  const std::string base = got.out.substr(at + 19, got.out.find('"', at + 19) - at - 19);
+  auto with_version = [&](const std::string& v1, const std::string& v2) {
+    std::string yaml = Vs("reviews", v1, v2);
+    yaml.replace(yaml.find("\nspec:"), 0, "\n  resourceVersion: \"" + base + "\"");
+    return yaml;
+  };
+  WriteFile(dir + "/racer-a.yaml", with_version("30", "70"));
+  WriteFile(dir + "/racer-b.yaml", with_version("70", "30"));
+  std::vector<ChildProcess> racers;
+  for (const char* racer : {"a", "b"}) {
+    absl::StatusOr<ChildProcess> started = ChildProcess::Start(
+        KeelBinaryPath("keelctl"),
+        {"apply", "-f", absl::StrCat(dir, "/racer-", racer, ".yaml"),
+         "--galley=" + (*galley)->grpc_address()},
+        absl::StrCat(dir, "/racer-", racer, ".out"), absl::StrCat(dir, "/racer-", racer, ".err"));
+    ASSERT_TRUE(started.ok());
+    racers.push_back(*std::move(started));
+  }
+  std::vector<int> statuses;
+  for (ChildProcess& racer : racers) {
+    absl::StatusOr<ExitInfo> exit = racer.Wait(absl::Seconds(30));
+    ASSERT_TRUE(exit.ok());
+    statuses.push_back(exit->status);
+  }
+  ASSERT_THAT(statuses, ::testing::UnorderedElementsAre(0, 1));
+  const int loser = statuses[0] == 0 ? 1 : 0;
+  std::ifstream loser_err(absl::StrCat(dir, "/racer-", loser == 0 ? "a" : "b", ".err"));
+  const std::string refusal((std::istreambuf_iterator<char>(loser_err)),
+                            std::istreambuf_iterator<char>());
+  EXPECT_THAT(refusal, HasSubstr("conflict: VirtualService default/reviews is at revision "));
+  EXPECT_THAT(refusal, HasSubstr(", not " + base + " (metadata.resourceVersion)"));
+  ASSERT_TRUE(sees(loser == 0 ? "70/30" : "30/70"));
+  // The stale copy applied alone is refused the same way.
+  EXPECT_EQ(keelctl({"apply", "-f", dir + "/racer-a.yaml"}).exit.status, 1);
+
   ASSERT_EQ(keelctl({"delete", "VirtualService/default/reviews"}).exit.status, 0);
   ASSERT_TRUE(sees("absent"));
   CommandResult gone = keelctl({"get", "VirtualService/default/reviews"});

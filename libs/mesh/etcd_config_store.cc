@@ -84,6 +84,21 @@ absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::Write(const Resource& 
   absl::StatusOr<std::optional<etcd::KeyValue>> current = client_->Get(key);
   if (!current.ok()) return current.status();
   int64_t expected = 0;
+  if (!resource.resource_version.empty()) {
+    int64_t wanted = 0;
+    if (!absl::SimpleAtoi(resource.resource_version, &wanted) || wanted < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata.resourceVersion: \"", resource.resource_version,
+          "\" is not a revision (keelctl get prints the current one)"));
+    }
+    const int64_t at = current->has_value() ? (*current)->mod_revision : 0;
+    if (at != wanted) {
+      return absl::AbortedError(absl::StrCat(
+          "conflict: ", resource.DisplayName(), " is at revision ", at,
+          at == 0 ? " (it does not exist)" : "", ", not ", wanted,
+          " (metadata.resourceVersion): another writer changed it; get it again and re-apply"));
+    }
+  }
   if (current->has_value()) {
     expected = (*current)->mod_revision;
     absl::StatusOr<std::shared_ptr<const Resource>> stored = Decode(**current);

@@ -57,7 +57,9 @@ class EtcdConfigStore : public ConfigStore {
   };
   // Write stores `resource` over whatever version is current (compare-and-
   // swap on the version read: ABORTED, naming the revision, when another
-  // writer got there between).
+  // writer got there between). A resource whose metadata.resourceVersion is
+  // set is written only over that revision (0: only if it does not exist):
+  // otherwise ABORTED naming the revision it is at.
   absl::StatusOr<Version> Write(const Resource& resource);
   absl::StatusOr<Version> Get(const KindInfo& kind, const std::string& ns, const std::string& name);
   // Remove deletes the current version (NotFound when there is none).

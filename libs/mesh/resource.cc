@@ -327,6 +327,13 @@ class DocumentParser {
         ok &= ReadStringMap(it->second, path, display, resource.labels);
       } else if (key == "annotations") {
         ok &= ReadStringMap(it->second, path, display, resource.annotations);
+      } else if (key == "resourceVersion") {
+        if (!it->second.IsScalar()) {
+          Error(it->first.Mark(), display, path, "expected string");
+          ok = false;
+        } else {
+          resource.resource_version = it->second.Scalar();
+        }
       } else if (std::find(std::begin(kIgnoredMetadata), std::end(kIgnoredMetadata), key) ==
                  std::end(kIgnoredMetadata)) {
         Error(it->first.Mark(), display, path, absl::StrCat("unknown field \"", key, "\""));

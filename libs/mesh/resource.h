@@ -25,6 +25,10 @@ struct Resource {
   std::string namespace_name;  // "default" when the file gives none
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  // metadata.resourceVersion as written ("" when absent): not content, but
+  // a write's precondition, as in Kubernetes (keelctl apply of what
+  // keelctl get printed fails if the resource changed in between).
+  std::string resource_version;
   std::shared_ptr<const google::protobuf::Message> spec;
   // Where the resource's document starts, and where each of its fields is.
   SourcePosition position;

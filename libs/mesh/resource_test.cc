@@ -69,6 +69,7 @@ spec:
   EXPECT_EQ(r.kind->type_url(), "networking.istio.io/v1alpha3/VirtualService");
   EXPECT_EQ(r.labels.at("app"), "ratings");
   EXPECT_EQ(r.annotations.at("note"), "x");
+  EXPECT_EQ(r.resource_version, "12");  // a write's precondition, not content
   const auto& vs = static_cast<const istio::networking::v1alpha3::VirtualService&>(*r.spec);
   EXPECT_EQ(vs.http(0).route(0).destination().host(), "ratings");
   EXPECT_EQ(r.PositionOf("spec.http[0].route").line, 11);

@@ -31,7 +31,9 @@ absl::StatusOr<const mesh::KindInfo*> FindKind(const std::string& name) {
   return found;
 }
 
-std::string ToJson(const mesh::Resource& resource) {
+// The resource as keelctl get prints it; resourceVersion is the revision,
+// so that applying the printed object again is conditional on it.
+std::string ToJson(const mesh::Resource& resource, int64_t revision) {
   std::string spec;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = false;
@@ -42,7 +44,8 @@ std::string ToJson(const mesh::Resource& resource) {
       .Key("kind").String(resource.kind->kind)
       .Key("metadata").BeginObject()
       .Key("name").String(resource.name)
-      .Key("namespace").String(resource.namespace_name);
+      .Key("namespace").String(resource.namespace_name)
+      .Key("resourceVersion").String(absl::StrCat(revision));
   if (!resource.labels.empty()) {
     json.Key("labels").BeginObject();
     for (const auto& [k, v] : resource.labels) json.Key(k).String(v);
@@ -60,7 +63,7 @@ std::string ToJson(const mesh::Resource& resource) {
 void Fill(const mesh::EtcdConfigStore::Version& version, v1::StoredResource* out) {
   out->set_resource(version.resource->DisplayName());
   out->set_revision(version.revision);
-  out->set_json(ToJson(*version.resource));
+  out->set_json(ToJson(*version.resource, version.revision));
   out->set_unchanged(version.unchanged);
 }
 
