@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -11,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "integration/harness/etcd_cluster.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/files.h"
 #include "libs/common/http_client.h"
@@ -453,6 +455,93 @@ TEST_F(PilotTest, TwoPilotReplicasAClientMovesToTheOtherWithoutAFailedCall) {
   Counts last = Counts::Parse(last_interval);
   EXPECT_GT(last["v2"], 0) << out;
   EXPECT_EQ(last["v1"], 0) << out;
+}
+
+// Every replica can be lost: 3 etcd members, 2 Galleys on them, 2 Pilots on
+// both Galleys, and a client streaming RPCs through both Pilots. The etcd
+// leader, then a Galley, then a Pilot are killed (SIGKILL); after each, a
+// route change reaches the client, and no call fails.
+TEST_F(PilotTest, EtcdGalleyAndPilotReplicasKilledOneByOneFailNoCall) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(3);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  WriteFile(dir_ + "/routes.yaml", Split(100, 0));
+  std::vector<RunningService*> galleys, pilots;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<RunningService*> galley = mesh().Start(
+        "galley", {"--config_dir=" + dir_, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+    ASSERT_TRUE(galley.ok());
+    ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+    galleys.push_back(*galley);
+  }
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<RunningService*> pilot = mesh().Start(
+        "pilot", {"--galley_address=" + galleys[0]->grpc_address() + "," +
+                      galleys[1]->grpc_address(),
+                  "--debounce_after=30ms", "--mesh_config=" + MeshConfigPath()});
+    ASSERT_TRUE(pilot.ok());
+    ASSERT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
+    pilots.push_back(*pilot);
+  }
+  const std::string bootstrap = dir_ + "/../bootstrap-replicas.json";
+  absl::StatusOr<CommandResult> written = RunToCompletion(
+      KeelBinaryPath("keelctl"),
+      {"bootstrap", "--node_id=echo-client~127.0.0.1~client.default",
+       "--pilot=" + pilots[0]->grpc_address() + "," + pilots[1]->grpc_address(),
+       "--output=" + bootstrap});
+  ASSERT_TRUE(written.ok() && written->exit.status == 0);
+  absl::StatusOr<ChildProcess> client = ChildProcess::Start(
+      RunfilePath("integration/apps/echo_client"),
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=300s",
+       "--report_every=100ms"},
+      dir_ + "/../replicas-client.log", "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(WaitForClientTime(*client, 500)) << client->Log();
+
+  // Writes the split and waits for the first client interval, begun after
+  // the write, that went all to the new version; returns how long it took.
+  auto change_reaches_client = [&](int v1, int v2) -> std::optional<absl::Duration> {
+    const size_t seen = client->Log().size();
+    const absl::Time since = absl::Now();
+    WriteFile(dir_ + "/routes.yaml", Split(v1, v2));
+    const std::string wanted = v1 > 0 ? "v1" : "v2", other = v1 > 0 ? "v2" : "v1";
+    bool skipped_first = false;  // the interval running during the write may mix
+    while (absl::Now() < since + absl::Seconds(30) && client->Running()) {
+      const std::string log = client->Log();
+      for (absl::string_view line : absl::StrSplit(log.substr(seen), '\n', absl::SkipEmpty())) {
+        if (!absl::StartsWith(line, "t=") || log.back() != '\n') continue;
+        if (!skipped_first) {
+          skipped_first = true;
+          continue;
+        }
+        Counts interval = Counts::Parse(std::string(line));
+        if (interval[wanted] > 0 && interval[other] == 0) return absl::Now() - since;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return std::nullopt;
+  };
+  auto report = [](const char* what, std::optional<absl::Duration> took) {
+    ASSERT_TRUE(took.has_value()) << what << ": the change never reached the client";
+    std::printf("%s: a route change reached the client in %.0f ms\n", what,
+                absl::ToDoubleMilliseconds(*took));
+  };
+
+  std::optional<int> leader = (*etcd)->Leader();
+  ASSERT_TRUE(leader.has_value());
+  (*etcd)->Kill(*leader);
+  report("etcd leader killed", change_reaches_client(0, 100));
+  galleys[0]->Kill();
+  report("a Galley killed", change_reaches_client(100, 0));
+  pilots[0]->Kill();
+  report("a Pilot killed", change_reaches_client(0, 100));
+
+  ExitInfo exit = client->Terminate(absl::Seconds(10));
+  EXPECT_TRUE(exit.exited) << exit.ToString();
+  const std::string out = client->Log();
+  ASSERT_NE(out.rfind("summary "), std::string::npos) << out;
+  Counts summary = Counts::Parse(out.substr(out.rfind("summary ") + 8));
+  EXPECT_EQ(summary["errors"], 0) << out;
+  EXPECT_GT(summary["total"], 0);
 }
 
 // Galley rejects the change (the test waits until Galley says so, not for a
