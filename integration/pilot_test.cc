@@ -544,6 +544,61 @@ TEST_F(PilotTest, EtcdGalleyAndPilotReplicasKilledOneByOneFailNoCall) {
   EXPECT_GT(summary["total"], 0);
 }
 
+// keelctl diff asks Pilot what a file would change, per connected proxy,
+// before anything is written: a weight change shows exactly the route
+// configuration of the client that routes to the host, and nothing for a
+// proxy that does not.
+TEST_P(PilotScenarioTest, KeelctlDiffShowsWhatAWeightChangeWouldDoToEachProxy) {
+  // A proxy that stays connected: a client calling echo.
+  absl::StatusOr<ChildProcess> client = ChildProcess::Start(
+      RunfilePath("integration/apps/echo_client"),
+      {absl::StrCat("--target=xds:///", kHost, ":7070"), "--duration=120s",
+       "--report_every=100ms"},
+      dir_ + "/../diff-client.log", "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap_});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(WaitForClientTime(*client, 200)) << client->Log();
+  // And one that routes nowhere: an xDS-enabled server with no workload.
+  const std::string server_bootstrap = dir_ + "/../bootstrap-lonely-server.json";
+  absl::StatusOr<CommandResult> written = RunToCompletion(
+      KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=echo-server~127.0.0.9~lonely.default",
+                                  "--pilot=" + pilot_->grpc_address(), "--output=" + server_bootstrap});
+  ASSERT_TRUE(written.ok() && written->exit.status == 0);
+  StartEcho(PickFreePort(), "lonely", /*xds=*/true, server_bootstrap);
+
+  auto diff = [&](const std::string& content) {
+    const std::string path = TestTempDir("diff") + "/routes.yaml";
+    WriteFile(path, content);
+    absl::StatusOr<CommandResult> result = RunToCompletion(
+        KeelBinaryPath("keelctl"), {"diff", "-f", path, "--pilot=" + pilot_->monitoring_address()});
+    EXPECT_TRUE(result.ok());
+    return std::make_pair(path, result.ok() ? *result : CommandResult{});
+  };
+  auto [path, result] = diff(Split(50, 50));
+  ASSERT_EQ(result.exit.status, 0) << result.err;
+  std::printf("keelctl diff -f routes.yaml (80/20 -> 50/50):\n%s", result.out.c_str());
+  EXPECT_THAT(result.out, HasSubstr("echo-client~127.0.0.1~client.default\n  RDS "));
+  EXPECT_THAT(result.out, HasSubstr(" changed\n"));
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("\n    - +weight: 80\n"));
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("\n    \\+ +weight: 50\n"));
+  for (const char* other : {"  LDS ", "  CDS ", "  EDS ", "lonely"}) {
+    EXPECT_THAT(result.out, Not(HasSubstr(other))) << result.out;
+  }
+  EXPECT_THAT(result.out, HasSubstr("1 of 2 connected proxies would change\n"));
+
+  auto [same_path, same] = diff(Split(80, 20));
+  EXPECT_EQ(same.out, "0 of 2 connected proxies would change\n");
+
+  auto [bad_path, bad] = diff(Split(80, 20).replace(Split(80, 20).find("weight: 80"), 10,
+                                                    "weight: eighty"));
+  EXPECT_EQ(bad.exit.status, 1);
+  EXPECT_THAT(bad.err, HasSubstr(bad_path + ":"));
+  EXPECT_THAT(bad.err, HasSubstr("weight: expected integer, got \"eighty\""));
+  // Nothing was applied: traffic keeps the 80/20 split.
+  Counts after = Call(200);
+  EXPECT_EQ(after["errors"], 0);
+  EXPECT_NEAR(after["v1"], 160, 40);
+}
+
 // Galley rejects the change (the test waits until Galley says so, not for a
 // fixed time) and traffic goes on as before; weights that do not add up to
 // 100 (the README demo's 200/70, which gRPC would NACK) are such a change.

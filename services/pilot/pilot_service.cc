@@ -10,10 +10,14 @@
 #include "libs/common/json_writer.h"
 #include "libs/common/logging.h"
 #include "libs/mesh/schema.h"
+#include "libs/mesh/validation/validate.h"
+#include "libs/xds/type_urls.h"
 #include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/push/config_diff.h"
 #include "spdlog/spdlog.h"
+#include "yaml-cpp/yaml.h"
 
 namespace keel::pilot {
 
@@ -123,6 +127,7 @@ absl::Status PilotService::Start(ServiceContext& context) {
   }
   context.debug_pages.Handle("/debug/config_dump",
                             [this](const HttpRequest& r) { return ConfigDump(r); });
+  context.debug_pages.Handle("/debug/diff", [this](const HttpRequest& r) { return Diff(r); });
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
 }
@@ -336,6 +341,97 @@ HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
     json.EndArray();
   }
   json.EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
+}
+
+namespace {
+
+HttpResponse JsonErrors(int status, const std::vector<std::string>& errors) {
+  JsonWriter json;
+  json.BeginObject().Key("errors").BeginArray();
+  for (const std::string& error : errors) json.String(error);
+  json.EndArray().EndObject();
+  return HttpResponse{.status = status, .content_type = "application/json", .body = json.Take()};
+}
+
+const char* ShortTypeName(const std::string& type_url) {
+  for (const xds::EnvoyType& type : xds::kEnvoyTypes) {
+    if (type_url == type.type_url) return type.short_name;
+  }
+  return "?";
+}
+
+}  // namespace
+
+HttpResponse PilotService::Diff(const HttpRequest& request) const {
+  if (request.method != "POST") {
+    return JsonErrors(405, {"POST {\"files\": [{\"name\": ..., \"content\": ...}]}"});
+  }
+  // The files, validated as Galley would: nothing is compared unless all are valid.
+  std::vector<std::shared_ptr<const mesh::Resource>> changes;
+  std::vector<std::string> errors;
+  try {
+    const YAML::Node body = YAML::Load(request.body);
+    if (!body.IsMap() || !body["files"].IsSequence()) {
+      return JsonErrors(400, {"the body must be {\"files\": [{\"name\": ..., \"content\": ...}]}"});
+    }
+    for (const YAML::Node& file : body["files"]) {
+      if (!file.IsMap() || !file["name"].IsScalar() || !file["content"].IsScalar()) {
+        return JsonErrors(400, {"each file needs a \"name\" and a \"content\" string"});
+      }
+      mesh::ParsedFile parsed =
+          mesh::ParseConfigFile(file["name"].Scalar(), file["content"].Scalar());
+      for (const mesh::Diagnostic& d : parsed.diagnostics) {
+        if (d.level == mesh::Level::kError) errors.push_back(d.ToString());
+      }
+      for (mesh::Resource& resource : parsed.resources) {
+        for (const mesh::Diagnostic& d : mesh::ValidateResource(resource)) {
+          if (d.level == mesh::Level::kError) errors.push_back(d.ToString());
+        }
+        changes.push_back(std::make_shared<const mesh::Resource>(std::move(resource)));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return JsonErrors(400, {absl::StrCat("the body is not JSON: ", e.msg)});
+  }
+  if (!errors.empty()) return JsonErrors(400, errors);
+  if (!source_.Ready()) return JsonErrors(503, {"Pilot does not hold its full config yet"});
+
+  std::vector<ConnectedProxy> proxies;
+  std::set<std::string> seen;
+  for (const xds::StreamStatus& stream : ads_server_->Streams()) {
+    if (!seen.insert(stream.node_id).second) continue;
+    ConnectedProxy proxy{.id = stream.node_id, .node = stream.node};
+    for (const auto& [type_url, generator] : Generators()) {
+      std::set<std::string> names = ads_server_->SubscribedNames(stream.node_id, type_url);
+      if (!names.empty()) proxy.subscribed[type_url] = std::move(names);
+    }
+    proxies.push_back(std::move(proxy));
+  }
+  const std::vector<std::shared_ptr<const mesh::Resource>> current = config_.Current().resources;
+  const std::vector<ProxyDiff> diffs =
+      DiffProxies(current, Overlay(current, changes),
+                  PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()}, proxies);
+
+  JsonWriter json;
+  json.BeginObject().Key("connected").Uint(proxies.size()).Key("proxies").BeginArray();
+  for (const ProxyDiff& diff : diffs) {
+    json.BeginObject().Key("proxy").String(diff.proxy).Key("changes").BeginArray();
+    for (const ResourceChange& change : diff.changes) {
+      json.BeginObject()
+          .Key("type")
+          .String(ShortTypeName(change.type_url))
+          .Key("name")
+          .String(change.name)
+          .Key("change")
+          .String(ChangeKindName(change.kind));
+      json.Key("before").Raw(change.before_json.empty() ? "null" : change.before_json);
+      json.Key("after").Raw(change.after_json.empty() ? "null" : change.after_json);
+      json.EndObject();
+    }
+    json.EndArray().EndObject();
+  }
+  json.EndArray().EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 

@@ -75,6 +75,9 @@ class PilotService : public Service {
   HttpResponse Syncz() const;
   HttpResponse Configz() const;
   HttpResponse ConfigDump(const HttpRequest& request) const;
+  // What the files posted would change for each connected proxy (keelctl
+  // diff); nothing is applied.
+  HttpResponse Diff(const HttpRequest& request) const;
   HttpResponse Meshz() const;
   void ReloadMeshConfig();
   mesh::MeshConfig mesh() const;
