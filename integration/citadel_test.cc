@@ -363,5 +363,92 @@ TEST_F(CitadelTest, ReplicasOnEtcdShareOneCaAndTakeARotation) {
   EXPECT_EQ(old_verified.exit.status, 0) << old_verified.out << old_verified.err;
 }
 
+// Root rotation on etcd is the leader's: `rotate-root begin` asks, the
+// leading replica makes the new root; killed then, the other replica takes
+// the lead when the lease runs out and retires the old root once the
+// overlap has passed. Every certificate issued meanwhile verifies against
+// the roots its replica trusted when it was issued.
+TEST_F(CitadelTest, TheLeaderRotatesTheRootAndAnotherFinishesWhenItDies) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(3);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  struct Replica {
+    RunningService* service;
+    std::string ca_dir, serving_dir;
+  };
+  std::vector<Replica> replicas;
+  for (const char* name : {"ca-a", "ca-b"}) {
+    ca_dir_ = TestTempDir(name);
+    StartCitadel({(*etcd)->EndpointsFlag(), "--leader_lease=2s"});
+    replicas.push_back({citadel_, ca_dir_, serving_dir_});
+  }
+  auto leads = [](const Replica& r) {
+    return absl::StrContains(r.service->process().Log(), "leads /keel/v1/ca/leader");
+  };
+  const absl::Time elected_by = absl::Now() + absl::Seconds(20);
+  while (!leads(replicas[0]) && !leads(replicas[1]) && absl::Now() < elected_by) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_NE(leads(replicas[0]), leads(replicas[1])) << "exactly one replica must lead";
+  const Replica leader = leads(replicas[0]) ? replicas[0] : replicas[1];
+  const Replica follower = leads(replicas[0]) ? replicas[1] : replicas[0];
+  const std::string old_root = ReadFile(follower.ca_dir + "/root-cert.pem");
+
+  auto citadel_cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), (*etcd)->EndpointsFlag());
+    absl::StatusOr<CommandResult> result = RunToCompletion(KeelBinaryPath("citadel"), args);
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? *result : CommandResult{};
+  };
+  CommandResult asked = citadel_cli({"--rotation_overlap=4s", "rotate-root", "begin"});
+  ASSERT_EQ(asked.exit.status, 0) << asked.err;
+  CommandResult twice = citadel_cli({"rotate-root", "begin"});
+  EXPECT_EQ(twice.exit.status, 1);
+  EXPECT_THAT(twice.err, HasSubstr("a root rotation is under way"));
+
+  // The leader begins it: both replicas trust two roots.
+  const absl::Time begun_by = absl::Now() + absl::Seconds(20);
+  while (CertificatesIn(ReadFile(follower.ca_dir + "/trusted-roots.pem")) != 2 &&
+         absl::Now() < begun_by) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(CertificatesIn(ReadFile(follower.ca_dir + "/trusted-roots.pem")), 2);
+  EXPECT_THAT(leader.service->process().Log(), HasSubstr("CA root rotation begun by citadel@"));
+  leader.service->Kill();
+
+  // The follower takes over and retires the old root after the overlap;
+  // meanwhile it keeps signing, and what it signs verifies.
+  citadel_ = follower.service;
+  ca_dir_ = follower.ca_dir;
+  serving_dir_ = follower.serving_dir;
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  ASSERT_TRUE(key.ok());
+  auto stub = Stub();
+  int issued = 0;
+  const absl::Time retired_by = absl::Now() + absl::Seconds(30);
+  while (CertificatesIn(ReadFile(follower.ca_dir + "/trusted-roots.pem")) != 1 &&
+         absl::Now() < retired_by) {
+    const std::string trusted = TestTempDir("trusted") + "/roots.pem";
+    ASSERT_TRUE(WriteFileAtomically(trusted, ReadFile(follower.ca_dir + "/trusted-roots.pem")).ok());
+    IstioCertificateResponse response;
+    grpc::Status status = Create(*stub, Csr(*key), IssueToken("shop", "cart"), 0, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    CommandResult verified = OpensslVerify(WriteIdentity(*key, response), trusted);
+    EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
+    ++issued;
+  }
+  const std::string new_root = ReadFile(follower.ca_dir + "/root-cert.pem");
+  ASSERT_EQ(CertificatesIn(ReadFile(follower.ca_dir + "/trusted-roots.pem")), 1);
+  EXPECT_NE(new_root, old_root);
+  EXPECT_EQ(ReadFile(follower.ca_dir + "/trusted-roots.pem"), new_root);
+  EXPECT_THAT(follower.service->process().Log(), HasSubstr("leads /keel/v1/ca/leader"));
+  EXPECT_THAT(follower.service->process().Log(), HasSubstr("CA root rotation done by citadel@"));
+  EXPECT_GT(issued, 0);
+  std::printf("rotation finished by the second leader; %d certificates issued meanwhile, all verified\n",
+              issued);
+  CommandResult nothing = citadel_cli({"rotate-root", "retire"});
+  EXPECT_EQ(nothing.exit.status, 1);
+  EXPECT_THAT(nothing.err, HasSubstr("no root rotation is under way"));
+}
+
 }  // namespace
 }  // namespace keel::testing

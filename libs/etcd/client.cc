@@ -284,7 +284,8 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPut(absl::string_view key, absl::s
   return TxnResult(response, key, expected_mod_revision, was_retried, std::string(value));
 }
 
-absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPut>& puts) {
+absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPut>& puts,
+                                                     const std::vector<Guard>& guards) {
   if (puts.size() > 128) return absl::InvalidArgumentError("etcd: more than 128 writes in one transaction");
   pb::TxnRequest txn;
   for (const GuardedPut& put : puts) {
@@ -296,6 +297,13 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPu
     pb::PutRequest& request = *txn.add_success()->mutable_request_put();
     request.set_key(put.key);
     request.set_value(put.value);
+  }
+  for (const Guard& guard : guards) {
+    pb::Compare& compare = *txn.add_compare();
+    compare.set_key(guard.key);
+    compare.set_target(pb::Compare::MOD);
+    compare.set_result(pb::Compare::EQUAL);
+    compare.set_mod_revision(guard.mod_revision);
   }
   pb::TxnResponse response;
   bool was_retried = false;

@@ -77,14 +77,20 @@ class EtcdClient {
   absl::StatusOr<int64_t> CompareAndPut(absl::string_view key, absl::string_view value,
                                         int64_t expected_mod_revision, int64_t lease = 0);
   // CompareAndPutAll writes every entry in one transaction if each key is
-  // at its expected revision, else none (ABORTED). At most 128 entries
-  // (etcd's default limit of operations per transaction).
+  // at its expected revision, and each of `guards` too (keys only compared,
+  // such as a leader's key: a fence), else none (ABORTED). At most 128
+  // entries (etcd's default limit of operations per transaction).
   struct GuardedPut {
     std::string key;
     std::string value;
     int64_t expected_mod_revision = 0;
   };
-  absl::StatusOr<int64_t> CompareAndPutAll(const std::vector<GuardedPut>& puts);
+  struct Guard {
+    std::string key;
+    int64_t mod_revision = 0;
+  };
+  absl::StatusOr<int64_t> CompareAndPutAll(const std::vector<GuardedPut>& puts,
+                                           const std::vector<Guard>& guards = {});
   // CompareAndDelete deletes the key if its mod revision is as expected.
   absl::StatusOr<int64_t> CompareAndDelete(absl::string_view key, int64_t expected_mod_revision);
   absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value, int64_t lease = 0);

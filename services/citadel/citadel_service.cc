@@ -1,6 +1,7 @@
 #include "services/citadel/citadel_service.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -164,6 +165,18 @@ absl::Status CitadelService::Start(ServiceContext& context) {
     spdlog::warn("not watching the CA files: {}", std::string(watching.message()));
   }
   maintainer_ = std::thread([this] { Maintain(); });
+  if (etcd_ca_ != nullptr) {
+    // Every replica stands for leader; the leader carries out rotations.
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    rotator_ = RootRotator::Start(
+        etcd_ca_->client(), absl::StrCat("citadel@", host, ":", getpid()), options_.leader_lease,
+        options_.ca_dir, [options = options_](const std::string& dir) {
+          CitadelOptions scratch = options;
+          scratch.ca_dir = dir;
+          return mtls::NewSigner(scratch.ca_mode, SignerConfigFor(scratch));
+        });
+  }
   const mtls::Certificate root = signer()->Roots().front();
   spdlog::info("CA ({}) ready: root {} expires {}, serving certificate in {}", options_.ca_mode,
                root.SubjectText(), absl::FormatTime(root.NotAfter()), serving_dir_);
@@ -234,6 +247,7 @@ void CitadelService::Maintain() {
 }
 
 void CitadelService::Stop() {
+  rotator_.reset();  // resigns the lead, if held
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
   if (maintainer_.joinable()) maintainer_.join();
   ca_files_.Stop();

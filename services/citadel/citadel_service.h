@@ -42,12 +42,16 @@ struct CitadelOptions {
   // When set (self-signed mode), replicas share one CA through this etcd
   // cluster (host:port of its members): see etcd_ca.h.
   std::vector<std::string> etcd_endpoints;
+  // On etcd: how long a dead leader (the replica that carries out root
+  // rotations) keeps the lead before another takes it.
+  absl::Duration leader_lease = absl::Seconds(5);
 };
 
 // SignerConfigFor is what NewSigner gets for these options.
 mtls::SignerConfig SignerConfigFor(const CitadelOptions& options);
 
 class EtcdCaSync;
+class RootRotator;
 
 class CitadelService : public Service {
  public:
@@ -85,6 +89,7 @@ class CitadelService : public Service {
   absl::Notification stopping_;
   std::thread maintainer_;
   std::unique_ptr<EtcdCaSync> etcd_ca_;  // set when replicas share a CA through etcd
+  std::unique_ptr<RootRotator> rotator_;  // with etcd_ca_
 };
 
 }  // namespace keel::citadel

@@ -14,13 +14,20 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "libs/etcd/client.h"
+#include "libs/etcd/election.h"
+#include "libs/mtls/signer.h"
 
 namespace keel::citadel {
 
 inline constexpr char kCaBundleKey[] = "/keel/v1/ca/root";
+inline constexpr char kRotationKey[] = "/keel/v1/ca/rotation";  // a keel.ca.RootRotation
+inline constexpr char kLeaderKey[] = "/keel/v1/ca/leader";
 
 class EtcdCaSync {
  public:
@@ -31,6 +38,8 @@ class EtcdCaSync {
       const std::function<absl::Status()>& make_local_ca);
   ~EtcdCaSync();
 
+  const std::shared_ptr<etcd::EtcdClient>& client() const { return client_; }
+
  private:
   EtcdCaSync(std::shared_ptr<etcd::EtcdClient> client, std::string ca_dir)
       : client_(std::move(client)), ca_dir_(std::move(ca_dir)) {}
@@ -38,6 +47,49 @@ class EtcdCaSync {
   std::string ca_dir_;
   std::unique_ptr<etcd::EtcdClient::Watch> watch_;
 };
+
+// RootRotator carries out the root rotations asked for in etcd (see
+// keel.ca.RootRotation), on whichever replica leads: each replica runs one;
+// they elect a leader with a lease on kLeaderKey.
+class RootRotator {
+ public:
+  // Makes the CA of the files in a folder (a scratch copy of the bundle).
+  using SignerFactory =
+      std::function<absl::StatusOr<std::unique_ptr<mtls::CertificateSigner>>(const std::string&)>;
+  // Steps are made in scratch folders under `scratch_parent`.
+  static std::unique_ptr<RootRotator> Start(std::shared_ptr<etcd::EtcdClient> client,
+                                            std::string candidate, absl::Duration lease_ttl,
+                                            std::string scratch_parent, SignerFactory make_signer);
+  ~RootRotator();
+
+ private:
+  RootRotator(std::shared_ptr<etcd::EtcdClient> client, std::string candidate,
+              std::string scratch_parent, SignerFactory make_signer)
+      : client_(std::move(client)),
+        candidate_(std::move(candidate)),
+        scratch_parent_(std::move(scratch_parent)),
+        make_signer_(std::move(make_signer)) {}
+  void Run();
+  // Takes the rotation one step further if it is due; `fence` is the
+  // leader key's revision.
+  absl::Status Step(int64_t fence);
+
+  const std::shared_ptr<etcd::EtcdClient> client_;
+  const std::string candidate_;
+  const std::string scratch_parent_;
+  const SignerFactory make_signer_;
+  std::unique_ptr<etcd::LeaderElection> election_;
+  absl::Notification stopping_;
+  std::thread thread_;
+};
+
+// RequestRootRotation asks the leading replica for a rotation whose old
+// roots are retired `overlap` after the new one begins; AlreadyExists while
+// one is under way.
+absl::Status RequestRootRotation(etcd::EtcdClient& client, absl::Duration overlap);
+// RequestRetireNow ends the overlap of the rotation under way (the leader
+// retires the old roots at once); FailedPrecondition when none is.
+absl::Status RequestRetireNow(etcd::EtcdClient& client);
 
 // ReadBundleInto writes etcd's bundle into `dir`; returns its revision
 // (NotFound when etcd has none).

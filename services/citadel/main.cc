@@ -3,9 +3,12 @@
 //   citadel --ca_dir=DIR [--ca_mode=self-signed|cacerts]     serve
 //   citadel --ca_dir=DIR issue-token NAMESPACE SERVICE_ACCOUNT [--token_ttl=1h]
 //   citadel --ca_dir=DIR rotate-root begin|retire
+//   citadel --etcd_endpoints=... rotate-root begin [--rotation_overlap=24h] | retire
 //
 // The admin commands work on the CA's files; a running Citadel picks the
-// change up.
+// change up. On etcd, rotate-root asks the replicas' leader, which makes the
+// new root and, once the overlap has passed (or `retire` ends it), retires
+// the old ones.
 #include <cstdio>
 
 #include "absl/flags/flag.h"
@@ -40,6 +43,11 @@ ABSL_FLAG(std::string, server_names, "localhost,citadel,keel-citadel,keel-citade
 ABSL_FLAG(std::vector<std::string>, etcd_endpoints, {},
           "Comma-separated host:port of etcd members: replicas share one self-signed CA there "
           "(rotate-root then changes etcd's CA, which every replica takes).");
+ABSL_FLAG(absl::Duration, leader_lease, absl::Seconds(5),
+          "On etcd: how long a dead leader (the replica that rotates roots) keeps the lead.");
+ABSL_FLAG(absl::Duration, rotation_overlap, absl::Hours(24),
+          "rotate-root begin on etcd: how long old and new roots are both trusted before the "
+          "leader retires the old ones (every workload must renew within it).");
 ABSL_FLAG(absl::Duration, token_ttl, absl::Hours(1), "issue-token: lifetime of the token.");
 ABSL_FLAG(absl::Duration, expiry_warning, absl::Hours(24 * 30),
           "Log a warning when the root or signing certificate has less than this left.");
@@ -59,6 +67,7 @@ keel::citadel::CitadelOptions OptionsFromFlags() {
       .server_names = absl::StrSplit(absl::GetFlag(FLAGS_server_names), ',', absl::SkipEmpty()),
       .expiry_warning = absl::GetFlag(FLAGS_expiry_warning),
       .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
+      .leader_lease = absl::GetFlag(FLAGS_leader_lease),
   };
 }
 
@@ -86,33 +95,30 @@ int RotateRoot(const keel::citadel::CitadelOptions& options, const std::vector<s
   if (args.size() != 2 || (args[1] != "begin" && args[1] != "retire")) {
     return Fail("usage: citadel rotate-root begin|retire");
   }
-  if (options.ca_dir.empty()) return Fail("--ca_dir is required");
-  // On etcd: rotate the cluster's CA (a copy in --ca_dir), then offer it in
-  // place of the version read; every replica takes it from etcd.
-  std::unique_ptr<keel::etcd::EtcdClient> etcd;
-  int64_t etcd_revision = 0;
+  // On etcd the leading replica rotates: this only asks it to.
   if (!options.etcd_endpoints.empty()) {
     absl::StatusOr<std::unique_ptr<keel::etcd::EtcdClient>> client =
         keel::etcd::EtcdClient::Connect({.endpoints = options.etcd_endpoints});
     if (!client.ok()) return Fail(std::string(client.status().message()));
-    etcd = *std::move(client);
-    absl::StatusOr<int64_t> read = keel::citadel::ReadBundleInto(*etcd, options.ca_dir);
-    if (!read.ok()) return Fail(std::string(read.status().message()));
-    etcd_revision = *read;
+    const absl::Duration overlap = absl::GetFlag(FLAGS_rotation_overlap);
+    absl::Status asked = args[1] == "begin" ? keel::citadel::RequestRootRotation(**client, overlap)
+                                            : keel::citadel::RequestRetireNow(**client);
+    if (!asked.ok()) return Fail(std::string(asked.message()));
+    if (args[1] == "begin") {
+      std::printf("root rotation asked of the leading replica: a new root now, the old ones "
+                  "retired after %s\n",
+                  absl::FormatDuration(overlap).c_str());
+    } else {
+      std::printf("the leading replica retires the old roots now\n");
+    }
+    return 0;
   }
+  if (options.ca_dir.empty()) return Fail("--ca_dir is required");
   absl::StatusOr<std::unique_ptr<keel::mtls::CertificateSigner>> ca =
       keel::mtls::NewSigner(options.ca_mode, keel::citadel::SignerConfigFor(options));
   if (!ca.ok()) return Fail(std::string(ca.status().message()));
   absl::Status done = args[1] == "begin" ? (*ca)->RotateRoot() : (*ca)->RetireOldRoots();
   if (!done.ok()) return Fail(std::string(done.message()));
-  if (etcd != nullptr) {
-    absl::StatusOr<int64_t> published =
-        keel::citadel::PublishBundleFrom(*etcd, options.ca_dir, etcd_revision);
-    if (!published.ok()) {
-      return Fail(absl::StrCat("the rotation was not published (run it again): ",
-                               published.status().message()));
-    }
-  }
   std::printf("%s: signing with root %s; %zu trusted roots\n", args[1].c_str(),
               (*ca)->SigningCertificate().SerialHex().c_str(), (*ca)->Roots().size());
   return 0;
