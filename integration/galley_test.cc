@@ -313,12 +313,25 @@ TEST_F(GalleyTest, ReplicasShareConfigThroughEtcdAndSurviveKills) {
   WriteFile(dir + "/reviews.yaml", Vs("reviews", "80", "20"));
   std::vector<RunningService*> galleys;
   for (int i = 0; i < 2; ++i) {
-    absl::StatusOr<RunningService*> galley = mesh().Start(
-        "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+    absl::StatusOr<RunningService*> galley =
+        mesh().Start("galley", {"--config_dir=" + dir, "--debounce=20ms",
+                                "--folder_writer_lease=2s", (*etcd)->EndpointsFlag()});
     ASSERT_TRUE(galley.ok());
     ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
     galleys.push_back(*galley);
   }
+  // One replica writes the folder (it holds the writer's lease), the other
+  // only serves; the writer is the one killed below. The first to start
+  // takes the lease at once.
+  auto writes = [](RunningService* galley) {
+    return absl::StrContains(galley->process().Log(), "leads /keel/v1/folder-writers/");
+  };
+  const absl::Time elected_by = absl::Now() + absl::Seconds(20);
+  while (!writes(galleys[0]) && !writes(galleys[1]) && absl::Now() < elected_by) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_NE(writes(galleys[0]), writes(galleys[1])) << "exactly one replica must write the folder";
+  if (writes(galleys[1])) std::swap(galleys[0], galleys[1]);
   auto on_b = Subscribe(*galleys[1], /*delta=*/true);
   xds::AdsClientOptions options;
   options.server_address = galleys[0]->grpc_address() + "," + galleys[1]->grpc_address();
@@ -347,7 +360,9 @@ TEST_F(GalleyTest, ReplicasShareConfigThroughEtcdAndSurviveKills) {
   since = absl::Now();
   WriteFile(dir + "/reviews.yaml", Vs("reviews", "30", "70"));
   ASSERT_TRUE(see("30/70"));
-  std::printf("Galley A killed: a file change reached both subscribers in %.0f ms\n",
+  EXPECT_TRUE(writes(galleys[1])) << "the other replica took over the folder";
+  std::printf("the folder's writer killed: a file change reached both subscribers in %.0f ms "
+              "(the other replica took the 2 s writer lease)\n",
               absl::ToDoubleMilliseconds(absl::Now() - since));
   auto late = Subscribe(*galleys[1], /*delta=*/false);
   EXPECT_TRUE(late->WaitUntil(

@@ -467,11 +467,16 @@ TEST_F(PilotTest, EtcdGalleyAndPilotReplicasKilledOneByOneFailNoCall) {
   WriteFile(dir_ + "/routes.yaml", Split(100, 0));
   std::vector<RunningService*> galleys, pilots;
   for (int i = 0; i < 2; ++i) {
-    absl::StatusOr<RunningService*> galley = mesh().Start(
-        "galley", {"--config_dir=" + dir_, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+    absl::StatusOr<RunningService*> galley =
+        mesh().Start("galley", {"--config_dir=" + dir_, "--debounce=20ms",
+                                "--folder_writer_lease=2s", (*etcd)->EndpointsFlag()});
     ASSERT_TRUE(galley.ok());
     ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
     galleys.push_back(*galley);
+  }
+  // The Galley killed below is the one writing the folder to etcd.
+  if (absl::StrContains(galleys[1]->process().Log(), "leads /keel/v1/folder-writers/")) {
+    std::swap(galleys[0], galleys[1]);
   }
   for (int i = 0; i < 2; ++i) {
     absl::StatusOr<RunningService*> pilot = mesh().Start(
@@ -531,7 +536,7 @@ TEST_F(PilotTest, EtcdGalleyAndPilotReplicasKilledOneByOneFailNoCall) {
   (*etcd)->Kill(*leader);
   report("etcd leader killed", change_reaches_client(0, 100));
   galleys[0]->Kill();
-  report("a Galley killed", change_reaches_client(100, 0));
+  report("the Galley writing the folder killed", change_reaches_client(100, 0));
   pilots[0]->Kill();
   report("a Pilot killed", change_reaches_client(0, 100));
 

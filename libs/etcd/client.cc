@@ -323,10 +323,18 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPu
 }
 
 absl::StatusOr<int64_t> EtcdClient::CompareAndDelete(absl::string_view key,
-                                                     int64_t expected_mod_revision) {
+                                                     int64_t expected_mod_revision,
+                                                     const std::vector<Guard>& guards) {
   pb::RequestOp op;
   op.mutable_request_delete_range()->set_key(std::string(key));
-  const pb::TxnRequest txn = GuardedTxn(key, expected_mod_revision, std::move(op));
+  pb::TxnRequest txn = GuardedTxn(key, expected_mod_revision, std::move(op));
+  for (const Guard& guard : guards) {
+    pb::Compare& compare = *txn.add_compare();
+    compare.set_key(guard.key);
+    compare.set_target(pb::Compare::MOD);
+    compare.set_result(pb::Compare::EQUAL);
+    compare.set_mod_revision(guard.mod_revision);
+  }
   pb::TxnResponse response;
   bool was_retried = false;
   if (absl::Status ran = Txn(txn, response, was_retried); !ran.ok()) return ran;

@@ -91,8 +91,10 @@ class EtcdClient {
   };
   absl::StatusOr<int64_t> CompareAndPutAll(const std::vector<GuardedPut>& puts,
                                            const std::vector<Guard>& guards = {});
-  // CompareAndDelete deletes the key if its mod revision is as expected.
-  absl::StatusOr<int64_t> CompareAndDelete(absl::string_view key, int64_t expected_mod_revision);
+  // CompareAndDelete deletes the key if its mod revision is as expected
+  // (and each guard's key is at its revision).
+  absl::StatusOr<int64_t> CompareAndDelete(absl::string_view key, int64_t expected_mod_revision,
+                                           const std::vector<Guard>& guards = {});
   absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value, int64_t lease = 0);
 
   // Leases: granted for `ttl`, kept alive by KeepAlive (once per call).

@@ -3,6 +3,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/mesh/mcp.h"
@@ -43,7 +44,9 @@ void EtcdConfigStore::ResyncLoop() {
       desired = *pending_;
     }
     ConfigChange change;
-    if (WriteDiff(desired, &change) == 0) {
+    const int failed = WriteDiff(desired, &change);
+    if (failed == kNotTheWriter) continue;  // the folder's writer is another replica
+    if (failed == 0) {
       absl::MutexLock lock(&mu_);
       // Done, unless a newer Replace came meanwhile.
       if (pending_.has_value() && *pending_ == desired) pending_.reset();
@@ -84,20 +87,24 @@ absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::Write(const Resource& 
   absl::StatusOr<std::optional<etcd::KeyValue>> current = client_->Get(key);
   if (!current.ok()) return current.status();
   int64_t expected = 0;
-  if (!resource.resource_version.empty()) {
-    int64_t wanted = 0;
-    if (!absl::SimpleAtoi(resource.resource_version, &wanted) || wanted < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metadata.resourceVersion: \"", resource.resource_version,
-          "\" is not a revision (keelctl get prints the current one)"));
-    }
+  int64_t wanted = -1;  // metadata.resourceVersion, when given
+  if (!resource.resource_version.empty() &&
+      (!absl::SimpleAtoi(resource.resource_version, &wanted) || wanted < 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metadata.resourceVersion: \"", resource.resource_version,
+                     "\" is not a revision (keelctl get prints the current one)"));
+  }
+  // Another writer got there first: say where the resource is now.
+  auto conflict = [&](int64_t at) {
+    return absl::AbortedError(absl::StrCat(
+        "conflict: ", resource.DisplayName(), " is at revision ", at,
+        at == 0 ? " (it does not exist)" : "",
+        wanted >= 0 ? absl::StrCat(", not ", wanted, " (metadata.resourceVersion)") : "",
+        ": another writer changed it; get it again and re-apply"));
+  };
+  if (wanted >= 0) {
     const int64_t at = current->has_value() ? (*current)->mod_revision : 0;
-    if (at != wanted) {
-      return absl::AbortedError(absl::StrCat(
-          "conflict: ", resource.DisplayName(), " is at revision ", at,
-          at == 0 ? " (it does not exist)" : "", ", not ", wanted,
-          " (metadata.resourceVersion): another writer changed it; get it again and re-apply"));
-    }
+    if (at != wanted) return conflict(at);
   }
   if (current->has_value()) {
     expected = (*current)->mod_revision;
@@ -108,6 +115,10 @@ absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::Write(const Resource& 
   }
   absl::StatusOr<int64_t> written =
       client_->CompareAndPut(key, EncodeMcp(*marked).SerializeAsString(), expected);
+  if (absl::IsAborted(written.status())) {
+    absl::StatusOr<std::optional<etcd::KeyValue>> now = client_->Get(key);
+    if (now.ok()) return conflict(now->has_value() ? (*now)->mod_revision : 0);
+  }
   if (!written.ok()) return written.status();
   return Version{.resource = marked, .revision = *written};
 }
@@ -245,8 +256,8 @@ ConfigChange EtcdConfigStore::Replace(std::vector<std::shared_ptr<const Resource
   ConfigChange change;
   const int failed = WriteDiff(desired, &change);
   absl::MutexLock lock(&mu_);
-  failed_writes_ += failed;
-  if (failed > 0) {
+  if (failed > 0) failed_writes_ += failed;
+  if (failed != 0) {
     pending_ = std::move(desired);
   } else {
     pending_.reset();
@@ -254,8 +265,20 @@ ConfigChange EtcdConfigStore::Replace(std::vector<std::shared_ptr<const Resource
   return change;
 }
 
+void EtcdConfigStore::WriteOnlyWhileLeading(std::string leader_key,
+                                            std::function<std::optional<int64_t>()> fence) {
+  leader_key_ = std::move(leader_key);
+  writer_fence_ = std::move(fence);
+}
+
 int EtcdConfigStore::WriteDiff(const std::map<std::string, std::shared_ptr<const Resource>>& desired,
                                ConfigChange* change) {
+  std::vector<etcd::EtcdClient::Guard> guards;
+  if (writer_fence_) {
+    std::optional<int64_t> fence = writer_fence_();
+    if (!fence.has_value()) return kNotTheWriter;
+    guards.push_back({.key = leader_key_, .mod_revision = *fence});
+  }
   std::map<std::string, Stored> current;
   {
     absl::MutexLock lock(&mu_);
@@ -268,7 +291,8 @@ int EtcdConfigStore::WriteDiff(const std::map<std::string, std::shared_ptr<const
   std::vector<const Resource*> batched;
   auto write_one = [&](const etcd::EtcdClient::GuardedPut& put, const Resource& resource) {
     absl::StatusOr<int64_t> written =
-        client_->CompareAndPut(put.key, put.value, put.expected_mod_revision);
+        guards.empty() ? client_->CompareAndPut(put.key, put.value, put.expected_mod_revision)
+                       : client_->CompareAndPutAll({put}, guards);
     if (!written.ok()) {
       ++failed;
       spdlog::warn("etcd config store: {}", std::string(written.status().message()));
@@ -278,7 +302,7 @@ int EtcdConfigStore::WriteDiff(const std::map<std::string, std::shared_ptr<const
   };
   auto flush = [&]() {
     if (batch.empty()) return;
-    absl::StatusOr<int64_t> written = client_->CompareAndPutAll(batch);
+    absl::StatusOr<int64_t> written = client_->CompareAndPutAll(batch, guards);
     if (written.ok()) {
       for (const Resource* resource : batched) {
         (*change)[resource->kind->type_url()].updated.insert(resource->namespace_name + "/" +
@@ -303,7 +327,7 @@ int EtcdConfigStore::WriteDiff(const std::map<std::string, std::shared_ptr<const
   for (const auto& [key, stored] : current) {
     // What the API wrote is not the folders' to delete.
     if (desired.count(key) > 0 || !FromFolder(*stored.resource)) continue;
-    absl::StatusOr<int64_t> deleted = client_->CompareAndDelete(key, stored.mod_revision);
+    absl::StatusOr<int64_t> deleted = client_->CompareAndDelete(key, stored.mod_revision, guards);
     if (!deleted.ok()) {
       ++failed;
       spdlog::warn("etcd config store: {}", std::string(deleted.status().message()));

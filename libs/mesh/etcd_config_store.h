@@ -71,6 +71,16 @@ class EtcdConfigStore : public ConfigStore {
   absl::StatusOr<Version> At(const KindInfo& kind, const std::string& ns, const std::string& name,
                              int64_t revision);
 
+  // WriteOnlyWhileLeading makes Replace write only while `fence` returns a
+  // value: the revision of `leader_key`, held by this replica (see
+  // etcd::LeaderElection), which every write then requires. What a
+  // follower's Replace asks for waits, and is written once it leads; a
+  // replica that lost the lead cannot write. Call before the first Replace.
+  void WriteOnlyWhileLeading(std::string leader_key,
+                             std::function<std::optional<int64_t>()> fence);
+
+  const std::shared_ptr<etcd::EtcdClient>& client() const { return client_; }
+
   // The etcd revision the snapshot reflects.
   int64_t revision() const;
   // Writes that failed (conflicts, etcd unreachable) since the start.
@@ -93,7 +103,9 @@ class EtcdConfigStore : public ConfigStore {
       : client_(std::move(client)), prefix_(std::move(prefix)), on_health_(std::move(on_health)) {}
   // Relist reads everything again (at start, and after a compaction).
   absl::Status Relist();
-  // WriteDiff writes what `desired` needs; returns how many writes failed.
+  // WriteDiff writes what `desired` needs; returns how many writes failed,
+  // or kNotTheWriter when this replica does not lead (nothing written).
+  static constexpr int kNotTheWriter = -1;
   int WriteDiff(const std::map<std::string, std::shared_ptr<const Resource>>& desired,
                 ConfigChange* change);
   void ResyncLoop();
@@ -110,6 +122,8 @@ class EtcdConfigStore : public ConfigStore {
   std::map<std::string, Stored> stored_ ABSL_GUARDED_BY(mu_);  // by etcd key
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string leader_key_;  // set with writer_fence_, before any write
+  std::function<std::optional<int64_t>()> writer_fence_;
   // What the last Replace asked for, while etcd does not hold all of it.
   std::optional<std::map<std::string, std::shared_ptr<const Resource>>> pending_ ABSL_GUARDED_BY(mu_);
   bool resync_now_ ABSL_GUARDED_BY(mu_) = false;

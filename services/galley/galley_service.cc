@@ -1,5 +1,8 @@
 #include "services/galley/galley_service.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +11,7 @@
 #include "libs/etcd/client.h"
 #include "libs/mesh/etcd_config_store.h"
 #include "libs/common/json_writer.h"
+#include "libs/common/stable_hash.h"
 #include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -72,6 +76,25 @@ absl::Status GalleyService::Start(ServiceContext& context) {
           }
         });
     if (!etcd_store.ok()) return etcd_store.status();
+    if (!options_.config_dirs.empty()) {
+      // One writer per folder set: replicas reading the same folders (a
+      // ConfigMap mounted in each) elect one with a lease; the others only
+      // serve, and take over when it dies.
+      std::vector<std::string> dirs = options_.config_dirs;
+      std::sort(dirs.begin(), dirs.end());
+      StableHash folders;
+      for (const std::string& dir : dirs) folders.Add(dir);
+      const std::string key = absl::StrCat("/keel/v1/folder-writers/", folders.Hex());
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      folder_writer_ = etcd::LeaderElection::Start(
+          (*etcd_store)->client(),
+          {.key = key,
+           .candidate = absl::StrCat("galley@", host, ":", getpid()),
+           .ttl = options_.folder_writer_lease});
+      (*etcd_store)->WriteOnlyWhileLeading(
+          key, [election = folder_writer_.get()] { return election->fence(); });
+    }
     etcd_store_.store(etcd_store->get());
     store_ = *std::move(etcd_store);
     spdlog::info("config store: etcd at {}", absl::StrJoin(options_.etcd_endpoints, ","));
@@ -217,6 +240,7 @@ HttpResponse GalleyService::Mcpz() const {
 
 void GalleyService::Stop() {
   if (file_source_ != nullptr) file_source_->Stop();
+  folder_writer_.reset();  // resigns: another replica writes the folders at once
   if (webhook_ != nullptr) webhook_->Stop();
   watch_.reset();
 }

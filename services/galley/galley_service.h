@@ -14,6 +14,7 @@
 #include "libs/mesh/config_store.h"
 #include "libs/xds/ads_server.h"
 #include "libs/xds/local_feed.h"
+#include "libs/etcd/election.h"
 #include "libs/mesh/etcd_config_store.h"
 #include "services/galley/config_api.h"
 #include "services/galley/mcp_source.h"
@@ -34,6 +35,9 @@ struct GalleyOptions {
   // Galley writes what its folders hold there (when it has folders) and
   // serves what etcd holds, as every replica does.
   std::vector<std::string> etcd_endpoints;
+  // On etcd with folders: replicas reading the same folders elect one
+  // writer; this is how long a dead writer keeps the role.
+  absl::Duration folder_writer_lease = absl::Seconds(5);
 };
 
 class GalleyService : public Service {
@@ -68,6 +72,7 @@ class GalleyService : public Service {
   std::unique_ptr<xds::AdsServer> ads_server_;
   std::unique_ptr<FileSource> file_source_;
   std::unique_ptr<mesh::ConfigStore::WatchHandle> watch_;
+  std::unique_ptr<etcd::LeaderElection> folder_writer_;  // on etcd with folders
   std::unique_ptr<HttpServer> webhook_;
   prometheus::Family<prometheus::Gauge>* resources_gauge_ = nullptr;
   prometheus::Family<prometheus::Gauge>* errors_gauge_ = nullptr;

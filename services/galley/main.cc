@@ -15,6 +15,9 @@ ABSL_FLAG(absl::Duration, debounce_max, absl::Seconds(10),
 ABSL_FLAG(std::vector<std::string>, etcd_endpoints, {},
           "Comma-separated host:port of etcd members: config lives there, shared by every "
           "Galley replica (with --config_dir, this Galley writes its folders' config there).");
+ABSL_FLAG(absl::Duration, folder_writer_lease, absl::Seconds(5),
+          "On etcd with --config_dir: replicas reading the same folders elect one writer; how "
+          "long a dead writer keeps the role.");
 ABSL_FLAG(keel::ListenAddress, webhook_address, {},
           "host:port of the validating admission webhook (HTTPS); off when empty.");
 ABSL_FLAG(std::string, webhook_cert, "", "PEM certificate chain of the webhook's HTTPS server.");
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
       .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
+      .folder_writer_lease = absl::GetFlag(FLAGS_folder_writer_lease),
   });
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
