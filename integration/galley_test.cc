@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -16,6 +17,7 @@
 #include "integration/harness/etcd_cluster.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/http_client.h"
+#include "libs/etcd/client.h"
 #include "libs/mesh/testing/hostile_yaml.h"
 #include "libs/mesh/testing/shared_testdata.h"
 #include "libs/xds/ads_client.h"
@@ -525,6 +527,58 @@ TEST_F(GalleyTest, KeelctlAppliesHistoryAndRollbackThroughEtcd) {
   EXPECT_EQ(gone.exit.status, 1);
   EXPECT_THAT(gone.err, HasSubstr("VirtualService default/reviews does not exist"));
   subscriber->Stop();
+}
+
+// A Galley whose watch fell behind a compaction lists everything again
+// and converges. Replica A is stopped (SIGSTOP) while every etcd member
+// restarts (its watch stream is gone), changes land through replica B and
+// etcd compacts them away; resumed, A's watch cannot continue from where
+// it was, so A reads the whole state again and serves the latest.
+TEST_F(GalleyTest, AReplicaWhoseWatchWasCompactedAwayListsAgainAndConverges) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(3);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  std::vector<RunningService*> galleys;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<RunningService*> galley = mesh().Start("galley", {(*etcd)->EndpointsFlag()});
+    ASSERT_TRUE(galley.ok());
+    ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+    galleys.push_back(*galley);
+  }
+  const std::string dir = TestTempDir("compaction");
+  auto apply_to_b = [&](const std::string& v1, const std::string& v2) {
+    WriteFile(dir + "/reviews.yaml", Vs("reviews", v1, v2));
+    absl::StatusOr<CommandResult> applied = RunToCompletion(
+        KeelBinaryPath("keelctl"),
+        {"apply", "-f", dir + "/reviews.yaml", "--galley=" + galleys[1]->grpc_address()});
+    ASSERT_TRUE(applied.ok());
+    ASSERT_EQ(applied->exit.status, 0) << applied->err;
+  };
+  apply_to_b("80", "20");
+  auto on_a = Subscribe(*galleys[0], /*delta=*/true);
+  ASSERT_TRUE(on_a->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "80/20"; }, absl::Seconds(20)));
+
+  ASSERT_EQ(kill(galleys[0]->process().pid(), SIGSTOP), 0);
+  for (int member = 0; member < 3; ++member) {
+    (*etcd)->Kill(member);
+    ASSERT_TRUE((*etcd)->Restart(member).ok());
+  }
+  for (const char* weight : {"60", "40", "10"}) {
+    apply_to_b(weight, std::to_string(100 - std::stoi(weight)));
+  }
+  absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> client =
+      etcd::EtcdClient::Connect({.endpoints = (*etcd)->endpoints()});
+  ASSERT_TRUE(client.ok());
+  absl::StatusOr<etcd::EtcdClient::Listing> now = (*client)->GetPrefix("/keel/v1/config/");
+  ASSERT_TRUE(now.ok());
+  ASSERT_TRUE((*client)->Compact(now->revision).ok());
+  ASSERT_EQ(kill(galleys[0]->process().pid(), SIGCONT), 0);
+
+  EXPECT_TRUE(on_a->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "10/90"; }, absl::Seconds(30)))
+      << galleys[0]->process().Log();
+  EXPECT_THAT(galleys[0]->process().Log(), HasSubstr("compacted under the watch; listing again"));
+  on_a->Stop();
 }
 
 // The config API can rewrite the mesh: over plaintext it answers only this

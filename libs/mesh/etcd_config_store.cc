@@ -36,9 +36,22 @@ void EtcdConfigStore::ResyncLoop() {
     std::map<std::string, std::shared_ptr<const Resource>> desired;
     {
       absl::MutexLock lock(&mu_);
-      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || resync_now_; };
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return closing_ || resync_now_ || relist_;
+      };
       mu_.AwaitWithTimeout(absl::Condition(&wake), absl::Seconds(1));
       if (closing_) return;
+      if (relist_) {
+        relist_ = false;
+        mu_.Unlock();
+        absl::Status listed = Relist();
+        if (!listed.ok()) {
+          spdlog::error("etcd config store: {}", std::string(listed.message()));
+          absl::MutexLock again(&mu_);
+          relist_ = true;  // tried again in a second
+        }
+        mu_.Lock();
+      }
       resync_now_ = false;
       if (!pending_.has_value()) continue;
       desired = *pending_;
@@ -215,14 +228,12 @@ absl::Status EtcdConfigStore::Relist() {
 
 void EtcdConfigStore::Apply(const etcd::WatchBatch& batch) {
   if (batch.compact_revision > 0) {
-    // History we had not seen is gone: read the whole state again (from
-    // another thread: this one is the watch's, which Relist replaces).
+    // History we had not seen is gone: read the whole state again (on the
+    // resync thread: this one is the watch's, which Relist replaces).
     spdlog::warn("etcd config store: revision {} compacted under the watch; listing again",
                  batch.compact_revision);
-    std::thread([this] {
-      absl::Status listed = Relist();
-      if (!listed.ok()) spdlog::error("etcd config store: {}", std::string(listed.message()));
-    }).detach();
+    absl::MutexLock lock(&mu_);
+    relist_ = true;
     return;
   }
   absl::MutexLock lock(&mu_);

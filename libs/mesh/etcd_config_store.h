@@ -127,6 +127,7 @@ class EtcdConfigStore : public ConfigStore {
   // What the last Replace asked for, while etcd does not hold all of it.
   std::optional<std::map<std::string, std::shared_ptr<const Resource>>> pending_ ABSL_GUARDED_BY(mu_);
   bool resync_now_ ABSL_GUARDED_BY(mu_) = false;
+  bool relist_ ABSL_GUARDED_BY(mu_) = false;  // the watch's history was compacted
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<etcd::EtcdClient::Watch> watch_;
   std::thread resyncer_;
