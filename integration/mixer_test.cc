@@ -43,19 +43,35 @@ class MixerTest : public MeshTest {
         mixer::GlobalDictionary::FromFile(dictionary_path_);
     ASSERT_TRUE(dictionary.ok());
     dictionary_ = *std::move(dictionary);
-    absl::StatusOr<RunningService*> galley =
-        mesh().Start("galley", {"--config_dir=" + config_, "--debounce=20ms"});
-    ASSERT_TRUE(galley.ok());
-    ASSERT_TRUE((*galley)->WaitReady().ok());
-    absl::StatusOr<RunningService*> mixer =
-        mesh().Start("mixer", {"--galley_address=" + (*galley)->grpc_address(),
-                               "--global_dictionary=" + dictionary_path_});
-    ASSERT_TRUE(mixer.ok());
-    mixer_ = *mixer;
-    ASSERT_TRUE(mixer_->WaitReady().ok()) << mixer_->process().Log();
+    std::string mixer_address;
+    if (OneProcess()) {
+      // Galley and Mixer in one `keel` process (no CA needed here).
+      absl::StatusOr<RunningService*> keel =
+          mesh().Start("keel", {"--config_dir=" + config_, "--debounce=20ms",
+                                "--global_dictionary=" + dictionary_path_, "--ca_address="});
+      ASSERT_TRUE(keel.ok()) << keel.status();
+      mixer_ = *keel;
+      ASSERT_TRUE(mixer_->WaitReady().ok()) << mixer_->process().Log();
+      mixer_address = mixer_->grpc_address_of("mixer");
+    } else {
+      absl::StatusOr<RunningService*> galley =
+          mesh().Start("galley", {"--config_dir=" + config_, "--debounce=20ms"});
+      ASSERT_TRUE(galley.ok());
+      ASSERT_TRUE((*galley)->WaitReady().ok());
+      absl::StatusOr<RunningService*> mixer =
+          mesh().Start("mixer", {"--galley_address=" + (*galley)->grpc_address(),
+                                 "--global_dictionary=" + dictionary_path_});
+      ASSERT_TRUE(mixer.ok());
+      mixer_ = *mixer;
+      ASSERT_TRUE(mixer_->WaitReady().ok()) << mixer_->process().Log();
+      mixer_address = mixer_->grpc_address();
+    }
     stub_ = istio::mixer::v1::Mixer::NewStub(
-        grpc::CreateChannel(mixer_->grpc_address(), grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(mixer_address, grpc::InsecureChannelCredentials()));
   }
+
+  // Whether Galley and Mixer run in one process (`keel`).
+  virtual bool OneProcess() const { return false; }
 
   void TearDown() override {
     stub_.reset();
@@ -167,7 +183,20 @@ class MixerTest : public MeshTest {
   std::unique_ptr<istio::mixer::v1::Mixer::Stub> stub_;
 };
 
-TEST_F(MixerTest, IstiosDenyByLabelSampleDeniesOnlyReviewsV3) {
+// Policy scenarios in both shapes: Galley and Mixer as two binaries
+// ("split"), and as the one-process `keel` ("istiod"), where Mixer reads its
+// config in process.
+class MixerScenarioTest : public MixerTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  bool OneProcess() const override { return GetParam() == "istiod"; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, MixerScenarioTest, ::testing::Values("split", "istiod"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(MixerScenarioTest, IstiosDenyByLabelSampleDeniesOnlyReviewsV3) {
   istio::mixer::v1::CheckResponse denied;
   ASSERT_TRUE(Check(FromReviews("v3"), &denied).ok());
   EXPECT_EQ(denied.precondition().status().code(), 7);  // PERMISSION_DENIED, from the handler
@@ -207,7 +236,7 @@ TEST_F(MixerTest, ReportsDecodeDeltaEncodedBatches) {
 // A rule that does not type-check against the manifest is refused by
 // Galley (file and line); config that only Mixer can judge (an adapter's
 // params) is refused by Mixer. Either way the policy before keeps answering.
-TEST_F(MixerTest, ConfigThatDoesNotCompileKeepsThePreviousPolicy) {
+TEST_P(MixerScenarioTest, ConfigThatDoesNotCompileKeepsThePreviousPolicy) {
   std::ofstream(config_ + "/bad-rule.yaml")
       << "apiVersion: config.istio.io/v1alpha2\nkind: rule\nmetadata: {name: broken}\n"
          "spec:\n  match: source.labels == \"v3\"\n  actions:\n"
@@ -236,7 +265,7 @@ TEST_F(MixerTest, ConfigThatDoesNotCompileKeepsThePreviousPolicy) {
 // and version whitelists as Istio's mixer-rule-deny-ip.yaml and
 // mixer-rule-deny-whitelist.yaml write them. Each denies what it says and
 // nothing else.
-TEST_F(MixerTest, IstiosBookinfoPolicySamplesDenyWhatTheySay) {
+TEST_P(MixerScenarioTest, IstiosBookinfoPolicySamplesDenyWhatTheySay) {
   for (const char* file : {"mixer-rule-deny-serviceaccount.yaml", "mixer-rule-ratings-denial.yaml"}) {
     std::filesystem::copy_file(mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4/" + file,
                                config_ + "/" + file);
