@@ -604,6 +604,62 @@ TEST_P(PilotScenarioTest, KeelctlDiffShowsWhatAWeightChangeWouldDoToEachProxy) {
   EXPECT_NEAR(after["v1"], 160, 40);
 }
 
+// keelctl describe against a running Pilot: the routes, subsets and
+// endpoints a proxy of the namespace gets, and the proxies that subscribe to
+// the service with their state, here one that NACKed its routes (an xDS
+// client that refuses them), with the NACK's text.
+TEST_P(PilotScenarioTest, KeelctlDescribeShowsRoutesEndpointsAndANack) {
+  xds::AdsClientOptions options;
+  options.server_address = pilot_->grpc_address();
+  options.node.set_id("nacker~127.0.0.1~nacker.default");
+  options.delta = false;
+  options.sotw_resource_name = [](const google::protobuf::Any&) { return std::string("route"); };
+  xds::AdsClient nacker(options, [](const xds::ResourceUpdate& update) {
+    if (update.type_url == xds::kRouteType) {
+      return absl::InvalidArgumentError("this client refuses every route");
+    }
+    return absl::OkStatus();
+  });
+  nacker.Subscribe(xds::kListenerType, {absl::StrCat(kHost, ":7070")});
+  nacker.Subscribe(xds::kRouteType, {absl::StrCat(kHost, ":7070")});
+  nacker.Subscribe(xds::kClusterType, {absl::StrCat("outbound|7070|v1|", kHost)});
+  nacker.Start();
+  auto describe = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "describe");
+    args.push_back("--pilot=" + pilot_->monitoring_address());
+    absl::StatusOr<CommandResult> result = RunToCompletion(KeelBinaryPath("keelctl"), args);
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? *result : CommandResult{};
+  };
+  CommandResult described;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    described = describe({"service", "echo", "--namespace=default"});
+    if (absl::StrContains(described.out, "NACKED")) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(described.exit.status, 0) << described.err;
+  std::printf("keelctl describe service echo:\n%s", described.out.c_str());
+  EXPECT_THAT(described.out, HasSubstr(absl::StrCat("Service: ", kHost, " (namespace default)")));
+  EXPECT_THAT(described.out, HasSubstr("VirtualService: default/echo\n"));
+  EXPECT_THAT(described.out, HasSubstr(absl::StrCat("80% -> ", kHost, " subset v1\n")));
+  EXPECT_THAT(described.out, HasSubstr(absl::StrCat("127.0.0.1:", port_v1_, " {app=echo,version=v1}")));
+  EXPECT_THAT(described.out, HasSubstr(absl::StrCat("20% -> ", kHost, " subset v2\n")));
+  EXPECT_THAT(described.out,
+              HasSubstr("nacker~127.0.0.1~nacker.default NACKED: RDS: this client refuses every route"));
+
+  CommandResult json = describe({"service", kHost, "-o", "json"});
+  EXPECT_EQ(json.exit.status, 0);
+  EXPECT_THAT(json.out, HasSubstr("\"status\":\"NACKED\""));
+  CommandResult unknown = describe({"service", "ecco"});
+  EXPECT_EQ(unknown.exit.status, 1);
+  EXPECT_THAT(unknown.err, HasSubstr(absl::StrCat("closest: ", kHost)));
+  CommandResult workload = describe({"workload", "default/echo-v2"});
+  EXPECT_EQ(workload.exit.status, 0) << workload.err;
+  EXPECT_THAT(workload.out, HasSubstr(absl::StrCat("Serves ", kHost)));
+  nacker.Stop();
+}
+
 // Galley rejects the change (the test waits until Galley says so, not for a
 // fixed time) and traffic goes on as before; weights that do not add up to
 // 100 (the README demo's 200/70, which gRPC would NACK) are such a change.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -16,6 +17,8 @@
 #include "prometheus/counter.h"
 #include "services/pilot/generators/generators.h"
 #include "services/pilot/push/config_diff.h"
+#include "services/pilot/push/describe.h"
+#include "services/pilot/push/proxy.h"
 #include "spdlog/spdlog.h"
 #include "yaml-cpp/yaml.h"
 
@@ -128,6 +131,8 @@ absl::Status PilotService::Start(ServiceContext& context) {
   context.debug_pages.Handle("/debug/config_dump",
                             [this](const HttpRequest& r) { return ConfigDump(r); });
   context.debug_pages.Handle("/debug/diff", [this](const HttpRequest& r) { return Diff(r); });
+  context.debug_pages.Handle("/debug/describe",
+                             [this](const HttpRequest& r) { return Describe(r); });
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
 }
@@ -433,6 +438,52 @@ HttpResponse PilotService::Diff(const HttpRequest& request) const {
   }
   json.EndArray().EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
+}
+
+HttpResponse PilotService::Describe(const HttpRequest& request) const {
+  std::shared_ptr<const PushContext> context = source_.context();
+  if (context == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
+  absl::StatusOr<std::string> answer;
+  if (std::optional<std::string> workload = request.QueryParam("workload")) {
+    answer = DescribeWorkloadJson(*context, *workload);
+  } else if (std::optional<std::string> host = request.QueryParam("service")) {
+    const std::string ns = request.QueryParam("namespace").value_or("default");
+    const ServiceInfo* service = ResolveHost(*context, *host, ns);
+    // The proxies that subscribe to the service (to one of its clusters, or
+    // to a listener for it), and how their last responses fared.
+    std::vector<SubscriberState> subscribers;
+    for (const xds::StreamStatus& stream : service == nullptr ? std::vector<xds::StreamStatus>()
+                                                              : ads_server_->Streams()) {
+      bool subscribes = false;
+      for (const std::string& name : ads_server_->SubscribedNames(stream.node_id, kClusterType)) {
+        subscribes |= absl::EndsWith(name, "|" + service->host);
+      }
+      for (const std::string& name : ads_server_->SubscribedNames(stream.node_id, kListenerType)) {
+        subscribes |= absl::StartsWith(name, service->host + ":");
+      }
+      if (!subscribes) continue;
+      SubscriberState state{.proxy = stream.node_id,
+                            .namespace_name = ProxyNamespace(stream.node),
+                            .status = "SYNCED"};
+      for (const xds::TypeStatus& type : stream.types) {
+        if (!type.nacked_version.empty()) {
+          state.status = "NACKED";
+          state.nack = absl::StrCat(ShortTypeName(type.type_url), ": ", type.nack_message);
+          break;
+        }
+        if (type.acked_version != type.sent_version) state.status = "STALE";
+      }
+      subscribers.push_back(std::move(state));
+    }
+    answer = DescribeServiceJson(*context, *host, ns, subscribers);
+  } else {
+    return JsonErrors(400, {"?service=HOST[&namespace=NS] or ?workload=NAMESPACE/NAME"});
+  }
+  if (!answer.ok()) {
+    return JsonErrors(absl::IsNotFound(answer.status()) ? 404 : 500,
+                      {std::string(answer.status().message())});
+  }
+  return HttpResponse{.content_type = "application/json", .body = *std::move(answer)};
 }
 
 mesh::MeshConfig PilotService::mesh() const {

@@ -78,6 +78,8 @@ class PilotService : public Service {
   // What the files posted would change for each connected proxy (keelctl
   // diff); nothing is applied.
   HttpResponse Diff(const HttpRequest& request) const;
+  // keelctl describe: ?service=HOST&namespace=NS, or ?workload=NS/NAME.
+  HttpResponse Describe(const HttpRequest& request) const;
   HttpResponse Meshz() const;
   void ReloadMeshConfig();
   mesh::MeshConfig mesh() const;

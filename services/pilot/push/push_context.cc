@@ -357,6 +357,13 @@ const Typed<net::VirtualService>* PushContext::VirtualServiceFor(const Proxy& pr
   return nullptr;
 }
 
+const std::vector<Typed<net::VirtualService>>& PushContext::VirtualServicesClaiming(
+    const std::string& host) const {
+  static const auto* const kNone = new std::vector<Typed<net::VirtualService>>();
+  auto it = virtual_services_.find(host);
+  return it == virtual_services_.end() ? *kNone : it->second;
+}
+
 const Typed<net::DestinationRule>* PushContext::DestinationRuleFor(const Proxy& proxy,
                                                                    const std::string& host) const {
   const auto& fallback = mesh().default_destination_rule_export_to();

@@ -94,6 +94,10 @@ class PushContext {
   // the first that claims the host wins. Null if none.
   const Typed<net::VirtualService>* VirtualServiceFor(const Proxy& proxy,
                                                       const std::string& host) const;
+  // Every VirtualService claiming `host`, by namespace/name (the chosen one
+  // and those it shadows).
+  const std::vector<Typed<net::VirtualService>>& VirtualServicesClaiming(
+      const std::string& host) const;
   // The DestinationRule for `proxy` calling `host`, as Istio 1.4 resolves
   // it: a rule in the proxy's namespace, else one in the service's namespace
   // exported to the proxy's, else one in the root namespace exported to it
@@ -154,7 +158,6 @@ class PushContext {
   const std::string& cluster_domain() const { return options_.cluster_domain; }
   size_t virtual_service_count() const { return virtual_services_.size(); }
 
- private:
   // Whether a resource in `ns` exported to `export_to` (or, if empty, the
   // mesh default `fallback`) is visible from `proxy_ns` ("" sees only what
   // is exported everywhere).
@@ -162,6 +165,8 @@ class PushContext {
                          const google::protobuf::RepeatedPtrField<std::string>& export_to,
                          const google::protobuf::RepeatedPtrField<std::string>& fallback,
                          const std::string& proxy_ns);
+
+ private:
 
   uint64_t version_ = 0;
   PushOptions options_;
