@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -371,39 +372,59 @@ int Run() {
     std::printf("  meanwhile: %s\n", prober->Summary().c_str());
   }
 
-  // One VirtualService change that every stream needs.
+  // One VirtualService change that every stream needs, made by `change`
+  // (`how` says how, in the report).
   // Versions are per stream (a state-of-the-world stream's covers its own
   // names): each client waits for its own to change.
-  std::vector<std::string> before;
-  for (auto& client : clients) before.push_back(client->Version(kRouteType));
-  for (auto& record : records) record->first_new_route_ns = 0;
-  watching_routes = true;
-  const ProcessUsage before_vs = ReadProcessUsage(pilot_pid);
-  const absl::Time changed = absl::Now();
-  prober = std::make_unique<Prober>((*pilot)->monitoring_address(), (*pilot)->grpc_address(),
-                                    services);
-  WriteAtomically(dir + "/frontend.yaml", VirtualService(0, 10));
-  for (size_t i = 0; i < clients.size(); ++i) {
-    clients[i]->WaitUntil(
-        [&](const xds::AdsClient& c) { return c.Version(kRouteType) != before[i]; },
-        absl::Minutes(5));
+  auto measure_route_change = [&](const std::string& how, const std::function<void()>& change) {
+    std::vector<std::string> before;
+    for (auto& client : clients) before.push_back(client->Version(kRouteType));
+    for (auto& record : records) record->first_new_route_ns = 0;
+    watching_routes = true;
+    const ProcessUsage before_vs = ReadProcessUsage(pilot_pid);
+    prober = std::make_unique<Prober>((*pilot)->monitoring_address(), (*pilot)->grpc_address(),
+                                      services);
+    const absl::Time changed = absl::Now();
+    change();
+    for (size_t i = 0; i < clients.size(); ++i) {
+      clients[i]->WaitUntil(
+          [&](const xds::AdsClient& c) { return c.Version(kRouteType) != before[i]; },
+          absl::Minutes(5));
+    }
+    const absl::Duration propagated = absl::Now() - changed;
+    prober->Stop();
+    watching_routes = false;
+    int64_t first = INT64_MAX, last = 0;
+    for (auto& record : records) {
+      first = std::min<int64_t>(first, record->first_new_route_ns);
+      last = std::max<int64_t>(last, record->first_new_route_ns);
+    }
+    const ProcessUsage after_vs = ReadProcessUsage(pilot_pid);
+    std::printf(
+        "one VirtualService change, %s -> all %d streams applied and ACKed: %.3f s "
+        "(Galley's and Pilot's 100 ms debounces included); first stream -> last: %.0f ms; "
+        "pilot cpu %.2f s\n",
+        how.c_str(), streams, absl::ToDoubleSeconds(propagated), (last - first) / 1e6,
+        after_vs.cpu_seconds - before_vs.cpu_seconds);
+    std::printf("  meanwhile: %s\n", prober->Summary().c_str());
+  };
+  measure_route_change("file written",
+                       [&] { WriteAtomically(dir + "/frontend.yaml", VirtualService(0, 10)); });
+  if (etcd != nullptr) {
+    // The same through Galley's config API, as an operator does it: the
+    // keelctl process, Galley's validation and etcd's write included.
+    const std::string applied = dir + "-apply.yaml";
+    WriteAtomically(applied, VirtualService(0, 20));
+    measure_route_change("keelctl apply", [&] {
+      absl::StatusOr<CommandResult> result = RunToCompletion(
+          KeelBinaryPath("keelctl"),
+          {"apply", "-f", applied, "--galley=" + (*galley)->grpc_address()});
+      if (!result.ok() || result->exit.status != 0) {
+        std::fprintf(stderr, "keelctl apply failed: %s\n",
+                     result.ok() ? result->err.c_str() : std::string(result.status().message()).c_str());
+      }
+    });
   }
-  const absl::Duration propagated = absl::Now() - changed;
-  prober->Stop();
-  watching_routes = false;
-  int64_t first = INT64_MAX, last = 0;
-  for (auto& record : records) {
-    first = std::min<int64_t>(first, record->first_new_route_ns);
-    last = std::max<int64_t>(last, record->first_new_route_ns);
-  }
-  const ProcessUsage after_vs = ReadProcessUsage(pilot_pid);
-  std::printf(
-      "one VirtualService change, file written -> all %d streams applied and ACKed: %.3f s "
-      "(Galley's and Pilot's 100 ms debounces included); first stream -> last: %.0f ms; "
-      "pilot cpu %.2f s\n",
-      streams, absl::ToDoubleSeconds(propagated), (last - first) / 1e6,
-      after_vs.cpu_seconds - before_vs.cpu_seconds);
-  std::printf("  meanwhile: %s\n", prober->Summary().c_str());
 
   // One WorkloadEntry change: only EDS, only for svc-1's subscribers.
   for (auto& record : records) {
