@@ -223,15 +223,20 @@ absl::StatusOr<std::optional<KeyValue>> EtcdClient::GetAt(absl::string_view key,
 
 namespace {
 
-// A transaction that does `op` if `key`'s mod revision is `expected`; on a
-// failed compare it reads the key, for the error.
-pb::TxnRequest GuardedTxn(absl::string_view key, int64_t expected, pb::RequestOp op) {
-  pb::TxnRequest txn;
+// Adds to `txn` the condition that `key` is at mod revision `revision`.
+void RequireModRevision(pb::TxnRequest& txn, absl::string_view key, int64_t revision) {
   pb::Compare& compare = *txn.add_compare();
   compare.set_key(std::string(key));
   compare.set_target(pb::Compare::MOD);
   compare.set_result(pb::Compare::EQUAL);
-  compare.set_mod_revision(expected);
+  compare.set_mod_revision(revision);
+}
+
+// A transaction that does `op` if `key`'s mod revision is `expected`; on a
+// failed compare it reads the key, for the error.
+pb::TxnRequest GuardedTxn(absl::string_view key, int64_t expected, pb::RequestOp op) {
+  pb::TxnRequest txn;
+  RequireModRevision(txn, key, expected);
   *txn.add_success() = std::move(op);
   txn.add_failure()->mutable_request_range()->set_key(std::string(key));
   return txn;
@@ -289,22 +294,12 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndPutAll(const std::vector<GuardedPu
   if (puts.size() > 128) return absl::InvalidArgumentError("etcd: more than 128 writes in one transaction");
   pb::TxnRequest txn;
   for (const GuardedPut& put : puts) {
-    pb::Compare& compare = *txn.add_compare();
-    compare.set_key(put.key);
-    compare.set_target(pb::Compare::MOD);
-    compare.set_result(pb::Compare::EQUAL);
-    compare.set_mod_revision(put.expected_mod_revision);
+    RequireModRevision(txn, put.key, put.expected_mod_revision);
     pb::PutRequest& request = *txn.add_success()->mutable_request_put();
     request.set_key(put.key);
     request.set_value(put.value);
   }
-  for (const Guard& guard : guards) {
-    pb::Compare& compare = *txn.add_compare();
-    compare.set_key(guard.key);
-    compare.set_target(pb::Compare::MOD);
-    compare.set_result(pb::Compare::EQUAL);
-    compare.set_mod_revision(guard.mod_revision);
-  }
+  for (const Guard& guard : guards) RequireModRevision(txn, guard.key, guard.mod_revision);
   pb::TxnResponse response;
   bool was_retried = false;
   if (absl::Status ran = Txn(txn, response, was_retried); !ran.ok()) return ran;
@@ -328,13 +323,7 @@ absl::StatusOr<int64_t> EtcdClient::CompareAndDelete(absl::string_view key,
   pb::RequestOp op;
   op.mutable_request_delete_range()->set_key(std::string(key));
   pb::TxnRequest txn = GuardedTxn(key, expected_mod_revision, std::move(op));
-  for (const Guard& guard : guards) {
-    pb::Compare& compare = *txn.add_compare();
-    compare.set_key(guard.key);
-    compare.set_target(pb::Compare::MOD);
-    compare.set_result(pb::Compare::EQUAL);
-    compare.set_mod_revision(guard.mod_revision);
-  }
+  for (const Guard& guard : guards) RequireModRevision(txn, guard.key, guard.mod_revision);
   pb::TxnResponse response;
   bool was_retried = false;
   if (absl::Status ran = Txn(txn, response, was_retried); !ran.ok()) return ran;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "libs/common/edit_distance.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -126,21 +127,6 @@ PlainType TypeOf(const N& node) {
   return ClassifyPlain(node.Scalar());
 }
 
-// Levenshtein distance, for "did you mean" hints on misspelled fields.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 template <typename N>
 class Converter {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
+#include "libs/common/edit_distance.h"
 #include "libs/common/json_writer.h"
 #include "libs/mesh/hosts.h"
 #include "services/pilot/generators/mtls.h"
@@ -22,27 +23,12 @@ std::string ProtoJson(const google::protobuf::Message& message) {
   return json.empty() ? "{}" : json;
 }
 
-// Edit distance, for "did you mean".
-size_t Distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 // The up to three names of `candidates` closest to `query` (by the whole
 // name or its first label).
 std::vector<std::string> Closest(const std::string& query, std::vector<std::string> candidates) {
   auto score = [&query](const std::string& name) {
-    return std::min(Distance(query, name), Distance(query, name.substr(0, name.find('.'))));
+    return std::min(EditDistance(query, name), EditDistance(query, name.substr(0, name.find('.'))));
   };
   std::stable_sort(candidates.begin(), candidates.end(),
                    [&](const std::string& a, const std::string& b) { return score(a) < score(b); });
