@@ -108,7 +108,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::StartAll(
       options.monitoring_address,
       HttpServerOptions{.loopback_only_prefixes = options.debug_remote
                                                       ? std::vector<std::string>{}
-                                                      : std::vector<std::string>{"/debug/"}});
+                                                      : std::vector<std::string>{"/debug/", "/console"}});
   if (!monitoring.ok()) {
     return absl::Status(monitoring.status().code(),
                         absl::StrCat("monitoring server: ", monitoring.status().message()));

@@ -88,8 +88,8 @@ struct ServiceHostOptions {
   // "host:port" of the monitoring HTTP server. Loopback unless exposed
   // deliberately (the Helm chart does, for probes and Prometheus).
   std::string monitoring_address = "127.0.0.1:15014";
-  // Serve /debug/* to remote clients too (by default: loopback only, even
-  // when the port is exposed).
+  // Serve /debug/* and the web console (/console) to remote clients too (by
+  // default: loopback only, even when the port is exposed).
   bool debug_remote = false;
   // When set, the ports the servers got are written here once both listen
   // (see WritePortsFile), so a launcher can pass port 0 and learn the port.

@@ -16,6 +16,7 @@
 #include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/console/console_assets.h"
 #include "services/pilot/push/config_diff.h"
 #include "services/pilot/push/describe.h"
 #include "services/pilot/push/proxy.h"
@@ -23,6 +24,25 @@
 #include "yaml-cpp/yaml.h"
 
 namespace keel::pilot {
+
+namespace {
+
+HttpResponse JsonErrors(int status, const std::vector<std::string>& errors) {
+  JsonWriter json;
+  json.BeginObject().Key("errors").BeginArray();
+  for (const std::string& error : errors) json.String(error);
+  json.EndArray().EndObject();
+  return HttpResponse{.status = status, .content_type = "application/json", .body = json.Take()};
+}
+
+const char* ShortTypeName(const std::string& type_url) {
+  for (const xds::EnvoyType& type : xds::kEnvoyTypes) {
+    if (type_url == type.type_url) return type.short_name;
+  }
+  return "?";
+}
+
+}  // namespace
 
 PilotService::PilotService(PilotOptions options) : options_(std::move(options)) {}
 
@@ -133,6 +153,23 @@ absl::Status PilotService::Start(ServiceContext& context) {
   context.debug_pages.Handle("/debug/diff", [this](const HttpRequest& r) { return Diff(r); });
   context.debug_pages.Handle("/debug/describe",
                              [this](const HttpRequest& r) { return Describe(r); });
+  context.debug_pages.Handle("/debug/graph", [this](const HttpRequest& r) {
+    std::shared_ptr<const PushContext> pushed = source_.context();
+    if (pushed == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
+    return HttpResponse{.content_type = "application/json",
+                        .body = TrafficGraphJson(*pushed, r.QueryParam("namespace").value_or("default"))};
+  });
+  // The web console: its files are compiled in; it reads the pages above.
+  for (int i = 0; i < kConsoleAssetCount; ++i) {
+    const ConsoleAsset& asset = kConsoleAssets[i];
+    const HttpResponse response{.content_type = asset.content_type, .body = asset.body};
+    const std::string name = asset.name;
+    context.debug_pages.Handle(name == "index.html" ? "/console" : "/console/" + name,
+                               [response](const HttpRequest&) { return response; });
+    if (name == "index.html") {
+      context.debug_pages.Handle("/console/", [response](const HttpRequest&) { return response; });
+    }
+  }
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
 }
@@ -349,24 +386,6 @@ HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
-namespace {
-
-HttpResponse JsonErrors(int status, const std::vector<std::string>& errors) {
-  JsonWriter json;
-  json.BeginObject().Key("errors").BeginArray();
-  for (const std::string& error : errors) json.String(error);
-  json.EndArray().EndObject();
-  return HttpResponse{.status = status, .content_type = "application/json", .body = json.Take()};
-}
-
-const char* ShortTypeName(const std::string& type_url) {
-  for (const xds::EnvoyType& type : xds::kEnvoyTypes) {
-    if (type_url == type.type_url) return type.short_name;
-  }
-  return "?";
-}
-
-}  // namespace
 
 HttpResponse PilotService::Diff(const HttpRequest& request) const {
   if (request.method != "POST") {

@@ -198,6 +198,57 @@ void WriteRoutes(const PushContext& context, const Proxy& proxy, const ServiceIn
 
 }  // namespace
 
+std::string TrafficGraphJson(const PushContext& context, const std::string& proxy_namespace) {
+  const Proxy proxy{.namespace_name = proxy_namespace};
+  JsonWriter json;
+  json.BeginObject().Key("namespace").String(proxy_namespace).Key("services").BeginArray();
+  for (const ServiceInfo& service : context.services()) {
+    json.BeginObject()
+        .Key("host")
+        .String(service.host)
+        .Key("namespace")
+        .String(service.namespace_name)
+        .Key("endpoints")
+        .Uint(service.endpoints.size())
+        .Key("visible")
+        .Bool(context.Visible(proxy, service.host))
+        .EndObject();
+  }
+  json.EndArray().Key("edges").BeginArray();
+  for (const ServiceInfo& service : context.services()) {
+    const Typed<net::VirtualService>* vs = context.VirtualServiceFor(proxy, service.host);
+    if (vs == nullptr) continue;
+    const std::string vs_name = absl::StrCat(vs->resource->namespace_name, "/", vs->resource->name);
+    int route_index = 0;
+    for (const net::HTTPRoute& route : vs->spec->http()) {
+      ++route_index;
+      for (const auto& destination : route.route()) {
+        const int32_t weight =
+            route.route_size() == 1 && destination.weight() == 0 ? 100 : destination.weight();
+        json.BeginObject()
+            .Key("from")
+            .String(service.host)
+            .Key("to")
+            .String(mesh::ToFqdn(vs->resource->namespace_name, destination.destination().host(),
+                                 context.cluster_domain()))
+            .Key("subset")
+            .String(destination.destination().subset())
+            .Key("weight")
+            .Int(weight)
+            .Key("route")
+            .Int(route_index)
+            .Key("matched")
+            .Bool(route.match_size() > 0)
+            .Key("virtualService")
+            .String(vs_name)
+            .EndObject();
+      }
+    }
+  }
+  json.EndArray().EndObject();
+  return json.Take();
+}
+
 const ServiceInfo* ResolveHost(const PushContext& context, const std::string& host,
                                const std::string& proxy_namespace) {
   if (const ServiceInfo* exact = context.FindService(host)) return exact;

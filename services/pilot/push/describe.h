@@ -39,6 +39,12 @@ absl::StatusOr<std::string> DescribeServiceJson(const PushContext& context,
 absl::StatusOr<std::string> DescribeWorkloadJson(const PushContext& context,
                                                  const std::string& workload);
 
+// TrafficGraphJson is the mesh as proxies in `proxy_namespace` route it,
+// for the console's traffic page: every service (nodes), the subsets routes
+// lead to (nodes "host/subset"), and an edge per route destination with its
+// weight and the VirtualService that routes it.
+std::string TrafficGraphJson(const PushContext& context, const std::string& proxy_namespace);
+
 // ResolveHost is the FQDN `host` names for a proxy in `proxy_namespace`
 // ("reviews" -> "reviews.NS.svc.DOMAIN"), if a service has it.
 const ServiceInfo* ResolveHost(const PushContext& context, const std::string& host,
