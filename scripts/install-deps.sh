@@ -24,6 +24,8 @@ APT_PACKAGES=(
   # etcd, which the replica tests start as clusters on their own ports
   # (installing it may start a system etcd on 2379: tests never use it)
   etcd-server
+  # Headless Chromium, which the web console's tests drive (DevTools protocol)
+  chromium
   # Tools the install itself uses (Helm ships inside an npm package)
   npm unzip curl ca-certificates
 )

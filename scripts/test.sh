@@ -34,6 +34,6 @@ bazel test //... --nocache_test_results --test_env=KEEL_SHARED_DIR="$shared" "${
 # crash only -O2 showed has happened before).
 [[ -n "${KEEL_TEST_EVENTS_DIR:-}" ]] && events=(--build_event_json_file="$KEEL_TEST_EVENTS_DIR/opt.json")
 bazel test -c opt --nocache_test_results --test_env=KEEL_SHARED_DIR="$shared" "${events[@]}" "$@" \
-  //integration:foundation_test //integration:galley_test //integration:pilot_test //integration:citadel_test //integration:agent_test //integration:mixer_test \
+  //integration:foundation_test //integration:galley_test //integration:pilot_test //integration:citadel_test //integration:agent_test //integration:mixer_test //integration:console_test \
   //services/keelctl:commands_test //helm/keel:chart_render_test || status=$?
 exit $status

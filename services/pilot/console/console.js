@@ -123,7 +123,10 @@ async function renderOverview() {
 // ---- Config ----------------------------------------------------------------
 
 async function renderConfig() {
-  const [configz, galley] = await Promise.all([fetchJson('/debug/configz'), fetchJson('/debug/galley/configz')]);
+  // Galley's report is here only when Galley shares the process (the debug
+  // index lists its pages then).
+  const [configz, index] = await Promise.all([fetchJson('/debug/configz'), fetchText('/debug')]);
+  const galley = index.body.includes('/debug/galley/configz') ? await fetchJson('/debug/galley/configz') : null;
   let html = '<h2>Config</h2><table id="config-table"><tr><th>Kind</th><th>Namespace</th><th>Name</th></tr>';
   const types = configz ? configz.types : {};
   for (const typeUrl of Object.keys(types).sort()) {
@@ -198,7 +201,7 @@ function graphSvg(graph) {
     const id = e.subset ? `${e.to}/${e.subset}` : e.to;
     if (!targets.includes(id)) targets.push(id);
   }
-  const rowHeight = 54, width = 980, boxWidth = 360, boxHeight = 30;
+  const rowHeight = 54, width = 760, boxWidth = 270, boxHeight = 30;
   const height = Math.max(sources.length, targets.length, 1) * rowHeight + 20;
   const y = (i) => 20 + i * rowHeight;
   let svg = `<svg id="graph" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">`;

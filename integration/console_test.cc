@@ -1,0 +1,181 @@
+// The web console, driven by Debian's headless Chromium over the DevTools
+// protocol against a real Galley and Pilot: every page loads without a
+// JavaScript error, the traffic graph shows a VirtualService's weights and
+// follows a change of the file within 2 s without a reload, the proxies
+// table filters by namespace, and each page's screenshot is a test output.
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "integration/harness/browser.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/http_client.h"
+#include "libs/xds/ads_client.h"
+#include "libs/xds/type_urls.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kReviews[] = "reviews.default.svc.cluster.local";
+
+std::string Registry() {
+  std::string out = absl::StrCat(R"(apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata: {name: reviews}
+spec:
+  hosts: [)", kReviews, R"(]
+  location: MESH_INTERNAL
+  ports: [{number: 9080, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  workloadSelector: {labels: {app: reviews}}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: )", kReviews, R"(
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+)");
+  for (int v = 1; v <= 2; ++v) {
+    absl::StrAppend(&out, "---\napiVersion: networking.istio.io/v1alpha3\nkind: WorkloadEntry\n",
+                    "metadata: {name: reviews-v", v, "}\nspec: {address: 10.0.0.", v,
+                    ", labels: {app: reviews, version: v", v, "}}\n");
+  }
+  return out;
+}
+
+std::string Split(int v1, int v2) {
+  return absl::StrCat("apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n",
+                      "metadata: {name: reviews}\nspec:\n  hosts: [", kReviews, "]\n  http:\n",
+                      "  - route:\n    - destination: {host: ", kReviews, ", subset: v1}\n",
+                      "      weight: ", v1, "\n    - destination: {host: ", kReviews,
+                      ", subset: v2}\n      weight: ", v2, "\n");
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream(path + ".tmp") << content;
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+// A connected proxy (an ADS client) in `ns`, subscribed to reviews' routes.
+std::unique_ptr<xds::AdsClient> ProxyIn(const RunningService& pilot, const std::string& ns) {
+  xds::AdsClientOptions options;
+  options.server_address = pilot.grpc_address();
+  options.node.set_id(absl::StrCat("app~10.1.0.1~app.", ns));
+  options.delta = false;
+  options.sotw_resource_name = [](const google::protobuf::Any&) { return std::string("one"); };
+  auto client = std::make_unique<xds::AdsClient>(options, nullptr);
+  client->Subscribe(xds::kListenerType, {absl::StrCat(kReviews, ":9080")});
+  client->Subscribe(xds::kRouteType, {absl::StrCat(kReviews, ":9080")});
+  client->Start();
+  return client;
+}
+
+class ConsoleTest : public MeshTest {};
+
+TEST_F(ConsoleTest, EveryPageLoadsTheGraphFollowsChangesAndProxiesFilter) {
+  const std::string dir = TestTempDir("console-config");
+  WriteFile(dir + "/registry.yaml", Registry());
+  WriteFile(dir + "/routes.yaml", Split(80, 20));
+  absl::StatusOr<RunningService*> galley =
+      mesh().Start("galley", {"--config_dir=" + dir, "--debounce=20ms"});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok());
+  absl::StatusOr<RunningService*> pilot = mesh().Start(
+      "pilot", {"--galley_address=" + (*galley)->grpc_address(), "--debounce_after=30ms"});
+  ASSERT_TRUE(pilot.ok());
+  ASSERT_TRUE((*pilot)->WaitReady().ok());
+  auto in_default = ProxyIn(**pilot, "default");
+  auto in_shop = ProxyIn(**pilot, "shop");
+
+  absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  const std::string console = absl::StrCat("http://", (*pilot)->monitoring_address(), "/console");
+
+  // Every page renders (its first refresh done) and is photographed.
+  for (const char* page : {"overview", "config", "proxies", "traffic", "pushes", "certificates"}) {
+    SCOPED_TRACE(page);
+    ASSERT_TRUE((*browser)->Navigate(absl::StrCat(console, "#", page)).ok());
+    EXPECT_TRUE((*browser)->WaitFor(
+        absl::StrCat("Number(document.body.dataset.refreshes || 0) >= 2 && "
+                     "document.querySelector('nav a.active').dataset.page === '", page, "'"),
+        absl::Seconds(10)));
+    EXPECT_TRUE((*browser)->Screenshot(TestOutputPath(absl::StrCat("console-", page, ".png"))).ok());
+  }
+  absl::StatusOr<std::string> overview = (*browser)->Evaluate(
+      "fetch('/console').then(r => r.status)");
+  EXPECT_EQ(*overview, "200");
+
+  // The traffic graph: the split's weights on its edges; a file change
+  // reaches the open page within 2 s, without a reload.
+  ASSERT_TRUE((*browser)->Navigate(console + "#traffic").ok());
+  const std::string weights =
+      "[...document.querySelectorAll('#graph text.weight')].map(t => t.textContent).join(',')";
+  ASSERT_TRUE((*browser)->WaitFor(weights + " === '80%,20%'", absl::Seconds(10)))
+      << *(*browser)->Evaluate(weights);
+  ASSERT_TRUE((*browser)->Evaluate("window.keelTestMarker = 42").ok());
+  WriteFile(dir + "/routes.yaml", Split(50, 50));
+  const absl::Time changed = absl::Now();
+  EXPECT_TRUE((*browser)->WaitFor(weights + " === '50%,50%'", absl::Seconds(2)))
+      << *(*browser)->Evaluate(weights);
+  std::printf("console: a weight change in the file reached the open traffic page in %.0f ms\n",
+              absl::ToDoubleMilliseconds(absl::Now() - changed));
+  EXPECT_EQ(*(*browser)->Evaluate("String(window.keelTestMarker)"), "42");  // no reload
+  // A service clicked: where its requests go.
+  ASSERT_TRUE((*browser)
+                  ->Evaluate(absl::StrCat("document.querySelector('g.service[data-host=\"", kReviews,
+                                          "\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))"))
+                  .ok());
+  EXPECT_TRUE((*browser)->WaitFor(
+      "document.getElementById('describe') && "
+      "document.getElementById('describe').textContent.includes('VirtualService: default/reviews')",
+      absl::Seconds(5)));
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-traffic-described.png")).ok());
+
+  // The proxies table, then only namespace shop's.
+  ASSERT_TRUE((*browser)->Navigate(console + "#proxies").ok());
+  const std::string rows = "document.querySelectorAll('#proxy-table tr.proxy-row').length";
+  ASSERT_TRUE((*browser)->WaitFor(rows + " === 2", absl::Seconds(10))) << *(*browser)->Evaluate(rows);
+  ASSERT_TRUE((*browser)
+                  ->Evaluate("(() => { const s = document.getElementById('ns-filter'); s.value = 'shop'; "
+                             "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
+                  .ok());
+  ASSERT_TRUE((*browser)->WaitFor(rows + " === 1", absl::Seconds(5)));
+  EXPECT_THAT(*(*browser)->Evaluate("document.querySelector('#proxy-table tr.proxy-row').dataset.proxy"),
+              "app~10.1.0.1~app.shop");
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-proxies-shop.png")).ok());
+
+  EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
+  in_default->Stop();
+  in_shop->Stop();
+}
+
+// The console, like the debug pages, answers only this machine unless
+// --debug_remote: here it is simply served, whole, from Pilot's binary.
+TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
+  const std::string dir = TestTempDir("console-assets");
+  WriteFile(dir + "/registry.yaml", Registry());
+  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {"--config_dir=" + dir});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok());
+  absl::StatusOr<RunningService*> pilot =
+      mesh().Start("pilot", {"--galley_address=" + (*galley)->grpc_address()});
+  ASSERT_TRUE(pilot.ok());
+  ASSERT_TRUE((*pilot)->WaitReady().ok());
+  for (const auto& [path, type] : std::vector<std::pair<std::string, std::string>>{
+           {"/console", "text/html"}, {"/console/console.js", "text/javascript"},
+           {"/console/console.css", "text/css"}}) {
+    absl::StatusOr<HttpResponse> response = HttpGet((*pilot)->monitoring_address(), path);
+    ASSERT_TRUE(response.ok());
+    EXPECT_EQ(response->status, 200) << path;
+    EXPECT_GT(response->body.size(), 500u) << path;
+  }
+}
+
+}  // namespace
+}  // namespace keel::testing
