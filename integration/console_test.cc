@@ -6,12 +6,17 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/harness/browser.h"
 #include "integration/harness/mesh.h"
+#include "integration/harness/prometheus.h"
 #include "libs/common/http_client.h"
+#include "libs/mixer/attributes.h"
+#include "proto/istio/mixer/v1/mixer.grpc.pb.h"
 #include "libs/xds/ads_client.h"
 #include "libs/xds/type_urls.h"
 
@@ -153,6 +158,95 @@ TEST_F(ConsoleTest, EveryPageLoadsTheGraphFollowsChangesAndProxiesFilter) {
   EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
   in_default->Stop();
   in_shop->Stop();
+}
+
+// In the one-process keel, Mixer's standard metrics share Pilot's /metrics:
+// the traffic graph's edges then carry each subset's live request rate and
+// error share (from Reports, as a sidecar's mixerclient sends them).
+TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
+  const std::string dir = TestTempDir("console-telemetry");
+  WriteFile(dir + "/registry.yaml", Registry());
+  WriteFile(dir + "/routes.yaml", Split(80, 20));
+  for (const char* sample : {"attributes.yaml", "telemetry.yaml"}) {
+    std::filesystem::copy_file(RunfilePath(std::string("samples/mixer/") + sample),
+                               dir + "/" + sample);
+  }
+  absl::StatusOr<RunningService*> keel =
+      mesh().Start("keel", {"--config_dir=" + dir, "--debounce=20ms", "--ca_address="});
+  ASSERT_TRUE(keel.ok()) << keel.status();
+  ASSERT_TRUE((*keel)->WaitReady().ok()) << (*keel)->process().Log();
+  ASSERT_TRUE(WaitForLog((*keel)->process(), "Mixer config: 1 rules", absl::Seconds(20)))
+      << (*keel)->process().Log();
+  auto mixer = istio::mixer::v1::Mixer::NewStub(grpc::CreateChannel(
+      (*keel)->grpc_address_of("mixer"), grpc::InsecureChannelCredentials()));
+  // Four requests to v1 that succeed and one to v2 that fails, per batch.
+  auto report = [&]() {
+    istio::mixer::v1::ReportRequest request;
+    request.set_repeated_attributes_semantics(istio::mixer::v1::ReportRequest::INDEPENDENT_ENCODING);
+    const mixer::GlobalDictionary no_words;
+    for (int i = 0; i < 5; ++i) {
+      const bool v2 = i == 4;
+      mixer::AttributeBag bag = {
+          {"context.reporter.kind", std::string("inbound")},
+          {"context.protocol", std::string("grpc")},
+          {"destination.service.host", std::string(kReviews)},
+          {"response.duration", absl::Milliseconds(3)},
+          {"request.size", int64_t{12}},
+          {"response.size", int64_t{20}},
+          {"destination.labels", mixer::StringMap{{"app", "reviews"}, {"version", v2 ? "v2" : "v1"}}},
+          {"response.code", int64_t{v2 ? 503 : 200}}};
+      *request.add_attributes() = mixer::Encode(bag, no_words);
+    }
+    grpc::ClientContext context;
+    istio::mixer::v1::ReportResponse response;
+    return mixer->Report(&context, request, &response);
+  };
+  ASSERT_TRUE(report().ok());
+
+  absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  ASSERT_TRUE((*browser)->Navigate(absl::StrCat("http://", (*keel)->monitoring_address(), "/console#traffic")).ok());
+  const std::string rates =
+      "[...document.querySelectorAll('#graph text.rate')].map(t => t.dataset.subset + ' ' + t.textContent).join(',')";
+  std::string seen;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  bool shown = false;
+  while (!shown && absl::Now() < deadline) {
+    ASSERT_TRUE(report().ok());
+    seen = *(*browser)->Evaluate(rates);
+    shown = absl::StrContains(seen, "v1 ") && absl::StrContains(seen, "/s, 0% errors") &&
+            absl::StrContains(seen, "v2 ") && absl::StrContains(seen, "/s, 100% errors");
+    if (!shown) absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_TRUE(shown) << seen;
+  std::printf("console: live rates on the traffic graph: %s\n", seen.c_str());
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-traffic-rates.png")).ok());
+  EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
+
+  // keelctl describe reads the same telemetry from a real Prometheus that
+  // scrapes keel, per subset, over the last minute.
+  absl::StatusOr<PrometheusServer> prometheus = StartPrometheus((*keel)->monitoring_address());
+  ASSERT_TRUE(prometheus.ok()) << prometheus.status();
+  std::string described;
+  bool rated = false;
+  const absl::Time rated_by = absl::Now() + absl::Seconds(60);
+  while (!rated && absl::Now() < rated_by) {
+    ASSERT_TRUE(report().ok());
+    absl::StatusOr<CommandResult> result = RunToCompletion(
+        KeelBinaryPath("keelctl"), {"describe", "service", "reviews",
+                                    "--pilot=" + (*keel)->monitoring_address(),
+                                    "--prometheus=" + prometheus->address()});
+    ASSERT_TRUE(result.ok());
+    described = result->out;
+    rated = ::testing::Value(described, ::testing::ContainsRegex(
+                                            "version v1 \\(subset v1\\): [0-9.]+/s, 0% errors")) &&
+            ::testing::Value(described, ::testing::ContainsRegex(
+                                            "version v2 \\(subset v2\\): [0-9.]+/s, 100% errors"));
+    if (!rated) absl::SleepFor(absl::Milliseconds(500));
+  }
+  EXPECT_TRUE(rated) << described;
+  std::printf("keelctl describe with Prometheus:\n%s", described.c_str());
+  prometheus->process.Terminate();
 }
 
 // The console, like the debug pages, answers only this machine unless

@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
+#include "integration/harness/prometheus.h"
 #include "libs/common/http_client.h"
 #include "libs/mesh/testing/shared_testdata.h"
 #include "libs/mixer/attributes.h"
@@ -123,20 +124,12 @@ class MixerTest : public MeshTest {
 
   // Starts Debian's Prometheus on loopback, scraping Mixer every second.
   uint16_t StartPrometheus() {
-    const std::string dir = TestTempDir("prometheus");
-    const uint16_t port = PickFreePort();
-    std::ofstream(dir + "/prometheus.yml")
-        << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: mixer\n"
-           "  static_configs: [{targets: ['"
-        << mixer_->monitoring_address() << "']}]\n";
-    absl::StatusOr<ChildProcess> prometheus = ChildProcess::Start(
-        "/usr/bin/prometheus",
-        {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
-         absl::StrCat("--web.listen-address=127.0.0.1:", port)},
-        dir + "/prometheus.log");
+    absl::StatusOr<PrometheusServer> prometheus =
+        testing::StartPrometheus(mixer_->monitoring_address());
     EXPECT_TRUE(prometheus.ok()) << prometheus.status();
-    if (prometheus.ok()) prometheus_.push_back(*std::move(prometheus));
-    return port;
+    if (!prometheus.ok()) return 0;
+    prometheus_.push_back(std::move(prometheus->process));
+    return prometheus->port;
   }
   ~MixerTest() override {
     for (ChildProcess& prometheus : prometheus_) prometheus.Terminate();

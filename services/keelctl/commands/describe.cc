@@ -2,12 +2,16 @@
 // service go and why, as Pilot works it out from what it serves.
 #include "services/keelctl/commands/describe.h"
 
+#include <cctype>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/http_client.h"
 #include "services/keelctl/commands/command.h"
@@ -158,13 +162,85 @@ absl::StatusOr<std::string> FormatWorkloadDescription(const std::string& json) {
 
 namespace {
 
+std::string QueryEscape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += absl::StrFormat("%%%02X", c);
+    }
+  }
+  return out;
+}
+
+// Each series of a PromQL instant query: its `label` -> value.
+absl::StatusOr<std::map<std::string, double>> PromQuery(const std::string& prometheus,
+                                                        const std::string& query,
+                                                        const std::string& label) {
+  absl::StatusOr<HttpResponse> response =
+      HttpGet(prometheus, "/api/v1/query?query=" + QueryEscape(query), absl::Seconds(10));
+  if (!response.ok()) return response.status();
+  const YAML::Node answer = Parse(response->body);
+  if (response->status != 200 || Str(answer["status"]) != "success") {
+    return absl::UnavailableError(absl::StrCat("Prometheus answered ", response->status, ": ",
+                                               response->body.substr(0, 200)));
+  }
+  std::map<std::string, double> values;
+  for (const YAML::Node& series : answer["data"]["result"]) {
+    double value = 0;
+    if (series["value"].IsSequence() && series["value"].size() == 2 &&
+        absl::SimpleAtod(Str(series["value"][1]), &value)) {
+      values[Str(series["metric"][label])] = value;
+    }
+  }
+  return values;
+}
+
+// LiveTraffic: each version's request rate and error share over the last
+// minute, from Mixer's standard metric in Prometheus (as Kiali reads it),
+// named by the DestinationRule subset that selects the version.
+std::string LiveTraffic(const std::string& prometheus, const YAML::Node& description) {
+  const std::string host = Str(description["host"]);
+  const std::string selector =
+      absl::StrCat("reporter=\"destination\",destination_service=\"", host, "\"");
+  absl::StatusOr<std::map<std::string, double>> rates = PromQuery(
+      prometheus,
+      absl::StrCat("sum by (destination_version) (rate(istio_requests_total{", selector, "}[1m]))"),
+      "destination_version");
+  if (!rates.ok()) return absl::StrCat("Live traffic: ", rates.status().message(), "\n");
+  absl::StatusOr<std::map<std::string, double>> errors = PromQuery(
+      prometheus,
+      absl::StrCat("sum by (destination_version) (rate(istio_requests_total{", selector,
+                   ",response_code=~\"5..\"}[1m]))"),
+      "destination_version");
+  std::map<std::string, std::string> subset_of_version;
+  for (const YAML::Node& subset : description["destinationRule"]["subsets"]) {
+    const std::string version = Str(subset["labels"]["version"]);
+    if (!version.empty()) subset_of_version[version] = Str(subset["name"]);
+  }
+  std::string out = "Live traffic (Prometheus, last minute):\n";
+  if (rates->empty()) absl::StrAppend(&out, "  no requests reported\n");
+  for (const auto& [version, rate] : *rates) {
+    const double failed = errors.ok() && errors->count(version) > 0 ? errors->at(version) : 0;
+    auto subset = subset_of_version.find(version);
+    absl::StrAppend(&out, "  version ", version,
+                    subset == subset_of_version.end() ? "" : " (subset " + subset->second + ")", ": ",
+                    absl::StrFormat("%.2f/s, %.0f%% errors", rate, rate > 0 ? 100 * failed / rate : 0),
+                    "\n");
+  }
+  return out;
+}
+
 int RunDescribe(const std::vector<std::string>& raw_args, CommandIo& io) {
-  std::string pilot = kDefaultPilot, ns = "default", output = "text";
+  std::string pilot = kDefaultPilot, ns = "default", output = "text", prometheus;
   std::vector<std::string> args;
   for (size_t i = 0; i < raw_args.size(); ++i) {
     const std::string& arg = raw_args[i];
     if (absl::StartsWith(arg, "--pilot=")) {
       pilot = arg.substr(8);
+    } else if (absl::StartsWith(arg, "--prometheus=")) {
+      prometheus = arg.substr(13);
     } else if (absl::StartsWith(arg, "--namespace=")) {
       ns = arg.substr(12);
     } else if ((arg == "--namespace" || arg == "-n") && i + 1 < raw_args.size()) {
@@ -182,6 +258,7 @@ int RunDescribe(const std::vector<std::string>& raw_args, CommandIo& io) {
   if ((!service && !workload) || (output != "text" && output != "json")) {
     std::fprintf(io.err,
                  "usage: keelctl describe service HOST [--namespace=NS] [-o json] [--pilot=HOST:PORT]\n"
+                 "                                     [--prometheus=HOST:PORT]\n"
                  "       keelctl describe workload NAMESPACE/NAME [-o json] [--pilot=HOST:PORT]\n");
     return 2;
   }
@@ -217,6 +294,9 @@ int RunDescribe(const std::vector<std::string>& raw_args, CommandIo& io) {
     return 1;
   }
   std::fputs(text->c_str(), io.out);
+  if (service && !prometheus.empty()) {
+    std::fputs(LiveTraffic(prometheus, Parse(response->body)).c_str(), io.out);
+  }
   return 0;
 }
 
@@ -226,7 +306,8 @@ KEELCTL_REGISTER_COMMAND(
     describe,
     Command{
         .name = "describe",
-        .usage = "keelctl describe service HOST [--namespace=NS] [-o json] | workload NS/NAME",
+        .usage = "keelctl describe service HOST [--namespace=NS] [-o json] [--prometheus=ADDR] | "
+                 "workload NS/NAME",
         .summary = "Where requests to a service go and why: the VirtualService that applies (and "
                    "those it shadows), routes, endpoints, policies, mTLS and the proxies' sync "
                    "state; --pilot is Pilot's monitoring address.",

@@ -13,6 +13,7 @@ const state = {
   selectedProxy: '',
   selectedService: '',
   history: [],            // the pushes page's samples of /metrics
+  telemetry: [],          // the traffic page's samples of istio_requests_total (last minute)
   refreshes: 0,
 };
 
@@ -191,6 +192,48 @@ async function renderProxies() {
 
 // ---- Traffic ---------------------------------------------------------------
 
+// Mixer's standard metric (samples/mixer/telemetry.yaml), when Mixer shares
+// this process: request totals by destination service and version, with
+// the failed ones (5xx, or a gRPC status other than OK) apart.
+function requestTotals(samples) {
+  let requests = samples.filter((s) => s.name === 'istio_requests_total');
+  // Both sides report a request; count it once, as the server saw it.
+  if (requests.some((s) => s.labels.reporter === 'destination')) {
+    requests = requests.filter((s) => s.labels.reporter === 'destination');
+  }
+  const totals = {};
+  for (const s of requests) {
+    const key = `${s.labels.destination_service}|${s.labels.destination_version}`;
+    const t = totals[key] || (totals[key] = { total: 0, errors: 0 });
+    t.total += s.value;
+    const grpc = s.labels.grpc_response_status || '';
+    if (Number(s.labels.response_code) >= 500 || (grpc !== '' && grpc !== '0')) t.errors += s.value;
+  }
+  return totals;
+}
+
+// Requests per second and the share that failed over the last minute, for
+// an edge to `host` (its subset's version label, when it has one).
+function edgeRate(host, labels) {
+  const samples = state.telemetry;
+  if (samples.length < 2) return null;
+  const newest = samples[samples.length - 1], oldest = samples[0];
+  const pick = (totals) => {
+    let total = 0, errors = 0;
+    for (const [key, t] of Object.entries(totals)) {
+      const [service, version] = key.split('|');
+      if (service !== host || (labels && labels.version && labels.version !== version)) continue;
+      total += t.total;
+      errors += t.errors;
+    }
+    return { total, errors };
+  };
+  const a = pick(oldest.totals), b = pick(newest.totals);
+  const seconds = newest.at - oldest.at, requests = b.total - a.total;
+  if (seconds <= 0 || b.total === 0) return null;
+  return { perSecond: requests / seconds, errorShare: requests > 0 ? (b.errors - a.errors) / requests : 0 };
+}
+
 // A two-column graph: services on the left, where their routes lead (a
 // service's subset) on the right, an edge per route destination labelled
 // with its weight.
@@ -212,7 +255,13 @@ function graphSvg(graph) {
     const label = `${e.weight}%${e.matched ? ' (matched)' : ''}`;
     svg += `<path class="edge" d="M${x1},${y1} C${x1 + 80},${y1} ${x2 - 80},${y2} ${x2},${y2}" stroke-width="${1 + e.weight / 25}"/>`;
     svg += `<text class="weight" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}" data-subset="${escapeHtml(e.subset)}" ` +
-        `x="${(x1 + x2) / 2 - 20}" y="${(y1 + y2) / 2 - 4}">${escapeHtml(label)}</text>`;
+        `x="${x2 - 150}" y="${y2 - 6}">${escapeHtml(label)}</text>`;
+    const rate = edgeRate(e.to, e.labels);
+    if (rate !== null) {
+      const text = `${rate.perSecond.toFixed(1)}/s, ${Math.round(100 * rate.errorShare)}% errors`;
+      svg += `<text class="rate ${rate.errorShare > 0 ? 'bad' : 'ok'}" data-subset="${escapeHtml(e.subset)}" ` +
+          `x="${x2 - 150}" y="${y2 + 16}">${escapeHtml(text)}</text>`;
+    }
   });
   sources.forEach((host, i) => {
     svg += `<g class="service" data-host="${escapeHtml(host)}"><rect x="20" y="${y(i)}" width="${boxWidth}" height="${boxHeight}" rx="5"/>` +
@@ -244,7 +293,14 @@ function describeText(d) {
 }
 
 async function renderTraffic() {
-  const graph = await fetchJson('/debug/graph?namespace=' + encodeURIComponent(state.namespace));
+  const [graph, metricsText] = await Promise.all([
+    fetchJson('/debug/graph?namespace=' + encodeURIComponent(state.namespace)), fetchText('/metrics')]);
+  const totals = requestTotals(parseMetrics(metricsText.body));
+  if (Object.keys(totals).length > 0) {
+    const now = Date.now() / 1000;
+    state.telemetry.push({ at: now, totals });
+    while (state.telemetry.length > 2 && now - state.telemetry[0].at > 60) state.telemetry.shift();
+  }
   let html = `<h2>Traffic</h2><label>As proxies in namespace <input id="traffic-ns" value="${escapeHtml(state.namespace)}"></label>`;
   if (graph === null) return html + '<p class="muted">Pilot does not hold its config yet.</p>';
   html += '<div class="layout"><div>' + graphSvg(graph) + '</div><div class="side">';

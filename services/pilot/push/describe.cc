@@ -225,14 +225,23 @@ std::string TrafficGraphJson(const PushContext& context, const std::string& prox
       for (const auto& destination : route.route()) {
         const int32_t weight =
             route.route_size() == 1 && destination.weight() == 0 ? 100 : destination.weight();
+        const std::string to = mesh::ToFqdn(vs->resource->namespace_name,
+                                            destination.destination().host(), context.cluster_domain());
+        std::optional<std::map<std::string, std::string>> labels =
+            SubsetLabels(context.DestinationRuleFor(proxy, to), destination.destination().subset());
         json.BeginObject()
             .Key("from")
             .String(service.host)
             .Key("to")
-            .String(mesh::ToFqdn(vs->resource->namespace_name, destination.destination().host(),
-                                 context.cluster_domain()))
+            .String(to)
             .Key("subset")
             .String(destination.destination().subset())
+            .Key("labels")
+            .BeginObject();
+        for (const auto& [k, v] : labels.value_or(std::map<std::string, std::string>())) {
+          json.Key(k).String(v);
+        }
+        json.EndObject()
             .Key("weight")
             .Int(weight)
             .Key("route")

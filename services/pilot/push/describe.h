@@ -42,7 +42,7 @@ absl::StatusOr<std::string> DescribeWorkloadJson(const PushContext& context,
 // TrafficGraphJson is the mesh as proxies in `proxy_namespace` route it,
 // for the console's traffic page: every service (nodes), the subsets routes
 // lead to (nodes "host/subset"), and an edge per route destination with its
-// weight and the VirtualService that routes it.
+// weight, the subset's labels and the VirtualService that routes it.
 std::string TrafficGraphJson(const PushContext& context, const std::string& proxy_namespace);
 
 // ResolveHost is the FQDN `host` names for a proxy in `proxy_namespace`
