@@ -148,7 +148,10 @@ TEST_F(GalleyTest, WriteChangeBreakAndDeleteFiles) {
               HasSubstr(R"("servingLastGoodVersion":["VirtualService/default/reviews"])"));
   absl::StatusOr<HttpResponse> metrics = HttpGet((*galley)->monitoring_address(), "/metrics");
   EXPECT_THAT(metrics->body, HasSubstr("galley_validation_errors{kind=\"VirtualService\"} 1"));
-  EXPECT_THAT((*galley)->process().Log(), HasSubstr("1 errors, 0 warnings"));
+  // The reload's summary is logged once its snapshot is published, which
+  // subscribers may see first.
+  EXPECT_TRUE(WaitForLog((*galley)->process(), "1 errors, 0 warnings", absl::Seconds(10)))
+      << (*galley)->process().Log();
   EXPECT_THAT(metrics->body, HasSubstr("galley_resources{kind=\"VirtualService\"} 1"));
   EXPECT_THAT(metrics->body, HasSubstr("galley_mcp_connected_streams 2"));
   EXPECT_THAT(metrics->body, HasSubstr("galley_mcp_pushes_total{type=\"" + kVsType + "\"}"));
