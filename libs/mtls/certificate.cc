@@ -1,5 +1,6 @@
 #include "libs/mtls/certificate.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/mtls/der.h"
 
 namespace keel::mtls {
 
@@ -239,51 +241,306 @@ absl::StatusOr<CertificateRequest> CertificateRequest::Build(const PrivateKey& k
   if (X509_REQ_sign(req.get(), key.get(), EVP_sha256()) <= 0) {
     return internal::Error(absl::StatusCode::kInternal, "signing the CSR");
   }
-  return CertificateRequest(std::move(req));
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_REQ(req.get(), &der);
+  if (length <= 0) return internal::Error(absl::StatusCode::kInternal, "encoding the CSR");
+  absl::StatusOr<CertificateRequest> built =
+      FromDer(absl::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(length)));
+  OPENSSL_free(der);
+  return built;
 }
+
+namespace {
+
+// Object identifiers, as DER contents.
+constexpr absl::string_view kEcPublicKey("\x2a\x86\x48\xce\x3d\x02\x01", 7);  // 1.2.840.10045.2.1
+constexpr absl::string_view kP256("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8);     // 1.2.840.10045.3.1.7
+constexpr absl::string_view kP384("\x2b\x81\x04\x00\x22", 5);                  // 1.3.132.0.34
+constexpr absl::string_view kRsaEncryption("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);  // 1.2.840.113549.1.1.1
+constexpr absl::string_view kExtensionRequest("\x2a\x86\x48\x86\xf7\x0d\x01\x09\x0e", 9);  // 1.2.840.113549.1.9.14
+
+struct SignatureAlgorithm {
+  absl::string_view oid;
+  const char* digest;
+  bool ecdsa;  // else RSASSA-PKCS1-v1_5
+};
+constexpr SignatureAlgorithm kSignatureAlgorithms[] = {
+    {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x02", 8), "SHA256", true},  // ecdsa-with-SHA256
+    {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x03", 8), "SHA384", true},
+    {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x04", 8), "SHA512", true},
+    {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", 9), "SHA256", false},  // sha256WithRSA
+    {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0c", 9), "SHA384", false},
+    {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0d", 9), "SHA512", false},
+};
+
+// EcParameters is a key holding only a curve's parameters, made once: a
+// request's key is a copy given its point, which skips building the curve.
+const EVP_PKEY* EcParameters(const char* group) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+      OSSL_PARAM_construct_end()};
+  Owned<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (context == nullptr || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+      EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_KEY_PARAMETERS, params) != 1) {
+    return nullptr;
+  }
+  return key;
+}
+
+absl::StatusOr<Owned<EVP_PKEY>> EcKey(const EVP_PKEY* parameters, absl::string_view point) {
+  if (parameters == nullptr) return internal::Error(absl::StatusCode::kInternal, "EC parameters");
+  Owned<EVP_PKEY> key(EVP_PKEY_dup(const_cast<EVP_PKEY*>(parameters)));
+  if (key == nullptr ||
+      EVP_PKEY_set1_encoded_public_key(key.get(),
+                                       reinterpret_cast<const unsigned char*>(point.data()),
+                                       point.size()) != 1) {
+    return internal::Error(absl::StatusCode::kInvalidArgument,
+                           "the CSR's public key is not a point on its curve");
+  }
+  return key;
+}
+
+absl::StatusOr<Owned<EVP_PKEY>> RsaKey(absl::string_view rsa_public_key) {
+  der::Reader outer(rsa_public_key);
+  absl::StatusOr<der::Element> sequence = outer.Next(der::kSequence, "RSA public key");
+  if (!sequence.ok()) return sequence.status();
+  der::Reader fields(sequence->contents);
+  absl::StatusOr<der::Element> modulus = fields.Next(der::kInteger, "RSA modulus");
+  if (!modulus.ok()) return modulus.status();
+  absl::StatusOr<der::Element> exponent = fields.Next(der::kInteger, "RSA exponent");
+  if (!exponent.ok()) return exponent.status();
+  if (!fields.empty() || !outer.empty()) {
+    return absl::InvalidArgumentError("RSA public key: trailing data");
+  }
+  absl::StatusOr<absl::string_view> n = der::PositiveInteger(*modulus, "RSA modulus");
+  if (!n.ok()) return n.status();
+  absl::StatusOr<absl::string_view> e = der::PositiveInteger(*exponent, "RSA exponent");
+  if (!e.ok()) return e.status();
+  auto number = [](absl::string_view bytes) {
+    return Owned<BIGNUM>(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                                   static_cast<int>(bytes.size()), nullptr));
+  };
+  Owned<BIGNUM> n_number = number(*n), e_number = number(*e);
+  Owned<OSSL_PARAM_BLD> builder(OSSL_PARAM_BLD_new());
+  if (n_number == nullptr || e_number == nullptr || builder == nullptr ||
+      OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n_number.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e_number.get()) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "RSA key parameters");
+  }
+  Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(builder.get()));
+  Owned<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (params == nullptr || context == nullptr || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+      EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return internal::Error(absl::StatusCode::kInvalidArgument, "the CSR's RSA key is unusable");
+  }
+  return Owned<EVP_PKEY>(key);
+}
+
+// RequestKey reads a request's SubjectPublicKeyInfo: ECDSA P-256/P-384 and
+// RSA directly, anything else through OpenSSL's decoders.
+absl::StatusOr<Owned<EVP_PKEY>> RequestKey(const der::Element& key_info) {
+  der::Reader fields(key_info.contents);
+  absl::StatusOr<der::Element> algorithm = fields.Next(der::kSequence, "CSR key algorithm");
+  if (!algorithm.ok()) return algorithm.status();
+  absl::StatusOr<der::Element> bits = fields.Next(der::kBitString, "CSR key");
+  if (!bits.ok()) return bits.status();
+  absl::StatusOr<absl::string_view> key_bytes = der::BitStringBytes(*bits, "CSR key");
+  if (!key_bytes.ok()) return key_bytes.status();
+  if (!fields.empty()) return absl::InvalidArgumentError("CSR key: trailing data");
+  der::Reader algorithm_fields(algorithm->contents);
+  absl::StatusOr<der::Element> oid =
+      algorithm_fields.Next(der::kObjectIdentifier, "CSR key algorithm");
+  if (!oid.ok()) return oid.status();
+  absl::StatusOr<der::Element> parameters = algorithm_fields.NextAny("CSR key parameters");
+  const bool plain = parameters.ok() && algorithm_fields.empty();
+  if (plain && oid->contents == kEcPublicKey && parameters->tag == der::kObjectIdentifier) {
+    static const EVP_PKEY* const p256 = EcParameters("prime256v1");
+    static const EVP_PKEY* const p384 = EcParameters("secp384r1");
+    if (parameters->contents == kP256) return EcKey(p256, *key_bytes);
+    if (parameters->contents == kP384) return EcKey(p384, *key_bytes);
+  }
+  if (plain && oid->contents == kRsaEncryption && parameters->tag == der::kNull &&
+      parameters->contents.empty()) {
+    return RsaKey(*key_bytes);
+  }
+  const unsigned char* cursor = reinterpret_cast<const unsigned char*>(key_info.encoding.data());
+  EVP_PKEY* key = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(key_info.encoding.size()));
+  if (key == nullptr) {
+    return internal::Error(absl::StatusCode::kInvalidArgument,
+                           "the CSR's public key is unreadable");
+  }
+  return Owned<EVP_PKEY>(key);
+}
+
+// UrisRequested collects the URIs of every subjectAltName in the request's
+// extensionRequest attributes.
+absl::Status UrisRequested(absl::string_view attributes, std::vector<std::string>& uris) {
+  der::Reader reader(attributes);
+  while (!reader.empty()) {
+    absl::StatusOr<der::Element> attribute = reader.Next(der::kSequence, "CSR attribute");
+    if (!attribute.ok()) return attribute.status();
+    der::Reader fields(attribute->contents);
+    absl::StatusOr<der::Element> type = fields.Next(der::kObjectIdentifier, "CSR attribute type");
+    if (!type.ok()) return type.status();
+    absl::StatusOr<der::Element> values = fields.Next(der::kSet, "CSR attribute values");
+    if (!values.ok()) return values.status();
+    if (type->contents != kExtensionRequest) continue;
+    der::Reader requests(values->contents);
+    while (!requests.empty()) {
+      absl::StatusOr<der::Element> extensions =
+          requests.Next(der::kSequence, "CSR extension request");
+      if (!extensions.ok()) return extensions.status();
+      const unsigned char* cursor =
+          reinterpret_cast<const unsigned char*>(extensions->encoding.data());
+      Owned<STACK_OF(X509_EXTENSION)> decoded(
+          d2i_X509_EXTENSIONS(nullptr, &cursor, static_cast<long>(extensions->encoding.size())));
+      if (decoded == nullptr) {
+        return internal::Error(absl::StatusCode::kInvalidArgument, "CSR extensions are malformed");
+      }
+      for (int i = 0; i < sk_X509_EXTENSION_num(decoded.get()); ++i) {
+        X509_EXTENSION* extension = sk_X509_EXTENSION_value(decoded.get(), i);
+        if (OBJ_obj2nid(X509_EXTENSION_get_object(extension)) != NID_subject_alt_name) continue;
+        Owned<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(extension)));
+        if (names == nullptr) {
+          return internal::Error(absl::StatusCode::kInvalidArgument,
+                                 "the CSR's subjectAltName is malformed");
+        }
+        for (std::string& uri : UrisOf(names.get())) uris.push_back(std::move(uri));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CheckSignature checks the request's self-signature over its info.
+absl::Status CheckSignature(absl::string_view der, EVP_PKEY* key,
+                            const der::Element& info, const der::Element& algorithm,
+                            const der::Element& signature) {
+  const absl::Status mismatch =
+      absl::InvalidArgumentError("the CSR's signature does not match its public key");
+  absl::StatusOr<absl::string_view> signature_bytes =
+      der::BitStringBytes(signature, "CSR signature");
+  der::Reader algorithm_fields(algorithm.contents);
+  absl::StatusOr<der::Element> oid =
+      algorithm_fields.Next(der::kObjectIdentifier, "CSR signature algorithm");
+  if (!oid.ok()) return oid.status();
+  const SignatureAlgorithm* known = nullptr;
+  for (const SignatureAlgorithm& candidate : kSignatureAlgorithms) {
+    if (candidate.oid == oid->contents) known = &candidate;
+  }
+  if (known == nullptr || !signature_bytes.ok()) {
+    // Another algorithm (RSA-PSS, Ed25519, ...): OpenSSL's generic check.
+    const unsigned char* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    Owned<X509_REQ> request(d2i_X509_REQ(nullptr, &cursor, static_cast<long>(der.size())));
+    if (request == nullptr || X509_REQ_verify(request.get(), key) != 1) {
+      ERR_clear_error();
+      return mismatch;
+    }
+    return absl::OkStatus();
+  }
+  if (known->ecdsa != static_cast<bool>(EVP_PKEY_is_a(key, "EC")) ||
+      (!known->ecdsa && !EVP_PKEY_is_a(key, "RSA"))) {
+    return absl::InvalidArgumentError("the CSR's signature algorithm does not fit its key");
+  }
+  Owned<EVP_MD_CTX> context(EVP_MD_CTX_new());
+  if (context == nullptr ||
+      EVP_DigestVerifyInit_ex(context.get(), nullptr, known->digest, nullptr, nullptr, key,
+                              nullptr) != 1 ||
+      EVP_DigestVerify(context.get(),
+                       reinterpret_cast<const unsigned char*>(signature_bytes->data()),
+                       signature_bytes->size(),
+                       reinterpret_cast<const unsigned char*>(info.encoding.data()),
+                       info.encoding.size()) != 1) {
+    ERR_clear_error();
+    return mismatch;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<CertificateRequest> CertificateRequest::FromPem(absl::string_view pem) {
   Owned<BIO> bio = internal::MemoryBio(pem);
-  X509_REQ* req = PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr);
-  if (req == nullptr) {
-    return internal::Error(absl::StatusCode::kInvalidArgument,
-                           "not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)");
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long length = 0;
+    if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) {
+      ERR_clear_error();
+      return absl::InvalidArgumentError(
+          "not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)");
+    }
+    const std::string type = name;
+    std::string der(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    if (type == "CERTIFICATE REQUEST" || type == "NEW CERTIFICATE REQUEST") return FromDer(der);
   }
-  Owned<X509_REQ> owned(req);
-  EVP_PKEY* key = X509_REQ_get0_pubkey(req);
-  if (key == nullptr) {
-    return internal::Error(absl::StatusCode::kInvalidArgument, "the CSR's public key is unreadable");
+}
+
+absl::StatusOr<CertificateRequest> CertificateRequest::FromDer(absl::string_view der) {
+  CertificateRequest out;
+  out.der_ = std::string(der);
+  const absl::string_view input = out.der_;
+  der::Reader top(input);
+  absl::StatusOr<der::Element> request = top.Next(der::kSequence, "CSR");
+  if (!request.ok()) return request.status();
+  if (!top.empty()) return absl::InvalidArgumentError("CSR: trailing data after the request");
+  der::Reader fields(request->contents);
+  absl::StatusOr<der::Element> info = fields.Next(der::kSequence, "CSR info");
+  if (!info.ok()) return info.status();
+  absl::StatusOr<der::Element> algorithm = fields.Next(der::kSequence, "CSR signature algorithm");
+  if (!algorithm.ok()) return algorithm.status();
+  absl::StatusOr<der::Element> signature = fields.Next(der::kBitString, "CSR signature");
+  if (!signature.ok()) return signature.status();
+  if (!fields.empty()) return absl::InvalidArgumentError("CSR: trailing data after the signature");
+
+  der::Reader info_fields(info->contents);
+  absl::StatusOr<der::Element> version = info_fields.Next(der::kInteger, "CSR version");
+  if (!version.ok()) return version.status();
+  if (version->contents != absl::string_view("\0", 1)) {
+    return absl::InvalidArgumentError("CSR version: only version 1 (0) exists");
   }
-  if (X509_REQ_verify(req, key) != 1) {
-    return internal::Error(absl::StatusCode::kInvalidArgument,
-                           "the CSR's signature does not match its public key");
+  absl::StatusOr<der::Element> subject = info_fields.Next(der::kSequence, "CSR subject");
+  if (!subject.ok()) return subject.status();
+  absl::StatusOr<der::Element> key_info = info_fields.Next(der::kSequence, "CSR public key");
+  if (!key_info.ok()) return key_info.status();
+  if (!info_fields.empty()) {
+    absl::StatusOr<der::Element> attributes =
+        info_fields.Next(der::ContextConstructed(0), "CSR attributes");
+    if (!attributes.ok()) return attributes.status();
+    if (!info_fields.empty()) {
+      return absl::InvalidArgumentError("CSR info: trailing data after the attributes");
+    }
+    if (absl::Status uris = UrisRequested(attributes->contents, out.uri_sans_); !uris.ok()) {
+      return uris;
+    }
   }
-  return CertificateRequest(std::move(owned));
+  absl::StatusOr<Owned<EVP_PKEY>> key = RequestKey(*key_info);
+  if (!key.ok()) return key.status();
+  out.key_ = *std::move(key);
+  if (absl::Status checked = CheckSignature(input, out.key_.get(), *info, *algorithm, *signature);
+      !checked.ok()) {
+    return checked;
+  }
+  out.key_info_offset_ = static_cast<size_t>(key_info->encoding.data() - input.data());
+  out.key_info_size_ = key_info->encoding.size();
+  return out;
 }
 
 std::string CertificateRequest::ToPem() const {
   Owned<BIO> bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_X509_REQ(bio.get(), req_.get());
+  PEM_write_bio(bio.get(), "CERTIFICATE REQUEST", "",
+                reinterpret_cast<const unsigned char*>(der_.data()), static_cast<long>(der_.size()));
   return internal::BioText(bio.get());
 }
 
-std::vector<std::string> CertificateRequest::UriSans() const {
-  Owned<STACK_OF(X509_EXTENSION)> extensions(X509_REQ_get_extensions(req_.get()));
-  for (int i = 0; extensions != nullptr && i < sk_X509_EXTENSION_num(extensions.get()); ++i) {
-    X509_EXTENSION* extension = sk_X509_EXTENSION_value(extensions.get(), i);
-    if (OBJ_obj2nid(X509_EXTENSION_get_object(extension)) != NID_subject_alt_name) continue;
-    Owned<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(extension)));
-    return UrisOf(names.get());
-  }
-  return {};
-}
-
-PublicKeyInfo CertificateRequest::KeyInfo() const {
-  return DescribeKey(X509_REQ_get0_pubkey(req_.get()));
-}
-
 absl::StatusOr<mtls::PublicKey> CertificateRequest::PublicKey() const {
-  return mtls::PublicKey::Copy(X509_REQ_get_X509_PUBKEY(req_.get()));
+  return mtls::PublicKey::FromDer(absl::string_view(der_).substr(key_info_offset_, key_info_size_));
 }
 
 absl::StatusOr<Certificate> Issuer::Sign(const PublicKey& subject_key,

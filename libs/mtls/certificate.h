@@ -56,6 +56,10 @@ class Certificate {
   internal::Owned<X509> cert_;
 };
 
+// CertificateRequest is a PKCS#10 request whose self-signature has been
+// checked. The key types Citadel signs (ECDSA P-256/P-384, RSA) are read and
+// checked without OpenSSL's decoder framework; others go through OpenSSL's
+// generic path, so they are described (and refused) by name.
 class CertificateRequest {
  public:
   struct Options {
@@ -67,16 +71,24 @@ class CertificateRequest {
   // FromPem reads one PEM CSR and checks its self-signature: InvalidArgument
   // naming what is wrong otherwise.
   static absl::StatusOr<CertificateRequest> FromPem(absl::string_view pem);
+  // FromDer is FromPem for the DER encoding.
+  static absl::StatusOr<CertificateRequest> FromDer(absl::string_view der);
 
   std::string ToPem() const;
-  std::vector<std::string> UriSans() const;
-  PublicKeyInfo KeyInfo() const;
+  // UriSans are the URIs of every subjectAltName the request asks for.
+  const std::vector<std::string>& UriSans() const { return uri_sans_; }
+  PublicKeyInfo KeyInfo() const { return DescribeKey(key_.get()); }
   // PublicKey is the key the request is for, as the request carries it.
   absl::StatusOr<mtls::PublicKey> PublicKey() const;
 
  private:
-  explicit CertificateRequest(internal::Owned<X509_REQ> req) : req_(std::move(req)) {}
-  internal::Owned<X509_REQ> req_;
+  CertificateRequest() = default;
+  std::string der_;
+  // Where der_ holds the SubjectPublicKeyInfo (offsets survive moves).
+  size_t key_info_offset_ = 0;
+  size_t key_info_size_ = 0;
+  std::vector<std::string> uri_sans_;
+  internal::Owned<EVP_PKEY> key_;
 };
 
 // What a signed certificate says, whatever signs it.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "libs/mtls/der.h"
 
 namespace keel::mtls {
 
@@ -93,6 +94,78 @@ PublicKey& PublicKey::operator=(const PublicKey& other) {
   return *this;
 }
 
+absl::StatusOr<PublicKey> PublicKey::FromDer(absl::string_view encoding) {
+  der::Reader outer(encoding);
+  absl::StatusOr<der::Element> info = outer.Next(der::kSequence, "public key");
+  if (!info.ok()) return info.status();
+  der::Reader fields(info->contents);
+  absl::StatusOr<der::Element> algorithm = fields.Next(der::kSequence, "public key algorithm");
+  if (!algorithm.ok()) return algorithm.status();
+  absl::StatusOr<der::Element> bits = fields.Next(der::kBitString, "public key bits");
+  if (!bits.ok()) return bits.status();
+  absl::StatusOr<absl::string_view> key_bytes = der::BitStringBytes(*bits, "public key bits");
+  if (!key_bytes.ok()) return key_bytes.status();
+  der::Reader algorithm_fields(algorithm->contents);
+  absl::StatusOr<der::Element> oid =
+      algorithm_fields.Next(der::kObjectIdentifier, "public key algorithm");
+  if (!oid.ok()) return oid.status();
+  auto object_from = [](absl::string_view tlv) {
+    const unsigned char* cursor = reinterpret_cast<const unsigned char*>(tlv.data());
+    return d2i_ASN1_OBJECT(nullptr, &cursor, static_cast<long>(tlv.size()));
+  };
+  Owned<ASN1_OBJECT> algorithm_object(object_from(oid->encoding));
+  if (algorithm_object == nullptr) {
+    return internal::Error(absl::StatusCode::kInvalidArgument, "public key algorithm");
+  }
+  int parameter_type = V_ASN1_UNDEF;
+  void* parameter = nullptr;
+  if (!algorithm_fields.empty()) {
+    absl::StatusOr<der::Element> parameters = algorithm_fields.NextAny("key parameters");
+    if (!parameters.ok()) return parameters.status();
+    if (parameters->tag == der::kObjectIdentifier) {
+      parameter_type = V_ASN1_OBJECT;
+      parameter = object_from(parameters->encoding);
+    } else if (parameters->tag == der::kNull && parameters->contents.empty()) {
+      parameter_type = V_ASN1_NULL;
+    } else if (parameters->tag == der::kSequence) {
+      parameter_type = V_ASN1_SEQUENCE;
+      ASN1_STRING* sequence = ASN1_STRING_new();
+      if (sequence != nullptr &&
+          ASN1_STRING_set(sequence, parameters->encoding.data(),
+                          static_cast<int>(parameters->encoding.size())) != 1) {
+        ASN1_STRING_free(sequence);
+        sequence = nullptr;
+      }
+      parameter = sequence;
+    } else {
+      return absl::InvalidArgumentError("key parameters: unsupported encoding");
+    }
+    if (parameter == nullptr && parameter_type != V_ASN1_NULL) {
+      return internal::Error(absl::StatusCode::kInvalidArgument, "key parameters");
+    }
+  }
+  auto free_parameter = [&] {
+    if (parameter_type == V_ASN1_OBJECT) ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(parameter));
+    if (parameter_type == V_ASN1_SEQUENCE) ASN1_STRING_free(static_cast<ASN1_STRING*>(parameter));
+  };
+  if (!algorithm_fields.empty() || !fields.empty() || !outer.empty()) {
+    free_parameter();
+    return absl::InvalidArgumentError("public key: trailing data");
+  }
+  Owned<X509_PUBKEY> out(X509_PUBKEY_new());
+  unsigned char* bits_copy =
+      static_cast<unsigned char*>(OPENSSL_memdup(key_bytes->data(), key_bytes->size()));
+  if (out == nullptr || (bits_copy == nullptr && !key_bytes->empty()) ||
+      X509_PUBKEY_set0_param(out.get(), algorithm_object.get(), parameter_type, parameter,
+                             bits_copy, static_cast<int>(key_bytes->size())) != 1) {
+    free_parameter();
+    OPENSSL_free(bits_copy);
+    return internal::Error(absl::StatusCode::kInternal, "copying a public key");
+  }
+  algorithm_object.release();  // X509_PUBKEY_set0_param took it
+  return PublicKey(std::move(out));
+}
+
 absl::StatusOr<PublicKey> PublicKey::Copy(const X509_PUBKEY* info) {
   Owned<X509_PUBKEY> copy(X509_PUBKEY_new());
   if (absl::Status copied = internal::CopyPublicKeyInfo(info, copy.get()); !copied.ok()) {
@@ -102,10 +175,16 @@ absl::StatusOr<PublicKey> PublicKey::Copy(const X509_PUBKEY* info) {
 }
 
 PublicKeyInfo PublicKey::Info() const {
-  // Decoding the key (slow in OpenSSL 3.0) only to describe it.
-  Owned<X509_PUBKEY> copy(X509_PUBKEY_new());
-  if (!internal::CopyPublicKeyInfo(info_.get(), copy.get()).ok()) return PublicKeyInfo{};
-  return DescribeKey(X509_PUBKEY_get0(copy.get()));
+  // Decoding the key (slow in OpenSSL 3.0) only to describe it. A key info
+  // built from its parts holds no decoded key (X509_PUBKEY_get0 gives none),
+  // so it is decoded from its encoding.
+  unsigned char* encoding = nullptr;
+  const int length = i2d_X509_PUBKEY(info_.get(), &encoding);
+  if (length <= 0) return PublicKeyInfo{};
+  const unsigned char* cursor = encoding;
+  Owned<EVP_PKEY> key(d2i_PUBKEY(nullptr, &cursor, length));
+  OPENSSL_free(encoding);
+  return DescribeKey(key.get());
 }
 
 absl::StatusOr<PublicKey> PrivateKey::Public() const {

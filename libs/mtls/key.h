@@ -38,6 +38,9 @@ class PublicKey {
 
   // Copy copies `info` as it is (no re-encoding).
   static absl::StatusOr<PublicKey> Copy(const X509_PUBKEY* info);
+  // FromDer reads a DER SubjectPublicKeyInfo as it is, without decoding the
+  // key (OpenSSL 3.0's decoders cost more than the signature on it).
+  static absl::StatusOr<PublicKey> FromDer(absl::string_view der);
   PublicKeyInfo Info() const;
   const X509_PUBKEY* get() const { return info_.get(); }
 

@@ -4,6 +4,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -27,6 +28,10 @@ struct OpenSslFree {
   void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
   void operator()(X509_NAME* p) const { X509_NAME_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
+  void operator()(ASN1_OBJECT* p) const { ASN1_OBJECT_free(p); }
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
   void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); }
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
   void operator()(STACK_OF(X509) * p) const { sk_X509_free(p); }
