@@ -194,6 +194,77 @@ TEST(ChartRenderTest, BadValuesAreRejectedNamingTheField) {
   }
 }
 
+// A workload from `workloads` runs keel-agent beside it: the agent's
+// arguments are ones keel-agent accepts, and the application is pointed at
+// the bootstrap and certificates the agent writes.
+TEST(ChartRenderTest, WorkloadsGetKeelAgentBesideThem) {
+  Manifests manifests = Render(
+      {"workloads[0].name=echo-v1", "workloads[0].image=keel/echo:1",
+       "workloads[0].serviceAccount=echo", "workloads[0].labels.version=v1",
+       "workloads[0].ports[0].name=grpc", "workloads[0].ports[0].port=8080",
+       "workloads[0].service=echo-server", "workloads[0].locality=eu/west-1a",
+       "agent.certTtl=1h", "agent.caRootCert=-----BEGIN CERTIFICATE-----"});
+  const YAML::Node pod = manifests["Deployment/echo-v1"]["spec"]["template"]["spec"];
+  ASSERT_TRUE(pod.IsMap());
+  EXPECT_EQ(pod["serviceAccountName"].as<std::string>(), "echo");
+  ASSERT_EQ(pod["containers"].size(), 2u);
+  const YAML::Node app = pod["containers"][0];
+  const YAML::Node agent = pod["containers"][1];
+  EXPECT_EQ(agent["name"].as<std::string>(), "keel-agent");
+  const std::vector<std::string> args = agent["args"].as<std::vector<std::string>>();
+  EXPECT_THAT(args, Contains("--citadel_address=keel-citadel.keel-system.svc.cluster.local:8060"));
+  EXPECT_THAT(args, Contains("--pilot_address=keel-pilot.keel-system.svc.cluster.local:15010"));
+  EXPECT_THAT(args, Contains("--labels=app=echo-v1,version=v1"));
+  EXPECT_THAT(args, Contains("--locality=eu/west-1a"));
+  EXPECT_THAT(args, Contains("--cert_ttl=1h"));
+  EXPECT_THAT(args, Contains("--monitoring_address=:15020"));
+  EXPECT_EQ(agent["readinessProbe"]["httpGet"]["port"].as<std::string>(), "agent-status");
+
+  // keel-agent accepts every argument the chart gives it.
+  std::vector<std::string> checked = args;
+  checked.push_back("--version");
+  absl::StatusOr<CommandResult> accepted = RunToCompletion(KeelBinaryPath("keel-agent"), checked);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->exit.status, 0) << accepted->err;
+
+  // The application reads the bootstrap and certificates where the agent
+  // writes them, from the same volumes.
+  std::map<std::string, std::string> flags;
+  for (const std::string& arg : args) {
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos) flags[arg.substr(0, eq)] = arg.substr(eq + 1);
+  }
+  EXPECT_EQ(app["env"][0]["name"].as<std::string>(), "GRPC_XDS_BOOTSTRAP");
+  EXPECT_EQ(app["env"][0]["value"].as<std::string>(), flags["--bootstrap_file"]);
+  std::map<std::string, std::string> app_mounts, agent_mounts;
+  for (const YAML::Node& m : app["volumeMounts"]) {
+    app_mounts[m["name"].as<std::string>()] = m["mountPath"].as<std::string>();
+    EXPECT_TRUE(m["readOnly"].as<bool>());
+  }
+  for (const YAML::Node& m : agent["volumeMounts"]) {
+    agent_mounts[m["name"].as<std::string>()] = m["mountPath"].as<std::string>();
+  }
+  EXPECT_EQ(app_mounts["keel-certs"], flags["--cert_dir"]);
+  EXPECT_EQ(agent_mounts["keel-certs"], flags["--cert_dir"]);
+  EXPECT_EQ(agent_mounts["keel-token"] + "/token", flags["--token_file"]);
+  EXPECT_EQ(agent_mounts["keel-ca-root"] + "/root-cert.pem", flags["--citadel_root_file"]);
+  std::map<std::string, YAML::Node> volumes;
+  for (const YAML::Node& v : pod["volumes"]) volumes[v["name"].as<std::string>()] = v;
+  EXPECT_EQ(volumes["keel-token"]["secret"]["secretName"].as<std::string>(), "keel-token-echo");
+  EXPECT_EQ(volumes["keel-ca-root"]["configMap"]["name"].as<std::string>(), "keel-ca-root-cert");
+  EXPECT_EQ(manifests["ConfigMap/keel-ca-root-cert"]["data"]["root-cert.pem"].as<std::string>(),
+            "-----BEGIN CERTIFICATE-----");
+  EXPECT_EQ(manifests["Service/echo-server"]["spec"]["ports"][0]["port"].as<int>(), 8080);
+  EXPECT_TRUE(manifests.count("ServiceAccount/echo"));
+
+  // No workloads, no agent; a workload without its service account is refused.
+  EXPECT_FALSE(Render({}).count("ConfigMap/keel-ca-root-cert"));
+  CommandResult bad = Helm({"template", "keel", RunfilePath("helm/keel"), "--set",
+                            "workloads[0].name=x,workloads[0].image=y"});
+  EXPECT_NE(bad.exit.status, 0);
+  EXPECT_THAT(bad.err, HasSubstr("serviceAccount is required"));
+}
+
 // mixer.mode=split: Istio's istio-policy and istio-telemetry, the mixer
 // image as two Deployments with their own autoscalers and overrides.
 TEST(ChartRenderTest, MixerSplitsIntoPolicyAndTelemetryThatScaleApart) {

@@ -10,3 +10,4 @@ chart="$TEST_SRCDIR/$TEST_WORKSPACE/helm/keel"
 "$helm" lint --strict "$chart" --set etcd.mode=bundled,mixer.mode=split
 "$helm" lint --strict "$chart" --set mode=istiod,etcd.mode=bundled
 "$helm" lint --strict "$chart" --set mode=istiod,citadel.caMode=cacerts,mixer.enabled=false
+"$helm" lint --strict "$chart" --set 'workloads[0].name=echo,workloads[0].image=keel/echo,workloads[0].serviceAccount=echo,workloads[0].ports[0].name=grpc,workloads[0].ports[0].port=8080'
