@@ -107,6 +107,94 @@ absl::Status AddExtension(X509* cert, X509V3_CTX* context, int nid, const char* 
                     : internal::Error(absl::StatusCode::kInternal, "adding an extension");
 }
 
+// AddEncodedExtension adds an extension whose value is the DER `value`.
+absl::Status AddEncodedExtension(X509* cert, int nid, bool critical, absl::string_view value) {
+  ASN1_OCTET_STRING* data = ASN1_OCTET_STRING_new();
+  X509_EXTENSION* extension = nullptr;
+  if (data != nullptr &&
+      ASN1_OCTET_STRING_set(data, reinterpret_cast<const unsigned char*>(value.data()),
+                            static_cast<int>(value.size())) == 1) {
+    extension = X509_EXTENSION_create_by_NID(nullptr, nid, critical ? 1 : 0, data);
+  }
+  ASN1_OCTET_STRING_free(data);
+  const int added = extension != nullptr ? X509_add_ext(cert, extension, -1) : 0;
+  X509_EXTENSION_free(extension);
+  return added == 1 ? absl::OkStatus()
+                    : internal::Error(absl::StatusCode::kInternal, "adding an extension");
+}
+
+// KeyIdentifier is RFC 5280's method (1): the SHA-1 of the key's bits.
+absl::StatusOr<std::string> KeyIdentifier(const X509_PUBKEY* key) {
+  const unsigned char* bits = nullptr;
+  int length = 0;
+  if (X509_PUBKEY_get0_param(nullptr, &bits, &length, nullptr, key) != 1) {
+    return internal::Error(absl::StatusCode::kInvalidArgument, "reading a public key");
+  }
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  if (sha1 == nullptr || EVP_Digest(bits, length, digest, &digest_length, sha1, nullptr) != 1) {
+    return internal::Error(absl::StatusCode::kInternal, "hashing a public key");
+  }
+  return std::string(reinterpret_cast<char*>(digest), digest_length);
+}
+
+// Short DER (length < 128) of one element.
+std::string Tlv(uint8_t tag, absl::string_view contents) {
+  return absl::StrCat(std::string(1, static_cast<char>(tag)),
+                      std::string(1, static_cast<char>(contents.size())), contents);
+}
+
+// AddStandardExtensions adds what every certificate Keel issues carries:
+// basic constraints, key usage, subject and authority key ids, and for a
+// leaf server and client auth. They are encoded here, not parsed from
+// OpenSSL's config syntax, which cost Citadel more than the signature.
+absl::Status AddStandardExtensions(X509* cert, X509* issuer, const PublicKey& subject_key,
+                                   bool is_ca) {
+  // BasicConstraints: CA:TRUE, pathlen 0 / CA:FALSE (an empty SEQUENCE).
+  const absl::string_view basic_constraints =
+      is_ca ? absl::string_view("\x30\x06\x01\x01\xff\x02\x01\x00", 8)
+            : absl::string_view("\x30\x00", 2);
+  // KeyUsage bits: keyCertSign and cRLSign / digitalSignature and keyEncipherment.
+  const absl::string_view key_usage =
+      absl::string_view(is_ca ? "\x03\x02\x01\x06" : "\x03\x02\x05\xa0", 4);
+  absl::StatusOr<std::string> subject_id = KeyIdentifier(subject_key.get());
+  if (!subject_id.ok()) return subject_id.status();
+  // The authority's key id is the issuer's own subject key id (a self-signed
+  // root's is its own key's).
+  std::string authority_id;
+  if (const ASN1_OCTET_STRING* id = X509_get0_subject_key_id(issuer); id != nullptr) {
+    authority_id.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(id)),
+                        static_cast<size_t>(ASN1_STRING_length(id)));
+  } else {
+    absl::StatusOr<std::string> computed = KeyIdentifier(X509_get_X509_PUBKEY(issuer));
+    if (!computed.ok()) return computed.status();
+    authority_id = *std::move(computed);
+  }
+  if (subject_id->size() > 64 || authority_id.size() > 64) {
+    return absl::InternalError("key identifier too long");
+  }
+  for (absl::Status added : {
+           AddEncodedExtension(cert, NID_basic_constraints, true, basic_constraints),
+           AddEncodedExtension(cert, NID_key_usage, true, key_usage),
+           AddEncodedExtension(cert, NID_subject_key_identifier, false,
+                               Tlv(der::kOctetString, *subject_id)),
+           // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] ... }
+           AddEncodedExtension(cert, NID_authority_key_identifier, false,
+                               Tlv(der::kSequence, Tlv(0x80, authority_id))),
+       }) {
+    if (!added.ok()) return added;
+  }
+  if (!is_ca) {
+    // ExtendedKeyUsage: id-kp-serverAuth, id-kp-clientAuth.
+    return AddEncodedExtension(cert, NID_ext_key_usage, false,
+                               absl::string_view("\x30\x14\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01"
+                                                 "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x02",
+                                                 22));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SetValidity(X509* cert, absl::Time not_before, absl::Time not_after) {
   if (not_after <= not_before) {
     return absl::InvalidArgumentError("certificate would expire before it is valid");
@@ -125,7 +213,8 @@ absl::Status SetRandomSerial(X509* cert) {
   }
   bytes[0] &= 0x7f;  // positive, as RFC 5280 asks
   Owned<BIGNUM> number(BN_bin2bn(bytes, sizeof(bytes), nullptr));
-  if (number == nullptr || BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert)) == nullptr) {
+  if (number == nullptr ||
+      BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert)) == nullptr) {
     return internal::Error(absl::StatusCode::kInternal, "setting the serial");
   }
   return absl::OkStatus();
@@ -255,9 +344,11 @@ namespace {
 // Object identifiers, as DER contents.
 constexpr absl::string_view kEcPublicKey("\x2a\x86\x48\xce\x3d\x02\x01", 7);  // 1.2.840.10045.2.1
 constexpr absl::string_view kP256("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8);     // 1.2.840.10045.3.1.7
-constexpr absl::string_view kP384("\x2b\x81\x04\x00\x22", 5);                  // 1.3.132.0.34
-constexpr absl::string_view kRsaEncryption("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);  // 1.2.840.113549.1.1.1
-constexpr absl::string_view kExtensionRequest("\x2a\x86\x48\x86\xf7\x0d\x01\x09\x0e", 9);  // 1.2.840.113549.1.9.14
+constexpr absl::string_view kP384("\x2b\x81\x04\x00\x22", 5);                 // 1.3.132.0.34
+constexpr absl::string_view kRsaEncryption("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01",
+                                           9);  // 1.2.840.113549.1.1.1
+constexpr absl::string_view kExtensionRequest("\x2a\x86\x48\x86\xf7\x0d\x01\x09\x0e",
+                                              9);  // 1.2.840.113549.1.9.14
 
 struct SignatureAlgorithm {
   absl::string_view oid;
@@ -265,10 +356,12 @@ struct SignatureAlgorithm {
   bool ecdsa;  // else RSASSA-PKCS1-v1_5
 };
 constexpr SignatureAlgorithm kSignatureAlgorithms[] = {
-    {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x02", 8), "SHA256", true},  // ecdsa-with-SHA256
+    {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x02", 8), "SHA256",
+     true},  // ecdsa-with-SHA256
     {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x03", 8), "SHA384", true},
     {absl::string_view("\x2a\x86\x48\xce\x3d\x04\x03\x04", 8), "SHA512", true},
-    {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", 9), "SHA256", false},  // sha256WithRSA
+    {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", 9), "SHA256",
+     false},  // sha256WithRSA
     {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0c", 9), "SHA384", false},
     {absl::string_view("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0d", 9), "SHA512", false},
 };
@@ -292,9 +385,8 @@ absl::StatusOr<Owned<EVP_PKEY>> EcKey(const EVP_PKEY* parameters, absl::string_v
   if (parameters == nullptr) return internal::Error(absl::StatusCode::kInternal, "EC parameters");
   Owned<EVP_PKEY> key(EVP_PKEY_dup(const_cast<EVP_PKEY*>(parameters)));
   if (key == nullptr ||
-      EVP_PKEY_set1_encoded_public_key(key.get(),
-                                       reinterpret_cast<const unsigned char*>(point.data()),
-                                       point.size()) != 1) {
+      EVP_PKEY_set1_encoded_public_key(
+          key.get(), reinterpret_cast<const unsigned char*>(point.data()), point.size()) != 1) {
     return internal::Error(absl::StatusCode::kInvalidArgument,
                            "the CSR's public key is not a point on its curve");
   }
@@ -415,9 +507,8 @@ absl::Status UrisRequested(absl::string_view attributes, std::vector<std::string
 }
 
 // CheckSignature checks the request's self-signature over its info.
-absl::Status CheckSignature(absl::string_view der, EVP_PKEY* key,
-                            const der::Element& info, const der::Element& algorithm,
-                            const der::Element& signature) {
+absl::Status CheckSignature(absl::string_view der, EVP_PKEY* key, const der::Element& info,
+                            const der::Element& algorithm, const der::Element& signature) {
   const absl::Status mismatch =
       absl::InvalidArgumentError("the CSR's signature does not match its public key");
   absl::StatusOr<absl::string_view> signature_bytes =
@@ -448,11 +539,10 @@ absl::Status CheckSignature(absl::string_view der, EVP_PKEY* key,
   if (context == nullptr ||
       EVP_DigestVerifyInit_ex(context.get(), nullptr, known->digest, nullptr, nullptr, key,
                               nullptr) != 1 ||
-      EVP_DigestVerify(context.get(),
-                       reinterpret_cast<const unsigned char*>(signature_bytes->data()),
-                       signature_bytes->size(),
-                       reinterpret_cast<const unsigned char*>(info.encoding.data()),
-                       info.encoding.size()) != 1) {
+      EVP_DigestVerify(
+          context.get(), reinterpret_cast<const unsigned char*>(signature_bytes->data()),
+          signature_bytes->size(), reinterpret_cast<const unsigned char*>(info.encoding.data()),
+          info.encoding.size()) != 1) {
     ERR_clear_error();
     return mismatch;
   }
@@ -535,7 +625,8 @@ absl::StatusOr<CertificateRequest> CertificateRequest::FromDer(absl::string_view
 std::string CertificateRequest::ToPem() const {
   Owned<BIO> bio(BIO_new(BIO_s_mem()));
   PEM_write_bio(bio.get(), "CERTIFICATE REQUEST", "",
-                reinterpret_cast<const unsigned char*>(der_.data()), static_cast<long>(der_.size()));
+                reinterpret_cast<const unsigned char*>(der_.data()),
+                static_cast<long>(der_.size()));
   return internal::BioText(bio.get());
 }
 
@@ -552,8 +643,7 @@ absl::StatusOr<Certificate> Issuer::Sign(const PublicKey& subject_key,
   if (absl::Status serial = SetRandomSerial(cert.get()); !serial.ok()) return serial;
   // A certificate never outlives the one that signed it (Istio #18990).
   const absl::Time not_after = std::min(what.not_after, cert_.NotAfter());
-  if (absl::Status validity = SetValidity(cert.get(), what.not_before, not_after);
-      !validity.ok()) {
+  if (absl::Status validity = SetValidity(cert.get(), what.not_before, not_after); !validity.ok()) {
     return validity;
   }
   absl::StatusOr<Owned<X509_NAME>> subject = Name(what.organization, what.common_name);
@@ -567,25 +657,10 @@ absl::StatusOr<Certificate> Issuer::Sign(const PublicKey& subject_key,
       !copied.ok()) {
     return copied;
   }
-  X509V3_CTX context;
-  X509V3_set_ctx(&context, cert_.get(), cert.get(), nullptr, nullptr, 0);
   const bool no_subject = what.organization.empty() && what.common_name.empty();
-  for (auto [nid, value] : std::vector<std::pair<int, const char*>>{
-           {NID_basic_constraints, what.is_ca ? "critical,CA:TRUE,pathlen:0" : "critical,CA:FALSE"},
-           {NID_key_usage, what.is_ca ? "critical,keyCertSign,cRLSign"
-                                      : "critical,digitalSignature,keyEncipherment"},
-           {NID_subject_key_identifier, "hash"},
-           {NID_authority_key_identifier, "keyid:always"}}) {
-    if (absl::Status added = AddExtension(cert.get(), &context, nid, value); !added.ok()) {
-      return added;
-    }
-  }
-  if (!what.is_ca) {
-    if (absl::Status added =
-            AddExtension(cert.get(), &context, NID_ext_key_usage, "serverAuth,clientAuth");
-        !added.ok()) {
-      return added;
-    }
+  if (absl::Status added = AddStandardExtensions(cert.get(), cert_.get(), subject_key, what.is_ca);
+      !added.ok()) {
+    return added;
   }
   if (!what.uri_sans.empty() || !what.dns_sans.empty() || !what.ip_sans.empty()) {
     absl::StatusOr<Owned<X509_EXTENSION>> san =
@@ -620,10 +695,10 @@ absl::StatusOr<Certificate> SelfSignedRoot(const PrivateKey& key, const RootOpti
   }
   X509V3_CTX context;
   X509V3_set_ctx(&context, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : std::vector<std::pair<int, const char*>>{
-           {NID_basic_constraints, "critical,CA:TRUE"},
-           {NID_key_usage, "critical,keyCertSign,cRLSign"},
-           {NID_subject_key_identifier, "hash"}}) {
+  for (auto [nid, value] :
+       std::vector<std::pair<int, const char*>>{{NID_basic_constraints, "critical,CA:TRUE"},
+                                                {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                                                {NID_subject_key_identifier, "hash"}}) {
     if (absl::Status added = AddExtension(cert.get(), &context, nid, value); !added.ok()) {
       return added;
     }
@@ -634,8 +709,8 @@ absl::StatusOr<Certificate> SelfSignedRoot(const PrivateKey& key, const RootOpti
   return Certificate::Adopt(std::move(cert));
 }
 
-absl::Status VerifyChain(const std::vector<Certificate>& chain, const std::vector<Certificate>& roots,
-                         absl::Time at) {
+absl::Status VerifyChain(const std::vector<Certificate>& chain,
+                         const std::vector<Certificate>& roots, absl::Time at) {
   if (chain.empty()) return absl::InvalidArgumentError("empty certificate chain");
   Owned<X509_STORE> store(X509_STORE_new());
   for (const Certificate& root : roots) X509_STORE_add_cert(store.get(), root.get());

@@ -43,9 +43,9 @@ absl::StatusOr<Element> Reader::Next(uint8_t tag, absl::string_view what) {
   std::optional<uint8_t> next = PeekTag();
   if (!next.has_value()) return absl::InvalidArgumentError(absl::StrCat(what, ": missing"));
   if (*next != tag) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": unexpected tag 0x", absl::Hex(static_cast<int>(*next), absl::kZeroPad2),
-                     " (want 0x", absl::Hex(static_cast<int>(tag), absl::kZeroPad2), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": unexpected tag 0x", absl::Hex(static_cast<int>(*next), absl::kZeroPad2),
+        " (want 0x", absl::Hex(static_cast<int>(tag), absl::kZeroPad2), ")"));
   }
   return NextAny(what);
 }
@@ -58,8 +58,7 @@ absl::StatusOr<absl::string_view> BitStringBytes(const Element& bit_string,
   return bit_string.contents.substr(1);
 }
 
-absl::StatusOr<absl::string_view> PositiveInteger(const Element& integer,
-                                                  absl::string_view what) {
+absl::StatusOr<absl::string_view> PositiveInteger(const Element& integer, absl::string_view what) {
   absl::string_view value = integer.contents;
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty integer"));
   const uint8_t first = static_cast<uint8_t>(value[0]);

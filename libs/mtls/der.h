@@ -53,13 +53,11 @@ class Reader {
 
 // BitStringBytes is a BIT STRING's bytes when it has no unused bits (keys
 // and signatures), else InvalidArgument naming `what`.
-absl::StatusOr<absl::string_view> BitStringBytes(const Element& bit_string,
-                                                 absl::string_view what);
+absl::StatusOr<absl::string_view> BitStringBytes(const Element& bit_string, absl::string_view what);
 
 // PositiveInteger is an INTEGER's magnitude, without the sign octet DER adds
 // before a high bit; InvalidArgument for a negative or non-minimal one.
-absl::StatusOr<absl::string_view> PositiveInteger(const Element& integer,
-                                                  absl::string_view what);
+absl::StatusOr<absl::string_view> PositiveInteger(const Element& integer, absl::string_view what);
 
 }  // namespace keel::mtls::der
 

@@ -39,10 +39,10 @@ PublicKeyInfo DescribeKey(const EVP_PKEY* key) {
     if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
                                        &length) == 1) {
       const std::string name(group, length);
-      info.curve = name == "prime256v1"   ? "P-256"
-                   : name == "secp384r1"  ? "P-384"
-                   : name == "secp521r1"  ? "P-521"
-                                          : name;
+      info.curve = name == "prime256v1"  ? "P-256"
+                   : name == "secp384r1" ? "P-384"
+                   : name == "secp521r1" ? "P-521"
+                                         : name;
     }
   } else if (EVP_PKEY_is_a(key, "RSA")) {
     info.algorithm = "RSA";
@@ -76,8 +76,8 @@ absl::StatusOr<PrivateKey> PrivateKey::Generate(KeyType type) {
 absl::StatusOr<PrivateKey> PrivateKey::FromPem(absl::string_view pem) {
   Owned<BIO> bio = internal::MemoryBio(pem);
   // No passphrase callback: an encrypted key is an error, never a prompt.
-  EVP_PKEY* key =
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(
+      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
   if (key == nullptr) {
     return internal::Error(absl::StatusCode::kInvalidArgument,
                            "not a PEM private key (unencrypted PKCS#8, EC or RSA)");
