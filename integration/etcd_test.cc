@@ -1,6 +1,9 @@
 // libs/etcd against a real 3-member etcd cluster: compare-and-swap writes,
 // watches that survive a member's death, and compaction noticed.
+#include <thread>
+
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/harness/etcd_cluster.h"
@@ -123,6 +126,32 @@ TEST_F(EtcdTest, CompactionEndsAWatchWithTheCompactedRevision) {
   auto told = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return compacted != 0; };
   ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&told), absl::Seconds(20)));
   EXPECT_EQ(compacted, *second);
+}
+
+// A closed client stops retrying: a call waiting out a dead cluster returns
+// after its current attempt instead of the client's whole timeout, so a
+// replica shutting down is not held by an unreachable etcd.
+TEST_F(EtcdTest, ACallRetryingADeadClusterReturnsOnceTheClientIsClosed) {
+  absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> client = etcd::EtcdClient::Connect(
+      {.endpoints = cluster_->endpoints(),
+       .timeout = absl::Minutes(10),
+       .attempt_timeout = absl::Milliseconds(300)});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("/keel/v1/d", "1").ok());
+  for (int member = 0; member < 3; ++member) cluster_->Kill(member);
+  absl::Notification returned;
+  absl::Status status;
+  std::thread caller([&] {
+    status = (*client)->Get("/keel/v1/d").status();
+    returned.Notify();
+  });
+  // Still retrying: a dead cluster alone does not end the call.
+  EXPECT_FALSE(returned.WaitForNotificationWithTimeout(absl::Seconds(1)));
+  (*client)->Close();
+  EXPECT_TRUE(returned.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  caller.join();
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("get"));
 }
 
 }  // namespace

@@ -180,7 +180,9 @@ grpc::Status EtcdClient::Retry(
     grpc::Status status = attempt(context, retried);
     const bool transient = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
-    if (!transient || absl::Now() + absl::Milliseconds(50) >= deadline) return status;
+    if (!transient || closed_.load() || absl::Now() + absl::Milliseconds(50) >= deadline) {
+      return status;
+    }
     absl::SleepFor(absl::Milliseconds(50));
     retried = true;
   }

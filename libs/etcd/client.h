@@ -8,6 +8,7 @@
 #ifndef KEEL_LIBS_ETCD_CLIENT_H_
 #define KEEL_LIBS_ETCD_CLIENT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +59,12 @@ class EtcdClient {
     absl::Duration attempt_timeout = absl::Milliseconds(1500);
   };
   static absl::StatusOr<std::unique_ptr<EtcdClient>> Connect(Options options);
+
+  // Close is for shutdown: from now on a request makes one attempt (at most
+  // attempt_timeout) and is not retried, so a caller stopping while etcd is
+  // unreachable is held for seconds rather than the whole timeout. A call
+  // in its retry loop returns after its current attempt.
+  void Close() { closed_.store(true); }
 
   // Every key with `prefix`, and the store's revision at that read.
   struct Listing {
@@ -133,6 +140,7 @@ class EtcdClient {
                    bool& retried) const;
 
   const Options options_;
+  std::atomic<bool> closed_{false};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<etcdserverpb::KV::Stub> kv_;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease_;

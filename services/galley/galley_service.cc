@@ -239,6 +239,8 @@ HttpResponse GalleyService::Mcpz() const {
 }
 
 void GalleyService::Stop() {
+  // As Citadel: with etcd unreachable, shutdown costs one attempt per call.
+  if (mesh::EtcdConfigStore* etcd = etcd_store_.load(); etcd != nullptr) etcd->client()->Close();
   if (file_source_ != nullptr) file_source_->Stop();
   folder_writer_.reset();  // resigns: another replica writes the folders at once
   if (webhook_ != nullptr) webhook_->Stop();
