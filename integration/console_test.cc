@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/harness/browser.h"
+#include "integration/harness/etcd_cluster.h"
 #include "integration/harness/mesh.h"
 #include "integration/harness/prometheus.h"
 #include "libs/common/http_client.h"
@@ -251,6 +252,71 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
 
 // The console, like the debug pages, answers only this machine unless
 // --debug_remote: here it is simply served, whole, from Pilot's binary.
+// With Galley's config on etcd, the Config page shows a resource's versions
+// (keelctl history's answer, which Pilot asks Galley for), marking what each
+// changed; bad questions get a clear answer.
+TEST_F(ConsoleTest, TheConfigPageShowsAResourcesHistoryFromEtcd) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(1);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const std::string dir = TestTempDir("console-history");
+  WriteFile(dir + "/registry.yaml", Registry());
+  WriteFile(dir + "/routes.yaml", Split(80, 20));
+  absl::StatusOr<RunningService*> galley = mesh().Start(
+      "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  absl::StatusOr<RunningService*> pilot = mesh().Start(
+      "pilot", {"--galley_address=" + (*galley)->grpc_address(), "--debounce_after=30ms"});
+  ASSERT_TRUE(pilot.ok());
+  ASSERT_TRUE((*pilot)->WaitReady().ok());
+  const std::string monitoring = (*pilot)->monitoring_address();
+  const std::string reviews = "/debug/history?kind=VirtualService&namespace=default&name=reviews";
+  auto versions = [&]() {
+    absl::StatusOr<HttpResponse> response = HttpGet(monitoring, reviews);
+    if (!response.ok() || response->status != 200) return 0;
+    int count = 0;
+    for (size_t at = response->body.find("\"revision\""); at != std::string::npos;
+         at = response->body.find("\"revision\"", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  auto await_versions = [&](int n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (versions() < n && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+    return versions() >= n;
+  };
+  ASSERT_TRUE(await_versions(1));
+  WriteFile(dir + "/routes.yaml", Split(50, 50));
+  ASSERT_TRUE(await_versions(2)) << HttpGet(monitoring, reviews)->body;
+
+  absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  ASSERT_TRUE((*browser)->Navigate(absl::StrCat("http://", monitoring, "/console#config")).ok());
+  const std::string row =
+      "document.querySelector('tr.config-row[data-kind=\"VirtualService\"][data-name=\"reviews\"]')";
+  ASSERT_TRUE((*browser)->WaitFor(row + " !== null", absl::Seconds(10)));
+  ASSERT_TRUE((*browser)->Evaluate(row + ".dispatchEvent(new MouseEvent('click', {bubbles: true}))").ok());
+  EXPECT_TRUE((*browser)->WaitFor(
+      "document.querySelectorAll('#history .version').length === 2 && "
+      "[...document.querySelectorAll('#history .version')[0].querySelectorAll('.changed')]"
+      ".some(s => s.textContent.includes('50'))",
+      absl::Seconds(5)))
+      << *(*browser)->Evaluate("document.getElementById('page').innerText");
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-config-history.png")).ok());
+  EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
+
+  auto answer = [&](const std::string& query) {
+    absl::StatusOr<HttpResponse> response = HttpGet(monitoring, "/debug/history" + query);
+    return response.ok() ? absl::StrCat(response->status, " ", response->body) : std::string("-");
+  };
+  EXPECT_THAT(answer(""), HasSubstr("400"));
+  EXPECT_THAT(answer("?kind=Gateway&name=nothing"),
+              ::testing::AllOf(HasSubstr("404"), HasSubstr("does not exist")));
+  EXPECT_THAT(answer("?kind=Bogus&name=x"),
+              ::testing::AllOf(HasSubstr("400"), HasSubstr("unknown kind")));
+}
+
 TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
   const std::string dir = TestTempDir("console-assets");
   WriteFile(dir + "/registry.yaml", Registry());
@@ -269,6 +335,13 @@ TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
     EXPECT_EQ(response->status, 200) << path;
     EXPECT_GT(response->body.size(), 500u) << path;
   }
+  // Galley reads folders only here: no history to show, and the console
+  // is told why.
+  absl::StatusOr<HttpResponse> history = HttpGet(
+      (*pilot)->monitoring_address(), "/debug/history?kind=ServiceEntry&name=reviews");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->status, 409);
+  EXPECT_THAT(history->body, HasSubstr("needs --etcd_endpoints"));
 }
 
 }  // namespace

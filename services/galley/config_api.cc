@@ -169,13 +169,26 @@ grpc::Status ConfigApi::History(grpc::ServerContext* context, const v1::Resource
                                 v1::HistoryResponse* response) {
   mesh::EtcdConfigStore* store = nullptr;
   if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
-  absl::StatusOr<const mesh::KindInfo*> kind = FindKind(request->kind());
-  if (!kind.ok()) return ToGrpc(kind.status());
-  absl::StatusOr<std::vector<mesh::EtcdConfigStore::Version>> versions =
-      store->History(**kind, request->namespace_(), request->name());
-  if (!versions.ok()) return ToGrpc(versions.status());
-  for (const auto& version : *versions) Fill(version, response->add_versions());
+  absl::StatusOr<v1::HistoryResponse> history = HistoryOf(*request);
+  if (!history.ok()) return ToGrpc(history.status());
+  *response = *std::move(history);
   return grpc::Status::OK;
+}
+
+absl::StatusOr<v1::HistoryResponse> ConfigApi::HistoryOf(const v1::ResourceRef& ref) const {
+  mesh::EtcdConfigStore* store = store_();
+  if (store == nullptr) {
+    return absl::FailedPreconditionError(
+        "this Galley reads folders only; config history needs --etcd_endpoints");
+  }
+  absl::StatusOr<const mesh::KindInfo*> kind = FindKind(ref.kind());
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<std::vector<mesh::EtcdConfigStore::Version>> versions =
+      store->History(**kind, ref.namespace_(), ref.name());
+  if (!versions.ok()) return versions.status();
+  v1::HistoryResponse response;
+  for (const auto& version : *versions) Fill(version, response.add_versions());
+  return response;
 }
 
 grpc::Status ConfigApi::Rollback(grpc::ServerContext* context, const v1::RollbackRequest* request,

@@ -12,6 +12,8 @@
 
 #include <functional>
 
+#include "absl/status/statusor.h"
+
 #include "libs/mesh/etcd_config_store.h"
 #include "proto/keel/galley/config.grpc.pb.h"
 
@@ -33,6 +35,11 @@ class ConfigApi final : public keel::galley::v1::ConfigService::Service {
                        keel::galley::v1::HistoryResponse* response) override;
   grpc::Status Rollback(grpc::ServerContext* context, const keel::galley::v1::RollbackRequest* request,
                         keel::galley::v1::StoredResource* response) override;
+
+  // HistoryOf answers History for a caller in this process (the console of
+  // the one-process keel), which needs no admission.
+  absl::StatusOr<keel::galley::v1::HistoryResponse> HistoryOf(
+      const keel::galley::v1::ResourceRef& ref) const;
 
  private:
   // Who may call (see above); OK or PERMISSION_DENIED, and the store.

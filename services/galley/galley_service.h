@@ -57,6 +57,14 @@ class GalleyService : public Service {
   // must be stopped before this service is destroyed.
   xds::LocalFeeds& local_feeds() { return local_feeds_; }
 
+  // ConfigHistory is keelctl history's answer for a caller in this process
+  // (the one-process console): every version etcd still holds, newest first.
+  absl::StatusOr<keel::galley::v1::HistoryResponse> ConfigHistory(
+      const keel::galley::v1::ResourceRef& ref) const {
+    if (config_api_ == nullptr) return absl::UnavailableError("Galley is not started");
+    return config_api_->HistoryOf(ref);
+  }
+
  private:
   void Publish(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigChange& change);
   HttpResponse Configz() const;

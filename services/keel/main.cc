@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
       .cluster_domain = absl::GetFlag(FLAGS_cluster_domain),
       .mesh_config_path = absl::GetFlag(FLAGS_mesh_config),
       .config_feed = from_galley,
+      .config_history = [&galley](const keel::galley::v1::ResourceRef& ref) {
+        return galley.ConfigHistory(ref);
+      },
   });
 
   std::unique_ptr<keel::citadel::CitadelService> citadel;

@@ -1,6 +1,7 @@
 #include "services/pilot/pilot_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -8,7 +9,9 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "grpcpp/create_channel.h"
 #include "libs/common/json_writer.h"
+#include "libs/common/net.h"
 #include "libs/common/logging.h"
 #include "libs/mesh/schema.h"
 #include "libs/mesh/validation/validate.h"
@@ -40,6 +43,28 @@ const char* ShortTypeName(const std::string& type_url) {
     if (type_url == type.type_url) return type.short_name;
   }
   return "?";
+}
+
+// GalleyHistoryClient asks Galley's config API (keelctl history's call).
+std::function<absl::StatusOr<galley::v1::HistoryResponse>(const galley::v1::ResourceRef&)>
+GalleyHistoryClient(const std::string& address,
+                    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  std::shared_ptr<galley::v1::ConfigService::Stub> stub = galley::v1::ConfigService::NewStub(
+      grpc::CreateChannel(GrpcTargetFor(address), credentials != nullptr
+                                                      ? credentials
+                                                      : grpc::InsecureChannelCredentials()));
+  return [stub](const galley::v1::ResourceRef& ref)
+             -> absl::StatusOr<galley::v1::HistoryResponse> {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    galley::v1::HistoryResponse response;
+    grpc::Status status = stub->History(&context, ref, &response);
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("Galley: ", status.error_message()));
+    }
+    return response;
+  };
 }
 
 }  // namespace
@@ -153,6 +178,12 @@ absl::Status PilotService::Start(ServiceContext& context) {
   context.debug_pages.Handle("/debug/diff", [this](const HttpRequest& r) { return Diff(r); });
   context.debug_pages.Handle("/debug/describe",
                              [this](const HttpRequest& r) { return Describe(r); });
+  if (!options_.config_history && !options_.galley_address.empty()) {
+    options_.config_history = GalleyHistoryClient(options_.galley_address,
+                                                  options_.galley_credentials);
+  }
+  context.debug_pages.Handle("/debug/history",
+                             [this](const HttpRequest& r) { return History(r); });
   context.debug_pages.Handle("/debug/graph", [this](const HttpRequest& r) {
     std::shared_ptr<const PushContext> pushed = source_.context();
     if (pushed == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
@@ -172,6 +203,40 @@ absl::Status PilotService::Start(ServiceContext& context) {
   }
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
+}
+
+HttpResponse PilotService::History(const HttpRequest& request) const {
+  galley::v1::ResourceRef ref;
+  ref.set_kind(request.QueryParam("kind").value_or(""));
+  ref.set_namespace_(request.QueryParam("namespace").value_or("default"));
+  ref.set_name(request.QueryParam("name").value_or(""));
+  if (ref.kind().empty() || ref.name().empty()) {
+    return JsonErrors(400, {"give the resource: /debug/history?kind=VirtualService&namespace=default"
+                            "&name=reviews"});
+  }
+  if (!options_.config_history) {
+    return JsonErrors(404, {"config history comes from Galley's config API, and this Pilot "
+                            "has no Galley address"});
+  }
+  absl::StatusOr<galley::v1::HistoryResponse> history = options_.config_history(ref);
+  if (!history.ok()) {
+    const int status = absl::IsNotFound(history.status())             ? 404
+                       : absl::IsInvalidArgument(history.status())    ? 400
+                       : absl::IsFailedPrecondition(history.status()) ? 409
+                                                                      : 502;
+    return JsonErrors(status, {std::string(history.status().message())});
+  }
+  JsonWriter json;
+  json.BeginObject().Key("versions").BeginArray();
+  for (const galley::v1::StoredResource& version : history->versions()) {
+    json.BeginObject()
+        .Key("resource").String(version.resource())
+        .Key("revision").Int(version.revision())
+        .Key("object").Raw(version.json())
+        .EndObject();
+  }
+  json.EndArray().EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 void PilotService::OnConfigStreamEnd(const grpc::Status& status) {

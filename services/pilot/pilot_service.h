@@ -10,6 +10,7 @@
 #define KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -27,6 +28,7 @@
 #include "libs/xds/config_feed.h"
 #include "libs/xds/ads_server.h"
 #include "prometheus/gauge.h"
+#include "proto/keel/galley/config.grpc.pb.h"
 #include "prometheus/histogram.h"
 #include "services/pilot/config_intake.h"
 #include "services/pilot/generators/generators.h"
@@ -54,6 +56,11 @@ struct PilotOptions {
   // When set, config comes through this feed (Galley in the same process)
   // instead of MCP from galley_address.
   xds::ConfigFeedFactory config_feed;
+  // Where the console's Config page finds a resource's versions (keelctl
+  // history's answer). Unset: Galley's config API at galley_address.
+  std::function<absl::StatusOr<keel::galley::v1::HistoryResponse>(
+      const keel::galley::v1::ResourceRef&)>
+      config_history;
 };
 
 class PilotService : public Service {
@@ -73,6 +80,8 @@ class PilotService : public Service {
   void OnConfigStreamEnd(const grpc::Status& status);
   void Push(int merged_events);
   HttpResponse Syncz() const;
+  // /debug/history?kind=K&namespace=NS&name=N: a resource's versions.
+  HttpResponse History(const HttpRequest& request) const;
   HttpResponse Configz() const;
   HttpResponse ConfigDump(const HttpRequest& request) const;
   // What the files posted would change for each connected proxy (keelctl

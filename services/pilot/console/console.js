@@ -12,6 +12,7 @@ const state = {
   proxySort: { column: 'proxy', descending: false },
   selectedProxy: '',
   selectedService: '',
+  selectedConfig: null,   // the config page's resource: {kind, namespace, name}
   history: [],            // the pushes page's samples of /metrics
   telemetry: [],          // the traffic page's samples of istio_requests_total (last minute)
   refreshes: 0,
@@ -130,13 +131,20 @@ async function renderConfig() {
   const galley = index.body.includes('/debug/galley/configz') ? await fetchJson('/debug/galley/configz') : null;
   let html = '<h2>Config</h2><table id="config-table"><tr><th>Kind</th><th>Namespace</th><th>Name</th></tr>';
   const types = configz ? configz.types : {};
+  const selected = state.selectedConfig;
   for (const typeUrl of Object.keys(types).sort()) {
     for (const key of types[typeUrl]) {
       const [ns, name] = key.split('/');
-      html += `<tr><td>${escapeHtml(kindOf(typeUrl))}</td><td>${escapeHtml(ns)}</td><td>${escapeHtml(name)}</td></tr>`;
+      const kind = kindOf(typeUrl);
+      const active = selected && selected.kind === kind && selected.namespace === ns && selected.name === name;
+      html += `<tr class="config-row${active ? ' selected' : ''}" data-kind="${escapeHtml(kind)}" ` +
+          `data-namespace="${escapeHtml(ns)}" data-name="${escapeHtml(name)}"><td>${escapeHtml(kind)}</td>` +
+          `<td>${escapeHtml(ns)}</td><td>${escapeHtml(name)}</td></tr>`;
     }
   }
-  html += '</table><h3>Validation</h3>';
+  html += '</table>';
+  html += selected ? await historyHtml(selected) : '<p class="muted">Click a resource for its history.</p>';
+  html += '<h3>Validation</h3>';
   if (galley === null) {
     html += '<p class="muted">Galley runs in another process: its report (errors and warnings at ' +
             'file:line) is on its own monitoring port at /debug/configz, and `keelctl validate` prints it.</p>';
@@ -148,6 +156,36 @@ async function renderConfig() {
         `<li class="${k}">${escapeHtml(`${d.file}:${d.line}:${d.column}: ${d.resource}: ${d.message}`)}</li>`).join('') + '</ul>';
   }
   return html;
+}
+
+// A resource's versions, newest first, as Galley's config store on etcd
+// keeps them (keelctl history's answer); each version's lines that the one
+// before it did not have are marked.
+async function historyHtml(ref) {
+  const { status, body } = await fetchText(`/debug/history?kind=${encodeURIComponent(ref.kind)}` +
+      `&namespace=${encodeURIComponent(ref.namespace)}&name=${encodeURIComponent(ref.name)}`);
+  let html = `<div id="history"><h3>History of ${escapeHtml(`${ref.kind} ${ref.namespace}/${ref.name}`)}</h3>`;
+  const answer = JSON.parse(body);
+  if (status !== 200) {
+    return html + `<p class="muted">${escapeHtml((answer.errors || []).join('; '))}</p></div>`;
+  }
+  const versions = answer.versions.map((v) => {
+    const object = JSON.parse(JSON.stringify(v.object));
+    delete object.metadata.resourceVersion;  // the revision is shown apart
+    const source = (object.metadata.annotations || {})['keel.io/config-source'];
+    return { revision: v.revision, source, lines: JSON.stringify(object, null, 2).split('\n') };
+  });
+  versions.forEach((v, i) => {
+    const older = versions[i + 1];
+    const before = new Set(older ? older.lines : []);
+    const text = v.lines.map((line) => older && !before.has(line)
+        ? `<span class="changed">${escapeHtml(line)}</span>` : escapeHtml(line)).join('\n');
+    const what = (older ? 'changed' : 'the oldest version kept') +
+        (v.source === 'api' ? ' through the config API' : v.source === 'folder' ? ' from the config folders' : '');
+    html += `<div class="version" data-revision="${v.revision}"><div class="label">revision ${v.revision}: ${what}` +
+        `</div><pre>${text}</pre></div>`;
+  });
+  return html + '</div>';
 }
 
 // ---- Proxies ---------------------------------------------------------------
@@ -417,6 +455,11 @@ document.addEventListener('click', (event) => {
   if (sort) {
     const column = sort.dataset.sort;
     state.proxySort = { column, descending: state.proxySort.column === column && !state.proxySort.descending };
+    refresh();
+  }
+  const config = event.target.closest('tr.config-row');
+  if (config) {
+    state.selectedConfig = { kind: config.dataset.kind, namespace: config.dataset.namespace, name: config.dataset.name };
     refresh();
   }
   const proxy = event.target.closest('tr.proxy-row');
