@@ -247,6 +247,29 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
   }
   EXPECT_TRUE(rated) << described;
   std::printf("keelctl describe with Prometheus:\n%s", described.c_str());
+
+  // Split mode: a Pilot of its own, with Mixer's telemetry in Prometheus,
+  // puts the same rates on its traffic graph.
+  absl::StatusOr<RunningService*> pilot =
+      mesh().Start("pilot", {"--galley_address=" + (*keel)->grpc_address_of("galley"),
+                             "--prometheus=" + prometheus->address()});
+  ASSERT_TRUE(pilot.ok());
+  ASSERT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
+  ASSERT_TRUE(
+      (*browser)->Navigate(absl::StrCat("http://", (*pilot)->monitoring_address(), "/console#traffic")).ok());
+  shown = false;
+  const absl::Time split_deadline = absl::Now() + absl::Seconds(30);
+  while (!shown && absl::Now() < split_deadline) {
+    ASSERT_TRUE(report().ok());
+    seen = *(*browser)->Evaluate(rates);
+    shown = absl::StrContains(seen, "v1 ") && absl::StrContains(seen, "/s, 0% errors") &&
+            absl::StrContains(seen, "v2 ") && absl::StrContains(seen, "/s, 100% errors");
+    if (!shown) absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_TRUE(shown) << seen;
+  std::printf("console of a Pilot apart, rates from Prometheus: %s\n", seen.c_str());
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-traffic-rates-prometheus.png")).ok());
+  EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
   prometheus->process.Terminate();
 }
 
@@ -342,6 +365,21 @@ TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
   ASSERT_TRUE(history.ok());
   EXPECT_EQ(history->status, 409);
   EXPECT_THAT(history->body, HasSubstr("needs --etcd_endpoints"));
+  // No --prometheus: no rates; a Prometheus that is not there is named.
+  absl::StatusOr<HttpResponse> rates = HttpGet((*pilot)->monitoring_address(), "/debug/rates");
+  ASSERT_TRUE(rates.ok());
+  EXPECT_EQ(rates->status, 200);
+  EXPECT_EQ(rates->body, "{\"prometheus\":\"\",\"rates\":[]}");
+  const uint16_t nobody = PickFreePort();
+  absl::StatusOr<RunningService*> blind = mesh().Start(
+      "pilot", {"--galley_address=" + (*galley)->grpc_address(),
+                absl::StrCat("--prometheus=127.0.0.1:", nobody)});
+  ASSERT_TRUE(blind.ok());
+  ASSERT_TRUE((*blind)->WaitReady().ok());
+  rates = HttpGet((*blind)->monitoring_address(), "/debug/rates");
+  ASSERT_TRUE(rates.ok());
+  EXPECT_EQ(rates->status, 502);
+  EXPECT_THAT(rates->body, HasSubstr(absl::StrCat("127.0.0.1:", nobody)));
 }
 
 }  // namespace

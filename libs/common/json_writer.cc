@@ -1,5 +1,7 @@
 #include "libs/common/json_writer.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -80,6 +82,16 @@ JsonWriter& JsonWriter::String(std::string_view value) {
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();
   absl::StrAppend(&out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Double(double value) {
+  BeforeValue();
+  if (std::isfinite(value)) {
+    absl::StrAppend(&out_, absl::StrFormat("%.10g", value));
+  } else {
+    out_ += "null";
+  }
   return *this;
 }
 

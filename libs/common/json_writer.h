@@ -29,6 +29,8 @@ class JsonWriter {
   JsonWriter& String(std::string_view value);
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
+  // Double writes a number; NaN and infinities (which JSON lacks) as null.
+  JsonWriter& Double(double value);
   JsonWriter& Bool(bool value);
   // Raw inserts `json`, already valid JSON (e.g. protobuf's JSON mapping).
   JsonWriter& Raw(std::string_view json);

@@ -1,5 +1,7 @@
 #include "libs/common/json_writer.h"
 
+#include <cmath>
+
 #include "gtest/gtest.h"
 
 namespace keel {
@@ -33,6 +35,14 @@ TEST(JsonWriterTest, EscapesKeysAndStrings) {
   JsonWriter json;
   json.BeginObject().Key("id\"").String("node\n\"},{\"evil\":1").EndObject();
   EXPECT_EQ(json.Take(), "{\"id\\\"\":\"node\\n\\\"},{\\\"evil\\\":1\"}");
+}
+
+// JSON has no NaN or infinity: a rate divided by no time is null, not a
+// document every parser refuses.
+TEST(JsonWriterTest, DoublesAreNumbersAndNonFiniteOnesNull) {
+  JsonWriter json;
+  json.BeginArray().Double(0.25).Double(3).Double(1.0 / 0.0).Double(std::nan("")).EndArray();
+  EXPECT_EQ(json.Take(), "[0.25,3,null,null]");
 }
 
 }  // namespace

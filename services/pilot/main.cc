@@ -17,6 +17,9 @@ ABSL_FLAG(std::string, mesh_config, "",
 
 ABSL_FLAG(int, galley_max_message_bytes, 64 << 20,
           "Largest config message accepted from Galley (gRPC's default is 4 MiB).");
+ABSL_FLAG(std::string, prometheus, "",
+          "host:port of a Prometheus that scrapes Mixer: the console's traffic graph shows each "
+          "subset's live request and error rates from it.");
 ABSL_FLAG(uint32_t, xds_max_streams, 20000, "Open xDS streams at most; more are refused.");
 ABSL_FLAG(double, xds_new_streams_per_second, 2000,
           "New xDS streams admitted per second (bursts of as many); more are told to retry.");
@@ -37,7 +40,8 @@ int main(int argc, char** argv) {
        .xds_max_streams = absl::GetFlag(FLAGS_xds_max_streams),
        .xds_new_streams_per_second = absl::GetFlag(FLAGS_xds_new_streams_per_second),
        .xds_max_names_per_type = absl::GetFlag(FLAGS_xds_max_names_per_type),
-       .galley_credentials = keel::mtls::GalleyClientCredentials()});
+       .galley_credentials = keel::mtls::GalleyClientCredentials(),
+       .prometheus_address = absl::GetFlag(FLAGS_prometheus)});
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
   return keel::RunService(pilot, host, shutdown);

@@ -12,6 +12,7 @@
 #include "grpcpp/create_channel.h"
 #include "libs/common/json_writer.h"
 #include "libs/common/net.h"
+#include "libs/common/prometheus_query.h"
 #include "libs/common/logging.h"
 #include "libs/mesh/schema.h"
 #include "libs/mesh/validation/validate.h"
@@ -184,6 +185,7 @@ absl::Status PilotService::Start(ServiceContext& context) {
   }
   context.debug_pages.Handle("/debug/history",
                              [this](const HttpRequest& r) { return History(r); });
+  context.debug_pages.Handle("/debug/rates", [this](const HttpRequest&) { return Rates(); });
   context.debug_pages.Handle("/debug/graph", [this](const HttpRequest& r) {
     std::shared_ptr<const PushContext> pushed = source_.context();
     if (pushed == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
@@ -234,6 +236,28 @@ HttpResponse PilotService::History(const HttpRequest& request) const {
         .Key("revision").Int(version.revision())
         .Key("object").Raw(version.json())
         .EndObject();
+  }
+  json.EndArray().EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
+}
+
+HttpResponse PilotService::Rates() const {
+  // Without a Prometheus the answer is an empty list, not an error: the
+  // console asks each second and then samples Mixer's metrics in process.
+  JsonWriter json;
+  json.BeginObject().Key("prometheus").String(options_.prometheus_address).Key("rates").BeginArray();
+  if (!options_.prometheus_address.empty()) {
+    absl::StatusOr<std::vector<MeshRequestRate>> rates =
+        MeshRequestRates(options_.prometheus_address);
+    if (!rates.ok()) return JsonErrors(502, {std::string(rates.status().message())});
+    for (const MeshRequestRate& rate : *rates) {
+      json.BeginObject()
+          .Key("service").String(rate.service)
+          .Key("version").String(rate.version)
+          .Key("perSecond").Double(rate.per_second)
+          .Key("errorsPerSecond").Double(rate.errors_per_second)
+          .EndObject();
+    }
   }
   json.EndArray().EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};

@@ -61,6 +61,9 @@ struct PilotOptions {
   std::function<absl::StatusOr<keel::galley::v1::HistoryResponse>(
       const keel::galley::v1::ResourceRef&)>
       config_history;
+  // host:port of a Prometheus scraping Mixer (Mixer in another process):
+  // /debug/rates, and the console's traffic graph, read request rates there.
+  std::string prometheus_address;
 };
 
 class PilotService : public Service {
@@ -82,6 +85,9 @@ class PilotService : public Service {
   HttpResponse Syncz() const;
   // /debug/history?kind=K&namespace=NS&name=N: a resource's versions.
   HttpResponse History(const HttpRequest& request) const;
+  // /debug/rates: each destination version's request and error rates over
+  // the last minute, from Prometheus (none without --prometheus).
+  HttpResponse Rates() const;
   HttpResponse Configz() const;
   HttpResponse ConfigDump(const HttpRequest& request) const;
   // What the files posted would change for each connected proxy (keelctl

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/http_client.h"
+#include "libs/common/prometheus_query.h"
 #include "services/keelctl/commands/command.h"
 #include "yaml-cpp/yaml.h"
 
@@ -162,58 +163,13 @@ absl::StatusOr<std::string> FormatWorkloadDescription(const std::string& json) {
 
 namespace {
 
-std::string QueryEscape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += absl::StrFormat("%%%02X", c);
-    }
-  }
-  return out;
-}
-
-// Each series of a PromQL instant query: its `label` -> value.
-absl::StatusOr<std::map<std::string, double>> PromQuery(const std::string& prometheus,
-                                                        const std::string& query,
-                                                        const std::string& label) {
-  absl::StatusOr<HttpResponse> response =
-      HttpGet(prometheus, "/api/v1/query?query=" + QueryEscape(query), absl::Seconds(10));
-  if (!response.ok()) return response.status();
-  const YAML::Node answer = Parse(response->body);
-  if (response->status != 200 || Str(answer["status"]) != "success") {
-    return absl::UnavailableError(absl::StrCat("Prometheus answered ", response->status, ": ",
-                                               response->body.substr(0, 200)));
-  }
-  std::map<std::string, double> values;
-  for (const YAML::Node& series : answer["data"]["result"]) {
-    double value = 0;
-    if (series["value"].IsSequence() && series["value"].size() == 2 &&
-        absl::SimpleAtod(Str(series["value"][1]), &value)) {
-      values[Str(series["metric"][label])] = value;
-    }
-  }
-  return values;
-}
-
 // LiveTraffic: each version's request rate and error share over the last
 // minute, from Mixer's standard metric in Prometheus (as Kiali reads it),
 // named by the DestinationRule subset that selects the version.
 std::string LiveTraffic(const std::string& prometheus, const YAML::Node& description) {
-  const std::string host = Str(description["host"]);
-  const std::string selector =
-      absl::StrCat("reporter=\"destination\",destination_service=\"", host, "\"");
-  absl::StatusOr<std::map<std::string, double>> rates = PromQuery(
-      prometheus,
-      absl::StrCat("sum by (destination_version) (rate(istio_requests_total{", selector, "}[1m]))"),
-      "destination_version");
+  absl::StatusOr<std::vector<MeshRequestRate>> rates =
+      MeshRequestRates(prometheus, Str(description["host"]));
   if (!rates.ok()) return absl::StrCat("Live traffic: ", rates.status().message(), "\n");
-  absl::StatusOr<std::map<std::string, double>> errors = PromQuery(
-      prometheus,
-      absl::StrCat("sum by (destination_version) (rate(istio_requests_total{", selector,
-                   ",response_code=~\"5..\"}[1m]))"),
-      "destination_version");
   std::map<std::string, std::string> subset_of_version;
   for (const YAML::Node& subset : description["destinationRule"]["subsets"]) {
     const std::string version = Str(subset["labels"]["version"]);
@@ -221,13 +177,14 @@ std::string LiveTraffic(const std::string& prometheus, const YAML::Node& descrip
   }
   std::string out = "Live traffic (Prometheus, last minute):\n";
   if (rates->empty()) absl::StrAppend(&out, "  no requests reported\n");
-  for (const auto& [version, rate] : *rates) {
-    const double failed = errors.ok() && errors->count(version) > 0 ? errors->at(version) : 0;
-    auto subset = subset_of_version.find(version);
-    absl::StrAppend(&out, "  version ", version,
-                    subset == subset_of_version.end() ? "" : " (subset " + subset->second + ")", ": ",
-                    absl::StrFormat("%.2f/s, %.0f%% errors", rate, rate > 0 ? 100 * failed / rate : 0),
-                    "\n");
+  for (const MeshRequestRate& rate : *rates) {
+    auto subset = subset_of_version.find(rate.version);
+    absl::StrAppend(
+        &out, "  version ", rate.version,
+        subset == subset_of_version.end() ? "" : " (subset " + subset->second + ")", ": ",
+        absl::StrFormat("%.2f/s, %.0f%% errors", rate.per_second,
+                        rate.per_second > 0 ? 100 * rate.errors_per_second / rate.per_second : 0),
+        "\n");
   }
   return out;
 }

@@ -15,6 +15,7 @@ const state = {
   selectedConfig: null,   // the config page's resource: {kind, namespace, name}
   history: [],            // the pushes page's samples of /metrics
   telemetry: [],          // the traffic page's samples of istio_requests_total (last minute)
+  prometheusRates: null,  // or /debug/rates: Pilot reads Prometheus (Mixer in another process)
   refreshes: 0,
 };
 
@@ -253,6 +254,16 @@ function requestTotals(samples) {
 // Requests per second and the share that failed over the last minute, for
 // an edge to `host` (its subset's version label, when it has one).
 function edgeRate(host, labels) {
+  if (state.prometheusRates !== null) {
+    let perSecond = 0, errors = 0, seen = false;
+    for (const r of state.prometheusRates) {
+      if (r.service !== host || (labels && labels.version && labels.version !== r.version)) continue;
+      perSecond += r.perSecond || 0;
+      errors += r.errorsPerSecond || 0;
+      seen = true;
+    }
+    return seen ? { perSecond, errorShare: perSecond > 0 ? errors / perSecond : 0 } : null;
+  }
   const samples = state.telemetry;
   if (samples.length < 2) return null;
   const newest = samples[samples.length - 1], oldest = samples[0];
@@ -331,8 +342,13 @@ function describeText(d) {
 }
 
 async function renderTraffic() {
-  const [graph, metricsText] = await Promise.all([
-    fetchJson('/debug/graph?namespace=' + encodeURIComponent(state.namespace)), fetchText('/metrics')]);
+  const [graph, metricsText, rates] = await Promise.all([
+    fetchJson('/debug/graph?namespace=' + encodeURIComponent(state.namespace)), fetchText('/metrics'),
+    fetchText('/debug/rates')]);
+  // Rates from Prometheus when Pilot reads one; else Mixer's metrics in
+  // this process, sampled while the page is open.
+  const answer = rates.status === 200 ? JSON.parse(rates.body) : null;
+  state.prometheusRates = answer && answer.prometheus ? answer.rates : null;
   const totals = requestTotals(parseMetrics(metricsText.body));
   if (Object.keys(totals).length > 0) {
     const now = Date.now() / 1000;
@@ -340,6 +356,9 @@ async function renderTraffic() {
     while (state.telemetry.length > 2 && now - state.telemetry[0].at > 60) state.telemetry.shift();
   }
   let html = `<h2>Traffic</h2><label>As proxies in namespace <input id="traffic-ns" value="${escapeHtml(state.namespace)}"></label>`;
+  if (rates.status === 502) {
+    html += `<p class="warn">Live rates: ${escapeHtml((JSON.parse(rates.body).errors || []).join('; '))}</p>`;
+  }
   if (graph === null) return html + '<p class="muted">Pilot does not hold its config yet.</p>';
   html += '<div class="layout"><div>' + graphSvg(graph) + '</div><div class="side">';
   if (state.selectedService !== '') {
