@@ -340,6 +340,41 @@ TEST_F(ConsoleTest, TheConfigPageShowsAResourcesHistoryFromEtcd) {
               ::testing::AllOf(HasSubstr("400"), HasSubstr("unknown kind")));
 }
 
+// With Citadel in the process, the Certificates page lists each workload's
+// certificate (expiry, renewals) and the CA's events: a keel-agent renewing
+// a 4-second certificate, then a root rotation begun.
+TEST_F(ConsoleTest, TheCertificatesPageShowsWorkloadRenewalsAndARootRotation) {
+  const std::string dir = TestTempDir("console-certificates");
+  WriteFile(dir + "/registry.yaml", Registry());
+  absl::StatusOr<RunningService*> keel = mesh().Start("keel", {"--config_dir=" + dir});
+  ASSERT_TRUE(keel.ok()) << keel.status();
+  ASSERT_TRUE((*keel)->WaitReady().ok()) << (*keel)->process().Log();
+  absl::StatusOr<RunningService*> agent = mesh().StartAgent(**keel, "shop", "cart", {"--cert_ttl=4s"});
+  ASSERT_TRUE(agent.ok()) << agent.status();
+
+  absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  ASSERT_TRUE(
+      (*browser)->Navigate(absl::StrCat("http://", (*keel)->monitoring_address(), "/console#certificates")).ok());
+  const std::string renewals =
+      "(() => { const row = document.querySelector('tr.workload-cert[data-identity=\""
+      "spiffe://cluster.local/ns/shop/sa/cart\"]'); return row ? Number(row.children[3].textContent) : -1; })()";
+  EXPECT_TRUE((*browser)->WaitFor(renewals + " >= 1", absl::Seconds(20)))
+      << *(*browser)->Evaluate("document.getElementById('page').innerText");
+
+  absl::StatusOr<CommandResult> rotated = RunToCompletion(
+      KeelBinaryPath("citadel"), {"--ca_dir=" + (*keel)->citadel_ca_dir, "rotate-root", "begin"});
+  ASSERT_TRUE(rotated.ok());
+  ASSERT_EQ(rotated->exit.status, 0) << rotated->err;
+  EXPECT_TRUE((*browser)->WaitFor(
+      "[...document.querySelectorAll('#cert-events li.ca')].some(li => "
+      "li.textContent.includes('CA reloaded') && li.textContent.includes('2 trusted roots'))",
+      absl::Seconds(10)))
+      << *(*browser)->Evaluate("document.getElementById('page').innerText");
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-certificates-workloads.png")).ok());
+  EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
+}
+
 TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
   const std::string dir = TestTempDir("console-assets");
   WriteFile(dir + "/registry.yaml", Registry());

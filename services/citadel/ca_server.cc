@@ -31,7 +31,7 @@ absl::Status CheckKey(const mtls::PublicKeyInfo& key) {
 }  // namespace
 
 CaServer::CaServer(CaPolicy policy, SignerProvider signer, const mtls::TokenSigner* tokens,
-                   prometheus::Registry& registry)
+                   prometheus::Registry& registry, CertificateLog* log)
     : policy_(std::move(policy)),
       signer_(std::move(signer)),
       tokens_(tokens),
@@ -43,9 +43,10 @@ CaServer::CaServer(CaPolicy policy, SignerProvider signer, const mtls::TokenSign
                   .Name("citadel_server_success_cert_issuance_count")
                   .Help("Certificates issued.")
                   .Register(registry)
-                  .Add({})) {}
+                  .Add({})),
+      log_(log) {}
 
-absl::StatusOr<mtls::SpiffeId> CaServer::Authenticate(
+absl::StatusOr<CaServer::Caller> CaServer::Authenticate(
     const grpc::CallbackServerContext& context) const {
   // A client certificate gRPC verified against the trusted roots.
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
@@ -62,7 +63,7 @@ absl::StatusOr<mtls::SpiffeId> CaServer::Authenticate(
                                                           id->trust_domain, "\", not \"",
                                                           policy_.trust_domain, "\""));
         }
-        return *id;
+        return Caller{.id = *id, .by_certificate = true};
       }
       return absl::UnauthenticatedError("client certificate has no SPIFFE identity");
     }
@@ -80,7 +81,7 @@ absl::StatusOr<mtls::SpiffeId> CaServer::Authenticate(
   if (tokens_ == nullptr) return absl::UnauthenticatedError("this CA accepts no bootstrap tokens");
   absl::StatusOr<mtls::TokenClaims> claims = tokens_->Verify(header.substr(7));
   if (!claims.ok()) return claims.status();
-  return mtls::SpiffeId{policy_.trust_domain, claims->namespace_name, claims->service_account};
+  return Caller{.id = {policy_.trust_domain, claims->namespace_name, claims->service_account}};
 }
 
 grpc::Status CaServer::Refuse(grpc::StatusCode code, const std::string& reason,
@@ -100,14 +101,14 @@ grpc::ServerUnaryReactor* CaServer::CreateCertificate(
 grpc::Status CaServer::Sign(grpc::CallbackServerContext* context,
                             const istio::v1::auth::IstioCertificateRequest* request,
                             istio::v1::auth::IstioCertificateResponse* response) {
-  absl::StatusOr<mtls::SpiffeId> caller = Authenticate(*context);
+  absl::StatusOr<Caller> caller = Authenticate(*context);
   if (!caller.ok()) {
     spdlog::warn("CSR refused: {} (peer {})", std::string(caller.status().message()),
                  ClientText(context->peer(), 128));
     return Refuse(ToGrpc(caller.status().code()), "authentication",
                   std::string(caller.status().message()));
   }
-  const std::string identity = caller->ToString();
+  const std::string identity = caller->id.ToString();
   if (request->csr().size() > kMaxCsrBytes) {
     return Refuse(grpc::StatusCode::INVALID_ARGUMENT, "csr_size",
                   absl::StrCat("csr is ", request->csr().size(), " bytes; the limit is ",
@@ -161,6 +162,12 @@ grpc::Status CaServer::Sign(grpc::CallbackServerContext* context,
   context->AddInitialMetadata(kTrustBundleHeader, mtls::ChainToPem(signer->Roots()));
   outcomes_.Add({{"outcome", "issued"}, {"reason", ""}}).Increment();
   issued_.Increment();
+  if (log_ != nullptr) {
+    log_->RecordIssued({.identity = identity,
+                        .serial = (*chain)[0].SerialHex(),
+                        .not_after = (*chain)[0].NotAfter(),
+                        .renewal = caller->by_certificate});
+  }
   spdlog::debug("issued {} until {}", identity, absl::FormatTime((*chain)[0].NotAfter()));
   return grpc::Status::OK;
 }

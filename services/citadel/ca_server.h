@@ -14,6 +14,7 @@
 #include "libs/mtls/bootstrap_token.h"
 #include "libs/mtls/signer.h"
 #include "libs/mtls/spiffe.h"
+#include "services/citadel/certificate_log.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/registry.h"
@@ -38,17 +39,22 @@ class CaServer final : public istio::v1::auth::IstioCertificateService::Callback
   // clients may ignore it.
   static constexpr char kTrustBundleHeader[] = "keel-trust-bundle-bin";
 
+  // `log` (may be null) hears of every certificate issued.
   CaServer(CaPolicy policy, SignerProvider signer, const mtls::TokenSigner* tokens,
-           prometheus::Registry& registry);
+           prometheus::Registry& registry, CertificateLog* log = nullptr);
 
   // Signing is short and CPU-bound: it runs on gRPC's callback thread.
   grpc::ServerUnaryReactor* CreateCertificate(
       grpc::CallbackServerContext* context, const istio::v1::auth::IstioCertificateRequest* request,
       istio::v1::auth::IstioCertificateResponse* response) override;
 
+  struct Caller {
+    mtls::SpiffeId id;
+    bool by_certificate = false;  // a renewal; else a bootstrap token
+  };
   // Authenticate finds the caller's identity: its verified client
   // certificate's SPIFFE id, else its bearer token's claims.
-  absl::StatusOr<mtls::SpiffeId> Authenticate(const grpc::CallbackServerContext& context) const;
+  absl::StatusOr<Caller> Authenticate(const grpc::CallbackServerContext& context) const;
 
  private:
   grpc::Status Sign(grpc::CallbackServerContext* context,
@@ -61,6 +67,7 @@ class CaServer final : public istio::v1::auth::IstioCertificateService::Callback
   const mtls::TokenSigner* tokens_;  // may be null: certificates only
   prometheus::Family<prometheus::Counter>& outcomes_;
   prometheus::Counter& issued_;
+  CertificateLog* const log_;
 };
 
 }  // namespace keel::citadel

@@ -140,7 +140,7 @@ void CitadelService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsR
       CaPolicy{.trust_domain = options_.trust_domain,
                .default_ttl = options_.workload_cert_ttl,
                .max_ttl = options_.max_workload_cert_ttl},
-      [this] { return signer(); }, tokens_.get(), metrics.registry());
+      [this] { return signer(); }, tokens_.get(), metrics.registry(), &certificate_log_);
   builder.RegisterService(ca_server_.get());
   // A CSR is a few KB: anything much larger is refused by gRPC itself.
   builder.SetMaxReceiveMessageSize(64 * 1024);
@@ -165,6 +165,7 @@ absl::Status CitadelService::Start(ServiceContext& context) {
     spdlog::warn("not watching the CA files: {}", std::string(watching.message()));
   }
   maintainer_ = std::thread([this] { Maintain(); });
+  context.debug_pages.Handle("/debug/certz", [this](const HttpRequest&) { return Certz(); });
   if (etcd_ca_ != nullptr) {
     // Every replica stands for leader; the leader carries out rotations.
     char host[256] = {};
@@ -199,11 +200,38 @@ void CitadelService::ReloadCa() {
   std::shared_ptr<mtls::CertificateSigner> signer = this->signer();
   spdlog::info("CA reloaded: signing with {}, {} trusted roots",
                signer->SigningCertificate().SerialHex(), signer->Roots().size());
+  certificate_log_.RecordCaEvent(absl::StrCat("CA reloaded: signing with ",
+                                              signer->SigningCertificate().SerialHex(), ", ",
+                                              signer->Roots().size(), " trusted roots"));
   // Citadel's own certificate and trust bundle follow the new CA.
   if (absl::Status issued = IssueServingCertificate(); !issued.ok()) {
     spdlog::error("renewing Citadel's serving certificate: {}", std::string(issued.message()));
   }
   UpdateExpiry();
+}
+
+HttpResponse CitadelService::Certz() const {
+  std::shared_ptr<mtls::CertificateSigner> signer = this->signer();
+  auto certificate = [](JsonWriter& json, const mtls::Certificate& cert) {
+    json.BeginObject()
+        .Key("subject").String(cert.SubjectText())
+        .Key("serial").String(cert.SerialHex())
+        .Key("notAfter").String(absl::FormatTime(absl::RFC3339_sec, cert.NotAfter(), absl::UTCTimeZone()))
+        .Key("notAfterUnix").Int(absl::ToUnixSeconds(cert.NotAfter()))
+        .EndObject();
+  };
+  JsonWriter json;
+  json.BeginObject().Key("trustDomain").String(options_.trust_domain);
+  if (signer != nullptr) {
+    json.Key("signing");
+    certificate(json, signer->SigningCertificate());
+    json.Key("roots").BeginArray();
+    for (const mtls::Certificate& root : signer->Roots()) certificate(json, root);
+    json.EndArray();
+  }
+  certificate_log_.WriteJson(json);
+  json.EndObject();
+  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 void CitadelService::UpdateExpiry() {

@@ -19,6 +19,7 @@
 #include "libs/mtls/signer.h"
 #include "prometheus/gauge.h"
 #include "services/citadel/ca_server.h"
+#include "services/citadel/certificate_log.h"
 
 namespace keel::citadel {
 
@@ -74,6 +75,9 @@ class CitadelService : public Service {
   void ReloadCa();
   void Maintain();
   void UpdateExpiry();
+  // /debug/certz: the CA's certificates, each workload's latest
+  // certificate, and recent issuances and CA events.
+  HttpResponse Certz() const;
 
   CitadelOptions options_;
   std::string serving_dir_;
@@ -81,6 +85,7 @@ class CitadelService : public Service {
   std::shared_ptr<mtls::CertificateSigner> signer_ ABSL_GUARDED_BY(mu_);
   absl::Time serving_renew_at_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<mtls::TokenSigner> tokens_;
+  CertificateLog certificate_log_;
   std::unique_ptr<CaServer> ca_server_;
   prometheus::Gauge* root_expiry_ = nullptr;
   prometheus::Gauge* signing_expiry_ = nullptr;

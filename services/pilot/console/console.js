@@ -415,20 +415,42 @@ async function renderPushes() {
 // ---- Certificates ------------------------------------------------------------
 
 async function renderCertificates() {
-  const metrics = parseMetrics((await fetchText('/metrics')).body);
+  const [metricsText, index] = await Promise.all([fetchText('/metrics'), fetchText('/debug')]);
+  const metrics = parseMetrics(metricsText.body);
   const root = first(metrics, 'citadel_server_root_cert_expiry_timestamp');
   if (!root) {
-    return '<h2>Certificates</h2><p class="muted">Citadel does not run in this process: its root and ' +
-        'signing-certificate expiry are on its own monitoring port (citadel_server_* metrics).</p>';
+    return '<h2>Certificates</h2><p class="muted">Citadel does not run in this process: its root, ' +
+        'signing-certificate and workload certificates are on its own monitoring port ' +
+        '(/debug/certz, and the citadel_server_* metrics).</p>';
   }
   const chain = first(metrics, 'citadel_server_cert_chain_expiry_timestamp');
   const now = Date.now() / 1000;
   const left = (m) => m ? duration(m.value - now) : '?';
   const cls = (m) => !m ? '' : m.value - now < 30 * 86400 ? 'bad' : 'ok';
-  return '<h2>Certificates</h2><div class="cards">' +
+  let html = '<h2>Certificates</h2><div class="cards">' +
       card('root expires in', left(root), cls(root)) + card('signing certificate expires in', left(chain), cls(chain)) +
       card('trusted roots', sum(metrics, 'citadel_server_trusted_roots')) +
       card('certificates issued', sum(metrics, 'citadel_server_success_cert_issuance_count')) + '</div>';
+  // Citadel's own report: each workload's latest certificate and what
+  // happened lately (issued, renewed, the CA reloaded or rotated).
+  const certz = index.body.includes('/debug/citadel/certz') ? await fetchJson('/debug/citadel/certz') : null;
+  if (certz === null) return html;
+  html += '<h3>Workload certificates</h3><table id="workload-certs"><tr><th>Identity</th><th>Expires in</th>' +
+      '<th>Not after</th><th>Renewals</th><th>Last issued</th></tr>';
+  for (const w of certz.workloads) {
+    const remaining = w.notAfterUnix - now;
+    const klass = remaining <= 0 ? 'bad' : remaining < 3600 ? 'warn' : 'ok';
+    html += `<tr class="workload-cert" data-identity="${escapeHtml(w.identity)}"><td>${escapeHtml(w.identity)}</td>` +
+        `<td class="${klass}">${remaining <= 0 ? 'expired' : escapeHtml(duration(remaining))}</td>` +
+        `<td>${escapeHtml(w.notAfter)}</td><td>${w.renewals}</td><td>${escapeHtml(w.lastIssued)}</td></tr>`;
+  }
+  if (certz.workloads.length === 0) html += '<tr><td colspan="5" class="muted">none issued since Citadel started</td></tr>';
+  html += '</table><h3>Recent events</h3><ul id="cert-events">';
+  for (const e of certz.events) {
+    html += `<li class="cert-event ${e.kind}">${escapeHtml(e.at)} <b>${escapeHtml(e.kind)}</b> ` +
+        `${escapeHtml(e.identity)} ${escapeHtml(e.detail)}</li>`;
+  }
+  return html + '</ul>';
 }
 
 // ---- Wiring ----------------------------------------------------------------
