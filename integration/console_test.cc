@@ -375,6 +375,36 @@ TEST_F(ConsoleTest, TheCertificatesPageShowsWorkloadRenewalsAndARootRotation) {
   EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
 }
 
+// Split mode: Pilot relays Citadel's report (--citadel_debug_address), so
+// its console's Certificates page shows the CA and the workloads too.
+TEST_F(ConsoleTest, APilotApartShowsCitadelsCertificates) {
+  const std::string dir = TestTempDir("console-split-certificates");
+  WriteFile(dir + "/registry.yaml", Registry());
+  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {"--config_dir=" + dir});
+  ASSERT_TRUE(galley.ok());
+  absl::StatusOr<RunningService*> citadel = mesh().Start("citadel", {});
+  ASSERT_TRUE(citadel.ok());
+  ASSERT_TRUE((*citadel)->WaitReady().ok()) << (*citadel)->process().Log();
+  absl::StatusOr<RunningService*> pilot =
+      mesh().Start("pilot", {"--galley_address=" + (*galley)->grpc_address(),
+                             "--citadel_debug_address=" + (*citadel)->monitoring_address()});
+  ASSERT_TRUE(pilot.ok());
+  ASSERT_TRUE((*pilot)->WaitReady().ok());
+  ASSERT_TRUE(mesh().StartAgent(**citadel, "shop", "web").ok());
+
+  absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  ASSERT_TRUE(
+      (*browser)->Navigate(absl::StrCat("http://", (*pilot)->monitoring_address(), "/console#certificates")).ok());
+  EXPECT_TRUE((*browser)->WaitFor(
+      "document.querySelector('tr.workload-cert[data-identity=\"spiffe://cluster.local/ns/shop/sa/web\"]') "
+      "!== null && document.getElementById('page').innerText.includes('trusted roots')",
+      absl::Seconds(20)))
+      << *(*browser)->Evaluate("document.getElementById('page').innerText");
+  EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-certificates-split.png")).ok());
+  EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
+}
+
 TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
   const std::string dir = TestTempDir("console-assets");
   WriteFile(dir + "/registry.yaml", Registry());
@@ -408,13 +438,19 @@ TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
   const uint16_t nobody = PickFreePort();
   absl::StatusOr<RunningService*> blind = mesh().Start(
       "pilot", {"--galley_address=" + (*galley)->grpc_address(),
-                absl::StrCat("--prometheus=127.0.0.1:", nobody)});
+                absl::StrCat("--prometheus=127.0.0.1:", nobody),
+                absl::StrCat("--citadel_debug_address=127.0.0.1:", nobody)});
   ASSERT_TRUE(blind.ok());
   ASSERT_TRUE((*blind)->WaitReady().ok());
   rates = HttpGet((*blind)->monitoring_address(), "/debug/rates");
   ASSERT_TRUE(rates.ok());
   EXPECT_EQ(rates->status, 502);
   EXPECT_THAT(rates->body, HasSubstr(absl::StrCat("127.0.0.1:", nobody)));
+  absl::StatusOr<HttpResponse> certz =
+      HttpGet((*blind)->monitoring_address(), "/debug/citadel/certz");
+  ASSERT_TRUE(certz.ok());
+  EXPECT_EQ(certz->status, 502);
+  EXPECT_THAT(certz->body, HasSubstr(absl::StrCat("Citadel at 127.0.0.1:", nobody)));
 }
 
 }  // namespace

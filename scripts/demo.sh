@@ -27,7 +27,7 @@ logs=$(mktemp -d /tmp/keel-demo.XXXXXX)
 # component  gRPC port  monitoring port  extra flags
 components=(
   "galley  9901  15014 --config_dir=$PWD/samples"
-  "pilot   15010 15015 --galley_address=127.0.0.1:9901"
+  "pilot   15010 15015 --galley_address=127.0.0.1:9901 --citadel_debug_address=127.0.0.1:15016"
   "citadel 8060  15016 --ca_dir=$logs/ca --serving_dir=$logs/citadel-serving"
   "mixer   9091  15017 --galley_address=127.0.0.1:9901"
 )

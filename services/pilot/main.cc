@@ -20,6 +20,9 @@ ABSL_FLAG(int, galley_max_message_bytes, 64 << 20,
 ABSL_FLAG(std::string, prometheus, "",
           "host:port of a Prometheus that scrapes Mixer: the console's traffic graph shows each "
           "subset's live request and error rates from it.");
+ABSL_FLAG(std::string, citadel_debug_address, "",
+          "host:port of Citadel's monitoring server: the console's Certificates page shows its "
+          "workload certificates and events (Citadel needs --debug_remote unless on this host).");
 ABSL_FLAG(uint32_t, xds_max_streams, 20000, "Open xDS streams at most; more are refused.");
 ABSL_FLAG(double, xds_new_streams_per_second, 2000,
           "New xDS streams admitted per second (bursts of as many); more are told to retry.");
@@ -41,7 +44,8 @@ int main(int argc, char** argv) {
        .xds_new_streams_per_second = absl::GetFlag(FLAGS_xds_new_streams_per_second),
        .xds_max_names_per_type = absl::GetFlag(FLAGS_xds_max_names_per_type),
        .galley_credentials = keel::mtls::GalleyClientCredentials(),
-       .prometheus_address = absl::GetFlag(FLAGS_prometheus)});
+       .prometheus_address = absl::GetFlag(FLAGS_prometheus),
+       .citadel_debug_address = absl::GetFlag(FLAGS_citadel_debug_address)});
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
   return keel::RunService(pilot, host, shutdown);

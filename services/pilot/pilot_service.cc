@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/create_channel.h"
+#include "libs/common/http_client.h"
 #include "libs/common/json_writer.h"
 #include "libs/common/net.h"
 #include "libs/common/prometheus_query.h"
@@ -186,6 +187,17 @@ absl::Status PilotService::Start(ServiceContext& context) {
   context.debug_pages.Handle("/debug/history",
                              [this](const HttpRequest& r) { return History(r); });
   context.debug_pages.Handle("/debug/rates", [this](const HttpRequest&) { return Rates(); });
+  if (!options_.citadel_debug_address.empty()) {
+    context.debug_pages.Handle("/debug/citadel/certz", [address = options_.citadel_debug_address](
+                                                           const HttpRequest&) {
+      absl::StatusOr<HttpResponse> relayed = HttpGet(address, "/debug/certz", absl::Seconds(5));
+      if (!relayed.ok()) {
+        return JsonErrors(502, {absl::StrCat("Citadel at ", address, ": ",
+                                             relayed.status().message())});
+      }
+      return *relayed;
+    });
+  }
   context.debug_pages.Handle("/debug/graph", [this](const HttpRequest& r) {
     std::shared_ptr<const PushContext> pushed = source_.context();
     if (pushed == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});

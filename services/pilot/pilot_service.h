@@ -64,6 +64,11 @@ struct PilotOptions {
   // host:port of a Prometheus scraping Mixer (Mixer in another process):
   // /debug/rates, and the console's traffic graph, read request rates there.
   std::string prometheus_address;
+  // host:port of Citadel's monitoring server (Citadel in another process):
+  // Pilot relays its /debug/certz as /debug/citadel/certz for the console's
+  // Certificates page. Citadel answers it to loopback only unless run with
+  // --debug_remote.
+  std::string citadel_debug_address;
 };
 
 class PilotService : public Service {

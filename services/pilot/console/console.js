@@ -417,23 +417,28 @@ async function renderPushes() {
 async function renderCertificates() {
   const [metricsText, index] = await Promise.all([fetchText('/metrics'), fetchText('/debug')]);
   const metrics = parseMetrics(metricsText.body);
-  const root = first(metrics, 'citadel_server_root_cert_expiry_timestamp');
+  // Citadel's report: in this process (keel), or relayed by Pilot
+  // (--citadel_debug_address).
+  const certz = index.body.includes('/debug/citadel/certz') ? await fetchJson('/debug/citadel/certz') : null;
+  const root = first(metrics, 'citadel_server_root_cert_expiry_timestamp') ||
+      (certz && certz.roots ? { value: Math.min(...certz.roots.map((r) => r.notAfterUnix)) } : null);
   if (!root) {
     return '<h2>Certificates</h2><p class="muted">Citadel does not run in this process: its root, ' +
         'signing-certificate and workload certificates are on its own monitoring port ' +
-        '(/debug/certz, and the citadel_server_* metrics).</p>';
+        '(/debug/certz, and the citadel_server_* metrics); pilot --citadel_debug_address shows them here.</p>';
   }
-  const chain = first(metrics, 'citadel_server_cert_chain_expiry_timestamp');
+  const chain = first(metrics, 'citadel_server_cert_chain_expiry_timestamp') ||
+      (certz && certz.signing ? { value: certz.signing.notAfterUnix } : null);
+  const roots = certz && certz.roots ? certz.roots.length : sum(metrics, 'citadel_server_trusted_roots');
+  const issued = certz ? certz.issued : sum(metrics, 'citadel_server_success_cert_issuance_count');
   const now = Date.now() / 1000;
   const left = (m) => m ? duration(m.value - now) : '?';
   const cls = (m) => !m ? '' : m.value - now < 30 * 86400 ? 'bad' : 'ok';
   let html = '<h2>Certificates</h2><div class="cards">' +
       card('root expires in', left(root), cls(root)) + card('signing certificate expires in', left(chain), cls(chain)) +
-      card('trusted roots', sum(metrics, 'citadel_server_trusted_roots')) +
-      card('certificates issued', sum(metrics, 'citadel_server_success_cert_issuance_count')) + '</div>';
+      card('trusted roots', roots) + card('certificates issued', issued) + '</div>';
   // Citadel's own report: each workload's latest certificate and what
   // happened lately (issued, renewed, the CA reloaded or rotated).
-  const certz = index.body.includes('/debug/citadel/certz') ? await fetchJson('/debug/citadel/certz') : null;
   if (certz === null) return html;
   html += '<h3>Workload certificates</h3><table id="workload-certs"><tr><th>Identity</th><th>Expires in</th>' +
       '<th>Not after</th><th>Renewals</th><th>Last issued</th></tr>';
