@@ -96,7 +96,8 @@ TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {
   Manifests manifests =
       Render({"pilot.replicas=3", "pilot.autoscaling.enabled=false", "mixer.enabled=false",
               "galley.grpcPort=19901", "global.logFormat=json",
-              "configFiles.reviews\\.yaml=kind: VirtualService"});
+              "configFiles.reviews\\.yaml=kind: VirtualService",
+              "pilot.prometheus=prometheus.monitoring:9090"});
   EXPECT_EQ(manifests["Deployment/keel-pilot"]["spec"]["replicas"].as<int>(), 3);
   EXPECT_EQ(manifests.count("HorizontalPodAutoscaler/keel-pilot"), 0u);
   for (const auto& [key, manifest] : manifests) {
@@ -105,6 +106,8 @@ TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {
   EXPECT_THAT(Args(manifests["Deployment/keel-galley"]), Contains("--grpc_address=:19901"));
   EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
               Contains("--galley_address=keel-galley.keel-system.svc:19901"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
+              Contains("--prometheus=prometheus.monitoring:9090"));
   EXPECT_THAT(Args(manifests["Deployment/keel-citadel"]), Contains("--log_format=json"));
   EXPECT_EQ(manifests["Service/keel-galley"]["spec"]["ports"][0]["port"].as<int>(), 19901);
   EXPECT_EQ(manifests["ConfigMap/keel-istio-config"]["data"]["reviews.yaml"].as<std::string>(),
@@ -148,7 +151,9 @@ TEST(ChartRenderTest, CitadelKeepsItsRootOnAClaimOrReadsTheCacertsSecret) {
 // binary parses every flag, then exits 0 instead of serving.
 TEST(ChartRenderTest, EveryComponentAcceptsTheArgumentsTheChartPasses) {
   for (const auto& sets : std::vector<std::vector<std::string>>{
-           {}, {"galley.grpcPort=19901", "global.logFormat=json", "citadel.caMode=cacerts"}}) {
+           {},
+           {"galley.grpcPort=19901", "global.logFormat=json", "citadel.caMode=cacerts",
+            "pilot.prometheus=prometheus.monitoring:9090"}}) {
     Manifests manifests = Render(sets);
     for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
       SCOPED_TRACE(component);
