@@ -8,8 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "grpcpp/grpcpp.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "integration/harness/browser.h"
 #include "integration/harness/etcd_cluster.h"
@@ -17,9 +17,9 @@
 #include "integration/harness/prometheus.h"
 #include "libs/common/http_client.h"
 #include "libs/mixer/attributes.h"
-#include "proto/istio/mixer/v1/mixer.grpc.pb.h"
 #include "libs/xds/ads_client.h"
 #include "libs/xds/type_urls.h"
+#include "proto/istio/mixer/v1/mixer.grpc.pb.h"
 
 namespace keel::testing {
 namespace {
@@ -34,7 +34,8 @@ std::string Registry() {
 kind: ServiceEntry
 metadata: {name: reviews}
 spec:
-  hosts: [)", kReviews, R"(]
+  hosts: [)",
+                                 kReviews, R"(]
   location: MESH_INTERNAL
   ports: [{number: 9080, name: grpc, protocol: GRPC}]
   resolution: STATIC
@@ -44,7 +45,8 @@ apiVersion: networking.istio.io/v1alpha3
 kind: DestinationRule
 metadata: {name: reviews}
 spec:
-  host: )", kReviews, R"(
+  host: )",
+                                 kReviews, R"(
   subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
 )");
   for (int v = 1; v <= 2; ++v) {
@@ -82,26 +84,42 @@ std::unique_ptr<xds::AdsClient> ProxyIn(const RunningService& pilot, const std::
   return client;
 }
 
-class ConsoleTest : public MeshTest {};
+class ConsoleTest : public MeshTest {
+ protected:
+  struct SplitPair {
+    RunningService* galley = nullptr;
+    RunningService* pilot = nullptr;
+  };
+  // Galley reading `dir`, then a Pilot on it, both ready.
+  absl::StatusOr<SplitPair> StartGalleyAndPilot(const std::string& dir,
+                                                std::vector<std::string> galley_args = {},
+                                                std::vector<std::string> pilot_args = {}) {
+    galley_args.insert(galley_args.begin(), "--config_dir=" + dir);
+    absl::StatusOr<RunningService*> galley = mesh().Start("galley", galley_args);
+    if (!galley.ok()) return galley.status();
+    if (absl::Status ready = (*galley)->WaitReady(); !ready.ok()) return ready;
+    pilot_args.insert(pilot_args.begin(), "--galley_address=" + (*galley)->grpc_address());
+    absl::StatusOr<RunningService*> pilot = mesh().Start("pilot", pilot_args);
+    if (!pilot.ok()) return pilot.status();
+    if (absl::Status ready = (*pilot)->WaitReady(); !ready.ok()) return ready;
+    return SplitPair{*galley, *pilot};
+  }
+};
 
 TEST_F(ConsoleTest, EveryPageLoadsTheGraphFollowsChangesAndProxiesFilter) {
   const std::string dir = TestTempDir("console-config");
   WriteFile(dir + "/registry.yaml", Registry());
   WriteFile(dir + "/routes.yaml", Split(80, 20));
-  absl::StatusOr<RunningService*> galley =
-      mesh().Start("galley", {"--config_dir=" + dir, "--debounce=20ms"});
-  ASSERT_TRUE(galley.ok());
-  ASSERT_TRUE((*galley)->WaitReady().ok());
-  absl::StatusOr<RunningService*> pilot = mesh().Start(
-      "pilot", {"--galley_address=" + (*galley)->grpc_address(), "--debounce_after=30ms"});
-  ASSERT_TRUE(pilot.ok());
-  ASSERT_TRUE((*pilot)->WaitReady().ok());
-  auto in_default = ProxyIn(**pilot, "default");
-  auto in_shop = ProxyIn(**pilot, "shop");
+  absl::StatusOr<SplitPair> started =
+      StartGalleyAndPilot(dir, {"--debounce=20ms"}, {"--debounce_after=30ms"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  RunningService* pilot = started->pilot;
+  auto in_default = ProxyIn(*pilot, "default");
+  auto in_shop = ProxyIn(*pilot, "shop");
 
   absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
   ASSERT_TRUE(browser.ok()) << browser.status();
-  const std::string console = absl::StrCat("http://", (*pilot)->monitoring_address(), "/console");
+  const std::string console = absl::StrCat("http://", pilot->monitoring_address(), "/console");
 
   // Every page renders (its first refresh done) and is photographed.
   for (const char* page : {"overview", "config", "proxies", "traffic", "pushes", "certificates"}) {
@@ -109,12 +127,14 @@ TEST_F(ConsoleTest, EveryPageLoadsTheGraphFollowsChangesAndProxiesFilter) {
     ASSERT_TRUE((*browser)->Navigate(absl::StrCat(console, "#", page)).ok());
     EXPECT_TRUE((*browser)->WaitFor(
         absl::StrCat("Number(document.body.dataset.refreshes || 0) >= 2 && "
-                     "document.querySelector('nav a.active').dataset.page === '", page, "'"),
+                     "document.querySelector('nav a.active').dataset.page === '",
+                     page, "'"),
         absl::Seconds(10)));
-    EXPECT_TRUE((*browser)->Screenshot(TestOutputPath(absl::StrCat("console-", page, ".png"))).ok());
+    EXPECT_TRUE(
+        (*browser)->Screenshot(TestOutputPath(absl::StrCat("console-", page, ".png"))).ok());
   }
-  absl::StatusOr<std::string> overview = (*browser)->Evaluate(
-      "fetch('/console').then(r => r.status)");
+  absl::StatusOr<std::string> overview =
+      (*browser)->Evaluate("fetch('/console').then(r => r.status)");
   EXPECT_EQ(*overview, "200");
 
   // The traffic graph: the split's weights on its edges; a file change
@@ -133,10 +153,11 @@ TEST_F(ConsoleTest, EveryPageLoadsTheGraphFollowsChangesAndProxiesFilter) {
               absl::ToDoubleMilliseconds(absl::Now() - changed));
   EXPECT_EQ(*(*browser)->Evaluate("String(window.keelTestMarker)"), "42");  // no reload
   // A service clicked: where its requests go.
-  ASSERT_TRUE((*browser)
-                  ->Evaluate(absl::StrCat("document.querySelector('g.service[data-host=\"", kReviews,
-                                          "\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))"))
-                  .ok());
+  ASSERT_TRUE(
+      (*browser)
+          ->Evaluate(absl::StrCat("document.querySelector('g.service[data-host=\"", kReviews,
+                                  "\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))"))
+          .ok());
   EXPECT_TRUE((*browser)->WaitFor(
       "document.getElementById('describe') && "
       "document.getElementById('describe').textContent.includes('VirtualService: default/reviews')",
@@ -146,14 +167,17 @@ TEST_F(ConsoleTest, EveryPageLoadsTheGraphFollowsChangesAndProxiesFilter) {
   // The proxies table, then only namespace shop's.
   ASSERT_TRUE((*browser)->Navigate(console + "#proxies").ok());
   const std::string rows = "document.querySelectorAll('#proxy-table tr.proxy-row').length";
-  ASSERT_TRUE((*browser)->WaitFor(rows + " === 2", absl::Seconds(10))) << *(*browser)->Evaluate(rows);
-  ASSERT_TRUE((*browser)
-                  ->Evaluate("(() => { const s = document.getElementById('ns-filter'); s.value = 'shop'; "
-                             "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
-                  .ok());
+  ASSERT_TRUE((*browser)->WaitFor(rows + " === 2", absl::Seconds(10)))
+      << *(*browser)->Evaluate(rows);
+  ASSERT_TRUE(
+      (*browser)
+          ->Evaluate("(() => { const s = document.getElementById('ns-filter'); s.value = 'shop'; "
+                     "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
+          .ok());
   ASSERT_TRUE((*browser)->WaitFor(rows + " === 1", absl::Seconds(5)));
-  EXPECT_THAT(*(*browser)->Evaluate("document.querySelector('#proxy-table tr.proxy-row').dataset.proxy"),
-              "app~10.1.0.1~app.shop");
+  EXPECT_THAT(
+      *(*browser)->Evaluate("document.querySelector('#proxy-table tr.proxy-row').dataset.proxy"),
+      "app~10.1.0.1~app.shop");
   EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-proxies-shop.png")).ok());
 
   EXPECT_THAT((*browser)->JavaScriptErrors(), IsEmpty());
@@ -178,12 +202,13 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
   ASSERT_TRUE((*keel)->WaitReady().ok()) << (*keel)->process().Log();
   ASSERT_TRUE(WaitForLog((*keel)->process(), "Mixer config: 1 rules", absl::Seconds(20)))
       << (*keel)->process().Log();
-  auto mixer = istio::mixer::v1::Mixer::NewStub(grpc::CreateChannel(
-      (*keel)->grpc_address_of("mixer"), grpc::InsecureChannelCredentials()));
+  auto mixer = istio::mixer::v1::Mixer::NewStub(
+      grpc::CreateChannel((*keel)->grpc_address_of("mixer"), grpc::InsecureChannelCredentials()));
   // Four requests to v1 that succeed and one to v2 that fails, per batch.
   auto report = [&]() {
     istio::mixer::v1::ReportRequest request;
-    request.set_repeated_attributes_semantics(istio::mixer::v1::ReportRequest::INDEPENDENT_ENCODING);
+    request.set_repeated_attributes_semantics(
+        istio::mixer::v1::ReportRequest::INDEPENDENT_ENCODING);
     const mixer::GlobalDictionary no_words;
     for (int i = 0; i < 5; ++i) {
       const bool v2 = i == 4;
@@ -194,7 +219,8 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
           {"response.duration", absl::Milliseconds(3)},
           {"request.size", int64_t{12}},
           {"response.size", int64_t{20}},
-          {"destination.labels", mixer::StringMap{{"app", "reviews"}, {"version", v2 ? "v2" : "v1"}}},
+          {"destination.labels",
+           mixer::StringMap{{"app", "reviews"}, {"version", v2 ? "v2" : "v1"}}},
           {"response.code", int64_t{v2 ? 503 : 200}}};
       *request.add_attributes() = mixer::Encode(bag, no_words);
     }
@@ -206,9 +232,13 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
 
   absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
   ASSERT_TRUE(browser.ok()) << browser.status();
-  ASSERT_TRUE((*browser)->Navigate(absl::StrCat("http://", (*keel)->monitoring_address(), "/console#traffic")).ok());
+  ASSERT_TRUE(
+      (*browser)
+          ->Navigate(absl::StrCat("http://", (*keel)->monitoring_address(), "/console#traffic"))
+          .ok());
   const std::string rates =
-      "[...document.querySelectorAll('#graph text.rate')].map(t => t.dataset.subset + ' ' + t.textContent).join(',')";
+      "[...document.querySelectorAll('#graph text.rate')].map(t => t.dataset.subset + ' ' + "
+      "t.textContent).join(',')";
   std::string seen;
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   bool shown = false;
@@ -233,10 +263,10 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
   const absl::Time rated_by = absl::Now() + absl::Seconds(60);
   while (!rated && absl::Now() < rated_by) {
     ASSERT_TRUE(report().ok());
-    absl::StatusOr<CommandResult> result = RunToCompletion(
-        KeelBinaryPath("keelctl"), {"describe", "service", "reviews",
-                                    "--pilot=" + (*keel)->monitoring_address(),
-                                    "--prometheus=" + prometheus->address()});
+    absl::StatusOr<CommandResult> result =
+        RunToCompletion(KeelBinaryPath("keelctl"), {"describe", "service", "reviews",
+                                                    "--pilot=" + (*keel)->monitoring_address(),
+                                                    "--prometheus=" + prometheus->address()});
     ASSERT_TRUE(result.ok());
     described = result->out;
     rated = ::testing::Value(described, ::testing::ContainsRegex(
@@ -256,7 +286,9 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
   ASSERT_TRUE(pilot.ok());
   ASSERT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
   ASSERT_TRUE(
-      (*browser)->Navigate(absl::StrCat("http://", (*pilot)->monitoring_address(), "/console#traffic")).ok());
+      (*browser)
+          ->Navigate(absl::StrCat("http://", (*pilot)->monitoring_address(), "/console#traffic"))
+          .ok());
   shown = false;
   const absl::Time split_deadline = absl::Now() + absl::Seconds(30);
   while (!shown && absl::Now() < split_deadline) {
@@ -284,15 +316,11 @@ TEST_F(ConsoleTest, TheConfigPageShowsAResourcesHistoryFromEtcd) {
   const std::string dir = TestTempDir("console-history");
   WriteFile(dir + "/registry.yaml", Registry());
   WriteFile(dir + "/routes.yaml", Split(80, 20));
-  absl::StatusOr<RunningService*> galley = mesh().Start(
-      "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
-  ASSERT_TRUE(galley.ok());
-  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
-  absl::StatusOr<RunningService*> pilot = mesh().Start(
-      "pilot", {"--galley_address=" + (*galley)->grpc_address(), "--debounce_after=30ms"});
-  ASSERT_TRUE(pilot.ok());
-  ASSERT_TRUE((*pilot)->WaitReady().ok());
-  const std::string monitoring = (*pilot)->monitoring_address();
+  absl::StatusOr<SplitPair> started = StartGalleyAndPilot(
+      dir, {"--debounce=20ms", (*etcd)->EndpointsFlag()}, {"--debounce_after=30ms"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  RunningService* pilot = started->pilot;
+  const std::string monitoring = pilot->monitoring_address();
   const std::string reviews = "/debug/history?kind=VirtualService&namespace=default&name=reviews";
   auto versions = [&]() {
     absl::StatusOr<HttpResponse> response = HttpGet(monitoring, reviews);
@@ -317,9 +345,11 @@ TEST_F(ConsoleTest, TheConfigPageShowsAResourcesHistoryFromEtcd) {
   ASSERT_TRUE(browser.ok()) << browser.status();
   ASSERT_TRUE((*browser)->Navigate(absl::StrCat("http://", monitoring, "/console#config")).ok());
   const std::string row =
-      "document.querySelector('tr.config-row[data-kind=\"VirtualService\"][data-name=\"reviews\"]')";
+      "document.querySelector('tr.config-row[data-kind=\"VirtualService\"][data-name=\"reviews\"]'"
+      ")";
   ASSERT_TRUE((*browser)->WaitFor(row + " !== null", absl::Seconds(10)));
-  ASSERT_TRUE((*browser)->Evaluate(row + ".dispatchEvent(new MouseEvent('click', {bubbles: true}))").ok());
+  ASSERT_TRUE(
+      (*browser)->Evaluate(row + ".dispatchEvent(new MouseEvent('click', {bubbles: true}))").ok());
   EXPECT_TRUE((*browser)->WaitFor(
       "document.querySelectorAll('#history .version').length === 2 && "
       "[...document.querySelectorAll('#history .version')[0].querySelectorAll('.changed')]"
@@ -349,16 +379,20 @@ TEST_F(ConsoleTest, TheCertificatesPageShowsWorkloadRenewalsAndARootRotation) {
   absl::StatusOr<RunningService*> keel = mesh().Start("keel", {"--config_dir=" + dir});
   ASSERT_TRUE(keel.ok()) << keel.status();
   ASSERT_TRUE((*keel)->WaitReady().ok()) << (*keel)->process().Log();
-  absl::StatusOr<RunningService*> agent = mesh().StartAgent(**keel, "shop", "cart", {"--cert_ttl=4s"});
+  absl::StatusOr<RunningService*> agent =
+      mesh().StartAgent(**keel, "shop", "cart", {"--cert_ttl=4s"});
   ASSERT_TRUE(agent.ok()) << agent.status();
 
   absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
   ASSERT_TRUE(browser.ok()) << browser.status();
-  ASSERT_TRUE(
-      (*browser)->Navigate(absl::StrCat("http://", (*keel)->monitoring_address(), "/console#certificates")).ok());
+  ASSERT_TRUE((*browser)
+                  ->Navigate(absl::StrCat("http://", (*keel)->monitoring_address(),
+                                          "/console#certificates"))
+                  .ok());
   const std::string renewals =
       "(() => { const row = document.querySelector('tr.workload-cert[data-identity=\""
-      "spiffe://cluster.local/ns/shop/sa/cart\"]'); return row ? Number(row.children[3].textContent) : -1; })()";
+      "spiffe://cluster.local/ns/shop/sa/cart\"]'); return row ? "
+      "Number(row.children[3].textContent) : -1; })()";
   EXPECT_TRUE((*browser)->WaitFor(renewals + " >= 1", absl::Seconds(20)))
       << *(*browser)->Evaluate("document.getElementById('page').innerText");
 
@@ -380,24 +414,24 @@ TEST_F(ConsoleTest, TheCertificatesPageShowsWorkloadRenewalsAndARootRotation) {
 TEST_F(ConsoleTest, APilotApartShowsCitadelsCertificates) {
   const std::string dir = TestTempDir("console-split-certificates");
   WriteFile(dir + "/registry.yaml", Registry());
-  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {"--config_dir=" + dir});
-  ASSERT_TRUE(galley.ok());
   absl::StatusOr<RunningService*> citadel = mesh().Start("citadel", {});
   ASSERT_TRUE(citadel.ok());
   ASSERT_TRUE((*citadel)->WaitReady().ok()) << (*citadel)->process().Log();
-  absl::StatusOr<RunningService*> pilot =
-      mesh().Start("pilot", {"--galley_address=" + (*galley)->grpc_address(),
-                             "--citadel_debug_address=" + (*citadel)->monitoring_address()});
-  ASSERT_TRUE(pilot.ok());
-  ASSERT_TRUE((*pilot)->WaitReady().ok());
+  absl::StatusOr<SplitPair> started =
+      StartGalleyAndPilot(dir, {}, {"--citadel_debug_address=" + (*citadel)->monitoring_address()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  RunningService* pilot = started->pilot;
   ASSERT_TRUE(mesh().StartAgent(**citadel, "shop", "web").ok());
 
   absl::StatusOr<std::unique_ptr<HeadlessBrowser>> browser = HeadlessBrowser::Launch();
   ASSERT_TRUE(browser.ok()) << browser.status();
   ASSERT_TRUE(
-      (*browser)->Navigate(absl::StrCat("http://", (*pilot)->monitoring_address(), "/console#certificates")).ok());
+      (*browser)
+          ->Navigate(absl::StrCat("http://", pilot->monitoring_address(), "/console#certificates"))
+          .ok());
   EXPECT_TRUE((*browser)->WaitFor(
-      "document.querySelector('tr.workload-cert[data-identity=\"spiffe://cluster.local/ns/shop/sa/web\"]') "
+      "document.querySelector('tr.workload-cert[data-identity=\"spiffe://cluster.local/ns/shop/sa/"
+      "web\"]') "
       "!== null && document.getElementById('page').innerText.includes('trusted roots')",
       absl::Seconds(20)))
       << *(*browser)->Evaluate("document.getElementById('page').innerText");
@@ -408,38 +442,36 @@ TEST_F(ConsoleTest, APilotApartShowsCitadelsCertificates) {
 TEST_F(ConsoleTest, AssetsAreServedFromTheBinary) {
   const std::string dir = TestTempDir("console-assets");
   WriteFile(dir + "/registry.yaml", Registry());
-  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {"--config_dir=" + dir});
-  ASSERT_TRUE(galley.ok());
-  ASSERT_TRUE((*galley)->WaitReady().ok());
-  absl::StatusOr<RunningService*> pilot =
-      mesh().Start("pilot", {"--galley_address=" + (*galley)->grpc_address()});
-  ASSERT_TRUE(pilot.ok());
-  ASSERT_TRUE((*pilot)->WaitReady().ok());
-  for (const auto& [path, type] : std::vector<std::pair<std::string, std::string>>{
-           {"/console", "text/html"}, {"/console/console.js", "text/javascript"},
-           {"/console/console.css", "text/css"}}) {
-    absl::StatusOr<HttpResponse> response = HttpGet((*pilot)->monitoring_address(), path);
+  absl::StatusOr<SplitPair> started = StartGalleyAndPilot(dir);
+  ASSERT_TRUE(started.ok()) << started.status();
+  RunningService* pilot = started->pilot;
+  RunningService* galley = started->galley;
+  for (const auto& [path, type] :
+       std::vector<std::pair<std::string, std::string>>{{"/console", "text/html"},
+                                                        {"/console/console.js", "text/javascript"},
+                                                        {"/console/console.css", "text/css"}}) {
+    absl::StatusOr<HttpResponse> response = HttpGet(pilot->monitoring_address(), path);
     ASSERT_TRUE(response.ok());
     EXPECT_EQ(response->status, 200) << path;
     EXPECT_GT(response->body.size(), 500u) << path;
   }
   // Galley reads folders only here: no history to show, and the console
   // is told why.
-  absl::StatusOr<HttpResponse> history = HttpGet(
-      (*pilot)->monitoring_address(), "/debug/history?kind=ServiceEntry&name=reviews");
+  absl::StatusOr<HttpResponse> history =
+      HttpGet(pilot->monitoring_address(), "/debug/history?kind=ServiceEntry&name=reviews");
   ASSERT_TRUE(history.ok());
   EXPECT_EQ(history->status, 409);
   EXPECT_THAT(history->body, HasSubstr("needs --etcd_endpoints"));
   // No --prometheus: no rates; a Prometheus that is not there is named.
-  absl::StatusOr<HttpResponse> rates = HttpGet((*pilot)->monitoring_address(), "/debug/rates");
+  absl::StatusOr<HttpResponse> rates = HttpGet(pilot->monitoring_address(), "/debug/rates");
   ASSERT_TRUE(rates.ok());
   EXPECT_EQ(rates->status, 200);
   EXPECT_EQ(rates->body, "{\"prometheus\":\"\",\"rates\":[]}");
   const uint16_t nobody = PickFreePort();
-  absl::StatusOr<RunningService*> blind = mesh().Start(
-      "pilot", {"--galley_address=" + (*galley)->grpc_address(),
-                absl::StrCat("--prometheus=127.0.0.1:", nobody),
-                absl::StrCat("--citadel_debug_address=127.0.0.1:", nobody)});
+  absl::StatusOr<RunningService*> blind =
+      mesh().Start("pilot", {"--galley_address=" + galley->grpc_address(),
+                             absl::StrCat("--prometheus=127.0.0.1:", nobody),
+                             absl::StrCat("--citadel_debug_address=127.0.0.1:", nobody)});
   ASSERT_TRUE(blind.ok());
   ASSERT_TRUE((*blind)->WaitReady().ok());
   rates = HttpGet((*blind)->monitoring_address(), "/debug/rates");
