@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/common/status_macros.h"
 #include "libs/mtls/der.h"
 
 namespace keel::mtls {
@@ -395,25 +396,20 @@ absl::StatusOr<Owned<EVP_PKEY>> EcKey(const EVP_PKEY* parameters, absl::string_v
 
 absl::StatusOr<Owned<EVP_PKEY>> RsaKey(absl::string_view rsa_public_key) {
   der::Reader outer(rsa_public_key);
-  absl::StatusOr<der::Element> sequence = outer.Next(der::kSequence, "RSA public key");
-  if (!sequence.ok()) return sequence.status();
-  der::Reader fields(sequence->contents);
-  absl::StatusOr<der::Element> modulus = fields.Next(der::kInteger, "RSA modulus");
-  if (!modulus.ok()) return modulus.status();
-  absl::StatusOr<der::Element> exponent = fields.Next(der::kInteger, "RSA exponent");
-  if (!exponent.ok()) return exponent.status();
+  KEEL_ASSIGN_OR_RETURN(der::Element sequence, outer.Next(der::kSequence, "RSA public key"));
+  der::Reader fields(sequence.contents);
+  KEEL_ASSIGN_OR_RETURN(der::Element modulus, fields.Next(der::kInteger, "RSA modulus"));
+  KEEL_ASSIGN_OR_RETURN(der::Element exponent, fields.Next(der::kInteger, "RSA exponent"));
   if (!fields.empty() || !outer.empty()) {
     return absl::InvalidArgumentError("RSA public key: trailing data");
   }
-  absl::StatusOr<absl::string_view> n = der::PositiveInteger(*modulus, "RSA modulus");
-  if (!n.ok()) return n.status();
-  absl::StatusOr<absl::string_view> e = der::PositiveInteger(*exponent, "RSA exponent");
-  if (!e.ok()) return e.status();
+  KEEL_ASSIGN_OR_RETURN(absl::string_view n, der::PositiveInteger(modulus, "RSA modulus"));
+  KEEL_ASSIGN_OR_RETURN(absl::string_view e, der::PositiveInteger(exponent, "RSA exponent"));
   auto number = [](absl::string_view bytes) {
     return Owned<BIGNUM>(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
                                    static_cast<int>(bytes.size()), nullptr));
   };
-  Owned<BIGNUM> n_number = number(*n), e_number = number(*e);
+  Owned<BIGNUM> n_number = number(n), e_number = number(e);
   Owned<OSSL_PARAM_BLD> builder(OSSL_PARAM_BLD_new());
   if (n_number == nullptr || e_number == nullptr || builder == nullptr ||
       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n_number.get()) != 1 ||
@@ -434,28 +430,24 @@ absl::StatusOr<Owned<EVP_PKEY>> RsaKey(absl::string_view rsa_public_key) {
 // RSA directly, anything else through OpenSSL's decoders.
 absl::StatusOr<Owned<EVP_PKEY>> RequestKey(const der::Element& key_info) {
   der::Reader fields(key_info.contents);
-  absl::StatusOr<der::Element> algorithm = fields.Next(der::kSequence, "CSR key algorithm");
-  if (!algorithm.ok()) return algorithm.status();
-  absl::StatusOr<der::Element> bits = fields.Next(der::kBitString, "CSR key");
-  if (!bits.ok()) return bits.status();
-  absl::StatusOr<absl::string_view> key_bytes = der::BitStringBytes(*bits, "CSR key");
-  if (!key_bytes.ok()) return key_bytes.status();
+  KEEL_ASSIGN_OR_RETURN(der::Element algorithm, fields.Next(der::kSequence, "CSR key algorithm"));
+  KEEL_ASSIGN_OR_RETURN(der::Element bits, fields.Next(der::kBitString, "CSR key"));
+  KEEL_ASSIGN_OR_RETURN(absl::string_view key_bytes, der::BitStringBytes(bits, "CSR key"));
   if (!fields.empty()) return absl::InvalidArgumentError("CSR key: trailing data");
-  der::Reader algorithm_fields(algorithm->contents);
-  absl::StatusOr<der::Element> oid =
-      algorithm_fields.Next(der::kObjectIdentifier, "CSR key algorithm");
-  if (!oid.ok()) return oid.status();
+  der::Reader algorithm_fields(algorithm.contents);
+  KEEL_ASSIGN_OR_RETURN(der::Element oid,
+                        algorithm_fields.Next(der::kObjectIdentifier, "CSR key algorithm"));
   absl::StatusOr<der::Element> parameters = algorithm_fields.NextAny("CSR key parameters");
   const bool plain = parameters.ok() && algorithm_fields.empty();
-  if (plain && oid->contents == kEcPublicKey && parameters->tag == der::kObjectIdentifier) {
+  if (plain && oid.contents == kEcPublicKey && parameters->tag == der::kObjectIdentifier) {
     static const EVP_PKEY* const p256 = EcParameters("prime256v1");
     static const EVP_PKEY* const p384 = EcParameters("secp384r1");
-    if (parameters->contents == kP256) return EcKey(p256, *key_bytes);
-    if (parameters->contents == kP384) return EcKey(p384, *key_bytes);
+    if (parameters->contents == kP256) return EcKey(p256, key_bytes);
+    if (parameters->contents == kP384) return EcKey(p384, key_bytes);
   }
-  if (plain && oid->contents == kRsaEncryption && parameters->tag == der::kNull &&
+  if (plain && oid.contents == kRsaEncryption && parameters->tag == der::kNull &&
       parameters->contents.empty()) {
-    return RsaKey(*key_bytes);
+    return RsaKey(key_bytes);
   }
   const unsigned char* cursor = reinterpret_cast<const unsigned char*>(key_info.encoding.data());
   EVP_PKEY* key = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(key_info.encoding.size()));
@@ -471,23 +463,20 @@ absl::StatusOr<Owned<EVP_PKEY>> RequestKey(const der::Element& key_info) {
 absl::Status UrisRequested(absl::string_view attributes, std::vector<std::string>& uris) {
   der::Reader reader(attributes);
   while (!reader.empty()) {
-    absl::StatusOr<der::Element> attribute = reader.Next(der::kSequence, "CSR attribute");
-    if (!attribute.ok()) return attribute.status();
-    der::Reader fields(attribute->contents);
-    absl::StatusOr<der::Element> type = fields.Next(der::kObjectIdentifier, "CSR attribute type");
-    if (!type.ok()) return type.status();
-    absl::StatusOr<der::Element> values = fields.Next(der::kSet, "CSR attribute values");
-    if (!values.ok()) return values.status();
-    if (type->contents != kExtensionRequest) continue;
-    der::Reader requests(values->contents);
+    KEEL_ASSIGN_OR_RETURN(der::Element attribute, reader.Next(der::kSequence, "CSR attribute"));
+    der::Reader fields(attribute.contents);
+    KEEL_ASSIGN_OR_RETURN(der::Element type,
+                          fields.Next(der::kObjectIdentifier, "CSR attribute type"));
+    KEEL_ASSIGN_OR_RETURN(der::Element values, fields.Next(der::kSet, "CSR attribute values"));
+    if (type.contents != kExtensionRequest) continue;
+    der::Reader requests(values.contents);
     while (!requests.empty()) {
-      absl::StatusOr<der::Element> extensions =
-          requests.Next(der::kSequence, "CSR extension request");
-      if (!extensions.ok()) return extensions.status();
+      KEEL_ASSIGN_OR_RETURN(der::Element extensions,
+                            requests.Next(der::kSequence, "CSR extension request"));
       const unsigned char* cursor =
-          reinterpret_cast<const unsigned char*>(extensions->encoding.data());
+          reinterpret_cast<const unsigned char*>(extensions.encoding.data());
       Owned<STACK_OF(X509_EXTENSION)> decoded(
-          d2i_X509_EXTENSIONS(nullptr, &cursor, static_cast<long>(extensions->encoding.size())));
+          d2i_X509_EXTENSIONS(nullptr, &cursor, static_cast<long>(extensions.encoding.size())));
       if (decoded == nullptr) {
         return internal::Error(absl::StatusCode::kInvalidArgument, "CSR extensions are malformed");
       }
@@ -514,12 +503,11 @@ absl::Status CheckSignature(absl::string_view der, EVP_PKEY* key, const der::Ele
   absl::StatusOr<absl::string_view> signature_bytes =
       der::BitStringBytes(signature, "CSR signature");
   der::Reader algorithm_fields(algorithm.contents);
-  absl::StatusOr<der::Element> oid =
-      algorithm_fields.Next(der::kObjectIdentifier, "CSR signature algorithm");
-  if (!oid.ok()) return oid.status();
+  KEEL_ASSIGN_OR_RETURN(der::Element oid,
+                        algorithm_fields.Next(der::kObjectIdentifier, "CSR signature algorithm"));
   const SignatureAlgorithm* known = nullptr;
   for (const SignatureAlgorithm& candidate : kSignatureAlgorithms) {
-    if (candidate.oid == oid->contents) known = &candidate;
+    if (candidate.oid == oid.contents) known = &candidate;
   }
   if (known == nullptr || !signature_bytes.ok()) {
     // Another algorithm (RSA-PSS, Ed25519, ...): OpenSSL's generic check.
@@ -577,48 +565,41 @@ absl::StatusOr<CertificateRequest> CertificateRequest::FromDer(absl::string_view
   out.der_ = std::string(der);
   const absl::string_view input = out.der_;
   der::Reader top(input);
-  absl::StatusOr<der::Element> request = top.Next(der::kSequence, "CSR");
-  if (!request.ok()) return request.status();
+  KEEL_ASSIGN_OR_RETURN(der::Element request, top.Next(der::kSequence, "CSR"));
   if (!top.empty()) return absl::InvalidArgumentError("CSR: trailing data after the request");
-  der::Reader fields(request->contents);
-  absl::StatusOr<der::Element> info = fields.Next(der::kSequence, "CSR info");
-  if (!info.ok()) return info.status();
-  absl::StatusOr<der::Element> algorithm = fields.Next(der::kSequence, "CSR signature algorithm");
-  if (!algorithm.ok()) return algorithm.status();
-  absl::StatusOr<der::Element> signature = fields.Next(der::kBitString, "CSR signature");
-  if (!signature.ok()) return signature.status();
+  der::Reader fields(request.contents);
+  KEEL_ASSIGN_OR_RETURN(der::Element info, fields.Next(der::kSequence, "CSR info"));
+  KEEL_ASSIGN_OR_RETURN(der::Element algorithm,
+                        fields.Next(der::kSequence, "CSR signature algorithm"));
+  KEEL_ASSIGN_OR_RETURN(der::Element signature, fields.Next(der::kBitString, "CSR signature"));
   if (!fields.empty()) return absl::InvalidArgumentError("CSR: trailing data after the signature");
 
-  der::Reader info_fields(info->contents);
-  absl::StatusOr<der::Element> version = info_fields.Next(der::kInteger, "CSR version");
-  if (!version.ok()) return version.status();
-  if (version->contents != absl::string_view("\0", 1)) {
+  der::Reader info_fields(info.contents);
+  KEEL_ASSIGN_OR_RETURN(der::Element version, info_fields.Next(der::kInteger, "CSR version"));
+  if (version.contents != absl::string_view("\0", 1)) {
     return absl::InvalidArgumentError("CSR version: only version 1 (0) exists");
   }
-  absl::StatusOr<der::Element> subject = info_fields.Next(der::kSequence, "CSR subject");
-  if (!subject.ok()) return subject.status();
-  absl::StatusOr<der::Element> key_info = info_fields.Next(der::kSequence, "CSR public key");
-  if (!key_info.ok()) return key_info.status();
+  KEEL_ASSIGN_OR_RETURN(der::Element subject, info_fields.Next(der::kSequence, "CSR subject"));
+  KEEL_ASSIGN_OR_RETURN(der::Element key_info, info_fields.Next(der::kSequence, "CSR public key"));
   if (!info_fields.empty()) {
-    absl::StatusOr<der::Element> attributes =
-        info_fields.Next(der::ContextConstructed(0), "CSR attributes");
-    if (!attributes.ok()) return attributes.status();
+    KEEL_ASSIGN_OR_RETURN(der::Element attributes,
+                          info_fields.Next(der::ContextConstructed(0), "CSR attributes"));
     if (!info_fields.empty()) {
       return absl::InvalidArgumentError("CSR info: trailing data after the attributes");
     }
-    if (absl::Status uris = UrisRequested(attributes->contents, out.uri_sans_); !uris.ok()) {
+    if (absl::Status uris = UrisRequested(attributes.contents, out.uri_sans_); !uris.ok()) {
       return uris;
     }
   }
-  absl::StatusOr<Owned<EVP_PKEY>> key = RequestKey(*key_info);
+  absl::StatusOr<Owned<EVP_PKEY>> key = RequestKey(key_info);
   if (!key.ok()) return key.status();
   out.key_ = *std::move(key);
-  if (absl::Status checked = CheckSignature(input, out.key_.get(), *info, *algorithm, *signature);
+  if (absl::Status checked = CheckSignature(input, out.key_.get(), info, algorithm, signature);
       !checked.ok()) {
     return checked;
   }
-  out.key_info_offset_ = static_cast<size_t>(key_info->encoding.data() - input.data());
-  out.key_info_size_ = key_info->encoding.size();
+  out.key_info_offset_ = static_cast<size_t>(key_info.encoding.data() - input.data());
+  out.key_info_size_ = key_info.encoding.size();
   return out;
 }
 

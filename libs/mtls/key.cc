@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
 #include "libs/mtls/der.h"
 
 namespace keel::mtls {
@@ -96,43 +97,38 @@ PublicKey& PublicKey::operator=(const PublicKey& other) {
 
 absl::StatusOr<PublicKey> PublicKey::FromDer(absl::string_view encoding) {
   der::Reader outer(encoding);
-  absl::StatusOr<der::Element> info = outer.Next(der::kSequence, "public key");
-  if (!info.ok()) return info.status();
-  der::Reader fields(info->contents);
-  absl::StatusOr<der::Element> algorithm = fields.Next(der::kSequence, "public key algorithm");
-  if (!algorithm.ok()) return algorithm.status();
-  absl::StatusOr<der::Element> bits = fields.Next(der::kBitString, "public key bits");
-  if (!bits.ok()) return bits.status();
-  absl::StatusOr<absl::string_view> key_bytes = der::BitStringBytes(*bits, "public key bits");
-  if (!key_bytes.ok()) return key_bytes.status();
-  der::Reader algorithm_fields(algorithm->contents);
-  absl::StatusOr<der::Element> oid =
-      algorithm_fields.Next(der::kObjectIdentifier, "public key algorithm");
-  if (!oid.ok()) return oid.status();
+  KEEL_ASSIGN_OR_RETURN(der::Element info, outer.Next(der::kSequence, "public key"));
+  der::Reader fields(info.contents);
+  KEEL_ASSIGN_OR_RETURN(der::Element algorithm,
+                        fields.Next(der::kSequence, "public key algorithm"));
+  KEEL_ASSIGN_OR_RETURN(der::Element bits, fields.Next(der::kBitString, "public key bits"));
+  KEEL_ASSIGN_OR_RETURN(absl::string_view key_bytes, der::BitStringBytes(bits, "public key bits"));
+  der::Reader algorithm_fields(algorithm.contents);
+  KEEL_ASSIGN_OR_RETURN(der::Element oid,
+                        algorithm_fields.Next(der::kObjectIdentifier, "public key algorithm"));
   auto object_from = [](absl::string_view tlv) {
     const unsigned char* cursor = reinterpret_cast<const unsigned char*>(tlv.data());
     return d2i_ASN1_OBJECT(nullptr, &cursor, static_cast<long>(tlv.size()));
   };
-  Owned<ASN1_OBJECT> algorithm_object(object_from(oid->encoding));
+  Owned<ASN1_OBJECT> algorithm_object(object_from(oid.encoding));
   if (algorithm_object == nullptr) {
     return internal::Error(absl::StatusCode::kInvalidArgument, "public key algorithm");
   }
   int parameter_type = V_ASN1_UNDEF;
   void* parameter = nullptr;
   if (!algorithm_fields.empty()) {
-    absl::StatusOr<der::Element> parameters = algorithm_fields.NextAny("key parameters");
-    if (!parameters.ok()) return parameters.status();
-    if (parameters->tag == der::kObjectIdentifier) {
+    KEEL_ASSIGN_OR_RETURN(der::Element parameters, algorithm_fields.NextAny("key parameters"));
+    if (parameters.tag == der::kObjectIdentifier) {
       parameter_type = V_ASN1_OBJECT;
-      parameter = object_from(parameters->encoding);
-    } else if (parameters->tag == der::kNull && parameters->contents.empty()) {
+      parameter = object_from(parameters.encoding);
+    } else if (parameters.tag == der::kNull && parameters.contents.empty()) {
       parameter_type = V_ASN1_NULL;
-    } else if (parameters->tag == der::kSequence) {
+    } else if (parameters.tag == der::kSequence) {
       parameter_type = V_ASN1_SEQUENCE;
       ASN1_STRING* sequence = ASN1_STRING_new();
       if (sequence != nullptr &&
-          ASN1_STRING_set(sequence, parameters->encoding.data(),
-                          static_cast<int>(parameters->encoding.size())) != 1) {
+          ASN1_STRING_set(sequence, parameters.encoding.data(),
+                          static_cast<int>(parameters.encoding.size())) != 1) {
         ASN1_STRING_free(sequence);
         sequence = nullptr;
       }
@@ -154,10 +150,10 @@ absl::StatusOr<PublicKey> PublicKey::FromDer(absl::string_view encoding) {
   }
   Owned<X509_PUBKEY> out(X509_PUBKEY_new());
   unsigned char* bits_copy =
-      static_cast<unsigned char*>(OPENSSL_memdup(key_bytes->data(), key_bytes->size()));
-  if (out == nullptr || (bits_copy == nullptr && !key_bytes->empty()) ||
+      static_cast<unsigned char*>(OPENSSL_memdup(key_bytes.data(), key_bytes.size()));
+  if (out == nullptr || (bits_copy == nullptr && !key_bytes.empty()) ||
       X509_PUBKEY_set0_param(out.get(), algorithm_object.get(), parameter_type, parameter,
-                             bits_copy, static_cast<int>(key_bytes->size())) != 1) {
+                             bits_copy, static_cast<int>(key_bytes.size())) != 1) {
     free_parameter();
     OPENSSL_free(bits_copy);
     return internal::Error(absl::StatusCode::kInternal, "copying a public key");
