@@ -18,6 +18,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "integration/harness/eventually.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/grpc_health.h"
 #include "libs/common/http_client.h"
@@ -35,16 +36,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << std::ifstream(path).rdbuf();
   return text.str();
-}
-
-// Waits (up to `timeout`) until `condition` holds, polling.
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return condition();
 }
 
 std::string Leaf(const std::string& cert_dir) {
@@ -123,21 +114,55 @@ TEST_F(AgentTest, RenewsBeforeExpiryAndKeepsTheValidCertificateWhileCitadelIsAwa
   RunningService* agent = StartAgent(*citadel, "cart", {"--cert_dir=" + certs, "--cert_ttl=4s"});
   // Renewed at about half of 4 s, over mTLS with the current certificate.
   const std::string first = Leaf(certs);
-  ASSERT_TRUE(WaitFor([&] { return Leaf(certs) != first; }, absl::Seconds(20)));
+  ASSERT_TRUE(Eventually([&] { return Leaf(certs) != first; }, absl::Seconds(20)));
 
   // Citadel goes away: the agent stays ready on what it holds and retries.
   const uint16_t port = static_cast<uint16_t>(std::stoi(citadel->grpc_address().substr(10)));
   citadel->Stop();
   ASSERT_TRUE(WaitForLog(agent->process(), "renewing the certificate failed", absl::Seconds(20)));
   EXPECT_THAT(agent->process().Log(), HasSubstr("keeping the one valid until"));
-  absl::StatusOr<HttpResponse> ready = HttpGet(agent->monitoring_address(), "/readyz");
-  ASSERT_TRUE(ready.ok());
-  EXPECT_EQ(ready->status, 200);
-  // Back on the same address: renewals resume.
+  auto readyz = [&] {
+    absl::StatusOr<HttpResponse> ready = HttpGet(agent->monitoring_address(), "/readyz");
+    return ready.ok() ? *ready : HttpResponse{.status = -1};
+  };
+  EXPECT_EQ(readyz().status, 200);
+  // Until what it holds expires: then it is not ready, and says why.
   const std::string held = Leaf(certs);
-  StartCitadel(port);
-  EXPECT_TRUE(WaitFor([&] { return Leaf(certs) != held; }, absl::Seconds(40)))
+  ASSERT_TRUE(Eventually([&] { return readyz().status == 503; }, absl::Seconds(20)))
       << agent->process().Log();
+  EXPECT_THAT(readyz().body, HasSubstr("certificate expired at"));
+  // Back on the same address: renewals resume (with the token now), and
+  // with a valid certificate the agent is ready again.
+  StartCitadel(port);
+  EXPECT_TRUE(Eventually([&] { return Leaf(certs) != held; }, absl::Seconds(40)))
+      << agent->process().Log();
+  EXPECT_TRUE(Eventually([&] { return readyz().status == 200; }, absl::Seconds(10)));
+}
+
+// --sds_socket names a path the agent replaces with its socket: a file that
+// is there by mistake is refused, not deleted.
+TEST_F(AgentTest, AnSdsSocketPathThatIsARegularFileIsRefusedAndKept) {
+  RunningService* citadel = StartCitadel();
+  // A unix socket path has room for 107 bytes: not under the test's TMPDIR.
+  char dir[] = "/tmp/keel-sds-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/precious.txt";
+  std::ofstream(file) << "keep me\n";
+  absl::StatusOr<RunningService*> agent = mesh().StartAgent(
+      *citadel, "shop", "cart", {"--cert_dir=" + TestTempDir("certs"), "--sds_socket=" + file});
+  // The agent exits at start, saying why (whether before or after it
+  // wrote its ports file).
+  constexpr char kWhy[] = "precious.txt: exists and is not a socket (a regular file)";
+  if (agent.ok()) {
+    ASSERT_TRUE(Eventually([&] { return absl::StrContains((*agent)->process().Log(), kWhy); },
+                           absl::Seconds(20)))
+        << (*agent)->process().Log();
+    const ExitInfo exit = (*agent)->Stop();
+    EXPECT_TRUE(exit.exited && exit.status != 0) << exit.ToString();
+  } else {
+    EXPECT_THAT(agent.status().message(), HasSubstr(kWhy));
+  }
+  EXPECT_EQ(ReadFile(file), "keep me\n");
 }
 
 TEST_F(AgentTest, ServesTheCertificateOverSdsAndPushesRenewals) {
@@ -237,8 +262,8 @@ TEST_F(AgentTest, MtlsTrafficSurvivesRenewalsAndARootRotation) {
   auto renewed_twice = [&](const std::string& dir) {
     const std::string start = Leaf(dir);
     std::string second;
-    return WaitFor([&] { return Leaf(dir) != start; }, absl::Seconds(20)) &&
-           (second = Leaf(dir), WaitFor([&] { return Leaf(dir) != second; }, absl::Seconds(20)));
+    return Eventually([&] { return Leaf(dir) != start; }, absl::Seconds(20)) &&
+           (second = Leaf(dir), Eventually([&] { return Leaf(dir) != second; }, absl::Seconds(20)));
   };
   EXPECT_TRUE(renewed_twice(server_certs));
 
@@ -253,13 +278,13 @@ TEST_F(AgentTest, MtlsTrafficSurvivesRenewalsAndARootRotation) {
     return roots.ok() ? roots->size() : 0u;
   };
   // Both agents pick up the two-root bundle at their next renewal.
-  EXPECT_TRUE(WaitFor([&] { return roots_in(server_certs) == 2 && roots_in(client_certs) == 2; },
+  EXPECT_TRUE(Eventually([&] { return roots_in(server_certs) == 2 && roots_in(client_certs) == 2; },
                       absl::Seconds(30)));
   EXPECT_TRUE(renewed_twice(client_certs));
   absl::StatusOr<CommandResult> retire =
       RunToCompletion(KeelBinaryPath("citadel"), {"--ca_dir=" + ca_dir_, "rotate-root", "retire"});
   ASSERT_TRUE(retire.ok() && retire->exit.status == 0) << retire->err;
-  EXPECT_TRUE(WaitFor([&] { return roots_in(server_certs) == 1 && roots_in(client_certs) == 1; },
+  EXPECT_TRUE(Eventually([&] { return roots_in(server_certs) == 1 && roots_in(client_certs) == 1; },
                       absl::Seconds(30)));
   EXPECT_NE(ReadFile(server_certs + "/root-cert.pem"), old_root);
   EXPECT_TRUE(renewed_twice(server_certs));

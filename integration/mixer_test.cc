@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -224,6 +226,120 @@ TEST_F(MixerTest, ReportsDecodeDeltaEncodedBatches) {
   absl::StatusOr<HttpResponse> metrics = HttpGet(mixer_->monitoring_address(), "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_THAT(metrics->body, HasSubstr("mixer_report_attribute_sets_total 3"));
+}
+
+// Mixer's resident memory now, from /proc.
+double ResidentMb(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    double kb = 0;
+    if (absl::StartsWith(line, "VmRSS:") &&
+        absl::SimpleAtod(absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")), &kb)) {
+      return kb / 1024;
+    }
+  }
+  return -1;
+}
+
+// The amplification attacks of the hostile-world review, each sent without
+// credentials: every one is refused with a clear error, Mixer keeps
+// answering, and its resident memory stays within what its bounds allow
+// (it grew by 2 GB, 330 MB, 636 MB and 95 MB before the bounds).
+TEST_F(MixerTest, AmplificationRequestsAreRefusedAndMemoryStaysFlat) {
+  std::filesystem::copy_file(
+      mesh::testing::IstioTestdataDir() + "/mixer-policy-1.4/mixer-rule-productpage-ratelimit.yaml",
+      config_ + "/ratelimit.yaml");
+  ASSERT_TRUE(WaitForLog(mixer_->process(), "Mixer config: 2 rules", absl::Seconds(20)))
+      << mixer_->process().Log();
+  const pid_t pid = mixer_->process().pid();
+  istio::mixer::v1::CheckResponse response;
+  ASSERT_TRUE(Check(FromReviews("v1"), &response).ok());
+  const double baseline = ResidentMb(pid);
+  std::cout << "Mixer RSS before the attacks: " << baseline << " MB\n";
+
+  // 1. A 1 MB Check whose attributes all name one 1 MB word, two at once.
+  istio::mixer::v1::CheckRequest words;
+  words.mutable_attributes()->add_words(std::string(1 << 20, 'w'));
+  for (int i = 0; i < 1000; ++i) {
+    words.mutable_attributes()->add_words(absl::StrCat("a", i));
+    (*words.mutable_attributes()->mutable_strings())[-2 - i] = -1;
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<grpc::Status> answers(2);
+    std::vector<std::thread> attackers;
+    for (grpc::Status& answer : answers) {
+      attackers.emplace_back([&, out = &answer] {
+        istio::mixer::v1::CheckResponse ignored;
+        *out = Check(words, &ignored);
+      });
+    }
+    for (std::thread& t : attackers) t.join();
+    for (const grpc::Status& answer : answers) {
+      EXPECT_EQ(answer.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+      EXPECT_THAT(answer.error_message(), HasSubstr("more than 4194304 bytes"));
+    }
+  }
+  std::cout << "after repeated-word Checks: " << ResidentMb(pid) << " MB\n";
+
+  // 2. A 12 KB DELTA_ENCODING Report: the first set names a 4 KB word 200
+  // times, and each of 400 more sets (5 bytes each) copies the whole bag.
+  istio::mixer::v1::ReportRequest delta;
+  delta.set_repeated_attributes_semantics(istio::mixer::v1::ReportRequest::DELTA_ENCODING);
+  delta.add_default_words(std::string(4096, 'd'));
+  for (int i = 0; i < 200; ++i) delta.add_default_words(absl::StrCat("n", i));
+  auto& first = *delta.add_attributes();
+  for (int i = 0; i < 200; ++i) (*first.mutable_strings())[-2 - i] = -1;
+  for (int i = 0; i < 400; ++i) (*delta.add_attributes()->mutable_int64s())[-2] = i;
+  EXPECT_LT(delta.ByteSizeLong(), 13000u);
+  {
+    grpc::ClientContext context;
+    istio::mixer::v1::ReportResponse ignored;
+    grpc::Status status = stub_->Report(&context, delta, &ignored);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(status.error_message(), HasSubstr("attribute set "));
+  }
+  std::cout << "after the delta Report: " << ResidentMb(pid) << " MB\n";
+
+  // 3. 300 deduplication ids of 1 MiB.
+  istio::mixer::v1::CheckRequest dedup = FromReviews("v1");
+  (*dedup.mutable_quotas())["requestcountquota"].set_amount(1);
+  for (int i = 0; i < 300; ++i) {
+    dedup.set_deduplication_id(std::string(1 << 20, static_cast<char>('a' + i % 26)) +
+                               std::to_string(i));
+    grpc::Status status = Check(dedup, &response);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    ASSERT_THAT(status.error_message(), HasSubstr("bytes; the limit is 256"));
+  }
+  std::cout << "after 1 MiB deduplication ids: " << ResidentMb(pid) << " MB\n";
+
+  // 4. 20,000 new quota dimension values (the sample's destination is the
+  // app label), each 4 KB, with a deduplication id each.
+  for (int i = 0; i < 20000; ++i) {
+    mixer::AttributeBag bag = {
+        {"destination.namespace", std::string("default")},
+        {"destination.labels",
+         mixer::StringMap{{"app", absl::StrCat(std::string(4096, 'x'), i)}}}};
+    istio::mixer::v1::CheckRequest request = Encoded(bag);
+    (*request.mutable_quotas())["requestcountquota"].set_amount(1);
+    request.set_deduplication_id(absl::StrCat("attack-", i));
+    ASSERT_TRUE(Check(request, &response).ok());
+  }
+  const double after = ResidentMb(pid);
+  std::cout << "after 20,000 dimension values: " << after << " MB\n";
+
+  // The memquota tables evicted rather than grew, and say so.
+  absl::StatusOr<HttpResponse> metrics = HttpGet(mixer_->monitoring_address(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, HasSubstr("mixer_adapter_table_evictions_total{table=\"memquota_windows\"}"));
+  EXPECT_THAT(metrics->body, HasSubstr("mixer_checks_total{code=\"RESOURCE_EXHAUSTED\"} 6"));
+  EXPECT_THAT(metrics->body, HasSubstr("mixer_reports_refused_total{code=\"RESOURCE_EXHAUSTED\"} 1"));
+  // Bounds: 2 requests x 4 MiB decoding, 16 MiB of windows, 8 MiB of
+  // answers, and the allocator's slack.
+  EXPECT_LT(after - baseline, 80) << "Mixer grew from " << baseline << " MB to " << after << " MB";
+  // And it still answers as before.
+  ASSERT_TRUE(Check(FromReviews("v3"), &response).ok());
+  EXPECT_EQ(response.precondition().status().code(), 7);
 }
 
 // A rule that does not type-check against the manifest is refused by
@@ -745,6 +861,56 @@ TEST_F(MixerClientTest, MixerDownFailsClosedOrOpenAndRecovers) {
   const absl::Time deadline = absl::Now() + absl::Seconds(45);
   while (absl::Now() < deadline && !absl::StrContains(last, "v1=1")) last = Call(closed, 1);
   EXPECT_THAT(last, HasSubstr("v1=1"));
+}
+
+// A Mixer restarted while Galley is down has no config. Until it has, it
+// answers UNAVAILABLE, so each client's fail-closed or fail-open setting
+// decides and nothing it answered is cached: once Galley is back, mallory
+// is refused at once, even by the fail-open app whose cache is on.
+TEST_F(MixerClientTest, ARestartedMixerWithoutConfigLetsNothingThroughOnItsOwn) {
+  const int closed = StartEcho("fail-closed");
+  const int open = StartEcho("fail-open", {"--mixer_fail_open"});
+  ASSERT_TRUE(closed != 0 && open != 0);
+  EXPECT_THAT(Call(open, 2, {"--metadata=x-user=mallory"}), HasSubstr("PERMISSION_DENIED=2"));
+
+  RunningService& galley = *mesh().services()[0];
+  const std::string galley_address = galley.grpc_address();
+  uint32_t galley_port = 0, mixer_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(galley_address.substr(galley_address.rfind(':') + 1), &galley_port));
+  const std::string mixer_address = mixer_->grpc_address();
+  ASSERT_TRUE(absl::SimpleAtoi(mixer_address.substr(mixer_address.rfind(':') + 1), &mixer_port));
+  ASSERT_EQ(galley.Stop().status, 0);
+  ASSERT_EQ(mixer_->Stop().status, 0);
+  absl::StatusOr<RunningService*> restarted =
+      mesh().Start("mixer", {"--galley_address=" + galley_address, "--global_dictionary=" + dictionary_path_},
+                   static_cast<uint16_t>(mixer_port));
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  mixer_ = *restarted;
+  // Not ready, and saying why.
+  absl::StatusOr<HttpResponse> ready = HttpGet(mixer_->monitoring_address(), "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 503);
+
+  // The apps' channels reconnect on their own backoff: call until the new
+  // Mixer has answered them.
+  const absl::Time deadline = absl::Now() + absl::Seconds(45);
+  while (ChecksAnswered("UNAVAILABLE") < 2 && absl::Now() < deadline) {
+    Call(closed, 1, {"--metadata=x-user=mallory"});
+    Call(open, 1, {"--metadata=x-user=mallory"});
+  }
+  ASSERT_GE(ChecksAnswered("UNAVAILABLE"), 2) << mixer_->process().Log();
+  EXPECT_THAT(Call(closed, 5, {"--metadata=x-user=mallory"}), HasSubstr("UNAVAILABLE=5"));
+  EXPECT_THAT(Call(open, 5, {"--metadata=x-user=mallory"}), HasSubstr("v1=5"));
+  EXPECT_EQ(ChecksAnswered("OK"), 0);
+
+  absl::StatusOr<RunningService*> galley_again =
+      mesh().Start("galley", {"--config_dir=" + config_, "--debounce=20ms"},
+                   static_cast<uint16_t>(galley_port));
+  ASSERT_TRUE(galley_again.ok()) << galley_again.status();
+  ASSERT_TRUE(mixer_->WaitReady(absl::Seconds(45)).ok()) << mixer_->process().Log();
+  EXPECT_THAT(Call(open, 3, {"--metadata=x-user=mallory"}), HasSubstr("PERMISSION_DENIED=3"));
+  EXPECT_THAT(Call(closed, 3, {"--metadata=x-user=mallory"}), HasSubstr("PERMISSION_DENIED=3"));
+  EXPECT_THAT(Call(closed, 2), HasSubstr("v1=2"));
 }
 
 // What a TCP client gets back for "ping" from `source_ip` (bound before

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -51,9 +53,59 @@ class Words {
 
 }  // namespace
 
+bool InflightBytes::Reserve(size_t bytes) {
+  size_t used = used_.load(std::memory_order_relaxed);
+  do {
+    if (used + bytes > limit_) return false;
+  } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  return true;
+}
+
+DecodeBudget::~DecodeBudget() {
+  if (process_ != nullptr) process_->Release(used_);
+}
+
+absl::Status DecodeBudget::Charge(size_t bytes) {
+  if (used_ + bytes > limit_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "attributes: the request decodes to more than ", limit_, " bytes, the limit per request"));
+  }
+  if (process_ != nullptr && !process_->Reserve(bytes)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("attributes: requests being decoded hold ", process_->used(),
+                     " bytes, near the limit of ", process_->limit(), "; try again"));
+  }
+  used_ += bytes;
+  return absl::OkStatus();
+}
+
+namespace {
+// What a hash map entry, a string's heap block and a variant cost beside
+// their bytes, roughly: small values still count.
+constexpr size_t kEntryOverhead = 64;
+}  // namespace
+
+size_t DecodedSize(const std::string& name, const AttributeValue& value) {
+  size_t size = kEntryOverhead + name.size();
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    size += text->size();
+  } else if (const auto* bytes = std::get_if<Bytes>(&value)) {
+    size += bytes->data.size();
+  } else if (const auto* map = std::get_if<StringMap>(&value)) {
+    for (const auto& [k, v] : *map) size += kEntryOverhead + k.size() + v.size();
+  }
+  return size;
+}
+
+size_t DecodedSize(const AttributeBag& bag) {
+  size_t size = 0;
+  for (const auto& [name, value] : bag) size += DecodedSize(name, value);
+  return size;
+}
+
 absl::Status DecodeInto(const CompressedAttributes& compressed, const GlobalDictionary& dictionary,
                         uint32_t global_word_count, absl::Span<const std::string> default_words,
-                        AttributeBag& bag, const DecodeLimits& limits) {
+                        AttributeBag& bag, DecodeBudget& budget, const DecodeLimits& limits) {
   if (global_word_count > dictionary.size()) {
     return Invalid(absl::StrCat("the client declares ", global_word_count,
                                 " global words; Keel's dictionary has ", dictionary.size()));
@@ -71,31 +123,53 @@ absl::Status DecodeInto(const CompressedAttributes& compressed, const GlobalDict
   if (count > limits.max_attributes) {
     return Invalid(absl::StrCat(count, " attributes; the limit is ", limits.max_attributes));
   }
-  size_t total_bytes = 0;
-  for (const std::string& word : compressed.words()) total_bytes += word.size();
-  absl::flat_hash_map<std::string, bool> seen;  // names given by this message
-  auto put = [&](int32_t name_index, AttributeValue value) -> absl::Status {
+  absl::flat_hash_set<absl::string_view> seen;  // names given by this message
+  // Every value is charged before it is built: a word referenced a thousand
+  // times costs a thousand copies.
+  auto put = [&](int32_t name_index, auto make_value) -> absl::Status {
     absl::StatusOr<const std::string*> name = words.Get(name_index);
     if (!name.ok()) return name.status();
-    if (!seen.emplace(**name, true).second) {
+    if (!seen.insert(**name).second) {
       return Invalid(absl::StrCat("attribute \"", **name, "\" is given twice"));
     }
-    bag[**name] = std::move(value);
+    absl::StatusOr<AttributeValue> value = make_value();
+    if (!value.ok()) return value.status();
+    // A map's entries were charged as they were copied.
+    const size_t size = std::holds_alternative<StringMap>(*value)
+                            ? kEntryOverhead + (*name)->size()
+                            : DecodedSize(**name, *value);
+    if (absl::Status charged = budget.Charge(size); !charged.ok()) return charged;
+    bag[**name] = *std::move(value);
     return absl::OkStatus();
   };
   for (const auto& [name, value] : compressed.strings()) {
-    absl::StatusOr<const std::string*> text = words.Get(value);
-    if (!text.ok()) return text.status();
-    if (absl::Status s = put(name, **text); !s.ok()) return s;
+    const int32_t index = value;
+    if (absl::Status s = put(name, [&]() -> absl::StatusOr<AttributeValue> {
+          absl::StatusOr<const std::string*> text = words.Get(index);
+          if (!text.ok()) return text.status();
+          return AttributeValue(**text);
+        });
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [name, value] : compressed.int64s()) {
-    if (absl::Status s = put(name, value); !s.ok()) return s;
+    const int64_t number = value;
+    if (absl::Status s = put(name, [&] { return absl::StatusOr<AttributeValue>(number); }); !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [name, value] : compressed.doubles()) {
-    if (absl::Status s = put(name, value); !s.ok()) return s;
+    const double number = value;
+    if (absl::Status s = put(name, [&] { return absl::StatusOr<AttributeValue>(number); }); !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [name, value] : compressed.bools()) {
-    if (absl::Status s = put(name, value); !s.ok()) return s;
+    const bool flag = value;
+    if (absl::Status s = put(name, [&] { return absl::StatusOr<AttributeValue>(flag); }); !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [name, value] : compressed.timestamps()) {
     if (value.seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
@@ -103,9 +177,8 @@ absl::Status DecodeInto(const CompressedAttributes& compressed, const GlobalDict
         value.nanos() < 0 || value.nanos() > 999999999) {
       return Invalid(absl::StrCat("timestamp attribute ", name, " is out of range"));
     }
-    if (absl::Status s = put(name, absl::FromUnixSeconds(value.seconds()) +
-                                       absl::Nanoseconds(value.nanos()));
-        !s.ok()) {
+    const absl::Time time = absl::FromUnixSeconds(value.seconds()) + absl::Nanoseconds(value.nanos());
+    if (absl::Status s = put(name, [&] { return absl::StatusOr<AttributeValue>(time); }); !s.ok()) {
       return s;
     }
   }
@@ -116,34 +189,45 @@ absl::Status DecodeInto(const CompressedAttributes& compressed, const GlobalDict
         (value.seconds() > 0 && value.nanos() < 0) || (value.seconds() < 0 && value.nanos() > 0)) {
       return Invalid(absl::StrCat("duration attribute ", name, " is malformed"));
     }
-    if (absl::Status s =
-            put(name, absl::Seconds(value.seconds()) + absl::Nanoseconds(value.nanos()));
+    const absl::Duration duration = absl::Seconds(value.seconds()) + absl::Nanoseconds(value.nanos());
+    if (absl::Status s = put(name, [&] { return absl::StatusOr<AttributeValue>(duration); });
         !s.ok()) {
       return s;
     }
   }
   for (const auto& [name, value] : compressed.bytes()) {
-    total_bytes += value.size();
-    if (absl::Status s = put(name, Bytes{value}); !s.ok()) return s;
+    const std::string* data = &value;
+    if (absl::Status s = put(name, [&] { return absl::StatusOr<AttributeValue>(Bytes{*data}); });
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [name, map] : compressed.string_maps()) {
     if (static_cast<size_t>(map.entries_size()) > limits.max_map_entries) {
       return Invalid(absl::StrCat("a string map of ", map.entries_size(),
                                   " entries; the limit is ", limits.max_map_entries));
     }
-    StringMap entries;
-    for (const auto& [key, value] : map.entries()) {
-      absl::StatusOr<const std::string*> k = words.Get(key);
-      if (!k.ok()) return k.status();
-      absl::StatusOr<const std::string*> v = words.Get(value);
-      if (!v.ok()) return v.status();
-      total_bytes += (*k)->size() + (*v)->size();
-      entries[**k] = **v;
+    const auto* entries_in = &map.entries();
+    if (absl::Status s = put(name, [&]() -> absl::StatusOr<AttributeValue> {
+          // The map's bytes are charged as they are copied, so a map of
+          // references to one large word stops at the budget, not after it.
+          StringMap entries;
+          for (const auto& [key, value] : *entries_in) {
+            absl::StatusOr<const std::string*> k = words.Get(key);
+            if (!k.ok()) return k.status();
+            absl::StatusOr<const std::string*> v = words.Get(value);
+            if (!v.ok()) return v.status();
+            if (absl::Status charged = budget.Charge(kEntryOverhead + (*k)->size() + (*v)->size());
+                !charged.ok()) {
+              return charged;
+            }
+            entries[**k] = **v;
+          }
+          return AttributeValue(std::move(entries));
+        });
+        !s.ok()) {
+      return s;
     }
-    if (absl::Status s = put(name, std::move(entries)); !s.ok()) return s;
-  }
-  if (total_bytes > limits.max_bytes) {
-    return Invalid(absl::StrCat(total_bytes, " bytes of text; the limit is ", limits.max_bytes));
   }
   return absl::OkStatus();
 }
@@ -152,11 +236,48 @@ absl::StatusOr<AttributeBag> Decode(const CompressedAttributes& compressed,
                                     const GlobalDictionary& dictionary, uint32_t global_word_count,
                                     const DecodeLimits& limits) {
   AttributeBag bag;
-  if (absl::Status decoded = DecodeInto(compressed, dictionary, global_word_count, {}, bag, limits);
+  DecodeBudget budget(limits);
+  if (absl::Status decoded =
+          DecodeInto(compressed, dictionary, global_word_count, {}, bag, budget, limits);
       !decoded.ok()) {
     return decoded;
   }
   return bag;
+}
+
+absl::StatusOr<std::vector<AttributeBag>> DecodeReport(
+    const istio::mixer::v1::ReportRequest& request, const GlobalDictionary& dictionary,
+    DecodeBudget& budget, const DecodeLimits& limits) {
+  if (static_cast<size_t>(request.default_words_size()) > limits.max_words) {
+    return Invalid(absl::StrCat(request.default_words_size(), " default words; the limit is ",
+                                limits.max_words));
+  }
+  size_t default_bytes = 0;
+  for (const std::string& word : request.default_words()) default_bytes += kEntryOverhead + word.size();
+  if (absl::Status charged = budget.Charge(default_bytes); !charged.ok()) return charged;
+  const std::vector<std::string> defaults(request.default_words().begin(),
+                                          request.default_words().end());
+  const bool delta = request.repeated_attributes_semantics() ==
+                     istio::mixer::v1::ReportRequest::DELTA_ENCODING;
+  std::vector<AttributeBag> bags;
+  AttributeBag bag;
+  for (int i = 0; i < request.attributes_size(); ++i) {
+    absl::Status decoded = DecodeInto(request.attributes(i), dictionary,
+                                      request.global_word_count(), defaults, bag, budget, limits);
+    // Under delta encoding the set is copied and built on: the copy costs
+    // as much as the whole bag so far.
+    if (decoded.ok() && delta) decoded = budget.Charge(DecodedSize(bag));
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(), absl::StrCat("attribute set ", i, ": ", decoded.message()));
+    }
+    if (delta) {
+      bags.push_back(bag);
+    } else {
+      bags.push_back(std::move(bag));
+      bag = AttributeBag();
+    }
+  }
+  return bags;
 }
 
 CompressedAttributes Encode(const AttributeBag& bag, const GlobalDictionary& dictionary) {

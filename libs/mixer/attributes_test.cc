@@ -118,8 +118,9 @@ TEST(AttributesTest, DeltaEncodingBuildsOnThePreviousSet) {
   (*first.mutable_int64s())[Word("response.code")] = 200;
   (*second.mutable_int64s())[Word("response.code")] = 503;
   AttributeBag bag;
-  ASSERT_TRUE(DecodeInto(first, Istio14(), 0, defaults, bag).ok());
-  ASSERT_TRUE(DecodeInto(second, Istio14(), 0, defaults, bag).ok());
+  DecodeBudget budget;
+  ASSERT_TRUE(DecodeInto(first, Istio14(), 0, defaults, bag, budget).ok());
+  ASSERT_TRUE(DecodeInto(second, Istio14(), 0, defaults, bag, budget).ok());
   EXPECT_EQ(std::get<std::string>(bag.at("destination.service.name")), "checkout");
   EXPECT_EQ(std::get<int64_t>(bag.at("response.code")), 503);
 }
@@ -163,6 +164,100 @@ TEST(AttributesTest, ReferencesRoundTripWithPresenceAndMapKeys) {
   bad.mutable_attribute_matches(0)->set_name(1);
   bad.mutable_attribute_matches(0)->set_condition(istio::mixer::v1::ReferencedAttributes::REGEX);
   EXPECT_THAT(DecodeReferences(bad, Istio14()).status().message(), HasSubstr("condition REGEX"));
+}
+
+// Amplification: a message may repeat a reference to one large word; each
+// copy counts against the request's decoded size, so 1 MB cannot become 1 GB.
+TEST(AttributesTest, RepeatedReferencesToOneWordAreChargedEachTime) {
+  CompressedAttributes check;
+  check.add_words(std::string(1 << 20, 'x'));
+  for (int i = 0; i < 1000; ++i) {
+    check.add_words("name" + std::to_string(i));
+    (*check.mutable_strings())[-2 - i] = -1;
+  }
+  absl::StatusOr<AttributeBag> bag = Decode(check, Istio14(), 0);
+  EXPECT_EQ(bag.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(bag.status().message(), HasSubstr("decodes to more than 4194304 bytes"));
+
+  // The same through a string map's values.
+  CompressedAttributes map_check;
+  map_check.add_words(std::string(1 << 20, 'x'));
+  auto& entries = *(*map_check.mutable_string_maps())[Word("request.headers")].mutable_entries();
+  for (int i = 0; i < 1000; ++i) {
+    map_check.add_words("key" + std::to_string(i));
+    entries[-2 - i] = -1;
+  }
+  EXPECT_EQ(Decode(map_check, Istio14(), 0).status().code(), absl::StatusCode::kResourceExhausted);
+
+  // Three references fit a budget of 4 MiB.
+  CompressedAttributes small;
+  small.add_words(std::string(1 << 20, 'x'));
+  for (int i = 0; i < 3; ++i) {
+    small.add_words("name" + std::to_string(i));
+    (*small.mutable_strings())[-2 - i] = -1;
+  }
+  EXPECT_TRUE(Decode(small, Istio14(), 0).ok());
+}
+
+// A DELTA_ENCODING Report copies the whole bag per set: each copy is charged.
+TEST(AttributesTest, DeltaEncodedReportsAreChargedForEveryCopy) {
+  istio::mixer::v1::ReportRequest report;
+  report.set_repeated_attributes_semantics(istio::mixer::v1::ReportRequest::DELTA_ENCODING);
+  CompressedAttributes& first = *report.add_attributes();
+  first.add_words(std::string(64 << 10, 'v'));
+  for (int i = 0; i < 16; ++i) {
+    first.add_words("name" + std::to_string(i));
+    (*first.mutable_strings())[-2 - i] = -1;
+  }
+  // Each further set adds one integer, and copies the 1 MiB bag before it.
+  for (int i = 0; i < 20; ++i) (*report.add_attributes()->mutable_int64s())[Word("response.code")] = i;
+  DecodeBudget budget;
+  absl::StatusOr<std::vector<AttributeBag>> bags = DecodeReport(report, Istio14(), budget);
+  EXPECT_EQ(bags.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(bags.status().message(), HasSubstr("attribute set 2: "));
+
+  // Without delta encoding each set is its own: the same Report decodes.
+  report.set_repeated_attributes_semantics(istio::mixer::v1::ReportRequest::INDEPENDENT_ENCODING);
+  DecodeBudget independent;
+  bags = DecodeReport(report, Istio14(), independent);
+  ASSERT_TRUE(bags.ok()) << bags.status();
+  EXPECT_EQ(bags->size(), 21u);
+  EXPECT_EQ(bags->at(0).size(), 16u);
+  EXPECT_EQ(bags->at(1).size(), 1u);
+}
+
+TEST(AttributesTest, DefaultWordsAreChargedOncePerReport) {
+  istio::mixer::v1::ReportRequest report;
+  for (int i = 0; i < 5; ++i) report.add_default_words(std::string(1 << 20, 'a' + i));
+  DecodeBudget budget;
+  EXPECT_EQ(DecodeReport(report, Istio14(), budget).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  for (int i = 0; i < 5000; ++i) report.add_default_words("w" + std::to_string(i));
+  DecodeBudget again;
+  EXPECT_THAT(DecodeReport(report, Istio14(), again).status().message(),
+              HasSubstr("5005 default words; the limit is 4096"));
+}
+
+// Requests decoded at once share the process's bound; what one held is
+// returned when it is done.
+TEST(AttributesTest, RequestsInFlightShareOneProcessBound) {
+  InflightBytes process(3 << 20);
+  CompressedAttributes big;
+  big.add_words(std::string(1 << 20, 'x'));
+  big.add_words("name");
+  (*big.mutable_strings())[-2] = -1;
+  std::vector<AttributeBag> bags(4);
+  std::vector<std::unique_ptr<DecodeBudget>> budgets;
+  absl::Status last;
+  for (AttributeBag& bag : bags) {
+    budgets.push_back(std::make_unique<DecodeBudget>(DecodeLimits{}, &process));
+    last = DecodeInto(big, Istio14(), 0, {}, bag, *budgets.back());
+  }
+  EXPECT_EQ(last.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(last.message(), HasSubstr("try again"));
+  EXPECT_GT(process.used(), 2u << 20);
+  budgets.clear();
+  EXPECT_EQ(process.used(), 0u);
 }
 
 }  // namespace

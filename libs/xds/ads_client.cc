@@ -148,7 +148,8 @@ void AdsClient::RunSotw(grpc::ClientContext& context) {
       absl::MutexLock lock(&mu_);
       connected_ = true;
     }
-    ResourceUpdate update{.type_url = response.type_url(), .version = response.version_info()};
+    ResourceUpdate update{.type_url = response.type_url(), .version = response.version_info(),
+                          .full_state = true};
     for (const auto& any : response.resources()) {
       auto resource = std::make_shared<XdsResource>();
       resource->body = any;

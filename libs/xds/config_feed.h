@@ -22,6 +22,9 @@ struct ResourceUpdate {
   std::string version;  // version_info / system_version_info
   std::map<std::string, std::shared_ptr<const XdsResource>> updated;  // added or changed
   std::set<std::string> removed;
+  // Whether `updated` is the type's whole state (a state-of-the-world
+  // response): what it does not name is gone.
+  bool full_state = false;
 };
 
 class ConfigFeed {

@@ -54,18 +54,47 @@ absl::Status AgentService::Start(ServiceContext& context) {
   readiness_->SetNotReady("no workload certificate yet");
   certificates_ = std::make_unique<CertificateManager>(options_.certificates);
   certificates_->Start([this](const CertificateState& state) { OnCertificate(state); });
+  expiry_watch_ = std::thread([this] { WatchExpiry(); });
   return absl::OkStatus();
+}
+
+void AgentService::WatchExpiry() {
+  absl::MutexLock lock(&expiry_mu_);
+  while (!stopping_) {
+    const absl::Time not_after = not_after_;
+    auto changed = [this, not_after]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(expiry_mu_) {
+      return stopping_ || not_after_ != not_after;
+    };
+    if (not_after == absl::InfinitePast()) {
+      expiry_mu_.Await(absl::Condition(&changed));
+      continue;
+    }
+    if (expiry_mu_.AwaitWithDeadline(absl::Condition(&changed), not_after)) continue;
+    readiness_->SetNotReady(absl::StrCat("the workload certificate expired at ",
+                                         absl::FormatTime(not_after),
+                                         " and Citadel has not renewed it yet"));
+    expiry_mu_.Await(absl::Condition(&changed));
+  }
 }
 
 void AgentService::OnCertificate(const CertificateState& state) {
   expiry_->Set(static_cast<double>(absl::ToUnixSeconds(state.not_after)));
   issued_->Increment();
   if (sds_ != nullptr) sds_->Update(state);
-  readiness_->SetReady();
+  {
+    absl::MutexLock lock(&expiry_mu_);
+    not_after_ = state.not_after;
+  }
+  if (state.not_after > absl::Now()) readiness_->SetReady();
 }
 
 void AgentService::Stop() {
   if (certificates_ != nullptr) certificates_->Stop();
+  {
+    absl::MutexLock lock(&expiry_mu_);
+    stopping_ = true;
+  }
+  if (expiry_watch_.joinable()) expiry_watch_.join();
   sds_.reset();
 }
 

@@ -5,6 +5,11 @@
 #ifndef KEEL_SERVICES_AGENT_AGENT_SERVICE_H_
 #define KEEL_SERVICES_AGENT_AGENT_SERVICE_H_
 
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
 #include <memory>
 #include <string>
 
@@ -37,6 +42,9 @@ class AgentService : public Service {
 
  private:
   void OnCertificate(const CertificateState& state);
+  // Marks the agent not ready when the certificate it holds expires without
+  // a renewal: ready means "holds a valid certificate".
+  void WatchExpiry();
 
   AgentOptions options_;
   Readiness* readiness_ = nullptr;
@@ -44,6 +52,11 @@ class AgentService : public Service {
   prometheus::Counter* issued_ = nullptr;
   std::unique_ptr<SdsServer> sds_;
   std::unique_ptr<CertificateManager> certificates_;
+
+  absl::Mutex expiry_mu_;
+  absl::Time not_after_ ABSL_GUARDED_BY(expiry_mu_) = absl::InfinitePast();
+  bool stopping_ ABSL_GUARDED_BY(expiry_mu_) = false;
+  std::thread expiry_watch_;
 };
 
 }  // namespace keel::agent

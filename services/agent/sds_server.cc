@@ -87,12 +87,21 @@ absl::StatusOr<std::unique_ptr<SdsServer>> SdsServer::Start(const std::string& p
     return absl::InvalidArgumentError(absl::StrCat("--sds_socket ", path, ": a unix socket path has ",
                                                    kMaxUnixPath, " bytes at most"));
   }
+  // Only a socket left by a previous agent is removed: the flag naming a
+  // file by mistake must not delete it.
+  struct stat existing;
+  if (lstat(path.c_str(), &existing) == 0 && !S_ISSOCK(existing.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--sds_socket ", path, ": exists and is not a socket (",
+        S_ISREG(existing.st_mode) ? "a regular file" : S_ISDIR(existing.st_mode) ? "a directory" : "not a socket",
+        "); refusing to replace it"));
+  }
   std::unique_ptr<SdsServer> sds(new SdsServer());
   sds->source_ = std::make_unique<Source>();
   sds->ads_ = std::make_unique<xds::AdsServer>(sds->source_.get(), metrics,
                                                xds::AdsServerOptions{.metrics_prefix = "agent_sds"});
   sds->service_ = std::make_unique<Service>(sds->ads_.get());
-  unlink(path.c_str());  // a socket left by a previous agent
+  unlink(path.c_str());  // a socket left by a previous agent (or nothing)
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
   builder.RegisterService(sds->service_.get());

@@ -8,6 +8,9 @@
 namespace keel::mixer {
 namespace {
 
+constexpr absl::string_view kNoConfigYet =
+    "Mixer has not yet received a whole config from Galley; ask again";
+
 grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
@@ -20,9 +23,11 @@ void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
 }  // namespace
 
 MixerServer::MixerServer(const GlobalDictionary* dictionary, PolicyProvider policy,
-                         MetricsRegistry& metrics)
+                         MetricsRegistry& metrics, RequestLimits limits)
     : dictionary_(dictionary),
       policy_(std::move(policy)),
+      limits_(limits),
+      inflight_(limits.max_inflight_decoded_bytes),
       checks_(prometheus::BuildCounter()
                   .Name("mixer_checks_total")
                   .Help("Check requests, by the precondition code answered.")
@@ -31,13 +36,22 @@ MixerServer::MixerServer(const GlobalDictionary* dictionary, PolicyProvider poli
                        .Name("mixer_report_attribute_sets_total")
                        .Help("Attribute sets received in Report requests.")
                        .Register(metrics.registry())
-                       .Add({})) {}
+                       .Add({})),
+      reports_refused_(prometheus::BuildCounter()
+                           .Name("mixer_reports_refused_total")
+                           .Help("Report requests refused, by the code answered.")
+                           .Register(metrics.registry())) {}
 
 grpc::ServerUnaryReactor* MixerServer::Check(grpc::CallbackServerContext* context,
                                              const istio::mixer::v1::CheckRequest* request,
                                              istio::mixer::v1::CheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<const Policy> policy = policy_();
+  if (policy == nullptr) {
+    checks_.Add({{"code", "UNAVAILABLE"}}).Increment();
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(kNoConfigYet)));
+    return reactor;
+  }
   // The config version lets a client's cache drop answers of older config.
   context->AddInitialMetadata(std::string(kConfigVersionMetadata),
                               absl::StrCat(absl::Hex(policy->version(), absl::kZeroPad16)));
@@ -48,22 +62,31 @@ grpc::ServerUnaryReactor* MixerServer::Check(grpc::CallbackServerContext* contex
 grpc::Status MixerServer::DoCheck(const Policy& policy,
                                   const istio::mixer::v1::CheckRequest& request,
                                   istio::mixer::v1::CheckResponse& response) {
-  absl::StatusOr<AttributeBag> bag =
-      Decode(request.attributes(), *dictionary_, request.global_word_count());
-  if (!bag.ok()) {
+  if (request.deduplication_id().size() > limits_.max_deduplication_id_bytes) {
     checks_.Add({{"code", "INVALID_ARGUMENT"}}).Increment();
-    return ToGrpc(bag.status());
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("deduplication_id of ", request.deduplication_id().size(),
+                                     " bytes; the limit is ", limits_.max_deduplication_id_bytes));
+  }
+  DecodeBudget budget(limits_.decode, &inflight_);
+  AttributeBag bag;
+  if (absl::Status decoded = DecodeInto(request.attributes(), *dictionary_,
+                                        request.global_word_count(), {}, bag, budget,
+                                        limits_.decode);
+      !decoded.ok()) {
+    checks_.Add({{"code", absl::StatusCodeToString(decoded.code())}}).Increment();
+    return ToGrpc(decoded);
   }
   absl::flat_hash_set<AttributeReference> referenced;
-  policy.AddApiAttributes(*bag, &referenced);
-  const CheckResult result = policy.Check(*bag, &referenced);
+  policy.AddApiAttributes(bag, &referenced);
+  const CheckResult result = policy.Check(bag, &referenced);
   auto* precondition = response.mutable_precondition();
   std::vector<AttributeReference> sorted(referenced.begin(), referenced.end());
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return std::tie(a.name, a.map_key) < std::tie(b.name, b.map_key);
   });
   *precondition->mutable_referenced_attributes() =
-      EncodeReferences(sorted, *bag, *dictionary_, request.global_word_count());
+      EncodeReferences(sorted, bag, *dictionary_, request.global_word_count());
   precondition->mutable_status()->set_code(static_cast<int>(result.status.code()));
   precondition->mutable_status()->set_message(std::string(result.status.message()));
   SetDuration(result.valid_duration, precondition->mutable_valid_duration());
@@ -73,7 +96,7 @@ grpc::Status MixerServer::DoCheck(const Policy& policy,
   for (const auto& [name, params] : request.quotas()) {
     auto& quota = (*response.mutable_quotas())[name];
     std::optional<QuotaGrant> grant =
-        policy.Quota(*bag, name,
+        policy.Quota(bag, name,
                       QuotaRequest{.amount = params.amount(),
                                    .best_effort = params.best_effort(),
                                    .deduplication_id = request.deduplication_id()});
@@ -84,10 +107,10 @@ grpc::Status MixerServer::DoCheck(const Policy& policy,
   // Quotas the request is charged by QuotaSpecs, beyond those it asked for:
   // an answer that spent quota must not be reused from a client's cache.
   if (result.status.ok()) {
-    for (const QuotaCharge& charge : policy.SpecQuotas(*bag)) {
+    for (const QuotaCharge& charge : policy.SpecQuotas(bag)) {
       if (request.quotas().count(charge.quota) > 0) continue;
       std::optional<QuotaGrant> grant = policy.Quota(
-          *bag, charge.quota,
+          bag, charge.quota,
           QuotaRequest{.amount = charge.charge, .deduplication_id = request.deduplication_id()});
       SetDuration(absl::ZeroDuration(), precondition->mutable_valid_duration());
       precondition->set_valid_use_count(1);
@@ -107,32 +130,29 @@ grpc::ServerUnaryReactor* MixerServer::Report(grpc::CallbackServerContext* conte
                                               const istio::mixer::v1::ReportRequest* request,
                                               istio::mixer::v1::ReportResponse*) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(DoReport(*request));
+  std::shared_ptr<const Policy> policy = policy_();
+  if (policy == nullptr) {
+    reports_refused_.Add({{"code", "UNAVAILABLE"}}).Increment();
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(kNoConfigYet)));
+    return reactor;
+  }
+  reactor->Finish(DoReport(*policy, *request));
   return reactor;
 }
 
-grpc::Status MixerServer::DoReport(const istio::mixer::v1::ReportRequest& request) {
-  const std::vector<std::string> defaults(request.default_words().begin(),
-                                          request.default_words().end());
-  const bool delta = request.repeated_attributes_semantics() ==
-                     istio::mixer::v1::ReportRequest::DELTA_ENCODING;
+grpc::Status MixerServer::DoReport(const Policy& policy,
+                                   const istio::mixer::v1::ReportRequest& request) {
   // Every set decodes before any is reported: a batch is taken whole or not at all.
-  std::vector<AttributeBag> bags;
-  AttributeBag bag;
-  for (int i = 0; i < request.attributes_size(); ++i) {
-    if (!delta) bag.clear();
-    absl::Status decoded = DecodeInto(request.attributes(i), *dictionary_,
-                                      request.global_word_count(), defaults, bag);
-    if (!decoded.ok()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("attribute set ", i, ": ", decoded.message()));
-    }
-    bags.push_back(bag);
+  DecodeBudget budget(limits_.decode, &inflight_);
+  absl::StatusOr<std::vector<AttributeBag>> bags =
+      DecodeReport(request, *dictionary_, budget, limits_.decode);
+  if (!bags.ok()) {
+    reports_refused_.Add({{"code", absl::StatusCodeToString(bags.status().code())}}).Increment();
+    return ToGrpc(bags.status());
   }
-  std::shared_ptr<const Policy> policy = policy_();
-  for (AttributeBag& one : bags) {
-    policy->AddApiAttributes(one);
-    policy->Report(one);
+  for (AttributeBag& one : *bags) {
+    policy.AddApiAttributes(one);
+    policy.Report(one);
   }
   report_sets_.Increment(request.attributes_size());
   return grpc::Status::OK;

@@ -14,10 +14,23 @@
 
 namespace keel::mixer {
 
+// What Mixer takes from one caller before decoding anything.
+struct RequestLimits {
+  DecodeLimits decode;
+  // Of every request being decoded at once, together.
+  size_t max_inflight_decoded_bytes = 64 << 20;
+  // Istio's clients send a UUID and a counter.
+  size_t max_deduplication_id_bytes = 256;
+};
+
 class MixerServer final : public istio::mixer::v1::Mixer::CallbackService {
  public:
+  // The policy in force; null until Mixer holds a whole config, and Check
+  // and Report answer UNAVAILABLE until then (so a client's fail-open or
+  // fail-closed setting decides, and nothing answered can be cached).
   using PolicyProvider = std::function<std::shared_ptr<const Policy>()>;
-  MixerServer(const GlobalDictionary* dictionary, PolicyProvider policy, MetricsRegistry& metrics);
+  MixerServer(const GlobalDictionary* dictionary, PolicyProvider policy, MetricsRegistry& metrics,
+              RequestLimits limits = {});
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
                                   const istio::mixer::v1::CheckRequest* request,
@@ -29,12 +42,15 @@ class MixerServer final : public istio::mixer::v1::Mixer::CallbackService {
  private:
   grpc::Status DoCheck(const Policy& policy, const istio::mixer::v1::CheckRequest& request,
                        istio::mixer::v1::CheckResponse& response);
-  grpc::Status DoReport(const istio::mixer::v1::ReportRequest& request);
+  grpc::Status DoReport(const Policy& policy, const istio::mixer::v1::ReportRequest& request);
 
   const GlobalDictionary* dictionary_;
   const PolicyProvider policy_;
+  const RequestLimits limits_;
+  InflightBytes inflight_;
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Counter& report_sets_;
+  prometheus::Family<prometheus::Counter>& reports_refused_;
 };
 
 }  // namespace keel::mixer

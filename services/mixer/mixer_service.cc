@@ -19,10 +19,7 @@ std::string TypeUrl(const char* kind) {
 
 }  // namespace
 
-MixerService::MixerService(MixerOptions options) : options_(std::move(options)) {
-  absl::StatusOr<std::shared_ptr<const Policy>> empty = Policy::Compile({}, options_.config_namespace);
-  policy_ = *empty;
-}
+MixerService::MixerService(MixerOptions options) : options_(std::move(options)) {}
 
 MixerService::~MixerService() { Stop(); }
 
@@ -36,7 +33,31 @@ class MixerService::AdapterMetrics : public prometheus::Collectable {
  public:
   explicit AdapterMetrics(const MixerService* mixer) : mixer_(mixer) {}
   std::vector<prometheus::MetricFamily> Collect() const override {
-    return mixer_->policy()->adapter_metrics()->Collect();
+    std::vector<prometheus::MetricFamily> families;
+    if (std::shared_ptr<const Policy> policy = mixer_->policy()) {
+      families = policy->adapter_metrics()->Collect();
+    }
+    // The bounded tables adapters key by what callers send.
+    prometheus::MetricFamily entries{.name = "mixer_adapter_table_entries",
+                                     .help = "Entries in each bounded adapter table.",
+                                     .type = prometheus::MetricType::Gauge};
+    prometheus::MetricFamily evictions{
+        .name = "mixer_adapter_table_evictions_total",
+        .help = "Entries evicted from each bounded adapter table to stay within its bytes.",
+        .type = prometheus::MetricType::Counter};
+    for (const auto& [table, stats] : TableStats::All()) {
+      prometheus::ClientMetric held;
+      held.label = {{.name = "table", .value = table}};
+      held.gauge.value = static_cast<double>(stats->entries.load());
+      entries.metric.push_back(held);
+      prometheus::ClientMetric evicted;
+      evicted.label = held.label;
+      evicted.counter.value = static_cast<double>(stats->evictions.load());
+      evictions.metric.push_back(evicted);
+    }
+    families.push_back(std::move(entries));
+    families.push_back(std::move(evictions));
+    return families;
   }
 
  private:
@@ -45,7 +66,8 @@ class MixerService::AdapterMetrics : public prometheus::Collectable {
 
 void MixerService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
   server_ = std::make_unique<MixerServer>(options_.global_dictionary.get(),
-                                          [this] { return policy(); }, metrics);
+                                          [this] { return policy(); }, metrics,
+                                          options_.request_limits);
   builder.RegisterService(server_.get());
   metrics.AddCollectable(std::make_shared<AdapterMetrics>(this));
 }
@@ -78,25 +100,35 @@ absl::Status MixerService::OnConfig(const xds::ResourceUpdate& update) {
     decoded[name] = *std::move(resource);
   }
   absl::MutexLock lock(&mu_);
-  auto next = config_;
-  auto& type = next[update.type_url];
+  // What Galley sent is kept whether or not it compiles: a rule may come
+  // before the handler it names, and a fix may come in another kind than
+  // the fault. The policy is always compiled from all of it.
+  auto& type = received_[update.type_url];
+  if (update.full_state) type.clear();
   for (const std::string& name : update.removed) type.erase(name);
   for (auto& [name, resource] : decoded) type[name] = std::move(resource);
+  if (received_.size() < std::size(kMixerKinds)) {
+    spdlog::info("Mixer config: {} of {} kinds received; Check answers UNAVAILABLE until all are",
+                 received_.size(), std::size(kMixerKinds));
+    return absl::OkStatus();
+  }
   std::vector<std::shared_ptr<const mesh::Resource>> all;
-  for (const auto& [url, resources] : next) {
+  for (const auto& [url, resources] : received_) {
     for (const auto& [name, resource] : resources) all.push_back(resource);
   }
   absl::StatusOr<std::shared_ptr<const Policy>> compiled =
       Policy::Compile(all, options_.config_namespace);
   if (!compiled.ok()) {
-    spdlog::error("Mixer config refused, the previous one keeps answering: {}",
+    spdlog::error("Mixer config refused, {}: {}",
+                  policy_ == nullptr ? "Check answers UNAVAILABLE until one compiles"
+                                     : "the last one that compiled keeps answering",
                   std::string(compiled.status().message()));
     return compiled.status();
   }
-  config_ = std::move(next);
   policy_ = *std::move(compiled);
-  spdlog::info("Mixer config: {} rules", policy_->rule_count());
-  if (config_.size() == std::size(kMixerKinds)) readiness_->SetReady();
+  spdlog::info("Mixer config: {} rules (version {:016x})", policy_->rule_count(),
+               policy_->version());
+  readiness_->SetReady();
   return absl::OkStatus();
 }
 

@@ -1,7 +1,9 @@
 // Mixer answers policy checks and takes telemetry reports (Istio 1.4's
 // Mixer API). Its config (attribute manifests, handlers, instances, rules)
-// comes from Galley; a config that does not compile is refused (NACKed) and
-// the policy compiled before keeps answering.
+// comes from Galley. Mixer always compiles everything Galley last sent, of
+// every kind together; when that does not compile the update is refused
+// (NACKed) and the last policy that compiled keeps answering. Until one
+// has, Check and Report answer UNAVAILABLE.
 #ifndef KEEL_SERVICES_MIXER_MIXER_SERVICE_H_
 #define KEEL_SERVICES_MIXER_MIXER_SERVICE_H_
 
@@ -33,6 +35,8 @@ struct MixerOptions {
       std::make_shared<const GlobalDictionary>();
   // Rules here apply to every request; rules elsewhere to their namespace's.
   std::string config_namespace = "istio-system";
+  // What Mixer takes from one caller (see mixer_server.h).
+  RequestLimits request_limits;
   // When set, config comes through this feed (Galley in the same process)
   // instead of MCP from galley_address.
   xds::ConfigFeedFactory config_feed;
@@ -58,9 +62,12 @@ class MixerService : public Service {
   std::unique_ptr<MixerServer> server_;
   Readiness* readiness_ = nullptr;
   mutable absl::Mutex mu_;
+  // The last policy that compiled; null until Mixer holds every kind and
+  // they compile together.
   std::shared_ptr<const Policy> policy_ ABSL_GUARDED_BY(mu_);
-  // Type URL -> "namespace/name" -> resource: what the policy was built from.
-  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
+  // Type URL -> "namespace/name" -> resource: everything Galley last sent,
+  // whether it compiled or not.
+  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> received_
       ABSL_GUARDED_BY(mu_);
   std::unique_ptr<xds::ConfigFeed> galley_;
 };

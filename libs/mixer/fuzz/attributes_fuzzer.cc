@@ -29,15 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   istio::mixer::v1::ReportRequest report;
   if (report.ParseFromArray(data, static_cast<int>(size))) {
-    const std::vector<std::string> defaults(report.default_words().begin(),
-                                            report.default_words().end());
-    keel::mixer::AttributeBag bag;
-    for (const auto& set : report.attributes()) {
-      if (!keel::mixer::DecodeInto(set, Dictionary(), report.global_word_count(), defaults, bag)
-               .ok()) {
-        break;
-      }
-    }
+    keel::mixer::DecodeBudget budget;
+    (void)keel::mixer::DecodeReport(report, Dictionary(), budget);
   }
   return 0;
 }

@@ -21,7 +21,33 @@ Registry& Adapters() {
   return *registry;
 }
 
+struct Tables {
+  absl::Mutex mu;
+  std::map<std::string, std::unique_ptr<TableStats>> by_name ABSL_GUARDED_BY(mu);
+};
+
+Tables& AllTables() {
+  static Tables* tables = new Tables();
+  return *tables;
+}
+
 }  // namespace
+
+TableStats& TableStats::For(const std::string& table) {
+  Tables& tables = AllTables();
+  absl::MutexLock lock(&tables.mu);
+  std::unique_ptr<TableStats>& stats = tables.by_name[table];
+  if (stats == nullptr) stats = std::make_unique<TableStats>();
+  return *stats;
+}
+
+std::map<std::string, const TableStats*> TableStats::All() {
+  Tables& tables = AllTables();
+  absl::MutexLock lock(&tables.mu);
+  std::map<std::string, const TableStats*> out;
+  for (const auto& [name, stats] : tables.by_name) out[name] = stats.get();
+  return out;
+}
 
 bool RegisterCheckAdapter(const std::string& name, CheckAdapterFactory factory) {
   absl::MutexLock lock(&Adapters().mu);

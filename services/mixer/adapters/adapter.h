@@ -3,7 +3,9 @@
 #ifndef KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_
 #define KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_
 
+#include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +88,21 @@ bool RegisterCheckAdapter(const std::string& name, CheckAdapterFactory factory);
 // NewCheckAdapter: NotFound for an adapter Keel does not have.
 absl::StatusOr<std::unique_ptr<CheckAdapter>> NewCheckAdapter(const std::string& name,
                                                               const google::protobuf::Struct& params);
+
+// Every table an adapter keys by what callers send (a quota's dimension
+// values, a deduplication id, a metric's labels) is bounded; TableStats
+// counts, across the process, what each holds and has evicted, for
+// Mixer's /metrics (mixer_adapter_table_entries and
+// mixer_adapter_table_evictions_total, labelled by table).
+struct TableStats {
+  std::atomic<int64_t> entries{0};
+  std::atomic<uint64_t> evictions{0};
+
+  // The stats of `table`, made on first use; they live for the process.
+  static TableStats& For(const std::string& table);
+  // Every table's, by name.
+  static std::map<std::string, const TableStats*> All();
+};
 
 // InstanceKey turns Istio's fully qualified instance name, as handler
 // params give it ("requestcount.instance.istio-system"), into the

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -117,6 +118,127 @@ TEST(MemQuotaTest, RollingWindowsPerDimensionOverridesAndDeduplication) {
       1);
   EXPECT_THAT(MemQuota::FromParams(Params(R"({"quotas": [{"name": "q"}]})")).status().message(),
               HasSubstr("params.quotas[0].maxAmount: a non-negative number is required"));
+}
+
+// The windows and remembered answers are keyed by what callers send: a
+// flood of new dimension values or deduplication ids stays within the
+// tables' bytes, evicting the least recently used (and counting it).
+TEST(MemQuotaTest, TablesKeyedByCallersStayWithinTheirBytes) {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  absl::StatusOr<std::unique_ptr<MemQuota>> quota = MemQuota::FromParams(
+      Params(R"({"quotas": [{"name": "requestcountquota.instance.istio-system", "maxAmount": 2,
+                 "validDuration": "60s"}]})"),
+      [&now] { return now; }, MemQuotaLimits{.max_window_bytes = 1 << 20, .max_answer_bytes = 1 << 20});
+  ASSERT_TRUE(quota.ok()) << quota.status();
+  const uint64_t evicted_before = TableStats::For("memquota_windows").evictions.load();
+  const std::string long_value(4096, 'v');  // longer than a key is kept
+  for (int i = 0; i < 20000; ++i) {
+    now += absl::Milliseconds(1);
+    (*quota)->Alloc(QuotaInstance(absl::StrCat(long_value, i)),
+                    QuotaRequest{.deduplication_id = absl::StrCat("id-", i, std::string(200, 'x'))});
+  }
+  EXPECT_LT((*quota)->window_count(), 1500u);
+  EXPECT_GT((*quota)->window_count(), 100u);
+  EXPECT_LT((*quota)->answer_count(), 3000u);
+  EXPECT_GT(TableStats::For("memquota_windows").evictions.load() - evicted_before, 15000u);
+  EXPECT_EQ(TableStats::For("memquota_windows").entries.load(),
+            static_cast<int64_t>((*quota)->window_count()));
+  // A recent caller's window is kept, and still limits it.
+  EXPECT_EQ((*quota)->Alloc(QuotaInstance("recent"), {}).granted, 1);
+  EXPECT_EQ((*quota)->Alloc(QuotaInstance("recent"), {}).granted, 1);
+  EXPECT_EQ((*quota)->Alloc(QuotaInstance("recent"), {}).granted, 0);
+  // Windows whose charges have all rolled out are dropped, not evicted.
+  now += absl::Minutes(2);
+  const uint64_t evicted = TableStats::For("memquota_windows").evictions.load();
+  EXPECT_EQ((*quota)->Alloc(QuotaInstance("later"), {}).granted, 1);
+  EXPECT_EQ((*quota)->window_count(), 1u);
+  EXPECT_EQ(TableStats::For("memquota_windows").evictions.load(), evicted);
+  quota->reset();
+  EXPECT_EQ(TableStats::For("memquota_windows").entries.load(), 0);
+}
+
+// However many requests a window counts, it keeps kChargesPerWindow
+// charges; the limit still holds.
+TEST(MemQuotaTest, AWindowHoldsABoundedNumberOfCharges) {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  absl::StatusOr<std::unique_ptr<MemQuota>> quota = MemQuota::FromParams(
+      Params(R"({"quotas": [{"name": "requestcountquota.instance.istio-system",
+                 "maxAmount": 100000, "validDuration": "1s"}]})"),
+      [&now] { return now; });
+  ASSERT_TRUE(quota.ok());
+  int64_t granted = 0;
+  for (int i = 0; i < 150000; ++i) {
+    now += absl::Microseconds(5);  // 150,000 requests in 0.75 s
+    granted += (*quota)->Alloc(QuotaInstance("busy"), {}).granted;
+  }
+  EXPECT_EQ(granted, 100000);
+}
+
+// Prometheus series are labelled by what callers report: bounded the same
+// way, and expired as Istio's metricsExpirationPolicy says.
+TEST(PrometheusTest, SeriesAreBoundedAndExpire) {
+  prometheus::Registry registry;
+  absl::StatusOr<std::unique_ptr<ReportAdapter>> adapter = NewReportAdapter(
+      "prometheus",
+      Params(R"({"metrics": [{"name": "requests_total", "instanceName": "requestcount.instance.istio-system",
+                              "kind": "COUNTER", "labelNames": ["user"]}]})"),
+      registry);
+  ASSERT_TRUE(adapter.ok()) << adapter.status();
+  auto report = [&](const std::string& user) {
+    (*adapter)->Report({InstanceValue{.name = "istio-system/requestcount",
+                                      .template_name = "metric",
+                                      .fields = {{"value", int64_t{1}},
+                                                 {"dimensions.user", user}}}});
+  };
+  auto series = [&] {
+    size_t count = 0;
+    for (const auto& family : registry.Collect()) count += family.metric.size();
+    return count;
+  };
+  const uint64_t evicted_before = TableStats::For("prometheus_series").evictions.load();
+  for (int i = 0; i < 40000; ++i) report(absl::StrCat(std::string(1000, 'u'), i));
+  EXPECT_LT(series(), 8000u);
+  EXPECT_GT(series(), 1000u);
+  EXPECT_GT(TableStats::For("prometheus_series").evictions.load() - evicted_before, 30000u);
+
+
+  // With an expiry, a series not reported again goes; one still reported stays.
+  prometheus::Registry expiring_registry;
+  absl::StatusOr<std::unique_ptr<ReportAdapter>> expiring = NewReportAdapter(
+      "prometheus",
+      Params(R"({"metrics": [{"name": "requests_total", "instanceName": "requestcount.instance.istio-system",
+                              "kind": "COUNTER", "labelNames": ["user"]}],
+                 "metricsExpirationPolicy": {"metricsExpiryDuration": "0.2s",
+                                             "expiryCheckIntervalDuration": "0.01s"}})"),
+      expiring_registry);
+  ASSERT_TRUE(expiring.ok()) << expiring.status();
+  auto users = [&] {
+    std::set<std::string> out;
+    for (const auto& family : expiring_registry.Collect()) {
+      for (const auto& metric : family.metric) out.insert(metric.label.at(0).value);
+    }
+    return out;
+  };
+  auto report_to = [&](const std::string& user) {
+    (*expiring)->Report({InstanceValue{.name = "istio-system/requestcount", .template_name = "metric",
+                                       .fields = {{"value", int64_t{1}}, {"dimensions.user", user}}}});
+  };
+  report_to("once");
+  report_to("often");
+  EXPECT_EQ(users(), std::set<std::string>({"once", "often"}));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (users().count("once") && absl::Now() < deadline) {
+    report_to("often");
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(users(), std::set<std::string>({"often"}));
+
+  EXPECT_THAT(NewReportAdapter("prometheus",
+                               Params(R"({"metricsExpirationPolicy": {"metricsExpiryDuration": "soon"}})"),
+                               registry)
+                  .status()
+                  .message(),
+              HasSubstr("params.metricsExpirationPolicy.metricsExpiryDuration: not a duration"));
 }
 
 // redisquota's params are checked before any Redis is needed; an

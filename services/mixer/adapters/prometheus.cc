@@ -2,13 +2,25 @@
 // port, named istio_<name> as Istio's adapter names them.
 //   params: {metrics: [{name: requests_total, instance_name: requestcount.instance.istio-system,
 //                       kind: COUNTER | GAUGE | DISTRIBUTION, label_names: [...],
-//                       buckets: {explicit_buckets: {bounds: [...]}}}]}
+//                       buckets: {explicit_buckets: {bounds: [...]}}}],
+//           metricsExpirationPolicy: {metricsExpiryDuration: 10m,
+//                                     expiryCheckIntervalDuration: 1m}}
+//
+// Labels come from what callers report, so the series are a table keyed by
+// callers: it is bounded in bytes (kMaxSeriesBytes per handler), the least
+// recently updated series removed past it (and counted as evictions of the
+// "prometheus_series" table), and series not updated for
+// metricsExpiryDuration removed as Istio's adapter removes them.
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/common/bounded_lru.h"
 
 #include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
@@ -41,6 +53,8 @@ std::string Label(const AttributeValue& value) {
   return "";
 }
 
+constexpr size_t kMaxSeriesBytes = 16 << 20;
+
 class PrometheusAdapter : public ReportAdapter {
  public:
   struct Metric {
@@ -52,37 +66,140 @@ class PrometheusAdapter : public ReportAdapter {
     prometheus::Family<prometheus::Histogram>* histograms = nullptr;
     prometheus::Histogram::BucketBoundaries buckets;
   };
+  // One series: which metric, which of its family's members, when last updated.
+  struct Series {
+    Metric* metric = nullptr;
+    void* member = nullptr;
+    absl::Time updated;
+  };
+
+  explicit PrometheusAdapter(std::function<absl::Time()> clock = absl::Now)
+      : clock_(std::move(clock)),
+        series_(kMaxSeriesBytes, [this](BoundedLru<Series>::Entry& entry) {
+          Remove(entry.value);
+          Stats().evictions.fetch_add(1);
+        }) {}
+
+  ~PrometheusAdapter() override {
+    absl::MutexLock lock(&mu_);
+    Stats().entries.fetch_sub(static_cast<int64_t>(series_.size()));
+  }
 
   void Report(const std::vector<InstanceValue>& instances) override {
+    const absl::Time now = clock_();
+    absl::MutexLock lock(&mu_);
+    Expire(now);
     for (const InstanceValue& instance : instances) {
-      for (Metric& metric : metrics_) {
+      for (size_t m = 0; m < metrics_.size(); ++m) {
+        Metric& metric = metrics_[m];
         if (metric.instance != instance.name) continue;
         auto value_field = instance.fields.find("value");
         if (value_field == instance.fields.end()) continue;
         std::optional<double> value = Number(value_field->second);
         if (!value.has_value()) continue;
         std::map<std::string, std::string> labels;
+        size_t label_bytes = 0;
         for (const std::string& label : metric.labels) {
           auto dimension = instance.fields.find("dimensions." + label);
-          labels[label] = dimension == instance.fields.end() ? "" : Label(dimension->second);
+          std::string& text = labels[label];
+          text = dimension == instance.fields.end() ? "" : Label(dimension->second);
+          label_bytes += label.size() + text.size();
         }
+        // prometheus-cpp keeps the labels in its family and again in the
+        // metric; a histogram keeps a counter per bucket.
+        const size_t cost = 3 * label_bytes + 256 + 48 * metric.buckets.size();
+        std::string key = absl::StrCat(m, "\x1f");
+        for (const auto& [name, text] : labels) absl::StrAppend(&key, name, "=", text, "\x1f");
+        const size_t before = series_.size();
+        Series& series = series_.FindOrInsert(key, cost).value;
+        Stats().entries.fetch_add(static_cast<int64_t>(series_.size()) - static_cast<int64_t>(before));
+        series.metric = &metric;
+        series.updated = now;
         if (metric.counters != nullptr) {
-          metric.counters->Add(labels).Increment(*value);
+          auto& counter = metric.counters->Add(labels);
+          series.member = &counter;
+          counter.Increment(*value);
         } else if (metric.gauges != nullptr) {
-          metric.gauges->Add(labels).Set(*value);
+          auto& gauge = metric.gauges->Add(labels);
+          series.member = &gauge;
+          gauge.Set(*value);
         } else if (metric.histograms != nullptr) {
-          metric.histograms->Add(labels, metric.buckets).Observe(*value);
+          auto& histogram = metric.histograms->Add(labels, metric.buckets);
+          series.member = &histogram;
+          histogram.Observe(*value);
         }
       }
     }
   }
 
   std::vector<Metric> metrics_;
+  absl::Duration expiry_ = absl::InfiniteDuration();
+  absl::Duration expiry_check_interval_ = absl::Minutes(1);
+
+ private:
+  static TableStats& Stats() { return TableStats::For("prometheus_series"); }
+
+  void Remove(const Series& series) {
+    if (series.member == nullptr) return;
+    const Metric& metric = *series.metric;
+    if (metric.counters != nullptr) {
+      metric.counters->Remove(static_cast<prometheus::Counter*>(series.member));
+    } else if (metric.gauges != nullptr) {
+      metric.gauges->Remove(static_cast<prometheus::Gauge*>(series.member));
+    } else if (metric.histograms != nullptr) {
+      metric.histograms->Remove(static_cast<prometheus::Histogram*>(series.member));
+    }
+  }
+
+  // Removes series not updated for expiry_, at most once per check interval.
+  void Expire(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (expiry_ == absl::InfiniteDuration() || now - last_expiry_check_ < expiry_check_interval_) {
+      return;
+    }
+    last_expiry_check_ = now;
+    while (BoundedLru<Series>::Entry* oldest = series_.Oldest()) {
+      if (oldest->value.updated > now - expiry_) break;
+      Remove(oldest->value);
+      series_.Erase(oldest->key);
+      Stats().entries.fetch_sub(1);
+    }
+  }
+
+  std::function<absl::Time()> clock_;
+  absl::Mutex mu_;
+  BoundedLru<Series> series_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_expiry_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 absl::StatusOr<std::unique_ptr<ReportAdapter>> NewPrometheus(const google::protobuf::Struct& params,
                                                              prometheus::Registry& registry) {
   auto adapter = std::make_unique<PrometheusAdapter>();
+  for (const char* name : {"metricsExpirationPolicy", "metrics_expiration_policy"}) {
+    auto policy = params.fields().find(name);
+    if (policy == params.fields().end()) continue;
+    const google::protobuf::Struct& fields = policy->second.struct_value();
+    absl::StatusOr<absl::Duration> expiry = DurationParam(fields, "metricsExpiryDuration", absl::ZeroDuration());
+    if (expiry.ok() && *expiry == absl::ZeroDuration()) {
+      expiry = DurationParam(fields, "metrics_expiry_duration", absl::ZeroDuration());
+    }
+    absl::StatusOr<absl::Duration> interval =
+        DurationParam(fields, "expiryCheckIntervalDuration", absl::ZeroDuration());
+    if (interval.ok() && *interval == absl::ZeroDuration()) {
+      interval = DurationParam(fields, "expiry_check_interval_duration", absl::ZeroDuration());
+    }
+    if (!expiry.ok() || !interval.ok()) {
+      const absl::Status& bad = !expiry.ok() ? expiry.status() : interval.status();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "params.metricsExpirationPolicy.", absl::StripPrefix(bad.message(), "params.")));
+    }
+    if (*expiry <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "params.metricsExpirationPolicy.metricsExpiryDuration: must be positive");
+    }
+    adapter->expiry_ = *expiry;
+    // Without an interval, expired series are looked for twice per expiry.
+    adapter->expiry_check_interval_ = *interval > absl::ZeroDuration() ? *interval : *expiry / 2;
+  }
   auto metrics = params.fields().find("metrics");
   if (metrics == params.fields().end()) return adapter;
   int index = 0;
