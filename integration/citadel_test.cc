@@ -1,14 +1,24 @@
 // End to end: the real citadel binary, asked over gRPC (TLS) with Istio's CA
 // API, its answers checked by the openssl tool.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmath>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "integration/harness/etcd_cluster.h"
+#include "integration/harness/eventually.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/files.h"
 #include "libs/common/http_client.h"
@@ -239,6 +249,81 @@ TEST_F(CitadelTest, BadRequestsGetTheRightStatusAndCitadelCarriesOn) {
   }
   EXPECT_THAT(metrics->body, HasSubstr("citadel_server_success_cert_issuance_count 1"));
   EXPECT_THAT(metrics->body, HasSubstr("citadel_server_root_cert_expiry_timestamp "));
+}
+
+// One token made 20,200 certificates as fast as it could: now an identity
+// past its burst is refused with RESOURCE_EXHAUSTED, naming it and when to
+// retry, while another identity is not held up; refusals are counted.
+TEST_F(CitadelTest, OneIdentityIsRateLimitedWithoutHoldingUpOthers) {
+  StartCitadel({"--certificates_per_second=0.5", "--certificate_burst=5"});
+  absl::StatusOr<mtls::PrivateKey> key = mtls::PrivateKey::Generate();
+  ASSERT_TRUE(key.ok());
+  auto stub = Stub();
+  const std::string cart = IssueToken("shop", "cart");
+  IstioCertificateResponse response;
+  for (int i = 0; i < 5; ++i) {
+    grpc::Status status = Create(*stub, Csr(*key), cart, 0, &response);
+    ASSERT_TRUE(status.ok()) << i << ": " << status.error_message();
+  }
+  grpc::Status limited = Create(*stub, Csr(*key), cart, 0, &response);
+  EXPECT_EQ(limited.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(limited.error_message(),
+              HasSubstr("spiffe://cluster.local/ns/shop/sa/cart (by its bootstrap token) has asked "
+                        "for more than 0.5 certificates per second (burst 5); retry in"));
+  const std::string web = IssueToken("shop", "web");
+  EXPECT_TRUE(Create(*stub, Csr(*key, {"spiffe://cluster.local/ns/shop/sa/web"}), web, 0, &response).ok());
+  absl::StatusOr<HttpResponse> metrics = HttpGet(citadel_->monitoring_address(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body,
+              HasSubstr("citadel_server_csr_total{outcome=\"refused\",reason=\"rate_limit\"} 1"));
+}
+
+// Plaintext clients on the TLS port: gRPC logs a failed handshake per
+// connection (2,000 lines in 0.4 s before). Through the shared limiter at
+// most 5 a second are written, and the next one says how many were not.
+TEST_F(CitadelTest, PlaintextConnectionsOnTheTlsPortAreLoggedAtABoundedRate) {
+  StartCitadel();
+  const std::string address = citadel_->grpc_address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  auto plaintext_connection = [port] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof(server)) == 0) {
+      timeval timeout{.tv_sec = 5, .tv_usec = 0};
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+      constexpr char kRequest[] = "GET / HTTP/1.1\r\nHost: citadel\r\n\r\n";
+      send(fd, kRequest, sizeof(kRequest) - 1, MSG_NOSIGNAL);
+      char buffer[256];
+      while (recv(fd, buffer, sizeof(buffer), 0) > 0) {
+      }
+    }
+    close(fd);
+  };
+  auto grpc_lines = [&] {
+    int lines = 0;
+    for (absl::string_view line : absl::StrSplit(citadel_->process().Log(), '\n')) {
+      lines += absl::StrContains(line, " grpc ") && absl::StrContains(line, "Handshake failed");
+    }
+    return lines;
+  };
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 1000; ++i) plaintext_connection();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  ASSERT_TRUE(Eventually([&] { return grpc_lines() > 0; }, absl::Seconds(10)))
+      << citadel_->process().Log();
+  std::cout << "1000 plaintext connections in " << seconds << " s: " << grpc_lines()
+            << " log lines\n";
+  EXPECT_LE(grpc_lines(), 5 + 5 * static_cast<int>(std::ceil(seconds)) + 1);
+  // Once the limiter lets a line through again, it counts what it held back.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        plaintext_connection();
+        return absl::StrContains(citadel_->process().Log(), "connection log lines not written");
+      },
+      absl::Seconds(20)));
 }
 
 // A root that expires silently took meshes down (Istio #14516): a root with

@@ -1,4 +1,5 @@
 #include "libs/common/bounded_lru.h"
+#include "libs/common/keyed_rate_limiter.h"
 
 #include <string>
 #include <vector>
@@ -51,6 +52,21 @@ TEST(BoundedLruTest, UsingAnEntryKeepsItAndEraseFreesItsBytes) {
   }
   EXPECT_THAT(keys, ElementsAre("d", "a"));  // the Find above used "a" last
   EXPECT_EQ(table.bytes(), 0u);
+}
+
+TEST(KeyedRateLimiterTest, EachKeyHasItsOwnBucket) {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  KeyedRateLimiter limiter(/*per_second=*/2, /*burst=*/3, 1 << 20, [&now] { return now; });
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.Take("alice"), std::nullopt);
+  std::optional<absl::Duration> wait = limiter.Take("alice");
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(*wait, absl::Milliseconds(500));
+  EXPECT_EQ(limiter.Take("bob"), std::nullopt);  // alice's burst is not bob's
+  now += absl::Milliseconds(500);
+  EXPECT_EQ(limiter.Take("alice"), std::nullopt);
+  EXPECT_TRUE(limiter.Take("alice").has_value());
+  KeyedRateLimiter unlimited(0, 0);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(unlimited.Take("x"), std::nullopt);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 #include "libs/common/http_server.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/logging.h"
 #include "libs/common/net.h"
 #include "spdlog/spdlog.h"
 
@@ -114,6 +116,7 @@ class HttpServer::Impl {
     asio::post(io_, [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      accept_retry_.cancel();
       io_.stop();
     });
     thread_.join();
@@ -161,6 +164,8 @@ class HttpServer::Impl {
   std::unique_ptr<asio::ssl::context> tls_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_{io_};
+  absl::Duration accept_backoff_ = absl::ZeroDuration();
   std::thread thread_;
   uint16_t port_ = 0;
   mutable absl::Mutex mu_;
@@ -297,7 +302,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 void HttpServer::Impl::Accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
+    if (ec) {
+      // The connection stays queued, so accepting again at once fails
+      // again: out of file descriptors, that spun a core. Wait instead.
+      accept_backoff_ = std::clamp(accept_backoff_ * 2, absl::Milliseconds(50), absl::Seconds(1));
+      static LogRateLimiter* limiter = new LogRateLimiter(0.1);
+      if (uint64_t dropped = 0; limiter->Allow(&dropped)) {
+        spdlog::warn("HTTP server on port {}: accepting a connection failed: {}; retrying in {} "
+                     "({} such failures not logged)",
+                     port_, ec.message(), absl::FormatDuration(accept_backoff_), dropped);
+      }
+      if (options_.on_accept_error) options_.on_accept_error(ec.message(), accept_backoff_);
+      accept_retry_.expires_after(absl::ToChronoMilliseconds(accept_backoff_));
+      accept_retry_.async_wait([this](beast::error_code waited) {
+        if (!waited && acceptor_.is_open()) Accept();
+      });
+      return;
+    }
+    accept_backoff_ = absl::ZeroDuration();
+    {
       if (tls_ != nullptr) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(socket),
                                                                         *tls_)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 
 namespace keel {
@@ -52,6 +53,11 @@ struct HttpServerOptions {
   // HTTPS when both are set: PEM files of the certificate chain and key.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Called on the server's thread when accepting a connection fails (file
+  // descriptors ran out, say), with the error and how long the server now
+  // waits before it accepts again: it backs off (50 ms doubling to 1 s)
+  // instead of retrying at once, and logs at most once per 10 s.
+  std::function<void(const std::string& error, absl::Duration backoff)> on_accept_error;
 };
 
 class HttpServer {

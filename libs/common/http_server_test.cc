@@ -4,8 +4,12 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/http_client.h"
@@ -174,6 +178,64 @@ TEST(HttpServerTest, LoopbackOnlyPrefixesAnswer403ToRemotePeers) {
   auto metrics = HttpGet(remote + ":" + port, "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_EQ(metrics->status, 200);
+}
+
+// Out of file descriptors, a queued connection cannot be accepted and
+// accepting again at once fails again: the server backs off (each wait at
+// least as long as the last), and serves again once descriptors are back.
+TEST(HttpServerTest, AcceptFailuresBackOffAndTheServerRecovers) {
+  absl::Mutex mu;
+  std::vector<absl::Duration> backoffs;
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      "127.0.0.1:0", HttpServerOptions{.on_accept_error = [&](const std::string&, absl::Duration d) {
+        absl::MutexLock lock(&mu);
+        backoffs.push_back(d);
+      }});
+  ASSERT_TRUE(server.ok());
+  (*server)->Handle("/readyz", [](const HttpRequest&) { return HttpResponse{.body = "ok"}; });
+  // Sockets made before the limit, connected after it.
+  std::vector<int> clients;
+  for (int i = 0; i < 2; ++i) clients.push_back(socket(AF_INET, SOCK_STREAM, 0));
+  rlimit before;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  // Below the highest open descriptor, nothing is free; beyond it nothing
+  // may be opened.
+  rlimit tight = before;
+  int highest = 0;
+  for (int fd = 0; fd < 65536; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1) highest = fd;
+  }
+  tight.rlim_cur = static_cast<rlim_t>(highest + 1);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<int> fillers;  // the free ones below it
+  for (int fd; (fd = open("/dev/null", O_RDONLY)) >= 0;) fillers.push_back(fd);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons((*server)->port());
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  for (int fd : clients) {
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  }
+  auto failures = [&] {
+    absl::MutexLock lock(&mu);
+    return backoffs.size();
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (failures() < 4 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
+  for (int fd : fillers) close(fd);
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_GE(backoffs.size(), 4u);
+    EXPECT_GE(backoffs[0], absl::Milliseconds(50));
+    for (size_t i = 1; i < backoffs.size(); ++i) EXPECT_GE(backoffs[i], backoffs[i - 1]);
+    EXPECT_LE(backoffs.back(), absl::Seconds(1));
+  }
+  for (int fd : clients) close(fd);
+  absl::StatusOr<HttpResponse> ready =
+      HttpGet(absl::StrCat("127.0.0.1:", (*server)->port()), "/readyz", absl::Seconds(10));
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->body, "ok");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "grpc/support/log.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/common/json_writer.h"
@@ -45,7 +47,30 @@ class JsonFormatter : public spdlog::formatter {
   }
 };
 
+// gRPC core's lines, in the process's logger, through the shared limiter.
+void LogFromGrpc(gpr_log_func_args* args) {
+  uint64_t dropped = 0;
+  if (!ConnectionLogLimiter().Allow(&dropped)) return;
+  spdlog::level::level_enum level = spdlog::level::info;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) level = spdlog::level::warn;
+  if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = spdlog::level::debug;
+  std::string_view file = args->file == nullptr ? "" : args->file;
+  if (size_t slash = file.rfind('/'); slash != std::string_view::npos) file.remove_prefix(slash + 1);
+  if (dropped > 0) {
+    spdlog::log(level, "grpc {}:{}: {} ({} connection log lines not written)", std::string(file),
+                args->line, args->message == nullptr ? "" : args->message, dropped);
+  } else {
+    spdlog::log(level, "grpc {}:{}: {}", std::string(file), args->line,
+                args->message == nullptr ? "" : args->message);
+  }
+}
+
 }  // namespace
+
+LogRateLimiter& ConnectionLogLimiter() {
+  static LogRateLimiter* limiter = new LogRateLimiter(5);
+  return *limiter;
+}
 
 LogOptions LogOptionsFromFlags() {
   return LogOptions{.format = absl::GetFlag(FLAGS_log_format),
@@ -75,6 +100,7 @@ absl::Status InitLogging(const std::string& component, const LogOptions& options
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
+  gpr_set_log_function(LogFromGrpc);
   return absl::OkStatus();
 }
 

@@ -36,6 +36,10 @@ absl::Status InitLogging(const std::string& component, const LogOptions& options
 // (node ids and NACK messages can be megabytes).
 std::string ClientText(std::string_view text, size_t max_bytes = 256);
 
+// InitLogging also takes over gRPC core's log lines (a TLS handshake that
+// failed, a peer that sent garbage), which it writes once per connection:
+// they go to the same logger, through ConnectionLogLimiter.
+
 // LogRateLimiter lets through at most `per_second` lines (with a burst of as
 // many) of one kind; the rest are counted, and the next line let through
 // says how many were dropped. Thread-safe.
@@ -57,6 +61,13 @@ class LogRateLimiter {
   absl::Time last_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// ConnectionLogLimiter is the one limiter that every log line written per
+// connection or per request from outside goes through (gRPC's handshake
+// errors, a refused CSR, a failed admission review), so that a flood of
+// connections cannot flood the log: 5 lines a second with a burst of as
+// many, the next line saying how many were not written.
+LogRateLimiter& ConnectionLogLimiter();
 
 }  // namespace keel
 

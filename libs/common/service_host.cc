@@ -1,5 +1,7 @@
 #include "libs/common/service_host.h"
 
+#include "prometheus/counter.h"
+
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -104,11 +106,20 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::StartAll(
   if (services.empty()) return absl::InvalidArgumentError("no service to host");
   std::unique_ptr<ServiceHost> host(new ServiceHost(component, options));
 
+  prometheus::Counter& accept_errors = prometheus::BuildCounter()
+                                           .Name("keel_http_accept_errors_total")
+                                           .Help("Connections the monitoring server failed to "
+                                                 "accept (file descriptors ran out, say).")
+                                           .Register(host->metrics_->registry())
+                                           .Add({});
   absl::StatusOr<std::unique_ptr<HttpServer>> monitoring = HttpServer::Start(
       options.monitoring_address,
       HttpServerOptions{.loopback_only_prefixes = options.debug_remote
                                                       ? std::vector<std::string>{}
-                                                      : std::vector<std::string>{"/debug/", "/console"}});
+                                                      : std::vector<std::string>{"/debug/", "/console"},
+                        .on_accept_error = [&accept_errors](const std::string&, absl::Duration) {
+                          accept_errors.Increment();
+                        }});
   if (!monitoring.ok()) {
     return absl::Status(monitoring.status().code(),
                         absl::StrCat("monitoring server: ", monitoring.status().message()));

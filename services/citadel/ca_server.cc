@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/hash/hash.h"
 #include "libs/common/logging.h"
 #include "libs/mtls/certificate.h"
 #include "prometheus/counter.h"
@@ -44,7 +45,9 @@ CaServer::CaServer(CaPolicy policy, SignerProvider signer, const mtls::TokenSign
                   .Help("Certificates issued.")
                   .Register(registry)
                   .Add({})),
-      log_(log) {}
+      log_(log),
+      per_identity_(policy_.certificates_per_second, policy_.certificate_burst),
+      per_token_(policy_.certificates_per_second, policy_.certificate_burst) {}
 
 absl::StatusOr<CaServer::Caller> CaServer::Authenticate(
     const grpc::CallbackServerContext& context) const {
@@ -81,7 +84,8 @@ absl::StatusOr<CaServer::Caller> CaServer::Authenticate(
   if (tokens_ == nullptr) return absl::UnauthenticatedError("this CA accepts no bootstrap tokens");
   absl::StatusOr<mtls::TokenClaims> claims = tokens_->Verify(header.substr(7));
   if (!claims.ok()) return claims.status();
-  return Caller{.id = {policy_.trust_domain, claims->namespace_name, claims->service_account}};
+  return Caller{.id = {policy_.trust_domain, claims->namespace_name, claims->service_account},
+                .token = std::string(header.substr(7))};
 }
 
 grpc::Status CaServer::Refuse(grpc::StatusCode code, const std::string& reason,
@@ -103,12 +107,28 @@ grpc::Status CaServer::Sign(grpc::CallbackServerContext* context,
                             istio::v1::auth::IstioCertificateResponse* response) {
   absl::StatusOr<Caller> caller = Authenticate(*context);
   if (!caller.ok()) {
-    spdlog::warn("CSR refused: {} (peer {})", std::string(caller.status().message()),
-                 ClientText(context->peer(), 128));
+    if (uint64_t dropped = 0; ConnectionLogLimiter().Allow(&dropped)) {
+      spdlog::warn("CSR refused: {} (peer {}; {} connection log lines not written before)",
+                   std::string(caller.status().message()), ClientText(context->peer(), 128),
+                   dropped);
+    }
     return Refuse(ToGrpc(caller.status().code()), "authentication",
                   std::string(caller.status().message()));
   }
   const std::string identity = caller->id.ToString();
+  // Before any work on the CSR: one identity (or token) cannot make the CA
+  // sign without bound, for itself or at everyone else's expense.
+  std::optional<absl::Duration> wait = per_identity_.Take(identity);
+  if (!wait.has_value() && !caller->token.empty()) {
+    wait = per_token_.Take(absl::StrCat(absl::Hash<std::string>{}(caller->token)));
+  }
+  if (wait.has_value()) {
+    return Refuse(grpc::StatusCode::RESOURCE_EXHAUSTED, "rate_limit",
+                  absl::StrCat(identity, caller->token.empty() ? "" : " (by its bootstrap token)",
+                               " has asked for more than ", policy_.certificates_per_second,
+                               " certificates per second (burst ", policy_.certificate_burst,
+                               "); retry in ", absl::FormatDuration(absl::Ceil(*wait, absl::Milliseconds(1)))));
+  }
   if (request->csr().size() > kMaxCsrBytes) {
     return Refuse(grpc::StatusCode::INVALID_ARGUMENT, "csr_size",
                   absl::StrCat("csr is ", request->csr().size(), " bytes; the limit is ",

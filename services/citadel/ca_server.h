@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/common/keyed_rate_limiter.h"
 #include "libs/mtls/bootstrap_token.h"
 #include "libs/mtls/signer.h"
 #include "libs/mtls/spiffe.h"
@@ -26,6 +27,10 @@ struct CaPolicy {
   std::string trust_domain = "cluster.local";
   absl::Duration default_ttl = absl::Hours(24);
   absl::Duration max_ttl = absl::Hours(24 * 90);
+  // Certificates one identity (and one bootstrap token) may get: a rate per
+  // second and a burst (a rollout of that many pods at once). 0: no limit.
+  double certificates_per_second = 10;
+  double certificate_burst = 100;
 };
 
 // The current signer: replaced whole when the CA's files change.
@@ -51,6 +56,7 @@ class CaServer final : public istio::v1::auth::IstioCertificateService::Callback
   struct Caller {
     mtls::SpiffeId id;
     bool by_certificate = false;  // a renewal; else a bootstrap token
+    std::string token;            // the bootstrap token it presented, if any
   };
   // Authenticate finds the caller's identity: its verified client
   // certificate's SPIFFE id, else its bearer token's claims.
@@ -68,6 +74,8 @@ class CaServer final : public istio::v1::auth::IstioCertificateService::Callback
   prometheus::Family<prometheus::Counter>& outcomes_;
   prometheus::Counter& issued_;
   CertificateLog* const log_;
+  KeyedRateLimiter per_identity_;
+  KeyedRateLimiter per_token_;
 };
 
 }  // namespace keel::citadel

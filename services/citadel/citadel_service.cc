@@ -139,7 +139,9 @@ void CitadelService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsR
   ca_server_ = std::make_unique<CaServer>(
       CaPolicy{.trust_domain = options_.trust_domain,
                .default_ttl = options_.workload_cert_ttl,
-               .max_ttl = options_.max_workload_cert_ttl},
+               .max_ttl = options_.max_workload_cert_ttl,
+               .certificates_per_second = options_.certificates_per_second,
+               .certificate_burst = options_.certificate_burst},
       [this] { return signer(); }, tokens_.get(), metrics.registry(), &certificate_log_);
   builder.RegisterService(ca_server_.get());
   // A CSR is a few KB: anything much larger is refused by gRPC itself.

@@ -29,6 +29,9 @@ struct CitadelOptions {
   std::string trust_domain = "cluster.local";
   absl::Duration workload_cert_ttl = absl::Hours(24);
   absl::Duration max_workload_cert_ttl = absl::Hours(24 * 90);
+  // Per identity and per bootstrap token (see CaPolicy); 0: no limit.
+  double certificates_per_second = 10;
+  double certificate_burst = 100;
   absl::Duration root_ttl = absl::Hours(24 * 365 * 10);
   // The bootstrap token secret; "" means <ca_dir>/token-key (made if missing).
   std::string token_key_file;

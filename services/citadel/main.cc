@@ -33,6 +33,11 @@ ABSL_FLAG(absl::Duration, workload_cert_ttl, absl::Hours(24),
           "Lifetime of issued workload certificates when the request asks for none.");
 ABSL_FLAG(absl::Duration, max_workload_cert_ttl, absl::Hours(24 * 90),
           "Longest lifetime a request may ask for.");
+ABSL_FLAG(double, certificates_per_second, 10,
+          "Certificates one identity (and one bootstrap token) may get per second; more are "
+          "refused with RESOURCE_EXHAUSTED. 0: no limit.");
+ABSL_FLAG(double, certificate_burst, 100,
+          "How many certificates one identity may get at once beyond that rate (a rollout).");
 ABSL_FLAG(absl::Duration, root_ttl, absl::Hours(24 * 365 * 10), "Lifetime of a self-signed root.");
 ABSL_FLAG(std::string, token_key_file, "",
           "Secret that signs bootstrap tokens (default <ca_dir>/token-key, made if missing).");
@@ -61,6 +66,8 @@ keel::citadel::CitadelOptions OptionsFromFlags() {
       .trust_domain = absl::GetFlag(FLAGS_trust_domain),
       .workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl),
       .max_workload_cert_ttl = absl::GetFlag(FLAGS_max_workload_cert_ttl),
+      .certificates_per_second = absl::GetFlag(FLAGS_certificates_per_second),
+      .certificate_burst = absl::GetFlag(FLAGS_certificate_burst),
       .root_ttl = absl::GetFlag(FLAGS_root_ttl),
       .token_key_file = absl::GetFlag(FLAGS_token_key_file),
       .serving_dir = absl::GetFlag(FLAGS_serving_dir),
