@@ -418,6 +418,63 @@ TEST_F(GalleyTest, GalleyIsNotReadyWhileEtcdHasNoQuorum) {
   subscriber->Stop();
 }
 
+// A resource larger than etcd takes in one request (2 MB of annotation):
+// before, it was counted as loaded and never reached anyone. Now it is an
+// error of its file (file:line, the size, the limit) on /debug/configz, and
+// the rest of the folder is served.
+TEST_F(GalleyTest, OnEtcdAResourceTooLargeForEtcdIsAnErrorOfItsFileAndTheRestIsServed) {
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(1);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const std::string dir = TestTempDir("galley-large");
+  WriteFile(dir + "/reviews.yaml", Vs("reviews", "80", "20"));
+  WriteFile(dir + "/large.yaml",
+            absl::StrCat("apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+                         "metadata:\n  name: large\n  annotations:\n    blob: ",
+                         std::string(2 << 20, 'x'),
+                         "\nspec:\n  hosts: [large]\n  http:\n  - route:\n"
+                         "    - destination: {host: large}\n"));
+  absl::StatusOr<RunningService*> galley = mesh().Start(
+      "galley", {"--config_dir=" + dir, "--debounce=20ms", (*etcd)->EndpointsFlag()});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  absl::StatusOr<HttpResponse> configz = HttpGet((*galley)->monitoring_address(), "/debug/configz");
+  ASSERT_TRUE(configz.ok());
+  EXPECT_THAT(configz->body, HasSubstr("large.yaml\",\"line\":1,"));
+  EXPECT_THAT(configz->body, HasSubstr("more than the 1572864 bytes etcd takes in one request"));
+  EXPECT_THAT((*galley)->process().Log(),
+              HasSubstr("VirtualService default/large: stored in etcd it takes "));
+  auto subscriber = Subscribe(**galley, /*delta=*/true);
+  EXPECT_TRUE(subscriber->WaitUntil(
+      [](const xds::AdsClient& c) { return Weights(c, "reviews") == "80/20"; }, absl::Seconds(20)));
+  subscriber->Stop();
+}
+
+// Galley on etcd that nobody serves: it exits naming the endpoints it
+// tried. A replica on etcd without folders serves its debug pages (its
+// /debug/configz crashed it before).
+TEST_F(GalleyTest, EtcdEndpointsAreNamedWhenUnreachableAndAFolderlessReplicaServesConfigz) {
+  const uint16_t nobody = PickFreePort();
+  absl::StatusOr<CommandResult> unreachable = RunToCompletion(
+      KeelBinaryPath("galley"),
+      {absl::StrCat("--etcd_endpoints=127.0.0.1:", nobody), "--grpc_address=127.0.0.1:0",
+       "--monitoring_address=127.0.0.1:0"},
+      absl::Seconds(60));
+  ASSERT_TRUE(unreachable.ok());
+  EXPECT_NE(unreachable->exit.status, 0);
+  EXPECT_THAT(unreachable->err, HasSubstr(absl::StrCat("cannot read etcd at 127.0.0.1:", nobody, ": ")));
+
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(1);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  absl::StatusOr<RunningService*> galley = mesh().Start("galley", {(*etcd)->EndpointsFlag()});
+  ASSERT_TRUE(galley.ok());
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  for (const char* page : {"/debug", "/debug/configz", "/debug/mcpz", "/metrics", "/readyz"}) {
+    absl::StatusOr<HttpResponse> response = HttpGet((*galley)->monitoring_address(), page);
+    ASSERT_TRUE(response.ok()) << page << ": " << response.status();
+    EXPECT_EQ(response->status, 200) << page;
+  }
+}
+
 // keelctl apply / get / history / rollback / delete through Galley on a
 // real etcd: a bad file is refused whole with file:line errors; each good
 // apply is a revision; rollback restores an earlier spec exactly; what the

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/mesh/resource.h"
 
@@ -65,6 +66,12 @@ class ConfigStore {
   virtual ConfigChange Replace(std::vector<std::shared_ptr<const Resource>> resources) = 0;
   // Replace for resources by value (tests, small sets).
   ConfigChange Replace(std::vector<Resource> resources);
+
+  // Admit says whether `resource` can be kept in this store at all (etcd
+  // refuses a request larger than its limit); the error names the limit and
+  // the size. Sources ask before Replace, so that such a resource is an
+  // error of its file rather than a write that fails in the background.
+  virtual absl::Status Admit(const Resource& resource) const { return absl::OkStatus(); }
 
   // Current returns the latest snapshot.
   virtual std::shared_ptr<const ConfigSnapshot> Current() const = 0;

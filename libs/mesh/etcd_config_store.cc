@@ -94,7 +94,19 @@ bool FromFolder(const Resource& resource) {
 
 }  // namespace
 
+absl::Status EtcdConfigStore::Admit(const Resource& resource) const {
+  // The put's framing (the key twice, lease and flags) takes a little more.
+  constexpr size_t kFraming = 512;
+  const size_t size =
+      2 * Key(resource).size() + EncodeMcp(*WithSource(resource, "folder")).ByteSizeLong() + kFraming;
+  if (size <= kMaxRequestBytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "stored in etcd it takes ", size, " bytes, more than the ", kMaxRequestBytes,
+      " bytes etcd takes in one request (its --max-request-bytes): not stored, not served"));
+}
+
 absl::StatusOr<EtcdConfigStore::Version> EtcdConfigStore::Write(const Resource& resource) {
+  if (absl::Status admitted = Admit(resource); !admitted.ok()) return admitted;
   std::shared_ptr<const Resource> marked = WithSource(resource, "api");
   const std::string key = Key(resource);
   absl::StatusOr<std::optional<etcd::KeyValue>> current = client_->Get(key);

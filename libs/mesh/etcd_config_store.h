@@ -45,6 +45,10 @@ class EtcdConfigStore : public ConfigStore {
   // until etcd holds what the last Replace asked for: no accepted config is
   // lost to an outage.
   ConfigChange Replace(std::vector<std::shared_ptr<const Resource>> resources) override;
+  // Refuses a resource whose stored form is larger than etcd takes in one
+  // request (kMaxRequestBytes, etcd's default --max-request-bytes).
+  absl::Status Admit(const Resource& resource) const override;
+  static constexpr size_t kMaxRequestBytes = 1572864;
   std::shared_ptr<const ConfigSnapshot> Current() const override { return local_.Current(); }
   std::unique_ptr<WatchHandle> Watch(Watcher watcher) override { return local_.Watch(std::move(watcher)); }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/files.h"
 #include "libs/etcd/client.h"
 #include "libs/mtls/credentials.h"
@@ -66,7 +67,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CitadelService::GrpcSer
         });
     if (!joined.ok()) {
       return absl::Status(joined.status().code(),
-                          absl::StrCat("CA on etcd: ", joined.status().message()));
+                          absl::StrCat("CA on etcd at ", absl::StrJoin(options_.etcd_endpoints, ","),
+                                       ": ", joined.status().message()));
     }
     etcd_ca_ = *std::move(joined);
   }

@@ -32,6 +32,28 @@ void GalleyService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRe
   builder.RegisterService(config_api_.get());
 }
 
+// galley_config_dirs_emptied, from the file source's latest reload.
+class GalleyService::EmptiedFolders : public prometheus::Collectable {
+ public:
+  explicit EmptiedFolders(const GalleyService* galley) : galley_(galley) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::ClientMetric count;
+    count.gauge.value = galley_->file_source_ == nullptr
+                            ? 0
+                            : static_cast<double>(
+                                  galley_->file_source_->LastReport().emptied_directories.size());
+    return {prometheus::MetricFamily{
+        .name = "galley_config_dirs_emptied",
+        .help = "Configured folders found empty after holding config, whose last good config "
+                "is served until files are back.",
+        .type = prometheus::MetricType::Gauge,
+        .metric = {count}}};
+  }
+
+ private:
+  const GalleyService* galley_;
+};
+
 absl::Status GalleyService::Start(ServiceContext& context) {
   auto& registry = context.metrics.registry();
   resources_gauge_ = &prometheus::BuildGauge()
@@ -75,7 +97,12 @@ absl::Status GalleyService::Start(ServiceContext& context) {
             readiness->SetNotReady(std::string(health.message()));
           }
         });
-    if (!etcd_store.ok()) return etcd_store.status();
+    if (!etcd_store.ok()) {
+      return absl::Status(etcd_store.status().code(),
+                          absl::StrCat("config store: cannot read etcd at ",
+                                       absl::StrJoin(options_.etcd_endpoints, ","), ": ",
+                                       etcd_store.status().message()));
+    }
     if (!options_.config_dirs.empty()) {
       // One writer per folder set: replicas reading the same folders (a
       // ConfigMap mounted in each) elect one with a lease; the others only
@@ -137,6 +164,9 @@ absl::Status GalleyService::Start(ServiceContext& context) {
                  options_.webhook_cert_file.empty() ? "plain HTTP" : "HTTPS");
   }
 
+  // Read at each scrape: a reload that finds a folder emptied changes no
+  // snapshot, so nothing else would update it.
+  context.metrics.AddCollectable(std::make_shared<EmptiedFolders>(this));
   context.debug_pages.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
   context.debug_pages.Handle("/debug/mcpz", [this](const HttpRequest&) { return Mcpz(); });
   context.readiness.SetReady();
@@ -196,8 +226,10 @@ void WriteDiagnostic(const mesh::Diagnostic& d, JsonWriter& json) {
 
 HttpResponse GalleyService::Configz() const {
   std::shared_ptr<const mesh::ConfigSnapshot> snapshot = store_->Current();
-  LoadReport report = file_source_->LastReport();
-  std::map<std::string, std::string> origins = file_source_->Origins();
+  // A replica on etcd without folders has no file source: nothing to report.
+  LoadReport report = file_source_ != nullptr ? file_source_->LastReport() : LoadReport();
+  std::map<std::string, std::string> origins =
+      file_source_ != nullptr ? file_source_->Origins() : std::map<std::string, std::string>();
   JsonWriter json;
   json.BeginObject().Key("generation").Uint(snapshot->generation).Key("types").BeginArray();
   for (const auto& [type_url, type] : snapshot->types) {
@@ -222,6 +254,8 @@ HttpResponse GalleyService::Configz() const {
   for (const std::string& key : report.stale) json.String(key);
   json.EndArray().Key("missingDirectories").BeginArray();
   for (const std::string& dir : report.missing_directories) json.String(dir);
+  json.EndArray().Key("emptiedDirectories").BeginArray();
+  for (const std::string& dir : report.emptied_directories) json.String(dir);
   json.EndArray().Key("skipped").Uint(report.skipped.size()).EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }

@@ -86,6 +86,7 @@ class GalleyService : public Service {
   prometheus::Family<prometheus::Gauge>* errors_gauge_ = nullptr;
   prometheus::Gauge* snapshot_generation_ = nullptr;
   prometheus::Counter* reloads_ = nullptr;
+  class EmptiedFolders;
 };
 
 }  // namespace keel::galley

@@ -163,10 +163,32 @@ void FileSource::Reload() {
   listed_dirs_ = listing.directories;
   directories_missing_ = !listing.missing_roots.empty();
   std::map<std::string, FileState> next;
-  // A vanished folder keeps what it gave: an empty folder is a choice, a
-  // missing one is an accident (an unmounted volume, rm + mkdir in flight).
+  // A folder that held config and now holds no file at all keeps it, as a
+  // vanished one does: what operators do empties a folder by accident
+  // (mv c c.away; mkdir c, rm -rf + copy in flight, rsync --delete from an
+  // empty tree), while removing config on purpose leaves a file behind
+  // (any .yaml, even empty) or removes the files that name it.
+  std::vector<std::string> emptied_roots;
+  for (const std::string& root : options_.directories) {
+    if (std::find(listing.missing_roots.begin(), listing.missing_roots.end(), root) !=
+        listing.missing_roots.end()) {
+      continue;
+    }
+    const std::vector<std::string> one = {root};
+    const bool has_files =
+        std::any_of(listing.files.begin(), listing.files.end(),
+                    [&](const std::string& file) { return UnderAny(file, one); }) ||
+        std::any_of(listing.problems.begin(), listing.problems.end(),
+                    [&](const auto& problem) { return UnderAny(problem.first, one); });
+    const bool held_config = std::any_of(files_.begin(), files_.end(), [&](const auto& file) {
+      return UnderAny(file.first, one) && !file.second.good.empty();
+    });
+    if (!has_files && held_config) emptied_roots.push_back(root);
+  }
   for (auto& [path, state] : files_) {
-    if (UnderAny(path, listing.missing_roots)) next[path] = std::move(state);
+    if (UnderAny(path, listing.missing_roots) || UnderAny(path, emptied_roots)) {
+      next[path] = std::move(state);
+    }
   }
   // A file that cannot be read is an error, and what it gave before stays.
   auto keep_with_error = [&](const std::string& path, mesh::Diagnostic problem) {
@@ -206,6 +228,13 @@ void FileSource::Reload() {
     }
     for (mesh::Resource& resource : parsed.resources) {
       std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
+      if (!mesh::HasErrors(problems)) {
+        if (absl::Status admitted = store_->Admit(resource); !admitted.ok()) {
+          problems.push_back(mesh::Diagnostic{.position = resource.position,
+                                              .resource = resource.DisplayName(),
+                                              .message = std::string(admitted.message())});
+        }
+      }
       const bool invalid = mesh::HasErrors(problems);
       state.diagnostics.insert(state.diagnostics.end(), problems.begin(), problems.end());
       if (invalid) {
@@ -234,10 +263,23 @@ void FileSource::Reload() {
   LoadReport report;
   report.files = listing.files.size();
   report.missing_directories = listing.missing_roots;
+  report.emptied_directories = emptied_roots;
   for (const std::string& root : listing.missing_roots) {
     report.errors.push_back(FileError(
         root, "configured folder is gone: serving its last good config until it is back"));
     ++report.errors_by_kind["unknown"];
+  }
+  for (const std::string& root : emptied_roots) {
+    size_t resources = 0;
+    for (const auto& [path, state] : files_) {
+      if (UnderAny(path, {root})) resources += state.good.size();
+    }
+    mesh::Diagnostic emptied = FileError(
+        root, absl::StrCat("configured folder is empty: serving the ", resources,
+                           " resources it held until files are back (to remove them on purpose, "
+                           "leave a file in it, e.g. an empty .yaml)"));
+    emptied.level = mesh::Level::kWarning;
+    report.warnings.push_back(std::move(emptied));
   }
   std::map<std::string, std::string> origins;
   for (auto& [path, state] : files_) {

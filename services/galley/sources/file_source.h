@@ -51,6 +51,9 @@ struct LoadReport {
   std::map<std::string, size_t> errors_by_kind;
   std::vector<std::string> stale;                // keys serving their last good version
   std::vector<std::string> missing_directories;  // configured folders that are gone
+  // Configured folders that held config and now hold no file at all: their
+  // last good config is kept (see docs/galley.md).
+  std::vector<std::string> emptied_directories;
   bool changed = false;                          // a new snapshot was published
 };
 

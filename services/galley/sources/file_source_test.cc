@@ -248,6 +248,36 @@ TEST_F(FileSourceTest, VanishedFolderKeepsTheLastGoodConfigAndTheWatchRearms) {
   source.Stop();
 }
 
+// `mv c c.away; mkdir c`: the folder is there but empty. What it held is
+// kept, with a warning naming the folder; a file put back is read; a folder
+// left with an empty file in it is emptied on purpose.
+TEST_F(FileSourceTest, AFolderReplacedByAnEmptyOneKeepsItsConfigUntilAFileIsThere) {
+  Write("a.yaml", Dr("a", "a"));
+  Write("b.yaml", Dr("b", "b"));
+  FileSource source({.directories = {dir_}, .debounce = absl::Milliseconds(20)}, &store_);
+  ASSERT_TRUE(source.Load().ok());
+  ASSERT_TRUE(source.Watch().ok());
+  std::filesystem::rename(dir_, dir_ + ".away");
+  std::filesystem::create_directories(dir_);
+  ASSERT_TRUE(Eventually([&] { return !source.LastReport().emptied_directories.empty(); }));
+  EXPECT_THAT(Names(), ElementsAre("default/a=a", "default/b=b"));
+  LoadReport report = source.LastReport();
+  EXPECT_THAT(ErrorTexts(report), IsEmpty());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0].ToString(),
+              HasSubstr(dir_ + ": Warning configured folder is empty: serving the 2 resources it held"));
+  // Files back: read as usual.
+  Write("a.yaml", Dr("a", "a2"));
+  ASSERT_TRUE(Eventually([&] { return Names() == std::vector<std::string>{"default/a=a2"}; }));
+  EXPECT_THAT(source.LastReport().emptied_directories, IsEmpty());
+  // Emptied on purpose: an empty file stays.
+  std::filesystem::remove(dir_ + "/a.yaml");
+  Write("empty.yaml", "");
+  EXPECT_TRUE(Eventually([&] { return Names().empty(); }));
+  EXPECT_THAT(source.LastReport().warnings, IsEmpty());
+  source.Stop();
+}
+
 TEST_F(FileSourceTest, AliasBombIsRejectedAndTheFolderStillLoads) {
   Write("bomb.yaml", mesh::testing::AliasBombYaml());
   Write("good.yaml", Dr("good", "good"));
