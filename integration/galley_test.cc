@@ -304,6 +304,18 @@ TEST_F(GalleyTest, MixerExpressionsThatDoNotTypeCheckAreRefusedWithFileAndLine) 
   EXPECT_THAT((*galley)->process().Log(),
               HasSubstr(dir + "/rule.yaml:1:1: rule istio-system/deny: spec.match: "));
   EXPECT_TRUE((*galley)->process().Running());
+
+  // keelctl validate refuses what Galley refuses (it accepted it before),
+  // with the same file:line, as keelctl analyze does.
+  for (const char* command : {"validate", "analyze"}) {
+    absl::StatusOr<CommandResult> checked =
+        RunToCompletion(KeelBinaryPath("keelctl"), {command, "-f", dir});
+    ASSERT_TRUE(checked.ok());
+    EXPECT_EQ(checked->exit.status, 1) << command << ": " << checked->out;
+    EXPECT_THAT(checked->err, HasSubstr(dir + "/rule.yaml:1:1: rule istio-system/deny: spec.match: "))
+        << command;
+    EXPECT_THAT(checked->err, HasSubstr(R"("|" between STRING and INT64)")) << command;
+  }
 }
 
 // Config on a real 3-member etcd cluster, two Galley replicas reading one

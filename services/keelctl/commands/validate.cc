@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/mesh_config.h"
+#include "libs/mesh/mixer_config.h"
 #include "libs/mesh/resource.h"
 #include "services/keelctl/commands/command.h"
 #include "services/keelctl/commands/input_files.h"
@@ -67,6 +68,15 @@ int RunValidate(const std::vector<std::string>& args, CommandIo& io) {
   std::vector<std::string> paths;
   if (!ParseFileArgs("validate", args, paths, io)) return 2;
   Loaded loaded = Load(paths, io);
+  // Mixer's expressions are checked against the manifests beside them, as
+  // Galley checks them (analyze does the same among its analyzers).
+  std::vector<const mesh::Resource*> resources;
+  for (const mesh::ParsedFile& file : loaded.files) {
+    for (const mesh::Resource& r : file.resources) resources.push_back(&r);
+  }
+  for (mesh::Diagnostic& d : mesh::TypeCheckMixerConfig(resources)) {
+    loaded.diagnostics.push_back(std::move(d));
+  }
   const Counts counts = Print(loaded.diagnostics, io);
   std::fprintf(io.out, "%zu resources checked, %d errors, %d warnings\n", loaded.resources,
                counts.errors, counts.warnings);
