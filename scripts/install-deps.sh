@@ -41,6 +41,11 @@ HELM_BIN=/usr/local/bin/helm
 ETCD_API_PACKAGE=golang-etcd-server-dev
 ETCD_API_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/etcd-api-3.4"
 APT_CACHE_DIR=/var/cache/keel/apt
+# Istio 1.4's API data (Mixer's global word list) comes from the Go module
+# that Istio 1.4 itself builds with, pinned, through the Go module proxy.
+ISTIO_API_MODULE="istio.io/api@v0.0.0-20191115173247-e1a1952e5b81"
+ISTIO_API_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/istio-api-1.4"
+GO_MOD_CACHE_DIR=/var/cache/keel/go-mod
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -129,4 +134,26 @@ else
   done
   rm -rf "$unpacked"
   touch "$ETCD_API_DIR/.unpacked"
+fi
+
+if [[ -f "$ISTIO_API_DIR/.unpacked" ]]; then
+  log "istio api data: present in $ISTIO_API_DIR"
+else
+  if ! command -v go >/dev/null 2>&1; then
+    log "installing golang-go (to fetch pinned Go modules)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends golang-go
+  fi
+  log "istio api data: fetching $ISTIO_API_MODULE into $ISTIO_API_DIR"
+  mkdir -p "$GO_MOD_CACHE_DIR"
+  module_dir=$(cd /tmp && GOMODCACHE="$GO_MOD_CACHE_DIR" GOFLAGS=-mod=mod \
+    go mod download -json "$ISTIO_API_MODULE" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  if [[ ! -f "$module_dir/mixer/v1/global_dictionary.yaml" ]]; then
+    log "no mixer/v1/global_dictionary.yaml in $ISTIO_API_MODULE ($module_dir)"; exit 1
+  fi
+  rm -rf "$ISTIO_API_DIR"
+  mkdir -p "$ISTIO_API_DIR/mixer/v1"
+  cp "$module_dir/mixer/v1/global_dictionary.yaml" "$ISTIO_API_DIR/mixer/v1/"
+  cp "$module_dir/LICENSE" "$ISTIO_API_DIR/" 2>/dev/null || true
+  touch "$ISTIO_API_DIR/.unpacked"
 fi

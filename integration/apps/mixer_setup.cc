@@ -13,7 +13,7 @@ ABSL_FLAG(std::string, mixer_address, "", "Mixer's host:port; empty: no policy c
 ABSL_FLAG(std::string, mixer_telemetry_address, "",
           "Where Reports go when Mixer is split into policy and telemetry (default: --mixer_address).");
 ABSL_FLAG(std::string, mixer_global_dictionary, "",
-          "Istio's global_dictionary.yaml, the word list shared with Mixer.");
+          "A word list shared with Mixer other than Istio 1.4's (built in).");
 ABSL_FLAG(bool, mixer_fail_open, false,
           "Serve requests when Mixer cannot be asked (Istio's policyCheckFailOpen).");
 ABSL_FLAG(bool, mixer_check_cache, true, "Cache Check answers as Mixer allows.");
@@ -29,7 +29,7 @@ namespace keel::testing {
 absl::StatusOr<std::shared_ptr<mixerclient::MixerClient>> MixerClientFromFlags() {
   const std::string address = absl::GetFlag(FLAGS_mixer_address);
   if (address.empty()) return nullptr;
-  std::shared_ptr<const mixer::GlobalDictionary> dictionary;
+  std::shared_ptr<const mixer::GlobalDictionary> dictionary = mixer::GlobalDictionary::Istio14();
   if (const std::string path = absl::GetFlag(FLAGS_mixer_global_dictionary); !path.empty()) {
     absl::StatusOr<mixer::GlobalDictionary> read = mixer::GlobalDictionary::FromFile(path);
     if (!read.ok()) {

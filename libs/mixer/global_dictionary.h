@@ -7,6 +7,7 @@
 #ifndef KEEL_LIBS_MIXER_GLOBAL_DICTIONARY_H_
 #define KEEL_LIBS_MIXER_GLOBAL_DICTIONARY_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ class GlobalDictionary {
   static absl::StatusOr<GlobalDictionary> Parse(absl::string_view text,
                                                 absl::string_view file = "global_dictionary.yaml");
   static absl::StatusOr<GlobalDictionary> FromFile(const std::string& path);
+  // Istio 1.4's own list (222 words), built into every binary: what an
+  // unmodified 1.4 client compresses with, so it is every default.
+  static std::shared_ptr<const GlobalDictionary> Istio14();
   GlobalDictionary() = default;
 
   size_t size() const { return words_.size(); }

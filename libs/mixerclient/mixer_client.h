@@ -37,10 +37,10 @@ struct MixerClientOptions {
   // istio-telemetry).
   std::shared_ptr<grpc::Channel> channel;
   std::shared_ptr<grpc::Channel> report_channel;
-  // Istio's global word list, shared with Mixer; without it every word
-  // travels in the message (and answers naming dictionary words are not
-  // cached).
-  std::shared_ptr<const mixer::GlobalDictionary> dictionary;
+  // The global word list shared with Mixer: Istio 1.4's unless set (null:
+  // every word travels in the message, and answers naming dictionary words
+  // are not cached).
+  std::shared_ptr<const mixer::GlobalDictionary> dictionary = mixer::GlobalDictionary::Istio14();
   // Istio's policyCheckFailOpen: false (the default) refuses requests while
   // Mixer cannot be asked.
   bool fail_open = false;

@@ -63,7 +63,8 @@ ABSL_FLAG(std::string, server_names, "localhost,keel,istiod,keel-istiod.keel-sys
           "Comma-separated DNS names clients reach the CA by.");
 // Mixer.
 ABSL_FLAG(std::string, global_dictionary, "",
-          "Istio's global word list for compressed Mixer attributes.");
+          "A global word list for compressed Mixer attributes other than Istio 1.4's, which is "
+          "built in and used when this is empty.");
 ABSL_FLAG(std::string, config_namespace, "istio-system",
           "Mixer rules in this namespace apply to every request.");
 
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<keel::mixer::MixerService> mixer;
   const std::string mixer_address = absl::GetFlag(FLAGS_mixer_address).value;
   if (!mixer_address.empty()) {
-    auto dictionary = std::make_shared<const keel::mixer::GlobalDictionary>();
+    std::shared_ptr<const keel::mixer::GlobalDictionary> dictionary =
+        keel::mixer::GlobalDictionary::Istio14();
     if (const std::string path = absl::GetFlag(FLAGS_global_dictionary); !path.empty()) {
       absl::StatusOr<keel::mixer::GlobalDictionary> read =
           keel::mixer::GlobalDictionary::FromFile(path);

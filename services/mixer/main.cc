@@ -10,8 +10,8 @@ ABSL_FLAG(keel::ListenAddress, grpc_address, {":9091"},
           "host:port of the Mixer Check/Report gRPC server.");
 ABSL_FLAG(std::string, galley_address, "localhost:9901", "Galley's MCP-over-xDS address.");
 ABSL_FLAG(std::string, global_dictionary, "",
-          "Istio's global word list for compressed attributes (mixer/v1/global_dictionary.yaml); "
-          "without it clients may use only their messages' own words.");
+          "A global word list for compressed attributes (a mixer/v1/global_dictionary.yaml) "
+          "other than Istio 1.4's, which is built in and used when this is empty.");
 ABSL_FLAG(std::string, config_namespace, "istio-system",
           "Mixer rules in this namespace apply to every request.");
 
@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
                          "Mixer answers policy checks and turns telemetry into metrics.");
   // The word list is read before anything serves: Checks may arrive as soon
   // as the gRPC server starts.
-  auto dictionary = std::make_shared<const keel::mixer::GlobalDictionary>();
+  std::shared_ptr<const keel::mixer::GlobalDictionary> dictionary =
+      keel::mixer::GlobalDictionary::Istio14();
   if (const std::string path = absl::GetFlag(FLAGS_global_dictionary); !path.empty()) {
     absl::StatusOr<keel::mixer::GlobalDictionary> read = keel::mixer::GlobalDictionary::FromFile(path);
     if (!read.ok()) {

@@ -28,11 +28,9 @@ struct MixerOptions {
   // Galley's MCP-over-xDS address, and how to call it (null: plaintext).
   std::string galley_address;
   std::shared_ptr<grpc::ChannelCredentials> galley_credentials;
-  // Istio's global word list (mixer/v1/global_dictionary.yaml), loaded
-  // before the service is built; empty: clients may only use words of their
-  // own messages.
-  std::shared_ptr<const GlobalDictionary> global_dictionary =
-      std::make_shared<const GlobalDictionary>();
+  // The global word list (mixer/v1/global_dictionary.yaml) clients
+  // compress with: Istio 1.4's unless another is loaded.
+  std::shared_ptr<const GlobalDictionary> global_dictionary = GlobalDictionary::Istio14();
   // Rules here apply to every request; rules elsewhere to their namespace's.
   std::string config_namespace = "istio-system";
   // What Mixer takes from one caller (see mixer_server.h).

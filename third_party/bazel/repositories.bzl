@@ -127,6 +127,7 @@ def keel_offline_repositories():
     _system_protobuf(name = "com_google_protobuf")
     envoy_api_repository(name = "envoy_api", package_dir = "grpc-js-xds-1.14.1")
     etcd_api_repository(name = "etcd_api", package_dir = "etcd-api-3.4")
+    istio_api_data_repository(name = "istio_api_data", package_dir = "istio-api-1.4")
 
 # The Envoy v3 API, xDS and UDPA, googleapis and protoc-gen-validate .proto
 # files as shipped by the pinned npm package @grpc/grpc-js-xds, which
@@ -289,6 +290,38 @@ keel_grpc_cc_library(name = "rpc_proto_grpc_cc", proto = ":rpc_proto", cc_proto 
 
 etcd_api_repository = repository_rule(
     implementation = _etcd_api_impl,
+    attrs = {"package_dir": attr.string(mandatory = True)},
+    local = True,
+)
+
+# Istio 1.4's API data files (Mixer's global word list), from the pinned Go
+# module istio.io/api that scripts/install-deps.sh fetches into .deps/.
+# global_dictionary_cc holds the list's bytes between the symbols
+# keel_istio14_global_dictionary and keel_istio14_global_dictionary_end.
+def _istio_api_data_impl(ctx):
+    workspace = ctx.path(Label("@//:WORKSPACE")).dirname
+    root = "%s/.deps/%s" % (workspace, ctx.attr.package_dir)
+    dictionary = root + "/mixer/v1/global_dictionary.yaml"
+    if not ctx.path(dictionary).exists:
+        fail("Istio API data not found at %s: run scripts/install-deps.sh" % dictionary)
+    ctx.symlink(ctx.path(dictionary), "global_dictionary.yaml")
+    ctx.file("embed_object.sh", _EMBED_OBJECT_SCRIPT, executable = True)
+    ctx.file("BUILD.bazel", "\n".join([
+        'package(default_visibility = ["//visibility:public"])',
+        'exports_files(["global_dictionary.yaml"])',
+        "genrule(",
+        '    name = "global_dictionary_object",',
+        '    srcs = ["global_dictionary.yaml"],',
+        '    outs = ["global_dictionary.o"],',
+        '    tools = ["embed_object.sh"],',
+        '    cmd = "$(location embed_object.sh) keel_istio14_global_dictionary $< $@",',
+        ")",
+        'cc_library(name = "global_dictionary_cc", srcs = ["global_dictionary.o"], linkstatic = True)',
+    ]) + "\n")
+    ctx.file("WORKSPACE", 'workspace(name = "istio_api_data")\n')
+
+istio_api_data_repository = repository_rule(
+    implementation = _istio_api_data_impl,
     attrs = {"package_dir": attr.string(mandatory = True)},
     local = True,
 )
