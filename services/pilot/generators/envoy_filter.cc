@@ -35,6 +35,24 @@ bool FromValue(const google::protobuf::Struct& value, google::protobuf::Message&
   return true;
 }
 
+// Whether a filter of `resource`'s namespace with `selector` applies at
+// `target`. With labels: the matching workloads of its namespace, which
+// Keel can identify only inbound. Without: every workload of its namespace,
+// or of the mesh when it is in the root namespace (Istio 1.4's rule).
+bool AppliesTo(const PushContext& context, const mesh::Resource& resource,
+               const google::protobuf::Map<std::string, std::string>& selector,
+               const PatchTarget& target) {
+  if (selector.empty()) {
+    return resource.namespace_name == context.root_namespace() ||
+           resource.namespace_name == target.workload_namespace;
+  }
+  if (target.workload_labels == nullptr || resource.namespace_name != target.workload_namespace) {
+    return false;
+  }
+  return LabelsMatch(std::map<std::string, std::string>(selector.begin(), selector.end()),
+                     *target.workload_labels);
+}
+
 bool ContextMatches(EF::PatchContext context, bool inbound) {
   return context == EF::ANY || (inbound && context == EF::SIDECAR_INBOUND) ||
          (!inbound && context == EF::SIDECAR_OUTBOUND);
@@ -46,15 +64,7 @@ template <typename Fn>
 void ForEachPatch(const PushContext& context, const PatchTarget& target, EF::ApplyTo apply_to,
                   Fn fn) {
   for (const auto& [resource, filter] : context.envoy_filters()) {
-    if (filter->has_workload_selector()) {
-      // Selector-bound filters apply to workloads we can identify: inbound.
-      if (target.workload_labels == nullptr ||
-          resource->namespace_name != target.workload_namespace)
-        continue;
-      const std::map<std::string, std::string> selector(
-          filter->workload_selector().labels().begin(), filter->workload_selector().labels().end());
-      if (!LabelsMatch(selector, *target.workload_labels)) continue;
-    }
+    if (!AppliesTo(context, *resource, filter->workload_selector().labels(), target)) continue;
     for (const auto& patch : filter->config_patches()) {
       if (patch.apply_to() != apply_to) continue;
       if (patch.has_match()) {
@@ -117,16 +127,7 @@ void InsertDeprecatedHttpFilters(const PushContext& context, const PatchTarget& 
   using Position = EF::InsertPosition;
   for (const auto& [resource, filter] : context.envoy_filters()) {
     if (filter->filters_size() == 0) continue;
-    if (!filter->workload_labels().empty()) {
-      // Label-bound filters apply to workloads Keel can identify: inbound.
-      if (target.workload_labels == nullptr ||
-          resource->namespace_name != target.workload_namespace) {
-        continue;
-      }
-      const std::map<std::string, std::string> selector(filter->workload_labels().begin(),
-                                                        filter->workload_labels().end());
-      if (!LabelsMatch(selector, *target.workload_labels)) continue;
-    }
+    if (!AppliesTo(context, *resource, filter->workload_labels(), target)) continue;
     const std::string name = resource->namespace_name + "/" + resource->name;
     for (const EF::Filter& deprecated : filter->filters()) {
       if (deprecated.filter_type() != EF::Filter::HTTP) continue;
@@ -302,10 +303,10 @@ void ApplyRoutePatches(const PushContext& context, const PatchTarget& target,
                });
 }
 
-void ApplyClusterPatches(const PushContext& context, const std::string& host,
-                         const std::string& subset, uint32_t port,
+void ApplyClusterPatches(const PushContext& context, const std::string& proxy_namespace,
+                         const std::string& host, const std::string& subset, uint32_t port,
                          envoy::config::cluster::v3::Cluster& cluster) {
-  PatchTarget target{.inbound = false, .port = port};
+  PatchTarget target{.inbound = false, .port = port, .workload_namespace = proxy_namespace};
   ForEachPatch(context, target, EF::CLUSTER,
                [&](const std::string& name, const EF::EnvoyConfigObjectPatch& patch) {
                  const auto& match = patch.match().cluster();

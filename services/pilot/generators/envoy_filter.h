@@ -24,6 +24,9 @@ struct PatchTarget {
   std::string port_name;  // the service port's name
   std::string address;    // the listening address (inbound only)
   const std::map<std::string, std::string>* workload_labels = nullptr;  // inbound only
+  // The workload's namespace (inbound), or the proxy's (outbound; "" for
+  // the unscoped view): a filter without a selector applies to workloads of
+  // its own namespace, and to all only from the root namespace, as in Istio.
   std::string workload_namespace;
 };
 
@@ -31,8 +34,8 @@ void ApplyListenerPatches(const PushContext& context, const PatchTarget& target,
                           envoy::config::listener::v3::Listener& listener);
 void ApplyRoutePatches(const PushContext& context, const PatchTarget& target,
                        envoy::config::route::v3::RouteConfiguration& routes);
-void ApplyClusterPatches(const PushContext& context, const std::string& host,
-                         const std::string& subset, uint32_t port,
+void ApplyClusterPatches(const PushContext& context, const std::string& proxy_namespace,
+                         const std::string& host, const std::string& subset, uint32_t port,
                          envoy::config::cluster::v3::Cluster& cluster);
 
 }  // namespace keel::pilot

@@ -29,9 +29,10 @@ using testing::Get;
 constexpr char kOutbound[] = "reviews.default.svc.cluster.local:9080";
 constexpr char kInbound[] = "grpc/server?xds.resource.listening_address=10.0.0.1:9080";
 
-std::string Filter(const std::string& spec) {
-  return "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: f}\n"
-         "spec:\n" +
+// A filter in the root namespace: it applies to every proxy.
+std::string Filter(const std::string& spec, const std::string& ns = "istio-system") {
+  return "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: f, "
+         "namespace: " + ns + "}\nspec:\n" +
          spec;
 }
 
@@ -197,7 +198,8 @@ constexpr char kDeprecatedLua[] =
     "    filterConfig:\n      inlineCode: 'function envoy_on_request(handle) end'\n";
 
 TEST(EnvoyFilterTest, DeprecatedFiltersFormInsertsIntoSelectedInboundListeners) {
-  const std::string yaml = Filter(kDeprecatedLua);
+  // Labels select workloads of the filter's own namespace.
+  const std::string yaml = Filter(kDeprecatedLua, "default");
   std::vector<std::string> names = HttpFilterNames(yaml, kInbound);
   ASSERT_FALSE(names.empty());
   EXPECT_EQ(names.front(), "envoy.lua");  // FIRST, the default position
@@ -239,6 +241,32 @@ TEST(EnvoyFilterTest, DeprecatedFiltersFormPositionsAndOutbound) {
       "  filters:\n  - listenerMatch: {listenerProtocol: TCP}\n    filterType: HTTP\n"
       "    filterName: envoy.cors\n    filterConfig: {}\n");
   EXPECT_THAT(HttpFilterNames(tcp_only, kOutbound), ElementsAre("envoy.filters.http.router"));
+}
+
+// Istio 1.4's scope: a filter without a selector patches the proxies of its
+// own namespace; only from the root namespace does it patch every proxy.
+// (It patched every proxy in the mesh from any namespace before.)
+TEST(EnvoyFilterTest, AFilterWithoutASelectorPatchesItsNamespaceOrFromTheRootEveryone) {
+  const std::string patch =
+      "  configPatches:\n  - applyTo: CLUSTER\n    match:\n      context: SIDECAR_OUTBOUND\n"
+      "    patch:\n      operation: MERGE\n      value: {connect_timeout: 7s}\n";
+  const Proxy in_shop{.id = "sidecar~10.1.1.1~a.shop~shop.svc.cluster.local", .namespace_name = "shop"};
+  const Proxy in_default{.id = "sidecar~10.1.1.2~b.default~default.svc.cluster.local",
+                         .namespace_name = "default"};
+  constexpr char kCluster[] = "outbound|9080||reviews.default.svc.cluster.local";
+  auto timeout = [&](const PushContext& context, const Proxy& proxy) {
+    return Get<Cluster>(*GenerateClusters(context, proxy), kCluster).connect_timeout().seconds();
+  };
+  auto shop = BookinfoContextWith(Filter(patch, "shop"));
+  EXPECT_FALSE(shop->NamespaceIndependent());
+  EXPECT_EQ(timeout(*shop, in_shop), 7);
+  EXPECT_EQ(timeout(*shop, in_default), 10);
+  EXPECT_EQ(timeout(*shop, Proxy{}), 10);
+  auto root = BookinfoContextWith(Filter(patch));
+  EXPECT_TRUE(root->NamespaceIndependent());
+  EXPECT_EQ(timeout(*root, in_shop), 7);
+  EXPECT_EQ(timeout(*root, in_default), 7);
+  EXPECT_EQ(timeout(*root, Proxy{}), 7);
 }
 
 }  // namespace

@@ -471,7 +471,9 @@ std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushCo
       listener.set_name(name);
       listener.mutable_api_listener()->mutable_api_listener()->PackFrom(manager);
       ApplyListenerPatches(
-          context, PatchTarget{.inbound = false, .port = port.number, .port_name = port.name},
+          context,
+          PatchTarget{.inbound = false, .port = port.number, .port_name = port.name,
+                      .workload_namespace = proxy.namespace_name},
           listener);
       builder.Add(name, listener);
     }
@@ -544,7 +546,10 @@ std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& cont
     if (!context.Visible(proxy, service.host)) continue;  // exportTo, Sidecar
     for (const ServicePort& port : service.ports) {
       route::RouteConfiguration config = BuildRouteConfiguration(context, proxy, service, port);
-      ApplyRoutePatches(context, PatchTarget{.inbound = false, .port = port.number}, config);
+      ApplyRoutePatches(context,
+                        PatchTarget{.inbound = false, .port = port.number,
+                                    .workload_namespace = proxy.namespace_name},
+                        config);
       builder.Add(config.name(), config);
     }
   }
@@ -597,7 +602,8 @@ std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& co
           cluster.mutable_transport_socket()->set_name(kTlsTransportSocket);
           cluster.mutable_transport_socket()->mutable_typed_config()->PackFrom(*tls);
         }
-        ApplyClusterPatches(context, service.host, subset, port.number, cluster);
+        ApplyClusterPatches(context, proxy.namespace_name, service.host, subset, port.number,
+                            cluster);
         builder.Add(name, cluster);
       }
     }

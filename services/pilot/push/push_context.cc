@@ -253,8 +253,13 @@ std::shared_ptr<const PushContext> PushContext::Build(
             Typed<net::Sidecar>{resource, sidecar});
       }
     } else if (kind == "EnvoyFilter") {
-      context->envoy_filters_.push_back(
-          {resource, static_cast<const net::EnvoyFilter*>(resource->spec.get())});
+      const auto* filter = static_cast<const net::EnvoyFilter*>(resource->spec.get());
+      // Outside the root namespace, a filter without a selector patches only
+      // its own namespace's proxies.
+      independent &= resource->namespace_name == mesh.root_namespace() ||
+                     !filter->workload_selector().labels().empty() ||
+                     !filter->workload_labels().empty();
+      context->envoy_filters_.push_back({resource, filter});
     }
   }
   if (services_from != nullptr) {
