@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -324,6 +325,34 @@ TEST_F(CitadelTest, PlaintextConnectionsOnTheTlsPortAreLoggedAtABoundedRate) {
         return absl::StrContains(citadel_->process().Log(), "connection log lines not written");
       },
       absl::Seconds(20)));
+}
+
+// Without --serving_dir, Citadel keeps its serving key in a temporary folder
+// of its own: a clean stop removes it (it was left behind, key.pem in it).
+TEST_F(CitadelTest, ATemporaryServingFolderIsRemovedOnACleanStop) {
+  const std::string tmp = TestTempDir("citadel-tmp");
+  const std::string ports = tmp + "/ports";
+  absl::StatusOr<ChildProcess> citadel = ChildProcess::Start(
+      KeelBinaryPath("citadel"),
+      {"--ca_dir=" + TestTempDir("ca"), "--grpc_address=127.0.0.1:0",
+       "--monitoring_address=127.0.0.1:0", "--ports_file=" + ports},
+      tmp + "/citadel.log", "", {"TMPDIR=" + tmp});
+  ASSERT_TRUE(citadel.ok()) << citadel.status();
+  ASSERT_TRUE(WaitForPortsFile(ports, *citadel).ok()) << citadel->Log();
+  auto serving_folders = [&] {
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(tmp)) {
+      if (absl::StrContains(entry.path().filename().string(), "keel-citadel-serving-")) {
+        found.push_back(entry.path().string());
+      }
+    }
+    return found;
+  };
+  ASSERT_TRUE(Eventually([&] { return serving_folders().size() == 1; }, absl::Seconds(10)));
+  EXPECT_TRUE(std::filesystem::exists(serving_folders()[0] + "/key.pem"));
+  const ExitInfo exit = citadel->Terminate();
+  EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();
+  EXPECT_TRUE(serving_folders().empty());
 }
 
 // A root that expires silently took meshes down (Istio #14516): a root with

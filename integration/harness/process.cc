@@ -1,5 +1,7 @@
 #include "integration/harness/process.h"
 
+#include <string_view>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -80,8 +82,19 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& binary,
   argv.push_back(const_cast<char*>(binary.c_str()));
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  // extra_env replaces inherited variables of the same name (the first of
+  // two is the one getenv sees).
   std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view inherited(*e);
+    const std::string_view name = inherited.substr(0, inherited.find('='));
+    bool replaced = false;
+    for (const std::string& given : extra_env) {
+      replaced |= given.size() > name.size() && given.compare(0, name.size(), name) == 0 &&
+                  given[name.size()] == '=';
+    }
+    if (!replaced) envp.push_back(*e);
+  }
   for (const std::string& e : extra_env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   pid_t pid = -1;

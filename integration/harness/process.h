@@ -80,7 +80,8 @@ struct CommandResult {
   std::string out;  // stdout
   std::string err;  // stderr
 };
-// `extra_env` entries are "NAME=value", added to this process's environment.
+// `extra_env` entries are "NAME=value", added to this process's environment
+// (replacing a variable of the same name).
 absl::StatusOr<CommandResult> RunToCompletion(const std::string& binary,
                                               const std::vector<std::string>& args,
                                               absl::Duration timeout = absl::Seconds(60),

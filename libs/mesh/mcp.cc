@@ -45,15 +45,20 @@ absl::StatusOr<std::shared_ptr<const Resource>> DecodeMcp(const KindInfo& kind,
   }
   auto resource = std::make_shared<Resource>();
   resource->kind = &kind;
-  const std::string& full = envelope.metadata().name();
-  const size_t slash = full.find('/');
-  resource->namespace_name = slash == std::string::npos ? "default" : full.substr(0, slash);
-  resource->name = slash == std::string::npos ? full : full.substr(slash + 1);
+  McpNameParts parts = SplitMcpName(envelope.metadata().name());
+  resource->namespace_name = std::move(parts.namespace_name);
+  resource->name = std::move(parts.name);
   resource->labels = {envelope.metadata().labels().begin(), envelope.metadata().labels().end()};
   resource->annotations = {envelope.metadata().annotations().begin(),
                            envelope.metadata().annotations().end()};
   resource->spec = std::move(spec);
   return resource;
+}
+
+McpNameParts SplitMcpName(const std::string& full) {
+  const size_t slash = full.find('/');
+  if (slash == std::string::npos) return {.namespace_name = "default", .name = full};
+  return {.namespace_name = full.substr(0, slash), .name = full.substr(slash + 1)};
 }
 
 }  // namespace keel::mesh

@@ -18,6 +18,14 @@ namespace keel::mesh {
 // McpName is the resource's name on MCP: "namespace/name".
 std::string McpName(const Resource& resource);
 
+// SplitMcpName reads a name on MCP back: "namespace/name", or a bare name,
+// which is in the "default" namespace (as kubectl places it).
+struct McpNameParts {
+  std::string namespace_name;
+  std::string name;
+};
+McpNameParts SplitMcpName(const std::string& full);
+
 // McpVersion is the resource's version on MCP: its content hash, in hex.
 std::string McpVersion(const Resource& resource);
 

@@ -55,6 +55,15 @@ spec:
   EXPECT_EQ(EncodeMcp(by_hand).SerializeAsString(), EncodeMcp(from_parser).SerializeAsString());
 }
 
+// One reading of names for Pilot and Mixer alike: a bare name is in the
+// "default" namespace (Pilot's change tracking read it as "" before).
+TEST(McpTest, ABareNameIsInTheDefaultNamespace) {
+  EXPECT_EQ(SplitMcpName("shop/cart").namespace_name, "shop");
+  EXPECT_EQ(SplitMcpName("shop/cart").name, "cart");
+  EXPECT_EQ(SplitMcpName("cart").namespace_name, "default");
+  EXPECT_EQ(SplitMcpName("cart").name, "cart");
+}
+
 TEST(McpTest, DecodingTheWrongKindIsAnErrorNamingBoth) {
   ParsedFile parsed = ParseConfigFile("dr.yaml", R"(apiVersion: networking.istio.io/v1alpha3
 kind: DestinationRule

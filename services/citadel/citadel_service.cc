@@ -96,6 +96,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CitadelService::GrpcSer
       return absl::InternalError("cannot make a folder for Citadel's serving certificate");
     }
     serving_dir_ = pattern;
+    owns_serving_dir_ = true;  // holds key.pem: removed on a clean stop
   }
   std::error_code error;
   std::filesystem::create_directories(serving_dir_, error);
@@ -286,6 +287,11 @@ void CitadelService::Stop() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
   if (maintainer_.joinable()) maintainer_.join();
   ca_files_.Stop();
+  if (owns_serving_dir_) {
+    std::error_code ignored;
+    std::filesystem::remove_all(serving_dir_, ignored);
+    owns_serving_dir_ = false;
+  }
 }
 
 }  // namespace keel::citadel

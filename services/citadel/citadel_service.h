@@ -90,6 +90,8 @@ class CitadelService : public Service {
   std::unique_ptr<mtls::TokenSigner> tokens_;
   CertificateLog certificate_log_;
   std::unique_ptr<CaServer> ca_server_;
+  // Whether serving_dir_ is a temporary folder of Citadel's own making.
+  bool owns_serving_dir_ = false;
   prometheus::Gauge* root_expiry_ = nullptr;
   prometheus::Gauge* signing_expiry_ = nullptr;
   prometheus::Gauge* roots_trusted_ = nullptr;

@@ -26,12 +26,11 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
   absl::MutexLock lock(&mu_);
   auto& type = config_[update.type_url];
   auto note = [&](const std::string& name) {
-    // Names are "namespace/name".
-    const size_t slash = name.find('/');
-    changes_.insert(
-        ConfigKey{.kind = kind->kind,
-                  .namespace_name = slash == std::string::npos ? "" : name.substr(0, slash),
-                  .name = slash == std::string::npos ? name : name.substr(slash + 1)});
+    // Names are "namespace/name", read as the resources themselves are.
+    mesh::McpNameParts parts = mesh::SplitMcpName(name);
+    changes_.insert(ConfigKey{.kind = kind->kind,
+                              .namespace_name = std::move(parts.namespace_name),
+                              .name = std::move(parts.name)});
   };
   for (const std::string& name : update.removed) {
     if (type.erase(name) > 0) note(name);
