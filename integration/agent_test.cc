@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -22,9 +25,12 @@
 #include "integration/harness/mesh.h"
 #include "libs/common/grpc_health.h"
 #include "libs/common/http_client.h"
+#include "libs/mesh/testing/shared_testdata.h"
+#include "libs/mixer/attributes.h"
 #include "libs/mtls/certificate.h"
 #include "libs/mtls/credentials.h"
 #include "proto/grpc/health/v1/health.grpc.pb.h"
+#include "proto/istio/mixer/v1/mixer.grpc.pb.h"
 
 namespace keel::testing {
 namespace {
@@ -328,7 +334,8 @@ TEST_F(AgentTest, GalleyAndPilotTalkMtlsWithCitadelCertificates) {
   const std::string galley_address = (*galley)->grpc_address();
 
   absl::StatusOr<RunningService*> pilot = mesh().Start(
-      "pilot", {"--galley_address=" + galley_address, "--tls_cert_dir=" + pilot_certs});
+      "pilot", {"--galley_address=" + galley_address, "--tls_cert_dir=" + pilot_certs,
+                "--insecure_xds_address=127.0.0.1:0"});
   ASSERT_TRUE(pilot.ok());
   (*pilot)->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
       mtls::TlsFiles::InDirectory(galley_certs), mtls::kCredentialRefresh,
@@ -337,6 +344,13 @@ TEST_F(AgentTest, GalleyAndPilotTalkMtlsWithCitadelCertificates) {
   absl::StatusOr<HttpResponse> configz = HttpGet((*pilot)->monitoring_address(), "/debug/configz");
   ASSERT_TRUE(configz.ok());
   EXPECT_THAT(configz->body, HasSubstr("default/echo"));
+
+  // xDS for proxyless gRPC clients, which cannot reach Pilot over TLS: in
+  // plaintext only on the port --insecure_xds_address names.
+  EXPECT_TRUE(CheckGrpcHealth((*pilot)->grpc_address_of("insecure"),
+                              grpc::InsecureChannelCredentials())
+                  .ok());
+  EXPECT_FALSE(CheckGrpcHealth((*pilot)->grpc_address(), grpc::InsecureChannelCredentials()).ok());
 
   // Plaintext, and TLS without a client certificate, are refused.
   EXPECT_FALSE(CheckGrpcHealth(galley_address, grpc::InsecureChannelCredentials()).ok());
@@ -357,6 +371,105 @@ TEST_F(AgentTest, GalleyAndPilotTalkMtlsWithCitadelCertificates) {
   absl::StatusOr<HttpResponse> readyz = HttpGet((*doubting)->monitoring_address(), "/readyz");
   ASSERT_TRUE(readyz.ok());
   EXPECT_EQ(readyz->status, 503);
+
+  // A workload's certificate is not a control plane's: Galley's MCP refuses it.
+  const std::string cart_certs = TestTempDir("cart-certs");
+  absl::StatusOr<RunningService*> cart =
+      mesh().StartAgent(*citadel, "shop", "cart", {"--cert_dir=" + cart_certs});
+  ASSERT_TRUE(cart.ok());
+  ASSERT_TRUE((*cart)->WaitReady().ok()) << (*cart)->process().Log();
+  {
+    auto ads = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(grpc::CreateChannel(
+        galley_address, mtls::ChannelCredentialsFromFiles(
+                            mtls::TlsFiles::InDirectory(cart_certs), mtls::kCredentialRefresh,
+                            "spiffe://cluster.local/ns/keel-system/sa/keel-galley")));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = ads->StreamAggregatedResources(&context);
+    envoy::service::discovery::v3::DiscoveryRequest request;
+    request.set_type_url("networking.istio.io/v1alpha3/ServiceEntry");
+    stream->Write(request);
+    envoy::service::discovery::v3::DiscoveryResponse response;
+    EXPECT_FALSE(stream->Read(&response));
+    const grpc::Status status = stream->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("Galley's MCP is served to spiffe://cluster.local/ns/keel-system/sa/"
+                          "keel-pilot, spiffe://cluster.local/ns/keel-system/sa/keel-mixer"));
+    EXPECT_THAT(status.error_message(), HasSubstr("this peer is spiffe://cluster.local/ns/shop/sa/cart"));
+  }
+}
+
+// Mixer over mTLS: a workload calls it with its keel-agent's certificate,
+// and Mixer takes the caller's own identity from that certificate, not from
+// what the attributes claim; a plaintext client is refused.
+TEST_F(AgentTest, MixerKnowsItsCallersByTheirCertificates) {
+  RunningService* citadel = StartCitadel();
+  std::map<std::string, std::string> certs;
+  for (const std::string sa : {"keel-galley", "keel-mixer"}) {
+    certs[sa] = TestTempDir(sa);
+    absl::StatusOr<RunningService*> agent =
+        mesh().StartAgent(*citadel, "keel-system", sa, {"--cert_dir=" + certs[sa]});
+    ASSERT_TRUE(agent.ok());
+    ASSERT_TRUE((*agent)->WaitReady().ok()) << (*agent)->process().Log();
+  }
+  const std::string cart_certs = TestTempDir("cart");
+  absl::StatusOr<RunningService*> cart =
+      mesh().StartAgent(*citadel, "shop", "cart", {"--cert_dir=" + cart_certs});
+  ASSERT_TRUE(cart.ok());
+  ASSERT_TRUE((*cart)->WaitReady().ok()) << (*cart)->process().Log();
+  const std::string config = TestTempDir("mixer-config");
+  std::filesystem::copy_file(
+      mesh::testing::IstioTestdataDir() + "/mixer-api-1.4/attributes.yaml", config + "/attributes.yaml");
+  std::ofstream(config + "/deny-cart.yaml")
+      << "apiVersion: config.istio.io/v1alpha2\nkind: handler\nmetadata: {name: nocart, namespace: "
+         "istio-system}\nspec: {compiledAdapter: denier, params: {status: {code: 7, message: not "
+         "cart}}}\n---\napiVersion: config.istio.io/v1alpha2\nkind: instance\nmetadata: {name: "
+         "nocart, namespace: istio-system}\nspec: {compiledTemplate: checknothing}\n---\n"
+         "apiVersion: config.istio.io/v1alpha2\nkind: rule\nmetadata: {name: nocart, namespace: "
+         "istio-system}\nspec:\n  match: source.principal == \"cluster.local/ns/shop/sa/cart\"\n"
+         "  actions: [{handler: nocart, instances: [nocart]}]\n";
+  absl::StatusOr<RunningService*> galley = mesh().Start(
+      "galley", {"--config_dir=" + config, "--tls_cert_dir=" + certs["keel-galley"]});
+  ASSERT_TRUE(galley.ok());
+  (*galley)->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
+      mtls::TlsFiles::InDirectory(certs["keel-mixer"]), mtls::kCredentialRefresh,
+      "spiffe://cluster.local/ns/keel-system/sa/keel-galley"));
+  ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+  absl::StatusOr<RunningService*> mixer = mesh().Start(
+      "mixer", {"--galley_address=" + (*galley)->grpc_address(),
+                "--tls_cert_dir=" + certs["keel-mixer"]});
+  ASSERT_TRUE(mixer.ok());
+  const std::string mixer_identity = "spiffe://cluster.local/ns/keel-system/sa/keel-mixer";
+  (*mixer)->set_grpc_credentials(mtls::ChannelCredentialsFromFiles(
+      mtls::TlsFiles::InDirectory(cart_certs), mtls::kCredentialRefresh, mixer_identity));
+  ASSERT_TRUE((*mixer)->WaitReady().ok()) << (*mixer)->process().Log();
+
+  std::shared_ptr<const mixer::GlobalDictionary> dictionary = mixer::GlobalDictionary::Istio14();
+  istio::mixer::v1::CheckRequest request;
+  // The caller claims to be an administrator, reporting as the client.
+  *request.mutable_attributes() = mixer::Encode(
+      {{"context.reporter.kind", std::string("outbound")},
+       {"source.principal", std::string("cluster.local/ns/kube-system/sa/admin")},
+       {"destination.namespace", std::string("default")}},
+      *dictionary);
+  auto check = [&](std::shared_ptr<grpc::ChannelCredentials> credentials,
+                   istio::mixer::v1::CheckResponse* response) {
+    auto stub = istio::mixer::v1::Mixer::NewStub(
+        grpc::CreateChannel((*mixer)->grpc_address(), std::move(credentials)));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub->Check(&context, request, response);
+  };
+  istio::mixer::v1::CheckResponse response;
+  grpc::Status status = check(mtls::ChannelCredentialsFromFiles(mtls::TlsFiles::InDirectory(cart_certs),
+                                                                mtls::kCredentialRefresh, mixer_identity),
+                              &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.precondition().status().code(), 7) << "the claim was believed";
+  EXPECT_EQ(response.precondition().status().message(), "not cart");
+  status = check(grpc::InsecureChannelCredentials(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
 }
 
 }  // namespace

@@ -159,6 +159,9 @@ TEST_P(BusyPortTest, ABusyPortIsAClearErrorAndNonZeroExit) {
     std::vector<std::string> second_args = args;
     second_args.push_back("--monitoring_address=127.0.0.1:0");
     if (GetParam() != "keel-agent") second_args.push_back("--grpc_address=127.0.0.1:0");
+    if (GetParam() != "keel-agent" && GetParam() != "citadel") {
+      second_args.push_back("--insecure_plaintext");
+    }
     second_args.push_back(flag);  // the later flag wins: the busy port
     absl::StatusOr<CommandResult> second =
         RunToCompletion(KeelBinaryPath(GetParam()), second_args, absl::Seconds(20));
@@ -180,7 +183,9 @@ INSTANTIATE_TEST_SUITE_P(AllServices, BusyPortTest,
 
 // Each service started with no address flags listens where its flag help
 // says: Istio's default ports on every interface (":PORT", the form the Helm
-// chart passes). Pilot, with no flags at all, finds Galley at its default.
+// chart passes). Pilot, with no address flag, finds Galley at its default.
+// The control plane's one required choice is its transport: started with
+// neither --tls_cert_dir nor --insecure_plaintext, each says so and exits.
 TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   constexpr uint16_t kMonitoring = 15014;
   struct Case {
@@ -191,9 +196,18 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   // Galley first, on its default gRPC port, with its monitoring port moved
   // aside so that Pilot can then run with no flags at all.
   const std::string dir = TestTempDir("defaults");
+  for (const char* component : {"galley", "pilot", "mixer", "keel"}) {
+    absl::StatusOr<CommandResult> refused = RunToCompletion(KeelBinaryPath(component), {});
+    ASSERT_TRUE(refused.ok()) << component << ": " << refused.status();
+    EXPECT_EQ(refused->exit.status, 2) << component;
+    EXPECT_THAT(refused->err, HasSubstr("give --tls_cert_dir (a keel-agent's certificate folder), "
+                                        "or --insecure_plaintext"))
+        << component;
+  }
   absl::StatusOr<ChildProcess> galley_process = ChildProcess::Start(
       KeelBinaryPath("galley"),
-      {"--monitoring_address=127.0.0.1:0", "--ports_file=" + dir + "/galley.ports"},
+      {"--monitoring_address=127.0.0.1:0", "--ports_file=" + dir + "/galley.ports",
+       "--insecure_plaintext"},
       dir + "/galley.log");
   ASSERT_TRUE(galley_process.ok());
   absl::StatusOr<PortsFile> ports = WaitForPortsFile(dir + "/galley.ports", *galley_process);
@@ -214,7 +228,7 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   };
   for (const Case& c : std::vector<Case>{{"pilot", 15010, kMonitoring}, {"mixer", 9091, kMonitoring}}) {
     SCOPED_TRACE(c.component);
-    std::unique_ptr<RunningService> service = start(c, {});
+    std::unique_ptr<RunningService> service = start(c, {"--insecure_plaintext"});
     EXPECT_TRUE(service->WaitReady().ok()) << service->process().Log();
     stop(*service);
   }

@@ -469,7 +469,7 @@ TEST_F(GalleyTest, EtcdEndpointsAreNamedWhenUnreachableAndAFolderlessReplicaServ
   absl::StatusOr<CommandResult> unreachable = RunToCompletion(
       KeelBinaryPath("galley"),
       {absl::StrCat("--etcd_endpoints=127.0.0.1:", nobody), "--grpc_address=127.0.0.1:0",
-       "--monitoring_address=127.0.0.1:0"},
+       "--monitoring_address=127.0.0.1:0", "--insecure_plaintext"},
       absl::Seconds(60));
   ASSERT_TRUE(unreachable.ok());
   EXPECT_NE(unreachable->exit.status, 0);

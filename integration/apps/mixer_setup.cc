@@ -14,6 +14,11 @@ ABSL_FLAG(std::string, mixer_telemetry_address, "",
           "Where Reports go when Mixer is split into policy and telemetry (default: --mixer_address).");
 ABSL_FLAG(std::string, mixer_global_dictionary, "",
           "A word list shared with Mixer other than Istio 1.4's (built in).");
+ABSL_FLAG(std::string, mixer_tls_cert_dir, "",
+          "Call Mixer over mutual TLS with the certificate in this folder (the keel-agent's "
+          "--cert_dir); empty: plaintext, which Mixer serves only with --insecure_plaintext.");
+ABSL_FLAG(std::string, mixer_identity, "spiffe://cluster.local/ns/keel-system/sa/keel-mixer",
+          "With --mixer_tls_cert_dir: the SPIFFE id Mixer's certificate must carry.");
 ABSL_FLAG(bool, mixer_fail_open, false,
           "Serve requests when Mixer cannot be asked (Istio's policyCheckFailOpen).");
 ABSL_FLAG(bool, mixer_check_cache, true, "Cache Check answers as Mixer allows.");
@@ -39,11 +44,13 @@ absl::StatusOr<std::shared_ptr<mixerclient::MixerClient>> MixerClientFromFlags()
     dictionary = std::make_shared<const mixer::GlobalDictionary>(*std::move(read));
   }
   return std::make_shared<mixerclient::MixerClient>(mixerclient::MixerClientOptions{
-      .channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+      .channel = mixerclient::MixerChannel(address, absl::GetFlag(FLAGS_mixer_tls_cert_dir),
+                                           absl::GetFlag(FLAGS_mixer_identity)),
       .report_channel = absl::GetFlag(FLAGS_mixer_telemetry_address).empty()
                             ? nullptr
-                            : grpc::CreateChannel(absl::GetFlag(FLAGS_mixer_telemetry_address),
-                                                  grpc::InsecureChannelCredentials()),
+                            : mixerclient::MixerChannel(absl::GetFlag(FLAGS_mixer_telemetry_address),
+                                                        absl::GetFlag(FLAGS_mixer_tls_cert_dir),
+                                                        absl::GetFlag(FLAGS_mixer_identity)),
       .dictionary = std::move(dictionary),
       .fail_open = absl::GetFlag(FLAGS_mixer_fail_open),
       .check_cache = absl::GetFlag(FLAGS_mixer_check_cache),

@@ -195,6 +195,14 @@ absl::StatusOr<RunningService*> Mesh::Start(const std::string& component,
       args.push_back("--serving_dir=" + citadel_serving_dir);
     }
   }
+  // The control plane serves mTLS or, said explicitly, plaintext: tests
+  // that give no --tls_cert_dir run it in plaintext on loopback.
+  const bool control_plane =
+      component == "galley" || component == "pilot" || component == "mixer" || component == "keel";
+  if (control_plane && given("--tls_cert_dir").empty() &&
+      std::find(extra_args.begin(), extra_args.end(), "--insecure_plaintext") == extra_args.end()) {
+    args.push_back("--insecure_plaintext");
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   const std::string log_path = absl::StrCat(dir, "/", component, "-", services_.size(), ".log");
   absl::StatusOr<ChildProcess> process =

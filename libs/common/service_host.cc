@@ -26,6 +26,7 @@ struct ServiceHost::Hosted {
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<ServiceContext> context;
   uint16_t grpc_port = 0;
+  uint16_t insecure_grpc_port = 0;
   bool started = false;
 };
 
@@ -49,7 +50,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(Service& service
   return StartAll(service.name(),
                   {HostedService{.service = &service,
                                  .grpc_address = options.grpc_address,
-                                 .grpc_credentials = options.grpc_credentials}},
+                                 .grpc_credentials = options.grpc_credentials,
+                                 .insecure_grpc_address = options.insecure_grpc_address}},
                   options);
 }
 
@@ -89,12 +91,23 @@ absl::Status ServiceHost::StartGrpcServer(Hosted& hosted) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int selected_port = 0;
   builder.AddListeningPort(GrpcListenAddress(address), *credentials, &selected_port);
+  const std::string& insecure = hosted.spec.insecure_grpc_address;
+  int insecure_port = 0;
+  if (!insecure.empty()) {
+    if (absl::Status free = CheckCanListen(insecure); !free.ok()) {
+      return absl::Status(free.code(), absl::StrCat(label, "plaintext gRPC port: ", free.message()));
+    }
+    builder.AddListeningPort(GrpcListenAddress(insecure), grpc::InsecureServerCredentials(),
+                             &insecure_port);
+  }
   service.RegisterGrpcServices(builder, *metrics_);
   hosted.grpc_server = builder.BuildAndStart();
-  if (hosted.grpc_server == nullptr || selected_port == 0) {
-    return absl::UnavailableError(absl::StrCat(label, "gRPC server: cannot listen on ", address));
+  if (hosted.grpc_server == nullptr || selected_port == 0 || (!insecure.empty() && insecure_port == 0)) {
+    return absl::UnavailableError(absl::StrCat(label, "gRPC server: cannot listen on ", address,
+                                               insecure.empty() ? "" : " and " + insecure));
   }
   hosted.grpc_port = static_cast<uint16_t>(selected_port);
+  hosted.insecure_grpc_port = static_cast<uint16_t>(insecure_port);
   grpc::HealthCheckServiceInterface* health = hosted.grpc_server->GetHealthCheckService();
   hosted.readiness.OnChange([health](bool ready) { health->SetServingStatus(ready); });
   return absl::OkStatus();
@@ -163,6 +176,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::StartAll(
     if (first_grpc_port == 0) first_grpc_port = hosted->grpc_port;
     if (shared) {
       absl::StrAppend(&ports, hosted->spec.service->name(), "_grpc_port=", hosted->grpc_port, "\n");
+    }
+    if (hosted->insecure_grpc_port != 0) {
+      absl::StrAppend(&ports, "insecure_grpc_port=", hosted->insecure_grpc_port, "\n");
     }
   }
   if (!options.ports_file.empty()) {
@@ -236,7 +252,8 @@ int RunService(Service& service, const ServiceHostOptions& options, ShutdownSign
   return RunServices(service.name(),
                      {HostedService{.service = &service,
                                     .grpc_address = options.grpc_address,
-                                    .grpc_credentials = options.grpc_credentials}},
+                                    .grpc_credentials = options.grpc_credentials,
+                                    .insecure_grpc_address = options.insecure_grpc_address}},
                      options, shutdown);
 }
 

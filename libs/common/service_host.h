@@ -99,6 +99,9 @@ struct ServiceHostOptions {
   // When set, the gRPC server uses these (e.g. mTLS from --tls_cert_dir)
   // instead of the service's own GrpcServerCredentials().
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
+  // When set, the same gRPC server also listens here in plaintext (a port a
+  // client that cannot do TLS needs; its flag says it is insecure).
+  std::string insecure_grpc_address;
 };
 
 // One of several services in a process, and where its gRPC server listens.
@@ -107,6 +110,9 @@ struct HostedService {
   std::string grpc_address;  // "" for none
   // null: the service's own GrpcServerCredentials().
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
+  // Also listen here in plaintext ("" for no); its port goes to the ports
+  // file as insecure_grpc_port.
+  std::string insecure_grpc_address;
 };
 
 // PortsFileContents is what --ports_file holds: "grpc_port=N\nmonitoring_port=N\n".

@@ -6,8 +6,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "libs/mtls/credentials.h"
 
 namespace keel::mixerclient {
+
+std::shared_ptr<grpc::Channel> MixerChannel(const std::string& address,
+                                            const std::string& cert_dir,
+                                            const std::string& mixer_identity) {
+  if (cert_dir.empty()) return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  return grpc::CreateChannel(
+      address, mtls::ChannelCredentialsFromFiles(mtls::TlsFiles::InDirectory(cert_dir),
+                                                 mtls::kCredentialRefresh, mixer_identity));
+}
+
 namespace {
 
 namespace v1 = istio::mixer::v1;

@@ -31,6 +31,16 @@
 
 namespace keel::mixerclient {
 
+// MixerChannel is how an application reaches Mixer: over mutual TLS with
+// the certificate its keel-agent keeps in `cert_dir` (key.pem,
+// cert-chain.pem, root-cert.pem, reloaded as they are renewed), accepting
+// only a Mixer whose certificate is `mixer_identity`. Mixer then knows the
+// caller by its certificate. An empty `cert_dir` is plaintext, which Mixer
+// serves only with --insecure_plaintext.
+std::shared_ptr<grpc::Channel> MixerChannel(
+    const std::string& address, const std::string& cert_dir,
+    const std::string& mixer_identity = "spiffe://cluster.local/ns/keel-system/sa/keel-mixer");
+
 struct MixerClientOptions {
   // Where Checks go, and Reports too unless `report_channel` is set (Mixer
   // split into policy and telemetry, as Istio's istio-policy and

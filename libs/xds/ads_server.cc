@@ -257,6 +257,14 @@ class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<R
           grpc::Status(grpc::StatusCode::UNAVAILABLE, "not ready: configuration is still loading"));
       return;
     }
+    if (server->options().authorize) {
+      if (grpc::Status allowed = server->options().authorize(*context); !allowed.ok()) {
+        absl::MutexLock lock(&mu_);
+        finished_ = true;
+        this->Finish(allowed);
+        return;
+      }
+    }
     if (grpc::Status admitted = server->Register(this); !admitted.ok()) {
       absl::MutexLock lock(&mu_);
       finished_ = true;

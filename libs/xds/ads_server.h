@@ -79,6 +79,10 @@ struct AdsServerOptions {
   size_t max_streams = 20000;
   double new_streams_per_second = 2000;  // sustained; bursts of as many
   size_t max_names_per_type = 5000;      // subscribed names, per type and stream
+  // Who may open a stream: called with each new stream's context; a status
+  // other than OK refuses it (PERMISSION_DENIED naming who may). Null: anyone
+  // who reaches the port.
+  std::function<grpc::Status(const grpc::CallbackServerContext&)> authorize;
 };
 
 class AdsServer

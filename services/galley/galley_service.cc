@@ -26,7 +26,8 @@ GalleyService::~GalleyService() { Stop(); }
 
 void GalleyService::RegisterGrpcServices(grpc::ServerBuilder& builder, MetricsRegistry& metrics) {
   ads_server_ = std::make_unique<xds::AdsServer>(
-      &mcp_source_, &metrics, xds::AdsServerOptions{.metrics_prefix = "galley_mcp"});
+      &mcp_source_, &metrics,
+      xds::AdsServerOptions{.metrics_prefix = "galley_mcp", .authorize = options_.mcp_authorize});
   builder.RegisterService(ads_server_.get());
   config_api_ = std::make_unique<ConfigApi>([this] { return etcd_store_.load(); });
   builder.RegisterService(config_api_.get());

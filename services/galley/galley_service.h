@@ -5,6 +5,7 @@
 #define KEEL_SERVICES_GALLEY_GALLEY_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct GalleyOptions {
   // On etcd with folders: replicas reading the same folders elect one
   // writer; this is how long a dead writer keeps the role.
   absl::Duration folder_writer_lease = absl::Seconds(5);
+  // Who may subscribe to MCP (see xds::AdsServerOptions::authorize); null:
+  // anyone who reaches the port.
+  std::function<grpc::Status(const grpc::CallbackServerContext&)> mcp_authorize;
 };
 
 class GalleyService : public Service {

@@ -1,4 +1,6 @@
 // galley: config ingestion, validation and distribution.
+#include <cstdio>
+
 #include "absl/flags/flag.h"
 #include "libs/common/binary.h"
 #include "libs/mtls/control_plane.h"
@@ -27,6 +29,10 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "galley",
                          "Galley ingests Istio configuration, validates it and distributes it.");
+  if (absl::Status transport = keel::mtls::CheckControlPlaneTransport("galley"); !transport.ok()) {
+    std::fprintf(stderr, "galley: %s\n", std::string(transport.message()).c_str());
+    return 2;
+  }
   keel::galley::GalleyService galley({
       .config_dirs = absl::GetFlag(FLAGS_config_dir),
       .debounce = absl::GetFlag(FLAGS_debounce),
@@ -36,6 +42,12 @@ int main(int argc, char** argv) {
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
       .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
       .folder_writer_lease = absl::GetFlag(FLAGS_folder_writer_lease),
+      .mcp_authorize = keel::mtls::ControlPlaneTls()
+                           ? [](const grpc::CallbackServerContext& context) {
+                               return keel::mtls::AllowIdentities(
+                                   context, keel::mtls::McpClientIdentities(), "Galley's MCP");
+                             }
+                           : std::function<grpc::Status(const grpc::CallbackServerContext&)>(),
   });
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();

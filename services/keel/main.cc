@@ -24,6 +24,10 @@ ABSL_FLAG(keel::ListenAddress, ca_address, {":15012"},
 ABSL_FLAG(keel::ListenAddress, mixer_address, {":9091"},
           "host:port of Mixer's Check/Report server; \"\" runs no Mixer.");
 
+ABSL_FLAG(std::string, insecure_xds_address, "",
+          "INSECURE: with --tls_cert_dir, also serve Pilot's xDS in plaintext on this host:port, "
+          "for proxyless gRPC clients (gRPC 1.51's xDS client cannot reach its server over TLS); "
+          "anyone who reaches it reads the config of every proxy.");
 // Galley.
 ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
@@ -72,6 +76,10 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "keel",
                          "keel runs Galley, Pilot, Citadel and Mixer in one process (istiod).");
+  if (absl::Status transport = keel::mtls::CheckControlPlaneTransport("keel"); !transport.ok()) {
+    std::fprintf(stderr, "keel: %s\n", std::string(transport.message()).c_str());
+    return 2;
+  }
   auto fail = [](const std::string& message) {
     std::fprintf(stderr, "keel: %s\n", message.c_str());
     return 1;
@@ -83,6 +91,13 @@ int main(int argc, char** argv) {
       .config_dirs = absl::GetFlag(FLAGS_config_dir),
       .debounce = absl::GetFlag(FLAGS_debounce),
       .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
+      // Pilot and Mixer replicas outside this process, over mTLS.
+      .mcp_authorize = keel::mtls::ControlPlaneTls()
+                           ? [](const grpc::CallbackServerContext& context) {
+                               return keel::mtls::AllowIdentities(
+                                   context, keel::mtls::McpClientIdentities(), "Galley's MCP");
+                             }
+                           : std::function<grpc::Status(const grpc::CallbackServerContext&)>(),
   });
   // Pilot and Mixer read Galley's config in process.
   keel::xds::ConfigFeedFactory from_galley = [&galley](keel::xds::ConfigFeed::Handler handler) {
@@ -143,7 +158,8 @@ int main(int argc, char** argv) {
   std::vector<keel::HostedService> services = {
       {.service = &pilot,
        .grpc_address = absl::GetFlag(FLAGS_grpc_address).value,
-       .grpc_credentials = control_plane},
+       .grpc_credentials = control_plane,
+       .insecure_grpc_address = absl::GetFlag(FLAGS_insecure_xds_address)},
       {.service = &galley,
        .grpc_address = absl::GetFlag(FLAGS_galley_address).value,
        .grpc_credentials = control_plane},

@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "mixer",
                          "Mixer answers policy checks and turns telemetry into metrics.");
+  if (absl::Status transport = keel::mtls::CheckControlPlaneTransport("mixer"); !transport.ok()) {
+    std::fprintf(stderr, "mixer: %s\n", std::string(transport.message()).c_str());
+    return 2;
+  }
   // The word list is read before anything serves: Checks may arrive as soon
   // as the gRPC server starts.
   std::shared_ptr<const keel::mixer::GlobalDictionary> dictionary =

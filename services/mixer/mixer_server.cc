@@ -4,9 +4,33 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "libs/mtls/control_plane.h"
 
 namespace keel::mixer {
 namespace {
+
+// Over mTLS the caller's own identity is its certificate's, whatever the
+// attributes claim: the source's when it reports as the client
+// (context.reporter.kind "outbound"), else the destination's. The other
+// side's identity is what the authenticated caller saw on its connection.
+void TakeCallerIdentity(const grpc::ServerContextBase& context, AttributeBag& bag) {
+  std::string peer = mtls::PeerSpiffeId(context);
+  if (peer.empty()) return;  // --insecure_plaintext: the attributes are all there is
+  peer = peer.substr(std::string_view("spiffe://").size());  // as Istio writes principals
+  auto kind = bag.find("context.reporter.kind");
+  const bool outbound = kind != bag.end() && std::holds_alternative<std::string>(kind->second) &&
+                        std::get<std::string>(kind->second) == "outbound";
+  if (outbound) {
+    bag["source.principal"] = peer;
+    bag["source.user"] = peer;
+    if (size_t ns = peer.find("/ns/"); ns != std::string::npos) {
+      const std::string rest = peer.substr(ns + 4);
+      bag["source.namespace"] = rest.substr(0, rest.find('/'));
+    }
+  } else {
+    bag["destination.principal"] = peer;
+  }
+}
 
 constexpr absl::string_view kNoConfigYet =
     "Mixer has not yet received a whole config from Galley; ask again";
@@ -55,11 +79,11 @@ grpc::ServerUnaryReactor* MixerServer::Check(grpc::CallbackServerContext* contex
   // The config version lets a client's cache drop answers of older config.
   context->AddInitialMetadata(std::string(kConfigVersionMetadata),
                               absl::StrCat(absl::Hex(policy->version(), absl::kZeroPad16)));
-  reactor->Finish(DoCheck(*policy, *request, *response));
+  reactor->Finish(DoCheck(*context, *policy, *request, *response));
   return reactor;
 }
 
-grpc::Status MixerServer::DoCheck(const Policy& policy,
+grpc::Status MixerServer::DoCheck(const grpc::ServerContextBase& context, const Policy& policy,
                                   const istio::mixer::v1::CheckRequest& request,
                                   istio::mixer::v1::CheckResponse& response) {
   if (request.deduplication_id().size() > limits_.max_deduplication_id_bytes) {
@@ -77,6 +101,7 @@ grpc::Status MixerServer::DoCheck(const Policy& policy,
     checks_.Add({{"code", absl::StatusCodeToString(decoded.code())}}).Increment();
     return ToGrpc(decoded);
   }
+  TakeCallerIdentity(context, bag);
   absl::flat_hash_set<AttributeReference> referenced;
   policy.AddApiAttributes(bag, &referenced);
   const CheckResult result = policy.Check(bag, &referenced);
@@ -136,11 +161,11 @@ grpc::ServerUnaryReactor* MixerServer::Report(grpc::CallbackServerContext* conte
     reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(kNoConfigYet)));
     return reactor;
   }
-  reactor->Finish(DoReport(*policy, *request));
+  reactor->Finish(DoReport(*context, *policy, *request));
   return reactor;
 }
 
-grpc::Status MixerServer::DoReport(const Policy& policy,
+grpc::Status MixerServer::DoReport(const grpc::ServerContextBase& context, const Policy& policy,
                                    const istio::mixer::v1::ReportRequest& request) {
   // Every set decodes before any is reported: a batch is taken whole or not at all.
   DecodeBudget budget(limits_.decode, &inflight_);
@@ -151,6 +176,7 @@ grpc::Status MixerServer::DoReport(const Policy& policy,
     return ToGrpc(bags.status());
   }
   for (AttributeBag& one : *bags) {
+    TakeCallerIdentity(context, one);
     policy.AddApiAttributes(one);
     policy.Report(one);
   }

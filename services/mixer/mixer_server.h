@@ -40,9 +40,11 @@ class MixerServer final : public istio::mixer::v1::Mixer::CallbackService {
                                    istio::mixer::v1::ReportResponse* response) override;
 
  private:
-  grpc::Status DoCheck(const Policy& policy, const istio::mixer::v1::CheckRequest& request,
+  grpc::Status DoCheck(const grpc::ServerContextBase& context, const Policy& policy,
+                       const istio::mixer::v1::CheckRequest& request,
                        istio::mixer::v1::CheckResponse& response);
-  grpc::Status DoReport(const Policy& policy, const istio::mixer::v1::ReportRequest& request);
+  grpc::Status DoReport(const grpc::ServerContextBase& context, const Policy& policy,
+                        const istio::mixer::v1::ReportRequest& request);
 
   const GlobalDictionary* dictionary_;
   const PolicyProvider policy_;

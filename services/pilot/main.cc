@@ -1,4 +1,6 @@
 // pilot: service discovery and traffic management served as xDS.
+#include <cstdio>
+
 #include "absl/flags/flag.h"
 #include "libs/common/binary.h"
 #include "libs/mtls/control_plane.h"
@@ -23,6 +25,10 @@ ABSL_FLAG(std::string, prometheus, "",
 ABSL_FLAG(std::string, citadel_debug_address, "",
           "host:port of Citadel's monitoring server: the console's Certificates page shows its "
           "workload certificates and events (Citadel needs --debug_remote unless on this host).");
+ABSL_FLAG(std::string, insecure_xds_address, "",
+          "INSECURE: with --tls_cert_dir, also serve xDS in plaintext on this host:port, for "
+          "proxyless gRPC clients (gRPC 1.51's xDS client cannot reach its server over TLS); "
+          "anyone who reaches it reads the config of every proxy. Istio 1.4's 15010.");
 ABSL_FLAG(uint32_t, xds_max_streams, 20000, "Open xDS streams at most; more are refused.");
 ABSL_FLAG(double, xds_new_streams_per_second, 2000,
           "New xDS streams admitted per second (bursts of as many); more are told to retry.");
@@ -33,6 +39,15 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   keel::InitBinaryOrExit(argc, argv, "pilot",
                          "Pilot serves Istio traffic management as xDS to the data plane.");
+  if (absl::Status transport = keel::mtls::CheckControlPlaneTransport("pilot"); !transport.ok()) {
+    std::fprintf(stderr, "pilot: %s\n", std::string(transport.message()).c_str());
+    return 2;
+  }
+  if (!absl::GetFlag(FLAGS_insecure_xds_address).empty() && !keel::mtls::ControlPlaneTls()) {
+    std::fprintf(stderr, "pilot: --insecure_xds_address is for a Pilot serving mTLS "
+                         "(--tls_cert_dir); with --insecure_plaintext every port is plaintext\n");
+    return 2;
+  }
   keel::pilot::PilotService pilot(
       {.galley_address = absl::GetFlag(FLAGS_galley_address),
        .debounce_after = absl::GetFlag(FLAGS_debounce_after),
@@ -48,5 +63,6 @@ int main(int argc, char** argv) {
        .citadel_debug_address = absl::GetFlag(FLAGS_citadel_debug_address)});
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();
+  host.insecure_grpc_address = absl::GetFlag(FLAGS_insecure_xds_address);
   return keel::RunService(pilot, host, shutdown);
 }
