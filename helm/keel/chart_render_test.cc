@@ -16,6 +16,7 @@ namespace keel::testing {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -81,7 +82,15 @@ TEST(ChartRenderTest, DefaultsRenderEveryComponentWithProbesHpaAndPdb) {
   EXPECT_EQ(hpa["spec"]["maxReplicas"].as<int>(), 5);
   EXPECT_EQ(hpa["spec"]["scaleTargetRef"]["name"].as<std::string>(), "keel-pilot");
 
-  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]), Contains("--grpc_address=:15010"));
+  // Pilot: xDS over mTLS on 15011, and in plaintext on 15010 for proxyless
+  // gRPC apps, both on its Service.
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]), Contains("--grpc_address=:15011"));
+  EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]), Contains("--insecure_xds_address=:15010"));
+  std::set<int> pilot_ports;
+  for (const YAML::Node& port : manifests["Service/keel-pilot"]["spec"]["ports"]) {
+    pilot_ports.insert(port["port"].as<int>());
+  }
+  EXPECT_THAT(pilot_ports, ::testing::IsSupersetOf({15010, 15011}));
   EXPECT_THAT(Args(manifests["Deployment/keel-pilot"]),
               Contains("--galley_address=keel-galley.keel-system.svc:9901"));
   EXPECT_THAT(Args(manifests["Deployment/keel-galley"]), Contains("--config_dir=/etc/keel/config"));
@@ -90,6 +99,62 @@ TEST(ChartRenderTest, DefaultsRenderEveryComponentWithProbesHpaAndPdb) {
               Contains("--mesh_config=/etc/keel/mesh/mesh.yaml"));
   EXPECT_THAT(manifests["ConfigMap/keel-mesh"]["data"]["mesh.yaml"].as<std::string>(),
               HasSubstr("trustDomain: cluster.local"));
+}
+
+// The chart's default is a control plane that answers only whom it should:
+// Galley, Pilot and Mixer serve mTLS with the certificate a keel-agent
+// beside each keeps, Galley serves MCP to Pilot's and Mixer's identities,
+// and each binary accepts the rendered arguments. Plaintext is a choice
+// the values must make, and then says so on every command line.
+TEST(ChartRenderTest, TheControlPlaneTalksMutualTlsByDefault) {
+  for (const bool mtls : {true, false}) {
+    SCOPED_TRACE(mtls ? "controlPlaneMtls" : "plaintext");
+    Manifests manifests = Render(mtls ? std::vector<std::string>{}
+                                      : std::vector<std::string>{"global.controlPlaneMtls=false"});
+    for (const std::string component : {"galley", "pilot", "mixer"}) {
+      SCOPED_TRACE(component);
+      const YAML::Node& pod = manifests["Deployment/keel-" + component]["spec"]["template"]["spec"];
+      std::vector<std::string> args = Args(manifests["Deployment/keel-" + component]);
+      std::vector<std::string> containers;
+      for (const YAML::Node& container : pod["containers"]) {
+        containers.push_back(container["name"].as<std::string>());
+      }
+      if (mtls) {
+        EXPECT_THAT(args, Contains("--tls_cert_dir=/var/run/keel/certs"));
+        EXPECT_THAT(args, ::testing::Not(Contains("--insecure_plaintext")));
+        EXPECT_THAT(containers, ElementsAre(component, "keel-agent"));
+        const std::vector<std::string> agent_args =
+            pod["containers"][1]["args"].as<std::vector<std::string>>();
+        EXPECT_THAT(agent_args, Contains("--cert_dir=/var/run/keel/certs"));
+        bool token = false;
+        for (const YAML::Node& volume : pod["volumes"]) {
+          const YAML::Node secret = volume["secret"];
+          token |= secret.IsDefined() &&
+                   secret["secretName"].as<std::string>() == "keel-token-keel-" + component;
+        }
+        EXPECT_TRUE(token) << "the agent's bootstrap token Secret";
+        if (component != "galley") {
+          EXPECT_THAT(args,
+                      Contains("--galley_identity=spiffe://cluster.local/ns/keel-system/sa/keel-galley"));
+        }
+      } else {
+        EXPECT_THAT(args, Contains("--insecure_plaintext"));
+        EXPECT_THAT(containers, ElementsAre(component));
+      }
+      // The binary takes what the chart renders.
+      args.push_back("--version");
+      absl::StatusOr<CommandResult> result = RunToCompletion(KeelBinaryPath(component), args);
+      ASSERT_TRUE(result.ok()) << result.status();
+      EXPECT_EQ(result->exit.status, 0) << result->err;
+    }
+    EXPECT_THAT(Args(manifests["Deployment/keel-citadel"]), Contains("--certificates_per_second=10"));
+    EXPECT_THAT(Args(manifests["Deployment/keel-citadel"]), Contains("--certificate_burst=100"));
+    if (mtls) {
+      EXPECT_THAT(Args(manifests["Deployment/keel-galley"]),
+                  Contains(HasSubstr("--mcp_client_identities=spiffe://cluster.local/ns/keel-system/"
+                                     "sa/keel-pilot,spiffe://cluster.local/ns/keel-system/sa/keel-mixer")));
+    }
+  }
 }
 
 TEST(ChartRenderTest, NonDefaultValuesChangeTheManifests) {

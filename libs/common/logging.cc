@@ -47,10 +47,13 @@ class JsonFormatter : public spdlog::formatter {
   }
 };
 
-// gRPC core's lines, in the process's logger, through the shared limiter.
+// gRPC core's lines, in the process's logger.
+// Its errors (a failed handshake, a peer gone) come once per connection
+// and are limited; info and debug lines appear only when someone raised
+// GRPC_VERBOSITY to see them, and all of them are written.
 void LogFromGrpc(gpr_log_func_args* args) {
   uint64_t dropped = 0;
-  if (!ConnectionLogLimiter().Allow(&dropped)) return;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR && !ConnectionLogLimiter().Allow(&dropped)) return;
   spdlog::level::level_enum level = spdlog::level::info;
   if (args->severity == GPR_LOG_SEVERITY_ERROR) level = spdlog::level::warn;
   if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = spdlog::level::debug;

@@ -36,9 +36,10 @@ absl::Status InitLogging(const std::string& component, const LogOptions& options
 // (node ids and NACK messages can be megabytes).
 std::string ClientText(std::string_view text, size_t max_bytes = 256);
 
-// InitLogging also takes over gRPC core's log lines (a TLS handshake that
-// failed, a peer that sent garbage), which it writes once per connection:
-// they go to the same logger, through ConnectionLogLimiter.
+// InitLogging also takes over gRPC core's log lines: they go to the same
+// logger, and its errors (a TLS handshake that failed, a peer that sent
+// garbage), which it writes once per connection, through
+// ConnectionLogLimiter.
 
 // LogRateLimiter lets through at most `per_second` lines (with a burst of as
 // many) of one kind; the rest are counted, and the next line let through

@@ -73,7 +73,19 @@ spec:
           image: {{ printf "%s/%s:%s" $root.Values.global.hub (default .name .image) (default $root.Chart.AppVersion $root.Values.global.tag) }}
           imagePullPolicy: {{ $root.Values.global.imagePullPolicy }}
           args:
+            {{- if and .controlPlane $root.Values.global.controlPlaneMtls }}
+            {{- /* mTLS with the certificate the keel-agent beside it keeps. */}}
+            - --grpc_address=:{{ default $v.grpcPort .mtlsGrpcPort }}
+            - --tls_cert_dir=/var/run/keel/certs
+            {{- if .mtlsGrpcPort }}
+            - --insecure_xds_address=:{{ $v.grpcPort }}
+            {{- end }}
+            {{- else }}
             - --grpc_address=:{{ $v.grpcPort }}
+            {{- if .controlPlane }}
+            - --insecure_plaintext
+            {{- end }}
+            {{- end }}
             # Exposed for the kubelet's probes and Prometheus; /debug/* stays
             # loopback-only unless global.debugRemote is set.
             - --monitoring_address=:{{ $v.monitoringPort }}
@@ -95,6 +107,11 @@ spec:
             {{- range .extraPorts }}
             - name: {{ .name }}
               containerPort: {{ .port }}
+              protocol: TCP
+            {{- end }}
+            {{- if and .controlPlane $root.Values.global.controlPlaneMtls .mtlsGrpcPort }}
+            - name: grpc-mtls
+              containerPort: {{ .mtlsGrpcPort }}
               protocol: TCP
             {{- end }}
           livenessProbe:
@@ -129,6 +146,14 @@ spec:
             {{- with .volumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
+            {{- if and .controlPlane $root.Values.global.controlPlaneMtls }}
+            - name: keel-certs
+              mountPath: /var/run/keel/certs
+              readOnly: true
+            {{- end }}
+        {{- if and .controlPlane $root.Values.global.controlPlaneMtls }}
+        {{- include "keel.agent.container" (dict "root" $root "workload" (dict "serviceAccount" $fullname)) | nindent 8 }}
+        {{- end }}
       volumes:
         - name: mesh-config
           configMap:
@@ -143,6 +168,9 @@ spec:
         {{- end }}
         {{- with .volumes }}
         {{- toYaml . | nindent 8 }}
+        {{- end }}
+        {{- if and .controlPlane $root.Values.global.controlPlaneMtls }}
+        {{- include "keel.agent.volumes" (dict "root" $root "workload" (dict "serviceAccount" $fullname)) | nindent 8 }}
         {{- end }}
 ---
 apiVersion: v1
@@ -168,6 +196,12 @@ spec:
     - name: {{ .name }}
       port: {{ .port }}
       targetPort: {{ .name }}
+      protocol: TCP
+    {{- end }}
+    {{- if and .controlPlane $root.Values.global.controlPlaneMtls .mtlsGrpcPort }}
+    - name: grpc-mtls
+      port: {{ .mtlsGrpcPort }}
+      targetPort: grpc-mtls
       protocol: TCP
     {{- end }}
 {{- if $v.autoscaling.enabled }}
@@ -238,6 +272,8 @@ same for the citadel Deployment and the one-process (istiod) one.
       (printf "--trust_domain=%s" .Values.meshConfig.trustDomain)
       (printf "--workload_cert_ttl=%s" $c.workloadCertTtl)
       (printf "--max_workload_cert_ttl=%s" $c.maxWorkloadCertTtl)
+      (printf "--certificates_per_second=%v" $c.certificatesPerSecond)
+      (printf "--certificate_burst=%v" $c.certificateBurst)
       (printf "--server_names=keel-citadel,keel-citadel.%s,keel-citadel.%s.svc,keel-citadel.%s.svc.%s" $ns $ns $ns .Values.global.clusterDomain) }}
 {{- if eq $c.caMode "cacerts" }}
 {{- $args = append $args "--token_key_file=/var/run/keel/token-key/token-key" }}
@@ -276,4 +312,32 @@ same for the citadel Deployment and the one-process (istiod) one.
 {{/* keel.split is true when each component runs as its own Deployment. */}}
 {{- define "keel.split" -}}
 {{- if eq .Values.mode "split" }}true{{ end }}
+{{- end -}}
+
+{{/*
+keel.spiffe is the SPIFFE id of one of the release's service accounts.
+*/}}
+{{- define "keel.spiffe" -}}
+{{- printf "spiffe://%s/ns/%s/sa/%s" .root.Values.meshConfig.trustDomain .root.Release.Namespace .account -}}
+{{- end -}}
+
+{{/*
+keel.controlPlaneIdentityArgs: with global.controlPlaneMtls, whom a
+component expects Galley to be (--galley_identity) and, for Galley, whom it
+serves MCP (--mcp_client_identities), as a JSON list.
+*/}}
+{{- define "keel.controlPlaneIdentityArgs" -}}
+{{- $args := list -}}
+{{- if .root.Values.global.controlPlaneMtls -}}
+{{- if eq .name "galley" -}}
+{{- $ids := list -}}
+{{- range list "keel-pilot" "keel-mixer" "keel-mixer-policy" "keel-mixer-telemetry" "keel-istiod" -}}
+{{- $ids = append $ids (include "keel.spiffe" (dict "root" $.root "account" .)) -}}
+{{- end -}}
+{{- $args = append $args (printf "--mcp_client_identities=%s" (join "," $ids)) -}}
+{{- else -}}
+{{- $args = append $args (printf "--galley_identity=%s" (include "keel.spiffe" (dict "root" .root "account" "keel-galley"))) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $args -}}
 {{- end -}}
