@@ -1,10 +1,15 @@
 // End to end: the four services and the agent as real processes on loopback.
 #include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
@@ -253,6 +258,45 @@ TEST(DefaultAddressesTest, EveryServiceStartsOnItsDefaultPorts) {
   stop(*citadel);
   ExitInfo exit = galley.Stop();
   EXPECT_TRUE(exit.exited && exit.status == 0) << exit.ToString();
+}
+
+// Every binary's flags by the file that declares them, from --helpfull.
+std::map<std::string, std::set<std::string>> FlagsByFile(const std::string& component) {
+  absl::StatusOr<CommandResult> help = RunToCompletion(KeelBinaryPath(component), {"--helpfull"});
+  EXPECT_TRUE(help.ok()) << help.status();
+  std::map<std::string, std::set<std::string>> flags;
+  if (!help.ok()) return flags;
+  std::string file;
+  for (absl::string_view line : absl::StrSplit(help->out + help->err, '\n')) {
+    absl::string_view text = absl::StripLeadingAsciiWhitespace(line);
+    if (absl::ConsumePrefix(&text, "Flags from ")) {
+      file = std::string(absl::StripSuffix(text, ":"));
+    } else if (absl::ConsumePrefix(&text, "--")) {
+      flags[file].insert(std::string(text.substr(0, text.find(' '))));
+    }
+  }
+  return flags;
+}
+
+// Each service's flags are declared once, in its flags library, and keel,
+// which hosts all four, accepts every one of them (it lacked 15 of them
+// before). Only the binaries' own addresses (in their main.cc) differ.
+TEST(FlagsTest, KeelAcceptsEveryFlagOfTheServicesItHosts) {
+  std::set<std::string> keel;
+  for (const auto& [file, names] : FlagsByFile("keel")) keel.insert(names.begin(), names.end());
+  ASSERT_GT(keel.size(), 40u);
+  for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
+    SCOPED_TRACE(component);
+    int checked = 0;
+    for (const auto& [file, names] : FlagsByFile(component)) {
+      if (absl::EndsWith(file, "/main.cc")) continue;  // the binary's own addresses
+      for (const std::string& name : names) {
+        EXPECT_EQ(keel.count(name), 1u) << "--" << name << " (" << file << ")";
+        ++checked;
+      }
+    }
+    EXPECT_GT(checked, 5);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "libs/common/logging.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string_view>
 
@@ -51,7 +52,14 @@ class JsonFormatter : public spdlog::formatter {
 // Its errors (a failed handshake, a peer gone) come once per connection
 // and are limited; info and debug lines appear only when someone raised
 // GRPC_VERBOSITY to see them, and all of them are written.
+// gRPC logs from its own threads and from static destructors, after
+// spdlog's registry (and the default logger with it) may be gone: its lines
+// go to a logger this holds for the life of the process.
+std::atomic<spdlog::logger*> grpc_logger{nullptr};
+
 void LogFromGrpc(gpr_log_func_args* args) {
+  spdlog::logger* logger = grpc_logger.load(std::memory_order_acquire);
+  if (logger == nullptr) return;
   uint64_t dropped = 0;
   if (args->severity == GPR_LOG_SEVERITY_ERROR && !ConnectionLogLimiter().Allow(&dropped)) return;
   spdlog::level::level_enum level = spdlog::level::info;
@@ -60,10 +68,10 @@ void LogFromGrpc(gpr_log_func_args* args) {
   std::string_view file = args->file == nullptr ? "" : args->file;
   if (size_t slash = file.rfind('/'); slash != std::string_view::npos) file.remove_prefix(slash + 1);
   if (dropped > 0) {
-    spdlog::log(level, "grpc {}:{}: {} ({} connection log lines not written)", std::string(file),
+    logger->log(level, "grpc {}:{}: {} ({} connection log lines not written)", std::string(file),
                 args->line, args->message == nullptr ? "" : args->message, dropped);
   } else {
-    spdlog::log(level, "grpc {}:{}: {}", std::string(file), args->line,
+    logger->log(level, "grpc {}:{}: {}", std::string(file), args->line,
                 args->message == nullptr ? "" : args->message);
   }
 }
@@ -102,6 +110,8 @@ absl::Status InitLogging(const std::string& component, const LogOptions& options
   }
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
+  // Never freed: gRPC may log during exit (see LogFromGrpc).
+  grpc_logger.store(new spdlog::logger(*logger), std::memory_order_release);
   spdlog::set_default_logger(std::move(logger));
   gpr_set_log_function(LogFromGrpc);
   return absl::OkStatus();

@@ -173,6 +173,19 @@ TEST_P(AdsTest, NackIsRecordedWithTheErrorAndTheOldStateKept) {
   });
   client->Start();
   ASSERT_TRUE(client->WaitUntil([](const AdsClient& c) { return c.Synced(); }, absl::Seconds(10)));
+  // The client is synced before its ACK reaches the server; an ACK that
+  // arrives after the next push carries a stale nonce and is not recorded.
+  auto acked = [&] {
+    for (const StreamStatus& stream : server_impl_->Streams()) {
+      for (const TypeStatus& type : stream.types) {
+        if (type.acked_version == "a=1;") return true;
+      }
+    }
+    return false;
+  };
+  const absl::Time acked_by = absl::Now() + absl::Seconds(10);
+  while (!acked() && absl::Now() < acked_by) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_TRUE(acked());
   source_.Set(kType, {{"a", "bad"}});
   server_impl_->Push({kType});
   auto nacked = [&] {

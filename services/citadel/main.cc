@@ -18,65 +18,14 @@
 #include "libs/common/binary.h"
 #include "libs/etcd/client.h"
 #include "libs/mtls/bootstrap_token.h"
+#include "services/citadel/citadel_flags.h"
 #include "services/citadel/citadel_service.h"
 #include "services/citadel/etcd_ca.h"
 
 ABSL_FLAG(keel::ListenAddress, grpc_address, {":8060"},
           "host:port of the CA gRPC server (TLS), as Istio 1.4 Citadel's.");
-ABSL_FLAG(std::string, ca_mode, "self-signed",
-          "self-signed (a root made on first start and kept in --ca_dir) or cacerts (Istio's "
-          "plugged-in CA files in --ca_dir: ca-cert.pem, ca-key.pem, root-cert.pem, "
-          "cert-chain.pem).");
-ABSL_FLAG(std::string, ca_dir, "", "Folder of the CA's files.");
-ABSL_FLAG(std::string, trust_domain, "cluster.local", "Trust domain of SPIFFE identities.");
-ABSL_FLAG(absl::Duration, workload_cert_ttl, absl::Hours(24),
-          "Lifetime of issued workload certificates when the request asks for none.");
-ABSL_FLAG(absl::Duration, max_workload_cert_ttl, absl::Hours(24 * 90),
-          "Longest lifetime a request may ask for.");
-ABSL_FLAG(double, certificates_per_second, 10,
-          "Certificates one identity (and one bootstrap token) may get per second; more are "
-          "refused with RESOURCE_EXHAUSTED. 0: no limit.");
-ABSL_FLAG(double, certificate_burst, 100,
-          "How many certificates one identity may get at once beyond that rate (a rollout).");
-ABSL_FLAG(absl::Duration, root_ttl, absl::Hours(24 * 365 * 10), "Lifetime of a self-signed root.");
-ABSL_FLAG(std::string, token_key_file, "",
-          "Secret that signs bootstrap tokens (default <ca_dir>/token-key, made if missing).");
-ABSL_FLAG(std::string, serving_dir, "",
-          "Folder for Citadel's own serving certificate (default: a new temporary folder).");
-ABSL_FLAG(std::string, server_names, "localhost,citadel,keel-citadel,keel-citadel.keel-system.svc",
-          "Comma-separated DNS names clients reach Citadel by.");
-ABSL_FLAG(std::vector<std::string>, etcd_endpoints, {},
-          "Comma-separated host:port of etcd members: replicas share one self-signed CA there "
-          "(rotate-root then changes etcd's CA, which every replica takes).");
-ABSL_FLAG(absl::Duration, leader_lease, absl::Seconds(5),
-          "On etcd: how long a dead leader (the replica that rotates roots) keeps the lead.");
-ABSL_FLAG(absl::Duration, rotation_overlap, absl::Hours(24),
-          "rotate-root begin on etcd: how long old and new roots are both trusted before the "
-          "leader retires the old ones (every workload must renew within it).");
-ABSL_FLAG(absl::Duration, token_ttl, absl::Hours(1), "issue-token: lifetime of the token.");
-ABSL_FLAG(absl::Duration, expiry_warning, absl::Hours(24 * 30),
-          "Log a warning when the root or signing certificate has less than this left.");
 
 namespace {
-
-keel::citadel::CitadelOptions OptionsFromFlags() {
-  return keel::citadel::CitadelOptions{
-      .ca_mode = absl::GetFlag(FLAGS_ca_mode),
-      .ca_dir = absl::GetFlag(FLAGS_ca_dir),
-      .trust_domain = absl::GetFlag(FLAGS_trust_domain),
-      .workload_cert_ttl = absl::GetFlag(FLAGS_workload_cert_ttl),
-      .max_workload_cert_ttl = absl::GetFlag(FLAGS_max_workload_cert_ttl),
-      .certificates_per_second = absl::GetFlag(FLAGS_certificates_per_second),
-      .certificate_burst = absl::GetFlag(FLAGS_certificate_burst),
-      .root_ttl = absl::GetFlag(FLAGS_root_ttl),
-      .token_key_file = absl::GetFlag(FLAGS_token_key_file),
-      .serving_dir = absl::GetFlag(FLAGS_serving_dir),
-      .server_names = absl::StrSplit(absl::GetFlag(FLAGS_server_names), ',', absl::SkipEmpty()),
-      .expiry_warning = absl::GetFlag(FLAGS_expiry_warning),
-      .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
-      .leader_lease = absl::GetFlag(FLAGS_leader_lease),
-  };
-}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "citadel: %s\n", message.c_str());
@@ -92,7 +41,7 @@ int IssueToken(const keel::citadel::CitadelOptions& options, const std::vector<s
       keel::mtls::TokenSigner::FromKeyFile(key_file, true);
   if (!tokens.ok()) return Fail(std::string(tokens.status().message()));
   absl::StatusOr<std::string> token =
-      tokens->Issue(args[1], args[2], absl::GetFlag(FLAGS_token_ttl));
+      tokens->Issue(args[1], args[2], keel::citadel::TokenTtlFromFlags());
   if (!token.ok()) return Fail(std::string(token.status().message()));
   std::printf("%s\n", token->c_str());
   return 0;
@@ -107,7 +56,7 @@ int RotateRoot(const keel::citadel::CitadelOptions& options, const std::vector<s
     absl::StatusOr<std::unique_ptr<keel::etcd::EtcdClient>> client =
         keel::etcd::EtcdClient::Connect({.endpoints = options.etcd_endpoints});
     if (!client.ok()) return Fail(std::string(client.status().message()));
-    const absl::Duration overlap = absl::GetFlag(FLAGS_rotation_overlap);
+    const absl::Duration overlap = keel::citadel::RotationOverlapFromFlags();
     absl::Status asked = args[1] == "begin" ? keel::citadel::RequestRootRotation(**client, overlap)
                                             : keel::citadel::RequestRetireNow(**client);
     if (!asked.ok()) return Fail(std::string(asked.message()));
@@ -137,7 +86,7 @@ int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   std::vector<std::string> args = keel::InitBinaryOrExit(
       argc, argv, "citadel", "Citadel signs workload certificates with SPIFFE identities.");
-  keel::citadel::CitadelOptions options = OptionsFromFlags();
+  keel::citadel::CitadelOptions options = keel::citadel::CitadelOptionsFromFlags();
   if (!args.empty() && args[0] == "issue-token") return IssueToken(options, args);
   if (!args.empty() && args[0] == "rotate-root") return RotateRoot(options, args);
   if (!args.empty()) {

@@ -51,11 +51,20 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
 
 ConfigIntake::Snapshot ConfigIntake::Current() const {
   absl::MutexLock lock(&mu_);
+  return CurrentLocked();
+}
+
+ConfigIntake::Snapshot ConfigIntake::CurrentLocked() const {
   Snapshot snapshot{.version = version_};
   for (const auto& [type_url, type] : config_) {
     for (const auto& [name, resource] : type) snapshot.resources.push_back(resource);
   }
   return snapshot;
+}
+
+ConfigIntake::Taken ConfigIntake::Take() {
+  absl::MutexLock lock(&mu_);
+  return Taken{.changes = std::exchange(changes_, {}), .snapshot = CurrentLocked()};
 }
 
 std::set<ConfigKey> ConfigIntake::TakeChanges() {

@@ -39,11 +39,23 @@ class ConfigIntake {
   // last call (what the next push must regenerate for), and forgets them.
   std::set<ConfigKey> TakeChanges();
 
+  // Take is TakeChanges and Current under one lock: the changes are
+  // exactly those between the previous Take's snapshot and this one's, so
+  // a change that lands meanwhile is either in both or in neither (taken
+  // apart, it could enter the snapshot without its part being regenerated).
+  struct Taken {
+    std::set<ConfigKey> changes;
+    Snapshot snapshot;
+  };
+  Taken Take();
+
   // Names returns the "namespace/name" of every resource, by type URL.
   std::map<std::string, std::vector<std::string>> Names() const;
   uint64_t version() const;
 
  private:
+  Snapshot CurrentLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
   // Type URL -> "namespace/name" -> resource.
   std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_

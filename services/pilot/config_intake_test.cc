@@ -1,5 +1,8 @@
 #include "services/pilot/config_intake.h"
 
+#include <atomic>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/mesh/mcp.h"
@@ -47,6 +50,34 @@ TEST(ConfigIntakeTest, ChangesAreTakenOnceAndResentResourcesAreNoChange) {
   removal.removed.insert("team-a/reviews");
   ASSERT_TRUE(intake.Apply(removal).ok());
   EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+}
+
+// While updates land, every Take's changes name each resource whose
+// content differs between the previous Take's snapshot and this one's: a
+// push never builds from config whose change it did not hear of.
+TEST(ConfigIntakeTest, ChangesAndTheSnapshotAreTakenTogether) {
+  ConfigIntake intake;
+  ASSERT_TRUE(intake.Apply(Update("h0")).ok());
+  const ConfigKey reviews{.kind = "VirtualService", .namespace_name = "team-a", .name = "reviews"};
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 1; i <= 3000; ++i) (void)intake.Apply(Update("h" + std::to_string(i)));
+    done = true;
+  });
+  auto content = [](const ConfigIntake::Snapshot& snapshot) -> uint64_t {
+    return snapshot.resources.empty() ? 0 : snapshot.resources[0]->ContentHash();
+  };
+  uint64_t previous = content(intake.Take().snapshot);
+  int takes = 0, missed = 0;
+  while (!done) {
+    ConfigIntake::Taken taken = intake.Take();
+    const uint64_t now = content(taken.snapshot);
+    if (now != previous && taken.changes.count(reviews) == 0) ++missed;
+    previous = now;
+    ++takes;
+  }
+  writer.join();
+  EXPECT_EQ(missed, 0) << "of " << takes << " takes";
 }
 
 }  // namespace

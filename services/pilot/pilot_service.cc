@@ -359,7 +359,9 @@ void PilotService::Push(int merged_events) {
   const absl::Time start = absl::Now();
   // What changed since the last push decides what is regenerated; the first
   // push, and a mesh config change, regenerate everything.
-  const std::set<ConfigKey> changes = config_.TakeChanges();
+  // The changes and the config they lead to, taken together.
+  ConfigIntake::Taken taken = config_.Take();
+  const std::set<ConfigKey>& changes = taken.changes;
   const bool full = parts_.size() < std::size(kAllParts) || full_push_requested_.exchange(false);
   std::set<Part> stale;
   // Inbound listeners are kept by workload; a change to another config
@@ -376,7 +378,7 @@ void PilotService::Push(int merged_events) {
   } else {
     stale = PartsAffectedBy(changes);
   }
-  ConfigIntake::Snapshot config = config_.Current();
+  ConfigIntake::Snapshot& config = taken.snapshot;
   const uint64_t version = config.version;
   // The services (the costly part of the context) carry over while no
   // ServiceEntry or WorkloadEntry changed.

@@ -1,0 +1,34 @@
+#include "services/galley/galley_flags.h"
+
+#include "absl/flags/flag.h"
+#include "libs/common/net.h"
+#include "libs/common/shared_flags.h"
+
+ABSL_FLAG(std::vector<std::string>, config_dir, {},
+          "Comma-separated directories of Istio YAML to read recursively.");
+ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
+          "Quiet time after file changes before Galley reloads.");
+ABSL_FLAG(absl::Duration, folder_writer_lease, absl::Seconds(5),
+          "On etcd with --config_dir: replicas reading the same folders elect one writer; how "
+          "long a dead writer keeps the role.");
+ABSL_FLAG(keel::ListenAddress, webhook_address, {},
+          "host:port of the validating admission webhook (HTTPS); off when empty.");
+ABSL_FLAG(std::string, webhook_cert, "", "PEM certificate chain of the webhook's HTTPS server.");
+ABSL_FLAG(std::string, webhook_key, "", "PEM private key of the webhook's HTTPS server.");
+
+namespace keel::galley {
+
+GalleyOptions GalleyOptionsFromFlags() {
+  return GalleyOptions{
+      .config_dirs = absl::GetFlag(FLAGS_config_dir),
+      .debounce = absl::GetFlag(FLAGS_debounce),
+      .debounce_max = absl::GetFlag(FLAGS_debounce_max),
+      .webhook_address = absl::GetFlag(FLAGS_webhook_address).value,
+      .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
+      .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
+      .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
+      .folder_writer_lease = absl::GetFlag(FLAGS_folder_writer_lease),
+  };
+}
+
+}  // namespace keel::galley
