@@ -39,6 +39,12 @@ components=(
 )
 
 declare -A pids
+wait_http_ready() {  # port: until its /readyz answers 200 (10 s at most)
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; then return; fi
+    sleep 0.1
+  done
+}
 stop_all() {
   trap - INT TERM
   echo
@@ -97,10 +103,7 @@ start_agent() {  # name service-account node-id status-port
     --node_id="$node" --pilot_address=127.0.0.1:15010 \
     --monitoring_address="127.0.0.1:$status" >"$logs/agent-$name.log" 2>&1 &
   pids[agent-$name]=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$status/readyz" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-  done
+  wait_http_ready "$status"
   printf '  %-8s %s, certificate in %s\n' "agent" "$name" "$logs/$name/certs"
 }
 # The control plane's own identities (namespace keel-system, as the chart's).
@@ -112,10 +115,7 @@ control_plane_agent() {  # service-account status-port
     --citadel_root_file="$logs/citadel-serving/root-cert.pem" --token_file="$certs/$sa.token" \
     --cert_dir="$certs/$sa" --monitoring_address="127.0.0.1:$status" >"$logs/agent-$sa.log" 2>&1 &
   pids[agent-$sa]=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$status/readyz" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-  done
+  wait_http_ready "$status"
   printf '  %-8s %s, certificate in %s\n' "agent" "$sa" "$certs/$sa"
 }
 control_plane_agent keel-galley 15023

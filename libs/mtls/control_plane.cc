@@ -71,6 +71,13 @@ std::string PeerSpiffeId(const grpc::ServerContextBase& context) {
 
 std::vector<std::string> McpClientIdentities() { return absl::GetFlag(FLAGS_mcp_client_identities); }
 
+std::function<grpc::Status(const grpc::CallbackServerContext&)> McpAuthorizer() {
+  if (!ControlPlaneTls()) return nullptr;
+  return [allowed = McpClientIdentities()](const grpc::CallbackServerContext& context) {
+    return AllowIdentities(context, allowed, "Galley's MCP");
+  };
+}
+
 grpc::Status AllowIdentities(const grpc::ServerContextBase& context,
                              const std::vector<std::string>& allowed, const std::string& what) {
   const std::string peer = PeerSpiffeId(context);

@@ -8,6 +8,7 @@
 #ifndef KEEL_LIBS_MTLS_CONTROL_PLANE_H_
 #define KEEL_LIBS_MTLS_CONTROL_PLANE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ std::string PeerSpiffeId(const grpc::ServerContextBase& context);
 
 // --mcp_client_identities: who may subscribe to Galley's MCP over mTLS.
 std::vector<std::string> McpClientIdentities();
+
+// McpAuthorizer is who may subscribe to Galley's MCP: with --tls_cert_dir,
+// the --mcp_client_identities only; without it, null (anyone: the operator
+// said --insecure_plaintext).
+std::function<grpc::Status(const grpc::CallbackServerContext&)> McpAuthorizer();
 
 // AllowIdentities answers OK when the peer's certificate carries one of
 // `allowed`, else PERMISSION_DENIED naming whom it saw and who may.

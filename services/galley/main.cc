@@ -19,12 +19,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   keel::galley::GalleyOptions options = keel::galley::GalleyOptionsFromFlags();
-  if (keel::mtls::ControlPlaneTls()) {
-    options.mcp_authorize = [](const grpc::CallbackServerContext& context) {
-      return keel::mtls::AllowIdentities(context, keel::mtls::McpClientIdentities(),
-                                         "Galley's MCP");
-    };
-  }
+  options.mcp_authorize = keel::mtls::McpAuthorizer();
   keel::galley::GalleyService galley(std::move(options));
   keel::ServiceHostOptions host = keel::HostOptionsFromFlags(absl::GetFlag(FLAGS_grpc_address).value);
   host.grpc_credentials = keel::mtls::ControlPlaneServerCredentials();

@@ -49,12 +49,7 @@ int main(int argc, char** argv) {
 
   keel::galley::GalleyOptions galley_options = keel::galley::GalleyOptionsFromFlags();
   // Pilot and Mixer replicas outside this process, over mTLS.
-  if (keel::mtls::ControlPlaneTls()) {
-    galley_options.mcp_authorize = [](const grpc::CallbackServerContext& context) {
-      return keel::mtls::AllowIdentities(context, keel::mtls::McpClientIdentities(),
-                                         "Galley's MCP");
-    };
-  }
+  galley_options.mcp_authorize = keel::mtls::McpAuthorizer();
   keel::galley::GalleyService galley(std::move(galley_options));
   // Pilot and Mixer read Galley's config in process.
   keel::xds::ConfigFeedFactory from_galley = [&galley](keel::xds::ConfigFeed::Handler handler) {
