@@ -37,6 +37,27 @@ void ExpectParsesAsPrometheusText(const std::string& component, const std::strin
   EXPECT_THAT(promtool->err + promtool->out, Not(HasSubstr("parsing error"))) << component;
 }
 
+// Every page `service`'s /debug index lists answers without a server error
+// (a page that needs parameters says so with a 4xx), and the process lives
+// on: Galley's /debug/configz once crashed a replica without folders.
+void ExpectEveryDebugPageAnswers(RunningService& service) {
+  absl::StatusOr<HttpResponse> index = HttpGet(service.monitoring_address(), "/debug");
+  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_EQ(index->status, 200);
+  int pages = 0;
+  for (absl::string_view line : absl::StrSplit(index->body, '\n')) {
+    const absl::string_view path = absl::StripAsciiWhitespace(line);
+    if (!absl::StartsWith(path, "/debug/")) continue;
+    absl::StatusOr<HttpResponse> page = HttpGet(service.monitoring_address(), std::string(path));
+    ASSERT_TRUE(page.ok()) << path << ": " << page.status();
+    EXPECT_LT(page->status, 500) << path << ": " << page->body;
+    ++pages;
+  }
+  // Mixer and the agent have none of their own.
+  if (service.component() != "mixer" && service.component() != "keel-agent") EXPECT_GT(pages, 0);
+  EXPECT_TRUE(service.process().Running()) << service.process().Log();
+}
+
 class FoundationTest : public MeshTest {};
 
 TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
@@ -74,6 +95,7 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
     EXPECT_THAT(metrics->body, HasSubstr("process_resident_memory_bytes "));
     EXPECT_THAT(metrics->body, HasSubstr("process_cpu_seconds_total "));
     ExpectParsesAsPrometheusText(service->component(), metrics->body);
+    ExpectEveryDebugPageAnswers(*service);
   }
 
   // SIGTERM: each exits 0 (MeshTest also checks this for anything left).
@@ -82,6 +104,16 @@ TEST_F(FoundationTest, FourServicesStartServeHealthAndMetricsAndStopCleanly) {
     EXPECT_TRUE(exit.exited && exit.status == 0) << service->component() << ": " << exit.ToString();
     EXPECT_THAT(service->process().Log(), HasSubstr("stopped cleanly"));
   }
+}
+
+// The one-process mode's pages: Pilot's at their paths, the others' under
+// /debug/<service>/.
+TEST_F(FoundationTest, TheOneProcessModeAnswersEveryDebugPage) {
+  absl::StatusOr<RunningService*> keel =
+      mesh().Start("keel", {"--config_dir=" + RunfilePath("samples"), "--ca_dir=" + TestTempDir("ca")});
+  ASSERT_TRUE(keel.ok()) << keel.status();
+  ASSERT_TRUE((*keel)->WaitReady().ok()) << (*keel)->process().Log();
+  ExpectEveryDebugPageAnswers(**keel);
 }
 
 TEST_F(FoundationTest, GalleyRefusesAMissingConfigDirectory) {
