@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "integration/harness/browser.h"
 #include "integration/harness/etcd_cluster.h"
+#include "integration/harness/eventually.h"
 #include "integration/harness/mesh.h"
 #include "integration/harness/prometheus.h"
 #include "libs/common/http_client.h"
@@ -333,9 +334,7 @@ TEST_F(ConsoleTest, TheConfigPageShowsAResourcesHistoryFromEtcd) {
     return count;
   };
   auto await_versions = [&](int n) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (versions() < n && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
-    return versions() >= n;
+    return Eventually([&] { return versions() >= n; }, absl::Seconds(10));
   };
   ASSERT_TRUE(await_versions(1));
   WriteFile(dir + "/routes.yaml", Split(50, 50));

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/harness/etcd_cluster.h"
+#include "integration/harness/eventually.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/http_client.h"
 #include "libs/etcd/client.h"
@@ -270,19 +271,17 @@ TEST_F(GalleyTest, MixerExpressionsThatDoNotTypeCheckAreRefusedWithFileAndLine) 
   ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
   auto configz_until = [&](const std::vector<std::string>& texts) {
     std::string body;
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline) {
-      absl::StatusOr<HttpResponse> configz =
-          HttpGet((*galley)->monitoring_address(), "/debug/configz");
-      if (configz.ok()) {
-        body = configz->body;
-        bool all = true;
-        for (const std::string& text : texts) all &= absl::StrContains(body, text);
-        if (all) return body;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    ADD_FAILURE() << "configz never had all of the texts; last: " << body;
+    const bool all = Eventually(
+        [&] {
+          absl::StatusOr<HttpResponse> configz =
+              HttpGet((*galley)->monitoring_address(), "/debug/configz");
+          if (!configz.ok()) return false;
+          body = configz->body;
+          return std::all_of(texts.begin(), texts.end(),
+                             [&](const std::string& text) { return absl::StrContains(body, text); });
+        },
+        absl::Seconds(20), absl::Milliseconds(20));
+    if (!all) ADD_FAILURE() << "configz never had all of the texts; last: " << body;
     return body;
   };
   configz_until({R"("errors":[])"});
@@ -403,15 +402,15 @@ TEST_F(GalleyTest, GalleyIsNotReadyWhileEtcdHasNoQuorum) {
   ASSERT_TRUE(galley.ok());
   ASSERT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
   auto readyz_until = [&](int code) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
     std::string body;
-    while (absl::Now() < deadline) {
-      absl::StatusOr<HttpResponse> readyz = HttpGet((*galley)->monitoring_address(), "/readyz");
-      if (readyz.ok() && readyz->status == code) return readyz->body;
-      if (readyz.ok()) body = readyz->body;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    ADD_FAILURE() << "/readyz never answered " << code << "; last: " << body;
+    const bool answered = Eventually(
+        [&] {
+          absl::StatusOr<HttpResponse> readyz = HttpGet((*galley)->monitoring_address(), "/readyz");
+          if (readyz.ok()) body = readyz->body;
+          return readyz.ok() && readyz->status == code;
+        },
+        absl::Seconds(30));
+    if (!answered) ADD_FAILURE() << "/readyz never answered " << code << "; last: " << body;
     return body;
   };
   (*etcd)->Kill(1);

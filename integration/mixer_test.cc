@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "integration/harness/eventually.h"
 #include "integration/harness/mesh.h"
 #include "integration/harness/prometheus.h"
 #include "libs/common/http_client.h"
@@ -858,8 +859,12 @@ TEST_F(MixerClientTest, MixerDownFailsClosedOrOpenAndRecovers) {
   ASSERT_TRUE((*again)->WaitReady().ok());
   // The server's channel to Mixer reconnects on its own backoff: call until it has.
   std::string last;
-  const absl::Time deadline = absl::Now() + absl::Seconds(45);
-  while (absl::Now() < deadline && !absl::StrContains(last, "v1=1")) last = Call(closed, 1);
+  Eventually(
+      [&] {
+        last = Call(closed, 1);
+        return absl::StrContains(last, "v1=1");
+      },
+      absl::Seconds(45), absl::ZeroDuration());
   EXPECT_THAT(last, HasSubstr("v1=1"));
 }
 
@@ -893,12 +898,15 @@ TEST_F(MixerClientTest, ARestartedMixerWithoutConfigLetsNothingThroughOnItsOwn) 
 
   // The apps' channels reconnect on their own backoff: call until the new
   // Mixer has answered them.
-  const absl::Time deadline = absl::Now() + absl::Seconds(45);
-  while (ChecksAnswered("UNAVAILABLE") < 2 && absl::Now() < deadline) {
-    Call(closed, 1, {"--metadata=x-user=mallory"});
-    Call(open, 1, {"--metadata=x-user=mallory"});
-  }
-  ASSERT_GE(ChecksAnswered("UNAVAILABLE"), 2) << mixer_->process().Log();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        if (ChecksAnswered("UNAVAILABLE") >= 2) return true;
+        Call(closed, 1, {"--metadata=x-user=mallory"});
+        Call(open, 1, {"--metadata=x-user=mallory"});
+        return false;
+      },
+      absl::Seconds(45), absl::ZeroDuration()))
+      << mixer_->process().Log();
   EXPECT_THAT(Call(closed, 5, {"--metadata=x-user=mallory"}), HasSubstr("UNAVAILABLE=5"));
   EXPECT_THAT(Call(open, 5, {"--metadata=x-user=mallory"}), HasSubstr("v1=5"));
   EXPECT_EQ(ChecksAnswered("OK"), 0);
@@ -962,14 +970,13 @@ TEST_F(MixerClientTest, TcpConnectionsAreCheckedAndReported) {
                          absl::Seconds(10)))
       << server->Log();
   // Both connections reach Mixer's Reports (the server sends them each second).
-  bool reported = false;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (!reported && absl::Now() < deadline) {
-    absl::StatusOr<HttpResponse> metrics = HttpGet(mixer_->monitoring_address(), "/metrics");
-    reported = metrics.ok() && absl::StrContains(metrics->body, "mixer_report_attribute_sets_total 2");
-    if (!reported) absl::SleepFor(absl::Milliseconds(50));
-  }
-  EXPECT_TRUE(reported);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        absl::StatusOr<HttpResponse> metrics = HttpGet(mixer_->monitoring_address(), "/metrics");
+        return metrics.ok() &&
+               absl::StrContains(metrics->body, "mixer_report_attribute_sets_total 2");
+      },
+      absl::Seconds(20)));
   server->Terminate();
 }
 
