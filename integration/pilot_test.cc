@@ -13,6 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "integration/harness/etcd_cluster.h"
+#include "integration/harness/eventually.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/files.h"
 #include "libs/common/http_client.h"
@@ -97,14 +98,16 @@ spec:
 // Waits until a running echo_client has reported an interval at or past
 // `ms` of its own clock ("t=...ms" lines).
 bool WaitForClientTime(ChildProcess& client, int64_t ms) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline && client.Running()) {
-    for (absl::string_view line : absl::StrSplit(client.Log(), '\n', absl::SkipEmpty())) {
-      if (absl::StartsWith(line, "t=") && Counts::Parse(std::string(line))["t"] >= ms) return true;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return false;
+  bool reached = false;
+  Eventually(
+      [&] {
+        for (absl::string_view line : absl::StrSplit(client.Log(), '\n', absl::SkipEmpty())) {
+          reached |= absl::StartsWith(line, "t=") && Counts::Parse(std::string(line))["t"] >= ms;
+        }
+        return reached || !client.Running();
+      },
+      absl::Seconds(30), absl::Milliseconds(10));
+  return reached;
 }
 
 std::string Routes(const std::string& http) {
@@ -215,18 +218,15 @@ class PilotTest : public MeshTest {
   // Waits until Galley's /debug/configz reports an error containing `text`
   // and the resource serving its last good version.
   bool WaitForGalleyError(const std::string& text) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline) {
-      absl::StatusOr<HttpResponse> configz =
-          HttpGet(galley_->monitoring_address(),
-                  OneProcess() ? "/debug/galley/configz" : "/debug/configz");
-      if (configz.ok() && absl::StrContains(configz->body, text) &&
-          absl::StrContains(configz->body, "servingLastGoodVersion\":[\"VirtualService/")) {
-        return true;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
+    return Eventually(
+        [&] {
+          absl::StatusOr<HttpResponse> configz =
+              HttpGet(galley_->monitoring_address(),
+                      OneProcess() ? "/debug/galley/configz" : "/debug/configz");
+          return configz.ok() && absl::StrContains(configz->body, text) &&
+                 absl::StrContains(configz->body, "servingLastGoodVersion\":[\"VirtualService/");
+        },
+        absl::Seconds(20), absl::Milliseconds(20));
   }
 
   // Runs echo_client for `count` calls; returns its summary counts.
@@ -258,11 +258,14 @@ class PilotTest : public MeshTest {
   // Calls in small batches until `predicate` holds; returns the last counts.
   Counts CallUntil(const std::function<bool(const Counts&)>& predicate,
                    absl::Duration timeout = absl::Seconds(20), const std::string& bootstrap = "") {
-    const absl::Time deadline = absl::Now() + timeout;
     Counts counts;
-    while (absl::Now() < deadline) {
-      counts = Call(50, {}, bootstrap);
-      if (predicate(counts)) return counts;
+    if (Eventually(
+            [&] {
+              counts = Call(50, {}, bootstrap);
+              return predicate(counts);
+            },
+            timeout, absl::ZeroDuration())) {
+      return counts;
     }
     std::string last;
     for (const auto& [k, v] : counts.values) absl::StrAppend(&last, k, "=", v, " ");
@@ -632,12 +635,12 @@ TEST_P(PilotScenarioTest, KeelctlDescribeShowsRoutesEndpointsAndANack) {
     return result.ok() ? *result : CommandResult{};
   };
   CommandResult described;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline) {
-    described = describe({"service", "echo", "--namespace=default"});
-    if (absl::StrContains(described.out, "NACKED")) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  Eventually(
+      [&] {
+        described = describe({"service", "echo", "--namespace=default"});
+        return absl::StrContains(described.out, "NACKED");
+      },
+      absl::Seconds(20));
   ASSERT_EQ(described.exit.status, 0) << described.err;
   std::printf("keelctl describe service echo:\n%s", described.out.c_str());
   EXPECT_THAT(described.out, HasSubstr(absl::StrCat("Service: ", kHost, " (namespace default)")));
@@ -713,14 +716,15 @@ spec:
         dir_ + "/../config-client.log", "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
     EXPECT_TRUE(client.ok());
     std::string config;
-    const absl::Time deadline = absl::Now() + absl::Seconds(15);
-    while (absl::Now() < deadline && !absl::StrContains(config, want)) {
-      absl::StatusOr<CommandResult> dump =
-          RunToCompletion(KeelBinaryPath("keelctl"),
-                          {"proxy-config", what, proxy, "--pilot=" + pilot_->monitoring_address()});
-      if (dump.ok() && dump->exit.status == 0) config = dump->out;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
+    Eventually(
+        [&] {
+          absl::StatusOr<CommandResult> dump = RunToCompletion(
+              KeelBinaryPath("keelctl"),
+              {"proxy-config", what, proxy, "--pilot=" + pilot_->monitoring_address()});
+          if (dump.ok() && dump->exit.status == 0) config = dump->out;
+          return absl::StrContains(config, want);
+        },
+        absl::Seconds(15), absl::Milliseconds(100));
     if (client.ok()) client->Terminate();
     return config;
   };
@@ -756,11 +760,13 @@ spec:
                                                  port_v1_, R"(}}]
 )"));
   const std::string private_target = "--target=xds:///private.default.svc.cluster.local:7070";
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
   Counts reached;
-  do {
-    reached = Call(5, {private_target, "--wait_ready=2s", "--rpc_timeout=1s"});
-  } while (reached["v1"] != 5 && absl::Now() < deadline);
+  Eventually(
+      [&] {
+        reached = Call(5, {private_target, "--wait_ready=2s", "--rpc_timeout=1s"});
+        return reached["v1"] == 5;
+      },
+      absl::Seconds(30), absl::ZeroDuration());
   EXPECT_EQ(reached["v1"], 5);
   Counts hidden = Call(5, {private_target, "--wait_ready=2s", "--rpc_timeout=1s"}, team_b);
   EXPECT_EQ(hidden["errors"], 5);
@@ -788,11 +794,13 @@ TEST_P(PilotScenarioTest, MeshConfigReloadsAndABadOneKeepsTheLastGood) {
   WriteFile(MeshConfigPath(), "rootNamespace: keel-root\n");
   ASSERT_TRUE(WaitForLog(pilot_->process(), "mesh config reloaded", absl::Seconds(20)))
       << pilot_->process().Log();
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
   Counts hidden;
-  do {
-    hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"}, team_b);
-  } while (hidden["errors"] != 5 && absl::Now() < deadline);
+  Eventually(
+      [&] {
+        hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"}, team_b);
+        return hidden["errors"] == 5;
+      },
+      absl::Seconds(30), absl::ZeroDuration());
   EXPECT_EQ(hidden["errors"], 5) << "the root namespace's Sidecar now scopes team-b";
 
   WriteFile(MeshConfigPath(), "rootNamespace: keel-root\nconnectTimeout: soon\n");
@@ -895,14 +903,14 @@ spec:
   // a race, so the test makes a push of its own.)
   WriteFile(dir_ + "/registry.yaml",
             registry("\"/keel.testing.Echo/Admin\", \"/keel.testing.Echo/Other\""));
-  bool converged = false;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (!converged && absl::Now() < deadline) {
-    metrics = HttpGet(pilot_->monitoring_address(), "/metrics");
-    converged = metrics.ok() && absl::StrContains(metrics->body, "pilot_proxy_convergence_time_count") &&
-                !absl::StrContains(metrics->body, "pilot_proxy_convergence_time_count 0\n");
-    if (!converged) absl::SleepFor(absl::Milliseconds(50));
-  }
+  const bool converged = Eventually(
+      [&] {
+        metrics = HttpGet(pilot_->monitoring_address(), "/metrics");
+        return metrics.ok() &&
+               absl::StrContains(metrics->body, "pilot_proxy_convergence_time_count") &&
+               !absl::StrContains(metrics->body, "pilot_proxy_convergence_time_count 0\n");
+      },
+      absl::Seconds(20));
   EXPECT_TRUE(converged) << (metrics.ok() ? metrics->body : "");
 }
 
@@ -1009,16 +1017,15 @@ TEST(PilotReadinessTest, NotReadyUntilEveryKindHasArrived) {
   ASSERT_TRUE(pilot.ok());
   // Wait until Pilot has ACKed every kind served so far.
   auto acked = [&](size_t want) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline) {
-      size_t count = 0;
-      for (const xds::StreamStatus& stream : fake_galley.Streams()) {
-        for (const xds::TypeStatus& type : stream.types) count += type.acks > 0;
-      }
-      if (count >= want) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
+    return Eventually(
+        [&] {
+          size_t count = 0;
+          for (const xds::StreamStatus& stream : fake_galley.Streams()) {
+            for (const xds::TypeStatus& type : stream.types) count += type.acks > 0;
+          }
+          return count >= want;
+        },
+        absl::Seconds(20), absl::Milliseconds(20));
   };
   ASSERT_TRUE(acked(kinds.size() - 1));
   absl::StatusOr<HttpResponse> readyz = HttpGet((*pilot)->monitoring_address(), "/readyz");
@@ -1197,11 +1204,13 @@ TEST_P(PilotScenarioTest, SidecarScopesWhatAProxySees) {
             "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"
             "spec:\n  egress:\n  - hosts: [\"istio-system/*\"]\n");
   // Until the Sidecar has taken effect: a new client then finds no route.
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
   Counts hidden;
-  do {
-    hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"});
-  } while (hidden["errors"] != 5 && absl::Now() < deadline);
+  Eventually(
+      [&] {
+        hidden = Call(5, {"--wait_ready=2s", "--rpc_timeout=1s"});
+        return hidden["errors"] == 5;
+      },
+      absl::Seconds(30), absl::ZeroDuration());
   EXPECT_EQ(hidden["errors"], 5);
   WriteFile(dir_ + "/sidecar.yaml",
             "apiVersion: networking.istio.io/v1alpha3\nkind: Sidecar\nmetadata: {name: default}\n"
