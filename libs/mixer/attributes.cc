@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace keel::mixer {
@@ -278,6 +279,19 @@ absl::StatusOr<std::vector<AttributeBag>> DecodeReport(
     }
   }
   return bags;
+}
+
+bool SetPrincipal(absl::string_view spiffe_id, absl::string_view side, AttributeBag& bag) {
+  if (!absl::ConsumePrefix(&spiffe_id, "spiffe://")) return false;
+  const std::string principal(spiffe_id);
+  bag[absl::StrCat(side, ".principal")] = principal;
+  if (side != "source") return true;
+  bag["source.user"] = principal;
+  if (size_t ns = spiffe_id.find("/ns/"); ns != absl::string_view::npos) {
+    absl::string_view rest = spiffe_id.substr(ns + 4);
+    bag["source.namespace"] = std::string(rest.substr(0, rest.find('/')));
+  }
+  return true;
 }
 
 CompressedAttributes Encode(const AttributeBag& bag, const GlobalDictionary& dictionary) {

@@ -132,6 +132,12 @@ absl::StatusOr<std::vector<AttributeBag>> DecodeReport(
     const istio::mixer::v1::ReportRequest& request, const GlobalDictionary& dictionary,
     DecodeBudget& budget, const DecodeLimits& limits = {});
 
+// SetPrincipal records a SPIFFE id ("spiffe://TD/ns/NS/sa/SA") as the
+// principal of `side` ("source" or "destination"), as Istio writes it
+// (TD/ns/NS/sa/SA); for the source also source.user and source.namespace.
+// False (and nothing set) when `spiffe_id` is not one.
+bool SetPrincipal(absl::string_view spiffe_id, absl::string_view side, AttributeBag& bag);
+
 // Encode compresses `bag`: words of the dictionary by index, others in the
 // message's own word list.
 istio::mixer::v1::CompressedAttributes Encode(const AttributeBag& bag,

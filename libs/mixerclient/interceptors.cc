@@ -84,18 +84,10 @@ void AddService(absl::string_view host, AttributeBag& bag) {
   if (parts.size() > 1) bag["destination.service.namespace"] = std::string(parts[1]);
 }
 
-// AddPeerIdentity sets source.principal (as Istio writes it:
-// trust-domain/ns/NS/sa/SA), source.user and source.namespace from a
+// AddPeerIdentity sets the source's principal, user and namespace from a
 // SPIFFE id; false when `uri` is not one.
 bool AddPeerIdentity(absl::string_view uri, AttributeBag& bag) {
-  if (!absl::ConsumePrefix(&uri, "spiffe://")) return false;
-  bag["source.principal"] = std::string(uri);
-  bag["source.user"] = std::string(uri);
-  if (size_t ns = uri.find("/ns/"); ns != absl::string_view::npos) {
-    absl::string_view rest = uri.substr(ns + 4);
-    bag["source.namespace"] = std::string(rest.substr(0, rest.find('/')));
-  }
-  return true;
+  return mixer::SetPrincipal(uri, "source", bag);
 }
 
 // Where each server call's Check answer is kept for its handler.

@@ -9,27 +9,17 @@
 namespace keel::mixer {
 namespace {
 
-// Over mTLS the caller's own identity is its certificate's, whatever the
-// attributes claim: the source's when it reports as the client
-// (context.reporter.kind "outbound"), else the destination's. The other
-// side's identity is what the authenticated caller saw on its connection.
-void TakeCallerIdentity(const grpc::ServerContextBase& context, AttributeBag& bag) {
-  std::string peer = mtls::PeerSpiffeId(context);
+// Over mTLS the caller's own identity is its certificate's (`peer`, "" in
+// plaintext), whatever the attributes claim: the source's when it reports
+// as the client (context.reporter.kind "outbound"), else the destination's.
+// The other side's identity is what the authenticated caller saw on its
+// connection.
+void TakeCallerIdentity(const std::string& peer, AttributeBag& bag) {
   if (peer.empty()) return;  // --insecure_plaintext: the attributes are all there is
-  peer = peer.substr(std::string_view("spiffe://").size());  // as Istio writes principals
   auto kind = bag.find("context.reporter.kind");
   const bool outbound = kind != bag.end() && std::holds_alternative<std::string>(kind->second) &&
                         std::get<std::string>(kind->second) == "outbound";
-  if (outbound) {
-    bag["source.principal"] = peer;
-    bag["source.user"] = peer;
-    if (size_t ns = peer.find("/ns/"); ns != std::string::npos) {
-      const std::string rest = peer.substr(ns + 4);
-      bag["source.namespace"] = rest.substr(0, rest.find('/'));
-    }
-  } else {
-    bag["destination.principal"] = peer;
-  }
+  SetPrincipal(peer, outbound ? "source" : "destination", bag);
 }
 
 constexpr absl::string_view kNoConfigYet =
@@ -101,7 +91,7 @@ grpc::Status MixerServer::DoCheck(const grpc::ServerContextBase& context, const 
     checks_.Add({{"code", absl::StatusCodeToString(decoded.code())}}).Increment();
     return ToGrpc(decoded);
   }
-  TakeCallerIdentity(context, bag);
+  TakeCallerIdentity(mtls::PeerSpiffeId(context), bag);
   absl::flat_hash_set<AttributeReference> referenced;
   policy.AddApiAttributes(bag, &referenced);
   const CheckResult result = policy.Check(bag, &referenced);
@@ -175,8 +165,9 @@ grpc::Status MixerServer::DoReport(const grpc::ServerContextBase& context, const
     reports_refused_.Add({{"code", absl::StatusCodeToString(bags.status().code())}}).Increment();
     return ToGrpc(bags.status());
   }
+  const std::string peer = mtls::PeerSpiffeId(context);
   for (AttributeBag& one : *bags) {
-    TakeCallerIdentity(context, one);
+    TakeCallerIdentity(peer, one);
     policy.AddApiAttributes(one);
     policy.Report(one);
   }

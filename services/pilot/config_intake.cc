@@ -32,6 +32,17 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
                               .namespace_name = std::move(parts.namespace_name),
                               .name = std::move(parts.name)});
   };
+  // A state-of-the-world update is the whole type: what it leaves out is gone.
+  if (update.full_state) {
+    for (auto it = type.begin(); it != type.end();) {
+      if (decoded.count(it->first) > 0) {
+        ++it;
+        continue;
+      }
+      note(it->first);
+      it = type.erase(it);
+    }
+  }
   for (const std::string& name : update.removed) {
     if (type.erase(name) > 0) note(name);
   }

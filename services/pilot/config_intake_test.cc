@@ -52,6 +52,25 @@ TEST(ConfigIntakeTest, ChangesAreTakenOnceAndResentResourcesAreNoChange) {
   EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
 }
 
+// A state-of-the-world update is the whole type: a resource it leaves out
+// is removed, and that is a change.
+TEST(ConfigIntakeTest, AFullStateUpdateRemovesWhatItLeavesOut) {
+  ConfigIntake intake;
+  ASSERT_TRUE(intake.Apply(Update("reviews")).ok());
+  (void)intake.TakeChanges();
+  xds::ResourceUpdate empty{.type_url = kVsType, .version = "2", .full_state = true};
+  ASSERT_TRUE(intake.Apply(empty).ok());
+  const ConfigKey reviews{.kind = "VirtualService", .namespace_name = "team-a", .name = "reviews"};
+  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+  EXPECT_THAT(intake.Current().resources, IsEmpty());
+  xds::ResourceUpdate again = Update("reviews");
+  again.full_state = true;
+  ASSERT_TRUE(intake.Apply(again).ok());
+  ASSERT_TRUE(intake.Apply(again).ok());  // the same whole state: no change the second time
+  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+  EXPECT_EQ(intake.Current().resources.size(), 1u);
+}
+
 // While updates land, every Take's changes name each resource whose
 // content differs between the previous Take's snapshot and this one's: a
 // push never builds from config whose change it did not hear of.

@@ -23,6 +23,16 @@ std::string TableKey(std::string key) {
   return key;
 }
 
+// The tables' process-wide stats, looked up once (not on every Alloc).
+TableStats& WindowStats() {
+  static TableStats& stats = TableStats::For("memquota_windows");
+  return stats;
+}
+TableStats& AnswerStats() {
+  static TableStats& stats = TableStats::For("memquota_deduplication");
+  return stats;
+}
+
 }  // namespace
 
 MemQuota::MemQuota(std::function<absl::Time()> clock, MemQuotaLimits limits)
@@ -30,16 +40,16 @@ MemQuota::MemQuota(std::function<absl::Time()> clock, MemQuotaLimits limits)
       limits_(limits),
       windows_(limits.max_window_bytes,
                [](BoundedLru<Window>::Entry&) {
-                 TableStats::For("memquota_windows").evictions.fetch_add(1);
+                 WindowStats().evictions.fetch_add(1);
                }),
       answered_(limits.max_answer_bytes, [](BoundedLru<Answer>::Entry&) {
-        TableStats::For("memquota_deduplication").evictions.fetch_add(1);
+        AnswerStats().evictions.fetch_add(1);
       }) {}
 
 MemQuota::~MemQuota() {
   absl::MutexLock lock(&mu_);
-  TableStats::For("memquota_windows").entries.fetch_sub(static_cast<int64_t>(windows_.size()));
-  TableStats::For("memquota_deduplication").entries.fetch_sub(static_cast<int64_t>(answered_.size()));
+  WindowStats().entries.fetch_sub(static_cast<int64_t>(windows_.size()));
+  AnswerStats().entries.fetch_sub(static_cast<int64_t>(answered_.size()));
 }
 
 absl::StatusOr<std::unique_ptr<MemQuota>> MemQuota::FromParams(const google::protobuf::Struct& params,
@@ -68,8 +78,8 @@ QuotaGrant MemQuota::Alloc(const InstanceValue& instance, const QuotaRequest& re
   const QuotaLimit* limit = selected->limit;
   const std::string key = TableKey(selected->key);
   const absl::Time now = clock_();
-  TableStats& window_stats = TableStats::For("memquota_windows");
-  TableStats& answer_stats = TableStats::For("memquota_deduplication");
+  TableStats& window_stats = WindowStats();
+  TableStats& answer_stats = AnswerStats();
   absl::MutexLock lock(&mu_);
   // Answers past their time and windows with nothing left in them go first,
   // oldest first; they are expired, not evicted.

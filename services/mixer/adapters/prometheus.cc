@@ -137,7 +137,11 @@ class PrometheusAdapter : public ReportAdapter {
   absl::Duration expiry_check_interval_ = absl::Minutes(1);
 
  private:
-  static TableStats& Stats() { return TableStats::For("prometheus_series"); }
+  // Looked up once, not on every Report.
+  static TableStats& Stats() {
+    static TableStats& stats = TableStats::For("prometheus_series");
+    return stats;
+  }
 
   void Remove(const Series& series) {
     if (series.member == nullptr) return;
