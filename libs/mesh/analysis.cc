@@ -60,10 +60,10 @@ std::string Quote(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
 template <typename Spec>
 std::vector<std::pair<const Resource*, const Spec*>> OfKind(
-    const std::vector<const Resource*>& resources, const char* kind) {
+    const std::vector<const Resource*>& resources, const Kind<Spec>& kind) {
   std::vector<std::pair<const Resource*, const Spec*>> out;
   for (const Resource* r : resources) {
-    if (r->kind->kind == kind) out.push_back({r, static_cast<const Spec*>(r->spec.get())});
+    if (const Spec* spec = r->As(kind)) out.push_back({r, spec});
   }
   return out;
 }
@@ -77,7 +77,7 @@ class ServiceEntryHosts {
       : domain_(input.options.cluster_domain),
         default_export_to_(input.options.default_service_export_to) {
     for (const auto& [resource, se] :
-         OfKind<net::ServiceEntry>(input.all_versions, "ServiceEntry")) {
+         OfKind(input.all_versions, kinds::ServiceEntry)) {
       Add(resource->namespace_name, *se);
     }
     for (const KubeObject* object : input.kube_objects) {
@@ -198,7 +198,7 @@ std::vector<DestinationRef> Destinations(const net::VirtualService& vs) {
 void DestinationHostAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   ServiceEntryHosts registry(input);
   for (const auto& [resource, vs] :
-       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+       OfKind(input.resources, kinds::VirtualService)) {
     for (const DestinationRef& ref : Destinations(*vs)) {
       const std::string& host = ref.destination->host();
       const net::ServiceEntry* se = registry.Find(resource->namespace_name, vs->export_to(), host);
@@ -249,13 +249,13 @@ std::pair<std::string, std::string> ResourceNameFromHost(const std::string& ns,
 void DestinationSubsetAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   std::set<std::tuple<std::string, std::string, std::string>> subsets;  // ns, name, subset
   for (const auto& [resource, dr] :
-       OfKind<net::DestinationRule>(input.all_versions, "DestinationRule")) {
+       OfKind(input.all_versions, kinds::DestinationRule)) {
     auto [ns, name] =
         ResourceNameFromHost(resource->namespace_name, dr->host(), input.options.cluster_domain);
     for (const auto& subset : dr->subsets()) subsets.insert({ns, name, subset.name()});
   }
   for (const auto& [resource, vs] :
-       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+       OfKind(input.resources, kinds::VirtualService)) {
     for (const DestinationRef& ref : Destinations(*vs)) {
       const std::string& subset = ref.destination->subset();
       if (subset.empty()) continue;
@@ -274,11 +274,11 @@ void DestinationSubsetAnalyzer(const AnalysisInput& input, std::vector<Diagnosti
 void GatewayAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   std::map<std::pair<std::string, std::string>, std::pair<const Resource*, const net::Gateway*>>
       gateways;
-  for (const auto& [resource, gw] : OfKind<net::Gateway>(input.all_versions, "Gateway")) {
+  for (const auto& [resource, gw] : OfKind(input.all_versions, kinds::Gateway)) {
     gateways[{resource->namespace_name, resource->name}] = {resource, gw};
   }
   for (const auto& [resource, vs] :
-       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+       OfKind(input.resources, kinds::VirtualService)) {
     for (int i = 0; i < vs->gateways_size(); ++i) {
       const std::string& ref = vs->gateways(i);
       if (ref == "mesh") continue;
@@ -329,7 +329,7 @@ void GatewayAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
 void ConflictingMeshGatewayHostsAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   std::map<std::string, std::vector<const Resource*>> by_scoped_host;
   for (const auto& [resource, vs] :
-       OfKind<net::VirtualService>(input.resources, "VirtualService")) {
+       OfKind(input.resources, kinds::VirtualService)) {
     const bool mesh =
         vs->gateways().empty() ||
         std::find(vs->gateways().begin(), vs->gateways().end(), "mesh") != vs->gateways().end();
@@ -390,7 +390,7 @@ void ConflictingGatewaysAnalyzer(const AnalysisInput& input, std::vector<Diagnos
   // (selector, port, host, bind) -> gateways that serve it.
   std::map<std::tuple<std::string, uint32_t, std::string, std::string>, std::set<std::string>>
       owners;
-  auto gateways = OfKind<net::Gateway>(input.resources, "Gateway");
+  auto gateways = OfKind(input.resources, kinds::Gateway);
   for (const auto& [resource, gw] : gateways) {
     for (const auto& server : gw->servers()) {
       for (const std::string& host : server.hosts()) {
@@ -424,7 +424,7 @@ void DestinationRuleAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>
   ServiceEntryHosts registry(input);
   std::map<std::string, std::vector<const Resource*>> by_host;
   for (const auto& [resource, dr] :
-       OfKind<net::DestinationRule>(input.resources, "DestinationRule")) {
+       OfKind(input.resources, kinds::DestinationRule)) {
     if (registry.Find(resource->namespace_name, dr->export_to(), dr->host()) == nullptr) {
       Report(
           out, kUnknownDestinationRuleHost, *resource, "spec.host",
@@ -468,7 +468,7 @@ void DestinationRuleAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>
 
 void SidecarAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
   std::map<std::string, std::vector<const Resource*>> namespace_scoped;
-  for (const auto& [resource, sidecar] : OfKind<net::Sidecar>(input.resources, "Sidecar")) {
+  for (const auto& [resource, sidecar] : OfKind(input.resources, kinds::Sidecar)) {
     if (!sidecar->has_workload_selector() || sidecar->workload_selector().labels().empty()) {
       namespace_scoped[resource->namespace_name].push_back(resource);
     }
@@ -487,7 +487,7 @@ void SidecarAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
 }
 
 void ServiceEntryAddressesAnalyzer(const AnalysisInput& input, std::vector<Diagnostic>& out) {
-  for (const auto& [resource, se] : OfKind<net::ServiceEntry>(input.resources, "ServiceEntry")) {
+  for (const auto& [resource, se] : OfKind(input.resources, kinds::ServiceEntry)) {
     if (!se->addresses().empty()) continue;
     for (int i = 0; i < se->ports_size(); ++i) {
       const std::string protocol = absl::AsciiStrToUpper(se->ports(i).protocol());

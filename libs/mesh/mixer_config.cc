@@ -13,10 +13,10 @@ std::vector<Diagnostic> TypeCheckMixerConfig(const std::vector<const Resource*>&
   mixer::AttributeTypes types;
   bool have_manifest = false;
   for (const Resource* resource : resources) {
-    if (resource->kind->kind != "attributemanifest") continue;
+    const auto* manifest = resource->As(kinds::AttributeManifest);
+    if (manifest == nullptr) continue;
     have_manifest = true;
-    const auto& manifest = static_cast<const cfg::AttributeManifest&>(*resource->spec);
-    for (const auto& [name, info] : manifest.attributes()) types[name] = info.value_type();
+    for (const auto& [name, info] : manifest->attributes()) types[name] = info.value_type();
   }
   std::vector<Diagnostic> out;
   if (!have_manifest) return out;
@@ -32,16 +32,15 @@ std::vector<Diagnostic> TypeCheckMixerConfig(const std::vector<const Resource*>&
                                                      " (against the attribute manifests)")});
   };
   for (const Resource* resource : resources) {
-    if (resource->kind->kind == "rule") {
-      const auto& rule = static_cast<const cfg::Rule&>(*resource->spec);
-      if (!rule.match().empty()) {
-        check(*resource, {.field = "spec.match", .text = rule.match(), .type = cfg::BOOL});
+    if (const auto* rule = resource->As(kinds::Rule)) {
+      if (!rule->match().empty()) {
+        check(*resource, {.field = "spec.match", .text = rule->match(), .type = cfg::BOOL});
       }
-    } else if (resource->kind->kind == "instance") {
-      const auto& instance = static_cast<const cfg::Instance&>(*resource->spec);
-      const std::string& name = instance.compiled_template().empty() ? instance.template_()
-                                                                     : instance.compiled_template();
-      for (mixer::ExpressionField field : mixer::ExpressionFields(name, instance.params())) {
+    } else if (const auto* instance = resource->As(kinds::Instance)) {
+      const std::string& name = instance->compiled_template().empty()
+                                    ? instance->template_()
+                                    : instance->compiled_template();
+      for (mixer::ExpressionField field : mixer::ExpressionFields(name, instance->params())) {
         field.field = "spec.params." + field.field;
         check(*resource, field);
       }

@@ -35,6 +35,22 @@ struct Resource {
   std::shared_ptr<const FieldPositions> field_positions;  // lines relative to the document
   int line_offset = 0;                                    // file line = document line + line_offset
 
+  // Is reports whether the resource is of `kind`.
+  template <typename Spec>
+  bool Is(const Kind<Spec>& of) const {
+    return of.Is(kind);
+  }
+  // As returns the spec as `of`'s type, or null when the resource is of
+  // another kind (checked against the spec's descriptor too, so a spec built
+  // by hand with the wrong type is refused rather than misread).
+  template <typename Spec>
+  const Spec* As(const Kind<Spec>& of) const {
+    if (!of.Is(kind) || spec == nullptr || spec->GetDescriptor() != Spec::descriptor()) {
+      return nullptr;
+    }
+    return static_cast<const Spec*>(spec.get());
+  }
+
   // Key identifies the resource in a store: "VirtualService/default/reviews".
   std::string Key() const;
   // DisplayName is how messages name it: "VirtualService default/reviews".

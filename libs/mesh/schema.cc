@@ -34,74 +34,77 @@ const std::vector<std::string> kSecurityVersions = {"v1beta1", "v1"};
 const std::vector<std::string> kPolicyVersions = {"v1alpha2"};
 const std::vector<std::string> kAuthenticationVersions = {"v1alpha1"};
 
+// Row builds a kind's row from its handle: the prototype is the handle's type.
+template <typename Spec>
+KindInfo Row(const Kind<Spec>& handle, const char* group, const char* version,
+             const std::vector<std::string>& accepted_versions, ValidateFn validate,
+             uint8_t consumers) {
+  return KindInfo{.group = group,
+                  .version = version,
+                  .accepted_versions = accepted_versions,
+                  .kind = std::string(handle.name()),
+                  .prototype = &Spec::default_instance(),
+                  .validate = validate,
+                  .consumers = consumers};
+}
+
 std::vector<KindInfo> BuildTable() {
   using namespace validation;  // NOLINT: the validators are the table's column
+  constexpr char kNetworking[] = "networking.istio.io";
+  constexpr char kSecurity[] = "security.istio.io";
+  constexpr char kAuthentication[] = "authentication.istio.io";
+  constexpr char kRbac[] = "rbac.istio.io";
+  constexpr char kConfig[] = "config.istio.io";
   return {
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "VirtualService",
-       &::istio::networking::v1alpha3::VirtualService::default_instance(), ValidateVirtualService},
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "DestinationRule",
-       &::istio::networking::v1alpha3::DestinationRule::default_instance(),
-       ValidateDestinationRule},
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "Gateway",
-       &::istio::networking::v1alpha3::Gateway::default_instance(), ValidateGateway},
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "ServiceEntry",
-       &::istio::networking::v1alpha3::ServiceEntry::default_instance(), ValidateServiceEntry},
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "Sidecar",
-       &::istio::networking::v1alpha3::Sidecar::default_instance(), ValidateSidecar},
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "EnvoyFilter",
-       &::istio::networking::v1alpha3::EnvoyFilter::default_instance(), ValidateEnvoyFilter},
-      {"networking.istio.io", "v1alpha3", kNetworkingVersions, "WorkloadEntry",
-       &::istio::networking::v1alpha3::WorkloadEntry::default_instance(), ValidateWorkloadEntry},
-      {"security.istio.io", "v1beta1", kSecurityVersions, "AuthorizationPolicy",
-       &::istio::security::v1beta1::AuthorizationPolicy::default_instance(),
-       ValidateAuthorizationPolicy},
-      {"security.istio.io", "v1beta1", kSecurityVersions, "PeerAuthentication",
-       &::istio::security::v1beta1::PeerAuthentication::default_instance(),
-       ValidatePeerAuthentication},
-      {"security.istio.io", "v1beta1", kSecurityVersions, "RequestAuthentication",
-       &::istio::security::v1beta1::RequestAuthentication::default_instance(),
-       ValidateRequestAuthentication},
-      // Istio 1.4's mTLS settings; PeerAuthentication replaced them.
-      {"authentication.istio.io", "v1alpha1", kAuthenticationVersions, "Policy",
-       &::istio::authentication::v1alpha1::Policy::default_instance(),
-       ValidateAuthenticationPolicy},
-      {"authentication.istio.io", "v1alpha1", kAuthenticationVersions, "MeshPolicy",
-       &::istio::authentication::v1alpha1::Policy::default_instance(), ValidateMeshPolicy},
-      // Istio 1.4's role-based access control; AuthorizationPolicy replaced it.
-      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "ServiceRole",
-       &::istio::rbac::v1alpha1::ServiceRole::default_instance(), ValidateServiceRole},
-      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "ServiceRoleBinding",
-       &::istio::rbac::v1alpha1::ServiceRoleBinding::default_instance(),
-       ValidateServiceRoleBinding},
-      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "ClusterRbacConfig",
-       &::istio::rbac::v1alpha1::RbacConfig::default_instance(), ValidateRbacConfig},
-      {"rbac.istio.io", "v1alpha1", kAuthenticationVersions, "RbacConfig",
-       &::istio::rbac::v1alpha1::RbacConfig::default_instance(), ValidateRbacConfig},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "handler",
-       &::istio::policy::v1beta1::Handler::default_instance(), ValidateHandler},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "instance",
-       &::istio::policy::v1beta1::Instance::default_instance(), ValidateInstance},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "rule",
-       &::istio::policy::v1beta1::Rule::default_instance(), ValidateRule},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "attributemanifest",
-       &::istio::policy::v1beta1::AttributeManifest::default_instance(), ValidateAttributeManifest},
-      // Mixer's client config: which quotas a service's requests are charged,
-      // and API attributes from paths.
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "QuotaSpec",
-       &::istio::mixer::v1::config::client::QuotaSpec::default_instance(), ValidateQuotaSpec},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "QuotaSpecBinding",
-       &::istio::mixer::v1::config::client::QuotaSpecBinding::default_instance(),
-       ValidateQuotaSpecBinding},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "HTTPAPISpec",
-       &::istio::mixer::v1::config::client::HTTPAPISpec::default_instance(), ValidateHttpApiSpec},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "HTTPAPISpecBinding",
-       &::istio::mixer::v1::config::client::HTTPAPISpecBinding::default_instance(),
-       ValidateHttpApiSpecBinding},
-      // Istio 1.4's out-of-process adapter and template descriptions.
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "adapter",
-       &::istio::mixer::adapter::model::v1beta1::Info::default_instance(), ValidateAdapterInfo},
-      {"config.istio.io", "v1alpha2", kPolicyVersions, "template",
-       &::istio::mixer::adapter::model::v1beta1::Template::default_instance(), ValidateAdapterInfo},
+      Row(kinds::VirtualService, kNetworking, "v1alpha3", kNetworkingVersions,
+          ValidateVirtualService, kPilot),
+      Row(kinds::DestinationRule, kNetworking, "v1alpha3", kNetworkingVersions,
+          ValidateDestinationRule, kPilot),
+      // Pilot serves no gateway (proxyless clients have none); Galley still
+      // validates and serves it, and analysis reads it.
+      Row(kinds::Gateway, kNetworking, "v1alpha3", kNetworkingVersions, ValidateGateway, 0),
+      Row(kinds::ServiceEntry, kNetworking, "v1alpha3", kNetworkingVersions, ValidateServiceEntry,
+          kPilot),
+      Row(kinds::Sidecar, kNetworking, "v1alpha3", kNetworkingVersions, ValidateSidecar, kPilot),
+      Row(kinds::EnvoyFilter, kNetworking, "v1alpha3", kNetworkingVersions, ValidateEnvoyFilter,
+          kPilot),
+      Row(kinds::WorkloadEntry, kNetworking, "v1alpha3", kNetworkingVersions,
+          ValidateWorkloadEntry, kPilot),
+      Row(kinds::AuthorizationPolicy, kSecurity, "v1beta1", kSecurityVersions,
+          ValidateAuthorizationPolicy, kPilot),
+      Row(kinds::PeerAuthentication, kSecurity, "v1beta1", kSecurityVersions,
+          ValidatePeerAuthentication, kPilot),
+      // JWT rules: validated and served; proxyless gRPC has no JWT filter.
+      Row(kinds::RequestAuthentication, kSecurity, "v1beta1", kSecurityVersions,
+          ValidateRequestAuthentication, 0),
+      Row(kinds::Policy, kAuthentication, "v1alpha1", kAuthenticationVersions,
+          ValidateAuthenticationPolicy, kPilot),
+      Row(kinds::MeshPolicy, kAuthentication, "v1alpha1", kAuthenticationVersions,
+          ValidateMeshPolicy, kPilot),
+      Row(kinds::ServiceRole, kRbac, "v1alpha1", kAuthenticationVersions, ValidateServiceRole,
+          kPilot),
+      Row(kinds::ServiceRoleBinding, kRbac, "v1alpha1", kAuthenticationVersions,
+          ValidateServiceRoleBinding, kPilot),
+      Row(kinds::ClusterRbacConfig, kRbac, "v1alpha1", kAuthenticationVersions,
+          ValidateRbacConfig, kPilot),
+      Row(kinds::RbacConfig, kRbac, "v1alpha1", kAuthenticationVersions, ValidateRbacConfig,
+          kPilot),
+      Row(kinds::Handler, kConfig, "v1alpha2", kPolicyVersions, ValidateHandler, kMixer),
+      Row(kinds::Instance, kConfig, "v1alpha2", kPolicyVersions, ValidateInstance, kMixer),
+      Row(kinds::Rule, kConfig, "v1alpha2", kPolicyVersions, ValidateRule, kMixer),
+      Row(kinds::AttributeManifest, kConfig, "v1alpha2", kPolicyVersions,
+          ValidateAttributeManifest, kMixer),
+      // Mixer's client config: which quotas a service's requests are
+      // charged, and API attributes from paths.
+      Row(kinds::QuotaSpec, kConfig, "v1alpha2", kPolicyVersions, ValidateQuotaSpec, kMixer),
+      Row(kinds::QuotaSpecBinding, kConfig, "v1alpha2", kPolicyVersions,
+          ValidateQuotaSpecBinding, kMixer),
+      Row(kinds::HttpApiSpec, kConfig, "v1alpha2", kPolicyVersions, ValidateHttpApiSpec, kMixer),
+      Row(kinds::HttpApiSpecBinding, kConfig, "v1alpha2", kPolicyVersions,
+          ValidateHttpApiSpecBinding, kMixer),
+      // Descriptions only: no service reads them.
+      Row(kinds::Adapter, kConfig, "v1alpha2", kPolicyVersions, ValidateAdapterInfo, 0),
+      Row(kinds::Template, kConfig, "v1alpha2", kPolicyVersions, ValidateAdapterInfo, 0),
   };
 }
 
@@ -116,6 +119,14 @@ std::unique_ptr<google::protobuf::Message> KindInfo::NewSpec() const {
 const std::vector<KindInfo>& AllKinds() {
   static const auto* const kTable = new std::vector<KindInfo>(BuildTable());
   return *kTable;
+}
+
+std::vector<const KindInfo*> KindsConsumedBy(Consumer consumer) {
+  std::vector<const KindInfo*> kinds;
+  for (const KindInfo& info : AllKinds()) {
+    if (info.ConsumedBy(consumer)) kinds.push_back(&info);
+  }
+  return kinds;
 }
 
 const KindInfo* FindKind(std::string_view api_version, std::string_view kind, bool* group_known) {

@@ -1,8 +1,13 @@
 // The kind table: every Istio kind Keel handles, in one place. Nothing else
-// in Keel spells an API group, a kind name, a proto type or a type URL.
+// in Keel spells an API group, a kind name, a proto type or a type URL: code
+// that reads a kind names it through its typed handle (kinds::VirtualService),
+// so a misspelt kind does not compile and a spec is read as its own type.
+//
+//   if (const auto* vs = resource.As(kinds::VirtualService)) ... vs->hosts() ...
 #ifndef KEEL_LIBS_MESH_SCHEMA_H_
 #define KEEL_LIBS_MESH_SCHEMA_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,7 +15,54 @@
 
 #include "google/protobuf/message.h"
 
+// The kinds' spec types (the generated headers are included where a spec is read).
+namespace istio::networking::v1alpha3 {
+class VirtualService;
+class DestinationRule;
+class Gateway;
+class ServiceEntry;
+class Sidecar;
+class EnvoyFilter;
+class WorkloadEntry;
+}  // namespace istio::networking::v1alpha3
+namespace istio::security::v1beta1 {
+class AuthorizationPolicy;
+class PeerAuthentication;
+class RequestAuthentication;
+}  // namespace istio::security::v1beta1
+namespace istio::authentication::v1alpha1 {
+class Policy;
+}  // namespace istio::authentication::v1alpha1
+namespace istio::rbac::v1alpha1 {
+class ServiceRole;
+class ServiceRoleBinding;
+class RbacConfig;
+}  // namespace istio::rbac::v1alpha1
+namespace istio::policy::v1beta1 {
+class Handler;
+class Instance;
+class Rule;
+class AttributeManifest;
+}  // namespace istio::policy::v1beta1
+namespace istio::mixer::v1::config::client {
+class QuotaSpec;
+class QuotaSpecBinding;
+class HTTPAPISpec;
+class HTTPAPISpecBinding;
+}  // namespace istio::mixer::v1::config::client
+namespace istio::mixer::adapter::model::v1beta1 {
+class Info;
+class Template;
+}  // namespace istio::mixer::adapter::model::v1beta1
+
 namespace keel::mesh {
+
+// Which services read a kind: each subscribes to its kinds from the table.
+// Galley validates and serves every kind whatever its consumers.
+enum Consumer : uint8_t {
+  kPilot = 1 << 0,
+  kMixer = 1 << 1,
+};
 
 class FieldErrors;
 struct Resource;
@@ -27,7 +79,9 @@ struct KindInfo {
   // The generated default instance of the kind's proto type; never null.
   const google::protobuf::Message* prototype = nullptr;
   ValidateFn validate = nullptr;
+  uint8_t consumers = 0;  // Consumer bits
 
+  bool ConsumedBy(Consumer consumer) const { return (consumers & consumer) != 0; }
   // api_version is "group/version", e.g. "networking.istio.io/v1alpha3".
   std::string api_version() const { return group + "/" + version; }
   // type_url names the kind on MCP-over-xDS: "networking.istio.io/v1alpha3/VirtualService".
@@ -44,6 +98,9 @@ struct KindInfo {
 // AllKinds returns the table, in a stable order.
 const std::vector<KindInfo>& AllKinds();
 
+// KindsConsumedBy returns the table's kinds `consumer` reads, in table order.
+std::vector<const KindInfo*> KindsConsumedBy(Consumer consumer);
+
 // FindKind returns the kind for `api_version` ("group/version") and `kind`,
 // or null if Keel does not handle it. `group_known` (may be null) is set when
 // the group is one of Istio's, so a wrong version can be told from a
@@ -56,6 +113,67 @@ const KindInfo* FindKindByTypeUrl(std::string_view type_url);
 
 // FindKindByName returns the kind named `kind` ("VirtualService"), or null.
 const KindInfo* FindKindByName(std::string_view kind);
+
+// A typed handle on one row of the table: the kind's name with its spec's
+// proto type. The table is built from the handles, so each handle has its
+// row, and the row's prototype is of the handle's type.
+template <typename Spec>
+class Kind {
+ public:
+  using SpecType = Spec;
+
+  constexpr explicit Kind(std::string_view name) : name_(name) {}
+
+  constexpr std::string_view name() const { return name_; }
+  // The table's row for this kind.
+  const KindInfo& info() const { return *FindKindByName(name_); }
+  // Is reports whether `kind` is this kind.
+  bool Is(const KindInfo* kind) const { return kind != nullptr && kind->kind == name_; }
+
+ private:
+  std::string_view name_;
+};
+
+namespace kinds {
+namespace net = ::istio::networking::v1alpha3;
+namespace sec = ::istio::security::v1beta1;
+namespace authn = ::istio::authentication::v1alpha1;
+namespace rbac = ::istio::rbac::v1alpha1;
+namespace policy = ::istio::policy::v1beta1;
+namespace client = ::istio::mixer::v1::config::client;
+namespace model = ::istio::mixer::adapter::model::v1beta1;
+
+inline constexpr Kind<net::VirtualService> VirtualService{"VirtualService"};
+inline constexpr Kind<net::DestinationRule> DestinationRule{"DestinationRule"};
+inline constexpr Kind<net::Gateway> Gateway{"Gateway"};
+inline constexpr Kind<net::ServiceEntry> ServiceEntry{"ServiceEntry"};
+inline constexpr Kind<net::Sidecar> Sidecar{"Sidecar"};
+inline constexpr Kind<net::EnvoyFilter> EnvoyFilter{"EnvoyFilter"};
+inline constexpr Kind<net::WorkloadEntry> WorkloadEntry{"WorkloadEntry"};
+inline constexpr Kind<sec::AuthorizationPolicy> AuthorizationPolicy{"AuthorizationPolicy"};
+inline constexpr Kind<sec::PeerAuthentication> PeerAuthentication{"PeerAuthentication"};
+inline constexpr Kind<sec::RequestAuthentication> RequestAuthentication{"RequestAuthentication"};
+// Istio 1.4's mTLS settings (PeerAuthentication replaced them): one proto, two kinds.
+inline constexpr Kind<authn::Policy> Policy{"Policy"};
+inline constexpr Kind<authn::Policy> MeshPolicy{"MeshPolicy"};
+// Istio 1.4's role-based access control (AuthorizationPolicy replaced it).
+inline constexpr Kind<rbac::ServiceRole> ServiceRole{"ServiceRole"};
+inline constexpr Kind<rbac::ServiceRoleBinding> ServiceRoleBinding{"ServiceRoleBinding"};
+inline constexpr Kind<rbac::RbacConfig> ClusterRbacConfig{"ClusterRbacConfig"};
+inline constexpr Kind<rbac::RbacConfig> RbacConfig{"RbacConfig"};
+// Mixer's config (Istio 1.4 spells these kinds in lower case).
+inline constexpr Kind<policy::Handler> Handler{"handler"};
+inline constexpr Kind<policy::Instance> Instance{"instance"};
+inline constexpr Kind<policy::Rule> Rule{"rule"};
+inline constexpr Kind<policy::AttributeManifest> AttributeManifest{"attributemanifest"};
+inline constexpr Kind<client::QuotaSpec> QuotaSpec{"QuotaSpec"};
+inline constexpr Kind<client::QuotaSpecBinding> QuotaSpecBinding{"QuotaSpecBinding"};
+inline constexpr Kind<client::HTTPAPISpec> HttpApiSpec{"HTTPAPISpec"};
+inline constexpr Kind<client::HTTPAPISpecBinding> HttpApiSpecBinding{"HTTPAPISpecBinding"};
+// Istio 1.4's out-of-process adapter and template descriptions.
+inline constexpr Kind<model::Info> Adapter{"adapter"};
+inline constexpr Kind<model::Template> Template{"template"};
+}  // namespace kinds
 
 }  // namespace keel::mesh
 

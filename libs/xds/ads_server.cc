@@ -80,7 +80,9 @@ class AdsServer::Stream {
     const absl::Time now = absl::Now();
     for (const std::string& type_url : type_urls) {
       if (types_.count(type_url) == 0) continue;
-      dirty_.insert(type_url);
+      // During a round answered from a pinned view, the change waits for
+      // the next round (it is not in the pinned view).
+      (pinned_ != nullptr ? next_round_ : dirty_).insert(type_url);
       push_started_.emplace(type_url, now);  // the earliest unsent push counts
     }
     MaybeWriteLocked();
@@ -149,7 +151,14 @@ class AdsServer::Stream {
   // gRPC posts the completion, so starting the write under the lock is safe
   // and keeps it atomic with Finish().
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    while (!write_in_flight_ && !finished_ && !dirty_.empty()) {
+    while (!write_in_flight_ && !finished_) {
+      if (dirty_.empty()) {
+        // The round is over: the next one reads the source afresh.
+        pinned_.reset();
+        if (next_round_.empty()) break;
+        dirty_.swap(next_round_);
+      }
+      if (pinned_ == nullptr) pinned_ = server_->source()->Pin();
       const std::string type_url = *dirty_.begin();
       dirty_.erase(dirty_.begin());
       std::optional<absl::Time> pushed;
@@ -163,6 +172,12 @@ class AdsServer::Stream {
         if (server_->metrics()) server_->metrics()->Count(server_->metrics()->pushes, type_url);
       }
     }
+  }
+
+  // What this round's responses are built from: the pinned view, or the
+  // source itself when it does not pin.
+  ResourceView* ViewLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return pinned_ != nullptr ? pinned_.get() : server_->source();
   }
 
   // Builds the response for `type_url` and starts writing it; false when
@@ -233,7 +248,11 @@ class AdsServer::Stream {
   Node node_ ABSL_GUARDED_BY(mu_);
   bool have_node_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, TypeState> types_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);  // this round's types to send
+  // The view this round is answered from (null between rounds, or for a
+  // source that does not pin), and the types pushed during the round.
+  std::shared_ptr<ResourceView> pinned_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> next_round_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> push_started_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -372,7 +391,7 @@ class SotwStream : public StreamReactor<DiscoveryRequest, DiscoveryResponse> {
 
   bool BuildAndStartWriteLocked(const std::string& type_url) override {
     TypeState& state = types_[type_url];
-    std::shared_ptr<const TypeResources> resources = server_->source()->Resources(type_url, node_);
+    std::shared_ptr<const TypeResources> resources = ViewLocked()->Resources(type_url, node_);
     // A type the source does not hold (yet) gets no answer: an empty one
     // would tell the client it holds the full, empty state.
     if (resources == nullptr) return false;
@@ -479,7 +498,7 @@ class DeltaStream : public StreamReactor<DeltaDiscoveryRequest, DeltaDiscoveryRe
 
   bool BuildAndStartWriteLocked(const std::string& type_url) override {
     TypeState& state = types_[type_url];
-    std::shared_ptr<const TypeResources> resources = server_->source()->Resources(type_url, node_);
+    std::shared_ptr<const TypeResources> resources = ViewLocked()->Resources(type_url, node_);
     if (resources == nullptr) return false;  // not held (yet): no answer, as above
     response_.Clear();
     response_.set_type_url(type_url);

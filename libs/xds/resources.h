@@ -24,18 +24,31 @@ struct TypeResources {
   std::map<std::string, std::shared_ptr<const XdsResource>> resources;  // by name
 };
 
-// ResourceSource is what the server serves from. Galley serves the same
-// resources to every client; Pilot generates per client (hence the node).
-class ResourceSource {
+// ResourceView answers what a client of `node` gets of each type.
+class ResourceView {
  public:
-  virtual ~ResourceSource() = default;
+  virtual ~ResourceView() = default;
 
-  // Resources returns the current resources of `type_url` for `node`, or
-  // null if the source does not hold the type (unknown, or not yet
-  // arrived): the server then sends nothing for it, since an empty response
-  // would tell the client it holds the full, empty state.
+  // Resources returns the resources of `type_url` for `node`, or null if
+  // the view does not hold the type (unknown, or not yet arrived): the
+  // server then sends nothing for it, since an empty response would tell
+  // the client it holds the full, empty state.
   virtual std::shared_ptr<const TypeResources> Resources(
       const std::string& type_url, const envoy::config::core::v3::Node& node) = 0;
+};
+
+// ResourceSource is what the server serves from: as a view, its current
+// resources. Galley serves the same resources to every client; Pilot
+// generates per client (hence the node).
+class ResourceSource : public ResourceView {
+ public:
+  // Pin returns a view of every type as it is now, for a source whose types
+  // change together (one push makes both clusters and endpoints). A stream
+  // answers each round of types from one pinned view, so a client never
+  // holds clusters of one push with endpoints of the next (go-control-plane's
+  // consistent snapshot); a change during the round is sent in the next.
+  // Null (the default): each type is read as it is when sent.
+  virtual std::shared_ptr<ResourceView> Pin() { return nullptr; }
 
   // Serves reports whether `type_url` is a type this source can ever serve.
   // A stream asking for any other is refused: unknown types must not make

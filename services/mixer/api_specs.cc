@@ -118,15 +118,15 @@ absl::StatusOr<ApiSpecs> ApiSpecs::Compile(
   std::map<std::string, const mesh::Resource*> specs;
   std::vector<const mesh::Resource*> bindings;
   for (const auto& resource : resources) {
-    if (resource->kind->kind == "HTTPAPISpec") {
+    if (resource->Is(mesh::kinds::HttpApiSpec)) {
       specs[resource->namespace_name + "/" + resource->name] = resource.get();
-    } else if (resource->kind->kind == "HTTPAPISpecBinding") {
+    } else if (resource->Is(mesh::kinds::HttpApiSpecBinding)) {
       bindings.push_back(resource.get());
     }
   }
   std::map<std::string, std::shared_ptr<const Spec>> compiled_specs;
   for (const auto& [key, resource] : specs) {
-    const auto& spec = static_cast<const client::HTTPAPISpec&>(*resource->spec);
+    const auto& spec = *resource->As(mesh::kinds::HttpApiSpec);
     auto compiled = std::make_shared<Spec>();
     compiled->attributes = FromProto(spec.attributes());
     for (const client::HTTPAPISpecPattern& pattern : spec.patterns()) {
@@ -166,7 +166,7 @@ absl::StatusOr<ApiSpecs> ApiSpecs::Compile(
   }
   ApiSpecs out;
   for (const mesh::Resource* resource : bindings) {
-    const auto& binding = static_cast<const client::HTTPAPISpecBinding&>(*resource->spec);
+    const auto& binding = *resource->As(mesh::kinds::HttpApiSpecBinding);
     Binding compiled{.services = BoundServices(binding.services(), resource->namespace_name)};
     for (const auto& reference : binding.api_specs()) {
       const std::string& ns =

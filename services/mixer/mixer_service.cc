@@ -1,24 +1,10 @@
 #include "services/mixer/mixer_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "libs/mesh/mcp.h"
 #include "libs/mesh/schema.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::mixer {
-namespace {
-
-constexpr const char* kMixerKinds[] = {"attributemanifest", "handler",          "instance",
-                                       "rule",              "QuotaSpec",        "QuotaSpecBinding",
-                                       "HTTPAPISpec",       "HTTPAPISpecBinding"};
-
-std::string TypeUrl(const char* kind) {
-  const mesh::KindInfo* info = mesh::FindKindByName(kind);
-  return info == nullptr ? "" : info->type_url();
-}
-
-}  // namespace
-
 MixerService::MixerService(MixerOptions options) : options_(std::move(options)) {}
 
 MixerService::~MixerService() { Stop(); }
@@ -85,37 +71,24 @@ absl::Status MixerService::Start(ServiceContext& context) {
   galley_ = options_.config_feed
                 ? options_.config_feed(std::move(on_config))
                 : std::make_unique<xds::AdsClient>(client_options, std::move(on_config));
-  for (const char* kind : kMixerKinds) galley_->Subscribe(TypeUrl(kind));
+  for (const std::string& type_url : received_.type_urls()) galley_->Subscribe(type_url);
   galley_->Start();
   return absl::OkStatus();
 }
 
 absl::Status MixerService::OnConfig(const xds::ResourceUpdate& update) {
-  const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(update.type_url);
-  if (kind == nullptr) return absl::InvalidArgumentError("unknown type " + update.type_url);
-  std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
-  for (const auto& [name, wire] : update.updated) {
-    absl::StatusOr<std::shared_ptr<const mesh::Resource>> resource = mesh::DecodeMcp(*kind, wire->body);
-    if (!resource.ok()) return resource.status();
-    decoded[name] = *std::move(resource);
-  }
-  absl::MutexLock lock(&mu_);
   // What Galley sent is kept whether or not it compiles: a rule may come
   // before the handler it names, and a fix may come in another kind than
   // the fault. The policy is always compiled from all of it.
-  auto& type = received_[update.type_url];
-  if (update.full_state) type.clear();
-  for (const std::string& name : update.removed) type.erase(name);
-  for (auto& [name, resource] : decoded) type[name] = std::move(resource);
-  if (received_.size() < std::size(kMixerKinds)) {
+  absl::StatusOr<bool> stored = received_.Apply(update);
+  if (!stored.ok()) return stored.status();
+  absl::MutexLock lock(&mu_);
+  if (!received_.Complete()) {
     spdlog::info("Mixer config: {} of {} kinds received; Check answers UNAVAILABLE until all are",
-                 received_.size(), std::size(kMixerKinds));
+                 received_.Names().size(), received_.type_urls().size());
     return absl::OkStatus();
   }
-  std::vector<std::shared_ptr<const mesh::Resource>> all;
-  for (const auto& [url, resources] : received_) {
-    for (const auto& [name, resource] : resources) all.push_back(resource);
-  }
+  const std::vector<std::shared_ptr<const mesh::Resource>> all = received_.Current().resources;
   absl::StatusOr<std::shared_ptr<const Policy>> compiled =
       Policy::Compile(all, options_.config_namespace);
   if (!compiled.ok()) {

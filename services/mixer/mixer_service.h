@@ -18,6 +18,7 @@
 #include "libs/common/service_host.h"
 #include "libs/mixer/global_dictionary.h"
 #include "libs/xds/ads_client.h"
+#include "libs/mesh/config_intake.h"
 #include "libs/xds/config_feed.h"
 #include "services/mixer/mixer_server.h"
 #include "services/mixer/policy.h"
@@ -63,10 +64,8 @@ class MixerService : public Service {
   // The last policy that compiled; null until Mixer holds every kind and
   // they compile together.
   std::shared_ptr<const Policy> policy_ ABSL_GUARDED_BY(mu_);
-  // Type URL -> "namespace/name" -> resource: everything Galley last sent,
-  // whether it compiled or not.
-  std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> received_
-      ABSL_GUARDED_BY(mu_);
+  // Everything Galley last sent, whether it compiled or not.
+  mesh::ConfigIntake received_{mesh::kMixer};
   std::unique_ptr<xds::ConfigFeed> galley_;
 };
 

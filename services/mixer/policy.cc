@@ -40,16 +40,16 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   std::map<std::string, uint64_t> content;  // by key, for the version
   for (const auto& resource : resources) {
     content[resource->Key()] = resource->ContentHash();
-    const std::string& kind = resource->kind->kind;
     const std::string key = resource->namespace_name + "/" + resource->name;
-    if (kind == "attributemanifest") {
-      const auto& manifest = static_cast<const cfg::AttributeManifest&>(*resource->spec);
-      for (const auto& [name, info] : manifest.attributes()) policy->types_[name] = info.value_type();
-    } else if (kind == "handler") {
+    if (const auto* manifest = resource->As(mesh::kinds::AttributeManifest)) {
+      for (const auto& [name, info] : manifest->attributes()) {
+        policy->types_[name] = info.value_type();
+      }
+    } else if (resource->Is(mesh::kinds::Handler)) {
       handlers[key] = resource.get();
-    } else if (kind == "instance") {
+    } else if (resource->Is(mesh::kinds::Instance)) {
       instances[key] = resource.get();
-    } else if (kind == "rule") {
+    } else if (resource->Is(mesh::kinds::Rule)) {
       rules[key] = resource.get();
     }
   }
@@ -68,7 +68,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   std::map<std::string, std::shared_ptr<QuotaAdapter>> quota_adapters;
   std::map<std::string, bool> non_check;  // handlers of adapters Keel does not have
   for (const auto& [key, resource] : handlers) {
-    const auto& handler = static_cast<const cfg::Handler&>(*resource->spec);
+    const auto& handler = *resource->As(mesh::kinds::Handler);
     const std::string adapter =
         handler.compiled_adapter().empty() ? handler.adapter() : handler.compiled_adapter();
     absl::StatusOr<std::unique_ptr<CheckAdapter>> built = NewCheckAdapter(adapter, handler.params());
@@ -105,7 +105,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   // Instances: template fields compiled against the manifests.
   std::map<std::string, std::shared_ptr<const CompiledInstance>> compiled_instances;
   for (const auto& [key, resource] : instances) {
-    const auto& instance = static_cast<const cfg::Instance&>(*resource->spec);
+    const auto& instance = *resource->As(mesh::kinds::Instance);
     const std::string template_name =
         instance.compiled_template().empty() ? instance.template_() : instance.compiled_template();
     auto compiled = std::make_shared<CompiledInstance>();
@@ -123,7 +123,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   }
   // Rules.
   for (const auto& [key, resource] : rules) {
-    const auto& rule = static_cast<const cfg::Rule&>(*resource->spec);
+    const auto& rule = *resource->As(mesh::kinds::Rule);
     CompiledRule compiled{.name = key, .namespace_name = resource->namespace_name};
     if (!rule.match().empty()) {
       absl::StatusOr<Expression> match = CompileField(

@@ -15,15 +15,15 @@ absl::StatusOr<QuotaSpecs> QuotaSpecs::Compile(
   std::map<std::string, const mesh::Resource*> specs;  // by namespace/name
   std::vector<const mesh::Resource*> bindings;
   for (const auto& resource : resources) {
-    if (resource->kind->kind == "QuotaSpec") {
+    if (resource->Is(mesh::kinds::QuotaSpec)) {
       specs[resource->namespace_name + "/" + resource->name] = resource.get();
-    } else if (resource->kind->kind == "QuotaSpecBinding") {
+    } else if (resource->Is(mesh::kinds::QuotaSpecBinding)) {
       bindings.push_back(resource.get());
     }
   }
   QuotaSpecs out;
   for (const mesh::Resource* resource : bindings) {
-    const auto& binding = static_cast<const client::QuotaSpecBinding&>(*resource->spec);
+    const auto& binding = *resource->As(mesh::kinds::QuotaSpecBinding);
     const std::string name = absl::StrCat("QuotaSpecBinding ", resource->namespace_name, "/",
                                           resource->name);
     Binding compiled{.services = BoundServices(binding.services(), resource->namespace_name)};
@@ -35,7 +35,7 @@ absl::StatusOr<QuotaSpecs> QuotaSpecs::Compile(
         return absl::InvalidArgumentError(
             absl::StrCat(name, ": QuotaSpec ", ns, "/", reference.name(), " does not exist"));
       }
-      const auto& spec = static_cast<const client::QuotaSpec&>(*spec_resource->second->spec);
+      const auto& spec = *spec_resource->second->As(mesh::kinds::QuotaSpec);
       for (const client::QuotaRule& rule : spec.rules()) {
         Rule compiled_rule;
         for (const client::AttributeMatch& match : rule.match()) {

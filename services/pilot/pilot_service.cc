@@ -1,75 +1,16 @@
 #include "services/pilot/pilot_service.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "grpcpp/create_channel.h"
-#include "libs/common/http_client.h"
-#include "libs/common/json_writer.h"
-#include "libs/common/net.h"
-#include "libs/common/prometheus_query.h"
-#include "libs/common/logging.h"
 #include "libs/mesh/schema.h"
-#include "libs/mesh/validation/validate.h"
-#include "libs/xds/type_urls.h"
-#include "libs/xds/status_json.h"
 #include "prometheus/counter.h"
-#include "services/pilot/generators/generators.h"
-#include "services/pilot/console/console_assets.h"
-#include "services/pilot/push/config_diff.h"
-#include "services/pilot/push/describe.h"
-#include "services/pilot/push/proxy.h"
 #include "spdlog/spdlog.h"
-#include "yaml-cpp/yaml.h"
 
 namespace keel::pilot {
-
-namespace {
-
-HttpResponse JsonErrors(int status, const std::vector<std::string>& errors) {
-  JsonWriter json;
-  json.BeginObject().Key("errors").BeginArray();
-  for (const std::string& error : errors) json.String(error);
-  json.EndArray().EndObject();
-  return HttpResponse{.status = status, .content_type = "application/json", .body = json.Take()};
-}
-
-const char* ShortTypeName(const std::string& type_url) {
-  for (const xds::EnvoyType& type : xds::kEnvoyTypes) {
-    if (type_url == type.type_url) return type.short_name;
-  }
-  return "?";
-}
-
-// GalleyHistoryClient asks Galley's config API (keelctl history's call).
-std::function<absl::StatusOr<galley::v1::HistoryResponse>(const galley::v1::ResourceRef&)>
-GalleyHistoryClient(const std::string& address,
-                    std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  std::shared_ptr<galley::v1::ConfigService::Stub> stub = galley::v1::ConfigService::NewStub(
-      grpc::CreateChannel(GrpcTargetFor(address), credentials != nullptr
-                                                      ? credentials
-                                                      : grpc::InsecureChannelCredentials()));
-  return [stub](const galley::v1::ResourceRef& ref)
-             -> absl::StatusOr<galley::v1::HistoryResponse> {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    galley::v1::HistoryResponse response;
-    grpc::Status status = stub->History(&context, ref, &response);
-    if (!status.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                          absl::StrCat("Galley: ", status.error_message()));
-    }
-    return response;
-  };
-}
-
-}  // namespace
 
 PilotService::PilotService(PilotOptions options) : options_(std::move(options)) {}
 
@@ -163,116 +104,29 @@ absl::Status PilotService::Start(ServiceContext& context) {
   galley_ = options_.config_feed
                 ? options_.config_feed(std::move(on_config))
                 : std::make_unique<xds::AdsClient>(client_options, std::move(on_config));
-  for (const mesh::KindInfo& kind : mesh::AllKinds()) galley_->Subscribe(kind.type_url());
+  for (const std::string& type_url : config_.type_urls()) galley_->Subscribe(type_url);
   galley_->Start();
-
-  context.debug_pages.Handle("/debug/syncz", [this](const HttpRequest&) { return Syncz(); });
-  context.debug_pages.Handle("/debug/adsz", [this](const HttpRequest&) { return Syncz(); });
-  context.debug_pages.Handle("/debug/configz", [this](const HttpRequest&) { return Configz(); });
-  context.debug_pages.Handle("/debug/meshz", [this](const HttpRequest&) { return Meshz(); });
   if (!options_.mesh_config_path.empty()) {
     absl::Status watching = mesh_watcher_.Start(options_.mesh_config_path, absl::Milliseconds(50),
                                                 [this] { ReloadMeshConfig(); });
     if (!watching.ok()) return watching;
   }
-  context.debug_pages.Handle("/debug/config_dump",
-                            [this](const HttpRequest& r) { return ConfigDump(r); });
-  context.debug_pages.Handle("/debug/diff", [this](const HttpRequest& r) { return Diff(r); });
-  context.debug_pages.Handle("/debug/describe",
-                             [this](const HttpRequest& r) { return Describe(r); });
   if (!options_.config_history && !options_.galley_address.empty()) {
-    options_.config_history = GalleyHistoryClient(options_.galley_address,
-                                                  options_.galley_credentials);
+    options_.config_history =
+        GalleyHistoryClient(options_.galley_address, options_.galley_credentials);
   }
-  context.debug_pages.Handle("/debug/history",
-                             [this](const HttpRequest& r) { return History(r); });
-  context.debug_pages.Handle("/debug/rates", [this](const HttpRequest&) { return Rates(); });
-  if (!options_.citadel_debug_address.empty()) {
-    context.debug_pages.Handle("/debug/citadel/certz", [address = options_.citadel_debug_address](
-                                                           const HttpRequest&) {
-      absl::StatusOr<HttpResponse> relayed = HttpGet(address, "/debug/certz", absl::Seconds(5));
-      if (!relayed.ok()) {
-        return JsonErrors(502, {absl::StrCat("Citadel at ", address, ": ",
-                                             relayed.status().message())});
-      }
-      return *relayed;
-    });
-  }
-  context.debug_pages.Handle("/debug/graph", [this](const HttpRequest& r) {
-    std::shared_ptr<const PushContext> pushed = source_.context();
-    if (pushed == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
-    return HttpResponse{.content_type = "application/json",
-                        .body = TrafficGraphJson(*pushed, r.QueryParam("namespace").value_or("default"))};
-  });
-  // The web console: its files are compiled in; it reads the pages above.
-  for (int i = 0; i < kConsoleAssetCount; ++i) {
-    const ConsoleAsset& asset = kConsoleAssets[i];
-    const HttpResponse response{.content_type = asset.content_type, .body = asset.body};
-    const std::string name = asset.name;
-    context.debug_pages.Handle(name == "index.html" ? "/console" : "/console/" + name,
-                               [response](const HttpRequest&) { return response; });
-    if (name == "index.html") {
-      context.debug_pages.Handle("/console/", [response](const HttpRequest&) { return response; });
-    }
-  }
+  RegisterDebugPages(PilotState{.ads_server = ads_server_.get(),
+                                .source = &source_,
+                                .config = &config_,
+                                .galley = galley_.get(),
+                                .push_options = [this] { return push_options(); },
+                                .config_history = options_.config_history,
+                                .prometheus_address = options_.prometheus_address,
+                                .citadel_debug_address = options_.citadel_debug_address},
+                     context.debug_pages);
+
   context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
-}
-
-HttpResponse PilotService::History(const HttpRequest& request) const {
-  galley::v1::ResourceRef ref;
-  ref.set_kind(request.QueryParam("kind").value_or(""));
-  ref.set_namespace_(request.QueryParam("namespace").value_or("default"));
-  ref.set_name(request.QueryParam("name").value_or(""));
-  if (ref.kind().empty() || ref.name().empty()) {
-    return JsonErrors(400, {"give the resource: /debug/history?kind=VirtualService&namespace=default"
-                            "&name=reviews"});
-  }
-  if (!options_.config_history) {
-    return JsonErrors(404, {"config history comes from Galley's config API, and this Pilot "
-                            "has no Galley address"});
-  }
-  absl::StatusOr<galley::v1::HistoryResponse> history = options_.config_history(ref);
-  if (!history.ok()) {
-    const int status = absl::IsNotFound(history.status())             ? 404
-                       : absl::IsInvalidArgument(history.status())    ? 400
-                       : absl::IsFailedPrecondition(history.status()) ? 409
-                                                                      : 502;
-    return JsonErrors(status, {std::string(history.status().message())});
-  }
-  JsonWriter json;
-  json.BeginObject().Key("versions").BeginArray();
-  for (const galley::v1::StoredResource& version : history->versions()) {
-    json.BeginObject()
-        .Key("resource").String(version.resource())
-        .Key("revision").Int(version.revision())
-        .Key("object").Raw(version.json())
-        .EndObject();
-  }
-  json.EndArray().EndObject();
-  return HttpResponse{.content_type = "application/json", .body = json.Take()};
-}
-
-HttpResponse PilotService::Rates() const {
-  // Without a Prometheus the answer is an empty list, not an error: the
-  // console asks each second and then samples Mixer's metrics in process.
-  JsonWriter json;
-  json.BeginObject().Key("prometheus").String(options_.prometheus_address).Key("rates").BeginArray();
-  if (!options_.prometheus_address.empty()) {
-    absl::StatusOr<std::vector<MeshRequestRate>> rates =
-        MeshRequestRates(options_.prometheus_address);
-    if (!rates.ok()) return JsonErrors(502, {std::string(rates.status().message())});
-    for (const MeshRequestRate& rate : *rates) {
-      json.BeginObject()
-          .Key("service").String(rate.service)
-          .Key("version").String(rate.version)
-          .Key("perSecond").Double(rate.per_second)
-          .Key("errorsPerSecond").Double(rate.errors_per_second)
-          .EndObject();
-    }
-  }
-  json.EndArray().EndObject();
-  return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
 void PilotService::OnConfigStreamEnd(const grpc::Status& status) {
@@ -297,7 +151,7 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
     absl::MutexLock lock(&stream_mu_);
     if (config_stream_broken_) {
       types_since_break_.insert(update.type_url);
-      if (types_since_break_.size() >= mesh::AllKinds().size() && source_.Ready()) {
+      if (types_since_break_.size() >= config_.type_urls().size() && source_.Ready()) {
         config_stream_broken_ = false;
         context_->readiness.SetReady();
       }
@@ -318,104 +172,61 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
   return absl::OkStatus();
 }
 
-namespace {
-
-std::shared_ptr<const xds::TypeResources> GeneratePart(Part part, const PushContext& context,
-                                                       InboundListenerCache& inbound_cache) {
-  switch (part) {
-    case Part::kOutboundListeners:
-      return GenerateOutboundListeners(context);
-    case Part::kInboundListeners:
-      return GenerateInboundListeners(context, Proxy{}, &inbound_cache);
-    case Part::kRoutes:
-      return GenerateRoutes(context);
-    case Part::kClusters:
-      return GenerateClusters(context);
-    case Part::kEndpoints:
-      return GenerateEndpoints(context);
-  }
-  return nullptr;
-}
-
-std::string TypeOfPart(Part part) {
-  switch (part) {
-    case Part::kOutboundListeners:
-    case Part::kInboundListeners:
-      return kListenerType;
-    case Part::kRoutes:
-      return kRouteType;
-    case Part::kClusters:
-      return kClusterType;
-    case Part::kEndpoints:
-      return kEndpointType;
-  }
-  return "";
-}
-
-}  // namespace
-
 void PilotService::Push(int merged_events) {
   absl::MutexLock push_lock(&push_mu_);
   const absl::Time start = absl::Now();
   // What changed since the last push decides what is regenerated; the first
-  // push, and a mesh config change, regenerate everything.
-  // The changes and the config they lead to, taken together.
-  ConfigIntake::Taken taken = config_.Take();
+  // push, and a mesh config change, regenerate everything. The changes and
+  // the config they lead to are taken together.
+  mesh::ConfigIntake::Taken taken = config_.Take();
   const std::set<ConfigKey>& changes = taken.changes;
-  const bool full = parts_.size() < std::size(kAllParts) || full_push_requested_.exchange(false);
-  std::set<Part> stale;
-  // Inbound listeners are kept by workload; a change to another config
-  // they read invalidates them all.
-  if (full || std::any_of(changes.begin(), changes.end(), [](const ConfigKey& key) {
-        return key.kind != "WorkloadEntry" &&
-               PartsAffectedBy({key}).count(Part::kInboundListeners) > 0;
-      })) {
-    inbound_cache_.entries.clear();
-  }
-  const uint64_t inbound_built_before = inbound_cache_.built;
-  if (full) {
-    stale.insert(std::begin(kAllParts), std::end(kAllParts));
-  } else {
-    stale = PartsAffectedBy(changes);
-  }
-  ConfigIntake::Snapshot& config = taken.snapshot;
+  const bool full = parts_.size() < GeneratorTable().size() || full_push_requested_.exchange(false);
+  const std::set<const GeneratorRow*> affected = RowsAffectedBy(changes);
+  const mesh::ConfigIntake::Snapshot& config = taken.snapshot;
   const uint64_t version = config.version;
-  // The services (the costly part of the context) carry over while no
-  // ServiceEntry or WorkloadEntry changed.
+  // The services (the costly part of the context) carry over while nothing
+  // they are built from changed.
   const bool services_unchanged =
       !full && std::none_of(changes.begin(), changes.end(), [](const ConfigKey& key) {
-        return key.kind == "ServiceEntry" || key.kind == "WorkloadEntry";
+        return PushContext::RegistryReads(key.kind);
       });
   std::shared_ptr<const PushContext> previous = services_unchanged ? source_.context() : nullptr;
-  std::shared_ptr<const PushContext> context = PushContext::Build(
-      config.resources, version,
-      PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()}, previous.get());
+  std::shared_ptr<const PushContext> context =
+      PushContext::Build(config.resources, version, push_options(), previous.get());
   const absl::Time built = absl::Now();
   std::string phases;
   std::set<std::string> stale_types;
-  for (Part part : stale) {
+  for (const GeneratorRow& row : GeneratorTable()) {
+    if (!full && affected.count(&row) == 0) continue;
+    PartState& part = parts_[&row];
+    if (full || !row.CacheSurvives(changes)) part.cache.entries.clear();
+    const uint64_t built_before = part.cache.built;
     const absl::Time before = absl::Now();
-    parts_[part] = GeneratePart(part, *context, inbound_cache_);  // the unscoped view
-    stale_types.insert(TypeOfPart(part));
-    generations_->Add({{"part", PartName(part)}}).Increment();
-    absl::StrAppend(&phases, " ", PartName(part), " ",
+    part.resources = row.generate(*context, Proxy{}, &part.cache);  // the unscoped view
+    stale_types.insert(row.type_url);
+    generations_->Add({{"part", row.name}}).Increment();
+    absl::StrAppend(&phases, " ", row.name, " ",
                     absl::StrFormat("%.1f", absl::ToDoubleMilliseconds(absl::Now() - before)),
                     "ms");
-    if (part == Part::kInboundListeners) {
-      absl::StrAppend(&phases, " (", inbound_cache_.built - inbound_built_before, " built)");
+    if (part.cache.built != built_before) {
+      absl::StrAppend(&phases, " (", part.cache.built - built_before, " built)");
     }
   }
-  if (stale.count(Part::kOutboundListeners) > 0 || stale.count(Part::kInboundListeners) > 0) {
-    listeners_ = MergeTypeResources(
-        {parts_.at(Part::kOutboundListeners).get(), parts_.at(Part::kInboundListeners).get()});
+  // Each stale type is its rows' parts, merged.
+  for (const std::string& type_url : stale_types) {
+    std::vector<std::shared_ptr<const xds::TypeResources>> parts;
+    for (const GeneratorRow& row : GeneratorTable()) {
+      if (row.type_url == type_url) parts.push_back(parts_.at(&row).resources);
+    }
+    if (parts.size() == 1) {
+      types_[type_url] = parts.front();
+      continue;
+    }
+    std::vector<const xds::TypeResources*> views;
+    for (const auto& part : parts) views.push_back(part.get());
+    types_[type_url] = MergeTypeResources(views);
   }
-  std::map<std::string, std::shared_ptr<const xds::TypeResources>> generated = {
-      {kListenerType, listeners_},
-      {kRouteType, parts_.at(Part::kRoutes)},
-      {kClusterType, parts_.at(Part::kClusters)},
-      {kEndpointType, parts_.at(Part::kEndpoints)},
-  };
-  std::set<std::string> changed = source_.Set(std::move(generated), context);
+  std::set<std::string> changed = source_.Set(types_, context);
   push_time_->Observe(absl::ToDoubleSeconds(absl::Now() - start));
   services_gauge_->Set(static_cast<double>(context->services().size()));
   virtual_services_gauge_->Set(static_cast<double>(context->virtual_service_count()));
@@ -433,184 +244,13 @@ void PilotService::Push(int merged_events) {
       phases.empty() ? " nothing regenerated" : " regenerated", phases);
 }
 
-HttpResponse PilotService::Syncz() const {
-  JsonWriter json;
-  xds::WriteStreams(ads_server_->Streams(), json);
-  return HttpResponse{.content_type = "application/json", .body = json.Take()};
-}
-
-HttpResponse PilotService::Configz() const {
-  JsonWriter json;
-  json.BeginObject()
-      .Key("version")
-      .Uint(config_.version())
-      .Key("galleyConnected")
-      .Bool(galley_->connected())
-      .Key("types")
-      .BeginObject();
-  for (const auto& [type_url, names] : config_.Names()) {
-    json.Key(type_url).BeginArray();
-    for (const std::string& name : names) json.String(name);
-    json.EndArray();
-  }
-  json.EndObject().EndObject();
-  return HttpResponse{.content_type = "application/json", .body = json.Take()};
-}
-
-HttpResponse PilotService::ConfigDump(const HttpRequest& request) const {
-  const std::string proxy = request.QueryParam("proxyID").value_or("");
-  const xds::StreamStatus* found = nullptr;
-  const std::vector<xds::StreamStatus> streams = ads_server_->Streams();
-  for (const xds::StreamStatus& stream : streams) {
-    if (stream.node_id == proxy) found = &stream;
-  }
-  if (found == nullptr) {
-    return HttpResponse{
-        .status = 404,
-        .body = absl::StrCat("no connected proxy \"", JsonEscape(ClientText(proxy, 256)), "\"\n")};
-  }
-  JsonWriter json;
-  json.BeginObject();
-  for (const auto& [type_url, generator] : Generators()) {
-    // What this proxy gets (its namespace's view), not the unscoped one.
-    auto resources = source_.Resources(type_url, found->node);
-    json.Key(type_url).BeginArray();
-    for (const std::string& name : ads_server_->SubscribedNames(proxy, type_url)) {
-      if (resources == nullptr) break;
-      auto it = resources->resources.find(name);
-      if (it == resources->resources.end()) continue;
-      std::string one;
-      (void)google::protobuf::util::MessageToJsonString(it->second->body, &one);
-      json.Raw(one);
-    }
-    json.EndArray();
-  }
-  json.EndObject();
-  return HttpResponse{.content_type = "application/json", .body = json.Take()};
-}
-
-
-HttpResponse PilotService::Diff(const HttpRequest& request) const {
-  if (request.method != "POST") {
-    return JsonErrors(405, {"POST {\"files\": [{\"name\": ..., \"content\": ...}]}"});
-  }
-  // The files, validated as Galley would: nothing is compared unless all are valid.
-  std::vector<std::shared_ptr<const mesh::Resource>> changes;
-  std::vector<std::string> errors;
-  try {
-    const YAML::Node body = YAML::Load(request.body);
-    if (!body.IsMap() || !body["files"].IsSequence()) {
-      return JsonErrors(400, {"the body must be {\"files\": [{\"name\": ..., \"content\": ...}]}"});
-    }
-    for (const YAML::Node& file : body["files"]) {
-      if (!file.IsMap() || !file["name"].IsScalar() || !file["content"].IsScalar()) {
-        return JsonErrors(400, {"each file needs a \"name\" and a \"content\" string"});
-      }
-      mesh::ParsedFile parsed =
-          mesh::ParseConfigFile(file["name"].Scalar(), file["content"].Scalar());
-      for (const mesh::Diagnostic& d : parsed.diagnostics) {
-        if (d.level == mesh::Level::kError) errors.push_back(d.ToString());
-      }
-      for (mesh::Resource& resource : parsed.resources) {
-        for (const mesh::Diagnostic& d : mesh::ValidateResource(resource)) {
-          if (d.level == mesh::Level::kError) errors.push_back(d.ToString());
-        }
-        changes.push_back(std::make_shared<const mesh::Resource>(std::move(resource)));
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return JsonErrors(400, {absl::StrCat("the body is not JSON: ", e.msg)});
-  }
-  if (!errors.empty()) return JsonErrors(400, errors);
-  if (!source_.Ready()) return JsonErrors(503, {"Pilot does not hold its full config yet"});
-
-  std::vector<ConnectedProxy> proxies;
-  std::set<std::string> seen;
-  for (const xds::StreamStatus& stream : ads_server_->Streams()) {
-    if (!seen.insert(stream.node_id).second) continue;
-    ConnectedProxy proxy{.id = stream.node_id, .node = stream.node};
-    for (const auto& [type_url, generator] : Generators()) {
-      std::set<std::string> names = ads_server_->SubscribedNames(stream.node_id, type_url);
-      if (!names.empty()) proxy.subscribed[type_url] = std::move(names);
-    }
-    proxies.push_back(std::move(proxy));
-  }
-  const std::vector<std::shared_ptr<const mesh::Resource>> current = config_.Current().resources;
-  const std::vector<ProxyDiff> diffs =
-      DiffProxies(current, Overlay(current, changes),
-                  PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()}, proxies);
-
-  JsonWriter json;
-  json.BeginObject().Key("connected").Uint(proxies.size()).Key("proxies").BeginArray();
-  for (const ProxyDiff& diff : diffs) {
-    json.BeginObject().Key("proxy").String(diff.proxy).Key("changes").BeginArray();
-    for (const ResourceChange& change : diff.changes) {
-      json.BeginObject()
-          .Key("type")
-          .String(ShortTypeName(change.type_url))
-          .Key("name")
-          .String(change.name)
-          .Key("change")
-          .String(ChangeKindName(change.kind));
-      json.Key("before").Raw(change.before_json.empty() ? "null" : change.before_json);
-      json.Key("after").Raw(change.after_json.empty() ? "null" : change.after_json);
-      json.EndObject();
-    }
-    json.EndArray().EndObject();
-  }
-  json.EndArray().EndObject();
-  return HttpResponse{.content_type = "application/json", .body = json.Take()};
-}
-
-HttpResponse PilotService::Describe(const HttpRequest& request) const {
-  std::shared_ptr<const PushContext> context = source_.context();
-  if (context == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
-  absl::StatusOr<std::string> answer;
-  if (std::optional<std::string> workload = request.QueryParam("workload")) {
-    answer = DescribeWorkloadJson(*context, *workload);
-  } else if (std::optional<std::string> host = request.QueryParam("service")) {
-    const std::string ns = request.QueryParam("namespace").value_or("default");
-    const ServiceInfo* service = ResolveHost(*context, *host, ns);
-    // The proxies that subscribe to the service (to one of its clusters, or
-    // to a listener for it), and how their last responses fared.
-    std::vector<SubscriberState> subscribers;
-    for (const xds::StreamStatus& stream : service == nullptr ? std::vector<xds::StreamStatus>()
-                                                              : ads_server_->Streams()) {
-      bool subscribes = false;
-      for (const std::string& name : ads_server_->SubscribedNames(stream.node_id, kClusterType)) {
-        subscribes |= absl::EndsWith(name, "|" + service->host);
-      }
-      for (const std::string& name : ads_server_->SubscribedNames(stream.node_id, kListenerType)) {
-        subscribes |= absl::StartsWith(name, service->host + ":");
-      }
-      if (!subscribes) continue;
-      SubscriberState state{.proxy = stream.node_id,
-                            .namespace_name = ProxyNamespace(stream.node),
-                            .status = "SYNCED"};
-      for (const xds::TypeStatus& type : stream.types) {
-        if (!type.nacked_version.empty()) {
-          state.status = "NACKED";
-          state.nack = absl::StrCat(ShortTypeName(type.type_url), ": ", type.nack_message);
-          break;
-        }
-        if (type.acked_version != type.sent_version) state.status = "STALE";
-      }
-      subscribers.push_back(std::move(state));
-    }
-    answer = DescribeServiceJson(*context, *host, ns, subscribers);
-  } else {
-    return JsonErrors(400, {"?service=HOST[&namespace=NS] or ?workload=NAMESPACE/NAME"});
-  }
-  if (!answer.ok()) {
-    return JsonErrors(absl::IsNotFound(answer.status()) ? 404 : 500,
-                      {std::string(answer.status().message())});
-  }
-  return HttpResponse{.content_type = "application/json", .body = *std::move(answer)};
-}
-
 mesh::MeshConfig PilotService::mesh() const {
   absl::MutexLock lock(&mesh_mu_);
   return mesh_;
+}
+
+PushOptions PilotService::push_options() const {
+  return PushOptions{.cluster_domain = options_.cluster_domain, .mesh = mesh()};
 }
 
 // A changed mesh config file replaces the mesh config and pushes; a bad one
@@ -631,10 +271,6 @@ void PilotService::ReloadMeshConfig() {
   }
   spdlog::info("mesh config reloaded from {}", options_.mesh_config_path);
   if (source_.Ready()) debouncer_->Event();
-}
-
-HttpResponse PilotService::Meshz() const {
-  return HttpResponse{.content_type = "application/json", .body = mesh::MeshConfigJson(mesh())};
 }
 
 void PilotService::Stop() {

@@ -1,11 +1,12 @@
 // Pilot: Istio traffic management served as xDS v3.
 //
 // The orchestration: config arrives from Galley over MCP-over-xDS
-// (ConfigIntake; the last config keeps serving while Galley is away). Each
-// change is debounced; the PushContext is rebuilt once; generators produce
-// every resource (PilotSource scopes them per Sidecar); only the types whose
-// resources changed are pushed, and each client receives only the resources
-// it asked for (delta clients: only those that changed).
+// (mesh::ConfigIntake; the last config keeps serving while Galley is away).
+// Each change is debounced; the PushContext is rebuilt once; the generator
+// table's rows the change touches are regenerated (PilotSource scopes them
+// per Sidecar); only the types whose resources changed are pushed, and each
+// client receives only the resources it asked for (delta clients: only
+// those that changed). The debug pages (debug/) read this state.
 #ifndef KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 #define KEEL_SERVICES_PILOT_PILOT_SERVICE_H_
 
@@ -22,19 +23,18 @@
 #include "libs/common/file_watch.h"
 #include "grpcpp/security/credentials.h"
 #include "libs/common/service_host.h"
+#include "libs/mesh/config_intake.h"
 #include "libs/mesh/mesh_config.h"
 #include "libs/mesh/resource.h"
 #include "libs/xds/ads_client.h"
-#include "libs/xds/config_feed.h"
 #include "libs/xds/ads_server.h"
+#include "libs/xds/config_feed.h"
 #include "prometheus/gauge.h"
-#include "proto/keel/galley/config.grpc.pb.h"
 #include "prometheus/histogram.h"
-#include "services/pilot/config_intake.h"
-#include "services/pilot/generators/generators.h"
-#include "services/pilot/push/dependencies.h"
-#include "services/pilot/push/pilot_source.h"
+#include "services/pilot/debug/debug_pages.h"
+#include "services/pilot/generators/table.h"
 #include "services/pilot/push/push_context.h"
+#include "services/pilot/serve/pilot_source.h"
 
 namespace keel::pilot {
 
@@ -58,9 +58,7 @@ struct PilotOptions {
   xds::ConfigFeedFactory config_feed;
   // Where the console's Config page finds a resource's versions (keelctl
   // history's answer). Unset: Galley's config API at galley_address.
-  std::function<absl::StatusOr<keel::galley::v1::HistoryResponse>(
-      const keel::galley::v1::ResourceRef&)>
-      config_history;
+  ConfigHistory config_history;
   // host:port of a Prometheus scraping Mixer (Mixer in another process):
   // /debug/rates, and the console's traffic graph, read request rates there.
   std::string prometheus_address;
@@ -87,22 +85,9 @@ class PilotService : public Service {
   // ready until every type has arrived again.
   void OnConfigStreamEnd(const grpc::Status& status);
   void Push(int merged_events);
-  HttpResponse Syncz() const;
-  // /debug/history?kind=K&namespace=NS&name=N: a resource's versions.
-  HttpResponse History(const HttpRequest& request) const;
-  // /debug/rates: each destination version's request and error rates over
-  // the last minute, from Prometheus (none without --prometheus).
-  HttpResponse Rates() const;
-  HttpResponse Configz() const;
-  HttpResponse ConfigDump(const HttpRequest& request) const;
-  // What the files posted would change for each connected proxy (keelctl
-  // diff); nothing is applied.
-  HttpResponse Diff(const HttpRequest& request) const;
-  // keelctl describe: ?service=HOST&namespace=NS, or ?workload=NS/NAME.
-  HttpResponse Describe(const HttpRequest& request) const;
-  HttpResponse Meshz() const;
   void ReloadMeshConfig();
   mesh::MeshConfig mesh() const;
+  PushOptions push_options() const;
 
   PilotOptions options_;
   mutable PilotSource source_;
@@ -114,7 +99,7 @@ class PilotService : public Service {
   bool config_stream_broken_ ABSL_GUARDED_BY(stream_mu_) = false;
   std::set<std::string> types_since_break_ ABSL_GUARDED_BY(stream_mu_);
 
-  ConfigIntake config_;
+  mesh::ConfigIntake config_{mesh::kPilot};
   FileWatcher mesh_watcher_;
   mutable absl::Mutex mesh_mu_;
   mesh::MeshConfig mesh_ ABSL_GUARDED_BY(mesh_mu_);
@@ -122,11 +107,15 @@ class PilotService : public Service {
 
   prometheus::Family<prometheus::Counter>* pushes_ = nullptr;
   prometheus::Family<prometheus::Counter>* generations_ = nullptr;
-  // The parts of the last push (guarded by push_mu_), reused when a change
-  // does not touch them.
-  std::map<Part, std::shared_ptr<const xds::TypeResources>> parts_;
-  std::shared_ptr<const xds::TypeResources> listeners_;  // both LDS parts, merged
-  InboundListenerCache inbound_cache_;                   // guarded by push_mu_
+  // Each generator row's last part and cache (guarded by push_mu_), reused
+  // when a change does not touch the row.
+  struct PartState {
+    std::shared_ptr<const xds::TypeResources> resources;
+    PartCache cache;
+  };
+  std::map<const GeneratorRow*, PartState> parts_;
+  // Each type's parts merged, as last pushed (guarded by push_mu_).
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_;
   std::atomic<bool> full_push_requested_{false};
   prometheus::Histogram* push_time_ = nullptr;
   prometheus::Gauge* services_gauge_ = nullptr;

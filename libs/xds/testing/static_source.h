@@ -2,6 +2,7 @@
 #ifndef KEEL_LIBS_XDS_TESTING_STATIC_SOURCE_H_
 #define KEEL_LIBS_XDS_TESTING_STATIC_SOURCE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -72,11 +73,44 @@ class StaticSource : public ResourceSource {
     return ready_;
   }
 
+  // EnablePinning makes Pin() return a view of every type as it is then;
+  // `on_read` (may be null) runs on each read from a pinned view.
+  void EnablePinning(std::function<void(const std::string& type_url)> on_read) {
+    absl::MutexLock lock(&mu_);
+    pinning_ = true;
+    on_read_ = std::move(on_read);
+  }
+
+  std::shared_ptr<ResourceView> Pin() override {
+    absl::MutexLock lock(&mu_);
+    if (!pinning_) return nullptr;
+    return std::make_shared<PinnedView>(types_, on_read_);
+  }
+
  private:
+  class PinnedView : public ResourceView {
+   public:
+    PinnedView(std::map<std::string, std::shared_ptr<const TypeResources>> types,
+               std::function<void(const std::string&)> on_read)
+        : types_(std::move(types)), on_read_(std::move(on_read)) {}
+    std::shared_ptr<const TypeResources> Resources(const std::string& type_url,
+                                                   const envoy::config::core::v3::Node&) override {
+      if (on_read_) on_read_(type_url);
+      auto it = types_.find(type_url);
+      return it == types_.end() ? nullptr : it->second;
+    }
+
+   private:
+    const std::map<std::string, std::shared_ptr<const TypeResources>> types_;
+    const std::function<void(const std::string&)> on_read_;
+  };
+
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const TypeResources>> types_ ABSL_GUARDED_BY(mu_);
   bool ready_ ABSL_GUARDED_BY(mu_) = true;
   std::set<std::string> served_ ABSL_GUARDED_BY(mu_);
+  bool pinning_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void(const std::string&)> on_read_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace keel::xds::testing

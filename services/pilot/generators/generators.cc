@@ -484,7 +484,7 @@ std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushCo
 // Inbound listeners for xDS-enabled gRPC servers, one per endpoint address.
 std::shared_ptr<const xds::TypeResources> GenerateInboundListeners(const PushContext& context,
                                                                    const Proxy&,
-                                                                   InboundListenerCache* cache) {
+                                                                   PartCache* cache) {
   Builder builder;
   std::set<std::string> inbound;
   std::unordered_map<std::string, std::shared_ptr<const xds::XdsResource>> used;
@@ -672,16 +672,6 @@ std::shared_ptr<const xds::TypeResources> GenerateEndpoints(const PushContext& c
     }
   }
   return builder.Done();
-}
-
-const std::map<std::string, Generator>& Generators() {
-  static const auto* const kGenerators = new std::map<std::string, Generator>{
-      {kListenerType, GenerateListeners},
-      {kRouteType, GenerateRoutes},
-      {kClusterType, GenerateClusters},
-      {kEndpointType, GenerateEndpoints},
-  };
-  return *kGenerators;
 }
 
 }  // namespace keel::pilot

@@ -1,7 +1,7 @@
-// One generator per xDS type, each turning a PushContext into every resource
-// of its type a proxy may see (the server sends each client the names it
-// asks for). Wired by type URL in Generators(), as Istio's Pilot does. The
-// default proxy is the unscoped view of the whole mesh.
+// The generators: each turns a PushContext into every resource of one part
+// of an xDS type that a proxy may see (the server sends each client the
+// names it asks for). They are wired in one place, the generator table
+// (table.h). The default proxy is the unscoped view of the whole mesh.
 #ifndef KEEL_SERVICES_PILOT_GENERATORS_GENERATORS_H_
 #define KEEL_SERVICES_PILOT_GENERATORS_GENERATORS_H_
 
@@ -26,14 +26,6 @@ using xds::kRouteType;
 // "ip:port" (the bootstrap's server_listener_resource_name_template).
 inline constexpr char kServerListenerPrefix[] = "grpc/server?xds.resource.listening_address=";
 
-// A generator makes every resource of its type that `proxy` may see (as
-// Istio's generators, it takes the proxy it generates for).
-using Generator = std::shared_ptr<const xds::TypeResources> (*)(const PushContext& context,
-                                                                const Proxy& proxy);
-
-// Generators maps each type URL to its generator.
-const std::map<std::string, Generator>& Generators();
-
 // TypeVersion is a type's version: a hash of its resources' names and
 // versions (so it changes exactly when one of them does).
 std::string TypeVersion(const xds::TypeResources& type);
@@ -51,20 +43,20 @@ std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& c
 // API listeners for clients, one per service port.
 std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushContext& context,
                                                                     const Proxy& proxy = {});
-// Inbound listeners by what each is built from (its endpoint's address,
-// port, workload and labels), kept between pushes so a push after
-// WorkloadEntry changes builds only the changed workloads' listeners. Valid
-// while the other configs inbound listeners read (AuthorizationPolicy,
-// EnvoyFilter, ServiceEntry, Sidecar) are unchanged: clear it otherwise.
-struct InboundListenerCache {
+// What a part keeps between pushes to rebuild only what changed. Inbound
+// listeners keep theirs by what each is built from (its endpoint's address,
+// port, workload and labels), so a push after WorkloadEntry changes builds
+// only the changed workloads' listeners. The table says which changes a
+// part's cache survives; any other change the part reads clears it.
+struct PartCache {
   std::unordered_map<std::string, std::shared_ptr<const xds::XdsResource>> entries;
-  uint64_t built = 0;  // listeners built (not reused), for logs and tests
+  uint64_t built = 0;  // entries built (not reused), for logs and tests
 };
 
 // Listeners for xDS-enabled gRPC servers, one per endpoint address. With a
 // cache, reuses what it holds and leaves in it what this call used.
 std::shared_ptr<const xds::TypeResources> GenerateInboundListeners(
-    const PushContext& context, const Proxy& proxy = {}, InboundListenerCache* cache = nullptr);
+    const PushContext& context, const Proxy& proxy = {}, PartCache* cache = nullptr);
 std::shared_ptr<const xds::TypeResources> GenerateRoutes(const PushContext& context,
                                                          const Proxy& proxy = {});
 std::shared_ptr<const xds::TypeResources> GenerateClusters(const PushContext& context,

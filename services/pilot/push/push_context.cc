@@ -181,6 +181,10 @@ std::shared_ptr<const ServiceRegistry> BuildRegistry(
 
 }  // namespace
 
+bool PushContext::RegistryReads(std::string_view kind) {
+  return kind == mesh::kinds::ServiceEntry.name() || kind == mesh::kinds::WorkloadEntry.name();
+}
+
 std::shared_ptr<const PushContext> PushContext::Build(
     const std::vector<std::shared_ptr<const mesh::Resource>>& resources, uint64_t version,
     const PushOptions& options, const PushContext* services_from) {
@@ -192,71 +196,62 @@ std::shared_ptr<const PushContext> PushContext::Build(
   bool& independent = context->namespace_independent_;
   std::vector<Typed<net::WorkloadEntry>> workloads;
   std::vector<Typed<net::ServiceEntry>> service_entries;
+  namespace kinds = mesh::kinds;
   for (const auto& resource : resources) {
-    const std::string& kind = resource->kind->kind;
-    if (kind == "ServiceEntry") {
-      service_entries.push_back(
-          {resource, static_cast<const net::ServiceEntry*>(resource->spec.get())});
-    } else if (kind == "WorkloadEntry") {
-      workloads.push_back({resource, static_cast<const net::WorkloadEntry*>(resource->spec.get())});
-    } else if (kind == "VirtualService") {
-      const auto* vs = static_cast<const net::VirtualService*>(resource->spec.get());
+    const mesh::Resource& r = *resource;
+    if (const auto* entry = r.As(kinds::ServiceEntry)) {
+      service_entries.push_back({resource, entry});
+    } else if (const auto* workload = r.As(kinds::WorkloadEntry)) {
+      workloads.push_back({resource, workload});
+    } else if (const auto* vs = r.As(kinds::VirtualService)) {
       independent &= Everywhere(vs->export_to(), mesh.default_virtual_service_export_to());
       for (const std::string& host : vs->hosts()) {
         // Short names resolve in the rule's namespace, never the proxy's.
         // Resources arrive sorted by namespace/name.
-        context->virtual_services_[mesh::ToFqdn(resource->namespace_name, host, cluster_domain)]
+        context->virtual_services_[mesh::ToFqdn(r.namespace_name, host, cluster_domain)]
             .push_back(Typed<net::VirtualService>{resource, vs});
       }
-    } else if (kind == "DestinationRule") {
-      const auto* dr = static_cast<const net::DestinationRule*>(resource->spec.get());
+    } else if (const auto* dr = r.As(kinds::DestinationRule)) {
       independent &= Everywhere(dr->export_to(), mesh.default_destination_rule_export_to());
       // The first (by name) rule of a namespace for a host wins there.
-      context->destination_rules_[resource->namespace_name].emplace(
-          mesh::ToFqdn(resource->namespace_name, dr->host(), cluster_domain),
+      context->destination_rules_[r.namespace_name].emplace(
+          mesh::ToFqdn(r.namespace_name, dr->host(), cluster_domain),
           Typed<net::DestinationRule>{resource, dr});
-    } else if (kind == "AuthorizationPolicy") {
-      context->authorization_policies_.push_back(
-          {resource, static_cast<const istio::security::v1beta1::AuthorizationPolicy*>(
-                         resource->spec.get())});
-    } else if (kind == "Policy" || kind == "MeshPolicy") {
-      (kind == "Policy" ? context->authentication_policies_ : context->mesh_policies_)
-          .push_back({resource, static_cast<const istio::authentication::v1alpha1::Policy*>(
-                                    resource->spec.get())});
-    } else if (kind == "ServiceRole") {
-      context->service_roles_.push_back(
-          {resource, static_cast<const istio::rbac::v1alpha1::ServiceRole*>(resource->spec.get())});
-    } else if (kind == "ServiceRoleBinding") {
-      context->service_role_bindings_.push_back(
-          {resource,
-           static_cast<const istio::rbac::v1alpha1::ServiceRoleBinding*>(resource->spec.get())});
-    } else if (kind == "ClusterRbacConfig" || kind == "RbacConfig") {
+    } else if (const auto* authz = r.As(kinds::AuthorizationPolicy)) {
+      context->authorization_policies_.push_back({resource, authz});
+    } else if (const auto* policy = r.As(kinds::Policy)) {
+      context->authentication_policies_.push_back({resource, policy});
+    } else if (const auto* mesh_policy = r.As(kinds::MeshPolicy)) {
+      context->mesh_policies_.push_back({resource, mesh_policy});
+    } else if (const auto* role = r.As(kinds::ServiceRole)) {
+      context->service_roles_.push_back({resource, role});
+    } else if (const auto* binding = r.As(kinds::ServiceRoleBinding)) {
+      context->service_role_bindings_.push_back({resource, binding});
+    } else if (const auto* cluster_rbac = r.As(kinds::ClusterRbacConfig)) {
       // ClusterRbacConfig wins over the older RbacConfig, as in Istio 1.4.
-      if (resource->name == "default" &&
-          (context->rbac_config_ == nullptr || kind == "ClusterRbacConfig")) {
-        context->rbac_config_ =
-            static_cast<const istio::rbac::v1alpha1::RbacConfig*>(resource->spec.get());
+      if (r.name == "default") {
+        context->rbac_config_ = cluster_rbac;
         context->rbac_config_resource_ = resource;
       }
-    } else if (kind == "PeerAuthentication") {
-      context->peer_authentications_.push_back(
-          {resource, static_cast<const istio::security::v1beta1::PeerAuthentication*>(
-                         resource->spec.get())});
-    } else if (kind == "Sidecar") {
+    } else if (const auto* rbac = r.As(kinds::RbacConfig)) {
+      if (r.name == "default" && context->rbac_config_ == nullptr) {
+        context->rbac_config_ = rbac;
+        context->rbac_config_resource_ = resource;
+      }
+    } else if (const auto* peer = r.As(kinds::PeerAuthentication)) {
+      context->peer_authentications_.push_back({resource, peer});
+    } else if (const auto* sidecar = r.As(kinds::Sidecar)) {
       independent = false;
-      const auto* sidecar = static_cast<const net::Sidecar*>(resource->spec.get());
       if (!sidecar->has_workload_selector() || sidecar->workload_selector().labels().empty()) {
-        context->sidecars_.emplace(resource->namespace_name,
-                                   Typed<net::Sidecar>{resource, sidecar});
+        context->sidecars_.emplace(r.namespace_name, Typed<net::Sidecar>{resource, sidecar});
       } else {
-        context->selector_sidecars_[resource->namespace_name].push_back(
+        context->selector_sidecars_[r.namespace_name].push_back(
             Typed<net::Sidecar>{resource, sidecar});
       }
-    } else if (kind == "EnvoyFilter") {
-      const auto* filter = static_cast<const net::EnvoyFilter*>(resource->spec.get());
+    } else if (const auto* filter = r.As(kinds::EnvoyFilter)) {
       // Outside the root namespace, a filter without a selector patches only
       // its own namespace's proxies.
-      independent &= resource->namespace_name == mesh.root_namespace() ||
+      independent &= r.namespace_name == mesh.root_namespace() ||
                      !filter->workload_selector().labels().empty() ||
                      !filter->workload_labels().empty();
       context->envoy_filters_.push_back({resource, filter});

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libs/mesh/mesh_config.h"
@@ -78,11 +79,15 @@ struct ServiceRegistry {
 class PushContext {
  public:
   // Build indexes every resource. With `services_from`, its services are
-  // reused as they are (the caller knows no ServiceEntry or WorkloadEntry
-  // changed, and the options are the same).
+  // reused as they are (the caller knows no kind RegistryReads changed, and
+  // the options are the same).
   static std::shared_ptr<const PushContext> Build(
       const std::vector<std::shared_ptr<const mesh::Resource>>& resources, uint64_t version,
       const PushOptions& options = {}, const PushContext* services_from = nullptr);
+
+  // RegistryReads reports whether the services are built from `kind`
+  // (ServiceEntry, WorkloadEntry).
+  static bool RegistryReads(std::string_view kind);
 
   uint64_t version() const { return version_; }
   const std::vector<ServiceInfo>& services() const { return registry_->services; }

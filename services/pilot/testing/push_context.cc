@@ -41,14 +41,18 @@ std::shared_ptr<const PushContext> BookinfoContext(const std::vector<std::string
   return PushContext::Build(resources, 1);
 }
 
-std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml,
-                                                       const PushOptions& options) {
+std::vector<std::shared_ptr<const mesh::Resource>> BookinfoResourcesWith(const std::string& yaml) {
   std::vector<std::shared_ptr<const mesh::Resource>> resources = Registry();
   Load("inline.yaml", yaml, resources);
   // The store hands resources over sorted by kind, namespace and name.
   std::sort(resources.begin(), resources.end(),
             [](const auto& a, const auto& b) { return a->Key() < b->Key(); });
-  return PushContext::Build(resources, 1, options);
+  return resources;
+}
+
+std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml,
+                                                       const PushOptions& options) {
+  return PushContext::Build(BookinfoResourcesWith(yaml), 1, options);
 }
 
 }  // namespace keel::pilot::testing

@@ -17,8 +17,11 @@ namespace keel::pilot::testing {
 // plus each file of the shared Istio bookinfo samples named in `shared_files`.
 std::shared_ptr<const PushContext> BookinfoContext(const std::vector<std::string>& shared_files);
 
-// The bookinfo registry plus `yaml` (Istio documents); every resource must
-// parse and validate without errors.
+// The bookinfo registry plus `yaml` (Istio documents), sorted as the store
+// hands them over; every resource must parse and validate without errors.
+std::vector<std::shared_ptr<const mesh::Resource>> BookinfoResourcesWith(const std::string& yaml);
+
+// A context of BookinfoResourcesWith(yaml).
 std::shared_ptr<const PushContext> BookinfoContextWith(const std::string& yaml,
                                                        const PushOptions& options = {});
 

@@ -1,7 +1,7 @@
 // keelctl describe's answers for the bookinfo samples, against golden files
 // (update them with KEEL_UPDATE_GOLDEN=<dir>; keelctl's tests render the
 // same files as text).
-#include "services/pilot/push/describe.h"
+#include "services/pilot/serve/describe.h"
 
 #include <cstdlib>
 #include <fstream>

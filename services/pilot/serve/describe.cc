@@ -1,4 +1,4 @@
-#include "services/pilot/push/describe.h"
+#include "services/pilot/serve/describe.h"
 
 #include <algorithm>
 #include <map>

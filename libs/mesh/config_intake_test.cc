@@ -1,4 +1,4 @@
-#include "services/pilot/config_intake.h"
+#include "libs/mesh/config_intake.h"
 
 #include <atomic>
 #include <thread>
@@ -8,7 +8,7 @@
 #include "libs/mesh/mcp.h"
 #include "libs/mesh/resource.h"
 
-namespace keel::pilot {
+namespace keel::mesh {
 namespace {
 
 using ::testing::ElementsAre;
@@ -32,12 +32,10 @@ xds::ResourceUpdate Update(const std::string& hosts) {
   return update;
 }
 
-bool operator==(const ConfigKey& a, const ConfigKey& b) { return !(a < b) && !(b < a); }
-
 // What the next push regenerates for: each change once, a resource resent
 // unchanged (after a reconnect to Galley) not at all.
 TEST(ConfigIntakeTest, ChangesAreTakenOnceAndResentResourcesAreNoChange) {
-  ConfigIntake intake;
+  ConfigIntake intake(kPilot);
   ASSERT_TRUE(intake.Apply(Update("reviews")).ok());
   const ConfigKey reviews{.kind = "VirtualService", .namespace_name = "team-a", .name = "reviews"};
   EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
@@ -55,7 +53,7 @@ TEST(ConfigIntakeTest, ChangesAreTakenOnceAndResentResourcesAreNoChange) {
 // A state-of-the-world update is the whole type: a resource it leaves out
 // is removed, and that is a change.
 TEST(ConfigIntakeTest, AFullStateUpdateRemovesWhatItLeavesOut) {
-  ConfigIntake intake;
+  ConfigIntake intake(kPilot);
   ASSERT_TRUE(intake.Apply(Update("reviews")).ok());
   (void)intake.TakeChanges();
   xds::ResourceUpdate empty{.type_url = kVsType, .version = "2", .full_state = true};
@@ -75,7 +73,7 @@ TEST(ConfigIntakeTest, AFullStateUpdateRemovesWhatItLeavesOut) {
 // content differs between the previous Take's snapshot and this one's: a
 // push never builds from config whose change it did not hear of.
 TEST(ConfigIntakeTest, ChangesAndTheSnapshotAreTakenTogether) {
-  ConfigIntake intake;
+  ConfigIntake intake(kPilot);
   ASSERT_TRUE(intake.Apply(Update("h0")).ok());
   const ConfigKey reviews{.kind = "VirtualService", .namespace_name = "team-a", .name = "reviews"};
   std::atomic<bool> done{false};
@@ -99,5 +97,24 @@ TEST(ConfigIntakeTest, ChangesAndTheSnapshotAreTakenTogether) {
   EXPECT_EQ(missed, 0) << "of " << takes << " takes";
 }
 
+// Each consumer's intake expects the kinds the table says it reads: it is
+// complete when all of them have arrived, and refuses any other kind.
+TEST(ConfigIntakeTest, ACompleteConfigIsEveryKindItsConsumerReads) {
+  ConfigIntake mixer(kMixer);
+  EXPECT_FALSE(mixer.Apply(Update("reviews")).ok()) << "Mixer reads no VirtualService";
+  ASSERT_EQ(mixer.type_urls().size(), KindsConsumedBy(kMixer).size());
+  EXPECT_THAT(mixer.type_urls(), ::testing::Contains(kinds::Rule.info().type_url()));
+  for (size_t i = 0; i < mixer.type_urls().size(); ++i) {
+    EXPECT_FALSE(mixer.Complete());
+    absl::StatusOr<bool> completed =
+        mixer.Apply(xds::ResourceUpdate{.type_url = mixer.type_urls()[i], .full_state = true});
+    ASSERT_TRUE(completed.ok()) << completed.status();
+    EXPECT_EQ(*completed, i + 1 == mixer.type_urls().size());
+  }
+  EXPECT_TRUE(mixer.Complete());
+  // Arriving again completes nothing more.
+  EXPECT_FALSE(*mixer.Apply(xds::ResourceUpdate{.type_url = mixer.type_urls()[0]}));
+}
+
 }  // namespace
-}  // namespace keel::pilot
+}  // namespace keel::mesh

@@ -5,8 +5,8 @@
 // mode and AuthorizationPolicies, and the proxies that subscribe to the
 // service with their sync state. Everything comes from the PushContext Pilot
 // serves, so the answer is what the proxies were sent.
-#ifndef KEEL_SERVICES_PILOT_PUSH_DESCRIBE_H_
-#define KEEL_SERVICES_PILOT_PUSH_DESCRIBE_H_
+#ifndef KEEL_SERVICES_PILOT_SERVE_DESCRIBE_H_
+#define KEEL_SERVICES_PILOT_SERVE_DESCRIBE_H_
 
 #include <string>
 #include <vector>
@@ -52,4 +52,4 @@ const ServiceInfo* ResolveHost(const PushContext& context, const std::string& ho
 
 }  // namespace keel::pilot
 
-#endif  // KEEL_SERVICES_PILOT_PUSH_DESCRIBE_H_
+#endif  // KEEL_SERVICES_PILOT_SERVE_DESCRIBE_H_

@@ -1,22 +1,34 @@
-#include "services/pilot/config_intake.h"
+#include "libs/mesh/config_intake.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "libs/mesh/mcp.h"
-#include "libs/mesh/schema.h"
 
-namespace keel::pilot {
+namespace keel::mesh {
+namespace {
+
+std::vector<std::string> TypeUrlsOf(Consumer consumer) {
+  std::vector<std::string> type_urls;
+  for (const KindInfo* kind : KindsConsumedBy(consumer)) type_urls.push_back(kind->type_url());
+  return type_urls;
+}
+
+}  // namespace
+
+ConfigIntake::ConfigIntake(Consumer consumer) : type_urls_(TypeUrlsOf(consumer)) {}
 
 absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
-  const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(update.type_url);
-  if (kind == nullptr) {
+  const KindInfo* kind = FindKindByTypeUrl(update.type_url);
+  if (kind == nullptr ||
+      std::find(type_urls_.begin(), type_urls_.end(), update.type_url) == type_urls_.end()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
   }
   std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
   for (const auto& [name, wire] : update.updated) {
     absl::StatusOr<std::shared_ptr<const mesh::Resource>> resource =
-        mesh::DecodeMcp(*kind, wire->body);
+        DecodeMcp(*kind, wire->body);
     if (!resource.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(update.type_url, " ", name, ": ", resource.status().message()));
@@ -27,7 +39,7 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
   auto& type = config_[update.type_url];
   auto note = [&](const std::string& name) {
     // Names are "namespace/name", read as the resources themselves are.
-    mesh::McpNameParts parts = mesh::SplitMcpName(name);
+    McpNameParts parts = SplitMcpName(name);
     changes_.insert(ConfigKey{.kind = kind->kind,
                               .namespace_name = std::move(parts.namespace_name),
                               .name = std::move(parts.name)});
@@ -54,10 +66,15 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
     type[name] = std::move(resource);
   }
   ++version_;
-  const size_t all = mesh::AllKinds().size();
+  const size_t all = type_urls_.size();
   const bool had_all = types_received_.size() == all;
   types_received_.insert(update.type_url);
   return !had_all && types_received_.size() == all;
+}
+
+bool ConfigIntake::Complete() const {
+  absl::MutexLock lock(&mu_);
+  return types_received_.size() == type_urls_.size();
 }
 
 ConfigIntake::Snapshot ConfigIntake::Current() const {
@@ -98,4 +115,4 @@ uint64_t ConfigIntake::version() const {
   return version_;
 }
 
-}  // namespace keel::pilot
+}  // namespace keel::mesh

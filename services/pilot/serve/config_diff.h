@@ -2,8 +2,8 @@
 // resources, worked out before anything is written (keelctl diff). Both the
 // current config and the changed one are generated from scratch the same
 // way, so only what the change causes differs.
-#ifndef KEEL_SERVICES_PILOT_PUSH_CONFIG_DIFF_H_
-#define KEEL_SERVICES_PILOT_PUSH_CONFIG_DIFF_H_
+#ifndef KEEL_SERVICES_PILOT_SERVE_CONFIG_DIFF_H_
+#define KEEL_SERVICES_PILOT_SERVE_CONFIG_DIFF_H_
 
 #include <map>
 #include <memory>
@@ -57,4 +57,4 @@ std::vector<ProxyDiff> DiffProxies(const std::vector<std::shared_ptr<const mesh:
 
 }  // namespace keel::pilot
 
-#endif  // KEEL_SERVICES_PILOT_PUSH_CONFIG_DIFF_H_
+#endif  // KEEL_SERVICES_PILOT_SERVE_CONFIG_DIFF_H_

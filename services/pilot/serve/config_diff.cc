@@ -1,4 +1,4 @@
-#include "services/pilot/push/config_diff.h"
+#include "services/pilot/serve/config_diff.h"
 
 #include <utility>
 
@@ -7,8 +7,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "libs/xds/type_urls.h"
-#include "services/pilot/generators/generators.h"
-#include "services/pilot/push/pilot_source.h"
+#include "services/pilot/generators/table.h"
+#include "services/pilot/serve/pilot_source.h"
 
 namespace keel::pilot {
 namespace {
@@ -19,11 +19,11 @@ std::unique_ptr<PilotSource> Generate(
     const PushOptions& options) {
   std::shared_ptr<const PushContext> context = PushContext::Build(resources, 1, options);
   auto source = std::make_unique<PilotSource>();
-  source->Set({{kListenerType, GenerateListeners(*context)},
-               {kRouteType, GenerateRoutes(*context)},
-               {kClusterType, GenerateClusters(*context)},
-               {kEndpointType, GenerateEndpoints(*context)}},
-              context);
+  std::map<std::string, std::shared_ptr<const xds::TypeResources>> types;
+  for (const std::string& type_url : GeneratedTypes()) {
+    types[type_url] = GenerateType(type_url, *context);
+  }
+  source->Set(std::move(types), context);
   return source;
 }
 

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "libs/mesh/mesh_config.h"
 #include "services/pilot/generators/generators.h"
-#include "services/pilot/push/pilot_source.h"
+#include "services/pilot/serve/pilot_source.h"
 #include "services/pilot/testing/push_context.h"
 
 namespace keel::pilot {

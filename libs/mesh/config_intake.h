@@ -1,9 +1,11 @@
-// ConfigIntake: Pilot's copy of Galley's configuration. The MCP client
-// (libs/xds AdsClient) hands it each update; it decodes the envelopes, keeps
-// the resources by type, and knows when every kind has arrived (before that,
-// Pilot must not serve: a partial configuration is worse than none).
-#ifndef KEEL_SERVICES_PILOT_CONFIG_INTAKE_H_
-#define KEEL_SERVICES_PILOT_CONFIG_INTAKE_H_
+// ConfigIntake: a consumer's copy of Galley's configuration, the one MCP
+// intake Pilot and Mixer share. The config feed (an MCP client, or Galley in
+// the same process) hands it each update; it decodes the envelopes, keeps
+// the resources by type, records what changed, and knows when every kind
+// its consumer reads has arrived (before that, a consumer must not serve: a
+// partial configuration is worse than none).
+#ifndef KEEL_LIBS_MESH_CONFIG_INTAKE_H_
+#define KEEL_LIBS_MESH_CONFIG_INTAKE_H_
 
 #include <cstdint>
 #include <map>
@@ -14,14 +16,38 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "libs/mesh/resource.h"
-#include "libs/xds/ads_client.h"
-#include "services/pilot/push/dependencies.h"
+#include <tuple>
 
-namespace keel::pilot {
+#include "libs/mesh/resource.h"
+#include "libs/mesh/schema.h"
+#include "libs/xds/config_feed.h"
+
+namespace keel::mesh {
+
+// One changed config: its kind ("VirtualService"), namespace and name.
+struct ConfigKey {
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
+
+  bool operator==(const ConfigKey& other) const {
+    return std::tie(kind, namespace_name, name) ==
+           std::tie(other.kind, other.namespace_name, other.name);
+  }
+  bool operator<(const ConfigKey& other) const {
+    return std::tie(kind, namespace_name, name) <
+           std::tie(other.kind, other.namespace_name, other.name);
+  }
+};
 
 class ConfigIntake {
  public:
+  // The intake of `consumer`: complete once every kind it reads has arrived.
+  explicit ConfigIntake(Consumer consumer);
+
+  // The type URLs to subscribe to: the consumer's kinds, from the table.
+  const std::vector<std::string>& type_urls() const { return type_urls_; }
+
   // Apply stores one MCP update. Returns whether this update completed the
   // configuration (every kind has now arrived at least once), or
   // InvalidArgument naming the resource if it cannot be decoded (the MCP
@@ -49,6 +75,9 @@ class ConfigIntake {
   };
   Taken Take();
 
+  // Complete reports whether every kind has arrived at least once.
+  bool Complete() const;
+
   // Names returns the "namespace/name" of every resource, by type URL.
   std::map<std::string, std::vector<std::string>> Names() const;
   uint64_t version() const;
@@ -56,6 +85,7 @@ class ConfigIntake {
  private:
   Snapshot CurrentLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const std::vector<std::string> type_urls_;
   mutable absl::Mutex mu_;
   // Type URL -> "namespace/name" -> resource.
   std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_
@@ -65,6 +95,6 @@ class ConfigIntake {
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace keel::pilot
+}  // namespace keel::mesh
 
-#endif  // KEEL_SERVICES_PILOT_CONFIG_INTAKE_H_
+#endif  // KEEL_LIBS_MESH_CONFIG_INTAKE_H_
