@@ -7,7 +7,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/json_writer.h"
 #include "libs/common/net.h"
-#include "libs/mesh/mixer_config.h"
+#include "libs/mesh/admission.h"
 #include "libs/mesh/schema.h"
 #include "libs/mesh/validation/validate.h"
 
@@ -89,44 +89,30 @@ grpc::Status ConfigApi::Apply(grpc::ServerContext* context, const v1::ApplyReque
                               v1::ApplyResponse* response) {
   mesh::EtcdConfigStore* store = nullptr;
   if (grpc::Status admitted = Admit(*context, store); !admitted.ok()) return admitted;
-  // Everything is validated before anything is written.
-  std::vector<mesh::ParsedFile> parsed;
-  bool errors = false;
+  // Everything is admitted before anything is written: parsed, validated,
+  // and Mixer's config type-checked against the manifests in force.
+  std::vector<mesh::ConfigText> texts;
   for (const v1::ConfigFile& file : request->files()) {
-    parsed.push_back(mesh::ParseConfigFile(file.name(), file.content()));
-    for (const mesh::Diagnostic& d : parsed.back().diagnostics) {
+    texts.push_back({file.name(), file.content()});
+  }
+  std::vector<const mesh::Resource*> in_force;
+  std::shared_ptr<const mesh::ConfigSnapshot> current = store->Current();
+  for (const auto& [type_url, type] : current->types) {
+    for (const auto& [key, resource] : type.resources) in_force.push_back(resource.get());
+  }
+  std::vector<mesh::CheckedFile> parsed = mesh::AdmitFiles(texts, in_force);
+  bool errors = false;
+  for (const mesh::CheckedFile& file : parsed) {
+    for (const mesh::Diagnostic& d : file.diagnostics) {
       response->add_diagnostics(d.ToString());
       errors |= d.level == mesh::Level::kError;
     }
-    for (const mesh::Resource& resource : parsed.back().resources) {
-      for (const mesh::Diagnostic& d : mesh::ValidateResource(resource)) {
-        response->add_diagnostics(d.ToString());
-        errors |= d.level == mesh::Level::kError;
-      }
-    }
-  }
-  // Mixer expressions type-check against the manifests served and applied.
-  std::vector<const mesh::Resource*> mixer;
-  std::shared_ptr<const mesh::ConfigSnapshot> current = store->Current();
-  for (const auto& [type_url, type] : current->types) {
-    for (const auto& [key, resource] : type.resources) mixer.push_back(resource.get());
-  }
-  for (const mesh::ParsedFile& file : parsed) {
-    for (const mesh::Resource& resource : file.resources) mixer.push_back(&resource);
-  }
-  for (const mesh::Diagnostic& d : mesh::TypeCheckMixerConfig(mixer)) {
-    // Only what this request brings is judged here.
-    bool ours = false;
-    for (const v1::ConfigFile& file : request->files()) ours |= d.position.file == file.name();
-    if (!ours) continue;
-    response->add_diagnostics(d.ToString());
-    errors = true;
   }
   if (errors) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("nothing applied:\n", absl::StrJoin(response->diagnostics(), "\n")));
   }
-  for (const mesh::ParsedFile& file : parsed) {
+  for (const mesh::CheckedFile& file : parsed) {
     for (const mesh::Resource& resource : file.resources) {
       absl::StatusOr<mesh::EtcdConfigStore::Version> written = store->Write(resource);
       if (!written.ok()) {

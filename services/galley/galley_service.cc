@@ -160,7 +160,14 @@ absl::Status GalleyService::Start(ServiceContext& context) {
                           absl::StrCat("webhook: ", webhook.status().message()));
     }
     webhook_ = *std::move(webhook);
-    webhook_->Handle("/validate", HandleAdmissionReview);
+    webhook_->Handle("/validate", [this](const HttpRequest& request) {
+      std::shared_ptr<const mesh::ConfigSnapshot> served = store_->Current();
+      std::vector<const mesh::Resource*> in_force;
+      for (const auto& [type_url, type] : served->types) {
+        for (const auto& [key, resource] : type.resources) in_force.push_back(resource.get());
+      }
+      return HandleAdmissionReview(request, in_force);
+    });
     spdlog::info("admission webhook listening on port {} ({})", webhook_->port(),
                  options_.webhook_cert_file.empty() ? "plain HTTP" : "HTTPS");
   }

@@ -8,7 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/common/json_writer.h"
 #include "libs/mesh/resource.h"
-#include "libs/mesh/validation/validate.h"
+#include "libs/mesh/admission.h"
 #include "yaml-cpp/yaml.h"
 
 namespace keel::galley {
@@ -73,13 +73,14 @@ std::string Scalar(const YAML::Node& node) {
   return node.IsDefined() && node.IsScalar() ? node.Scalar() : "";
 }
 
-HttpResponse HandleReview(const HttpRequest& request);
+HttpResponse HandleReview(const HttpRequest& request, const std::vector<const mesh::Resource*>& in_force);
 
 }  // namespace
 
-HttpResponse HandleAdmissionReview(const HttpRequest& request) {
+HttpResponse HandleAdmissionReview(const HttpRequest& request,
+                                   const std::vector<const mesh::Resource*>& in_force) {
   try {
-    return HandleReview(request);
+    return HandleReview(request, in_force);
   } catch (const YAML::Exception& e) {
     return BadRequest(absl::StrCat("malformed JSON: ", e.msg));
   }
@@ -87,7 +88,7 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request) {
 
 namespace {
 
-HttpResponse HandleReview(const HttpRequest& request) {
+HttpResponse HandleReview(const HttpRequest& request, const std::vector<const mesh::Resource*>& in_force) {
   if (request.method != "POST") {
     return HttpResponse{.status = 405, .body = "use POST with an AdmissionReview\n"};
   }
@@ -119,13 +120,9 @@ HttpResponse HandleReview(const HttpRequest& request) {
     if (!object.IsMap()) return BadRequest("missing request.object");
     YAML::Emitter emitter;
     emitter << object;
-    mesh::ParsedFile parsed = mesh::ParseConfigFile("request.object", emitter.c_str());
-    std::vector<mesh::Diagnostic> diagnostics = parsed.diagnostics;
-    for (const mesh::Resource& resource : parsed.resources) {
-      for (mesh::Diagnostic& d : mesh::ValidateResource(resource))
-        diagnostics.push_back(std::move(d));
-    }
-    for (const mesh::Diagnostic& d : diagnostics) {
+    std::vector<mesh::CheckedFile> checked =
+        mesh::AdmitFiles({{"request.object", emitter.c_str()}}, in_force);
+    for (const mesh::Diagnostic& d : checked.front().diagnostics) {
       if (d.level != mesh::Level::kError) continue;
       std::string text;
       if (!d.resource.empty()) absl::StrAppend(&text, d.resource, ": ");

@@ -5,12 +5,18 @@
 #ifndef KEEL_SERVICES_GALLEY_WEBHOOK_H_
 #define KEEL_SERVICES_GALLEY_WEBHOOK_H_
 
+#include <vector>
+
 #include "libs/common/http_server.h"
+#include "libs/mesh/resource.h"
 
 namespace keel::galley {
 
 // HandleAdmissionReview answers one /validate request.
-HttpResponse HandleAdmissionReview(const HttpRequest& request);
+// `in_force` is the config Galley serves: Mixer's rules and instances are
+// type-checked against its attribute manifests, as on every other path.
+HttpResponse HandleAdmissionReview(const HttpRequest& request,
+                                   const std::vector<const mesh::Resource*>& in_force = {});
 
 // Nesting deeper than this in a request body is refused before parsing.
 inline constexpr int kMaxJsonDepth = 64;

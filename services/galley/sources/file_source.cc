@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/debounce.h"
 #include "libs/common/stable_hash.h"
-#include "libs/mesh/mixer_config.h"
+#include "libs/mesh/admission.h"
 #include "libs/mesh/validation/validate.h"
 #include "spdlog/spdlog.h"
 
@@ -213,7 +213,9 @@ void FileSource::Reload() {
     }
     FileState state;
     state.content_hash = hash;
-    mesh::ParsedFile parsed = mesh::ParseConfigFile(path, content);
+    // Admission's per-file half: parsed, and each resource validated (the
+    // cross-file half, Mixer's type-check, runs on the merged config below).
+    mesh::CheckedFile parsed = mesh::CheckFile({path, content});
     state.diagnostics = std::move(parsed.diagnostics);
     std::set<std::string> rejected_keys;
     bool unattributed_error = false;
@@ -226,17 +228,18 @@ void FileSource::Reload() {
         rejected_keys.insert(key);
       }
     }
-    for (mesh::Resource& resource : parsed.resources) {
-      std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
-      if (!mesh::HasErrors(problems)) {
+    for (size_t i = 0; i < parsed.resources.size(); ++i) {
+      mesh::Resource& resource = parsed.resources[i];
+      bool invalid = !parsed.valid[i];
+      if (!invalid) {
+        // What the store itself can hold (etcd's request size).
         if (absl::Status admitted = store_->Admit(resource); !admitted.ok()) {
-          problems.push_back(mesh::Diagnostic{.position = resource.position,
-                                              .resource = resource.DisplayName(),
-                                              .message = std::string(admitted.message())});
+          state.diagnostics.push_back(mesh::Diagnostic{.position = resource.position,
+                                                       .resource = resource.DisplayName(),
+                                                       .message = std::string(admitted.message())});
+          invalid = true;
         }
       }
-      const bool invalid = mesh::HasErrors(problems);
-      state.diagnostics.insert(state.diagnostics.end(), problems.begin(), problems.end());
       if (invalid) {
         rejected_keys.insert(resource.Key());
       } else {
@@ -314,7 +317,7 @@ void FileSource::Reload() {
   // its last published version, if any, stays.
   std::vector<const mesh::Resource*> checked;
   for (const auto& resource : all) checked.push_back(resource.get());
-  std::vector<mesh::Diagnostic> refused = mesh::TypeCheckMixerConfig(checked);
+  std::vector<mesh::Diagnostic> refused = mesh::CheckAcross(checked);
   if (!refused.empty()) {
     std::set<std::string> names;
     for (mesh::Diagnostic& d : refused) {

@@ -1,8 +1,6 @@
 // keelctl validate -f FILE|DIR ...: check Istio configuration the way Galley
 // would, without a cluster. keelctl analyze -f DIR ...: also check the
 // resources against each other (istioctl analyze's messages and codes).
-#include "libs/mesh/validation/validate.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -10,9 +8,9 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "libs/mesh/admission.h"
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/mesh_config.h"
-#include "libs/mesh/mixer_config.h"
 #include "libs/mesh/resource.h"
 #include "services/keelctl/commands/command.h"
 #include "services/keelctl/commands/input_files.h"
@@ -21,30 +19,35 @@ namespace keel::keelctl {
 namespace {
 
 struct Loaded {
-  std::vector<mesh::ParsedFile> files;
-  std::vector<mesh::Diagnostic> diagnostics;  // parse + validation
+  std::vector<mesh::CheckedFile> files;
+  std::vector<mesh::Diagnostic> diagnostics;  // what admission found, every file's
   size_t resources = 0;
   bool ok = true;  // every path could be read
 };
 
-Loaded Load(const std::vector<std::string>& paths, CommandIo& io) {
+// Load reads the files through Galley's admission path: parsed, each
+// resource validated, and (with `across`) Mixer's config type-checked
+// against the manifests among them. Resources that fail validation stay for
+// analysis, as in Istio: each analyzer looks at what it needs (a
+// VirtualService with no hosts still names destinations that must exist).
+Loaded Load(const std::vector<std::string>& paths, CommandIo& io, bool across) {
   Loaded loaded;
+  std::vector<mesh::ConfigText> texts;
   for (const std::string& file : ConfigFilesIn(paths, io, loaded.ok)) {
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    mesh::ParsedFile parsed = mesh::ParseConfigFile(file, text.str());
-    loaded.diagnostics.insert(loaded.diagnostics.end(), parsed.diagnostics.begin(),
-                              parsed.diagnostics.end());
-    // Resources that fail validation stay for analysis, as in Istio: each
-    // analyzer looks at what it needs (a VirtualService with no hosts still
-    // names destinations that must exist).
-    for (mesh::Resource& resource : parsed.resources) {
-      std::vector<mesh::Diagnostic> problems = mesh::ValidateResource(resource);
-      loaded.diagnostics.insert(loaded.diagnostics.end(), problems.begin(), problems.end());
-      ++loaded.resources;
-    }
-    loaded.files.push_back(std::move(parsed));
+    texts.push_back({file, text.str()});
+  }
+  if (across) {
+    loaded.files = mesh::AdmitFiles(texts);
+  } else {
+    for (const mesh::ConfigText& text : texts) loaded.files.push_back(mesh::CheckFile(text));
+  }
+  for (const mesh::CheckedFile& file : loaded.files) {
+    loaded.diagnostics.insert(loaded.diagnostics.end(), file.diagnostics.begin(),
+                              file.diagnostics.end());
+    loaded.resources += file.resources.size();
   }
   return loaded;
 }
@@ -67,16 +70,9 @@ Counts Print(const std::vector<mesh::Diagnostic>& diagnostics, CommandIo& io) {
 int RunValidate(const std::vector<std::string>& args, CommandIo& io) {
   std::vector<std::string> paths;
   if (!ParseFileArgs("validate", args, paths, io)) return 2;
-  Loaded loaded = Load(paths, io);
   // Mixer's expressions are checked against the manifests beside them, as
-  // Galley checks them (analyze does the same among its analyzers).
-  std::vector<const mesh::Resource*> resources;
-  for (const mesh::ParsedFile& file : loaded.files) {
-    for (const mesh::Resource& r : file.resources) resources.push_back(&r);
-  }
-  for (mesh::Diagnostic& d : mesh::TypeCheckMixerConfig(resources)) {
-    loaded.diagnostics.push_back(std::move(d));
-  }
+  // Galley checks them.
+  Loaded loaded = Load(paths, io, /*across=*/true);
   const Counts counts = Print(loaded.diagnostics, io);
   std::fprintf(io.out, "%zu resources checked, %d errors, %d warnings\n", loaded.resources,
                counts.errors, counts.warnings);
@@ -105,7 +101,8 @@ int RunAnalyze(const std::vector<std::string>& raw_args, CommandIo& io) {
   }
   std::vector<std::string> paths;
   if (!ParseFileArgs("analyze", args, paths, io)) return 2;
-  Loaded loaded = Load(paths, io);
+  // Analysis checks across resources itself (Mixer's type-check included).
+  Loaded loaded = Load(paths, io, /*across=*/false);
   std::vector<mesh::Diagnostic> all;
   // Invalid resources are reported as Istio does: IST0106 SchemaValidationError.
   for (mesh::Diagnostic d : loaded.diagnostics) {
@@ -114,7 +111,7 @@ int RunAnalyze(const std::vector<std::string>& raw_args, CommandIo& io) {
   }
   std::vector<const mesh::Resource*> resources;
   std::vector<const mesh::KubeObject*> kube_objects;
-  for (const mesh::ParsedFile& file : loaded.files) {
+  for (const mesh::CheckedFile& file : loaded.files) {
     for (const mesh::Resource& r : file.resources) resources.push_back(&r);
     for (const mesh::KubeObject& object : file.kube_objects) kube_objects.push_back(&object);
   }

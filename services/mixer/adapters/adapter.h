@@ -1,4 +1,4 @@
-// Mixer's adapters behind one registry: an adapter is a folder here with a
+// Mixer's adapters behind one registry: an adapter is one file here with a
 // factory registered by its Istio name (KEEL_REGISTER_CHECK_ADAPTER).
 #ifndef KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_
 #define KEEL_SERVICES_MIXER_ADAPTERS_ADAPTER_H_
