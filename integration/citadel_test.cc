@@ -448,28 +448,26 @@ TEST_F(CitadelTest, ReplicasOnEtcdShareOneCaAndTakeARotation) {
   ASSERT_EQ(rotated->exit.status, 0) << rotated->err;
   // Both replicas take it; B then signs under the new root.
   std::string new_root;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  bool taken = false;
-  while (!taken && absl::Now() < deadline) {
-    new_root = ReadFile(dir_b + "/root-cert.pem");
-    taken = CertificatesIn(ReadFile(dir_a + "/trusted-roots.pem")) == 2 &&
-            CertificatesIn(ReadFile(dir_b + "/trusted-roots.pem")) == 2 &&
-            ReadFile(dir_a + "/root-cert.pem") == new_root && new_root != root;
-    if (!taken) absl::SleepFor(absl::Milliseconds(50));
-  }
-  ASSERT_TRUE(taken);
-  bool signs_with_new = false;
-  while (!signs_with_new && absl::Now() < deadline) {
-    IstioCertificateResponse renewed;
-    ASSERT_TRUE(Create(*stub, Csr(*key), IssueToken("shop", "cart"), 0, &renewed).ok());
-    signs_with_new = *renewed.cert_chain().rbegin() == new_root;
-    if (signs_with_new) {
-      const std::string identity = WriteIdentity(*key, renewed);
-      CommandResult verified = OpensslVerify(identity, dir_b + "/trusted-roots.pem");
-      EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
-    } else {
-      absl::SleepFor(absl::Milliseconds(100));
-    }
+  ASSERT_TRUE(Eventually(
+      [&] {
+        new_root = ReadFile(dir_b + "/root-cert.pem");
+        return CertificatesIn(ReadFile(dir_a + "/trusted-roots.pem")) == 2 &&
+               CertificatesIn(ReadFile(dir_b + "/trusted-roots.pem")) == 2 &&
+               ReadFile(dir_a + "/root-cert.pem") == new_root && new_root != root;
+      },
+      absl::Seconds(20)));
+  IstioCertificateResponse renewed;
+  const bool signs_with_new = Eventually(
+      [&] {
+        renewed.Clear();
+        return Create(*stub, Csr(*key), IssueToken("shop", "cart"), 0, &renewed).ok() &&
+               *renewed.cert_chain().rbegin() == new_root;
+      },
+      absl::Seconds(20), absl::Milliseconds(100));
+  if (signs_with_new) {
+    const std::string identity = WriteIdentity(*key, renewed);
+    CommandResult verified = OpensslVerify(identity, dir_b + "/trusted-roots.pem");
+    EXPECT_EQ(verified.exit.status, 0) << verified.out << verified.err;
   }
   EXPECT_TRUE(signs_with_new);
   // The first certificate, under the old root, still verifies against the bundle.

@@ -241,15 +241,14 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
       "[...document.querySelectorAll('#graph text.rate')].map(t => t.dataset.subset + ' ' + "
       "t.textContent).join(',')";
   std::string seen;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  bool shown = false;
-  while (!shown && absl::Now() < deadline) {
-    ASSERT_TRUE(report().ok());
+  // Reports keep flowing while the page catches up.
+  auto rates_shown = [&] {
+    if (!report().ok()) return false;
     seen = *(*browser)->Evaluate(rates);
-    shown = absl::StrContains(seen, "v1 ") && absl::StrContains(seen, "/s, 0% errors") &&
-            absl::StrContains(seen, "v2 ") && absl::StrContains(seen, "/s, 100% errors");
-    if (!shown) absl::SleepFor(absl::Milliseconds(200));
-  }
+    return absl::StrContains(seen, "v1 ") && absl::StrContains(seen, "/s, 0% errors") &&
+           absl::StrContains(seen, "v2 ") && absl::StrContains(seen, "/s, 100% errors");
+  };
+  bool shown = Eventually(rates_shown, absl::Seconds(20), absl::Milliseconds(200));
   EXPECT_TRUE(shown) << seen;
   std::printf("console: live rates on the traffic graph: %s\n", seen.c_str());
   EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-traffic-rates.png")).ok());
@@ -290,15 +289,7 @@ TEST_F(ConsoleTest, TrafficEdgesCarryLiveRatesFromMixerTelemetry) {
       (*browser)
           ->Navigate(absl::StrCat("http://", (*pilot)->monitoring_address(), "/console#traffic"))
           .ok());
-  shown = false;
-  const absl::Time split_deadline = absl::Now() + absl::Seconds(30);
-  while (!shown && absl::Now() < split_deadline) {
-    ASSERT_TRUE(report().ok());
-    seen = *(*browser)->Evaluate(rates);
-    shown = absl::StrContains(seen, "v1 ") && absl::StrContains(seen, "/s, 0% errors") &&
-            absl::StrContains(seen, "v2 ") && absl::StrContains(seen, "/s, 100% errors");
-    if (!shown) absl::SleepFor(absl::Milliseconds(200));
-  }
+  shown = Eventually(rates_shown, absl::Seconds(30), absl::Milliseconds(200));
   EXPECT_TRUE(shown) << seen;
   std::printf("console of a Pilot apart, rates from Prometheus: %s\n", seen.c_str());
   EXPECT_TRUE((*browser)->Screenshot(TestOutputPath("console-traffic-rates-prometheus.png")).ok());

@@ -143,19 +143,17 @@ class MixerTest : public MeshTest {
   ::testing::AssertionResult PrometheusSays(uint16_t port, const std::string& query,
                                             const std::string& value) {
     std::string last;
-    const absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (absl::Now() < deadline) {
-      absl::StatusOr<HttpResponse> answer = HttpGet(
-          absl::StrCat("127.0.0.1:", port), "/api/v1/query?query=" + UrlEncode(query),
-          absl::Seconds(2));
-      if (answer.ok()) {
-        last = answer->body;
-        if (absl::StrContains(last, absl::StrCat("\"", value, "\"]}]"))) {
-          return ::testing::AssertionSuccess();
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(200));
-    }
+    const bool said = Eventually(
+        [&] {
+          absl::StatusOr<HttpResponse> answer = HttpGet(
+              absl::StrCat("127.0.0.1:", port), "/api/v1/query?query=" + UrlEncode(query),
+              absl::Seconds(2));
+          if (!answer.ok()) return false;
+          last = answer->body;
+          return absl::StrContains(last, absl::StrCat("\"", value, "\"]}]"));
+        },
+        absl::Seconds(60), absl::Milliseconds(200));
+    if (said) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << query << " never gave " << value << "; last: " << last;
   }
 

@@ -1007,9 +1007,9 @@ TEST(PilotReadinessTest, NotReadyUntilEveryKindHasArrived) {
   builder.RegisterService(&fake_galley);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ASSERT_NE(server, nullptr);
-  // Every kind but the last, each empty.
-  const std::vector<mesh::KindInfo>& kinds = mesh::AllKinds();
-  for (size_t i = 0; i + 1 < kinds.size(); ++i) source.Set(kinds[i].type_url(), {});
+  // Every kind Pilot reads but the last, each empty.
+  const std::vector<const mesh::KindInfo*> kinds = mesh::KindsConsumedBy(mesh::kPilot);
+  for (size_t i = 0; i + 1 < kinds.size(); ++i) source.Set(kinds[i]->type_url(), {});
 
   Mesh mesh;
   absl::StatusOr<RunningService*> pilot =
@@ -1051,8 +1051,8 @@ TEST(PilotReadinessTest, NotReadyUntilEveryKindHasArrived) {
   EXPECT_THAT(client->err, HasSubstr("not ready"));
 
   // The last kind arrives: Pilot becomes ready.
-  source.Set(kinds.back().type_url(), {});
-  fake_galley.Push({kinds.back().type_url()});
+  source.Set(kinds.back()->type_url(), {});
+  fake_galley.Push({kinds.back()->type_url()});
   EXPECT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
   EXPECT_TRUE(mesh.StopAll().empty());
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

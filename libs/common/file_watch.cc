@@ -12,29 +12,64 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/debounce.h"
+#include "spdlog/spdlog.h"
 
 namespace keel {
+namespace {
+
+// How often folders awaited are looked for.
+constexpr int kAwaitedPollMs = 500;
+
+}  // namespace
 
 FileWatcher::~FileWatcher() { Stop(); }
 
 absl::Status FileWatcher::Start(const std::string& path, absl::Duration debounce,
                                 std::function<void()> on_change) {
-  on_change_ = std::move(on_change);
-  debounce_ = debounce;
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) {
+    return absl::InternalError(absl::StrCat("inotify watch on ", dir.string(), ": no such folder"));
+  }
+  const WatchSet folder{.folders = {dir.string()}};
+  return StartFolders(folder, debounce, debounce * 10, [folder, on_change = std::move(on_change)] {
+    on_change();
+    return folder;
+  });
+}
+
+absl::Status FileWatcher::StartFolders(WatchSet initial, absl::Duration debounce,
+                                       absl::Duration debounce_max,
+                                       std::function<WatchSet()> on_change) {
+  on_change_ = std::move(on_change);
+  debounce_ = debounce;
+  debounce_max_ = debounce_max;
   inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (inotify_fd_ < 0 || stop_fd_ < 0) return absl::InternalError("inotify/eventfd unavailable");
-  // The whole directory: editors and Kubernetes replace files by renames.
-  constexpr uint32_t kEvents =
-      IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB;
-  if (inotify_add_watch(inotify_fd_, dir.c_str(), kEvents) < 0) {
-    return absl::InternalError(
-        absl::StrCat("inotify watch on ", dir.string(), ": ", std::strerror(errno)));
-  }
+  watching_ = std::move(initial);
+  AddWatches(watching_.folders);
   thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
+}
+
+bool FileWatcher::AddWatches(const std::vector<std::string>& folders) {
+  constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
+                               IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
+  bool added = false;
+  for (const std::string& folder : folders) {
+    // Adding a watch again is harmless: the kernel returns the inode's
+    // existing descriptor (and a recreated folder gets a new one).
+    const int wd = inotify_add_watch(inotify_fd_, folder.c_str(), kEvents);
+    if (wd < 0) {
+      spdlog::error("cannot watch {}: {}", folder, std::strerror(errno));
+      continue;
+    }
+    added |= watched_.count(wd) == 0;
+    watched_[wd] = folder;
+  }
+  return added;
 }
 
 void FileWatcher::Stop() {
@@ -49,10 +84,10 @@ void FileWatcher::Stop() {
 }
 
 void FileWatcher::Loop() {
-  char buffer[16 * 1024];
-  DebounceWindow window(debounce_, debounce_ * 10);
+  alignas(struct inotify_event) char buffer[64 * 1024];
+  DebounceWindow window(debounce_, debounce_max_);
   while (true) {
-    int timeout_ms = -1;
+    int timeout_ms = watching_.awaited.empty() ? -1 : kAwaitedPollMs;
     if (window.pending() > 0) {
       timeout_ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(window.Due() - absl::Now()));
     }
@@ -61,11 +96,29 @@ void FileWatcher::Loop() {
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) return;
     if (fds[0].revents & POLLIN) {
-      while (read(inotify_fd_, buffer, sizeof(buffer)) > 0) {
+      ssize_t length;
+      while ((length = read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
+        for (ssize_t offset = 0; offset < length;) {
+          const auto* event = reinterpret_cast<const struct inotify_event*>(buffer + offset);
+          if (event->mask & IN_IGNORED) watched_.erase(event->wd);  // its folder is gone
+          offset += static_cast<ssize_t>(sizeof(struct inotify_event)) + event->len;
+        }
       }
       window.Event(absl::Now());
+    } else if (ready == 0 && !watching_.awaited.empty() && window.pending() == 0) {
+      const bool appeared =
+          std::any_of(watching_.awaited.begin(), watching_.awaited.end(), [](const auto& folder) {
+            std::error_code error;
+            return std::filesystem::is_directory(folder, error);
+          });
+      if (appeared) window.Event(absl::Now());
     }
-    if (window.TakeIfDue(absl::Now()) > 0) on_change_();
+    if (window.TakeIfDue(absl::Now()) > 0) {
+      watching_ = on_change_();
+      // A new (or recreated) folder is watched only from now: once more,
+      // for what was written there before the watch.
+      if (AddWatches(watching_.folders)) window.Event(absl::Now());
+    }
   }
 }
 

@@ -27,7 +27,14 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
   }
   std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
   for (const auto& [name, wire] : update.updated) {
-    absl::StatusOr<std::shared_ptr<const mesh::Resource>> resource =
+    // In one process (keel) Galley hands over the resource itself: nothing
+    // to decode. Over MCP, the envelope is decoded.
+    if (const auto* local = dynamic_cast<const LocalResource*>(wire->local.get());
+        local != nullptr && local->resource->kind == kind) {
+      decoded[name] = local->resource;
+      continue;
+    }
+    absl::StatusOr<std::shared_ptr<const Resource>> resource =
         DecodeMcp(*kind, wire->body);
     if (!resource.ok()) {
       return absl::InvalidArgumentError(

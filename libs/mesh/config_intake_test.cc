@@ -97,6 +97,28 @@ TEST(ConfigIntakeTest, ChangesAndTheSnapshotAreTakenTogether) {
   EXPECT_EQ(missed, 0) << "of " << takes << " takes";
 }
 
+// In one process Galley attaches each resource to its envelope: the intake
+// takes it as it is (the same object), and never decodes the envelope.
+TEST(ConfigIntakeTest, AnAttachedResourceIsTakenWithoutDecoding) {
+  xds::ResourceUpdate update = Update("reviews");
+  auto wire = std::make_shared<xds::XdsResource>(*update.updated.begin()->second);
+  ParsedFile parsed = ParseConfigFile(
+      "vs.yaml",
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+      "metadata: {name: reviews, namespace: team-a}\nspec: {hosts: [reviews]}\n");
+  auto attached = std::make_shared<const Resource>(std::move(parsed.resources.at(0)));
+  wire->local = std::make_shared<const LocalResource>(attached);
+  wire->body.set_value("not an envelope");  // decoding it would fail
+  update.updated[wire->name] = wire;
+  ConfigIntake intake(kPilot);
+  ASSERT_TRUE(intake.Apply(update).ok());
+  ASSERT_EQ(intake.Current().resources.size(), 1u);
+  EXPECT_EQ(intake.Current().resources[0].get(), attached.get());
+  // Without the attachment the same envelope is decoded, and refused.
+  wire->local = nullptr;
+  EXPECT_FALSE(ConfigIntake(kPilot).Apply(update).ok());
+}
+
 // Each consumer's intake expects the kinds the table says it reads: it is
 // complete when all of them have arrived, and refuses any other kind.
 TEST(ConfigIntakeTest, ACompleteConfigIsEveryKindItsConsumerReads) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/any.pb.h"
 #include "libs/mesh/resource.h"
+#include "libs/xds/resources.h"
 
 namespace keel::mesh {
 
@@ -31,6 +32,14 @@ std::string McpVersion(const Resource& resource);
 
 // EncodeMcp wraps `resource` in its envelope.
 google::protobuf::Any EncodeMcp(const Resource& resource);
+
+// What Galley attaches to each MCP resource for Pilot and Mixer in the same
+// process (keel): the resource itself, so the one-process hand-off decodes
+// nothing.
+struct LocalResource : xds::LocalObject {
+  explicit LocalResource(std::shared_ptr<const Resource> r) : resource(std::move(r)) {}
+  std::shared_ptr<const Resource> resource;
+};
 
 // DecodeMcp reads an envelope of kind `kind` back into a Resource. Returns
 // InvalidArgument naming the problem if `body` is not an envelope around a

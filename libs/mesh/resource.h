@@ -6,6 +6,7 @@
 #ifndef KEEL_LIBS_MESH_RESOURCE_H_
 #define KEEL_LIBS_MESH_RESOURCE_H_
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +50,15 @@ struct Resource {
       return nullptr;
     }
     return static_cast<const Spec*>(spec.get());
+  }
+
+  // SpecAs returns the spec as `Spec`, for code the kind table hands only
+  // resources of that type (validators); any other type is a programming
+  // error, and aborts rather than misread memory.
+  template <typename Spec>
+  const Spec& SpecAs() const {
+    if (spec == nullptr || spec->GetDescriptor() != Spec::descriptor()) std::abort();
+    return static_cast<const Spec&>(*spec);
   }
 
   // Key identifies the resource in a store: "VirtualService/default/reviews".

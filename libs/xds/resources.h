@@ -11,11 +11,20 @@
 
 namespace keel::xds {
 
+// What a publisher may attach to a resource for consumers in its own
+// process: the object `body` was encoded from, so they need not decode it.
+// Never sent; a consumer that does not know the type ignores it.
+class LocalObject {
+ public:
+  virtual ~LocalObject() = default;
+};
+
 // One resource as it goes on the wire.
 struct XdsResource {
   std::string name;
   std::string version;  // the resource's own version (delta xDS)
   google::protobuf::Any body;
+  std::shared_ptr<const LocalObject> local;  // may be null
 };
 
 // Every resource of one type at one moment. Immutable once shared.

@@ -4,11 +4,12 @@
 
 namespace keel::galley {
 
-xds::XdsResource ToMcpResource(const mesh::Resource& resource) {
+xds::XdsResource ToMcpResource(std::shared_ptr<const mesh::Resource> resource) {
   xds::XdsResource out;
-  out.name = mesh::McpName(resource);
-  out.version = mesh::McpVersion(resource);
-  out.body = mesh::EncodeMcp(resource);
+  out.name = mesh::McpName(*resource);
+  out.version = mesh::McpVersion(*resource);
+  out.body = mesh::EncodeMcp(*resource);
+  out.local = std::make_shared<const mesh::LocalResource>(std::move(resource));
   return out;
 }
 
@@ -35,7 +36,7 @@ void McpSource::Update(const mesh::ConfigSnapshot& snapshot, const mesh::ConfigC
           continue;
         }
       }
-      next->resources[key] = std::make_shared<const xds::XdsResource>(ToMcpResource(*resource));
+      next->resources[key] = std::make_shared<const xds::XdsResource>(ToMcpResource(resource));
     }
     types_[type_url] = std::move(next);
   }

@@ -35,8 +35,9 @@ class McpSource : public xds::ResourceSource {
   std::atomic<bool> ready_{false};
 };
 
-// ToMcpResource wraps one resource in its MCP envelope.
-xds::XdsResource ToMcpResource(const mesh::Resource& resource);
+// ToMcpResource wraps one resource in its MCP envelope, with the resource
+// attached for consumers in the same process (mesh::LocalResource).
+xds::XdsResource ToMcpResource(std::shared_ptr<const mesh::Resource> resource);
 
 }  // namespace keel::galley
 

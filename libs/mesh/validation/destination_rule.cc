@@ -153,7 +153,7 @@ void ValidateTrafficPolicy(const net::TrafficPolicy& policy, const std::string& 
 }  // namespace
 
 void ValidateDestinationRule(const Resource& resource, FieldErrors& errors) {
-  const auto& dr = static_cast<const net::DestinationRule&>(*resource.spec);
+  const auto& dr = resource.SpecAs<net::DestinationRule>();
   if (dr.host().empty()) {
     errors.Error("spec.host", "host is required");
   } else {

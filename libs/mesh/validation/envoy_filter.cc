@@ -102,7 +102,7 @@ void ValidateDeprecatedEnvoyFilterForm(const net::EnvoyFilter& filter, FieldErro
 }  // namespace
 
 void ValidateEnvoyFilter(const Resource& resource, FieldErrors& errors) {
-  const auto& filter = static_cast<const net::EnvoyFilter&>(*resource.spec);
+  const auto& filter = resource.SpecAs<net::EnvoyFilter>();
   using Patch = net::EnvoyFilter::Patch;
   using ApplyTo = net::EnvoyFilter::ApplyTo;
   // The patch targets Keel can apply to the xDS it generates.

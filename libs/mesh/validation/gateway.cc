@@ -15,7 +15,7 @@ namespace keel::mesh::validation {
 namespace net = ::istio::networking::v1alpha3;
 
 void ValidateGateway(const Resource& resource, FieldErrors& errors) {
-  const auto& gw = static_cast<const net::Gateway&>(*resource.spec);
+  const auto& gw = resource.SpecAs<net::Gateway>();
   if (gw.servers_size() == 0) errors.Error("spec.servers", "gateway must have at least one server");
   std::set<std::string> port_names;
   for (int i = 0; i < gw.servers_size(); ++i) {

@@ -27,7 +27,7 @@ void ValidateServices(const google::protobuf::RepeatedPtrField<client::IstioServ
 }  // namespace
 
 void ValidateQuotaSpec(const Resource& resource, FieldErrors& errors) {
-  const auto& spec = static_cast<const client::QuotaSpec&>(*resource.spec);
+  const auto& spec = resource.SpecAs<client::QuotaSpec>();
   for (int i = 0; i < spec.rules_size(); ++i) {
     const client::QuotaRule& rule = spec.rules(i);
     const std::string at = absl::StrCat("spec.rules[", i, "]");
@@ -61,7 +61,7 @@ void ValidateQuotaSpec(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateQuotaSpecBinding(const Resource& resource, FieldErrors& errors) {
-  const auto& spec = static_cast<const client::QuotaSpecBinding&>(*resource.spec);
+  const auto& spec = resource.SpecAs<client::QuotaSpecBinding>();
   ValidateServices(spec.services(), errors);
   if (spec.quota_specs_size() == 0) {
     errors.Error("spec.quotaSpecs", "at least one QuotaSpec reference is required");
@@ -74,7 +74,7 @@ void ValidateQuotaSpecBinding(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateHttpApiSpec(const Resource& resource, FieldErrors& errors) {
-  const auto& spec = static_cast<const client::HTTPAPISpec&>(*resource.spec);
+  const auto& spec = resource.SpecAs<client::HTTPAPISpec>();
   for (int i = 0; i < spec.patterns_size(); ++i) {
     const client::HTTPAPISpecPattern& pattern = spec.patterns(i);
     const std::string at = absl::StrCat("spec.patterns[", i, "]");
@@ -100,7 +100,7 @@ void ValidateHttpApiSpec(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateHttpApiSpecBinding(const Resource& resource, FieldErrors& errors) {
-  const auto& spec = static_cast<const client::HTTPAPISpecBinding&>(*resource.spec);
+  const auto& spec = resource.SpecAs<client::HTTPAPISpecBinding>();
   ValidateServices(spec.services(), errors);
   if (spec.api_specs_size() == 0) {
     errors.Error("spec.apiSpecs", "at least one HTTPAPISpec reference is required");

@@ -47,7 +47,7 @@ std::string CheckExpressionSyntax(const std::string& expression) {
 }  // namespace
 
 void ValidateHandler(const Resource& resource, FieldErrors& errors) {
-  const auto& handler = static_cast<const policy::Handler&>(*resource.spec);
+  const auto& handler = resource.SpecAs<policy::Handler>();
   if (handler.compiled_adapter().empty() && handler.adapter().empty()) {
     errors.Error("spec.compiledAdapter",
                  "handler must name its adapter (compiledAdapter or adapter)");
@@ -58,7 +58,7 @@ void ValidateHandler(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateInstance(const Resource& resource, FieldErrors& errors) {
-  const auto& instance = static_cast<const policy::Instance&>(*resource.spec);
+  const auto& instance = resource.SpecAs<policy::Instance>();
   if (instance.compiled_template().empty() && instance.template_().empty()) {
     errors.Error("spec.compiledTemplate",
                  "instance must name its template (compiledTemplate or template)");
@@ -69,7 +69,7 @@ void ValidateInstance(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateRule(const Resource& resource, FieldErrors& errors) {
-  const auto& rule = static_cast<const policy::Rule&>(*resource.spec);
+  const auto& rule = resource.SpecAs<policy::Rule>();
   if (std::string problem = CheckExpressionSyntax(rule.match()); !problem.empty()) {
     errors.Error("spec.match", problem);
   }
@@ -95,7 +95,7 @@ void ValidateRule(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateAttributeManifest(const Resource& resource, FieldErrors& errors) {
-  const auto& manifest = static_cast<const policy::AttributeManifest&>(*resource.spec);
+  const auto& manifest = resource.SpecAs<policy::AttributeManifest>();
   for (const auto& [name, info] : manifest.attributes()) {
     const std::string field = absl::StrCat("spec.attributes[\"", name, "\"]");
     if (name.empty()) errors.Error(field, "attribute name must not be empty");

@@ -84,7 +84,7 @@ bool IsKnownConditionKey(const std::string& key) {
 }  // namespace
 
 void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) {
-  const auto& policy = static_cast<const sec::AuthorizationPolicy&>(*resource.spec);
+  const auto& policy = resource.SpecAs<sec::AuthorizationPolicy>();
   if (policy.action() == sec::AuthorizationPolicy::CUSTOM) {
     if (!policy.has_provider() || policy.provider().name().empty()) {
       errors.Error("spec.provider", "must specify a provider when using CUSTOM action");
@@ -189,7 +189,7 @@ void ValidateAuthorizationPolicy(const Resource& resource, FieldErrors& errors) 
 }
 
 void ValidatePeerAuthentication(const Resource& resource, FieldErrors& errors) {
-  const auto& pa = static_cast<const sec::PeerAuthentication&>(*resource.spec);
+  const auto& pa = resource.SpecAs<sec::PeerAuthentication>();
   const bool has_labels = pa.has_selector() && !pa.selector().match_labels().empty();
   if (pa.port_level_mtls_size() > 0 && !has_labels) {
     errors.Error("spec.portLevelMtls", "portLevelMtls requires a workload selector with labels");
@@ -208,7 +208,7 @@ void ValidatePeerAuthentication(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateRequestAuthentication(const Resource& resource, FieldErrors& errors) {
-  const auto& ra = static_cast<const sec::RequestAuthentication&>(*resource.spec);
+  const auto& ra = resource.SpecAs<sec::RequestAuthentication>();
   std::set<std::string> issuers;
   for (int i = 0; i < ra.jwt_rules_size(); ++i) {
     const auto& rule = ra.jwt_rules(i);
@@ -285,7 +285,7 @@ void CheckAuthnJwt(const authn::Jwt& jwt, const std::string& field, FieldErrors&
 
 // Istio 1.4's rules for both kinds; `mesh_wide` for MeshPolicy.
 void CheckAuthnPolicy(const Resource& resource, bool mesh_wide, FieldErrors& errors) {
-  const auto& policy = static_cast<const authn::Policy&>(*resource.spec);
+  const auto& policy = resource.SpecAs<authn::Policy>();
   if (mesh_wide) {
     if (resource.name != "default") {
       errors.Error("metadata.name", absl::StrCat("a MeshPolicy must be named \"default\", not \"",
@@ -380,13 +380,13 @@ void CheckAccessRule(const rbacv1::AccessRule& rule, const std::string& field, F
 }  // namespace
 
 void ValidateServiceRole(const Resource& resource, FieldErrors& errors) {
-  const auto& role = static_cast<const rbacv1::ServiceRole&>(*resource.spec);
+  const auto& role = resource.SpecAs<rbacv1::ServiceRole>();
   if (role.rules().empty()) errors.Error("spec.rules", "at least 1 rule must be specified");
   for (int i = 0; i < role.rules_size(); ++i) CheckAccessRule(role.rules(i), At("spec.rules", i), errors);
 }
 
 void ValidateServiceRoleBinding(const Resource& resource, FieldErrors& errors) {
-  const auto& binding = static_cast<const rbacv1::ServiceRoleBinding&>(*resource.spec);
+  const auto& binding = resource.SpecAs<rbacv1::ServiceRoleBinding>();
   if (binding.subjects().empty()) errors.Error("spec.subjects", "at least 1 subject must be specified");
   for (int i = 0; i < binding.subjects_size(); ++i) {
     const auto& subject = binding.subjects(i);
@@ -416,7 +416,7 @@ void ValidateServiceRoleBinding(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateRbacConfig(const Resource& resource, FieldErrors& errors) {
-  const auto& config = static_cast<const rbacv1::RbacConfig&>(*resource.spec);
+  const auto& config = resource.SpecAs<rbacv1::RbacConfig>();
   if (resource.name != "default") {
     errors.Error("metadata.name", absl::StrCat("rbacConfig has invalid name(", resource.name,
                                                "), name must be default"));

@@ -16,7 +16,7 @@ namespace keel::mesh::validation {
 namespace net = ::istio::networking::v1alpha3;
 
 void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
-  const auto& se = static_cast<const net::ServiceEntry&>(*resource.spec);
+  const auto& se = resource.SpecAs<net::ServiceEntry>();
   if (se.hosts_size() == 0) errors.Error("spec.hosts", "service entry must have at least one host");
   for (int i = 0; i < se.hosts_size(); ++i) {
     const std::string& host = se.hosts(i);
@@ -113,7 +113,7 @@ void ValidateServiceEntry(const Resource& resource, FieldErrors& errors) {
 }
 
 void ValidateWorkloadEntry(const Resource& resource, FieldErrors& errors) {
-  const auto& we = static_cast<const net::WorkloadEntry&>(*resource.spec);
+  const auto& we = resource.SpecAs<net::WorkloadEntry>();
   if (we.address().empty()) {
     if (we.network().empty()) errors.Error("spec.address", "address is required");
   } else if (!absl::StartsWith(we.address(), "unix://") && !CheckIp(we.address()).empty()) {

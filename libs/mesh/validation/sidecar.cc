@@ -11,7 +11,7 @@ namespace keel::mesh::validation {
 namespace net = ::istio::networking::v1alpha3;
 
 void ValidateSidecar(const Resource& resource, FieldErrors& errors) {
-  const auto& sidecar = static_cast<const net::Sidecar&>(*resource.spec);
+  const auto& sidecar = resource.SpecAs<net::Sidecar>();
   if (sidecar.has_workload_selector()) {
     if (sidecar.workload_selector().labels().empty()) {
       errors.Error("spec.workloadSelector.labels",

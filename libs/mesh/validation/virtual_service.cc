@@ -410,7 +410,7 @@ void ValidateTcpLikeRoutes(const google::protobuf::RepeatedPtrField<net::RouteDe
 }  // namespace
 
 void ValidateVirtualService(const Resource& resource, FieldErrors& errors) {
-  const auto& vs = static_cast<const net::VirtualService&>(*resource.spec);
+  const auto& vs = resource.SpecAs<net::VirtualService>();
   // Istio 1.4 has no delegate VirtualServices (1.8 added them): every one
   // names its hosts.
   if (vs.hosts_size() == 0) {

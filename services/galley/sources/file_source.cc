@@ -1,8 +1,5 @@
 #include "services/galley/sources/file_source.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +12,6 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "libs/common/debounce.h"
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/admission.h"
 #include "libs/mesh/validation/validate.h"
@@ -161,7 +157,7 @@ absl::Status FileSource::Load() {
 void FileSource::Reload() {
   Listing listing = Lister().List(options_.directories);
   listed_dirs_ = listing.directories;
-  directories_missing_ = !listing.missing_roots.empty();
+  missing_roots_ = listing.missing_roots;
   std::map<std::string, FileState> next;
   // A folder that held config and now holds no file at all keeps it, as a
   // vanished one does: what operators do empties a folder by accident
@@ -378,84 +374,17 @@ std::map<std::string, std::string> FileSource::Origins() const {
   return origins_;
 }
 
-bool FileSource::AddWatches(const std::vector<std::string>& directories) {
-  bool added = false;
-  constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
-                               IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
-  for (const std::string& dir : directories) {
-    // Adding a watch again is harmless: the kernel returns the inode's
-    // existing descriptor (and a recreated folder gets a new one).
-    const int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kEvents);
-    if (wd < 0) {
-      spdlog::error("cannot watch {}: {}", dir, std::strerror(errno));
-      continue;
-    }
-    added |= watched_dirs_.count(wd) == 0;
-    watched_dirs_[wd] = dir;
-  }
-  return added;
+WatchSet FileSource::Watched() const {
+  return WatchSet{.folders = listed_dirs_, .awaited = missing_roots_};
 }
 
 absl::Status FileSource::Watch() {
-  inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (inotify_fd_ < 0 || stop_fd_ < 0) return absl::InternalError("inotify/eventfd unavailable");
-  AddWatches(listed_dirs_);
-  watcher_ = std::thread([this] { WatchLoop(); });
-  return absl::OkStatus();
+  return watcher_.StartFolders(Watched(), options_.debounce, options_.debounce_max, [this] {
+    Reload();
+    return Watched();
+  });
 }
 
-void FileSource::WatchLoop() {
-  alignas(struct inotify_event) char buffer[64 * 1024];
-  DebounceWindow window(options_.debounce, options_.debounce_max);
-  // While a configured folder is missing nothing can be watched there: look
-  // for it again this often.
-  constexpr int kMissingFolderPollMs = 500;
-  while (true) {
-    int timeout_ms = directories_missing_ ? kMissingFolderPollMs : -1;
-    if (window.pending() > 0) {
-      timeout_ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(window.Due() - absl::Now()));
-    }
-    struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    int ready = poll(fds, 2, timeout_ms);
-    if (ready < 0 && errno != EINTR) return;
-    if (fds[1].revents & POLLIN) return;
-    if (fds[0].revents & POLLIN) {
-      ssize_t length;
-      while ((length = read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
-        for (ssize_t offset = 0; offset < length;) {
-          const auto* event = reinterpret_cast<const struct inotify_event*>(buffer + offset);
-          if (event->mask & IN_IGNORED) watched_dirs_.erase(event->wd);  // its folder is gone
-          offset += static_cast<ssize_t>(sizeof(struct inotify_event)) + event->len;
-        }
-      }
-      window.Event(absl::Now());
-    } else if (ready == 0 && directories_missing_ && window.pending() == 0) {
-      bool back = false;
-      for (const std::string& dir : options_.directories) {
-        std::error_code error;
-        back |= std::filesystem::is_directory(dir, error);
-      }
-      if (back) window.Event(absl::Now());
-    }
-    if (window.TakeIfDue(absl::Now()) > 0) {
-      Reload();
-      // A new (or recreated) folder is watched only from now: read once
-      // more, for what was written there before the watch.
-      if (AddWatches(listed_dirs_)) window.Event(absl::Now());
-    }
-  }
-}
-
-void FileSource::Stop() {
-  if (watcher_.joinable()) {
-    uint64_t one = 1;
-    (void)!write(stop_fd_, &one, sizeof(one));
-    watcher_.join();
-  }
-  if (inotify_fd_ >= 0) close(inotify_fd_);
-  if (stop_fd_ >= 0) close(stop_fd_);
-  inotify_fd_ = stop_fd_ = -1;
-}
+void FileSource::Stop() { watcher_.Stop(); }
 
 }  // namespace keel::galley

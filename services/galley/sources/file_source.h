@@ -20,11 +20,11 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/common/file_watch.h"
 #include "absl/time/time.h"
 #include "libs/mesh/config_store.h"
 #include "libs/mesh/diagnostic.h"
@@ -86,9 +86,9 @@ class FileSource {
   // Reload lists, reads and parses without holding mu_ (the debug pages and
   // health checks must not wait behind a large folder), then publishes.
   void Reload();
-  void WatchLoop();
-  // AddWatches returns true when a folder not watched before was added.
-  bool AddWatches(const std::vector<std::string>& directories);
+  // What the watcher watches: every folder of the latest listing, and the
+  // configured folders that are missing.
+  WatchSet Watched() const;
 
   FileSourceOptions options_;
   mesh::ConfigStore* store_;
@@ -96,17 +96,14 @@ class FileSource {
   // Owned by the thread that reloads: the caller of Load() until Watch(),
   // then the watch thread.
   std::map<std::string, FileState> files_;
-  bool directories_missing_ = false;
+  std::vector<std::string> listed_dirs_;    // from the latest listing
+  std::vector<std::string> missing_roots_;  // configured folders that are gone
 
   mutable absl::Mutex mu_;
   LoadReport report_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> origins_ ABSL_GUARDED_BY(mu_);
 
-  int inotify_fd_ = -1;
-  int stop_fd_ = -1;
-  std::map<int, std::string> watched_dirs_;  // watch descriptor -> directory
-  std::vector<std::string> listed_dirs_;     // from the latest listing, to watch
-  std::thread watcher_;
+  FileWatcher watcher_;
 };
 
 }  // namespace keel::galley
