@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/debounce.h"
 #include "spdlog/spdlog.h"
 
@@ -28,11 +29,9 @@ absl::Status FileWatcher::Start(const std::string& path, absl::Duration debounce
                                 std::function<void()> on_change) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
-  std::error_code error;
-  if (!std::filesystem::is_directory(dir, error)) {
-    return absl::InternalError(absl::StrCat("inotify watch on ", dir.string(), ": no such folder"));
-  }
   const WatchSet folder{.folders = {dir.string()}};
+  // One file's folder must be watched, or the file's changes would be lost.
+  require_watched_ = true;
   return StartFolders(folder, debounce, debounce * 10, [folder, on_change = std::move(on_change)] {
     on_change();
     return folder;
@@ -50,6 +49,11 @@ absl::Status FileWatcher::StartFolders(WatchSet initial, absl::Duration debounce
   if (inotify_fd_ < 0 || stop_fd_ < 0) return absl::InternalError("inotify/eventfd unavailable");
   watching_ = std::move(initial);
   AddWatches(watching_.folders);
+  if (require_watched_ && watched_.size() < watching_.folders.size()) {
+    const std::string folders = absl::StrJoin(watching_.folders, ", ");
+    Stop();
+    return absl::InternalError(absl::StrCat("inotify watch on ", folders, " failed"));
+  }
   thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
 }

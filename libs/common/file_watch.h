@@ -57,6 +57,7 @@ class FileWatcher {
   absl::Duration debounce_max_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;
+  bool require_watched_ = false;  // Start: the file's folder must be watched
   // Owned by the watcher's thread once started.
   WatchSet watching_;
   std::map<int, std::string> watched_;  // watch descriptor -> folder

@@ -32,6 +32,16 @@ std::vector<CheckedFile> AdmitFiles(const std::vector<ConfigText>& files,
   std::vector<CheckedFile> checked;
   checked.reserve(files.size());
   for (const ConfigText& file : files) checked.push_back(CheckFile(file));
+  // Only Mixer's config is checked across resources: without any in the
+  // files, there is nothing to check (and nothing in force is compiled).
+  bool mixer_config = false;
+  for (const CheckedFile& file : checked) {
+    for (const Resource& resource : file.resources) {
+      mixer_config |= resource.Is(kinds::Rule) || resource.Is(kinds::Instance) ||
+                      resource.Is(kinds::AttributeManifest);
+    }
+  }
+  if (!mixer_config) return checked;
   // The files' resources replace those in force with the same key.
   std::set<std::string> keys;
   std::vector<const Resource*> whole;

@@ -47,9 +47,10 @@ CheckedFile CheckFile(const ConfigText& file);
 // `resources` (Mixer type-checking), an error per resource refused.
 std::vector<Diagnostic> CheckAcross(const std::vector<const Resource*>& resources);
 
-// AdmitFiles is CheckFile for each file, then CheckAcross over their valid
-// resources together with `in_force` (the config already served, which
-// takes no blame: only diagnostics on `files` are added).
+// AdmitFiles is CheckFile for each file, then (when they hold Mixer config)
+// CheckAcross over their valid resources together with `in_force` (the
+// config already served, which takes no blame: only diagnostics on `files`
+// are added).
 std::vector<CheckedFile> AdmitFiles(const std::vector<ConfigText>& files,
                                     const std::vector<const Resource*>& in_force = {});
 

@@ -15,14 +15,25 @@ std::vector<std::string> TypeUrlsOf(Consumer consumer) {
   return type_urls;
 }
 
+std::vector<std::string> EveryTypeUrl() {
+  std::vector<std::string> type_urls;
+  for (const KindInfo& kind : AllKinds()) type_urls.push_back(kind.type_url());
+  return type_urls;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 }  // namespace
 
-ConfigIntake::ConfigIntake(Consumer consumer) : type_urls_(TypeUrlsOf(consumer)) {}
+ConfigIntake::ConfigIntake(Consumer consumer, Scope scope)
+    : type_urls_(scope == kEveryKind ? EveryTypeUrl() : TypeUrlsOf(consumer)),
+      required_(TypeUrlsOf(consumer)) {}
 
 absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
   const KindInfo* kind = FindKindByTypeUrl(update.type_url);
-  if (kind == nullptr ||
-      std::find(type_urls_.begin(), type_urls_.end(), update.type_url) == type_urls_.end()) {
+  if (kind == nullptr || !Contains(type_urls_, update.type_url)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown type ", update.type_url));
   }
   std::map<std::string, std::shared_ptr<const mesh::Resource>> decoded;
@@ -73,15 +84,15 @@ absl::StatusOr<bool> ConfigIntake::Apply(const xds::ResourceUpdate& update) {
     type[name] = std::move(resource);
   }
   ++version_;
-  const size_t all = type_urls_.size();
+  const size_t all = required_.size();
   const bool had_all = types_received_.size() == all;
-  types_received_.insert(update.type_url);
+  if (Contains(required_, update.type_url)) types_received_.insert(update.type_url);
   return !had_all && types_received_.size() == all;
 }
 
 bool ConfigIntake::Complete() const {
   absl::MutexLock lock(&mu_);
-  return types_received_.size() == type_urls_.size();
+  return types_received_.size() == required_.size();
 }
 
 ConfigIntake::Snapshot ConfigIntake::Current() const {
@@ -100,11 +111,6 @@ ConfigIntake::Snapshot ConfigIntake::CurrentLocked() const {
 ConfigIntake::Taken ConfigIntake::Take() {
   absl::MutexLock lock(&mu_);
   return Taken{.changes = std::exchange(changes_, {}), .snapshot = CurrentLocked()};
-}
-
-std::set<ConfigKey> ConfigIntake::TakeChanges() {
-  absl::MutexLock lock(&mu_);
-  return std::exchange(changes_, {});
 }
 
 std::map<std::string, std::vector<std::string>> ConfigIntake::Names() const {

@@ -42,11 +42,18 @@ struct ConfigKey {
 
 class ConfigIntake {
  public:
-  // The intake of `consumer`: complete once every kind it reads has arrived.
-  explicit ConfigIntake(Consumer consumer);
+  // What the intake subscribes to and keeps: the consumer's kinds, or every
+  // kind in the table (for a consumer that also shows all config).
+  enum Scope { kConsumedKinds, kEveryKind };
 
-  // The type URLs to subscribe to: the consumer's kinds, from the table.
+  // The intake of `consumer`: complete once every kind it reads has arrived.
+  explicit ConfigIntake(Consumer consumer, Scope scope = kConsumedKinds);
+
+  // The type URLs to subscribe to, from the table.
   const std::vector<std::string>& type_urls() const { return type_urls_; }
+  // The type URLs that must have arrived for the config to be complete:
+  // the consumer's kinds.
+  const std::vector<std::string>& required_type_urls() const { return required_; }
 
   // Apply stores one MCP update. Returns whether this update completed the
   // configuration (every kind has now arrived at least once), or
@@ -61,21 +68,19 @@ class ConfigIntake {
   // Current returns every resource held, and the version of the whole.
   Snapshot Current() const;
 
-  // TakeChanges returns the configs added, changed or removed since the
-  // last call (what the next push must regenerate for), and forgets them.
-  std::set<ConfigKey> TakeChanges();
-
-  // Take is TakeChanges and Current under one lock: the changes are
-  // exactly those between the previous Take's snapshot and this one's, so
-  // a change that lands meanwhile is either in both or in neither (taken
-  // apart, it could enter the snapshot without its part being regenerated).
+  // Take returns the configs added, changed or removed since the last Take
+  // (what the next push must regenerate for) and Current, under one lock:
+  // the changes are exactly those between the previous Take's snapshot and
+  // this one's, so a change that lands meanwhile is either in both or in
+  // neither (taken apart, it could enter the snapshot without its part
+  // being regenerated).
   struct Taken {
     std::set<ConfigKey> changes;
     Snapshot snapshot;
   };
   Taken Take();
 
-  // Complete reports whether every kind has arrived at least once.
+  // Complete reports whether every required kind has arrived at least once.
   bool Complete() const;
 
   // Names returns the "namespace/name" of every resource, by type URL.
@@ -86,6 +91,7 @@ class ConfigIntake {
   Snapshot CurrentLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::vector<std::string> type_urls_;
+  const std::vector<std::string> required_;
   mutable absl::Mutex mu_;
   // Type URL -> "namespace/name" -> resource.
   std::map<std::string, std::map<std::string, std::shared_ptr<const mesh::Resource>>> config_

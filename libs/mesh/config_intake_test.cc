@@ -38,16 +38,16 @@ TEST(ConfigIntakeTest, ChangesAreTakenOnceAndResentResourcesAreNoChange) {
   ConfigIntake intake(kPilot);
   ASSERT_TRUE(intake.Apply(Update("reviews")).ok());
   const ConfigKey reviews{.kind = "VirtualService", .namespace_name = "team-a", .name = "reviews"};
-  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
-  EXPECT_THAT(intake.TakeChanges(), IsEmpty());
+  EXPECT_THAT(intake.Take().changes, ElementsAre(reviews));
+  EXPECT_THAT(intake.Take().changes, IsEmpty());
   ASSERT_TRUE(intake.Apply(Update("reviews")).ok());  // resent as it was
-  EXPECT_THAT(intake.TakeChanges(), IsEmpty());
+  EXPECT_THAT(intake.Take().changes, IsEmpty());
   ASSERT_TRUE(intake.Apply(Update("reviews, ratings")).ok());
-  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+  EXPECT_THAT(intake.Take().changes, ElementsAre(reviews));
   xds::ResourceUpdate removal{.type_url = kVsType, .version = "2"};
   removal.removed.insert("team-a/reviews");
   ASSERT_TRUE(intake.Apply(removal).ok());
-  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+  EXPECT_THAT(intake.Take().changes, ElementsAre(reviews));
 }
 
 // A state-of-the-world update is the whole type: a resource it leaves out
@@ -55,17 +55,17 @@ TEST(ConfigIntakeTest, ChangesAreTakenOnceAndResentResourcesAreNoChange) {
 TEST(ConfigIntakeTest, AFullStateUpdateRemovesWhatItLeavesOut) {
   ConfigIntake intake(kPilot);
   ASSERT_TRUE(intake.Apply(Update("reviews")).ok());
-  (void)intake.TakeChanges();
+  (void)intake.Take().changes;
   xds::ResourceUpdate empty{.type_url = kVsType, .version = "2", .full_state = true};
   ASSERT_TRUE(intake.Apply(empty).ok());
   const ConfigKey reviews{.kind = "VirtualService", .namespace_name = "team-a", .name = "reviews"};
-  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+  EXPECT_THAT(intake.Take().changes, ElementsAre(reviews));
   EXPECT_THAT(intake.Current().resources, IsEmpty());
   xds::ResourceUpdate again = Update("reviews");
   again.full_state = true;
   ASSERT_TRUE(intake.Apply(again).ok());
   ASSERT_TRUE(intake.Apply(again).ok());  // the same whole state: no change the second time
-  EXPECT_THAT(intake.TakeChanges(), ElementsAre(reviews));
+  EXPECT_THAT(intake.Take().changes, ElementsAre(reviews));
   EXPECT_EQ(intake.Current().resources.size(), 1u);
 }
 
@@ -136,6 +136,16 @@ TEST(ConfigIntakeTest, ACompleteConfigIsEveryKindItsConsumerReads) {
   EXPECT_TRUE(mixer.Complete());
   // Arriving again completes nothing more.
   EXPECT_FALSE(*mixer.Apply(xds::ResourceUpdate{.type_url = mixer.type_urls()[0]}));
+
+  // An intake that keeps every kind still completes on its consumer's.
+  ConfigIntake everything(kMixer, ConfigIntake::kEveryKind);
+  EXPECT_EQ(everything.type_urls().size(), AllKinds().size());
+  EXPECT_TRUE(everything.Apply(Update("reviews")).ok());
+  EXPECT_FALSE(everything.Complete());
+  for (const std::string& type_url : everything.required_type_urls()) {
+    ASSERT_TRUE(everything.Apply(xds::ResourceUpdate{.type_url = type_url}).ok());
+  }
+  EXPECT_TRUE(everything.Complete());
 }
 
 }  // namespace

@@ -82,8 +82,13 @@ class AdsServer::Stream {
       if (types_.count(type_url) == 0) continue;
       // During a round answered from a pinned view, the change waits for
       // the next round (it is not in the pinned view).
-      (pinned_ != nullptr ? next_round_ : dirty_).insert(type_url);
-      push_started_.emplace(type_url, now);  // the earliest unsent push counts
+      if (pinned_ != nullptr) {
+        next_round_.insert(type_url);
+        next_push_started_.emplace(type_url, now);  // the earliest unsent push counts
+      } else {
+        dirty_.insert(type_url);
+        push_started_.emplace(type_url, now);
+      }
     }
     MaybeWriteLocked();
   }
@@ -153,10 +158,8 @@ class AdsServer::Stream {
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (!write_in_flight_ && !finished_) {
       if (dirty_.empty()) {
-        // The round is over: the next one reads the source afresh.
-        pinned_.reset();
-        if (next_round_.empty()) break;
-        dirty_.swap(next_round_);
+        EndRoundLocked();
+        if (dirty_.empty()) break;
       }
       if (pinned_ == nullptr) pinned_ = server_->source()->Pin();
       const std::string type_url = *dirty_.begin();
@@ -169,9 +172,22 @@ class AdsServer::Stream {
       if (BuildAndStartWriteLocked(type_url)) {
         types_[type_url].sent_for_push = pushed;
         write_in_flight_ = true;
+        // The round's last write holds what it sends, not the whole view: a
+        // client that stops reading keeps no push alive.
+        if (dirty_.empty()) EndRoundLocked();
         if (server_->metrics()) server_->metrics()->Count(server_->metrics()->pushes, type_url);
       }
     }
+  }
+
+  // EndRoundLocked drops the pinned view; what was pushed during the round
+  // becomes the next round (read afresh).
+  void EndRoundLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    pinned_.reset();
+    for (const std::string& type_url : next_round_) dirty_.insert(type_url);
+    next_round_.clear();
+    for (const auto& [type_url, at] : next_push_started_) push_started_.emplace(type_url, at);
+    next_push_started_.clear();
   }
 
   // What this round's responses are built from: the pinned view, or the
@@ -253,6 +269,7 @@ class AdsServer::Stream {
   // source that does not pin), and the types pushed during the round.
   std::shared_ptr<ResourceView> pinned_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> next_round_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> next_push_started_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> push_started_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

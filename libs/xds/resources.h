@@ -53,9 +53,10 @@ class ResourceSource : public ResourceView {
  public:
   // Pin returns a view of every type as it is now, for a source whose types
   // change together (one push makes both clusters and endpoints). A stream
-  // answers each round of types from one pinned view, so a client never
-  // holds clusters of one push with endpoints of the next (go-control-plane's
-  // consistent snapshot); a change during the round is sent in the next.
+  // answers each round of dirty types from one pinned view, so the types a
+  // push wakes reach a client from that push, never clusters of one push
+  // with endpoints of the next (go-control-plane's consistent snapshot); a
+  // change during the round is sent in the next round.
   // Null (the default): each type is read as it is when sent.
   virtual std::shared_ptr<ResourceView> Pin() { return nullptr; }
 

@@ -88,7 +88,8 @@ absl::Status MixerService::OnConfig(const xds::ResourceUpdate& update) {
                  received_.Names().size(), received_.type_urls().size());
     return absl::OkStatus();
   }
-  const std::vector<std::shared_ptr<const mesh::Resource>> all = received_.Current().resources;
+  // Taken, so the intake does not keep a record of changes nobody reads.
+  const std::vector<std::shared_ptr<const mesh::Resource>> all = received_.Take().snapshot.resources;
   absl::StatusOr<std::shared_ptr<const Policy>> compiled =
       Policy::Compile(all, options_.config_namespace);
   if (!compiled.ok()) {

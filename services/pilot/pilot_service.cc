@@ -105,6 +105,9 @@ absl::Status PilotService::Start(ServiceContext& context) {
                 ? options_.config_feed(std::move(on_config))
                 : std::make_unique<xds::AdsClient>(client_options, std::move(on_config));
   for (const std::string& type_url : config_.type_urls()) galley_->Subscribe(type_url);
+  // Not ready before the feed starts: in one process the whole config can
+  // arrive (and make Pilot ready) before Start returns.
+  context.readiness.SetNotReady("waiting for the full configuration from Galley");
   galley_->Start();
   if (!options_.mesh_config_path.empty()) {
     absl::Status watching = mesh_watcher_.Start(options_.mesh_config_path, absl::Milliseconds(50),
@@ -125,7 +128,6 @@ absl::Status PilotService::Start(ServiceContext& context) {
                                 .citadel_debug_address = options_.citadel_debug_address},
                      context.debug_pages);
 
-  context.readiness.SetNotReady("waiting for the full configuration from Galley");
   return absl::OkStatus();
 }
 
@@ -151,7 +153,7 @@ absl::Status PilotService::OnConfig(const xds::ResourceUpdate& update) {
     absl::MutexLock lock(&stream_mu_);
     if (config_stream_broken_) {
       types_since_break_.insert(update.type_url);
-      if (types_since_break_.size() >= config_.type_urls().size() && source_.Ready()) {
+      if (types_since_break_.size() >= config_.required_type_urls().size() && source_.Ready()) {
         config_stream_broken_ = false;
         context_->readiness.SetReady();
       }

@@ -99,7 +99,9 @@ class PilotService : public Service {
   bool config_stream_broken_ ABSL_GUARDED_BY(stream_mu_) = false;
   std::set<std::string> types_since_break_ ABSL_GUARDED_BY(stream_mu_);
 
-  mesh::ConfigIntake config_{mesh::kPilot};
+  // Every kind (the console and keelctl diff show and check all config);
+  // complete once every kind Pilot consumes has arrived.
+  mesh::ConfigIntake config_{mesh::kPilot, mesh::ConfigIntake::kEveryKind};
   FileWatcher mesh_watcher_;
   mutable absl::Mutex mesh_mu_;
   mesh::MeshConfig mesh_ ABSL_GUARDED_BY(mesh_mu_);

@@ -14,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/stable_hash.h"
 #include "libs/mesh/admission.h"
-#include "libs/mesh/validation/validate.h"
 #include "spdlog/spdlog.h"
 
 namespace keel::galley {

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/generators/table.h"
 #include "services/pilot/testing/push_context.h"
 
 namespace keel::pilot {
@@ -49,7 +50,7 @@ hcm::HttpConnectionManager Manager(const Listener& listener) {
 std::vector<std::string> HttpFilterNames(const std::string& yaml, const std::string& listener) {
   auto context = BookinfoContextWith(yaml);
   const hcm::HttpConnectionManager manager =
-      Manager(Get<Listener>(*GenerateListeners(*context), listener));
+      Manager(Get<Listener>(*GenerateType(kListenerType, *context), listener));
   std::vector<std::string> names;
   for (const auto& filter : manager.http_filters()) names.push_back(filter.name());
   return names;
@@ -89,7 +90,7 @@ TEST(EnvoyFilterTest, HttpFilterMergeAndRemove) {
       "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router, suppress_envoy_headers: "
       "true}}"));
   hcm::HttpConnectionManager manager =
-      Manager(Get<Listener>(*GenerateListeners(*context), kOutbound));
+      Manager(Get<Listener>(*GenerateType(kListenerType, *context), kOutbound));
   envoy::extensions::filters::http::router::v3::Router router;
   ASSERT_TRUE(manager.http_filters(0).typed_config().UnpackTo(&router));
   EXPECT_TRUE(router.suppress_envoy_headers());
@@ -100,9 +101,9 @@ TEST(EnvoyFilterTest, ListenerMerge) {
   auto context = BookinfoContextWith(
       Filter("  configPatches:\n  - applyTo: LISTENER\n    match: {context: SIDECAR_OUTBOUND}\n"
              "    patch: {operation: MERGE, value: {stat_prefix: patched}}\n"));
-  EXPECT_EQ(Get<Listener>(*GenerateListeners(*context), kOutbound).stat_prefix(), "patched");
+  EXPECT_EQ(Get<Listener>(*GenerateType(kListenerType, *context), kOutbound).stat_prefix(), "patched");
   // An outbound-only patch leaves inbound listeners alone.
-  EXPECT_EQ(Get<Listener>(*GenerateListeners(*context), kInbound).stat_prefix(), "");
+  EXPECT_EQ(Get<Listener>(*GenerateType(kListenerType, *context), kInbound).stat_prefix(), "");
 }
 
 TEST(EnvoyFilterTest, RouteConfigurationMerge) {
@@ -183,7 +184,7 @@ TEST(EnvoyFilterTest, AnyExtensionTypeIsCarriedAsItsAny) {
       "{name: envoy.filters.http.ratelimit, typed_config: {'@type': "
       "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit, domain: d}}"));
   hcm::HttpConnectionManager manager =
-      Manager(Get<Listener>(*GenerateListeners(*context), kOutbound));
+      Manager(Get<Listener>(*GenerateType(kListenerType, *context), kOutbound));
   ASSERT_EQ(manager.http_filters_size(), 2);
   EXPECT_EQ(manager.http_filters(0).typed_config().type_url(),
             "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit");
@@ -213,7 +214,7 @@ TEST(EnvoyFilterTest, DeprecatedFiltersFormInsertsIntoSelectedInboundListeners) 
 
   auto context = BookinfoContextWith(yaml);
   hcm::HttpConnectionManager manager =
-      Manager(Get<Listener>(*GenerateListeners(*context), kInbound));
+      Manager(Get<Listener>(*GenerateType(kListenerType, *context), kInbound));
   EXPECT_EQ(manager.http_filters(0).typed_config().type_url(),
             "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua");
 }

@@ -438,12 +438,6 @@ std::string ClusterName(uint32_t port, const std::string& subset, const std::str
   return absl::StrCat("outbound|", port, "|", subset, "|", host);
 }
 
-std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context,
-                                                            const Proxy& proxy) {
-  return MergeTypeResources({GenerateOutboundListeners(context, proxy).get(),
-                             GenerateInboundListeners(context, proxy, nullptr).get()});
-}
-
 std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushContext& context,
                                                                     const Proxy& proxy) {
   Builder builder;

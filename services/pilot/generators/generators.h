@@ -37,9 +37,6 @@ std::shared_ptr<const xds::TypeResources> MergeTypeResources(
 // ClusterName is Istio's outbound cluster name: "outbound|PORT|SUBSET|HOST".
 std::string ClusterName(uint32_t port, const std::string& subset, const std::string& host);
 
-// Listeners are both parts below, merged.
-std::shared_ptr<const xds::TypeResources> GenerateListeners(const PushContext& context,
-                                                            const Proxy& proxy = {});
 // API listeners for clients, one per service port.
 std::shared_ptr<const xds::TypeResources> GenerateOutboundListeners(const PushContext& context,
                                                                     const Proxy& proxy = {});

@@ -82,7 +82,7 @@ TEST(GeneratorsTest, RatingsFaultsBecomePerRouteFaultConfig) {
   const auto& faulted = routes.virtual_hosts(0).routes(0);
   EXPECT_EQ(faulted.typed_per_filter_config().count("envoy.filters.http.fault"), 1u);
   ExpectGolden(routes, "ratings-test-abort.rds.json");
-  auto listeners = GenerateListeners(*context);
+  auto listeners = GenerateType(kListenerType, *context);
   auto listener = Get<envoy::config::listener::v3::Listener>(
       *listeners, "ratings.default.svc.cluster.local:9080");
   std::string json;
@@ -311,9 +311,9 @@ TEST(GeneratorsTest, SidecarScopesWhatAProxyIsGenerated) {
       EXPECT_NE(name.find("grpc/server?"), std::string::npos) << "only inbound listeners: " << name;
     }
   }
-  EXPECT_GT(GenerateListeners(*context, scoped)->resources.size(), 0u);  // inbound ones
-  EXPECT_EQ(GenerateListeners(*context, scoped)->resources.count(kReviews), 0u);
-  EXPECT_EQ(GenerateListeners(*context, Proxy{})->resources.count(kReviews), 1u);
+  EXPECT_GT(GenerateType(kListenerType, *context, scoped)->resources.size(), 0u);  // inbound ones
+  EXPECT_EQ(GenerateType(kListenerType, *context, scoped)->resources.count(kReviews), 0u);
+  EXPECT_EQ(GenerateType(kListenerType, *context, Proxy{})->resources.count(kReviews), 1u);
 }
 
 }  // namespace

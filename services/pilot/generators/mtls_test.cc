@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/generators/table.h"
 #include "services/pilot/testing/push_context.h"
 
 namespace keel::pilot {
@@ -86,7 +87,7 @@ TEST(PeerMtlsModeTest, Istio14PoliciesByServicePortThenServiceThenNamespaceThenM
   EXPECT_EQ(mode(beta_wins, 9080), MtlsMode::kDisable);
   // And it reaches the listener.
   auto listener = Get<envoy::config::listener::v3::Listener>(
-      *GenerateListeners(*mesh, Proxy{}), "grpc/server?xds.resource.listening_address=10.0.0.1:9080");
+      *GenerateType(kListenerType, *mesh, Proxy{}), "grpc/server?xds.resource.listening_address=10.0.0.1:9080");
   EXPECT_EQ(listener.filter_chains(0).transport_socket().name(), "envoy.transport_sockets.tls");
 }
 
@@ -94,7 +95,7 @@ TEST(MtlsGeneratorTest, StrictInboundListenersRequireAClientCertificate) {
   auto context =
       BookinfoContextWith(Peer("default", "default", "  mtls: {mode: STRICT}\n"));
   auto listener = Get<envoy::config::listener::v3::Listener>(
-      *GenerateListeners(*context, Proxy{}),
+      *GenerateType(kListenerType, *context, Proxy{}),
       "grpc/server?xds.resource.listening_address=10.0.0.1:9080");
   ASSERT_EQ(listener.filter_chains_size(), 1);
   const auto& socket = listener.filter_chains(0).transport_socket();
@@ -111,7 +112,7 @@ TEST(MtlsGeneratorTest, StrictInboundListenersRequireAClientCertificate) {
             "ROOTCA");
   // Without a policy: plaintext.
   auto plain = Get<envoy::config::listener::v3::Listener>(
-      *GenerateListeners(*BookinfoContextWith(""), Proxy{}),
+      *GenerateType(kListenerType, *BookinfoContextWith(""), Proxy{}),
       "grpc/server?xds.resource.listening_address=10.0.0.1:9080");
   EXPECT_FALSE(plain.filter_chains(0).has_transport_socket());
 }

@@ -7,6 +7,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/generators/table.h"
 #include "services/pilot/testing/push_context.h"
 
 namespace keel::pilot {
@@ -33,7 +34,7 @@ const std::string kRatingsViewer =
 std::vector<envoy::extensions::filters::http::rbac::v3::RBAC> RatingsFilters(
     const std::string& yaml) {
   auto listener = Get<envoy::config::listener::v3::Listener>(
-      *GenerateListeners(*BookinfoContextWith(yaml), Proxy{}),
+      *GenerateType(kListenerType, *BookinfoContextWith(yaml), Proxy{}),
       "grpc/server?xds.resource.listening_address=10.0.1.1:9080");
   envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager manager;
   EXPECT_TRUE(listener.filter_chains(0).filters(0).typed_config().UnpackTo(&manager));

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "libs/mesh/mesh_config.h"
 #include "services/pilot/generators/generators.h"
+#include "services/pilot/generators/table.h"
 #include "services/pilot/serve/pilot_source.h"
 #include "services/pilot/testing/push_context.h"
 
@@ -113,8 +114,8 @@ TEST(NamespacesTest, AServiceEntryExportedToItsNamespaceIsInvisibleElsewhere) {
           "  hosts: [api.internal]\n  exportTo: [\".\"]\n  location: MESH_INTERNAL\n"
           "  ports: [{number: 8080, name: grpc, protocol: GRPC}]\n  resolution: STATIC\n"
           "  endpoints: [{address: 10.5.0.1}]\n"));
-  EXPECT_EQ(GenerateListeners(*context, kTeamA)->resources.count("api.internal:8080"), 1u);
-  EXPECT_EQ(GenerateListeners(*context, kTeamB)->resources.count("api.internal:8080"), 0u);
+  EXPECT_EQ(GenerateType(kListenerType, *context, kTeamA)->resources.count("api.internal:8080"), 1u);
+  EXPECT_EQ(GenerateType(kListenerType, *context, kTeamB)->resources.count("api.internal:8080"), 0u);
   EXPECT_EQ(
       GenerateClusters(*context, kTeamB)->resources.count(ClusterName(8080, "", "api.internal")),
       0u);
@@ -143,11 +144,11 @@ TEST(NamespacesTest, RootNamespaceComesFromTheMeshConfig) {
   const std::string sidecar =
       Doc("Sidecar", "default", "keel-system", "  egress:\n  - hosts: [\"istio-system/*\"]\n");
   auto istio_root = BookinfoContextWith(sidecar);
-  EXPECT_EQ(GenerateListeners(*istio_root, kTeamB)->resources.count(kReviews), 1u);
+  EXPECT_EQ(GenerateType(kListenerType, *istio_root, kTeamB)->resources.count(kReviews), 1u);
   PushOptions options;
   options.mesh.set_root_namespace("keel-system");
   auto keel_root = BookinfoContextWith(sidecar, options);
-  EXPECT_EQ(GenerateListeners(*keel_root, kTeamB)->resources.count(kReviews), 0u);
+  EXPECT_EQ(GenerateType(kListenerType, *keel_root, kTeamB)->resources.count(kReviews), 0u);
 }
 
 // A Sidecar selecting a workload wins over the namespace default for that
@@ -163,8 +164,8 @@ TEST(NamespacesTest, AWorkloadSelectingSidecarWinsForItsWorkloads) {
   frontend.labels = {{"app", "frontend"}, {"version", "v1"}};
   Proxy other = kTeamA;
   other.labels = {{"app", "backend"}};
-  EXPECT_EQ(GenerateListeners(*context, frontend)->resources.count(kReviews), 1u);
-  EXPECT_EQ(GenerateListeners(*context, other)->resources.count(kReviews), 0u);
+  EXPECT_EQ(GenerateType(kListenerType, *context, frontend)->resources.count(kReviews), 1u);
+  EXPECT_EQ(GenerateType(kListenerType, *context, other)->resources.count(kReviews), 0u);
   EXPECT_EQ(context->SidecarResourceFor(frontend)->resource->name, "frontend");
   EXPECT_EQ(context->SidecarResourceFor(other)->resource->name, "default");
 }

@@ -7,8 +7,9 @@
 // see depends only on its namespace); endpoints also per locality when the
 // proxy has one (locality load balancing).
 //
-// A stream pins one push's view while it answers a round of types, so a
-// client never gets clusters of one push and endpoints of the next.
+// A stream pins one push's view while it answers a round of types, so the
+// types a push wakes reach a client from that one push, never clusters of
+// one push with endpoints of the next.
 #ifndef KEEL_SERVICES_PILOT_SERVE_PILOT_SOURCE_H_
 #define KEEL_SERVICES_PILOT_SERVE_PILOT_SOURCE_H_
 
