@@ -4,14 +4,20 @@
 
 namespace keel {
 
-void DebounceWindow::Event(absl::Time now) {
-  if (pending_ == 0) first_ = now;
+void DebounceWindow::Event(absl::Time now, bool may_lead) {
+  if (pending_ == 0) {
+    first_ = now;
+    leading_ = may_lead && now - last_reaction_ >= quiet_;
+  } else if (!may_lead) {
+    leading_ = false;
+  }
   last_ = now;
   ++pending_;
 }
 
 absl::Time DebounceWindow::Due() const {
   if (pending_ == 0) return absl::InfiniteFuture();
+  if (leading_) return first_;
   return std::min(last_ + quiet_, first_ + max_delay_);
 }
 
@@ -19,6 +25,8 @@ int DebounceWindow::TakeIfDue(absl::Time now) {
   if (pending_ == 0 || now < Due()) return 0;
   const int merged = pending_;
   pending_ = 0;
+  leading_ = false;
+  last_reaction_ = now;
   return merged;
 }
 

@@ -1,8 +1,13 @@
 // Debouncing: merging bursts of change events into one reaction.
 //
-// After an event, wait until `quiet` has passed with no new event, but never
-// longer than `max_delay` after the first event of the burst (Istio's Pilot
-// does the same with PILOT_DEBOUNCE_AFTER / PILOT_DEBOUNCE_MAX). The rule is
+// A lone change is not delayed: an event that finds the window idle (nothing
+// pending, and the last reaction at least `quiet` ago) is due at once, on
+// its leading edge. Only a burst is debounced: after an event within `quiet`
+// of the last reaction, wait until `quiet` has passed with no new event, but
+// never longer than `max_delay` after the burst's first event (Istio's Pilot
+// debounces every change with PILOT_DEBOUNCE_AFTER / PILOT_DEBOUNCE_MAX). So
+// a change after a quiet spell costs no debounce, and churn costs at most one
+// reaction more per burst than a trailing-only debounce. The rule is
 // DebounceWindow, a state machine that takes the time as an argument (so it
 // is tested with a fake clock); Debouncer runs it on a thread of its own.
 #ifndef KEEL_LIBS_COMMON_DEBOUNCE_H_
@@ -21,8 +26,10 @@ class DebounceWindow {
   DebounceWindow(absl::Duration quiet, absl::Duration max_delay)
       : quiet_(quiet), max_delay_(max_delay) {}
 
-  // Event records a change at `now`.
-  void Event(absl::Time now);
+  // Event records a change at `now`. `may_lead` false: the change may be
+  // incomplete (a file still being written), so it never fires on its
+  // leading edge, and cancels a leading edge not yet taken.
+  void Event(absl::Time now, bool may_lead = true);
 
   // Due is when the pending burst should fire; InfiniteFuture if none.
   absl::Time Due() const;
@@ -37,8 +44,10 @@ class DebounceWindow {
   absl::Duration quiet_;
   absl::Duration max_delay_;
   int pending_ = 0;
+  bool leading_ = false;  // the pending events fire at once
   absl::Time first_;
   absl::Time last_;
+  absl::Time last_reaction_ = absl::InfinitePast();
 };
 
 class Debouncer {

@@ -100,15 +100,26 @@ void FileWatcher::Loop() {
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) return;
     if (fds[0].revents & POLLIN) {
+      // Each name's last event: the change may lead (react at once) only
+      // when every file touched is complete (closed after writing, renamed
+      // into place, removed), never while one may be half written.
+      std::map<std::pair<int, std::string>, uint32_t> last_event;
       ssize_t length;
       while ((length = read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
         for (ssize_t offset = 0; offset < length;) {
           const auto* event = reinterpret_cast<const struct inotify_event*>(buffer + offset);
           if (event->mask & IN_IGNORED) watched_.erase(event->wd);  // its folder is gone
+          last_event[{event->wd, event->len > 0 ? std::string(event->name) : std::string()}] =
+              event->mask;
           offset += static_cast<ssize_t>(sizeof(struct inotify_event)) + event->len;
         }
       }
-      window.Event(absl::Now());
+      constexpr uint32_t kComplete = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                     IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED;
+      const bool complete = std::all_of(last_event.begin(), last_event.end(), [](const auto& e) {
+        return (e.second & kComplete) != 0 || ((e.second & IN_CREATE) && (e.second & IN_ISDIR));
+      });
+      window.Event(absl::Now(), /*may_lead=*/complete);
     } else if (ready == 0 && !watching_.awaited.empty() && window.pending() == 0) {
       const bool appeared =
           std::any_of(watching_.awaited.begin(), watching_.awaited.end(), [](const auto& folder) {

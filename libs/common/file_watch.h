@@ -2,7 +2,10 @@
 // replaced by a rename, or swapped the way Kubernetes updates a mounted
 // ConfigMap (a symlink in its directory). It watches folders with inotify,
 // on a thread of its own: one file's folder (Pilot's mesh config), or a set
-// of folders that changes as they are read (Galley's config folders).
+// of folders that changes as they are read (Galley's config folders). A lone
+// change whose files are complete (closed after writing, renamed into
+// place, removed) is reported at once; one that may be half written, and
+// bursts, wait out the debounce (libs/common/debounce.h).
 #ifndef KEEL_LIBS_COMMON_FILE_WATCH_H_
 #define KEEL_LIBS_COMMON_FILE_WATCH_H_
 

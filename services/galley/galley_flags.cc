@@ -7,7 +7,8 @@
 ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
-          "Quiet time after file changes before Galley reloads.");
+          "Quiet time before Galley reloads during a burst of file changes (a lone change "
+          "to complete files reloads at once).");
 ABSL_FLAG(absl::Duration, folder_writer_lease, absl::Seconds(5),
           "On etcd with --config_dir: replicas reading the same folders elect one writer; how "
           "long a dead writer keeps the role.");
