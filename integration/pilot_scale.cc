@@ -402,7 +402,7 @@ int Run() {
     const ProcessUsage after_vs = ReadProcessUsage(pilot_pid);
     std::printf(
         "one VirtualService change, %s -> all %d streams applied and ACKed: %.3f s "
-        "(Galley's and Pilot's 100 ms debounces included); first stream -> last: %.0f ms; "
+        "(a lone change: neither Galley nor Pilot debounces it); first stream -> last: %.0f ms; "
         "pilot cpu %.2f s\n",
         how.c_str(), streams, absl::ToDoubleSeconds(propagated), (last - first) / 1e6,
         after_vs.cpu_seconds - before_vs.cpu_seconds);
