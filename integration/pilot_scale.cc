@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -370,6 +371,14 @@ int Run() {
         absl::ToDoubleSeconds(full_sync) / absl::ToDoubleSeconds(replayed),
         synced.cpu_seconds - loaded.cpu_seconds);
     std::printf("  meanwhile: %s\n", prober->Summary().c_str());
+    // What the streams cost once they hold their config: resident memory
+    // over the config loaded with no stream, per stream.
+    std::printf(
+        "pilot rss with no stream: %.1f MB; with all %d streams synced: %.1f MB (%.1f KB a "
+        "stream)\n",
+        loaded.rss_mb, streams, synced.rss_mb,
+        (synced.rss_mb - loaded.rss_mb) * 1024.0 / std::max(streams, 1));
+    std::fflush(stdout);
   }
 
   // One VirtualService change that every stream needs, made by `change`

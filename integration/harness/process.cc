@@ -213,6 +213,7 @@ ProcessUsage ReadProcessUsage(pid_t pid) {
   std::string line;
   while (std::getline(status, line)) {
     if (absl::StartsWith(line, "VmHWM:")) usage.peak_rss_mb = std::stod(line.substr(6)) / 1024.0;
+    if (absl::StartsWith(line, "VmRSS:")) usage.rss_mb = std::stod(line.substr(6)) / 1024.0;
   }
   std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
   const std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());

@@ -70,6 +70,7 @@ bool WaitForLog(ChildProcess& process, const std::string& text, absl::Duration t
 struct ProcessUsage {
   double cpu_seconds = 0;  // user + system
   double peak_rss_mb = 0;
+  double rss_mb = 0;  // resident now
 };
 ProcessUsage ReadProcessUsage(pid_t pid);
 

@@ -330,6 +330,9 @@ class StreamReactor : public AdsServer::Stream, public grpc::ServerBidiReactor<R
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
+    // A sent response keeps nothing: an idle stream holds no copy of what it
+    // was last sent (Clear() would keep the resources' memory for reuse).
+    Response().Swap(&response_);
     if (!ok) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
       return;
