@@ -183,6 +183,9 @@ void PilotService::Push(int merged_events) {
   mesh::ConfigIntake::Taken taken = config_.Take();
   const std::set<ConfigKey>& changes = taken.changes;
   const bool full = parts_.size() < GeneratorTable().size() || full_push_requested_.exchange(false);
+  // An update that changed nothing (a resend after a reconnect, or one the
+  // leading edge took alone) has nothing to rebuild or send.
+  if (!full && changes.empty()) return;
   const std::set<const GeneratorRow*> affected = RowsAffectedBy(changes);
   const mesh::ConfigIntake::Snapshot& config = taken.snapshot;
   const uint64_t version = config.version;
