@@ -12,7 +12,8 @@
 //     in-process ADS server over a fixed copy of what Pilot served);
 //   - one VirtualService change (the frontend's, so every stream needs it):
 //     file written -> every stream applied and ACKed it, and first stream
-//     -> last stream;
+//     -> last stream; beside the same change pushed by the replaying server
+//     to the same clients;
 //   - one WorkloadEntry change: the resources each stream received, by type
 //     (EDS only, and only for the streams that asked for that cluster);
 //   - Pilot's CPU seconds per push and its peak RSS;
@@ -263,26 +264,40 @@ class Prober {
 // sending bytes.
 class ReplaySource : public xds::ResourceSource {
  public:
-  explicit ReplaySource(std::map<std::string, std::shared_ptr<const xds::TypeResources>> types)
-      : types_(std::move(types)) {}
+  using Types = std::map<std::string, std::shared_ptr<const xds::TypeResources>>;
+  explicit ReplaySource(Types types) : types_(std::move(types)) {}
+  // Set replaces the bytes served (the baseline of a change: new bytes,
+  // ready made).
+  void Set(Types types) {
+    absl::MutexLock lock(&mu_);
+    types_ = std::move(types);
+  }
   std::shared_ptr<const xds::TypeResources> Resources(
       const std::string& type_url, const envoy::config::core::v3::Node&) override {
+    absl::MutexLock lock(&mu_);
     auto it = types_.find(type_url);
     return it == types_.end() ? nullptr : it->second;
   }
-  bool Serves(const std::string& type_url) const override { return types_.count(type_url) > 0; }
+  bool Serves(const std::string& type_url) const override {
+    absl::MutexLock lock(&mu_);
+    return types_.count(type_url) > 0;
+  }
   bool Ready() const override { return true; }
 
  private:
-  const std::map<std::string, std::shared_ptr<const xds::TypeResources>> types_;
+  mutable absl::Mutex mu_;
+  Types types_ ABSL_GUARDED_BY(mu_);
 };
 
+// `version` labels the copy (each type's version: what a delta client sees
+// change).
 std::map<std::string, std::shared_ptr<const xds::TypeResources>> CopyOfWhatClientsHold(
-    const std::vector<std::unique_ptr<xds::AdsClient>>& clients) {
+    const std::vector<std::unique_ptr<xds::AdsClient>>& clients,
+    const std::string& version = "replay") {
   std::map<std::string, std::shared_ptr<const xds::TypeResources>> out;
   for (const char* type_url : kTypes) {
     auto type = std::make_shared<xds::TypeResources>();
-    type->version = "replay";
+    type->version = version;
     for (const auto& client : clients) {
       for (const auto& [name, resource] : client->Resources(type_url)) {
         type->resources.emplace(name, resource);
@@ -351,8 +366,10 @@ int Run() {
       ConnectAll(pilot_addresses, streams, services, clients, &records);
   prober->Stop();
   const ProcessUsage synced = ReadProcessUsage(pilot_pid);
+  // What the clients hold before any change: the replay baselines serve it.
+  const ReplaySource::Types held_before = CopyOfWhatClientsHold(clients);
   {
-    ReplaySource replay(CopyOfWhatClientsHold(clients));
+    ReplaySource replay(held_before);
     xds::AdsServer replay_server(&replay, nullptr);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -385,7 +402,8 @@ int Run() {
   // (`how` says how, in the report).
   // Versions are per stream (a state-of-the-world stream's covers its own
   // names): each client waits for its own to change.
-  auto measure_route_change = [&](const std::string& how, const std::function<void()>& change) {
+  auto measure_route_change = [&](const std::string& how,
+                                  const std::function<void()>& change) -> absl::Duration {
     std::vector<std::string> before;
     for (auto& client : clients) before.push_back(client->Version(kRouteType));
     for (auto& record : records) record->first_new_route_ns = 0;
@@ -416,9 +434,43 @@ int Run() {
         how.c_str(), streams, absl::ToDoubleSeconds(propagated), (last - first) / 1e6,
         after_vs.cpu_seconds - before_vs.cpu_seconds);
     std::printf("  meanwhile: %s\n", prober->Summary().c_str());
+    return propagated;
   };
-  measure_route_change("file written",
-                       [&] { WriteAtomically(dir + "/frontend.yaml", VirtualService(0, 10)); });
+  const absl::Duration file_change = measure_route_change(
+      "file written", [&] { WriteAtomically(dir + "/frontend.yaml", VirtualService(0, 10)); });
+  {
+    // The baseline for the change: the same clients, synced to a server
+    // that replays the bytes they held, are pushed the bytes they hold now
+    // (ready made: no config read, no generation).
+    ReplaySource replay(held_before);
+    xds::AdsServer replay_server(&replay, nullptr);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&replay_server);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    std::vector<std::unique_ptr<xds::AdsClient>> replay_clients;
+    ConnectAll({absl::StrCat("127.0.0.1:", port)}, streams, services, replay_clients, nullptr);
+    ReplaySource::Types held_after = CopyOfWhatClientsHold(clients, "replay-changed");
+    std::vector<std::string> before;
+    for (auto& client : replay_clients) before.push_back(client->Version(kRouteType));
+    const absl::Time changed = absl::Now();
+    replay.Set(std::move(held_after));
+    replay_server.Push({kRouteType});
+    const absl::Time deadline = changed + absl::Minutes(2);
+    for (size_t i = 0; i < replay_clients.size(); ++i) {
+      replay_clients[i]->WaitUntil(
+          [&](const xds::AdsClient& c) { return c.Version(kRouteType) != before[i]; },
+          std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    }
+    const absl::Duration replayed = absl::Now() - changed;
+    for (auto& client : replay_clients) client->Stop();
+    server->Shutdown(std::chrono::system_clock::now());
+    std::printf("  the same change pushed by a server replaying ready bytes: %.3f s (ratio %.2f)\n",
+                absl::ToDoubleSeconds(replayed),
+                absl::ToDoubleSeconds(file_change) / absl::ToDoubleSeconds(replayed));
+    std::fflush(stdout);
+  }
   if (etcd != nullptr) {
     // The same through Galley's config API, as an operator does it: the
     // keelctl process, Galley's validation and etcd's write included.
