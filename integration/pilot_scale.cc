@@ -291,6 +291,23 @@ class ReplaySource : public xds::ResourceSource {
 
 // `version` labels the copy (each type's version: what a delta client sees
 // change).
+// The baseline server: a ReplaySource behind an ADS server on loopback.
+struct ReplayServer {
+  explicit ReplayServer(ReplaySource::Types types) : source(std::move(types)) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&ads);
+    grpc_server = builder.BuildAndStart();
+  }
+  ~ReplayServer() { grpc_server->Shutdown(std::chrono::system_clock::now()); }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+
+  ReplaySource source;
+  xds::AdsServer ads{&source, nullptr};
+  int port = 0;
+  std::unique_ptr<grpc::Server> grpc_server;
+};
+
 std::map<std::string, std::shared_ptr<const xds::TypeResources>> CopyOfWhatClientsHold(
     const std::vector<std::unique_ptr<xds::AdsClient>>& clients,
     const std::string& version = "replay") {
@@ -369,18 +386,11 @@ int Run() {
   // What the clients hold before any change: the replay baselines serve it.
   const ReplaySource::Types held_before = CopyOfWhatClientsHold(clients);
   {
-    ReplaySource replay(held_before);
-    xds::AdsServer replay_server(&replay, nullptr);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&replay_server);
-    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    ReplayServer replay(held_before);
     std::vector<std::unique_ptr<xds::AdsClient>> replay_clients;
     const absl::Duration replayed =
-        ConnectAll({absl::StrCat("127.0.0.1:", port)}, streams, services, replay_clients, nullptr);
+        ConnectAll({replay.address()}, streams, services, replay_clients, nullptr);
     for (auto& client : replay_clients) client->Stop();
-    server->Shutdown(std::chrono::system_clock::now());
     std::printf(
         "full sync, all %d streams hold their config: %.3f s; replaying the same bytes: %.3f s "
         "(ratio %.2f); pilot cpu %.2f s\n",
@@ -442,21 +452,15 @@ int Run() {
     // The baseline for the change: the same clients, synced to a server
     // that replays the bytes they held, are pushed the bytes they hold now
     // (ready made: no config read, no generation).
-    ReplaySource replay(held_before);
-    xds::AdsServer replay_server(&replay, nullptr);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&replay_server);
-    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    ReplayServer replay(held_before);
     std::vector<std::unique_ptr<xds::AdsClient>> replay_clients;
-    ConnectAll({absl::StrCat("127.0.0.1:", port)}, streams, services, replay_clients, nullptr);
+    ConnectAll({replay.address()}, streams, services, replay_clients, nullptr);
     ReplaySource::Types held_after = CopyOfWhatClientsHold(clients, "replay-changed");
     std::vector<std::string> before;
     for (auto& client : replay_clients) before.push_back(client->Version(kRouteType));
     const absl::Time changed = absl::Now();
-    replay.Set(std::move(held_after));
-    replay_server.Push({kRouteType});
+    replay.source.Set(std::move(held_after));
+    replay.ads.Push({kRouteType});
     const absl::Time deadline = changed + absl::Minutes(2);
     for (size_t i = 0; i < replay_clients.size(); ++i) {
       replay_clients[i]->WaitUntil(
@@ -465,7 +469,6 @@ int Run() {
     }
     const absl::Duration replayed = absl::Now() - changed;
     for (auto& client : replay_clients) client->Stop();
-    server->Shutdown(std::chrono::system_clock::now());
     std::printf("  the same change pushed by a server replaying ready bytes: %.3f s (ratio %.2f)\n",
                 absl::ToDoubleSeconds(replayed),
                 absl::ToDoubleSeconds(file_change) / absl::ToDoubleSeconds(replayed));
