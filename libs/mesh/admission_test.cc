@@ -70,7 +70,8 @@ TEST(AdmissionTest, MixerRulesAreTypeCheckedAgainstTheManifestsInForce) {
 
   // With the manifest in the same request instead.
   EXPECT_TRUE(AnyErrors(
-      AdmitFiles({{"manifest.yaml", kManifest}, {"rule.yaml", Rule("request.header[\"a\"] == \"b\"")}})));
+      AdmitFiles({{"manifest.yaml", kManifest},
+                  {"rule.yaml", Rule("request.header[\"a\"] == \"b\"")}})));
   EXPECT_FALSE(AnyErrors(AdmitFiles(
       {{"manifest.yaml", kManifest}, {"rule.yaml", Rule("request.headers[\"a\"] == \"b\"")}})));
 }

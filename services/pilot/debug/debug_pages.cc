@@ -70,7 +70,7 @@ class Pages {
 }  // namespace
 
 ConfigHistory GalleyHistoryClient(const std::string& address,
-                    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+                                  std::shared_ptr<grpc::ChannelCredentials> credentials) {
   std::shared_ptr<galley::v1::ConfigService::Stub> stub = galley::v1::ConfigService::NewStub(
       grpc::CreateChannel(GrpcTargetFor(address), credentials != nullptr
                                                       ? credentials
@@ -88,7 +88,6 @@ ConfigHistory GalleyHistoryClient(const std::string& address,
     return response;
   };
 }
-
 
 HttpResponse Pages::History(const HttpRequest& request) const {
   galley::v1::ResourceRef ref;
@@ -201,7 +200,6 @@ HttpResponse Pages::ConfigDump(const HttpRequest& request) const {
   json.EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
-
 
 HttpResponse Pages::Diff(const HttpRequest& request) const {
   if (request.method != "POST") {
@@ -326,9 +324,9 @@ HttpResponse Pages::Describe(const HttpRequest& request) const {
 }
 
 HttpResponse Pages::Meshz() const {
-  return HttpResponse{.content_type = "application/json", .body = mesh::MeshConfigJson(state_.push_options().mesh)};
+  return HttpResponse{.content_type = "application/json",
+                      .body = mesh::MeshConfigJson(state_.push_options().mesh)};
 }
-
 
 void RegisterDebugPages(PilotState state, DebugPages& pages) {
   const std::string citadel = state.citadel_debug_address;
@@ -339,12 +337,12 @@ void RegisterDebugPages(PilotState state, DebugPages& pages) {
   pages.Handle("/debug/configz", [pages = shared](const HttpRequest&) { return pages->Configz(); });
   pages.Handle("/debug/meshz", [pages = shared](const HttpRequest&) { return pages->Meshz(); });
   pages.Handle("/debug/config_dump",
-                            [pages = shared](const HttpRequest& r) { return pages->ConfigDump(r); });
+               [pages = shared](const HttpRequest& r) { return pages->ConfigDump(r); });
   pages.Handle("/debug/diff", [pages = shared](const HttpRequest& r) { return pages->Diff(r); });
   pages.Handle("/debug/describe",
-                             [pages = shared](const HttpRequest& r) { return pages->Describe(r); });
+               [pages = shared](const HttpRequest& r) { return pages->Describe(r); });
   pages.Handle("/debug/history",
-                             [pages = shared](const HttpRequest& r) { return pages->History(r); });
+               [pages = shared](const HttpRequest& r) { return pages->History(r); });
   pages.Handle("/debug/rates", [pages = shared](const HttpRequest&) { return pages->Rates(); });
   if (!citadel.empty()) {
     pages.Handle("/debug/citadel/certz", [address = citadel](const HttpRequest&) {
@@ -359,8 +357,9 @@ void RegisterDebugPages(PilotState state, DebugPages& pages) {
   pages.Handle("/debug/graph", [pages = shared](const HttpRequest& r) {
     std::shared_ptr<const PushContext> pushed = pages->state().source->context();
     if (pushed == nullptr) return JsonErrors(503, {"Pilot does not hold its full config yet"});
+    const std::string ns = r.QueryParam("namespace").value_or("default");
     return HttpResponse{.content_type = "application/json",
-                        .body = TrafficGraphJson(*pushed, r.QueryParam("namespace").value_or("default"))};
+                        .body = TrafficGraphJson(*pushed, ns)};
   });
   // The web console: its files are compiled in; it reads the pages above.
   for (int i = 0; i < kConsoleAssetCount; ++i) {
@@ -368,7 +367,7 @@ void RegisterDebugPages(PilotState state, DebugPages& pages) {
     const HttpResponse response{.content_type = asset.content_type, .body = asset.body};
     const std::string name = asset.name;
     pages.Handle(name == "index.html" ? "/console" : "/console/" + name,
-                               [response](const HttpRequest&) { return response; });
+                 [response](const HttpRequest&) { return response; });
     if (name == "index.html") {
       pages.Handle("/console/", [response](const HttpRequest&) { return response; });
     }

@@ -98,7 +98,8 @@ std::vector<KindFixture> Fixtures() {
       {&kinds::VirtualService.info(),
        Doc(net, "VirtualService", "default", "reviews",
            "  hosts: [reviews.default.svc.cluster.local]\n  http:\n  - timeout: 3s\n"
-           "    route:\n    - destination: {host: reviews.default.svc.cluster.local, subset: v1}\n")},
+           "    route:\n    - destination:\n"
+           "        {host: reviews.default.svc.cluster.local, subset: v1}\n")},
       {&kinds::DestinationRule.info(),
        Doc(net, "DestinationRule", "default", "reviews",
            "  host: reviews.default.svc.cluster.local\n"
