@@ -46,6 +46,13 @@ APT_CACHE_DIR=/var/cache/keel/apt
 ISTIO_API_MODULE="istio.io/api@v0.0.0-20191115173247-e1a1952e5b81"
 ISTIO_API_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/istio-api-1.4"
 GO_MOD_CACHE_DIR=/var/cache/keel/go-mod
+# The Kubernetes control plane the tests run (kube-apiserver,
+# kube-controller-manager, kubectl), built from the Go module proxy at the
+# release tools/kube/go.mod pins, cached per version.
+KUBE_MODULE_DIR="$(cd "$(dirname "$0")/.." && pwd)/tools/kube"
+KUBE_VERSION=$(sed -n 's#^require k8s.io/kubernetes \(v[0-9.]*\)$#\1#p' "$KUBE_MODULE_DIR/go.mod")
+KUBE_CACHE_DIR=/var/cache/keel/kube/$KUBE_VERSION
+KUBE_BINARIES=(kube-apiserver kube-controller-manager kubectl)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -156,4 +163,41 @@ else
   cp "$module_dir/mixer/v1/global_dictionary.yaml" "$ISTIO_API_DIR/mixer/v1/"
   cp "$module_dir/LICENSE" "$ISTIO_API_DIR/" 2>/dev/null || true
   touch "$ISTIO_API_DIR/.unpacked"
+fi
+
+kube_installed() {
+  for binary in "${KUBE_BINARIES[@]}"; do
+    [[ -x "/usr/local/bin/$binary" ]] || return 1
+  done
+  /usr/local/bin/kube-apiserver --version 2>/dev/null | grep -qx "Kubernetes $KUBE_VERSION"
+}
+if kube_installed; then
+  log "kubernetes $KUBE_VERSION: present in /usr/local/bin"
+else
+  if [[ ! -x "$KUBE_CACHE_DIR/kubectl" ]]; then
+    go_version=$(go env GOVERSION 2>/dev/null || true)
+    want=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$KUBE_MODULE_DIR/go.mod")
+    if [[ -z "$go_version" ]] || [[ "$(printf '%s\n%s\n' "go$want" "$go_version" | sort -V | head -1)" != "go$want" ]]; then
+      log "kubernetes $KUBE_VERSION needs Go $want or newer to build; found: ${go_version:-no go}"
+      exit 1
+    fi
+    log "kubernetes $KUBE_VERSION: building ${KUBE_BINARIES[*]} (about 12 minutes on 2 cores)"
+    mkdir -p "$KUBE_CACHE_DIR.partial" "$GO_MOD_CACHE_DIR"
+    minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
+    version_flags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
+    version_flags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+    version_flags+=" -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
+    started=$(date +%s)
+    (cd "$KUBE_MODULE_DIR" && GOMODCACHE="$GO_MOD_CACHE_DIR" GOFLAGS=-mod=mod \
+      go build -p 2 -trimpath -ldflags "-s $version_flags" -o "$KUBE_CACHE_DIR.partial/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kubectl)
+    rm -rf "$KUBE_CACHE_DIR"
+    mv "$KUBE_CACHE_DIR.partial" "$KUBE_CACHE_DIR"
+    log "kubernetes $KUBE_VERSION: built in $(($(date +%s) - started)) s"
+  fi
+  for binary in "${KUBE_BINARIES[@]}"; do
+    install -m 0755 "$KUBE_CACHE_DIR/$binary" "/usr/local/bin/$binary"
+  done
+  log "kubernetes: installed $(/usr/local/bin/kube-apiserver --version)"
 fi

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/mesh/validation/validators.h"
 
@@ -111,6 +113,16 @@ std::vector<KindInfo> BuildTable() {
 }  // namespace
 
 std::string KindInfo::proto() const { return prototype->GetDescriptor()->full_name(); }
+
+std::string KindInfo::plural() const {
+  std::string lower = absl::AsciiStrToLower(kind);
+  if (absl::EndsWith(lower, "y")) return lower.substr(0, lower.size() - 1) + "ies";
+  return lower + "s";
+}
+
+bool KindInfo::cluster_scoped() const {
+  return kinds::MeshPolicy.Is(this) || kinds::ClusterRbacConfig.Is(this);
+}
 
 std::unique_ptr<google::protobuf::Message> KindInfo::NewSpec() const {
   return std::unique_ptr<google::protobuf::Message>(prototype->New());

@@ -87,6 +87,13 @@ struct KindInfo {
   // type_url names the kind on MCP-over-xDS: "networking.istio.io/v1alpha3/VirtualService".
   std::string type_url() const { return group + "/" + version + "/" + kind; }
 
+  // plural names the kind's resources in Kubernetes' API and its CRD:
+  // "virtualservices", "authorizationpolicies", "handlers".
+  std::string plural() const;
+  // cluster_scoped: the kind has no namespace in Kubernetes (Istio 1.4's
+  // MeshPolicy and ClusterRbacConfig).
+  bool cluster_scoped() const;
+
   // proto is the full name of the kind's proto type, e.g.
   // "istio.networking.v1alpha3.VirtualService".
   std::string proto() const;

@@ -9,7 +9,6 @@ ABSL_FLAG(std::string, ca_mode, "self-signed",
           "plugged-in CA files in --ca_dir: ca-cert.pem, ca-key.pem, root-cert.pem, "
           "cert-chain.pem).");
 ABSL_FLAG(std::string, ca_dir, "", "Folder of the CA's files.");
-ABSL_FLAG(std::string, trust_domain, "cluster.local", "Trust domain of SPIFFE identities.");
 ABSL_FLAG(absl::Duration, workload_cert_ttl, absl::Hours(24),
           "Lifetime of issued workload certificates when the request asks for none.");
 ABSL_FLAG(absl::Duration, max_workload_cert_ttl, absl::Hours(24 * 90),

@@ -4,6 +4,34 @@
 #include "libs/common/net.h"
 #include "libs/common/shared_flags.h"
 
+namespace keel::galley {
+
+// --config_source=files|kubernetes
+bool AbslParseFlag(absl::string_view text, ConfigSourceKind* kind, std::string* error) {
+  if (text == "files") {
+    *kind = ConfigSourceKind::kFiles;
+  } else if (text == "kubernetes") {
+    *kind = ConfigSourceKind::kKubernetes;
+  } else {
+    *error = "want files or kubernetes";
+    return false;
+  }
+  return true;
+}
+
+std::string AbslUnparseFlag(ConfigSourceKind kind) {
+  return kind == ConfigSourceKind::kKubernetes ? "kubernetes" : "files";
+}
+
+}  // namespace keel::galley
+
+ABSL_FLAG(keel::galley::ConfigSourceKind, config_source, keel::galley::ConfigSourceKind::kFiles,
+          "Where config comes from: files (--config_dir, and keelctl apply on etcd) or "
+          "kubernetes (Istio's CRDs and the cluster's Services, EndpointSlices, Pods and Nodes).");
+ABSL_FLAG(std::string, kubeconfig, "",
+          "With --config_source=kubernetes: the kubeconfig to use; else $KUBECONFIG, else the "
+          "pod's service account.");
+ABSL_FLAG(std::string, kube_context, "", "The kubeconfig's context to use; else its current one.");
 ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
@@ -21,7 +49,12 @@ namespace keel::galley {
 
 GalleyOptions GalleyOptionsFromFlags() {
   return GalleyOptions{
+      .source = absl::GetFlag(FLAGS_config_source),
       .config_dirs = absl::GetFlag(FLAGS_config_dir),
+      .kubeconfig = absl::GetFlag(FLAGS_kubeconfig),
+      .kube_context = absl::GetFlag(FLAGS_kube_context),
+      .cluster_domain = absl::GetFlag(FLAGS_cluster_domain),
+      .trust_domain = absl::GetFlag(FLAGS_trust_domain),
       .debounce = absl::GetFlag(FLAGS_debounce),
       .debounce_max = absl::GetFlag(FLAGS_debounce_max),
       .webhook_address = absl::GetFlag(FLAGS_webhook_address).value,

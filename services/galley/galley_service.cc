@@ -39,10 +39,10 @@ class GalleyService::EmptiedFolders : public prometheus::Collectable {
   explicit EmptiedFolders(const GalleyService* galley) : galley_(galley) {}
   std::vector<prometheus::MetricFamily> Collect() const override {
     prometheus::ClientMetric count;
-    count.gauge.value = galley_->file_source_ == nullptr
+    count.gauge.value = galley_->source_ == nullptr
                             ? 0
                             : static_cast<double>(
-                                  galley_->file_source_->LastReport().emptied_directories.size());
+                                  galley_->source_->LastReport().emptied_directories.size());
     return {prometheus::MetricFamily{
         .name = "galley_config_dirs_emptied",
         .help = "Configured folders found empty after holding config, whose last good config "
@@ -129,15 +129,29 @@ absl::Status GalleyService::Start(ServiceContext& context) {
   }
   watch_ = store_->Watch([this](std::shared_ptr<const mesh::ConfigSnapshot> snapshot,
                                 const mesh::ConfigChange& change) { Publish(*snapshot, change); });
-  // A replica on etcd without folders only serves: it must not make etcd
-  // hold "nothing".
-  if (options_.etcd_endpoints.empty() || !options_.config_dirs.empty()) {
-    file_source_ =
+  if (options_.source == ConfigSourceKind::kKubernetes) {
+    // Istio 1.4's design: Galley is the one component that reads the
+    // cluster; Pilot and Mixer keep reading MCP.
+    absl::StatusOr<keel::kube::ClusterAccess> access =
+        keel::kube::ResolveAccess(options_.kubeconfig, options_.kube_context);
+    if (!access.ok()) return access.status();
+    source_ = std::make_unique<kube::KubeSource>(
+        kube::KubeSourceOptions{
+            .access = *std::move(access),
+            .registry = {.domain = options_.cluster_domain, .trust_domain = options_.trust_domain},
+            .debounce = options_.debounce,
+            .debounce_max = options_.debounce_max},
+        store_.get());
+    if (absl::Status loaded = source_->Load(); !loaded.ok()) return loaded;
+  } else if (options_.etcd_endpoints.empty() || !options_.config_dirs.empty()) {
+    // A replica on etcd without folders only serves: it must not make etcd
+    // hold "nothing".
+    source_ =
         std::make_unique<FileSource>(FileSourceOptions{.directories = options_.config_dirs,
                                                        .debounce = options_.debounce,
                                                        .debounce_max = options_.debounce_max},
                                      store_.get());
-    if (absl::Status loaded = file_source_->Load(); !loaded.ok()) return loaded;
+    if (absl::Status loaded = source_->Load(); !loaded.ok()) return loaded;
   }
   // The first full state is published: now subscribers may connect.
   mcp_source_.Update(*store_->Current(), nullptr);
@@ -146,8 +160,8 @@ absl::Status GalleyService::Start(ServiceContext& context) {
   std::set<std::string> all_types;
   for (const mesh::KindInfo& kind : mesh::AllKinds()) all_types.insert(kind.type_url());
   local_feeds_.Push(all_types);
-  if (file_source_ != nullptr) {
-    if (absl::Status watching = file_source_->Watch(); !watching.ok()) return watching;
+  if (source_ != nullptr) {
+    if (absl::Status watching = source_->Watch(); !watching.ok()) return watching;
   }
 
   if (!options_.webhook_address.empty()) {
@@ -191,8 +205,8 @@ void GalleyService::Publish(const mesh::ConfigSnapshot& snapshot,
       const mesh::KindInfo* kind = mesh::FindKindByTypeUrl(type_url);
       resources_gauge_->Add({{"kind", kind->kind}}).Set(static_cast<double>(type.resources.size()));
     }
-    if (file_source_ != nullptr) {
-      LoadReport report = file_source_->LastReport();
+    if (source_ != nullptr) {
+      LoadReport report = source_->LastReport();
       for (const mesh::KindInfo& kind : mesh::AllKinds()) {
         auto it = report.errors_by_kind.find(kind.kind);
         errors_gauge_->Add({{"kind", kind.kind}})
@@ -235,9 +249,9 @@ void WriteDiagnostic(const mesh::Diagnostic& d, JsonWriter& json) {
 HttpResponse GalleyService::Configz() const {
   std::shared_ptr<const mesh::ConfigSnapshot> snapshot = store_->Current();
   // A replica on etcd without folders has no file source: nothing to report.
-  LoadReport report = file_source_ != nullptr ? file_source_->LastReport() : LoadReport();
+  LoadReport report = source_ != nullptr ? source_->LastReport() : LoadReport();
   std::map<std::string, std::string> origins =
-      file_source_ != nullptr ? file_source_->Origins() : std::map<std::string, std::string>();
+      source_ != nullptr ? source_->Origins() : std::map<std::string, std::string>();
   JsonWriter json;
   json.BeginObject().Key("generation").Uint(snapshot->generation).Key("types").BeginArray();
   for (const auto& [type_url, type] : snapshot->types) {
@@ -283,7 +297,7 @@ HttpResponse GalleyService::Mcpz() const {
 void GalleyService::Stop() {
   // As Citadel: with etcd unreachable, shutdown costs one attempt per call.
   if (mesh::EtcdConfigStore* etcd = etcd_store_.load(); etcd != nullptr) etcd->client()->Close();
-  if (file_source_ != nullptr) file_source_->Stop();
+  if (source_ != nullptr) source_->Stop();
   folder_writer_.reset();  // resigns: another replica writes the folders at once
   if (webhook_ != nullptr) webhook_->Stop();
   watch_.reset();

@@ -19,13 +19,27 @@
 #include "libs/mesh/etcd_config_store.h"
 #include "services/galley/config_api.h"
 #include "services/galley/mcp_source.h"
+#include "services/galley/kube/source.h"
 #include "services/galley/sources/file_source.h"
 
 namespace keel::galley {
 
+// Where config comes from: folders (and keelctl apply, on etcd), or a
+// Kubernetes API server (Istio's CRDs and the cluster's services).
+enum class ConfigSourceKind { kFiles, kKubernetes };
+
 struct GalleyOptions {
+  ConfigSourceKind source = ConfigSourceKind::kFiles;
   // Directories of Istio YAML to read, recursively.
   std::vector<std::string> config_dirs;
+  // With kKubernetes: the kubeconfig (else $KUBECONFIG, else the pod's
+  // service account) and its context (else its current one).
+  std::string kubeconfig;
+  std::string kube_context;
+  // A Service's host is name.namespace.svc.<cluster_domain>; its pods'
+  // identities are spiffe://<trust_domain>/ns/<namespace>/sa/<account>.
+  std::string cluster_domain = "cluster.local";
+  std::string trust_domain = "cluster.local";
   absl::Duration debounce = absl::Milliseconds(100);
   absl::Duration debounce_max = absl::Seconds(10);
   // The admission webhook (HTTPS) listens here when set.
@@ -82,7 +96,7 @@ class GalleyService : public Service {
   McpSource mcp_source_;
   xds::LocalFeeds local_feeds_{&mcp_source_};
   std::unique_ptr<xds::AdsServer> ads_server_;
-  std::unique_ptr<FileSource> file_source_;
+  std::unique_ptr<ConfigSource> source_;
   std::unique_ptr<mesh::ConfigStore::WatchHandle> watch_;
   std::unique_ptr<etcd::LeaderElection> folder_writer_;  // on etcd with folders
   std::unique_ptr<HttpServer> webhook_;

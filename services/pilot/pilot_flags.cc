@@ -6,7 +6,6 @@
 ABSL_FLAG(absl::Duration, debounce_after, absl::Milliseconds(100),
           "Quiet time before a push during a burst of config changes (PILOT_DEBOUNCE_AFTER); "
           "a lone change after a quiet spell pushes at once.");
-ABSL_FLAG(std::string, cluster_domain, "cluster.local", "Domain short host names expand with.");
 ABSL_FLAG(std::string, mesh_config, "",
           "Istio MeshConfig YAML (rootNamespace, default exportTo, ...); reloaded when it changes. "
           "Empty: Istio's defaults.");

@@ -29,6 +29,7 @@
 #include "libs/mesh/config_store.h"
 #include "libs/mesh/diagnostic.h"
 #include "libs/mesh/resource.h"
+#include "services/galley/sources/source.h"
 
 namespace keel::galley {
 
@@ -41,40 +42,24 @@ struct FileSourceOptions {
   absl::Duration debounce_max = absl::Seconds(10);
 };
 
-// The outcome of one reload, for logs, metrics and debug pages.
-struct LoadReport {
-  size_t files = 0;
-  size_t resources = 0;                    // valid resources published
-  std::vector<mesh::Diagnostic> errors;    // every error, all files
-  std::vector<mesh::Diagnostic> warnings;  // every warning (deprecations...): counted apart
-  std::vector<mesh::Diagnostic> skipped;   // info notes (kinds Keel does not handle)
-  std::map<std::string, size_t> errors_by_kind;
-  std::vector<std::string> stale;                // keys serving their last good version
-  std::vector<std::string> missing_directories;  // configured folders that are gone
-  // Configured folders that held config and now hold no file at all: their
-  // last good config is kept (see docs/galley.md).
-  std::vector<std::string> emptied_directories;
-  bool changed = false;                          // a new snapshot was published
-};
-
-class FileSource {
+class FileSource : public ConfigSource {
  public:
   FileSource(FileSourceOptions options, mesh::ConfigStore* store);
-  ~FileSource();
+  ~FileSource() override;
 
   // Load reads every directory once and publishes. Returns an error only when
   // a directory cannot be read at all.
-  absl::Status Load();
+  absl::Status Load() override;
 
   // Watch starts reloading on file changes, on a thread of its own.
-  absl::Status Watch();
-  void Stop();
+  absl::Status Watch() override;
+  void Stop() override;
 
   // LastReport returns the outcome of the latest reload.
-  LoadReport LastReport() const;
+  LoadReport LastReport() const override;
 
   // Where each published resource came from: key -> file.
-  std::map<std::string, std::string> Origins() const;
+  std::map<std::string, std::string> Origins() const override;
 
  private:
   struct FileState {
