@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/harness/mesh.h"
 #include "integration/harness/process.h"
+#include "libs/mesh/schema.h"
 #include "yaml-cpp/yaml.h"
 
 namespace keel::testing {
@@ -218,7 +220,9 @@ TEST(ChartRenderTest, EveryComponentAcceptsTheArgumentsTheChartPasses) {
   for (const auto& sets : std::vector<std::vector<std::string>>{
            {},
            {"galley.grpcPort=19901", "global.logFormat=json", "citadel.caMode=cacerts",
-            "pilot.prometheus=prometheus.monitoring:9090"}}) {
+            "pilot.prometheus=prometheus.monitoring:9090"},
+           {"galley.source=kubernetes"},
+           {"galley.source=etcd", "etcd.mode=bundled"}}) {
     Manifests manifests = Render(sets);
     for (const std::string component : {"galley", "pilot", "citadel", "mixer"}) {
       SCOPED_TRACE(component);
@@ -231,6 +235,78 @@ TEST(ChartRenderTest, EveryComponentAcceptsTheArgumentsTheChartPasses) {
       EXPECT_THAT(result->out, HasSubstr(component + " version"));
     }
   }
+}
+
+// The chart's CRDs are Keel's kind table: every kind, its group, plural and
+// scope, every version it is read as served, the one Keel serves stored.
+TEST(ChartRenderTest, TheCrdsServeEveryKindOfTheTable) {
+  std::map<std::string, YAML::Node> crds;
+  for (const YAML::Node& doc : YAML::LoadAllFromFile(RunfilePath("helm/keel/crds/istio-1.4.yaml"))) {
+    if (!doc.IsMap()) continue;
+    EXPECT_EQ(doc["apiVersion"].as<std::string>(), "apiextensions.k8s.io/v1");
+    crds[doc["metadata"]["name"].as<std::string>()] = doc;
+  }
+  EXPECT_EQ(crds.size(), mesh::AllKinds().size());
+  for (const mesh::KindInfo& kind : mesh::AllKinds()) {
+    SCOPED_TRACE(kind.kind);
+    const std::string name = absl::StrCat(kind.plural(), ".", kind.group);
+    ASSERT_EQ(crds.count(name), 1u) << name;
+    const YAML::Node spec = crds[name]["spec"];
+    EXPECT_EQ(spec["group"].as<std::string>(), kind.group);
+    EXPECT_EQ(spec["names"]["kind"].as<std::string>(), kind.kind);
+    EXPECT_EQ(spec["names"]["plural"].as<std::string>(), kind.plural());
+    EXPECT_EQ(spec["scope"].as<std::string>(), kind.cluster_scoped() ? "Cluster" : "Namespaced");
+    std::vector<std::string> served;
+    std::vector<std::string> stored;
+    for (const YAML::Node& version : spec["versions"]) {
+      if (version["served"].as<bool>()) served.push_back(version["name"].as<std::string>());
+      if (version["storage"].as<bool>()) stored.push_back(version["name"].as<std::string>());
+      // 1.4 had no schemas: a spec keeps every field it is given.
+      EXPECT_TRUE(version["schema"]["openAPIV3Schema"]["properties"]["spec"]
+                         ["x-kubernetes-preserve-unknown-fields"]
+                             .as<bool>());
+    }
+    EXPECT_EQ(served, kind.accepted_versions);
+    EXPECT_THAT(stored, ElementsAre(kind.version));
+  }
+}
+
+// galley.source: kubernetes grants Galley list and watch of exactly the
+// kinds it reads (and its webhook configuration), and the webhook points
+// at Galley's Service.
+TEST(ChartRenderTest, KubernetesSourceGetsLeastPrivilegeRbacAndTheWebhook) {
+  Manifests manifests = Render({"galley.source=kubernetes", "galley.webhook.failurePolicy=Ignore"});
+  const YAML::Node role = manifests["ClusterRole/keel-galley-keel-system"];
+  ASSERT_TRUE(role.IsMap());
+  std::set<std::string> granted;
+  for (const YAML::Node& rule : role["rules"]) {
+    const auto verbs = rule["verbs"].as<std::vector<std::string>>();
+    for (const YAML::Node& group : rule["apiGroups"]) {
+      for (const YAML::Node& resource : rule["resources"]) {
+        granted.insert(absl::StrCat(group.as<std::string>(), "/", resource.as<std::string>(), ":",
+                                    absl::StrJoin(verbs, ",")));
+      }
+    }
+  }
+  for (const mesh::KindInfo& kind : mesh::AllKinds()) {
+    EXPECT_THAT(granted, Contains(absl::StrCat(kind.group, "/", kind.plural(), ":list,watch")));
+  }
+  EXPECT_THAT(granted, Contains("/services:list,watch"));
+  EXPECT_THAT(granted, Contains("discovery.k8s.io/endpointslices:list,watch"));
+  EXPECT_THAT(granted, Contains("admissionregistration.k8s.io/validatingwebhookconfigurations:get,patch"));
+  for (const std::string& grant : granted) EXPECT_THAT(grant, ::testing::Not(HasSubstr("*"))) << grant;
+  const YAML::Node webhook = manifests["ValidatingWebhookConfiguration/keel-galley-keel-system"];
+  ASSERT_TRUE(webhook.IsMap());
+  EXPECT_EQ(webhook["webhooks"][0]["failurePolicy"].as<std::string>(), "Ignore");
+  EXPECT_EQ(webhook["webhooks"][0]["clientConfig"]["service"]["name"].as<std::string>(), "keel-galley");
+  std::vector<std::string> args = Args(manifests["Deployment/keel-galley"]);
+  EXPECT_THAT(args, Contains("--config_source=kubernetes"));
+  EXPECT_THAT(args, Contains("--webhook_configuration=keel-galley-keel-system"));
+  EXPECT_THAT(args, ::testing::Not(Contains("--config_dir=/etc/keel/config")));
+  // Files (the default) render none of it.
+  Manifests files = Render({});
+  EXPECT_EQ(files.count("ClusterRole/keel-galley-keel-system"), 0u);
+  EXPECT_THAT(Args(files["Deployment/keel-galley"]), Contains("--config_dir=/etc/keel/config"));
 }
 
 // The mesh config the chart renders from `meshConfig` is one Pilot accepts.

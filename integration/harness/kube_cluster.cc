@@ -132,9 +132,6 @@ extendedKeyUsage = clientAuth
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       "--authorization-mode=RBAC",
       "--service-cluster-ip-range=10.96.0.0/16",
-      // Watches are answered from etcd's history for this long: short, so
-      // a test can see a watch expire (410 Gone) by compaction.
-      "--etcd-compaction-interval=0",
   };
   cluster->admin_kubeconfig_ = dir + "/admin.kubeconfig";
   if (absl::Status s = WriteText(
@@ -150,8 +147,9 @@ extendedKeyUsage = clientAuth
     absl::StatusOr<ChildProcess> manager = ChildProcess::Start(
         KubeBinary("kube-controller-manager"),
         {"--kubeconfig=" + cluster->admin_kubeconfig_, "--leader-elect=false",
-         "--controllers=endpointslice,serviceaccount,serviceaccount-token,namespace,"
-         "garbagecollector,root-ca-certificate-publisher",
+         "--controllers=endpointslice-controller,serviceaccount-controller,"
+         "serviceaccount-token-controller,namespace-controller,garbage-collector-controller,"
+         "root-ca-certificate-publisher-controller",
          "--service-account-private-key-file=" + dir + "/sa.key",
          "--root-ca-file=" + cluster->ca_file_, "--use-service-account-credentials=false",
          "--bind-address=127.0.0.1", absl::StrCat("--secure-port=", PickFreePort()),
@@ -160,11 +158,14 @@ extendedKeyUsage = clientAuth
         dir + "/controller-manager.log");
     if (!manager.ok()) return manager.status();
     cluster->controller_manager_ = *std::move(manager);
-    if (!Eventually(
+    const bool made = Eventually(
             [&] {
-              return cluster->Kubectl({"get", "serviceaccount", "default", "-n", "default"}).exit.status == 0;
+              return !cluster->controller_manager_->Running() ||
+                     cluster->Kubectl({"get", "serviceaccount", "default", "-n", "default"})
+                             .exit.status == 0;
             },
-            absl::Seconds(60), absl::Milliseconds(200))) {
+            absl::Seconds(60), absl::Milliseconds(200));
+    if (!made || !cluster->controller_manager_->Running()) {
       return absl::UnavailableError(
           absl::StrCat("kube-controller-manager made no default service account:\n",
                        cluster->controller_manager_->Log().substr(0, 4000)));

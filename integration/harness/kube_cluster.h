@@ -72,6 +72,8 @@ class KubeCluster {
   void StopApiServer();
   absl::Status StartApiServer();
 
+  EtcdCluster& etcd() { return *etcd_; }
+
   // The API server's log so far.
   std::string ApiServerLog() const;
 

@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -196,7 +197,9 @@ absl::Status ApiClient::Stream(const std::string& target,
   Exchange x(io, tls_->context);
   x.request = BuildRequest(access_, {.target = target}, *token);
   http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);  // a watch never ends by size
+  // A watch never ends by size. (Not boost::none: Boost 1.74 then refuses
+  // every body with a Content-Length, comparing it with an empty optional.)
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   std::string pending;              // a line not yet complete
   std::string error_body;           // a chunked answer other than 200
   bool stopped_by_reader = false;

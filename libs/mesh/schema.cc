@@ -116,7 +116,11 @@ std::string KindInfo::proto() const { return prototype->GetDescriptor()->full_na
 
 std::string KindInfo::plural() const {
   std::string lower = absl::AsciiStrToLower(kind);
-  if (absl::EndsWith(lower, "y")) return lower.substr(0, lower.size() - 1) + "ies";
+  // English, as Kubernetes' CRDs spell it: policy -> policies, gateway -> gateways.
+  if (lower.size() > 1 && lower.back() == 'y' &&
+      std::string_view("aeiou").find(lower[lower.size() - 2]) == std::string_view::npos) {
+    return lower.substr(0, lower.size() - 1) + "ies";
+  }
   return lower + "s";
 }
 

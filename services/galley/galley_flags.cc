@@ -44,6 +44,10 @@ ABSL_FLAG(keel::ListenAddress, webhook_address, {},
           "host:port of the validating admission webhook (HTTPS); off when empty.");
 ABSL_FLAG(std::string, webhook_cert, "", "PEM certificate chain of the webhook's HTTPS server.");
 ABSL_FLAG(std::string, webhook_key, "", "PEM private key of the webhook's HTTPS server.");
+ABSL_FLAG(std::string, webhook_configuration, "",
+          "The ValidatingWebhookConfiguration whose caBundle Galley keeps equal to --webhook_ca "
+          "(in the cluster of --kubeconfig, else the pod's).");
+ABSL_FLAG(std::string, webhook_ca, "", "PEM CA of the webhook's certificate, for --webhook_configuration.");
 
 namespace keel::galley {
 
@@ -60,6 +64,8 @@ GalleyOptions GalleyOptionsFromFlags() {
       .webhook_address = absl::GetFlag(FLAGS_webhook_address).value,
       .webhook_cert_file = absl::GetFlag(FLAGS_webhook_cert),
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
+      .webhook_configuration = absl::GetFlag(FLAGS_webhook_configuration),
+      .webhook_ca_file = absl::GetFlag(FLAGS_webhook_ca),
       .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
       .folder_writer_lease = absl::GetFlag(FLAGS_folder_writer_lease),
   };

@@ -184,6 +184,15 @@ absl::Status GalleyService::Start(ServiceContext& context) {
     });
     spdlog::info("admission webhook listening on port {} ({})", webhook_->port(),
                  options_.webhook_cert_file.empty() ? "plain HTTP" : "HTTPS");
+    if (!options_.webhook_configuration.empty()) {
+      absl::StatusOr<keel::kube::ClusterAccess> access =
+          keel::kube::ResolveAccess(options_.kubeconfig, options_.kube_context);
+      if (!access.ok()) return access.status();
+      absl::StatusOr<std::unique_ptr<kube::WebhookCaKeeper>> keeper = kube::WebhookCaKeeper::Start(
+          *std::move(access), options_.webhook_configuration, options_.webhook_ca_file);
+      if (!keeper.ok()) return keeper.status();
+      webhook_ca_keeper_ = *std::move(keeper);
+    }
   }
 
   // Read at each scrape: a reload that finds a folder emptied changes no
@@ -278,7 +287,12 @@ HttpResponse GalleyService::Configz() const {
   for (const std::string& dir : report.missing_directories) json.String(dir);
   json.EndArray().Key("emptiedDirectories").BeginArray();
   for (const std::string& dir : report.emptied_directories) json.String(dir);
-  json.EndArray().Key("skipped").Uint(report.skipped.size()).EndObject();
+  json.EndArray().Key("skipped").Uint(report.skipped.size());
+  json.Key("source").BeginObject();
+  if (source_ != nullptr) {
+    for (const auto& [name, value] : source_->Counters()) json.Key(name).Uint(value);
+  }
+  json.EndObject().EndObject();
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
@@ -299,6 +313,7 @@ void GalleyService::Stop() {
   if (mesh::EtcdConfigStore* etcd = etcd_store_.load(); etcd != nullptr) etcd->client()->Close();
   if (source_ != nullptr) source_->Stop();
   folder_writer_.reset();  // resigns: another replica writes the folders at once
+  webhook_ca_keeper_.reset();
   if (webhook_ != nullptr) webhook_->Stop();
   watch_.reset();
 }

@@ -20,6 +20,7 @@
 #include "services/galley/config_api.h"
 #include "services/galley/mcp_source.h"
 #include "services/galley/kube/source.h"
+#include "services/galley/kube/webhook_ca.h"
 #include "services/galley/sources/file_source.h"
 
 namespace keel::galley {
@@ -46,6 +47,10 @@ struct GalleyOptions {
   std::string webhook_address;
   std::string webhook_cert_file;
   std::string webhook_key_file;
+  // On Kubernetes: the ValidatingWebhookConfiguration whose caBundle Galley
+  // keeps equal to `webhook_ca_file` (the CA of its certificate).
+  std::string webhook_configuration;
+  std::string webhook_ca_file;
   // When set, config lives in this etcd cluster (host:port of its members):
   // Galley writes what its folders hold there (when it has folders) and
   // serves what etcd holds, as every replica does.
@@ -100,6 +105,7 @@ class GalleyService : public Service {
   std::unique_ptr<mesh::ConfigStore::WatchHandle> watch_;
   std::unique_ptr<etcd::LeaderElection> folder_writer_;  // on etcd with folders
   std::unique_ptr<HttpServer> webhook_;
+  std::unique_ptr<kube::WebhookCaKeeper> webhook_ca_keeper_;
   prometheus::Family<prometheus::Gauge>* resources_gauge_ = nullptr;
   prometheus::Family<prometheus::Gauge>* errors_gauge_ = nullptr;
   prometheus::Gauge* snapshot_generation_ = nullptr;

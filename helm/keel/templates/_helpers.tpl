@@ -341,3 +341,48 @@ serves MCP (--mcp_client_identities), as a JSON list.
 {{- end -}}
 {{- toJson $args -}}
 {{- end -}}
+
+{{/*
+keel.galleySource is what Galley reads, as a JSON object: args (its config
+source's arguments), volumes, volumeMounts and ports (the webhook's), for
+the galley Deployment and the one-process (istiod) one alike.
+*/}}
+{{- define "keel.galleySource" -}}
+{{- $g := .Values.galley }}
+{{- $args := list }}
+{{- $volumes := list }}
+{{- $mounts := list }}
+{{- $ports := list }}
+{{- if eq $g.source "kubernetes" }}
+{{- $args = concat $args (list "--config_source=kubernetes"
+      (printf "--cluster_domain=%s" .Values.global.clusterDomain)
+      (printf "--trust_domain=%s" .Values.meshConfig.trustDomain)) }}
+{{- if $g.webhook.enabled }}
+{{- $args = concat $args (list
+      (printf "--webhook_address=:%v" $g.webhook.port)
+      "--webhook_cert=/var/run/keel/webhook/tls.crt"
+      "--webhook_key=/var/run/keel/webhook/tls.key"
+      "--webhook_ca=/var/run/keel/webhook/ca.crt"
+      (printf "--webhook_configuration=%s" (include "keel.webhookName" .))) }}
+{{- $volumes = append $volumes (dict "name" "webhook-tls" "secret" (dict "secretName" $g.webhook.certSecret "defaultMode" 288)) }}
+{{- $mounts = append $mounts (dict "name" "webhook-tls" "mountPath" "/var/run/keel/webhook" "readOnly" true) }}
+{{- $ports = append $ports (dict "name" "webhook" "port" $g.webhook.port) }}
+{{- end }}
+{{- else if eq $g.source "etcd" }}
+{{- if eq .Values.etcd.mode "none" }}
+{{- fail "galley.source: etcd needs etcd.mode bundled or external" }}
+{{- end }}
+{{- $args = append $args (include "keel.etcdEndpoints" .) }}
+{{- else }}
+{{- $args = append $args "--config_dir=/etc/keel/config" }}
+{{- with include "keel.etcdEndpoints" . }}
+{{- $args = append $args . }}
+{{- end }}
+{{- end }}
+{{- toJson (dict "args" $args "volumes" $volumes "volumeMounts" $mounts "ports" $ports) }}
+{{- end -}}
+
+{{/* keel.webhookName names the ValidatingWebhookConfiguration (cluster-wide: one per release namespace). */}}
+{{- define "keel.webhookName" -}}
+{{- printf "keel-galley-%s" .Release.Namespace -}}
+{{- end -}}

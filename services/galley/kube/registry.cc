@@ -245,7 +245,11 @@ std::vector<mesh::Resource> BuildRegistry(const ClusterState& state, const Regis
             }
           }
           for (const std::string& address : endpoint.addresses) {
-            if (!seen_addresses.insert(address).second) continue;
+            // An address may serve several pods (host-network pods differ
+            // by port), but one endpoint is listed once.
+            std::string seen_key = address;
+            for (const EndpointSlice::Port& port : slice->ports) absl::StrAppend(&seen_key, "|", port.name, "=", port.port);
+            if (!seen_addresses.insert(seen_key).second) continue;
             net::WorkloadEntry* out = spec->add_endpoints();
             out->set_address(address);
             for (const EndpointSlice::Port& port : slice->ports) {

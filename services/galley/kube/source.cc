@@ -477,6 +477,14 @@ std::map<std::string, std::string> KubeSource::Origins() const {
   return origins_;
 }
 
+std::map<std::string, uint64_t> KubeSource::Counters() const {
+  KubeSourceStats stats = Stats();
+  return {{"lists", stats.lists},         {"relists", stats.relists},
+          {"watches", stats.watches},     {"events", stats.events},
+          {"bookmarks", stats.bookmarks}, {"failures", stats.failures},
+          {"absentTypes", stats.absent.size()}};
+}
+
 KubeSourceStats KubeSource::Stats() const {
   absl::MutexLock lock(&mu_);
   return stats_;

@@ -68,6 +68,7 @@ class KubeSource : public ConfigSource {
   LoadReport LastReport() const override;
   std::map<std::string, std::string> Origins() const override;
   KubeSourceStats Stats() const;
+  std::map<std::string, uint64_t> Counters() const override;
 
   // The API paths watched, e.g. "/apis/networking.istio.io/v1alpha3/virtualservices".
   static std::vector<std::string> WatchedPaths();

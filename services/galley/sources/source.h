@@ -5,6 +5,7 @@
 #ifndef KEEL_SERVICES_GALLEY_SOURCES_SOURCE_H_
 #define KEEL_SERVICES_GALLEY_SOURCES_SOURCE_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ class ConfigSource {
   virtual LoadReport LastReport() const = 0;
   // Where each published resource came from: key -> file, or API object.
   virtual std::map<std::string, std::string> Origins() const = 0;
+  // Counters of the source's own work for /debug/configz (the Kubernetes
+  // source's lists, relists after 410 Gone, watches, events...).
+  virtual std::map<std::string, uint64_t> Counters() const { return {}; }
 };
 
 }  // namespace keel::galley

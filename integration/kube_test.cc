@@ -1,0 +1,472 @@
+// Keel on Kubernetes, against a real kube-apiserver (and its EndpointSlice
+// controller) started by the harness: Galley reads Istio's CRDs and the
+// cluster's services with the chart's RBAC and nothing more, Pilot serves
+// them, and the API server calls Galley's webhook.
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "integration/harness/eventually.h"
+#include "integration/harness/kube_cluster.h"
+#include "integration/harness/mesh.h"
+#include "libs/common/files.h"
+#include "libs/common/http_client.h"
+#include "libs/etcd/client.h"
+#include "libs/xds/ads_client.h"
+#include "libs/xds/type_urls.h"
+
+namespace keel::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kNamespace[] = "istio-system";  // the chart's release namespace here
+constexpr char kReviews[] = "reviews.default.svc.cluster.local";
+
+std::string SharedFile(const std::string& relative) {
+  const char* shared = std::getenv("KEEL_SHARED_DIR");
+  absl::StatusOr<std::string> text =
+      ReadWholeFile(absl::StrCat(shared == nullptr ? "/work/shared" : shared, "/", relative));
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : "";
+}
+
+// HostAddress is a non-loopback IPv4 address of this machine: Kubernetes
+// refuses loopback endpoint addresses, so "pods" are echo servers on it.
+std::string HostAddress() {
+  struct ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (struct ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &reinterpret_cast<struct sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof(text));
+    if (!absl::StartsWith(text, "127.")) found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+// Helm renders the chart's manifests for source: kubernetes.
+std::string RenderChart(const std::string& show_only, const std::vector<std::string>& sets = {}) {
+  std::vector<std::string> args = {"template", "keel", RunfilePath("helm/keel"), "-n", kNamespace,
+                                   "--set", "galley.source=kubernetes", "--show-only", show_only};
+  for (const std::string& set : sets) {
+    args.push_back("--set");
+    args.push_back(set);
+  }
+  const std::string home = TestTempDir("helm-home");
+  absl::StatusOr<CommandResult> helm =
+      RunToCompletion("/usr/local/bin/helm", args, absl::Seconds(60), "",
+                      {"HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_CONFIG_HOME=" + home});
+  EXPECT_TRUE(helm.ok() && helm->exit.status == 0) << (helm.ok() ? helm->err : "");
+  return helm.ok() ? helm->out : "";
+}
+
+class KubeTest : public MeshTest {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<KubeCluster>> cluster = KubeCluster::Start();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = cluster->release();
+    absl::StatusOr<std::string> crds = ReadWholeFile(RunfilePath("helm/keel/crds/istio-1.4.yaml"));
+    ASSERT_TRUE(crds.ok());
+    ASSERT_TRUE(cluster_->Apply(*crds).ok());
+    ASSERT_TRUE(cluster_->Kubectl({"wait", "--for=condition=Established", "crd", "--all",
+                                   "--timeout=60s"}).exit.status == 0);
+    ASSERT_TRUE(cluster_->Kubectl({"create", "namespace", kNamespace}).exit.status == 0);
+    // Galley's account and the chart's RBAC for it: nothing more.
+    ASSERT_TRUE(cluster_->Kubectl({"create", "serviceaccount", "keel-galley", "-n", kNamespace})
+                    .exit.status == 0);
+    // The ClusterRole and its binding; the webhook configuration is the
+    // webhook test's.
+    std::string rbac_yaml = RenderChart("templates/galley-kubernetes.yaml");
+    rbac_yaml = rbac_yaml.substr(0, rbac_yaml.find("kind: ValidatingWebhookConfiguration"));
+    rbac_yaml = rbac_yaml.substr(0, rbac_yaml.rfind("---"));
+    const absl::Status rbac = cluster_->Apply(rbac_yaml);
+    ASSERT_TRUE(rbac.ok()) << rbac;
+    absl::StatusOr<std::string> kubeconfig =
+        cluster_->ServiceAccountKubeconfig(kNamespace, "keel-galley");
+    ASSERT_TRUE(kubeconfig.ok()) << kubeconfig.status();
+    galley_kubeconfig_ = new std::string(*kubeconfig);
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
+  KubeCluster& kube() { return *cluster_; }
+
+  RunningService* StartGalley(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--config_source=kubernetes",
+                                     "--kubeconfig=" + *galley_kubeconfig_, "--debounce=20ms"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    absl::StatusOr<RunningService*> galley = mesh().Start("galley", args);
+    EXPECT_TRUE(galley.ok()) << galley.status();
+    if (!galley.ok()) return nullptr;
+    EXPECT_TRUE((*galley)->WaitReady().ok()) << (*galley)->process().Log();
+    return *galley;
+  }
+
+  RunningService* StartPilot(RunningService* galley) {
+    absl::StatusOr<RunningService*> pilot =
+        mesh().Start("pilot", {"--galley_address=" + galley->grpc_address(), "--debounce_after=20ms"});
+    EXPECT_TRUE(pilot.ok());
+    if (!pilot.ok()) return nullptr;
+    EXPECT_TRUE((*pilot)->WaitReady().ok()) << (*pilot)->process().Log();
+    return *pilot;
+  }
+
+  // A pod of reviews `version` whose container port "http" is `port`, made
+  // Running and Ready at `ip` (there is no kubelet).
+  void CreateReviewsPod(const std::string& name, const std::string& version, const std::string& ip,
+                        int port, bool ready = true) {
+    const absl::Status created = kube().Apply(absl::StrCat(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: )", name, R"(
+  namespace: default
+  labels: {app: reviews, version: )", version, R"(}
+spec:
+  serviceAccountName: bookinfo-reviews
+  nodeName: node-a
+  containers:
+  - name: reviews
+    image: docker.io/istio/examples-bookinfo-reviews-v1:1.15.0
+    ports:
+    - {name: http, containerPort: )", port, R"(}
+)"));
+    ASSERT_TRUE(created.ok()) << created;
+    const absl::Status running = kube().MarkPodRunning("default", name, ip, ready);
+    ASSERT_TRUE(running.ok()) << running;
+  }
+
+  static std::string Configz(RunningService* galley) {
+    absl::StatusOr<HttpResponse> page = HttpGet(galley->monitoring_address(), "/debug/configz");
+    return page.ok() ? page->body : "";
+  }
+
+  static KubeCluster* cluster_;
+  static std::string* galley_kubeconfig_;
+};
+
+KubeCluster* KubeTest::cluster_ = nullptr;
+std::string* KubeTest::galley_kubeconfig_ = nullptr;
+
+// The endpoints ("ip:port") a client gets for `cluster`.
+std::set<std::string> Endpoints(const xds::AdsClient& client, const std::string& cluster) {
+  std::set<std::string> out;
+  for (const auto& [name, resource] : client.Resources(xds::kEndpointType)) {
+    if (name != cluster) continue;
+    envoy::config::endpoint::v3::ClusterLoadAssignment assignment;
+    if (!resource->body.UnpackTo(&assignment)) continue;
+    for (const auto& locality : assignment.endpoints()) {
+      for (const auto& endpoint : locality.lb_endpoints()) {
+        const auto& address = endpoint.endpoint().address().socket_address();
+        out.insert(absl::StrCat(address.address(), ":", address.port_value()));
+      }
+    }
+  }
+  return out;
+}
+
+// The weights of the route to `host`'s clusters: "cluster=weight" in order.
+std::vector<std::string> RouteWeights(const xds::AdsClient& client, const std::string& route_name) {
+  std::vector<std::string> out;
+  for (const auto& [name, resource] : client.Resources(xds::kRouteType)) {
+    if (name != route_name) continue;
+    envoy::config::route::v3::RouteConfiguration route;
+    if (!resource->body.UnpackTo(&route)) continue;
+    for (const auto& host : route.virtual_hosts()) {
+      for (const auto& r : host.routes()) {
+        if (r.route().has_weighted_clusters()) {
+          for (const auto& c : r.route().weighted_clusters().clusters()) {
+            out.push_back(absl::StrCat(c.name(), "=", c.weight().value()));
+          }
+        } else if (!r.route().cluster().empty()) {
+          out.push_back(absl::StrCat(r.route().cluster(), "=100"));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// What a client holds, for failure messages.
+std::string Describe(const xds::AdsClient& client, const std::string& route_name) {
+  std::string out = "endpoints:";
+  for (const auto& [name, resource] : client.Resources(xds::kEndpointType)) {
+    absl::StrAppend(&out, " ", name, "=[");
+    for (const std::string& e : Endpoints(client, name)) absl::StrAppend(&out, e, " ");
+    absl::StrAppend(&out, "]");
+  }
+  absl::StrAppend(&out, "\nroute:");
+  for (const std::string& w : RouteWeights(client, route_name)) absl::StrAppend(&out, " ", w);
+  return out;
+}
+
+TEST_F(KubeTest, BookinfoPodsAndIstioRoutingReachAClientAndFollowScaling) {
+  const std::string ip = HostAddress();
+  ASSERT_FALSE(ip.empty()) << "no non-loopback IPv4 address on this machine";
+  auto cleanup = absl::MakeCleanup([&] {
+    kube().Kubectl({"delete", "pods,virtualservice,destinationrule,service", "--all", "-n", "default",
+                    "--wait=false"});
+  });
+  RunningService* galley = StartGalley();
+  ASSERT_NE(galley, nullptr);
+  RunningService* pilot = StartPilot(galley);
+  ASSERT_NE(pilot, nullptr);
+
+  // bookinfo's own Kubernetes objects for reviews, then Istio 1.4's samples
+  // applied unchanged with kubectl.
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bookinfo-reviews, namespace: default}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: default
+  labels: {app: reviews, service: reviews}
+spec:
+  ports:
+  - {port: 9080, name: http, targetPort: http}
+  selector: {app: reviews}
+)").ok());
+  // The EndpointSlice controller places each pod on its node: the nodes
+  // are there as a kubelet would have registered them.
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels: {topology.kubernetes.io/region: us-east, topology.kubernetes.io/zone: us-east-1a}
+)").ok());
+  CreateReviewsPod("reviews-v1", "v1", ip, 19081);
+  CreateReviewsPod("reviews-v2", "v2", ip, 19082);
+  CreateReviewsPod("reviews-v3", "v3", ip, 19083, /*ready=*/false);
+  ASSERT_TRUE(kube().Apply(SharedFile("testdata/istio/bookinfo-networking/destination-rule-reviews.yaml")).ok());
+  ASSERT_TRUE(kube().Apply(SharedFile("testdata/istio/bookinfo-networking/virtual-service-reviews-80-20.yaml")).ok());
+
+  xds::AdsClientOptions options;
+  options.server_address = pilot->grpc_address();
+  options.node.set_id("sidecar~10.0.0.9~productpage.default~default.svc.cluster.local");
+  auto client = std::make_unique<xds::AdsClient>(options, nullptr);
+  const std::string listener = absl::StrCat(kReviews, ":9080");
+  auto subset = [](const std::string& version) {
+    return absl::StrCat("outbound|9080|", version, "|", kReviews);
+  };
+  client->Subscribe(xds::kListenerType, {listener});
+  client->Subscribe(xds::kRouteType, {listener});
+  client->Subscribe(xds::kClusterType, {});
+  client->Subscribe(xds::kEndpointType, {subset("v1"), subset("v2"), subset("v3"),
+                                         absl::StrCat("outbound|9080||", kReviews)});
+  client->Start();
+  const std::string v1 = absl::StrCat(ip, ":19081"), v2 = absl::StrCat(ip, ":19082"),
+                    v3 = absl::StrCat(ip, ":19083");
+  // Each subset holds the pods its labels select; the unready one is in none.
+  ASSERT_TRUE(client->WaitUntil(
+      [&](const xds::AdsClient& c) {
+        return Endpoints(c, subset("v1")) == std::set<std::string>{v1} &&
+               Endpoints(c, subset("v2")) == std::set<std::string>{v2} &&
+               RouteWeights(c, listener).size() == 2;
+      },
+      absl::Seconds(60)))
+      << Describe(*client, listener) << "\n" << Configz(galley) << "\n"
+      << kube().Kubectl({"get", "endpointslices", "-A", "-o", "yaml"}).out;
+  EXPECT_TRUE(Endpoints(*client, subset("v3")).empty());
+  EXPECT_EQ(Endpoints(*client, absl::StrCat("outbound|9080||", kReviews)),
+            (std::set<std::string>{v1, v2}));
+  EXPECT_THAT(RouteWeights(*client, listener),
+              ::testing::ElementsAre(subset("v1") + "=80", subset("v2") + "=20"));
+
+  // Scaling: v3 becomes ready, a second v1 pod comes, the first v2 goes.
+  ASSERT_TRUE(kube().MarkPodRunning("default", "reviews-v3", ip, true).ok());
+  CreateReviewsPod("reviews-v1-b", "v1", ip, 19084);
+  ASSERT_EQ(kube().Kubectl({"delete", "pod", "reviews-v2", "-n", "default", "--wait=false"}).exit.status, 0);
+  EXPECT_TRUE(client->WaitUntil(
+      [&](const xds::AdsClient& c) {
+        return Endpoints(c, subset("v1")) == std::set<std::string>{v1, absl::StrCat(ip, ":19084")} &&
+               Endpoints(c, subset("v2")).empty() &&
+               Endpoints(c, subset("v3")) == std::set<std::string>{v3};
+      },
+      absl::Seconds(30)))
+      << Configz(galley);
+  // A pod turning unready leaves its subset.
+  ASSERT_TRUE(kube().MarkPodRunning("default", "reviews-v1", ip, false).ok());
+  EXPECT_TRUE(client->WaitUntil(
+      [&](const xds::AdsClient& c) {
+        return Endpoints(c, subset("v1")) == std::set<std::string>{absl::StrCat(ip, ":19084")};
+      },
+      absl::Seconds(30)));
+  // The route follows an edit of the VirtualService.
+  ASSERT_TRUE(kube().Apply(SharedFile("testdata/istio/bookinfo-networking/virtual-service-reviews-v3.yaml")).ok());
+  EXPECT_TRUE(client->WaitUntil(
+      [&](const xds::AdsClient& c) {
+        return RouteWeights(c, listener) == std::vector<std::string>{subset("v3") + "=100"};
+      },
+      absl::Seconds(30)));
+  client->Stop();
+  // The Service is served as Galley made it, named after it.
+  EXPECT_THAT(Configz(galley), HasSubstr("\"name\":\"default/kubernetes:reviews\""));
+}
+
+TEST_F(KubeTest, TheApiServerCallsGalleysWebhookAndItsFailurePolicyHolds) {
+  absl::StatusOr<std::pair<std::string, std::string>> cert =
+      kube().IssueServingCertificate("galley-webhook", {"127.0.0.1"});
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  const uint16_t port = PickFreePort();
+  const std::string name = absl::StrCat("keel-galley-", kNamespace);
+  // The chart's webhook configuration, pointed at this Galley: the API
+  // server here has no cluster network to reach a Service through.
+  std::string webhook = RenderChart("templates/galley-kubernetes.yaml");
+  const size_t at = webhook.find("kind: ValidatingWebhookConfiguration");
+  ASSERT_NE(at, std::string::npos);
+  webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + webhook.substr(at);
+  const size_t service = webhook.find("      service:");
+  const size_t bundle = webhook.find("      # Written by Galley");
+  ASSERT_TRUE(service != std::string::npos && bundle != std::string::npos);
+  webhook.replace(service, bundle - service,
+                  absl::StrCat("      url: https://127.0.0.1:", port, "/validate\n"));
+  ASSERT_TRUE(kube().Apply(webhook).ok()) << webhook;
+  // Whatever happens here, the next tests need an API server without it.
+  auto cleanup = absl::MakeCleanup([&] {
+    kube().Kubectl({"delete", "validatingwebhookconfiguration", name, "--ignore-not-found"});
+    kube().Kubectl({"delete", "virtualservice", "broken", "ratings", "-n", "default",
+                    "--ignore-not-found"});
+  });
+
+  RunningService* galley = StartGalley(
+      {absl::StrCat("--webhook_address=127.0.0.1:", port), "--webhook_cert=" + cert->first,
+       "--webhook_key=" + cert->second, "--webhook_ca=" + kube().ca_file(),
+       "--webhook_configuration=" + name});
+  ASSERT_NE(galley, nullptr);
+  // Galley writes the CA bundle (with the chart's RBAC: get and patch of
+  // this one configuration); then the API server can call it.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        absl::StatusOr<std::string> bundle =
+            kube().JsonPath({"validatingwebhookconfiguration", name}, "{.webhooks[0].clientConfig.caBundle}");
+        return bundle.ok() && !bundle->empty();
+      },
+      absl::Seconds(30)))
+      << galley->process().Log();
+
+  const std::string broken = R"(apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: broken, namespace: default}
+spec:
+  hosts: [ratings]
+  http:
+  - route:
+    - destination: {host: ratings, subset: v1}
+      weight: 30
+    - destination: {host: ratings, subset: v2}
+      weight: 30
+)";
+  // kubectl apply of invalid config is refused with Keel's message, and
+  // nothing reaches Galley.
+  absl::Status refused;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        refused = kube().Apply(broken);
+        return !refused.ok() && absl::StrContains(refused.message(), "denied the request");
+      },
+      absl::Seconds(30)))
+      << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("weight"));
+  EXPECT_NE(kube().Kubectl({"get", "virtualservice", "broken", "-n", "default"}).exit.status, 0);
+  EXPECT_THAT(Configz(galley), ::testing::Not(HasSubstr("default/broken")));
+  // A valid one lands and Galley serves it.
+  ASSERT_TRUE(kube().Apply(SharedFile("testdata/istio/bookinfo-networking/virtual-service-ratings-test-abort.yaml")).ok());
+  EXPECT_TRUE(Eventually([&] { return absl::StrContains(Configz(galley), "\"name\":\"default/ratings\""); },
+                         absl::Seconds(20)));
+
+  // Galley down, failurePolicy Fail (the chart's default): nothing changes.
+  galley->Stop();
+  absl::Status while_down = kube().Apply(broken);
+  EXPECT_FALSE(while_down.ok());
+  EXPECT_THAT(while_down.message(), HasSubstr("failed calling webhook"));
+  // failurePolicy Ignore: admitted unvalidated...
+  ASSERT_EQ(kube().Kubectl({"patch", "validatingwebhookconfiguration", name, "--type=json", "-p",
+                            R"([{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}])"})
+                .exit.status,
+            0);
+  EXPECT_TRUE(kube().Apply(broken).ok());
+  // ...and a Galley that comes back refuses to serve it, naming the object.
+  RunningService* again = StartGalley();
+  ASSERT_NE(again, nullptr);
+  const std::string configz = Configz(again);
+  EXPECT_THAT(configz, HasSubstr("virtualservices.networking.istio.io default/broken"));
+  EXPECT_THAT(configz, HasSubstr("weight"));
+  EXPECT_THAT(configz, ::testing::Not(HasSubstr("\"name\":\"default/broken\"")));
+}
+
+TEST_F(KubeTest, AnExpiredWatchListsAgainAndMissesNoDeletion) {
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: kept, namespace: default}
+spec: {hosts: [kept], http: [{route: [{destination: {host: kept}}]}]}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: deleted, namespace: default}
+spec: {hosts: [deleted], http: [{route: [{destination: {host: deleted}}]}]}
+)").ok());
+  auto cleanup = absl::MakeCleanup([&] {
+    kube().Kubectl({"delete", "virtualservice", "--all", "-n", "default"});
+  });
+  RunningService* galley = StartGalley();
+  ASSERT_NE(galley, nullptr);
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(Configz(galley), "default/deleted"); },
+                         absl::Seconds(20)));
+  // Galley stops (a hung process), and the API server restarts under it:
+  // its connections are gone with nothing sent. Then one object goes, one
+  // comes, etcd's history is compacted and the API server restarts again,
+  // so the versions Galley will resume from are gone.
+  ASSERT_EQ(kill(galley->process().pid(), SIGSTOP), 0);
+  kube().StopApiServer();
+  ASSERT_TRUE(kube().StartApiServer().ok());
+  ASSERT_EQ(kube().Kubectl({"delete", "virtualservice", "deleted", "-n", "default"}).exit.status, 0);
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: added, namespace: default}
+spec: {hosts: [added], http: [{route: [{destination: {host: added}}]}]}
+)").ok());
+  kube().StopApiServer();
+  {
+    absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> etcd =
+        etcd::EtcdClient::Connect({.endpoints = kube().etcd().endpoints()});
+    ASSERT_TRUE(etcd.ok());
+    absl::StatusOr<int64_t> revision = (*etcd)->Put("/keel-test/compact", "now");
+    ASSERT_TRUE(revision.ok());
+    ASSERT_TRUE((*etcd)->Compact(*revision).ok());
+  }
+  ASSERT_TRUE(kube().StartApiServer().ok());
+  ASSERT_EQ(kill(galley->process().pid(), SIGCONT), 0);
+  // Its watches resume from versions that are gone: 410, so it lists again.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const std::string configz = Configz(galley);
+        return absl::StrContains(configz, "default/added") &&
+               !absl::StrContains(configz, "default/deleted") &&
+               absl::StrContains(configz, "default/kept") &&
+               !absl::StrContains(configz, "\"relists\":0,");
+      },
+      absl::Seconds(60)))
+      << Configz(galley);
+}
+
+}  // namespace
+}  // namespace keel::testing
