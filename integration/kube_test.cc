@@ -11,7 +11,9 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
@@ -152,6 +154,44 @@ spec:
     ASSERT_TRUE(running.ok()) << running;
   }
 
+  // Starts an echo server on `ip` (a port the kernel picks) answering as
+  // `version`; returns its port once it serves, 0 on failure.
+  int StartEcho(const std::string& ip, const std::string& version) {
+    const std::string base = absl::StrCat(TestTempDir("echo"), "/", version);
+    absl::StatusOr<ChildProcess> server = ChildProcess::Start(
+        RunfilePath("integration/apps/echo_server"),
+        {absl::StrCat("--address=", ip, ":0"), "--app_version=" + version,
+         "--ports_file=" + base + ".ports"},
+        base + ".log");
+    if (!server.ok()) return 0;
+    absl::StatusOr<PortsFile> ports = WaitForPortsFile(base + ".ports", *server);
+    if (!ports.ok() || !WaitForLog(*server, "serving on", absl::Seconds(20))) return 0;
+    echo_servers_.push_back(*std::move(server));
+    return ports->grpc_port;
+  }
+
+  // Calls reviews `count` times through gRPC's xDS resolver; returns the
+  // answers by version, and "errors".
+  std::map<std::string, int> CallReviews(const std::string& bootstrap, int count) {
+    absl::StatusOr<CommandResult> result = RunToCompletion(
+        RunfilePath("integration/apps/echo_client"),
+        {absl::StrCat("--target=xds:///", kReviews, ":9080"), absl::StrCat("--count=", count),
+         "--rpc_timeout=3s"},
+        absl::Seconds(120), "", {"GRPC_XDS_BOOTSTRAP=" + bootstrap});
+    std::map<std::string, int> counts;
+    if (!result.ok()) return counts;
+    const size_t at = result->out.rfind("summary ");
+    if (at == std::string::npos) return counts;
+    for (absl::string_view part : absl::StrSplit(result->out.substr(at + 8), ' ', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+      int n = 0;
+      if (absl::SimpleAtoi(kv.second, &n)) counts[kv.first] = n;
+    }
+    return counts;
+  }
+
+  std::vector<ChildProcess> echo_servers_;
+
   static std::string Configz(RunningService* galley) {
     absl::StatusOr<HttpResponse> page = HttpGet(galley->monitoring_address(), "/debug/configz");
     return page.ok() ? page->body : "";
@@ -253,9 +293,13 @@ metadata:
   name: node-a
   labels: {topology.kubernetes.io/region: us-east, topology.kubernetes.io/zone: us-east-1a}
 )").ok());
-  CreateReviewsPod("reviews-v1", "v1", ip, 19081);
-  CreateReviewsPod("reviews-v2", "v2", ip, 19082);
-  CreateReviewsPod("reviews-v3", "v3", ip, 19083, /*ready=*/false);
+  // Each pod is a real gRPC server (echo) on this machine's address.
+  const int p1 = StartEcho(ip, "v1"), p2 = StartEcho(ip, "v2"), p3 = StartEcho(ip, "v3"),
+            p4 = StartEcho(ip, "v1");
+  ASSERT_TRUE(p1 > 0 && p2 > 0 && p3 > 0 && p4 > 0);
+  CreateReviewsPod("reviews-v1", "v1", ip, p1);
+  CreateReviewsPod("reviews-v2", "v2", ip, p2);
+  CreateReviewsPod("reviews-v3", "v3", ip, p3, /*ready=*/false);
   ASSERT_TRUE(kube().Apply(SharedFile("testdata/istio/bookinfo-networking/destination-rule-reviews.yaml")).ok());
   ASSERT_TRUE(kube().Apply(SharedFile("testdata/istio/bookinfo-networking/virtual-service-reviews-80-20.yaml")).ok());
 
@@ -273,8 +317,8 @@ metadata:
   client->Subscribe(xds::kEndpointType, {subset("v1"), subset("v2"), subset("v3"),
                                          absl::StrCat("outbound|9080||", kReviews)});
   client->Start();
-  const std::string v1 = absl::StrCat(ip, ":19081"), v2 = absl::StrCat(ip, ":19082"),
-                    v3 = absl::StrCat(ip, ":19083");
+  const std::string v1 = absl::StrCat(ip, ":", p1), v2 = absl::StrCat(ip, ":", p2),
+                    v3 = absl::StrCat(ip, ":", p3), v1b = absl::StrCat(ip, ":", p4);
   // Each subset holds the pods its labels select; the unready one is in none.
   ASSERT_TRUE(client->WaitUntil(
       [&](const xds::AdsClient& c) {
@@ -290,14 +334,25 @@ metadata:
             (std::set<std::string>{v1, v2}));
   EXPECT_THAT(RouteWeights(*client, listener),
               ::testing::ElementsAre(subset("v1") + "=80", subset("v2") + "=20"));
+  // A real proxyless gRPC client, bootstrapped as keelctl writes it, calls
+  // the pods as the VirtualService weighs them.
+  const std::string bootstrap = TestTempDir("bootstrap") + "/bootstrap.json";
+  absl::StatusOr<CommandResult> written = RunToCompletion(
+      KeelBinaryPath("keelctl"), {"bootstrap", "--node_id=sidecar~10.0.0.9~productpage.default~default.svc.cluster.local",
+                                  "--pilot=" + pilot->grpc_address(), "--output=" + bootstrap});
+  ASSERT_TRUE(written.ok() && written->exit.status == 0);
+  std::map<std::string, int> calls = CallReviews(bootstrap, 200);
+  EXPECT_EQ(calls["v1"] + calls["v2"], 200) << "errors: " << calls["errors"];
+  EXPECT_GT(calls["v1"], calls["v2"]);
+  EXPECT_GT(calls["v2"], 0);
 
   // Scaling: v3 becomes ready, a second v1 pod comes, the first v2 goes.
   ASSERT_TRUE(kube().MarkPodRunning("default", "reviews-v3", ip, true).ok());
-  CreateReviewsPod("reviews-v1-b", "v1", ip, 19084);
+  CreateReviewsPod("reviews-v1-b", "v1", ip, p4);
   ASSERT_EQ(kube().Kubectl({"delete", "pod", "reviews-v2", "-n", "default", "--wait=false"}).exit.status, 0);
   EXPECT_TRUE(client->WaitUntil(
       [&](const xds::AdsClient& c) {
-        return Endpoints(c, subset("v1")) == std::set<std::string>{v1, absl::StrCat(ip, ":19084")} &&
+        return Endpoints(c, subset("v1")) == std::set<std::string>{v1, v1b} &&
                Endpoints(c, subset("v2")).empty() &&
                Endpoints(c, subset("v3")) == std::set<std::string>{v3};
       },
@@ -307,7 +362,7 @@ metadata:
   ASSERT_TRUE(kube().MarkPodRunning("default", "reviews-v1", ip, false).ok());
   EXPECT_TRUE(client->WaitUntil(
       [&](const xds::AdsClient& c) {
-        return Endpoints(c, subset("v1")) == std::set<std::string>{absl::StrCat(ip, ":19084")};
+        return Endpoints(c, subset("v1")) == std::set<std::string>{v1b};
       },
       absl::Seconds(30)));
   // The route follows an edit of the VirtualService.
@@ -318,6 +373,8 @@ metadata:
       },
       absl::Seconds(30)));
   client->Stop();
+  EXPECT_TRUE(Eventually([&] { return CallReviews(bootstrap, 50)["v3"] == 50; }, absl::Seconds(20),
+                         absl::ZeroDuration()));
   // The Service is served as Galley made it, named after it.
   EXPECT_THAT(Configz(galley), HasSubstr("\"name\":\"default/kubernetes:reviews\""));
 }
