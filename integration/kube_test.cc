@@ -27,6 +27,7 @@
 #include "libs/etcd/client.h"
 #include "libs/xds/ads_client.h"
 #include "libs/xds/type_urls.h"
+#include "yaml-cpp/yaml.h"
 
 namespace keel::testing {
 namespace {
@@ -523,6 +524,109 @@ spec: {hosts: [added], http: [{route: [{destination: {host: added}}]}]}
       },
       absl::Seconds(60)))
       << Configz(galley);
+}
+
+TEST_F(KubeTest, AProxylessPodGetsKeelAgentInjectedAsTheChartDescribesIt) {
+  absl::StatusOr<std::pair<std::string, std::string>> cert =
+      kube().IssueServingCertificate("galley-injector", {"127.0.0.1"});
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  const uint16_t port = PickFreePort();
+  const std::string name = absl::StrCat("keel-injector-", kNamespace);
+  // The chart's injection template and webhook configuration (pointed at
+  // this Galley: the API server here reaches no Service).
+  const std::string rendered = RenderChart("templates/injection.yaml");
+  std::string template_file, webhook;
+  for (const YAML::Node& doc : YAML::LoadAll(rendered)) {
+    if (!doc.IsMap()) continue;
+    if (doc["kind"].as<std::string>() == "ConfigMap") {
+      template_file = TestTempDir("injection") + "/injection.yaml";
+      std::ofstream(template_file) << doc["data"]["injection.yaml"].as<std::string>();
+    }
+  }
+  const size_t at = rendered.find("kind: MutatingWebhookConfiguration");
+  ASSERT_TRUE(!template_file.empty() && at != std::string::npos) << rendered;
+  webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + rendered.substr(at);
+  const size_t service = webhook.find("      service:");
+  const size_t bundle = webhook.find("      # Written by Galley");
+  ASSERT_TRUE(service != std::string::npos && bundle != std::string::npos);
+  webhook.replace(service, bundle - service,
+                  absl::StrCat("      url: https://127.0.0.1:", port, "/inject\n"));
+  ASSERT_TRUE(kube().Apply(webhook).ok()) << webhook;
+  auto cleanup = absl::MakeCleanup([&] {
+    kube().Kubectl({"delete", "mutatingwebhookconfiguration", name, "--ignore-not-found"});
+    kube().Kubectl({"label", "namespace", "default", "istio-injection-"});
+    kube().Kubectl({"delete", "pods", "--all", "-n", "default", "--wait=false"});
+  });
+  RunningService* galley = StartGalley(
+      {absl::StrCat("--webhook_address=127.0.0.1:", port), "--webhook_cert=" + cert->first,
+       "--webhook_key=" + cert->second, "--webhook_ca=" + kube().ca_file(),
+       "--injection_template=" + template_file, "--injection_configuration=" + name});
+  ASSERT_NE(galley, nullptr);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        absl::StatusOr<std::string> ca =
+            kube().JsonPath({"mutatingwebhookconfiguration", name}, "{.webhooks[0].clientConfig.caBundle}");
+        return ca.ok() && !ca->empty();
+      },
+      absl::Seconds(30)))
+      << galley->process().Log();
+  ASSERT_EQ(kube().Kubectl({"label", "namespace", "default", "istio-injection=enabled", "--overwrite"})
+                .exit.status,
+            0);
+  kube().Kubectl({"create", "serviceaccount", "bookinfo-ratings", "-n", "default"});
+  auto pod = [](const std::string& pod_name, const std::string& annotation) {
+    return absl::StrCat(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: )", pod_name, R"(
+  namespace: default
+  labels: {app: ratings, version: v1}
+  annotations: {)", annotation, R"(}
+spec:
+  serviceAccountName: bookinfo-ratings
+  containers:
+  - name: ratings
+    image: docker.io/istio/examples-bookinfo-ratings-v1:1.15.0
+    env: [{name: SERVICE_VERSION, value: v1}]
+)");
+  };
+  ASSERT_TRUE(kube().Apply(pod("ratings-grpc", "inject.istio.io/templates: grpc-agent")).ok());
+  ASSERT_TRUE(kube().Apply(pod("ratings-plain", "")).ok());
+
+  CommandResult got = kube().Kubectl({"get", "pod", "ratings-grpc", "-n", "default", "-o", "json"});
+  ASSERT_EQ(got.exit.status, 0);
+  const YAML::Node injected = YAML::Load(got.out);
+  const YAML::Node containers = injected["spec"]["containers"];
+  ASSERT_EQ(containers.size(), 2u) << got.out;
+  // The application: its own env kept, the bootstrap's added, and the mounts.
+  const YAML::Node app = containers[0];
+  EXPECT_EQ(app["env"][0]["name"].as<std::string>(), "SERVICE_VERSION");
+  EXPECT_EQ(app["env"][1]["name"].as<std::string>(), "GRPC_XDS_BOOTSTRAP");
+  EXPECT_EQ(app["env"][1]["value"].as<std::string>(), "/var/run/keel/bootstrap/bootstrap.json");
+  std::set<std::string> mounts;
+  for (const YAML::Node& m : app["volumeMounts"]) mounts.insert(m["mountPath"].as<std::string>());
+  EXPECT_TRUE(mounts.count("/var/run/keel/bootstrap") && mounts.count("/var/run/keel/certs"));
+  // keel-agent beside it, with the pod's labels as node metadata.
+  const YAML::Node agent = containers[1];
+  EXPECT_EQ(agent["name"].as<std::string>(), "keel-agent");
+  const auto args = agent["args"].as<std::vector<std::string>>();
+  EXPECT_THAT(args, ::testing::Contains("--labels=app=ratings,version=v1"));
+  EXPECT_THAT(args, ::testing::Contains("--bootstrap_file=/var/run/keel/bootstrap/bootstrap.json"));
+  EXPECT_EQ(agent["ports"][0]["containerPort"].as<int>(), 15020);
+  // The bootstrap token of the pod's own service account, mode 0400.
+  bool token = false;
+  for (const YAML::Node& v : injected["spec"]["volumes"]) {
+    if (v["name"].as<std::string>() != "keel-token") continue;
+    token = true;
+    EXPECT_EQ(v["secret"]["secretName"].as<std::string>(), "keel-token-bookinfo-ratings");
+    EXPECT_EQ(v["secret"]["defaultMode"].as<int>(), 0400);
+  }
+  EXPECT_TRUE(token) << got.out;
+  EXPECT_EQ(injected["metadata"]["annotations"]["keel.io/injected"].as<std::string>(), "grpc-agent");
+  // A pod that does not ask is left alone.
+  CommandResult plain = kube().Kubectl({"get", "pod", "ratings-plain", "-n", "default", "-o",
+                                        "jsonpath={.spec.containers[*].name}"});
+  EXPECT_EQ(plain.out, "ratings");
 }
 
 }  // namespace

@@ -47,7 +47,14 @@ ABSL_FLAG(std::string, webhook_key, "", "PEM private key of the webhook's HTTPS 
 ABSL_FLAG(std::string, webhook_configuration, "",
           "The ValidatingWebhookConfiguration whose caBundle Galley keeps equal to --webhook_ca "
           "(in the cluster of --kubeconfig, else the pod's).");
-ABSL_FLAG(std::string, webhook_ca, "", "PEM CA of the webhook's certificate, for --webhook_configuration.");
+ABSL_FLAG(std::string, webhook_ca, "",
+          "PEM CA of the webhook's certificate, for --webhook_configuration and "
+          "--injection_configuration.");
+ABSL_FLAG(std::string, injection_template, "",
+          "Serve proxyless injection (POST /inject on the webhook's server) from this template: "
+          "pods annotated inject.istio.io/templates: grpc-agent get keel-agent beside them.");
+ABSL_FLAG(std::string, injection_configuration, "",
+          "The MutatingWebhookConfiguration whose caBundle Galley keeps equal to --webhook_ca.");
 
 namespace keel::galley {
 
@@ -66,6 +73,8 @@ GalleyOptions GalleyOptionsFromFlags() {
       .webhook_key_file = absl::GetFlag(FLAGS_webhook_key),
       .webhook_configuration = absl::GetFlag(FLAGS_webhook_configuration),
       .webhook_ca_file = absl::GetFlag(FLAGS_webhook_ca),
+      .injection_template = absl::GetFlag(FLAGS_injection_template),
+      .injection_configuration = absl::GetFlag(FLAGS_injection_configuration),
       .etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints),
       .folder_writer_lease = absl::GetFlag(FLAGS_folder_writer_lease),
   };

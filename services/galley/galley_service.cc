@@ -184,12 +184,27 @@ absl::Status GalleyService::Start(ServiceContext& context) {
     });
     spdlog::info("admission webhook listening on port {} ({})", webhook_->port(),
                  options_.webhook_cert_file.empty() ? "plain HTTP" : "HTTPS");
+    if (!options_.injection_template.empty()) {
+      absl::StatusOr<std::unique_ptr<Injector>> injector = Injector::Load(options_.injection_template);
+      if (!injector.ok()) return injector.status();
+      injector_ = *std::move(injector);
+      webhook_->Handle("/inject", [this](const HttpRequest& request) {
+        return injector_->HandleReview(request);
+      });
+    }
+    std::vector<std::string> configurations;
     if (!options_.webhook_configuration.empty()) {
+      configurations.push_back("validatingwebhookconfigurations/" + options_.webhook_configuration);
+    }
+    if (!options_.injection_configuration.empty()) {
+      configurations.push_back("mutatingwebhookconfigurations/" + options_.injection_configuration);
+    }
+    if (!configurations.empty()) {
       absl::StatusOr<keel::kube::ClusterAccess> access =
           keel::kube::ResolveAccess(options_.kubeconfig, options_.kube_context);
       if (!access.ok()) return access.status();
       absl::StatusOr<std::unique_ptr<kube::WebhookCaKeeper>> keeper = kube::WebhookCaKeeper::Start(
-          *std::move(access), options_.webhook_configuration, options_.webhook_ca_file);
+          *std::move(access), std::move(configurations), options_.webhook_ca_file);
       if (!keeper.ok()) return keeper.status();
       webhook_ca_keeper_ = *std::move(keeper);
     }

@@ -19,6 +19,7 @@
 #include "libs/mesh/etcd_config_store.h"
 #include "services/galley/config_api.h"
 #include "services/galley/mcp_source.h"
+#include "services/galley/injection.h"
 #include "services/galley/kube/source.h"
 #include "services/galley/kube/webhook_ca.h"
 #include "services/galley/sources/file_source.h"
@@ -51,6 +52,11 @@ struct GalleyOptions {
   // keeps equal to `webhook_ca_file` (the CA of its certificate).
   std::string webhook_configuration;
   std::string webhook_ca_file;
+  // Proxyless injection on the webhook's server (POST /inject) from this
+  // template (see injection.h), and the MutatingWebhookConfiguration whose
+  // caBundle Galley keeps too.
+  std::string injection_template;
+  std::string injection_configuration;
   // When set, config lives in this etcd cluster (host:port of its members):
   // Galley writes what its folders hold there (when it has folders) and
   // serves what etcd holds, as every replica does.
@@ -106,6 +112,7 @@ class GalleyService : public Service {
   std::unique_ptr<etcd::LeaderElection> folder_writer_;  // on etcd with folders
   std::unique_ptr<HttpServer> webhook_;
   std::unique_ptr<kube::WebhookCaKeeper> webhook_ca_keeper_;
+  std::unique_ptr<Injector> injector_;
   prometheus::Family<prometheus::Gauge>* resources_gauge_ = nullptr;
   prometheus::Family<prometheus::Gauge>* errors_gauge_ = nullptr;
   prometheus::Gauge* snapshot_generation_ = nullptr;

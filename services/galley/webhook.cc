@@ -18,11 +18,8 @@ HttpResponse BadRequest(const std::string& reason) {
   return HttpResponse{.status = 400, .body = absl::StrCat("bad AdmissionReview: ", reason, "\n")};
 }
 
-// ScanJson checks what YAML would accept but JSON does not, before the YAML
-// reader sees the body: nesting deeper than kMaxJsonDepth, and anything
-// outside string literals that no JSON token contains (YAML anchors and
-// aliases among them: a few hundred bytes of them can name billions of
-// nodes). Returns "" or the reason.
+}  // namespace
+
 std::string ScanJson(const std::string& text) {
   int depth = 0;
   bool in_string = false;
@@ -68,6 +65,8 @@ std::string ScanJson(const std::string& text) {
   }
   return "";
 }
+
+namespace {
 
 std::string Scalar(const YAML::Node& node) {
   return node.IsDefined() && node.IsScalar() ? node.Scalar() : "";

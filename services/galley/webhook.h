@@ -5,6 +5,7 @@
 #ifndef KEEL_SERVICES_GALLEY_WEBHOOK_H_
 #define KEEL_SERVICES_GALLEY_WEBHOOK_H_
 
+#include <string>
 #include <vector>
 
 #include "libs/common/http_server.h"
@@ -17,6 +18,13 @@ namespace keel::galley {
 // type-checked against its attribute manifests, as on every other path.
 HttpResponse HandleAdmissionReview(const HttpRequest& request,
                                    const std::vector<const mesh::Resource*>& in_force = {});
+
+// ScanJson checks what YAML would accept but JSON does not, before the YAML
+// reader sees a webhook's body: nesting deeper than kMaxJsonDepth, and
+// anything outside string literals that no JSON token contains (YAML
+// anchors and aliases among them: a few hundred bytes of them can name
+// billions of nodes). Returns "" or the reason.
+std::string ScanJson(const std::string& text);
 
 // Nesting deeper than this in a request body is refused before parsing.
 inline constexpr int kMaxJsonDepth = 64;

@@ -367,6 +367,12 @@ the galley Deployment and the one-process (istiod) one alike.
 {{- $volumes = append $volumes (dict "name" "webhook-tls" "secret" (dict "secretName" $g.webhook.certSecret "defaultMode" 288)) }}
 {{- $mounts = append $mounts (dict "name" "webhook-tls" "mountPath" "/var/run/keel/webhook" "readOnly" true) }}
 {{- $ports = append $ports (dict "name" "webhook" "port" $g.webhook.port) }}
+{{- if $g.injection.enabled }}
+{{- $args = concat $args (list "--injection_template=/etc/keel/injection/injection.yaml"
+      (printf "--injection_configuration=%s" (include "keel.injectorName" .))) }}
+{{- $volumes = append $volumes (dict "name" "injection" "configMap" (dict "name" "keel-injection")) }}
+{{- $mounts = append $mounts (dict "name" "injection" "mountPath" "/etc/keel/injection" "readOnly" true) }}
+{{- end }}
 {{- end }}
 {{- else if eq $g.source "etcd" }}
 {{- if eq .Values.etcd.mode "none" }}
@@ -385,4 +391,9 @@ the galley Deployment and the one-process (istiod) one alike.
 {{/* keel.webhookName names the ValidatingWebhookConfiguration (cluster-wide: one per release namespace). */}}
 {{- define "keel.webhookName" -}}
 {{- printf "keel-galley-%s" .Release.Namespace -}}
+{{- end -}}
+
+{{/* keel.injectorName names the MutatingWebhookConfiguration of proxyless injection. */}}
+{{- define "keel.injectorName" -}}
+{{- printf "keel-injector-%s" .Release.Namespace -}}
 {{- end -}}

@@ -10,7 +10,7 @@
 namespace keel::galley::kube {
 
 absl::StatusOr<std::unique_ptr<WebhookCaKeeper>> WebhookCaKeeper::Start(
-    keel::kube::ClusterAccess access, std::string configuration, std::string ca_file,
+    keel::kube::ClusterAccess access, std::vector<std::string> configurations, std::string ca_file,
     absl::Duration period) {
   if (absl::StatusOr<std::string> ca = ReadWholeFile(ca_file); !ca.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--webhook_ca: ", ca.status().message()));
@@ -19,16 +19,16 @@ absl::StatusOr<std::unique_ptr<WebhookCaKeeper>> WebhookCaKeeper::Start(
       keel::kube::ApiClient::Create(std::move(access));
   if (!client.ok()) return client.status();
   auto keeper = std::unique_ptr<WebhookCaKeeper>(new WebhookCaKeeper(
-      *std::move(client), std::move(configuration), std::move(ca_file), period));
+      *std::move(client), std::move(configurations), std::move(ca_file), period));
   keeper->thread_ = std::thread([raw = keeper.get()] { raw->Loop(); });
   return keeper;
 }
 
 WebhookCaKeeper::WebhookCaKeeper(std::unique_ptr<keel::kube::ApiClient> client,
-                                 std::string configuration, std::string ca_file,
+                                 std::vector<std::string> configurations, std::string ca_file,
                                  absl::Duration period)
     : client_(std::move(client)),
-      configuration_(std::move(configuration)),
+      configurations_(std::move(configurations)),
       ca_file_(std::move(ca_file)),
       period_(period) {}
 
@@ -46,7 +46,7 @@ void WebhookCaKeeper::Loop() {
   for (;;) {
     absl::Status checked = CheckOnce();
     if (checked.ok()) {
-      if (!last_problem.empty()) spdlog::info("webhook {}: caBundle is set", configuration_);
+      if (!last_problem.empty()) spdlog::info("webhook configurations: caBundle is set");
       last_problem.clear();
       wait = period_;
     } else {
@@ -54,7 +54,7 @@ void WebhookCaKeeper::Loop() {
       // until the chart's templates are applied).
       if (std::string(checked.message()) != last_problem) {
         last_problem = std::string(checked.message());
-        spdlog::warn("webhook {}: {}", configuration_, last_problem);
+        spdlog::warn("webhook configurations: {}", last_problem);
       }
       wait = std::min(wait * 2, period_);
     }
@@ -68,8 +68,15 @@ absl::Status WebhookCaKeeper::CheckOnce() {
   absl::StatusOr<std::string> ca = ReadWholeFile(ca_file_);
   if (!ca.ok()) return ca.status();
   const std::string bundle = absl::Base64Escape(*ca);
-  const std::string path = absl::StrCat(
-      "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/", configuration_);
+  for (const std::string& configuration : configurations_) {
+    if (absl::Status checked = CheckOne(configuration, bundle); !checked.ok()) return checked;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WebhookCaKeeper::CheckOne(const std::string& configuration, const std::string& bundle) {
+  const std::string path =
+      absl::StrCat("/apis/admissionregistration.k8s.io/v1/", configuration);
   absl::StatusOr<keel::kube::ApiResponse> current = client_->Call({.target = path});
   if (!current.ok()) return current.status();
   if (current->status != 200) {
@@ -115,7 +122,7 @@ absl::Status WebhookCaKeeper::CheckOnce() {
     return absl::UnavailableError(absl::StrCat("PATCH ", path, ": ", patched->status, " ",
                                                patched->body.substr(0, 300)));
   }
-  spdlog::info("webhook {}: caBundle written into {} webhook(s)", configuration_, changes);
+  spdlog::info("{}: caBundle written into {} webhook(s)", configuration, changes);
   return absl::OkStatus();
 }
 
