@@ -96,10 +96,6 @@ HttpResponse Answer(const std::string& uid, const std::string& patch) {
   return HttpResponse{.content_type = "application/json", .body = json.Take()};
 }
 
-HttpResponse BadRequest(const std::string& reason) {
-  return HttpResponse{.status = 400, .body = absl::StrCat("bad AdmissionReview: ", reason, "\n")};
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Injector>> Injector::Load(const std::string& path) {
@@ -127,19 +123,19 @@ absl::StatusOr<std::unique_ptr<Injector>> Injector::Load(const std::string& path
 
 HttpResponse Injector::HandleReview(const HttpRequest& request) const {
   if (request.method != "POST") return HttpResponse{.status = 405, .body = "POST an AdmissionReview\n"};
-  if (std::string problem = ScanJson(request.body); !problem.empty()) return BadRequest(problem);
+  if (std::string problem = ScanJson(request.body); !problem.empty()) return BadAdmissionReview(problem);
   YAML::Node review;
   try {
     review = YAML::Load(request.body);
   } catch (const YAML::Exception& e) {
-    return BadRequest(e.msg);
+    return BadAdmissionReview(e.msg);
   }
   const YAML::Node req = IsMap(review) ? review["request"] : YAML::Node();
   const std::string uid = Text(req, "uid");
-  if (uid.empty()) return BadRequest("request.uid is missing");
+  if (uid.empty()) return BadAdmissionReview("request.uid is missing");
   const YAML::Node pod = req["object"];
   if (!IsMap(pod) || !IsMap(pod["spec"]) || !IsSequence(pod["spec"]["containers"])) {
-    return BadRequest("request.object is not a Pod with spec.containers");
+    return BadAdmissionReview("request.object is not a Pod with spec.containers");
   }
   const YAML::Node metadata = pod["metadata"];
   const YAML::Node annotations = IsMap(metadata) ? metadata["annotations"] : YAML::Node();

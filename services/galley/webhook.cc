@@ -12,13 +12,10 @@
 #include "yaml-cpp/yaml.h"
 
 namespace keel::galley {
-namespace {
 
-HttpResponse BadRequest(const std::string& reason) {
+HttpResponse BadAdmissionReview(const std::string& reason) {
   return HttpResponse{.status = 400, .body = absl::StrCat("bad AdmissionReview: ", reason, "\n")};
 }
-
-}  // namespace
 
 std::string ScanJson(const std::string& text) {
   int depth = 0;
@@ -81,7 +78,7 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request,
   try {
     return HandleReview(request, in_force);
   } catch (const YAML::Exception& e) {
-    return BadRequest(absl::StrCat("malformed JSON: ", e.msg));
+    return BadAdmissionReview(absl::StrCat("malformed JSON: ", e.msg));
   }
 }
 
@@ -91,32 +88,32 @@ HttpResponse HandleReview(const HttpRequest& request, const std::vector<const me
   if (request.method != "POST") {
     return HttpResponse{.status = 405, .body = "use POST with an AdmissionReview\n"};
   }
-  if (std::string problem = ScanJson(request.body); !problem.empty()) return BadRequest(problem);
+  if (std::string problem = ScanJson(request.body); !problem.empty()) return BadAdmissionReview(problem);
   YAML::Node review;
   try {
     review = YAML::Load(request.body);
   } catch (const YAML::Exception& e) {
-    return BadRequest(absl::StrCat("malformed JSON at line ", e.mark.line + 1, ", column ",
+    return BadAdmissionReview(absl::StrCat("malformed JSON at line ", e.mark.line + 1, ", column ",
                                    e.mark.column + 1, ": ", e.msg));
   }
-  if (!review.IsMap()) return BadRequest("expected a JSON object");
+  if (!review.IsMap()) return BadAdmissionReview("expected a JSON object");
   const std::string api_version = Scalar(review["apiVersion"]);
   if (Scalar(review["kind"]) != "AdmissionReview")
-    return BadRequest("kind must be AdmissionReview");
+    return BadAdmissionReview("kind must be AdmissionReview");
   if (api_version != "admission.k8s.io/v1" && api_version != "admission.k8s.io/v1beta1") {
-    return BadRequest(
+    return BadAdmissionReview(
         absl::StrCat("unsupported apiVersion \"", api_version, "\" (want admission.k8s.io/v1)"));
   }
   const YAML::Node req = review["request"];
-  if (!req.IsMap()) return BadRequest("missing request");
+  if (!req.IsMap()) return BadAdmissionReview("missing request");
   const std::string uid = Scalar(req["uid"]);
-  if (uid.empty()) return BadRequest("missing request.uid");
+  if (uid.empty()) return BadAdmissionReview("missing request.uid");
   const std::string operation = Scalar(req["operation"]);
 
   std::vector<std::string> problems;
   if (operation == "CREATE" || operation == "UPDATE") {
     const YAML::Node object = req["object"];
-    if (!object.IsMap()) return BadRequest("missing request.object");
+    if (!object.IsMap()) return BadAdmissionReview("missing request.object");
     YAML::Emitter emitter;
     emitter << object;
     std::vector<mesh::CheckedFile> checked =

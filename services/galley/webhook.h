@@ -26,6 +26,10 @@ HttpResponse HandleAdmissionReview(const HttpRequest& request,
 // billions of nodes). Returns "" or the reason.
 std::string ScanJson(const std::string& text);
 
+// BadAdmissionReview is the 400 answer to a request that is not a readable
+// AdmissionReview.
+HttpResponse BadAdmissionReview(const std::string& reason);
+
 // Nesting deeper than this in a request body is refused before parsing.
 inline constexpr int kMaxJsonDepth = 64;
 

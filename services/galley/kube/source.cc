@@ -423,38 +423,8 @@ void KubeSource::Publish() {
       all.push_back(std::make_shared<const mesh::Resource>(std::move(entry)));
     }
   }
-  // Mixer's config type-checks across objects: a refused rule or instance
-  // keeps its last published version, if any.
-  std::vector<const mesh::Resource*> checked;
-  for (const auto& resource : all) checked.push_back(resource.get());
-  std::vector<mesh::Diagnostic> refused = mesh::CheckAcross(checked);
-  if (!refused.empty()) {
-    std::set<std::string> names;
-    for (mesh::Diagnostic& d : refused) {
-      names.insert(d.resource);
-      ++report.errors_by_kind[d.resource.substr(0, d.resource.find(' '))];
-      report.errors.push_back(std::move(d));
-    }
-    const std::shared_ptr<const mesh::ConfigSnapshot> published = store_->Current();
-    std::vector<std::shared_ptr<const mesh::Resource>> kept;
-    for (std::shared_ptr<const mesh::Resource>& resource : all) {
-      if (names.count(resource->DisplayName()) == 0) {
-        kept.push_back(std::move(resource));
-        continue;
-      }
-      std::shared_ptr<const mesh::Resource> previous =
-          published == nullptr ? nullptr
-                               : published->Find(resource->kind->type_url(),
-                                                 resource->namespace_name, resource->name);
-      if (previous != nullptr) {
-        report.stale.push_back(previous->Key());
-        kept.push_back(std::move(previous));
-      } else {
-        origins.erase(resource->Key());
-      }
-    }
-    all = std::move(kept);
-  }
+  // Mixer's config type-checks across objects.
+  CheckAcrossKeepingLastGood(*store_, all, report, origins);
   report.resources = all.size();
   for (const mesh::Diagnostic& d : report.errors) spdlog::error("rejected: {}", d.ToString());
   {

@@ -308,37 +308,8 @@ void FileSource::Reload() {
     }
   }
   // Mixer config type-checks across files (its attribute manifests may be
-  // anywhere): a rule or instance that does not compile is refused, and
-  // its last published version, if any, stays.
-  std::vector<const mesh::Resource*> checked;
-  for (const auto& resource : all) checked.push_back(resource.get());
-  std::vector<mesh::Diagnostic> refused = mesh::CheckAcross(checked);
-  if (!refused.empty()) {
-    std::set<std::string> names;
-    for (mesh::Diagnostic& d : refused) {
-      names.insert(d.resource);
-      ++report.errors_by_kind[d.resource.substr(0, d.resource.find(' '))];
-      report.errors.push_back(std::move(d));
-    }
-    const std::shared_ptr<const mesh::ConfigSnapshot> published = store_->Current();
-    std::vector<std::shared_ptr<const mesh::Resource>> kept;
-    for (std::shared_ptr<const mesh::Resource>& resource : all) {
-      if (names.count(resource->DisplayName()) == 0) {
-        kept.push_back(std::move(resource));
-        continue;
-      }
-      std::shared_ptr<const mesh::Resource> previous =
-          published == nullptr ? nullptr
-                               : published->Find(resource->kind->type_url(),
-                                                 resource->namespace_name, resource->name);
-      if (previous != nullptr) {
-        kept.push_back(std::move(previous));
-      } else {
-        origins.erase(resource->Key());
-      }
-    }
-    all = std::move(kept);
-  }
+  // anywhere).
+  CheckAcrossKeepingLastGood(*store_, all, report, origins);
   for (const mesh::Diagnostic& d : report.errors) {
     const std::string key = KeyOfDisplayName(d.resource);
     if (origins.count(key) > 0 &&

@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "libs/mesh/config_store.h"
 #include "libs/mesh/diagnostic.h"
 
 namespace keel::galley {
@@ -50,6 +52,15 @@ class ConfigSource {
   // source's lists, relists after 410 Gone, watches, events...).
   virtual std::map<std::string, uint64_t> Counters() const { return {}; }
 };
+
+// CheckAcrossKeepingLastGood is admission's whole-config check (Mixer's
+// type checks) over the set a source is about to publish: a refused rule or
+// instance is replaced by its version `store` last published, if any (else
+// dropped, with its origin); each refusal is an error in `report`, and a
+// kept previous version is in its `stale` list.
+void CheckAcrossKeepingLastGood(const mesh::ConfigStore& store,
+                                std::vector<std::shared_ptr<const mesh::Resource>>& all,
+                                LoadReport& report, std::map<std::string, std::string>& origins);
 
 }  // namespace keel::galley
 
