@@ -86,7 +86,8 @@ int Run() {
   absl::Time start = absl::Now();
   const std::string yaml_path = cluster.dir() + "/objects.yaml";
   std::ofstream(yaml_path) << Objects(services, endpoints);
-  CommandResult created = cluster.Kubectl({"create", "-f", yaml_path, "-o", "name"});
+  CommandResult created =
+      cluster.Kubectl({"create", "-f", yaml_path, "-o", "name"}, "", absl::Minutes(20));
   if (created.exit.status != 0) {
     std::fprintf(stderr, "kubectl create: %s\n", created.err.substr(0, 2000).c_str());
     return 1;

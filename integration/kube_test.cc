@@ -629,5 +629,54 @@ spec:
   EXPECT_EQ(plain.out, "ratings");
 }
 
+TEST_F(KubeTest, KeelctlAnalyzesTheLiveClustersConfig) {
+  auto cleanup = absl::MakeCleanup([&] {
+    kube().Kubectl({"delete", "virtualservice,destinationrule,service", "--all", "-n", "default"});
+  });
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: default}
+spec:
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: ratings, namespace: default}
+spec:
+  host: ratings
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: ratings, namespace: default}
+spec:
+  hosts: [ratings]
+  http: [{route: [{destination: {host: ratings, subset: v9}}]}]
+)").ok());
+  absl::StatusOr<CommandResult> analyzed = RunToCompletion(
+      KeelBinaryPath("keelctl"), {"analyze", "--kubeconfig=" + kube().admin_kubeconfig()});
+  ASSERT_TRUE(analyzed.ok());
+  EXPECT_EQ(analyzed->exit.status, 1) << analyzed->out << analyzed->err;
+  // The subset the VirtualService names is in no DestinationRule of the cluster.
+  EXPECT_THAT(analyzed->err, HasSubstr("IST0101"));
+  EXPECT_THAT(analyzed->err, HasSubstr("VirtualService default/ratings"));
+  EXPECT_THAT(analyzed->err, HasSubstr("v9"));
+  // A fix through kubectl, and the live cluster analyzes clean.
+  ASSERT_EQ(kube().Kubectl({"patch", "virtualservice", "ratings", "-n", "default", "--type=json", "-p",
+                            R"([{"op":"replace","path":"/spec/http/0/route/0/destination/subset","value":"v1"}])"})
+                .exit.status,
+            0);
+  analyzed = RunToCompletion(KeelBinaryPath("keelctl"),
+                             {"analyze", "--kubeconfig=" + kube().admin_kubeconfig()});
+  ASSERT_TRUE(analyzed.ok());
+  EXPECT_EQ(analyzed->exit.status, 0) << analyzed->out << analyzed->err;
+  EXPECT_THAT(analyzed->out, HasSubstr("No validation issues found"));
+  // A kubeconfig that cannot be used says why, naming it.
+  analyzed = RunToCompletion(KeelBinaryPath("keelctl"), {"analyze", "--kubeconfig=/nonexistent/config"});
+  ASSERT_TRUE(analyzed.ok());
+  EXPECT_EQ(analyzed->exit.status, 1);
+  EXPECT_THAT(analyzed->err, HasSubstr("/nonexistent/config"));
+}
+
 }  // namespace
 }  // namespace keel::testing

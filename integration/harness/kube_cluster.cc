@@ -214,11 +214,11 @@ absl::Status KubeCluster::WaitReady() {
 }
 
 CommandResult KubeCluster::Kubectl(const std::vector<std::string>& args,
-                                   const std::string& stdin_text) {
+                                   const std::string& stdin_text, absl::Duration timeout) {
   std::vector<std::string> full = {"--kubeconfig=" + admin_kubeconfig_};
   full.insert(full.end(), args.begin(), args.end());
   absl::StatusOr<CommandResult> run =
-      RunToCompletion(KubeBinary("kubectl"), full, absl::Seconds(60), stdin_text);
+      RunToCompletion(KubeBinary("kubectl"), full, timeout, stdin_text);
   if (!run.ok()) return CommandResult{.exit = {}, .out = "", .err = std::string(run.status().message())};
   return *run;
 }

@@ -46,7 +46,8 @@ class KubeCluster {
   const std::string& admin_kubeconfig() const { return admin_kubeconfig_; }
 
   // Kubectl runs kubectl as the administrator.
-  CommandResult Kubectl(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  CommandResult Kubectl(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                        absl::Duration timeout = absl::Seconds(60));
   // Apply is `kubectl apply -f -` of `yaml`; the error carries kubectl's message.
   absl::Status Apply(const std::string& yaml);
   // JsonPath is `kubectl get <what> -o jsonpath=<path>`'s output.

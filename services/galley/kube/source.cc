@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/kube/json_spans.h"
+#include "libs/kube/list.h"
 #include "libs/mesh/admission.h"
 #include "spdlog/spdlog.h"
 
@@ -258,48 +259,21 @@ void KubeSource::Run(Type& type) {
 absl::StatusOr<std::string> KubeSource::List(Type& type) {
   std::map<std::string, IstioObject> istio;
   ClusterState cluster;
-  std::string continue_token;
-  std::string version;
   {
     // The last good versions carry over a list (an object now invalid keeps one).
     absl::MutexLock lock(&mu_);
     if (type.kind != nullptr) istio = istio_[type.name];
   }
+  absl::StatusOr<keel::kube::ListedObjects> objects =
+      keel::kube::ListAll(*client_, type.path, &type.cancel);
+  if (!objects.ok()) return objects.status();
   std::set<std::string> listed;
-  do {
-    std::string target = absl::StrCat(type.path, "?limit=500");
-    if (!continue_token.empty()) absl::StrAppend(&target, "&continue=", continue_token);
-    if (type.cancel.cancelled()) return absl::CancelledError("stopping");
-    absl::StatusOr<keel::kube::ApiResponse> response =
-        client_->Call({.target = target, .timeout = absl::Seconds(60)});
-    if (!response.ok()) return response.status();
-    if (response->status == 404) return absl::NotFoundError(absl::StrCat(type.path, " is not served"));
-    if (response->status != 200) {
-      return absl::UnavailableError(absl::StrCat("list ", type.path, ": ", response->status, " ",
-                                                 response->body.substr(0, 300)));
-    }
-    absl::StatusOr<std::map<std::string, std::string_view>> list =
-        keel::kube::JsonMembers(response->body);
-    absl::StatusOr<std::vector<std::string_view>> items =
-        list.ok() ? keel::kube::JsonElements((*list)["items"].empty() ? "[]" : (*list)["items"])
-                  : list.status();
-    YAML::Node metadata;
-    try {
-      if (list.ok()) metadata = YAML::Load(std::string((*list)["metadata"]));
-    } catch (const YAML::Exception& e) {
-      items = absl::InvalidArgumentError(e.msg);
-    }
-    if (!items.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("list ", type.path, ": unreadable: ", items.status().message()));
-    }
-    version = Scalar(metadata, "resourceVersion");
-    continue_token = Scalar(metadata, "continue");
+  {
     absl::MutexLock lock(&mu_);
-    for (std::string_view item_json : *items) {
+    for (const std::string& item_json : objects->items) {
       YAML::Node item;
       try {
-        item = YAML::Load(std::string(item_json));
+        item = YAML::Load(item_json);
       } catch (const YAML::Exception& e) {
         spdlog::warn("kubernetes: {}: unreadable item: {}", type.name, e.msg);
         continue;
@@ -307,7 +281,7 @@ absl::StatusOr<std::string> KubeSource::List(Type& type) {
       listed.insert(Key(ParseMeta(item)));
       Apply(type, "ADDED", item, item_json, istio, cluster);
     }
-  } while (!continue_token.empty());
+  }
   absl::MutexLock lock(&mu_);
   if (type.kind != nullptr) {
     // What the list no longer holds was deleted while we were not watching.
@@ -329,7 +303,7 @@ absl::StatusOr<std::string> KubeSource::List(Type& type) {
                       stats_.absent.end());
   type.synced = true;
   if (debouncer_ != nullptr) debouncer_->Event();
-  return version;
+  return objects->resource_version;
 }
 
 void KubeSource::Apply(Type& type, const std::string& event, const YAML::Node& object,

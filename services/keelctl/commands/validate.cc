@@ -7,7 +7,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libs/kube/access.h"
+#include "libs/kube/api_client.h"
+#include "libs/kube/list.h"
 #include "libs/mesh/admission.h"
 #include "libs/mesh/analysis.h"
 #include "libs/mesh/mesh_config.h"
@@ -79,11 +84,73 @@ int RunValidate(const std::vector<std::string>& args, CommandIo& io) {
   return counts.errors > 0 || !loaded.ok ? 1 : 0;
 }
 
+// LoadCluster reads the live config of the cluster `kubeconfig` names:
+// every Istio kind and the Services, Namespaces and Pods analysis reads,
+// each object through the same admission path as a file (named after the
+// object). False (after saying why) when the cluster cannot be read.
+bool LoadCluster(const std::string& kubeconfig, const std::string& context, Loaded& loaded,
+                 CommandIo& io) {
+  absl::StatusOr<kube::ClusterAccess> access = kube::ResolveAccess(kubeconfig, context);
+  absl::StatusOr<std::unique_ptr<kube::ApiClient>> client =
+      access.ok() ? kube::ApiClient::Create(*access) : access.status();
+  if (!client.ok()) {
+    std::fprintf(io.err, "keelctl analyze: %s\n", std::string(client.status().message()).c_str());
+    return false;
+  }
+  struct Listed {
+    std::string path, name, api_version, kind;
+  };
+  std::vector<Listed> lists;
+  for (const mesh::KindInfo& kind : mesh::AllKinds()) {
+    lists.push_back({absl::StrCat("/apis/", kind.group, "/", kind.version, "/", kind.plural()),
+                     absl::StrCat(kind.plural(), ".", kind.group), kind.api_version(), kind.kind});
+  }
+  for (const char* core : {"Service", "Namespace", "Pod"}) {
+    const std::string plural = absl::StrCat(absl::AsciiStrToLower(core), "s");
+    lists.push_back({"/api/v1/" + plural, plural, "v1", core});
+  }
+  std::vector<mesh::ConfigText> texts;
+  for (const Listed& list : lists) {
+    absl::StatusOr<kube::ListedObjects> objects = kube::ListAll(**client, list.path);
+    if (objects.status().code() == absl::StatusCode::kNotFound) continue;  // no such CRD here
+    if (!objects.ok()) {
+      std::fprintf(io.err, "keelctl analyze: %s\n", std::string(objects.status().message()).c_str());
+      return false;
+    }
+    for (const std::string& item : objects->items) {
+      const std::string text = kube::WithTypeMeta(item, list.api_version, list.kind);
+      texts.push_back({absl::StrCat(list.name, " (", (*access).server, ")"), text});
+    }
+  }
+  for (const mesh::ConfigText& text : texts) loaded.files.push_back(mesh::CheckFile(text));
+  for (mesh::CheckedFile& file : loaded.files) {
+    for (mesh::Diagnostic& d : file.diagnostics) {
+      d.position.line = 0;  // an object of the API, not a line of a file
+      d.position.column = 0;
+      loaded.diagnostics.push_back(d);
+    }
+    loaded.resources += file.resources.size();
+  }
+  return true;
+}
+
 int RunAnalyze(const std::vector<std::string>& raw_args, CommandIo& io) {
   // --mesh_config=FILE: the mesh's exportTo defaults apply to the analysis.
+  // --kubeconfig=FILE [--context=NAME]: analyze the live cluster's config.
   std::vector<std::string> args;
   mesh::AnalysisOptions options;
+  std::string kubeconfig, context;
+  bool from_cluster = false;
   for (const std::string& arg : raw_args) {
+    if (absl::StartsWith(arg, "--kubeconfig=") || arg == "--kubeconfig") {
+      from_cluster = true;
+      kubeconfig = arg.size() > 13 ? arg.substr(13) : "";
+      continue;
+    }
+    if (absl::StartsWith(arg, "--context=")) {
+      context = arg.substr(10);
+      continue;
+    }
     if (!absl::StartsWith(arg, "--mesh_config=")) {
       args.push_back(arg);
       continue;
@@ -99,10 +166,19 @@ int RunAnalyze(const std::vector<std::string>& raw_args, CommandIo& io) {
         config->default_virtual_service_export_to().begin(),
         config->default_virtual_service_export_to().end());
   }
-  std::vector<std::string> paths;
-  if (!ParseFileArgs("analyze", args, paths, io)) return 2;
-  // Analysis checks across resources itself (Mixer's type-check included).
-  Loaded loaded = Load(paths, io, /*across=*/false);
+  Loaded loaded;
+  if (from_cluster) {
+    if (!args.empty()) {
+      std::fprintf(io.err, "keelctl analyze: --kubeconfig reads the cluster; give no files\n");
+      return 2;
+    }
+    if (!LoadCluster(kubeconfig, context, loaded, io)) return 1;
+  } else {
+    std::vector<std::string> paths;
+    if (!ParseFileArgs("analyze", args, paths, io)) return 2;
+    // Analysis checks across resources itself (Mixer's type-check included).
+    loaded = Load(paths, io, /*across=*/false);
+  }
   std::vector<mesh::Diagnostic> all;
   // Invalid resources are reported as Istio does: IST0106 SchemaValidationError.
   for (mesh::Diagnostic d : loaded.diagnostics) {
@@ -142,7 +218,8 @@ KEELCTL_REGISTER_COMMAND(validate,
 KEELCTL_REGISTER_COMMAND(
     analyze, Command{
                  .name = "analyze",
-                 .usage = "keelctl analyze [--mesh_config=FILE] -f FILE|DIR ...",
+                 .usage = "keelctl analyze [--mesh_config=FILE] -f FILE|DIR ... | "
+                          "keelctl analyze [--mesh_config=FILE] --kubeconfig[=FILE] [--context=NAME]",
                  .summary = "Validate and cross-check configuration (IST message codes); "
                             "exit 1 on any error.",
                  .run = RunAnalyze,
