@@ -495,8 +495,11 @@ std::shared_ptr<const xds::TypeResources> GenerateInboundListeners(const PushCon
         // cache's owner watches.
         std::string key;
         if (cache != nullptr) {
-          key = absl::StrCat(address, "|", port.name, "|", endpoint.workload, "|",
-                             service.namespace_name);
+          // The service's host and port number: mTLS and RBAC rules select
+          // by them, so a ServiceEntry change leaves other listeners' keys
+          // (and entries) as they were.
+          key = absl::StrCat(address, "|", service.host, "|", port.number, "|", port.name, "|",
+                             endpoint.workload, "|", service.namespace_name);
           for (const auto& [label, value] : endpoint.labels)
             absl::StrAppend(&key, "|", label, "=", value);
           if (auto hit = cache->entries.find(key); hit != cache->entries.end()) {

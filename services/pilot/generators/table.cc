@@ -34,7 +34,8 @@ std::vector<GeneratorRow> BuildTable() {
                    kinds::AuthorizationPolicy, kinds::PeerAuthentication, kinds::Policy,
                    kinds::MeshPolicy, kinds::ServiceRole, kinds::ServiceRoleBinding,
                    kinds::ClusterRbacConfig, kinds::RbacConfig),
-       .cache_absorbs = Of(kinds::WorkloadEntry),
+       // Its cache is keyed by all a listener reads of the registry.
+       .cache_absorbs = Of(kinds::WorkloadEntry, kinds::ServiceEntry),
        .generate = GenerateInboundListeners},
       {.name = "RDS",
        .type_url = kRouteType,

@@ -5,6 +5,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/mesh/resource.h"
+#include "absl/strings/str_cat.h"
+#include "services/pilot/generators/generators.h"
 #include "services/pilot/push/push_context.h"
 #include "services/pilot/testing/push_context.h"
 
@@ -41,7 +43,7 @@ TEST(GeneratorTableTest, KindsNoGeneratorReadsTouchNothing) {
   EXPECT_THAT(RowsAffectedBy({}), IsEmpty());
 }
 
-TEST(GeneratorTableTest, TheInboundCacheSurvivesOnlyWorkloadChanges) {
+TEST(GeneratorTableTest, TheInboundCacheSurvivesOnlyRegistryChanges) {
   const GeneratorRow* inbound = nullptr;
   for (const GeneratorRow& row : GeneratorTable()) {
     if (std::string_view(row.name) == "LDS inbound") inbound = &row;
@@ -51,9 +53,77 @@ TEST(GeneratorTableTest, TheInboundCacheSurvivesOnlyWorkloadChanges) {
     return ConfigKey{.kind = std::string(kind), .namespace_name = "ns", .name = "n"};
   };
   EXPECT_TRUE(inbound->CacheSurvives({key(kinds::WorkloadEntry.name())}));
+  EXPECT_TRUE(inbound->CacheSurvives({key(kinds::ServiceEntry.name())}));
   EXPECT_TRUE(inbound->CacheSurvives({key(kinds::VirtualService.name())}));  // not read
   EXPECT_FALSE(inbound->CacheSurvives(
       {key(kinds::WorkloadEntry.name()), key(kinds::AuthorizationPolicy.name())}));
+}
+
+// What the inbound cache gives after ServiceEntry and WorkloadEntry changes
+// (the changes it survives) is what a fresh build gives, with rules that
+// select by host and port in force.
+TEST(GeneratorTableTest, TheInboundCacheGivesWhatAFreshBuildGives) {
+  const std::string rules = R"(apiVersion: rbac.istio.io/v1alpha1
+kind: ClusterRbacConfig
+metadata: {name: default}
+spec: {mode: ON}
+---
+apiVersion: rbac.istio.io/v1alpha1
+kind: ServiceRole
+metadata: {name: extra-reader}
+spec:
+  rules: [{services: [extra-b.default.svc.cluster.local], methods: [GET]}]
+---
+apiVersion: rbac.istio.io/v1alpha1
+kind: ServiceRoleBinding
+metadata: {name: extra-reader}
+spec:
+  subjects: [{user: "*"}]
+  roleRef: {kind: ServiceRole, name: extra-reader}
+---
+apiVersion: authentication.istio.io/v1alpha1
+kind: Policy
+metadata: {name: extra}
+spec:
+  targets: [{name: extra-a, ports: [{number: 9001}]}]
+  peers: [{mtls: {}}]
+)";
+  auto registry = [](const std::string& host, int port, const std::string& address) {
+    return absl::StrCat(R"(
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata: {name: extra}
+spec:
+  hosts: [)", host, R"(]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: )", port, R"(, name: http, protocol: HTTP}]
+  endpoints: [{address: )", address, R"(}]
+)");
+  };
+  PartCache cache;
+  const std::vector<std::string> steps = {
+      registry("extra-a.default.svc.cluster.local", 9000, "10.9.0.1"),
+      registry("extra-a.default.svc.cluster.local", 9001, "10.9.0.1"),  // port: mTLS target
+      registry("extra-b.default.svc.cluster.local", 9001, "10.9.0.1"),  // host: RBAC service
+      registry("extra-b.default.svc.cluster.local", 9001, "10.9.0.2"),
+  };
+  uint64_t version = 1;
+  for (const std::string& step : steps) {
+    auto context = testing::BookinfoContextWith(rules + step);
+    const uint64_t built_before = cache.built;
+    auto cached = GenerateInboundListeners(*context, {}, &cache);
+    auto fresh = GenerateInboundListeners(*context);
+    ASSERT_EQ(cached->resources.size(), fresh->resources.size()) << step;
+    for (const auto& [name, resource] : fresh->resources) {
+      ASSERT_EQ(cached->resources.count(name), 1u) << name;
+      EXPECT_EQ(cached->resources.at(name)->body.SerializeAsString(), resource->body.SerializeAsString())
+          << name << " after " << step;
+    }
+    // Only the changed service's listener is built again.
+    if (version++ > 1) EXPECT_EQ(cache.built - built_before, 1u) << step;
+  }
 }
 
 // Every type a row makes is served, and every kind a row reads reaches Pilot.
