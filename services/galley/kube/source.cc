@@ -190,7 +190,6 @@ void KubeSource::Run(Type& type) {
       backoff = absl::Milliseconds(100);
     }
     bool gone = false;
-    bool applied = false;
     const std::string target = absl::StrCat(
         type.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", version,
         "&timeoutSeconds=", absl::ToInt64Seconds(options_.watch_timeout));
@@ -235,7 +234,6 @@ void KubeSource::Run(Type& type) {
           }
           ++stats_.events;
           Apply(type, kind, object, object_json, istio_[type.name], cluster_);
-          applied = true;
           if (debouncer_ != nullptr) debouncer_->Event();
           return true;
         },
@@ -249,8 +247,10 @@ void KubeSource::Run(Type& type) {
       continue;
     }
     if (watched.ok()) {
-      if (applied) backoff = absl::Milliseconds(100);
-      continue;  // the server ended the watch: resume from `version`
+      // The server answered and ended the watch: resume from `version`,
+      // and a later failure starts its backoff afresh.
+      backoff = absl::Milliseconds(100);
+      continue;
     }
     if (!failed(std::string(watched.message()))) return;
   }
