@@ -193,6 +193,18 @@ spec:
 
   std::vector<ChildProcess> echo_servers_;
 
+  // Waits until Galley has written its CA into `configuration`
+  // ("validatingwebhookconfiguration/NAME" and the like).
+  bool WaitForCaBundle(const std::string& kind, const std::string& name) {
+    return Eventually(
+        [&] {
+          absl::StatusOr<std::string> bundle =
+              kube().JsonPath({kind, name}, "{.webhooks[0].clientConfig.caBundle}");
+          return bundle.ok() && !bundle->empty();
+        },
+        absl::Seconds(30));
+  }
+
   static std::string Configz(RunningService* galley) {
     absl::StatusOr<HttpResponse> page = HttpGet(galley->monitoring_address(), "/debug/configz");
     return page.ok() ? page->body : "";
@@ -204,6 +216,24 @@ spec:
 
 KubeCluster* KubeTest::cluster_ = nullptr;
 std::string* KubeTest::galley_kubeconfig_ = nullptr;
+
+
+// The chart's webhook configuration of `kind` (from `rendered`), pointed at
+// a Galley on 127.0.0.1:`port`: the API server here has no cluster network
+// to reach a Service through. "" if the chart rendered none.
+std::string WebhookPointedAt(const std::string& rendered, const std::string& kind, uint16_t port,
+                             const std::string& path) {
+  const size_t at = rendered.find("kind: " + kind);
+  if (at == std::string::npos) return "";
+  std::string webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + rendered.substr(at);
+  webhook = webhook.substr(0, webhook.find("\n---"));
+  const size_t service = webhook.find("      service:");
+  const size_t bundle = webhook.find("      # Written by Galley");
+  if (service == std::string::npos || bundle == std::string::npos) return "";
+  webhook.replace(service, bundle - service,
+                  absl::StrCat("      url: https://127.0.0.1:", port, path, "\n"));
+  return webhook;
+}
 
 // The endpoints ("ip:port") a client gets for `cluster`.
 std::set<std::string> Endpoints(const xds::AdsClient& client, const std::string& cluster) {
@@ -386,17 +416,9 @@ TEST_F(KubeTest, TheApiServerCallsGalleysWebhookAndItsFailurePolicyHolds) {
   ASSERT_TRUE(cert.ok()) << cert.status();
   const uint16_t port = PickFreePort();
   const std::string name = absl::StrCat("keel-galley-", kNamespace);
-  // The chart's webhook configuration, pointed at this Galley: the API
-  // server here has no cluster network to reach a Service through.
-  std::string webhook = RenderChart("templates/galley-kubernetes.yaml");
-  const size_t at = webhook.find("kind: ValidatingWebhookConfiguration");
-  ASSERT_NE(at, std::string::npos);
-  webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + webhook.substr(at);
-  const size_t service = webhook.find("      service:");
-  const size_t bundle = webhook.find("      # Written by Galley");
-  ASSERT_TRUE(service != std::string::npos && bundle != std::string::npos);
-  webhook.replace(service, bundle - service,
-                  absl::StrCat("      url: https://127.0.0.1:", port, "/validate\n"));
+  const std::string webhook = WebhookPointedAt(RenderChart("templates/galley-kubernetes.yaml"),
+                                               "ValidatingWebhookConfiguration", port, "/validate");
+  ASSERT_FALSE(webhook.empty());
   ASSERT_TRUE(kube().Apply(webhook).ok()) << webhook;
   // Whatever happens here, the next tests need an API server without it.
   auto cleanup = absl::MakeCleanup([&] {
@@ -412,14 +434,7 @@ TEST_F(KubeTest, TheApiServerCallsGalleysWebhookAndItsFailurePolicyHolds) {
   ASSERT_NE(galley, nullptr);
   // Galley writes the CA bundle (with the chart's RBAC: get and patch of
   // this one configuration); then the API server can call it.
-  ASSERT_TRUE(Eventually(
-      [&] {
-        absl::StatusOr<std::string> bundle =
-            kube().JsonPath({"validatingwebhookconfiguration", name}, "{.webhooks[0].clientConfig.caBundle}");
-        return bundle.ok() && !bundle->empty();
-      },
-      absl::Seconds(30)))
-      << galley->process().Log();
+  ASSERT_TRUE(WaitForCaBundle("validatingwebhookconfiguration", name)) << galley->process().Log();
 
   const std::string broken = R"(apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
@@ -543,14 +558,8 @@ TEST_F(KubeTest, AProxylessPodGetsKeelAgentInjectedAsTheChartDescribesIt) {
       std::ofstream(template_file) << doc["data"]["injection.yaml"].as<std::string>();
     }
   }
-  const size_t at = rendered.find("kind: MutatingWebhookConfiguration");
-  ASSERT_TRUE(!template_file.empty() && at != std::string::npos) << rendered;
-  webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + rendered.substr(at);
-  const size_t service = webhook.find("      service:");
-  const size_t bundle = webhook.find("      # Written by Galley");
-  ASSERT_TRUE(service != std::string::npos && bundle != std::string::npos);
-  webhook.replace(service, bundle - service,
-                  absl::StrCat("      url: https://127.0.0.1:", port, "/inject\n"));
+  webhook = WebhookPointedAt(rendered, "MutatingWebhookConfiguration", port, "/inject");
+  ASSERT_FALSE(template_file.empty() || webhook.empty()) << rendered;
   ASSERT_TRUE(kube().Apply(webhook).ok()) << webhook;
   auto cleanup = absl::MakeCleanup([&] {
     kube().Kubectl({"delete", "mutatingwebhookconfiguration", name, "--ignore-not-found"});
@@ -562,14 +571,7 @@ TEST_F(KubeTest, AProxylessPodGetsKeelAgentInjectedAsTheChartDescribesIt) {
        "--webhook_key=" + cert->second, "--webhook_ca=" + kube().ca_file(),
        "--injection_template=" + template_file, "--injection_configuration=" + name});
   ASSERT_NE(galley, nullptr);
-  ASSERT_TRUE(Eventually(
-      [&] {
-        absl::StatusOr<std::string> ca =
-            kube().JsonPath({"mutatingwebhookconfiguration", name}, "{.webhooks[0].clientConfig.caBundle}");
-        return ca.ok() && !ca->empty();
-      },
-      absl::Seconds(30)))
-      << galley->process().Log();
+  ASSERT_TRUE(WaitForCaBundle("mutatingwebhookconfiguration", name)) << galley->process().Log();
   ASSERT_EQ(kube().Kubectl({"label", "namespace", "default", "istio-injection=enabled", "--overwrite"})
                 .exit.status,
             0);

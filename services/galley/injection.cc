@@ -78,17 +78,7 @@ std::string Escape(const std::string& segment) {
 
 HttpResponse Answer(const std::string& uid, const std::string& patch) {
   JsonWriter json;
-  json.BeginObject()
-      .Key("apiVersion")
-      .String("admission.k8s.io/v1")
-      .Key("kind")
-      .String("AdmissionReview")
-      .Key("response")
-      .BeginObject()
-      .Key("uid")
-      .String(uid)
-      .Key("allowed")
-      .Bool(true);
+  BeginAdmissionResponse(json, "admission.k8s.io/v1", uid, /*allowed=*/true);
   if (!patch.empty()) {
     json.Key("patchType").String("JSONPatch").Key("patch").String(absl::Base64Escape(patch));
   }

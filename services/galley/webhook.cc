@@ -13,6 +13,21 @@
 
 namespace keel::galley {
 
+void BeginAdmissionResponse(JsonWriter& json, const std::string& api_version,
+                            const std::string& uid, bool allowed) {
+  json.BeginObject()
+      .Key("apiVersion")
+      .String(api_version)
+      .Key("kind")
+      .String("AdmissionReview")
+      .Key("response")
+      .BeginObject()
+      .Key("uid")
+      .String(uid)
+      .Key("allowed")
+      .Bool(allowed);
+}
+
 HttpResponse BadAdmissionReview(const std::string& reason) {
   return HttpResponse{.status = 400, .body = absl::StrCat("bad AdmissionReview: ", reason, "\n")};
 }
@@ -128,17 +143,7 @@ HttpResponse HandleReview(const HttpRequest& request, const std::vector<const me
     }
   }
   JsonWriter json;
-  json.BeginObject()
-      .Key("apiVersion")
-      .String(api_version)
-      .Key("kind")
-      .String("AdmissionReview")
-      .Key("response")
-      .BeginObject()
-      .Key("uid")
-      .String(uid)
-      .Key("allowed")
-      .Bool(problems.empty());
+  BeginAdmissionResponse(json, api_version, uid, problems.empty());
   if (!problems.empty()) {
     json.Key("status")
         .BeginObject()

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "libs/common/http_server.h"
+#include "libs/common/json_writer.h"
 #include "libs/mesh/resource.h"
 
 namespace keel::galley {
@@ -29,6 +30,12 @@ std::string ScanJson(const std::string& text);
 // BadAdmissionReview is the 400 answer to a request that is not a readable
 // AdmissionReview.
 HttpResponse BadAdmissionReview(const std::string& reason);
+
+// BeginAdmissionResponse starts an AdmissionReview answer in `json`: the
+// review object and its response, with uid and allowed written; the caller
+// adds the rest and closes both objects.
+void BeginAdmissionResponse(JsonWriter& json, const std::string& api_version,
+                            const std::string& uid, bool allowed);
 
 // Nesting deeper than this in a request body is refused before parsing.
 inline constexpr int kMaxJsonDepth = 64;
