@@ -680,5 +680,25 @@ spec:
   EXPECT_THAT(analyzed->err, HasSubstr("/nonexistent/config"));
 }
 
+// A Galley that cannot list every type never serves: a partial snapshot
+// would tell Pilot that the rest was deleted.
+TEST_F(KubeTest, WithoutItsRbacGalleyServesNothingAndSaysWhy) {
+  ASSERT_EQ(kube().Kubectl({"create", "serviceaccount", "nobody", "-n", kNamespace}).exit.status, 0);
+  absl::StatusOr<std::string> kubeconfig = kube().ServiceAccountKubeconfig(kNamespace, "nobody");
+  ASSERT_TRUE(kubeconfig.ok()) << kubeconfig.status();
+  absl::StatusOr<CommandResult> run = RunToCompletion(
+      KeelBinaryPath("galley"),
+      {"--config_source=kubernetes", "--kubeconfig=" + *kubeconfig, "--kube_sync_timeout=3s",
+       "--insecure_plaintext", "--grpc_address=127.0.0.1:0", "--monitoring_address=127.0.0.1:0"},
+      absl::Seconds(60));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_NE(run->exit.status, 0);
+  const std::string said = run->out + run->err;
+  EXPECT_THAT(said, HasSubstr("not listed within 3s"));
+  EXPECT_THAT(said, HasSubstr("virtualservices.networking.istio.io"));
+  EXPECT_THAT(said, HasSubstr("forbidden"));
+  EXPECT_THAT(said, HasSubstr("system:serviceaccount:istio-system:nobody"));
+}
+
 }  // namespace
 }  // namespace keel::testing

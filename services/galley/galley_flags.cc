@@ -32,6 +32,9 @@ ABSL_FLAG(std::string, kubeconfig, "",
           "With --config_source=kubernetes: the kubeconfig to use; else $KUBECONFIG, else the "
           "pod's service account.");
 ABSL_FLAG(std::string, kube_context, "", "The kubeconfig's context to use; else its current one.");
+ABSL_FLAG(absl::Duration, kube_sync_timeout, absl::Seconds(60),
+          "With --config_source=kubernetes: Galley fails to start when some type has not been "
+          "listed by then (it never serves a partial cluster).");
 ABSL_FLAG(std::vector<std::string>, config_dir, {},
           "Comma-separated directories of Istio YAML to read recursively.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
@@ -64,6 +67,7 @@ GalleyOptions GalleyOptionsFromFlags() {
       .config_dirs = absl::GetFlag(FLAGS_config_dir),
       .kubeconfig = absl::GetFlag(FLAGS_kubeconfig),
       .kube_context = absl::GetFlag(FLAGS_kube_context),
+      .kube_sync_timeout = absl::GetFlag(FLAGS_kube_sync_timeout),
       .cluster_domain = absl::GetFlag(FLAGS_cluster_domain),
       .trust_domain = absl::GetFlag(FLAGS_trust_domain),
       .debounce = absl::GetFlag(FLAGS_debounce),

@@ -140,7 +140,8 @@ absl::Status GalleyService::Start(ServiceContext& context) {
             .access = *std::move(access),
             .registry = {.domain = options_.cluster_domain, .trust_domain = options_.trust_domain},
             .debounce = options_.debounce,
-            .debounce_max = options_.debounce_max},
+            .debounce_max = options_.debounce_max,
+            .sync_timeout = options_.kube_sync_timeout},
         store_.get());
     if (absl::Status loaded = source_->Load(); !loaded.ok()) return loaded;
   } else if (options_.etcd_endpoints.empty() || !options_.config_dirs.empty()) {

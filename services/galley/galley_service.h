@@ -38,6 +38,9 @@ struct GalleyOptions {
   // service account) and its context (else its current one).
   std::string kubeconfig;
   std::string kube_context;
+  // Galley fails to start when some type has not been listed by then: it
+  // never serves a partial cluster.
+  absl::Duration kube_sync_timeout = absl::Seconds(60);
   // A Service's host is name.namespace.svc.<cluster_domain>; its pods'
   // identities are spiffe://<trust_domain>/ns/<namespace>/sa/<account>.
   std::string cluster_domain = "cluster.local";
