@@ -700,5 +700,39 @@ TEST_F(KubeTest, WithoutItsRbacGalleyServesNothingAndSaysWhy) {
   EXPECT_THAT(said, HasSubstr("system:serviceaccount:istio-system:nobody"));
 }
 
+// A kind whose CRD is not installed holds nothing (Galley still starts),
+// and is picked up once it is.
+TEST_F(KubeTest, AKindWithoutItsCrdHoldsNothingUntilTheCrdComes) {
+  const std::string crd = "templates.config.istio.io";
+  absl::StatusOr<std::string> crds = ReadWholeFile(RunfilePath("helm/keel/crds/istio-1.4.yaml"));
+  ASSERT_TRUE(crds.ok());
+  auto cleanup = absl::MakeCleanup([&] {
+    kube().Apply(*crds);
+    kube().Kubectl({"delete", "templates.config.istio.io", "--all", "-A"});
+  });
+  ASSERT_EQ(kube().Kubectl({"delete", "crd", crd, "--wait=true"}).exit.status, 0);
+  RunningService* galley = StartGalley();
+  ASSERT_NE(galley, nullptr);
+  EXPECT_THAT(Configz(galley), HasSubstr("\"absentTypes\":1,"));
+  ASSERT_TRUE(kube().Apply(*crds).ok());
+  ASSERT_EQ(kube().Kubectl({"wait", "--for=condition=Established", "crd", crd, "--timeout=60s"})
+                .exit.status,
+            0);
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: config.istio.io/v1alpha2
+kind: template
+metadata: {name: listentry, namespace: istio-system}
+spec:
+  descriptor: ""
+)").ok());
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const std::string configz = Configz(galley);
+        return absl::StrContains(configz, "\"absentTypes\":0,") &&
+               absl::StrContains(configz, "templates.config.istio.io istio-system/listentry");
+      },
+      absl::Seconds(30)))
+      << Configz(galley);
+}
+
 }  // namespace
 }  // namespace keel::testing

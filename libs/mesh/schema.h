@@ -90,6 +90,9 @@ struct KindInfo {
   // plural names the kind's resources in Kubernetes' API and its CRD:
   // "virtualservices", "authorizationpolicies", "handlers".
   std::string plural() const;
+  // api_path is where Kubernetes' API serves the kind's resources:
+  // "/apis/networking.istio.io/v1alpha3/virtualservices".
+  std::string api_path() const { return "/apis/" + group + "/" + version + "/" + plural(); }
   // cluster_scoped: the kind has no namespace in Kubernetes (Istio 1.4's
   // MeshPolicy and ClusterRbacConfig).
   bool cluster_scoped() const;

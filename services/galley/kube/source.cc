@@ -54,24 +54,12 @@ std::string StatusText(const YAML::Node& status) {
 
 }  // namespace
 
-std::vector<std::string> KubeSource::WatchedPaths() {
-  std::vector<std::string> paths;
-  for (const mesh::KindInfo& kind : mesh::AllKinds()) {
-    paths.push_back(absl::StrCat("/apis/", kind.group, "/", kind.version, "/", kind.plural()));
-  }
-  for (const char* core : {"/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices",
-                           "/api/v1/pods", "/api/v1/nodes"}) {
-    paths.push_back(core);
-  }
-  return paths;
-}
-
 KubeSource::KubeSource(KubeSourceOptions options, mesh::ConfigStore* store)
     : options_(std::move(options)), store_(store) {
   for (const mesh::KindInfo& kind : mesh::AllKinds()) {
     auto type = std::make_unique<Type>();
     type->name = absl::StrCat(kind.plural(), ".", kind.group);
-    type->path = absl::StrCat("/apis/", kind.group, "/", kind.version, "/", kind.plural());
+    type->path = kind.api_path();
     type->kind = &kind;
     types_.push_back(std::move(type));
   }

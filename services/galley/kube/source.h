@@ -70,9 +70,6 @@ class KubeSource : public ConfigSource {
   KubeSourceStats Stats() const;
   std::map<std::string, uint64_t> Counters() const override;
 
-  // The API paths watched, e.g. "/apis/networking.istio.io/v1alpha3/virtualservices".
-  static std::vector<std::string> WatchedPaths();
-
   struct Type;  // one watched type (defined in source.cc)
 
  private:

@@ -102,7 +102,7 @@ bool LoadCluster(const std::string& kubeconfig, const std::string& context, Load
   };
   std::vector<Listed> lists;
   for (const mesh::KindInfo& kind : mesh::AllKinds()) {
-    lists.push_back({absl::StrCat("/apis/", kind.group, "/", kind.version, "/", kind.plural()),
+    lists.push_back({kind.api_path(),
                      absl::StrCat(kind.plural(), ".", kind.group), kind.api_version(), kind.kind});
   }
   for (const char* core : {"Service", "Namespace", "Pod"}) {
