@@ -435,6 +435,20 @@ TEST_F(KubeTest, TheApiServerCallsGalleysWebhookAndItsFailurePolicyHolds) {
   // Galley writes the CA bundle (with the chart's RBAC: get and patch of
   // this one configuration); then the API server can call it.
   ASSERT_TRUE(WaitForCaBundle("validatingwebhookconfiguration", name)) << galley->process().Log();
+  // A bundle reset (as a helm upgrade of the chart's empty one does) is
+  // written again within Galley's check interval (30 s).
+  ASSERT_EQ(kube().Kubectl({"patch", "validatingwebhookconfiguration", name, "--type=json", "-p",
+                            R"([{"op":"replace","path":"/webhooks/0/clientConfig/caBundle","value":""}])"})
+                .exit.status,
+            0);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        absl::StatusOr<std::string> bundle = kube().JsonPath(
+            {"validatingwebhookconfiguration", name}, "{.webhooks[0].clientConfig.caBundle}");
+        return bundle.ok() && !bundle->empty();
+      },
+      absl::Seconds(45)))
+      << galley->process().Log();
 
   const std::string broken = R"(apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService

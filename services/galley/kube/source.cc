@@ -87,6 +87,11 @@ absl::Status KubeSource::Load() {
   client_ = *std::move(client);
   spdlog::info("kubernetes: watching {} types at {} ({})", types_.size(), options_.access.server,
                options_.access.origin);
+  // Made before the watchers that signal it; it publishes only once Load
+  // has (a publication before every type is listed would be partial).
+  debouncer_ = std::make_unique<Debouncer>(options_.debounce, options_.debounce_max, [this](int) {
+    if (serving_.load()) Publish();
+  });
   for (auto& type : types_) {
     threads_.emplace_back([this, raw = type.get()] { Run(*raw); });
   }
@@ -112,9 +117,10 @@ absl::Status KubeSource::Load() {
           " (see the log for why)"));
     }
   }
+  // Set before the first publication reads the state: an event after it
+  // publishes again, so none is left unpublished.
+  serving_.store(true);
   Publish();
-  debouncer_ = std::make_unique<Debouncer>(options_.debounce, options_.debounce_max,
-                                           [this](int) { Publish(); });
   return absl::OkStatus();
 }
 
@@ -222,7 +228,7 @@ void KubeSource::Run(Type& type) {
           }
           ++stats_.events;
           Apply(type, kind, object, object_json, istio_[type.name], cluster_);
-          if (debouncer_ != nullptr) debouncer_->Event();
+          debouncer_->Event();
           return true;
         },
         type.cancel, options_.watch_timeout + absl::Seconds(60), &http_status);
@@ -290,7 +296,7 @@ absl::StatusOr<std::string> KubeSource::List(Type& type) {
   stats_.absent.erase(std::remove(stats_.absent.begin(), stats_.absent.end(), type.name),
                       stats_.absent.end());
   type.synced = true;
-  if (debouncer_ != nullptr) debouncer_->Event();
+  debouncer_->Event();
   return objects->resource_version;
 }
 

@@ -95,7 +95,8 @@ class KubeSource : public ConfigSource {
   std::unique_ptr<keel::kube::ApiClient> client_;
   std::vector<std::unique_ptr<Type>> types_;
   std::vector<std::thread> threads_;
-  std::unique_ptr<Debouncer> debouncer_;
+  std::unique_ptr<Debouncer> debouncer_;  // made before the watcher threads, reset after them
+  std::atomic<bool> serving_{false};      // the first full state is published
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
