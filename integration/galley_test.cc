@@ -413,6 +413,10 @@ TEST_F(GalleyTest, GalleyIsNotReadyWhileEtcdHasNoQuorum) {
     if (!answered) ADD_FAILURE() << "/readyz never answered " << code << "; last: " << body;
     return body;
   };
+  // Galley writes its folder only while it holds the writer's lease: the
+  // quorum goes once it does (else no write is tried, and none fails).
+  ASSERT_TRUE(WaitForLog((*galley)->process(), " leads /keel/v1/folder-writers/", absl::Seconds(30)))
+      << (*galley)->process().Log();
   (*etcd)->Kill(1);
   (*etcd)->Kill(2);
   EXPECT_THAT(readyz_until(503), HasSubstr("etcd watch broken"));
