@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
@@ -83,37 +84,53 @@ class KubeTest : public MeshTest {
     absl::StatusOr<std::unique_ptr<KubeCluster>> cluster = KubeCluster::Start();
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = cluster->release();
+    absl::StatusOr<std::string> kubeconfig = PrepareForGalley(*cluster_);
+    ASSERT_TRUE(kubeconfig.ok()) << kubeconfig.status();
+    galley_kubeconfig_ = new std::string(*kubeconfig);
+  }
+
+  // PrepareForGalley installs the chart's CRDs, its namespace and Galley's
+  // account with the chart's RBAC and nothing more; returns a kubeconfig of
+  // that account.
+  static absl::StatusOr<std::string> PrepareForGalley(KubeCluster& cluster) {
     absl::StatusOr<std::string> crds = ReadWholeFile(RunfilePath("helm/keel/crds/istio-1.4.yaml"));
-    ASSERT_TRUE(crds.ok());
-    ASSERT_TRUE(cluster_->Apply(*crds).ok());
-    ASSERT_TRUE(cluster_->Kubectl({"wait", "--for=condition=Established", "crd", "--all",
-                                   "--timeout=60s"}).exit.status == 0);
-    ASSERT_TRUE(cluster_->Kubectl({"create", "namespace", kNamespace}).exit.status == 0);
-    // Galley's account and the chart's RBAC for it: nothing more.
-    ASSERT_TRUE(cluster_->Kubectl({"create", "serviceaccount", "keel-galley", "-n", kNamespace})
-                    .exit.status == 0);
+    if (!crds.ok()) return crds.status();
+    if (absl::Status s = cluster.Apply(*crds); !s.ok()) return s;
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"},
+             {"create", "namespace", kNamespace},
+             {"create", "serviceaccount", "keel-galley", "-n", kNamespace}}) {
+      CommandResult done = cluster.Kubectl(args);
+      if (done.exit.status != 0) {
+        return absl::InternalError(absl::StrCat("kubectl ", absl::StrJoin(args, " "), ": ", done.err));
+      }
+    }
     // The ClusterRole and its binding; the webhook configuration is the
     // webhook test's.
     std::string rbac_yaml = RenderChart("templates/galley-kubernetes.yaml");
     rbac_yaml = rbac_yaml.substr(0, rbac_yaml.find("kind: ValidatingWebhookConfiguration"));
     rbac_yaml = rbac_yaml.substr(0, rbac_yaml.rfind("---"));
-    const absl::Status rbac = cluster_->Apply(rbac_yaml);
-    ASSERT_TRUE(rbac.ok()) << rbac;
-    absl::StatusOr<std::string> kubeconfig =
-        cluster_->ServiceAccountKubeconfig(kNamespace, "keel-galley");
-    ASSERT_TRUE(kubeconfig.ok()) << kubeconfig.status();
-    galley_kubeconfig_ = new std::string(*kubeconfig);
+    if (absl::Status s = cluster.Apply(rbac_yaml); !s.ok()) return s;
+    return cluster.ServiceAccountKubeconfig(kNamespace, "keel-galley");
   }
+
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
   }
 
-  KubeCluster& kube() { return *cluster_; }
+  // The suite's cluster, or the one a test runs on its own (UseCluster).
+  KubeCluster& kube() { return own_cluster_ != nullptr ? *own_cluster_ : *cluster_; }
+  void UseCluster(KubeCluster* cluster, std::string kubeconfig) {
+    own_cluster_ = cluster;
+    own_kubeconfig_ = std::move(kubeconfig);
+  }
 
   RunningService* StartGalley(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--config_source=kubernetes",
-                                     "--kubeconfig=" + *galley_kubeconfig_, "--debounce=20ms"};
+                                     "--kubeconfig=" + (own_cluster_ != nullptr ? own_kubeconfig_
+                                                                                : *galley_kubeconfig_),
+                                     "--debounce=20ms"};
     args.insert(args.end(), extra.begin(), extra.end());
     absl::StatusOr<RunningService*> galley = mesh().Start("galley", args);
     EXPECT_TRUE(galley.ok()) << galley.status();
@@ -192,6 +209,8 @@ spec:
   }
 
   std::vector<ChildProcess> echo_servers_;
+  KubeCluster* own_cluster_ = nullptr;
+  std::string own_kubeconfig_;
 
   // Waits until Galley has written its CA into `configuration`
   // ("validatingwebhookconfiguration/NAME" and the like).
@@ -408,6 +427,82 @@ metadata:
                          absl::ZeroDuration()));
   // The Service is served as Galley made it, named after it.
   EXPECT_THAT(Configz(galley), HasSubstr("\"name\":\"default/kubernetes:reviews\""));
+}
+
+// A cluster that serves no EndpointSlices (before 1.21, or the group
+// turned off): Galley reads core/v1 Endpoints, which the Endpoints
+// controller writes, with the chart's RBAC.
+TEST_F(KubeTest, AClusterWithoutEndpointSlicesIsReadFromItsEndpoints) {
+  const std::string ip = HostAddress();
+  ASSERT_FALSE(ip.empty()) << "no non-loopback IPv4 address on this machine";
+  absl::StatusOr<std::unique_ptr<KubeCluster>> older =
+      KubeCluster::Start({.endpoint_slices = false});
+  ASSERT_TRUE(older.ok()) << older.status();
+  EXPECT_THAT((*older)->Kubectl({"api-resources", "--api-group=discovery.k8s.io"}).out,
+              ::testing::Not(HasSubstr("endpointslices")));
+  absl::StatusOr<std::string> kubeconfig = PrepareForGalley(**older);
+  ASSERT_TRUE(kubeconfig.ok()) << kubeconfig.status();
+  UseCluster(older->get(), *kubeconfig);
+  auto cleanup = absl::MakeCleanup([&] { UseCluster(nullptr, ""); });
+
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bookinfo-reviews, namespace: default}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  ports:
+  - {port: 9080, name: http, targetPort: http}
+  selector: {app: reviews}
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels: {topology.kubernetes.io/region: us-east, topology.kubernetes.io/zone: us-east-1a}
+)").ok());
+  const int p1 = StartEcho(ip, "v1"), p2 = StartEcho(ip, "v2");
+  ASSERT_TRUE(p1 > 0 && p2 > 0);
+  CreateReviewsPod("reviews-v1", "v1", ip, p1);
+  CreateReviewsPod("reviews-v2", "v2", ip, p2, /*ready=*/false);
+  RunningService* galley = StartGalley();
+  ASSERT_NE(galley, nullptr);
+  EXPECT_TRUE(WaitForLog(galley->process(), "reading core/v1 Endpoints", absl::Seconds(5)));
+  RunningService* pilot = StartPilot(galley);
+  ASSERT_NE(pilot, nullptr);
+
+  xds::AdsClientOptions options;
+  options.server_address = pilot->grpc_address();
+  options.node.set_id("sidecar~10.0.0.9~productpage.default~default.svc.cluster.local");
+  xds::AdsClient client(options, nullptr);
+  const std::string cluster = absl::StrCat("outbound|9080||", kReviews);
+  client.Subscribe(xds::kClusterType, {});
+  client.Subscribe(xds::kEndpointType, {cluster});
+  client.Start();
+  const std::string v1 = absl::StrCat(ip, ":", p1), v2 = absl::StrCat(ip, ":", p2);
+  // The ready pod only, then both once the other turns ready.
+  EXPECT_TRUE(client.WaitUntil(
+      [&](const xds::AdsClient& c) { return Endpoints(c, cluster) == std::set<std::string>{v1}; },
+      absl::Seconds(60)))
+      << Configz(galley) << kube().Kubectl({"get", "endpoints", "-A", "-o", "yaml"}).out;
+  ASSERT_TRUE(kube().MarkPodRunning("default", "reviews-v2", ip, true).ok());
+  EXPECT_TRUE(client.WaitUntil(
+      [&](const xds::AdsClient& c) { return Endpoints(c, cluster) == std::set<std::string>{v1, v2}; },
+      absl::Seconds(30)))
+      << Configz(galley);
+  client.Stop();
+  // A real gRPC client reaches both pods.
+  const std::string bootstrap = TestTempDir("bootstrap-older") + "/bootstrap.json";
+  absl::StatusOr<CommandResult> written = RunToCompletion(
+      KeelBinaryPath("keelctl"),
+      {"bootstrap", "--node_id=sidecar~10.0.0.9~productpage.default~default.svc.cluster.local",
+       "--pilot=" + pilot->grpc_address(), "--output=" + bootstrap});
+  ASSERT_TRUE(written.ok() && written->exit.status == 0);
+  std::map<std::string, int> calls = CallReviews(bootstrap, 40);
+  EXPECT_EQ(calls["v1"] + calls["v2"], 40) << "errors: " << calls["errors"];
+  EXPECT_GT(calls["v2"], 0);
 }
 
 TEST_F(KubeTest, TheApiServerCallsGalleysWebhookAndItsFailurePolicyHolds) {

@@ -31,6 +31,10 @@ class KubeCluster {
  public:
   struct Options {
     bool controller_manager = true;
+    // false: the API server serves no discovery.k8s.io/v1 and the
+    // Endpoints controller runs instead of the EndpointSlice one, as in a
+    // cluster before 1.21.
+    bool endpoint_slices = true;
   };
   // Start returns once the API server is ready and, with the controller
   // manager, the "default" namespace has its default service account.
@@ -88,6 +92,7 @@ class KubeCluster {
   std::string admin_kubeconfig_;
   std::unique_ptr<EtcdCluster> etcd_;
   std::vector<std::string> apiserver_args_;
+  bool endpoint_slices_ = true;
   std::optional<ChildProcess> apiserver_;
   std::optional<ChildProcess> controller_manager_;
 };

@@ -138,6 +138,34 @@ absl::StatusOr<EndpointSlice> ParseEndpointSlice(const YAML::Node& object) {
   return slice;
 }
 
+absl::StatusOr<std::vector<EndpointSlice>> ParseEndpoints(const YAML::Node& object) {
+  const ObjectMeta meta = ParseMeta(object);
+  if (absl::Status s = NeedName(meta, "Endpoints"); !s.ok()) return s;
+  std::vector<EndpointSlice> slices;
+  if (!IsSequence(object["subsets"])) return slices;
+  for (const YAML::Node& subset : object["subsets"]) {
+    EndpointSlice slice{.meta = meta, .service_name = meta.name, .address_type = "IPv4"};
+    if (IsSequence(subset["ports"])) {
+      for (const YAML::Node& port : subset["ports"]) {
+        slice.ports.push_back({.name = Text(port, "name"), .port = Number(port, "port")});
+      }
+    }
+    for (const auto& [field, ready] : {std::pair{"addresses", true}, {"notReadyAddresses", false}}) {
+      if (!IsSequence(subset[field])) continue;
+      for (const YAML::Node& address : subset[field]) {
+        EndpointSlice::Endpoint endpoint{.ready = ready};
+        endpoint.addresses.push_back(Text(address, "ip"));
+        if (Text(address["targetRef"], "kind") == "Pod") endpoint.pod = Text(address["targetRef"], "name");
+        endpoint.node_name = Text(address, "nodeName");
+        if (absl::StrContains(endpoint.addresses.back(), ':')) slice.address_type = "IPv6";
+        slice.endpoints.push_back(std::move(endpoint));
+      }
+    }
+    slices.push_back(std::move(slice));
+  }
+  return slices;
+}
+
 absl::StatusOr<Pod> ParsePod(const YAML::Node& object) {
   Pod pod{.meta = ParseMeta(object)};
   if (absl::Status s = NeedName(pod.meta, "Pod"); !s.ok()) return s;
@@ -188,6 +216,9 @@ std::vector<mesh::Resource> BuildRegistry(const ClusterState& state, const Regis
   for (const auto& [key, slice] : state.endpoint_slices) {
     if (slice.service_name.empty() || slice.address_type == "FQDN") continue;
     slices_of[absl::StrCat(slice.meta.namespace_name, "/", slice.service_name)].push_back(&slice);
+  }
+  for (const auto& [key, slices] : state.endpoints) {
+    for (const EndpointSlice& slice : slices) slices_of[key].push_back(&slice);
   }
   const mesh::KindInfo& kind = mesh::kinds::ServiceEntry.info();
   std::vector<mesh::Resource> entries;

@@ -7,7 +7,8 @@
 //   addresses  the cluster IP (none when headless)
 //   ports      each port; protocol from its name ("grpc-web", "http2-x")
 //              or appProtocol, else TCP (UDP stays UDP)
-//   endpoints  every ready address of its EndpointSlices, with the pod's
+//   endpoints  every ready address of its EndpointSlices (of its core/v1
+//              Endpoints on a cluster without discovery.k8s.io/v1), with the pod's
 //              labels, service account, and the locality of its node
 //              (topology.kubernetes.io/region, /zone, topology.istio.io/subzone;
 //              the pod's istio-locality label wins)
@@ -85,6 +86,10 @@ struct Node {
 // InvalidArgument names the missing field.
 absl::StatusOr<Service> ParseService(const YAML::Node& object);
 absl::StatusOr<EndpointSlice> ParseEndpointSlice(const YAML::Node& object);
+// ParseEndpoints reads a core/v1 Endpoints object as one slice per subset
+// (addresses ready, notReadyAddresses not): the registry then reads it like
+// the EndpointSlices a newer cluster writes.
+absl::StatusOr<std::vector<EndpointSlice>> ParseEndpoints(const YAML::Node& object);
 absl::StatusOr<Pod> ParsePod(const YAML::Node& object);
 absl::StatusOr<Node> ParseNode(const YAML::Node& object);
 ObjectMeta ParseMeta(const YAML::Node& object);
@@ -93,6 +98,8 @@ ObjectMeta ParseMeta(const YAML::Node& object);
 struct ClusterState {
   std::map<std::string, Service> services;
   std::map<std::string, EndpointSlice> endpoint_slices;
+  // From core/v1 Endpoints, where the cluster serves no EndpointSlices.
+  std::map<std::string, std::vector<EndpointSlice>> endpoints;
   std::map<std::string, Pod> pods;
   std::map<std::string, Node> nodes;
 };

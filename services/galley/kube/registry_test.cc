@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "proto/istio/networking/v1alpha3/service_entry.pb.h"
 
 namespace keel::galley::kube {
@@ -49,6 +50,34 @@ ClusterState Bookinfo() {
   state.nodes["n2"] = *ParseNode(Json(R"({"metadata": {"name": "n2", "labels": {
     "failure-domain.beta.kubernetes.io/region": "old", "failure-domain.beta.kubernetes.io/zone": "z"}}})"));
   return state;
+}
+
+TEST(KubeRegistryTest, EndpointsOfAnOlderClusterGiveWhatItsSlicesGive) {
+  ClusterState from_slices = Bookinfo();
+  ClusterState from_endpoints = from_slices;
+  from_endpoints.endpoint_slices.clear();
+  absl::StatusOr<std::vector<EndpointSlice>> subsets = ParseEndpoints(Json(R"({
+    "metadata": {"name": "reviews", "namespace": "default"},
+    "subsets": [{
+      "addresses": [
+        {"ip": "10.244.0.5", "nodeName": "n1", "targetRef": {"kind": "Pod", "name": "reviews-v1-x"}},
+        {"ip": "10.244.1.7", "nodeName": "n2", "targetRef": {"kind": "Pod", "name": "reviews-v2-y"}}],
+      "notReadyAddresses": [{"ip": "10.244.1.9", "targetRef": {"kind": "Pod", "name": "reviews-v3-z"}}],
+      "ports": [{"name": "http", "port": 9080, "protocol": "TCP"}]}]})"));
+  ASSERT_TRUE(subsets.ok()) << subsets.status();
+  ASSERT_EQ(subsets->size(), 1u);
+  EXPECT_EQ((*subsets)[0].endpoints.size(), 3u);
+  from_endpoints.endpoints["default/reviews"] = *subsets;
+  const std::vector<mesh::Resource> want = BuildRegistry(from_slices, {});
+  const std::vector<mesh::Resource> got = BuildRegistry(from_endpoints, {});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*got[0].spec, *want[0].spec))
+      << got[0].spec->DebugString() << "\nwant:\n" << want[0].spec->DebugString();
+  EXPECT_EQ(dynamic_cast<const net::ServiceEntry&>(*got[0].spec).endpoints_size(), 2);
+  // A nameless object is refused by name; one without subsets has no endpoints.
+  EXPECT_THAT(std::string(ParseEndpoints(Json(R"({"metadata": {}})")).status().message()),
+              ::testing::HasSubstr("Endpoints"));
+  EXPECT_TRUE(ParseEndpoints(Json(R"({"metadata": {"name": "x", "namespace": "d"}})"))->empty());
 }
 
 TEST(KubeRegistryTest, AServiceBecomesAServiceEntryAsIstio14ReadIt) {

@@ -14,7 +14,7 @@ namespace keel::galley::kube {
 
 // One watched type: an Istio kind (its CRD) or a core object of the registry.
 struct KubeSource::Type {
-  enum class Core { kNone, kService, kEndpointSlice, kPod, kNode };
+  enum class Core { kNone, kService, kEndpointSlice, kEndpoints, kPod, kNode };
   std::string name;  // "virtualservices.networking.istio.io", "services"
   std::string path;  // "/apis/networking.istio.io/v1alpha3/virtualservices"
   const mesh::KindInfo* kind = nullptr;  // an Istio kind, else null
@@ -85,6 +85,21 @@ absl::Status KubeSource::Load() {
       keel::kube::ApiClient::Create(options_.access);
   if (!client.ok()) return client.status();
   client_ = *std::move(client);
+  // A cluster older than 1.21 (or with the group turned off) serves no
+  // EndpointSlices: read core/v1 Endpoints there, as Istio 1.4 did. Only a
+  // definite 404 decides; anything else leaves the watcher to retry.
+  absl::StatusOr<keel::kube::ApiResponse> slices =
+      client_->Call({.target = "/apis/discovery.k8s.io/v1", .timeout = options_.sync_timeout});
+  if (slices.ok() && slices->status == 404) {
+    for (auto& type : types_) {
+      if (type->core != Core::kEndpointSlice) continue;
+      type->core = Core::kEndpoints;
+      type->path = "/api/v1/endpoints";
+      type->name = "endpoints";
+    }
+    spdlog::info("kubernetes: {} serves no discovery.k8s.io/v1: reading core/v1 Endpoints",
+                 options_.access.server);
+  }
   spdlog::info("kubernetes: watching {} types at {} ({})", types_.size(), options_.access.server,
                options_.access.origin);
   // Made before the watchers that signal it; it publishes only once Load
@@ -287,6 +302,7 @@ absl::StatusOr<std::string> KubeSource::List(Type& type) {
     switch (type.core) {
       case Core::kService: cluster_.services = std::move(cluster.services); break;
       case Core::kEndpointSlice: cluster_.endpoint_slices = std::move(cluster.endpoint_slices); break;
+      case Core::kEndpoints: cluster_.endpoints = std::move(cluster.endpoints); break;
       case Core::kPod: cluster_.pods = std::move(cluster.pods); break;
       case Core::kNode: cluster_.nodes = std::move(cluster.nodes); break;
       case Core::kNone: break;
@@ -349,6 +365,7 @@ void KubeSource::Apply(Type& type, const std::string& event, const YAML::Node& o
     switch (type.core) {
       case Core::kService: update(cluster.services, ParseService(object)); break;
       case Core::kEndpointSlice: update(cluster.endpoint_slices, ParseEndpointSlice(object)); break;
+      case Core::kEndpoints: update(cluster.endpoints, ParseEndpoints(object)); break;
       case Core::kPod: update(cluster.pods, ParsePod(object)); break;
       case Core::kNode: update(cluster.nodes, ParseNode(object)); break;
       case Core::kNone: break;

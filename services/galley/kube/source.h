@@ -1,7 +1,8 @@
 // KubeSource: Galley's config from a Kubernetes API server, as Istio 1.4's
 // Galley read it. It lists and watches every Istio kind Keel knows (as the
 // chart's CRDs serve them) and the core objects the service registry is made
-// of (Services, EndpointSlices, Pods, Nodes), and publishes the valid Istio
+// of (Services, EndpointSlices or, on a cluster without them, Endpoints,
+// Pods, Nodes), and publishes the valid Istio
 // resources plus one ServiceEntry per Service (see registry.h).
 //
 // Each type has a watcher thread: list (paged), then watch from the list's
