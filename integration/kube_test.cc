@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/cleanup/cleanup.h"
@@ -23,6 +24,7 @@
 #include "integration/harness/eventually.h"
 #include "integration/harness/kube_cluster.h"
 #include "integration/harness/mesh.h"
+#include "integration/harness/pod_runner.h"
 #include "libs/common/files.h"
 #include "libs/common/http_client.h"
 #include "libs/etcd/client.h"
@@ -76,6 +78,23 @@ std::string RenderChart(const std::string& show_only, const std::vector<std::str
                       {"HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_CONFIG_HOME=" + home});
   EXPECT_TRUE(helm.ok() && helm->exit.status == 0) << (helm.ok() ? helm->err : "");
   return helm.ok() ? helm->out : "";
+}
+
+// The chart's webhook configuration of `kind` (from `rendered`), pointed at
+// a Galley on 127.0.0.1:`port`: the API server here has no cluster network
+// to reach a Service through. "" if the chart rendered none.
+std::string WebhookPointedAt(const std::string& rendered, const std::string& kind, uint16_t port,
+                             const std::string& path) {
+  const size_t at = rendered.find("kind: " + kind);
+  if (at == std::string::npos) return "";
+  std::string webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + rendered.substr(at);
+  webhook = webhook.substr(0, webhook.find("\n---"));
+  const size_t service = webhook.find("      service:");
+  const size_t bundle = webhook.find("      # Written by Galley");
+  if (service == std::string::npos || bundle == std::string::npos) return "";
+  webhook.replace(service, bundle - service,
+                  absl::StrCat("      url: https://127.0.0.1:", port, path, "\n"));
+  return webhook;
 }
 
 class KubeTest : public MeshTest {
@@ -224,6 +243,50 @@ spec:
         absl::Seconds(30));
   }
 
+  // StartInjectingGalley runs Galley with the chart's injection template and
+  // MutatingWebhookConfiguration (pointed at this Galley: the API server
+  // here reaches no Service), once the configuration has Galley's CA and the
+  // default namespace asks for injection. RemoveInjection undoes it.
+  RunningService* StartInjectingGalley() {
+    absl::StatusOr<std::pair<std::string, std::string>> cert =
+        kube().IssueServingCertificate("galley-injector", {"127.0.0.1"});
+    EXPECT_TRUE(cert.ok()) << cert.status();
+    if (!cert.ok()) return nullptr;
+    const uint16_t port = PickFreePort();
+    const std::string rendered = RenderChart("templates/injection.yaml");
+    std::string template_file;
+    for (const YAML::Node& doc : YAML::LoadAll(rendered)) {
+      if (doc.IsMap() && doc["kind"].as<std::string>() == "ConfigMap") {
+        template_file = TestTempDir("injection") + "/injection.yaml";
+        std::ofstream(template_file) << doc["data"]["injection.yaml"].as<std::string>();
+      }
+    }
+    const std::string webhook = WebhookPointedAt(rendered, "MutatingWebhookConfiguration", port, "/inject");
+    EXPECT_FALSE(template_file.empty() || webhook.empty()) << rendered;
+    const absl::Status applied = kube().Apply(webhook);
+    EXPECT_TRUE(applied.ok()) << applied << webhook;
+    if (template_file.empty() || !applied.ok()) return nullptr;
+    RunningService* galley = StartGalley(
+        {absl::StrCat("--webhook_address=127.0.0.1:", port), "--webhook_cert=" + cert->first,
+         "--webhook_key=" + cert->second, "--webhook_ca=" + kube().ca_file(),
+         "--injection_template=" + template_file, "--injection_configuration=" + InjectorName()});
+    if (galley == nullptr) return nullptr;
+    EXPECT_TRUE(WaitForCaBundle("mutatingwebhookconfiguration", InjectorName())) << galley->process().Log();
+    EXPECT_EQ(kube().Kubectl({"label", "namespace", "default", "istio-injection=enabled", "--overwrite"})
+                  .exit.status,
+              0);
+    return galley;
+  }
+  void RemoveInjection() {
+    kube().Kubectl({"delete", "mutatingwebhookconfiguration", InjectorName(), "--ignore-not-found"});
+    kube().Kubectl({"label", "namespace", "default", "istio-injection-"});
+    // Forced: without a kubelet nothing confirms a graceful deletion.
+    kube().Kubectl({"delete", "pods,services", "--all", "-n", "default", "--force", "--grace-period=0"});
+    kube().Kubectl({"delete", "secret/keel-token-bookinfo-productpage", "configmap/keel-ca-root-cert", "-n",
+                    "default", "--ignore-not-found"});
+  }
+  static std::string InjectorName() { return absl::StrCat("keel-injector-", kNamespace); }
+
   static std::string Configz(RunningService* galley) {
     absl::StatusOr<HttpResponse> page = HttpGet(galley->monitoring_address(), "/debug/configz");
     return page.ok() ? page->body : "";
@@ -236,23 +299,6 @@ spec:
 KubeCluster* KubeTest::cluster_ = nullptr;
 std::string* KubeTest::galley_kubeconfig_ = nullptr;
 
-
-// The chart's webhook configuration of `kind` (from `rendered`), pointed at
-// a Galley on 127.0.0.1:`port`: the API server here has no cluster network
-// to reach a Service through. "" if the chart rendered none.
-std::string WebhookPointedAt(const std::string& rendered, const std::string& kind, uint16_t port,
-                             const std::string& path) {
-  const size_t at = rendered.find("kind: " + kind);
-  if (at == std::string::npos) return "";
-  std::string webhook = "apiVersion: admissionregistration.k8s.io/v1\n" + rendered.substr(at);
-  webhook = webhook.substr(0, webhook.find("\n---"));
-  const size_t service = webhook.find("      service:");
-  const size_t bundle = webhook.find("      # Written by Galley");
-  if (service == std::string::npos || bundle == std::string::npos) return "";
-  webhook.replace(service, bundle - service,
-                  absl::StrCat("      url: https://127.0.0.1:", port, path, "\n"));
-  return webhook;
-}
 
 // The endpoints ("ip:port") a client gets for `cluster`.
 std::set<std::string> Endpoints(const xds::AdsClient& client, const std::string& cluster) {
@@ -311,7 +357,7 @@ TEST_F(KubeTest, BookinfoPodsAndIstioRoutingReachAClientAndFollowScaling) {
   ASSERT_FALSE(ip.empty()) << "no non-loopback IPv4 address on this machine";
   auto cleanup = absl::MakeCleanup([&] {
     kube().Kubectl({"delete", "pods,virtualservice,destinationrule,service", "--all", "-n", "default",
-                    "--wait=false"});
+                    "--force", "--grace-period=0"});
   });
   RunningService* galley = StartGalley();
   ASSERT_NE(galley, nullptr);
@@ -651,39 +697,8 @@ spec: {hosts: [added], http: [{route: [{destination: {host: added}}]}]}
 }
 
 TEST_F(KubeTest, AProxylessPodGetsKeelAgentInjectedAsTheChartDescribesIt) {
-  absl::StatusOr<std::pair<std::string, std::string>> cert =
-      kube().IssueServingCertificate("galley-injector", {"127.0.0.1"});
-  ASSERT_TRUE(cert.ok()) << cert.status();
-  const uint16_t port = PickFreePort();
-  const std::string name = absl::StrCat("keel-injector-", kNamespace);
-  // The chart's injection template and webhook configuration (pointed at
-  // this Galley: the API server here reaches no Service).
-  const std::string rendered = RenderChart("templates/injection.yaml");
-  std::string template_file, webhook;
-  for (const YAML::Node& doc : YAML::LoadAll(rendered)) {
-    if (!doc.IsMap()) continue;
-    if (doc["kind"].as<std::string>() == "ConfigMap") {
-      template_file = TestTempDir("injection") + "/injection.yaml";
-      std::ofstream(template_file) << doc["data"]["injection.yaml"].as<std::string>();
-    }
-  }
-  webhook = WebhookPointedAt(rendered, "MutatingWebhookConfiguration", port, "/inject");
-  ASSERT_FALSE(template_file.empty() || webhook.empty()) << rendered;
-  ASSERT_TRUE(kube().Apply(webhook).ok()) << webhook;
-  auto cleanup = absl::MakeCleanup([&] {
-    kube().Kubectl({"delete", "mutatingwebhookconfiguration", name, "--ignore-not-found"});
-    kube().Kubectl({"label", "namespace", "default", "istio-injection-"});
-    kube().Kubectl({"delete", "pods", "--all", "-n", "default", "--wait=false"});
-  });
-  RunningService* galley = StartGalley(
-      {absl::StrCat("--webhook_address=127.0.0.1:", port), "--webhook_cert=" + cert->first,
-       "--webhook_key=" + cert->second, "--webhook_ca=" + kube().ca_file(),
-       "--injection_template=" + template_file, "--injection_configuration=" + name});
-  ASSERT_NE(galley, nullptr);
-  ASSERT_TRUE(WaitForCaBundle("mutatingwebhookconfiguration", name)) << galley->process().Log();
-  ASSERT_EQ(kube().Kubectl({"label", "namespace", "default", "istio-injection=enabled", "--overwrite"})
-                .exit.status,
-            0);
+  auto cleanup = absl::MakeCleanup([&] { RemoveInjection(); });
+  ASSERT_NE(StartInjectingGalley(), nullptr);
   kube().Kubectl({"create", "serviceaccount", "bookinfo-ratings", "-n", "default"});
   auto pod = [](const std::string& pod_name, const std::string& annotation) {
     return absl::StrCat(R"(apiVersion: v1
@@ -709,16 +724,17 @@ spec:
   const YAML::Node injected = YAML::Load(got.out);
   const YAML::Node containers = injected["spec"]["containers"];
   ASSERT_EQ(containers.size(), 2u) << got.out;
-  // The application: its own env kept, the bootstrap's added, and the mounts.
-  const YAML::Node app = containers[0];
+  // keel-agent first (its postStart hook holds the application), then the
+  // application: its own env kept, the bootstrap's added, and the mounts.
+  const YAML::Node app = containers[1];
   EXPECT_EQ(app["env"][0]["name"].as<std::string>(), "SERVICE_VERSION");
   EXPECT_EQ(app["env"][1]["name"].as<std::string>(), "GRPC_XDS_BOOTSTRAP");
   EXPECT_EQ(app["env"][1]["value"].as<std::string>(), "/var/run/keel/bootstrap/bootstrap.json");
   std::set<std::string> mounts;
   for (const YAML::Node& m : app["volumeMounts"]) mounts.insert(m["mountPath"].as<std::string>());
   EXPECT_TRUE(mounts.count("/var/run/keel/bootstrap") && mounts.count("/var/run/keel/certs"));
-  // keel-agent beside it, with the pod's labels as node metadata.
-  const YAML::Node agent = containers[1];
+  // keel-agent, with the pod's labels as node metadata.
+  const YAML::Node agent = containers[0];
   EXPECT_EQ(agent["name"].as<std::string>(), "keel-agent");
   const auto args = agent["args"].as<std::vector<std::string>>();
   EXPECT_THAT(args, ::testing::Contains("--labels=app=ratings,version=v1"));
@@ -738,6 +754,115 @@ spec:
   CommandResult plain = kube().Kubectl({"get", "pod", "ratings-plain", "-n", "default", "-o",
                                         "jsonpath={.spec.containers[*].name}"});
   EXPECT_EQ(plain.out, "ratings");
+}
+
+// The injected pod run as the kubelet would run it (PodRunner): keel-agent
+// first, from the pod's own token Secret and root ConfigMap, until its
+// postStart hook says it is ready; then the application, a real gRPC client
+// with exactly the env the injection gave it, calls reviews through Pilot.
+TEST_F(KubeTest, AnInjectedPodRunsWithItsInjectedEnvAgainstPilot) {
+  const std::string ip = HostAddress();
+  ASSERT_FALSE(ip.empty()) << "no non-loopback IPv4 address on this machine";
+  auto cleanup = absl::MakeCleanup([&] { RemoveInjection(); });
+  RunningService* galley = StartInjectingGalley();
+  ASSERT_NE(galley, nullptr);
+  RunningService* pilot = StartPilot(galley);
+  ASSERT_NE(pilot, nullptr);
+  absl::StatusOr<RunningService*> citadel = mesh().Start("citadel");
+  ASSERT_TRUE(citadel.ok()) << citadel.status();
+  ASSERT_TRUE((*citadel)->WaitReady().ok()) << (*citadel)->process().Log();
+
+  // reviews, served by one pod.
+  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bookinfo-reviews, namespace: default}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bookinfo-productpage, namespace: default}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  ports:
+  - {port: 9080, name: http, targetPort: http}
+  selector: {app: reviews}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+)").ok());
+  const int reviews_port = StartEcho(ip, "v1");
+  ASSERT_GT(reviews_port, 0);
+  CreateReviewsPod("reviews-for-injected", "v1", ip, reviews_port);
+
+  // What the operator provides per namespace (docs/kubernetes.md): the
+  // bootstrap token of the account, and Citadel's root.
+  absl::StatusOr<CommandResult> token =
+      RunToCompletion(KeelBinaryPath("citadel"), {"--ca_dir=" + (*citadel)->citadel_ca_dir,
+                                                  "issue-token", "default", "bookinfo-productpage"});
+  ASSERT_TRUE(token.ok() && token->exit.status == 0);
+  ASSERT_EQ(kube().Kubectl({"create", "secret", "generic", "keel-token-bookinfo-productpage", "-n",
+                            "default", "--from-literal=token=" + token->out})
+                .exit.status,
+            0);
+  ASSERT_EQ(kube().Kubectl({"create", "configmap", "keel-ca-root-cert", "-n", "default",
+                            "--from-file=root-cert.pem=" + (*citadel)->citadel_serving_dir +
+                                "/root-cert.pem"})
+                .exit.status,
+            0);
+  // The application: the client, asking Pilot for reviews.
+  ASSERT_TRUE(kube().Apply(absl::StrCat(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: productpage
+  namespace: default
+  labels: {app: productpage, version: v1}
+  annotations: {inject.istio.io/templates: grpc-agent}
+spec:
+  serviceAccountName: bookinfo-productpage
+  nodeName: node-a
+  containers:
+  - name: productpage
+    image: keel/echo-client:test
+    args: ["--target=xds:///)", kReviews, R"(:9080", "--count=20", "--rpc_timeout=5s"]
+)")).ok());
+  ASSERT_TRUE(kube().MarkPodRunning("default", "productpage", ip, /*ready=*/false).ok());
+
+  // Cluster DNS and the pod's own network, as the runner stands them in.
+  const std::string citadel_port = (*citadel)->grpc_address().substr((*citadel)->grpc_address().rfind(':') + 1);
+  const uint16_t status_port = PickFreePort();
+  PodRunner runner(kube(), {
+      .programs = {{"keel/agent", KeelBinaryPath("keel-agent")},
+                   {"keel/echo-client", RunfilePath("integration/apps/echo_client")}},
+      .rewrites = {
+          {absl::StrCat("keel-citadel.", kNamespace, ".svc.cluster.local:8060"), "localhost:" + citadel_port},
+          {absl::StrCat("keel-pilot.", kNamespace, ".svc.cluster.local:15010"), pilot->grpc_address()},
+          {"--monitoring_address=:15020", absl::StrCat("--monitoring_address=127.0.0.1:", status_port)},
+          {"127.0.0.1:15020", absl::StrCat("127.0.0.1:", status_port)}}});
+  absl::StatusOr<std::unique_ptr<RunningPod>> pod = runner.Run("default", "productpage");
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  RunningContainer* agent = (*pod)->Find("keel-agent");
+  RunningContainer* app = (*pod)->Find("productpage");
+  ASSERT_TRUE(agent != nullptr && app != nullptr);
+  // The application got exactly the injected env; the bootstrap it names
+  // is the agent's, for this pod, and a certificate was there before it
+  // started (the hook returned).
+  ASSERT_EQ(app->env.size(), 1u);
+  const std::string bootstrap_path = (*pod)->volumes_dir + "/keel-bootstrap/bootstrap.json";
+  EXPECT_EQ(app->env[0], "GRPC_XDS_BOOTSTRAP=" + bootstrap_path);
+  absl::StatusOr<std::string> bootstrap = ReadWholeFile(bootstrap_path);
+  ASSERT_TRUE(bootstrap.ok()) << agent->process->Log();
+  EXPECT_THAT(*bootstrap, HasSubstr(absl::StrCat("sidecar~", ip, "~productpage.default~default.svc.cluster.local")));
+  EXPECT_THAT(*bootstrap, HasSubstr("\"app\":\"productpage\""));
+  EXPECT_TRUE(std::filesystem::exists((*pod)->volumes_dir + "/keel-certs/cert-chain.pem"))
+      << agent->process->Log();
+  absl::StatusOr<ExitInfo> ended = app->process->Wait(absl::Seconds(90));
+  ASSERT_TRUE(ended.ok()) << app->process->Log();
+  EXPECT_EQ(ended->status, 0) << app->process->Log();
+  EXPECT_THAT(app->process->Log(), HasSubstr("total=20 v1=20 errors=0")) << agent->process->Log();
+  EXPECT_EQ(agent->process->Terminate().status, 0) << agent->process->Log();
 }
 
 TEST_F(KubeTest, KeelctlAnalyzesTheLiveClustersConfig) {

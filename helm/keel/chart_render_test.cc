@@ -354,8 +354,9 @@ TEST(ChartRenderTest, WorkloadsGetKeelAgentBesideThem) {
   ASSERT_TRUE(pod.IsMap());
   EXPECT_EQ(pod["serviceAccountName"].as<std::string>(), "echo");
   ASSERT_EQ(pod["containers"].size(), 2u);
-  const YAML::Node app = pod["containers"][0];
-  const YAML::Node agent = pod["containers"][1];
+  // keel-agent first: its postStart hook holds the application.
+  const YAML::Node agent = pod["containers"][0];
+  const YAML::Node app = pod["containers"][1];
   EXPECT_EQ(agent["name"].as<std::string>(), "keel-agent");
   const std::vector<std::string> args = agent["args"].as<std::vector<std::string>>();
   EXPECT_THAT(args, Contains("--citadel_address=keel-citadel.keel-system.svc.cluster.local:8060"));
@@ -372,6 +373,21 @@ TEST(ChartRenderTest, WorkloadsGetKeelAgentBesideThem) {
   absl::StatusOr<CommandResult> accepted = RunToCompletion(KeelBinaryPath("keel-agent"), checked);
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   EXPECT_EQ(accepted->exit.status, 0) << accepted->err;
+  // Its postStart command is keel-agent's own: keel-agent accepts it and,
+  // pointed where no agent answers (port 1), waits out its timeout and
+  // fails (1), naming the address (2 would be a command line it refuses).
+  std::vector<std::string> hook =
+      agent["lifecycle"]["postStart"]["exec"]["command"].as<std::vector<std::string>>();
+  ASSERT_EQ(hook.size(), 3u);
+  EXPECT_EQ(hook[0], "/usr/local/bin/keel-agent");
+  EXPECT_EQ(hook[2], "--monitoring_address=127.0.0.1:15020");
+  hook.erase(hook.begin());
+  hook.push_back("--monitoring_address=127.0.0.1:1");
+  hook.push_back("--wait_timeout=200ms");
+  absl::StatusOr<CommandResult> waited = RunToCompletion(KeelBinaryPath("keel-agent"), hook);
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->exit.status, 1) << waited->err;
+  EXPECT_THAT(waited->err, HasSubstr("127.0.0.1:1/readyz not ready"));
 
   // The application reads the bootstrap and certificates where the agent
   // writes them, from the same volumes.

@@ -4,7 +4,10 @@
 // port (15020) by default.
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/http_client.h"
 #include "libs/common/binary.h"
 #include "libs/common/flags.h"
 #include "services/agent/agent_service.h"
@@ -30,14 +33,47 @@ ABSL_FLAG(std::string, node_id, "", "The bootstrap's node id.");
 ABSL_FLAG(std::string, locality, "", "The bootstrap's locality: REGION/ZONE/SUBZONE.");
 ABSL_FLAG(std::string, labels, "", "The workload's labels for the bootstrap: K=V,...");
 ABSL_FLAG(std::string, sds_socket, "", "Serve SDS for an Envoy sidecar on this unix socket.");
+ABSL_FLAG(absl::Duration, wait_timeout, absl::Minutes(2), "keel-agent wait: give up after this long.");
+
+namespace {
+
+// Wait is `keel-agent wait`, the command of keel-agent's postStart hook in
+// an injected pod (Istio's holdApplicationUntilProxyStarts): the kubelet
+// starts the next container, the application, only once the hook has
+// returned, so the application's first xDS and mTLS calls find the
+// bootstrap and a certificate. It polls the agent's /readyz on
+// --monitoring_address; exit 0 once ready, 1 after --wait_timeout.
+int Wait() {
+  std::string address = absl::GetFlag(FLAGS_monitoring_address).value;
+  if (absl::StartsWith(address, ":")) address = "127.0.0.1" + address;
+  const absl::Time deadline = absl::Now() + absl::GetFlag(FLAGS_wait_timeout);
+  std::string last = "no answer";
+  while (absl::Now() < deadline) {
+    absl::StatusOr<keel::HttpResponse> ready = keel::HttpGet(address, "/readyz", absl::Seconds(2));
+    if (ready.ok() && ready->status == 200) return 0;
+    last = ready.ok() ? absl::StrCat(ready->status, " ", ready->body) : std::string(ready.status().message());
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  std::fprintf(stderr, "keel-agent wait: %s/readyz not ready after %s: %s\n", address.c_str(),
+               absl::FormatDuration(absl::GetFlag(FLAGS_wait_timeout)).c_str(), last.c_str());
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   keel::ShutdownSignal shutdown;
   // Istio's agent status port, unless --monitoring_address says otherwise.
   absl::SetFlag(&FLAGS_monitoring_address, keel::ListenAddress{"127.0.0.1:15020"});
-  keel::InitBinaryOrExit(argc, argv, "keel-agent",
-                         "keel-agent keeps a workload's certificate current, writes its xDS "
-                         "bootstrap and serves SDS.");
+  const std::vector<std::string> args = keel::InitBinaryOrExit(
+      argc, argv, "keel-agent",
+      "keel-agent keeps a workload's certificate current, writes its xDS bootstrap and serves "
+      "SDS. `keel-agent wait` returns once the agent on --monitoring_address is ready.");
+  if (args.size() == 1 && args[0] == "wait") return Wait();
+  if (!args.empty()) {
+    std::fprintf(stderr, "keel-agent: unknown command \"%s\" (wait)\n", args[0].c_str());
+    return 2;
+  }
   absl::StatusOr<keel::mtls::KeyType> key_type =
       keel::mtls::ParseKeyType(absl::GetFlag(FLAGS_key_type));
   if (!key_type.ok()) {

@@ -174,8 +174,13 @@ HttpResponse Injector::HandleReview(const HttpRequest& request) const {
       }
     }
   }
+  // The template's containers go first, in order: keel-agent's postStart
+  // hook then holds the application until the agent is ready (the kubelet
+  // starts containers in order, each after the previous one's hook).
+  // These adds follow the ones above, so the indexes above are unshifted.
+  size_t position = 0;
   for (const YAML::Node& container : template_["containers"]) {
-    add("/spec/containers/-", [&] {
+    add(absl::StrCat("/spec/containers/", position++), [&] {
       YAML::Node copy = YAML::Clone(container);
       if (Text(copy, "name") == "keel-agent" && !labels.empty() && IsSequence(copy["args"])) {
         copy["args"].push_back(absl::StrCat("--labels=", absl::StrJoin(labels, ",")));

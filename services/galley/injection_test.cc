@@ -78,6 +78,9 @@ TEST(InjectorTest, AddsTheAgentAndTheAppsBootstrapToAGrpcAgentPod) {
   EXPECT_THAT(patch, HasSubstr(R"("secretName":"keel-token-sa1")"));
   EXPECT_THAT(patch, HasSubstr(R"("--token_file=/t/sa1","--labels=app=ratings,version=v1"])"));
   EXPECT_THAT(patch, HasSubstr(R"({"op":"add","path":"/spec/volumes","value":[)"));
+  // The agent goes first, after the application containers' own edits.
+  EXPECT_THAT(patch, HasSubstr(R"({"op":"add","path":"/spec/containers/0","value":{"name":"keel-agent")"));
+  EXPECT_LT(patch.find("/spec/containers/1/env"), patch.find(R"("path":"/spec/containers/0","value")"));
   EXPECT_THAT(patch, HasSubstr(R"("path":"/metadata/annotations/keel.io~1injected","value":"grpc-agent")"));
 }
 

@@ -6,10 +6,10 @@ renews it, and writes the gRPC xDS bootstrap the application reads
 are meant for other charts too (a parent chart can include them):
 
   containers:
+    {{ include "keel.agent.container" $ctx | nindent 4 }}
     - name: app
       env: {{ include "keel.agent.appEnv" $ctx | nindent 8 }}
       volumeMounts: {{ include "keel.agent.appMounts" $ctx | nindent 8 }}
-    {{ include "keel.agent.container" $ctx | nindent 4 }}
   volumes: {{ include "keel.agent.volumes" $ctx | nindent 4 }}
 
 with $ctx = dict "root" $ (the keel chart's context) "workload" (a dict with
@@ -63,6 +63,14 @@ serviceAccount, labels and optionally tokenSecret, locality).
     - name: agent-status
       containerPort: {{ $a.statusPort }}
       protocol: TCP
+  # The kubelet starts the next container, the application, only once this
+  # hook returns: keel-agent comes first in a pod, so the application's first
+  # xDS and mTLS calls find the bootstrap and a certificate (Istio's
+  # holdApplicationUntilProxyStarts).
+  lifecycle:
+    postStart:
+      exec:
+        command: [/usr/local/bin/keel-agent, wait, "--monitoring_address=127.0.0.1:{{ $a.statusPort }}"]
   readinessProbe:
     httpGet:
       path: /readyz
