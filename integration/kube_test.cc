@@ -66,18 +66,11 @@ std::string HostAddress() {
 
 // Helm renders the chart's manifests for source: kubernetes.
 std::string RenderChart(const std::string& show_only, const std::vector<std::string>& sets = {}) {
-  std::vector<std::string> args = {"template", "keel", RunfilePath("helm/keel"), "-n", kNamespace,
-                                   "--set", "galley.source=kubernetes", "--show-only", show_only};
-  for (const std::string& set : sets) {
-    args.push_back("--set");
-    args.push_back(set);
-  }
-  const std::string home = TestTempDir("helm-home");
-  absl::StatusOr<CommandResult> helm =
-      RunToCompletion("/usr/local/bin/helm", args, absl::Seconds(60), "",
-                      {"HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_CONFIG_HOME=" + home});
-  EXPECT_TRUE(helm.ok() && helm->exit.status == 0) << (helm.ok() ? helm->err : "");
-  return helm.ok() ? helm->out : "";
+  std::vector<std::string> args = {"galley.source=kubernetes", "--show-only", show_only};
+  args.insert(args.end(), sets.begin(), sets.end());
+  absl::StatusOr<std::string> rendered = HelmTemplate(RunfilePath("helm/keel"), kNamespace, args);
+  EXPECT_TRUE(rendered.ok()) << rendered.status();
+  return rendered.ok() ? *rendered : "";
 }
 
 // The chart's webhook configuration of `kind` (from `rendered`), pointed at

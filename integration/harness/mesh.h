@@ -42,6 +42,12 @@ uint16_t PickFreePort();
 // TestTempDir returns a fresh directory under TEST_TMPDIR.
 std::string TestTempDir(const std::string& stem);
 
+// HelmTemplate is `helm template keel CHART -n NAMESPACE` with `sets`: each
+// "key=value" is a --set, and flags ("--set-file", "--show-only") pass with
+// the value after them.
+absl::StatusOr<std::string> HelmTemplate(const std::string& chart, const std::string& namespace_name,
+                                         const std::vector<std::string>& sets);
+
 // The ports a process reported through --ports_file.
 struct PortsFile {
   uint16_t grpc_port = 0;
