@@ -10,6 +10,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -85,10 +86,11 @@ class ContainersTest : public ::testing::Test {
   void TearDown() override { host_->RemovePods(); }
 
   // The chart as Helm renders it for `sets`, ready to play.
-  static ChartPods Render(const std::vector<std::string>& sets) {
-    absl::StatusOr<std::string> rendered = HelmTemplate(RunfilePath("helm/keel"), kNamespace, sets);
+  static ChartPods Render(const std::vector<std::string>& sets,
+                          const std::string& namespace_name = kNamespace) {
+    absl::StatusOr<std::string> rendered = HelmTemplate(RunfilePath("helm/keel"), namespace_name, sets);
     EXPECT_TRUE(rendered.ok()) << rendered.status();
-    absl::StatusOr<ChartPods> pods = ChartPods::Parse(rendered.ok() ? *rendered : "", kNamespace);
+    absl::StatusOr<ChartPods> pods = ChartPods::Parse(rendered.ok() ? *rendered : "", namespace_name);
     EXPECT_TRUE(pods.ok()) << pods.status();
     return pods.ok() ? *std::move(pods) : ChartPods();
   }
@@ -233,6 +235,166 @@ TEST_F(ContainersTest, TheChartsIstiodModeRunsAsAContainer) {
   EXPECT_TRUE(client.WaitUntil([](const xds::AdsClient& c) { return c.Synced(); }, absl::Seconds(30)));
   client.Stop();
   ExpectCleanStop(ChartPods::ContainerName("keel-istiod", "istiod"));
+}
+
+// The README's demo as containers, each pod its own host on the test's
+// network: Citadel, Galley (reading the demo's config files), Pilot and
+// Mixer with their keel-agents and mTLS between them, as the chart's
+// default has it, and the chart's `workloads`: two echo servers and the
+// client, each beside its keel-agent, the echo traffic mutual TLS. The
+// client's split follows an edit of Galley's mounted config.
+TEST_F(ContainersTest, TheDemoRunsAsContainersWithMutualTls) {
+  constexpr char kRelease[] = "default";
+  const std::string citadel_ip = host().Address(10), galley_ip = host().Address(11),
+                    pilot_ip = host().Address(12), mixer_ip = host().Address(13),
+                    v1_ip = host().Address(20), v2_ip = host().Address(21), client_ip = host().Address(22);
+  // The workloads, as a user writes them in the chart's values.
+  const std::string values_file = TestTempDir("demo") + "/values.yaml";
+  {
+    std::ofstream values(values_file);
+    for (const auto& [version, ip] : {std::pair{"v1", v1_ip}, std::pair{"v2", v2_ip}}) {
+      values << (version == std::string("v1") ? "workloads:\n" : "") << "- name: echo-" << version
+             << "\n  image: keel/echo-server:" << *version_ << "\n  serviceAccount: echo\n"
+             << "  labels: {version: " << version << "}\n"
+             << "  args: [--xds, --address=" << ip << ":7070, --app_version=" << version << "]\n";
+    }
+    values << "- name: client\n  image: keel/echo-client:" << *version_ << "\n  serviceAccount: client\n"
+           << "  args: [--target=xds:///echo.default.svc.cluster.local:7070, --duration=10m, "
+              "--report_every=1s, --rpc_timeout=2s]\n";
+  }
+  // Where the echo servers are, as the demo's echo-workloads.yaml says it
+  // for loopback.
+  const std::string workloads_file = TestTempDir("demo") + "/echo-workloads.yaml";
+  {
+    std::ofstream workloads(workloads_file);
+    for (const auto& [version, ip] : {std::pair{"v1", v1_ip}, std::pair{"v2", v2_ip}}) {
+      workloads << "---\napiVersion: networking.istio.io/v1alpha3\nkind: WorkloadEntry\nmetadata:\n"
+                << "  name: echo-" << version << "\n  namespace: default\nspec:\n  address: " << ip
+                << "\n  ports: {grpc: 7070}\n  labels: {app: echo, version: " << version
+                << "}\n  serviceAccount: echo\n";
+    }
+  }
+  std::vector<std::string> sets = {
+      "mode=split", "--values", values_file,
+      "--set-file", "configFiles.echo\\.yaml=" + RunfilePath("samples/echo.yaml"),
+      "--set-file", "configFiles.echo-mtls\\.yaml=" + RunfilePath("samples/echo-mtls.yaml"),
+      "--set-file", "configFiles.echo-workloads\\.yaml=" + workloads_file};
+  const std::map<std::string, std::string> ip_of = {
+      {"keel-citadel", citadel_ip}, {"keel-galley", galley_ip}, {"keel-pilot", pilot_ip},
+      {"keel-mixer", mixer_ip},     {"echo-v1", v1_ip},         {"echo-v2", v2_ip},
+      {"client", client_ip}};
+
+  // Citadel first: the others' tokens and root come from it.
+  ChartPods first = Render(sets, kRelease);
+  for (const auto& [deployment, ip] : ip_of) first.Assign(deployment, ip);
+  absl::StatusOr<std::string> citadel_yaml = first.PodYaml("keel-citadel");
+  ASSERT_TRUE(citadel_yaml.ok()) << citadel_yaml.status();
+  ASSERT_TRUE(host().Play(*citadel_yaml, citadel_ip).ok());
+  ASSERT_TRUE(WaitReady(first, "keel-citadel", "citadel"));
+  const std::string citadel = ChartPods::ContainerName("keel-citadel", "citadel");
+  // What an operator does (docs/citadel.md): a bootstrap token Secret per
+  // service account, and Citadel's root for the agents.
+  std::string secrets;
+  for (const std::string account : {"keel-galley", "keel-pilot", "keel-mixer", "echo", "client"}) {
+    CommandResult token = host().Podman({"exec", citadel, "/usr/local/bin/citadel",
+                                         "--ca_dir=/var/lib/keel/ca", "issue-token", kRelease, account});
+    ASSERT_EQ(token.exit.status, 0) << token.err;
+    absl::StrAppend(&secrets, "---\napiVersion: v1\nkind: Secret\nmetadata: {name: keel-token-", account,
+                    "}\nstringData: {token: \"", absl::StripTrailingAsciiWhitespace(token.out), "\"}\n");
+  }
+  const std::string root_file = TestTempDir("demo") + "/root-cert.pem";
+  CommandResult copied = host().Podman({"cp", citadel + ":/var/run/keel/serving/root-cert.pem", root_file});
+  ASSERT_EQ(copied.exit.status, 0) << copied.err;
+  sets.insert(sets.end(), {"--set-file", "agent.caRootCert=" + root_file});
+  ChartPods chart = Render(sets, kRelease);
+  ASSERT_TRUE(chart.Add(secrets).ok());
+  for (const auto& [deployment, ip] : ip_of) chart.Assign(deployment, ip);
+
+  // The control plane, then the workloads.
+  for (const std::string deployment : {"keel-galley", "keel-pilot", "keel-mixer", "echo-v1", "echo-v2", "client"}) {
+    absl::StatusOr<std::string> yaml = chart.PodYaml(deployment);
+    ASSERT_TRUE(yaml.ok()) << yaml.status();
+    const absl::Status played = host().Play(*yaml, ip_of.at(deployment));
+    ASSERT_TRUE(played.ok()) << played;
+    if (absl::StartsWith(deployment, "keel-")) {
+      const std::string component = deployment.substr(5);
+      ASSERT_TRUE(WaitReady(chart, deployment, "keel-agent"));
+      ASSERT_TRUE(WaitReady(chart, deployment, component));
+    }
+  }
+  // podman 4.3 runs no postStart hook, so it starts the application beside
+  // keel-agent at once, before the bootstrap exists. The kubelet would
+  // start it after the agent's hook (keel-agent wait) returned: once the
+  // agent is ready, the application is started again, as it would have been.
+  for (const std::string workload : {"echo-v1", "echo-v2", "client"}) {
+    ASSERT_TRUE(WaitReady(chart, workload, "keel-agent"));
+    CommandResult restarted = host().Podman({"restart", ChartPods::ContainerName(workload, workload)});
+    ASSERT_EQ(restarted.exit.status, 0) << restarted.err;
+  }
+  // The client's last `n` one-second reports, as "v1=…" counts summed.
+  const std::string client = ChartPods::ContainerName("client", "client");
+  auto recent = [&](int n) {
+    std::map<std::string, int> sum;
+    const std::string log = host().Podman({"logs", client}).out;
+    std::vector<std::string> lines;
+    for (absl::string_view line : absl::StrSplit(log, '\n')) {
+      if (absl::StartsWith(line, "t=")) lines.emplace_back(line);
+    }
+    for (size_t i = lines.size() > static_cast<size_t>(n) ? lines.size() - n : 0; i < lines.size(); ++i) {
+      for (absl::string_view part : absl::StrSplit(lines[i], ' ')) {
+        std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+        int count = 0;
+        if (absl::SimpleAtoi(kv.second, &count)) sum[kv.first] += count;
+      }
+    }
+    sum["reports"] = std::min<int>(n, lines.size());
+    return sum;
+  };
+  auto describe = [&] {
+    return absl::StrCat(host().Podman({"logs", client}).out.substr(0, 3000), "\n",
+                        host().Podman({"logs", client}).err.substr(0, 3000), "\nagent:\n",
+                        host().Podman({"logs", ChartPods::ContainerName("client", "keel-agent")}).err.substr(0, 3000),
+                        "\necho-v1:\n", host().Podman({"logs", ChartPods::ContainerName("echo-v1", "echo-v1")}).err.substr(0, 3000));
+  };
+  // 80/20 over mTLS: five reports in a row with calls to both and no error.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::map<std::string, int> last = recent(5);
+        return last["reports"] == 5 && last["errors"] == 0 && last["v1"] > last["v2"] && last["v2"] > 0;
+      },
+      absl::Seconds(90)))
+      << describe();
+  // The servers require mTLS: a plaintext call straight to echo-v1 fails.
+  CommandResult plain = host().Podman(
+      {"run", "--rm", "--network", host().network(), absl::StrCat("localhost/keel/echo-client:", *version_),
+       absl::StrCat("--target=", v1_ip, ":7070"), "--count=1", "--rpc_timeout=2s", "--wait_ready=3s"});
+  EXPECT_THAT(plain.out, HasSubstr("errors=1")) << plain.out << plain.err;
+
+  // An edit of the mounted config: everything to v2.
+  CommandResult volume = host().Podman({"volume", "inspect", "keel-istio-config", "--format", "{{.Mountpoint}}"});
+  ASSERT_EQ(volume.exit.status, 0) << volume.err;
+  const std::string echo_yaml = std::string(absl::StripTrailingAsciiWhitespace(volume.out)) + "/echo.yaml";
+  absl::StatusOr<std::string> config = ReadWholeFile(echo_yaml);
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::string edited = absl::StrReplaceAll(*config, {{"weight: 80", "weight: 0"}, {"weight: 20", "weight: 100"}});
+  ASSERT_NE(edited, *config);
+  ASSERT_TRUE(WriteFileAtomically(echo_yaml, edited, 0644).ok());
+  EXPECT_TRUE(Eventually(
+      [&] {
+        std::map<std::string, int> last = recent(3);
+        return last["reports"] == 3 && last["v1"] == 0 && last["v2"] > 0 && last["errors"] == 0;
+      },
+      absl::Seconds(60)))
+      << describe();
+  // SIGTERM to every container: each exits 0.
+  for (const std::string workload : {"client", "echo-v1", "echo-v2"}) {
+    SCOPED_TRACE(workload);
+    ExpectCleanStop(ChartPods::ContainerName(workload, "keel-agent"));
+  }
+  for (const std::string component : {"pilot", "mixer", "galley", "citadel"}) {
+    SCOPED_TRACE(component);
+    ExpectCleanStop(ChartPods::ContainerName("keel-" + component, component));
+  }
 }
 
 }  // namespace

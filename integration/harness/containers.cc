@@ -180,6 +180,12 @@ std::string ContainerHost::State(const std::string& container) {
 absl::StatusOr<ChartPods> ChartPods::Parse(const std::string& rendered, const std::string& namespace_name) {
   ChartPods pods;
   pods.namespace_ = namespace_name;
+  if (absl::Status s = pods.Add(rendered); !s.ok()) return s;
+  return pods;
+}
+
+absl::Status ChartPods::Add(const std::string& rendered) {
+  ChartPods& pods = *this;
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(rendered);
@@ -196,7 +202,8 @@ absl::StatusOr<ChartPods> ChartPods::Parse(const std::string& rendered, const st
       as_map["apiVersion"] = "v1";
       as_map["kind"] = "ConfigMap";
       as_map["metadata"]["name"] = Text(doc["metadata"], "name");
-      for (const auto& entry : doc["data"]) {
+      const YAML::Node data = doc["data"];
+      for (const auto& entry : IsMap(data) ? data : YAML::Node(YAML::NodeType::Map)) {
         std::string decoded;
         if (!absl::Base64Unescape(entry.second.Scalar(), &decoded)) {
           return absl::InvalidArgumentError(absl::StrCat("Secret ", Text(doc["metadata"], "name"), ": data.",
@@ -216,7 +223,7 @@ absl::StatusOr<ChartPods> ChartPods::Parse(const std::string& rendered, const st
       pods.deployments_.emplace_back(Text(doc["metadata"], "name"), doc);
     }
   }
-  return pods;
+  return absl::OkStatus();
 }
 
 std::vector<std::string> ChartPods::Deployments() const {
@@ -290,6 +297,27 @@ absl::StatusOr<std::string> ChartPods::PodYaml(const std::string& name) const {
       // podman 4.3 publishes every containerPort on the machine's own
       // ports; each pod has its own address here, so none is published.
       container.remove("ports");
+      // The downward API podman 4.3 lacks (metadata.namespace,
+      // status.podIP): the values the kubelet would give.
+      if (IsSequence(container["env"])) {
+        for (YAML::Node var : container["env"]) {
+          const YAML::Node field = var["valueFrom"] ? var["valueFrom"]["fieldRef"] : YAML::Node();
+          if (!IsMap(field)) continue;
+          const std::string path = Text(field, "fieldPath");
+          std::string value;
+          if (path == "metadata.namespace") {
+            value = namespace_;
+          } else if (path == "metadata.name") {
+            value = name + "-pod-0";
+          } else if (path == "status.podIP" && ip_of_.count(name) > 0) {
+            value = ip_of_.at(name);
+          } else {
+            continue;
+          }
+          var.remove("valueFrom");
+          var["value"] = value;
+        }
+      }
       // Probes name ports that are gone; the test asks them itself
       // (ProbeUrl), as the kubelet would.
       for (const char* probe : {"readinessProbe", "livenessProbe", "startupProbe"}) container.remove(probe);

@@ -70,6 +70,8 @@ class ContainerHost {
 //    Secret is played as a ConfigMap of its decoded data;
 //  - emptyDir volumes are named after their pod (podman names a volume by
 //    the manifest's name, which would share it across pods);
+//  - the downward API podman 4.3 lacks: env from metadata.name,
+//    metadata.namespace and status.podIP is written as its value;
 //  - ports are not published (podman 4.3 would bind each containerPort on
 //    the machine) and probes are not run by podman (it would need curl in
 //    the image and systemd timers): a test asks ProbeUrl as the kubelet
@@ -78,6 +80,9 @@ class ContainerHost {
 class ChartPods {
  public:
   static absl::StatusOr<ChartPods> Parse(const std::string& rendered, const std::string& namespace_name);
+
+  // Add reads more manifests (Secrets an operator creates, say) as Parse does.
+  absl::Status Add(const std::string& manifests);
 
   // Deployments by name, in the chart's order.
   std::vector<std::string> Deployments() const;
