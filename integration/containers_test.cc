@@ -4,7 +4,10 @@
 // under `podman kube play` as separate hosts on a private network (split
 // mode and istiod mode), its probes answered as the kubelet would ask them,
 // and each container draining on SIGTERM and exiting 0.
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <iostream>
 
 #include "absl/strings/str_replace.h"
 
@@ -379,13 +382,98 @@ TEST_F(ContainersTest, TheDemoRunsAsContainersWithMutualTls) {
   std::string edited = absl::StrReplaceAll(*config, {{"weight: 80", "weight: 0"}, {"weight: 20", "weight: 100"}});
   ASSERT_NE(edited, *config);
   ASSERT_TRUE(WriteFileAtomically(echo_yaml, edited, 0644).ok());
+  const absl::Time edited_at = absl::Now();
   EXPECT_TRUE(Eventually(
       [&] {
         std::map<std::string, int> last = recent(3);
         return last["reports"] == 3 && last["v1"] == 0 && last["v2"] > 0 && last["errors"] == 0;
       },
-      absl::Seconds(60)))
+      absl::Seconds(60), absl::Milliseconds(100)))
       << describe();
+  std::cout << "MEASURED an edit of the mounted config reached the client (three clean reports) in "
+            << absl::FormatDuration(absl::Now() - edited_at) << std::endl;
+  // Edits Galley's mounted echo.yaml to weigh v1 `v1` and v2 `100 - v1`;
+  // returns how long until three reports in a row follow it with no error.
+  int weight_v1 = 0;
+  auto reweigh = [&](int v1) -> absl::Duration {
+    absl::StatusOr<std::string> now = ReadWholeFile(echo_yaml);
+    if (!now.ok()) return absl::InfiniteDuration();
+    std::string text = absl::StrReplaceAll(
+        *now, {{absl::StrCat("weight: ", weight_v1, "\n"), absl::StrCat("weight: ", v1, "\n")},
+               {absl::StrCat("weight: ", 100 - weight_v1, "\n"), absl::StrCat("weight: ", 100 - v1, "\n")}});
+    weight_v1 = v1;
+    const absl::Time start = absl::Now();
+    if (!WriteFileAtomically(echo_yaml, text, 0644).ok()) return absl::InfiniteDuration();
+    const bool followed = Eventually(
+        [&] {
+          // The last three reports' share of v1, within 10 points.
+          std::map<std::string, int> last = recent(3);
+          const int answered = last["v1"] + last["v2"];
+          return last["reports"] == 3 && last["errors"] == 0 && answered > 0 &&
+                 std::abs(100.0 * last["v1"] / answered - v1) <= 10;
+        },
+        absl::Seconds(60), absl::Milliseconds(100));
+    return followed ? absl::Now() - start : absl::InfiniteDuration();
+  };
+  // Calls made and failed by the client from now until `until` holds.
+  auto calls_while = [&](const std::function<bool()>& until) {
+    const std::string before = host().Podman({"logs", client}).out;
+    const size_t seen = std::count(before.begin(), before.end(), '\n');
+    Eventually(until, absl::Seconds(90), absl::Milliseconds(200));
+    const std::string after = host().Podman({"logs", client}).out;
+    std::map<std::string, int> sum;
+    size_t line_number = 0;
+    for (absl::string_view line : absl::StrSplit(after, '\n')) {
+      if (line_number++ < seen || !absl::StartsWith(line, "t=")) continue;
+      for (absl::string_view part : absl::StrSplit(line, ' ')) {
+        std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+        int count = 0;
+        if (absl::SimpleAtoi(kv.second, &count)) sum[kv.first] += count;
+      }
+    }
+    return sum;
+  };
+
+  // Pilot killed (SIGKILL, no drain): the client keeps its config and every
+  // call succeeds while Pilot is gone and comes back; then an edit
+  // reaches it again.
+  const std::string pilot = ChartPods::ContainerName("keel-pilot", "pilot");
+  const std::string pilot_ready = chart.ProbeUrl("keel-pilot", "pilot", "readinessProbe");
+  ASSERT_EQ(host().Podman({"kill", pilot}).exit.status, 0);
+  const absl::Time killed = absl::Now();
+  std::map<std::string, int> during = calls_while([&] {
+    // Gone for 5 s at least (the pod's restart policy may start it sooner).
+    if (absl::Now() - killed < absl::Seconds(5)) {
+      if (host().State(pilot).rfind("running", 0) == 0) host().Podman({"kill", pilot});
+      return false;
+    }
+    if (host().State(pilot).rfind("running", 0) != 0) host().Podman({"start", pilot});
+    return HttpStatus(pilot_ready) == 200;
+  });
+  EXPECT_GT(during["total"], 0);
+  EXPECT_EQ(during["errors"], 0) << describe();
+  const absl::Duration after_pilot = reweigh(40);
+  EXPECT_LT(after_pilot, absl::Seconds(60)) << describe();
+  std::cout << "MEASURED pilot killed and back: " << during["total"] << " calls, " << during["errors"]
+            << " failed; an edit then reached the client in " << absl::FormatDuration(after_pilot) << std::endl;
+
+  // Galley paused (a hung host: its connections open, nothing answers)
+  // for longer than keepalive (10 s + 5 s): Pilot keeps serving its last
+  // config, no call fails, and once Galley resumes an edit flows again.
+  const std::string galley = ChartPods::ContainerName("keel-galley", "galley");
+  ASSERT_EQ(host().Podman({"pause", galley}).exit.status, 0);
+  const absl::Time paused = absl::Now();
+  during = calls_while([&] { return absl::Now() - paused > absl::Seconds(25); });
+  EXPECT_EQ(HttpStatus(pilot_ready), 200);
+  ASSERT_EQ(host().Podman({"unpause", galley}).exit.status, 0);
+  EXPECT_GT(during["total"], 0);
+  EXPECT_EQ(during["errors"], 0) << describe();
+  const absl::Duration after_galley = reweigh(80);
+  EXPECT_LT(after_galley, absl::Seconds(60)) << describe();
+  std::cout << "MEASURED galley paused 25 s: " << during["total"] << " calls, " << during["errors"]
+            << " failed; an edit after it resumed reached the client in " << absl::FormatDuration(after_galley)
+            << std::endl;
+
   // SIGTERM to every container: each exits 0.
   for (const std::string workload : {"client", "echo-v1", "echo-v2"}) {
     SCOPED_TRACE(workload);

@@ -89,6 +89,11 @@ absl::Status ServiceHost::StartGrpcServer(Hosted& hosted) {
   if (!credentials.ok()) return credentials.status();
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Keel's xDS and MCP clients ping every 10 s to find a hung server
+  // (AdsClientOptions::keepalive_time); gRPC's server default would answer
+  // pings more often than every 5 minutes without data with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   int selected_port = 0;
   builder.AddListeningPort(GrpcListenAddress(address), *credentials, &selected_port);
   const std::string& insecure = hosted.spec.insecure_grpc_address;

@@ -22,6 +22,12 @@ AdsClient::AdsClient(AdsClientOptions options, Handler handler)
       options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  if (options_.keepalive_time > absl::ZeroDuration()) {
+    arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, absl::ToInt64Milliseconds(options_.keepalive_time));
+    arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, absl::ToInt64Milliseconds(options_.keepalive_timeout));
+    // The streams are long and often quiet: ping without data too.
+    arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
   // Several addresses ("a:1,b:2"): one channel that fails over across them.
   channel_ = grpc::CreateCustomChannel(GrpcTargetFor(options_.server_address), credentials, arguments);
 }

@@ -40,6 +40,13 @@ struct AdsClientOptions {
   // The largest response accepted. gRPC's default (4 MiB) is smaller than
   // one type of a large mesh's config (20k VirtualServices).
   int max_receive_message_bytes = 64 << 20;
+  // HTTP/2 keepalive: a ping after this long without frames, and the
+  // connection given up when no answer comes within keepalive_timeout. A
+  // hung server (a paused host: its TCP connection still open) is left
+  // and the next address tried instead of waiting on it forever. Keel's
+  // servers accept pings this often (service_host.cc). Zero: off.
+  absl::Duration keepalive_time = absl::Seconds(10);
+  absl::Duration keepalive_timeout = absl::Seconds(5);
   // Called (on the client's thread) when a stream ends other than by Stop(),
   // with the status the server or the channel gave.
   std::function<void(const grpc::Status&)> on_stream_end;
