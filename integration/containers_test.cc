@@ -277,8 +277,10 @@ TEST_F(ContainersTest, TheDemoRunsAsContainersWithMutualTls) {
                 << "}\n  serviceAccount: echo\n";
     }
   }
+  // Certificates of 40 s, renewed at about 20 s: a Citadel outage below
+  // falls on renewals.
   std::vector<std::string> sets = {
-      "mode=split", "--values", values_file,
+      "mode=split", "agent.certTtl=40s", "--values", values_file,
       "--set-file", "configFiles.echo\\.yaml=" + RunfilePath("samples/echo.yaml"),
       "--set-file", "configFiles.echo-mtls\\.yaml=" + RunfilePath("samples/echo-mtls.yaml"),
       "--set-file", "configFiles.echo-workloads\\.yaml=" + workloads_file};
@@ -473,6 +475,46 @@ TEST_F(ContainersTest, TheDemoRunsAsContainersWithMutualTls) {
   std::cout << "MEASURED galley paused 25 s: " << during["total"] << " calls, " << during["errors"]
             << " failed; an edit after it resumed reached the client in " << absl::FormatDuration(after_galley)
             << std::endl;
+
+  // Citadel killed while the workloads' certificates come up for renewal:
+  // each agent keeps its valid certificate and retries; no call fails, and
+  // once Citadel is back the agents renew.
+  const std::string client_agent = ChartPods::ContainerName("client", "keel-agent");
+  auto issued = [&] {
+    const std::string log = host().Podman({"logs", client_agent}).err;
+    int n = 0;
+    for (size_t at = log.find("certificate for"); at != std::string::npos; at = log.find("certificate for", at + 1)) ++n;
+    return n;
+  };
+  const int before_renewal = issued();
+  ASSERT_TRUE(Eventually([&] { return issued() > before_renewal; }, absl::Seconds(30)))
+      << host().Podman({"logs", client_agent}).err;
+  const absl::Time renewed = absl::Now();  // the next renewal is due about 20 s from here
+  absl::SleepFor(absl::Seconds(12) - (absl::Now() - renewed));
+  const std::string citadel_ready = first.ProbeUrl("keel-citadel", "citadel", "readinessProbe");
+  ASSERT_EQ(host().Podman({"kill", citadel}).exit.status, 0);
+  const int at_kill = issued();
+  during = calls_while([&] {
+    // Down until 24 s after the last renewal (it expires at 40 s).
+    if (absl::Now() - renewed < absl::Seconds(24)) {
+      if (host().State(citadel).rfind("running", 0) == 0) host().Podman({"kill", citadel});
+      return false;
+    }
+    if (host().State(citadel).rfind("running", 0) != 0) host().Podman({"start", citadel});
+    return HttpStatus(citadel_ready) == 200;
+  });
+  EXPECT_EQ(issued(), at_kill) << "renewed while Citadel was down?";
+  EXPECT_THAT(host().Podman({"logs", client_agent}).err, HasSubstr("renewing the certificate failed"));
+  const absl::Time back = absl::Now();
+  EXPECT_TRUE(Eventually([&] { return issued() > at_kill; }, absl::Seconds(15)))
+      << host().Podman({"logs", client_agent}).err;
+  const absl::Duration renewal_after = absl::Now() - back;
+  std::map<std::string, int> since = calls_while([&] { return absl::Now() - back > absl::Seconds(5); });
+  EXPECT_GT(during["total"], 0);
+  EXPECT_EQ(during["errors"] + since["errors"], 0) << describe();
+  std::cout << "MEASURED citadel down 12 s over a renewal: " << during["total"] + since["total"] << " calls, "
+            << during["errors"] + since["errors"] << " failed; the client's agent renewed "
+            << absl::FormatDuration(renewal_after) << " after Citadel was ready again" << std::endl;
 
   // SIGTERM to every container: each exits 0.
   for (const std::string workload : {"client", "echo-v1", "echo-v2"}) {

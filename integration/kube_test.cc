@@ -934,7 +934,7 @@ TEST_F(KubeTest, AKindWithoutItsCrdHoldsNothingUntilTheCrdComes) {
   absl::StatusOr<std::string> crds = ReadWholeFile(RunfilePath("helm/keel/crds/istio-1.4.yaml"));
   ASSERT_TRUE(crds.ok());
   auto cleanup = absl::MakeCleanup([&] {
-    kube().Apply(*crds);
+    EXPECT_TRUE(kube().Apply(*crds).ok());
     kube().Kubectl({"delete", "templates.config.istio.io", "--all", "-A"});
   });
   ASSERT_EQ(kube().Kubectl({"delete", "crd", crd, "--wait=true"}).exit.status, 0);
