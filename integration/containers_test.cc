@@ -507,7 +507,7 @@ TEST_F(ContainersTest, TheDemoRunsAsContainersWithMutualTls) {
   EXPECT_THAT(host().Podman({"logs", client_agent}).err, HasSubstr("renewing the certificate failed"));
   const absl::Time back = absl::Now();
   EXPECT_TRUE(Eventually([&] { return issued() > at_kill; }, absl::Seconds(15)))
-      << host().Podman({"logs", client_agent}).err;
+      << host().Podman({"logs", client_agent}).err << "\ncitadel:\n" << host().Podman({"logs", citadel}).err;
   const absl::Duration renewal_after = absl::Now() - back;
   std::map<std::string, int> since = calls_while([&] { return absl::Now() - back > absl::Seconds(5); });
   EXPECT_GT(during["total"], 0);

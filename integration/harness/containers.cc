@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -164,7 +165,21 @@ std::string ContainerHost::Address(int host) const { return absl::StrCat(prefix_
 absl::Status ContainerHost::Play(const std::string& yaml, const std::string& ip) {
   const std::string file = absl::StrCat(root_, "/play-", ip, ".yaml");
   if (absl::Status s = WriteFileAtomically(file, yaml); !s.ok()) return s;
-  CommandResult played = Podman({"kube", "play", "--network", network_, "--ip", ip, file});
+  // A MAC of its own, derived from the address: when every container of a
+  // pod has exited, podman stops the pod, and a pod started again would
+  // come back with a new random MAC while its peers' neighbor caches hold
+  // the old one (its packets lost for 15-30 s). In Kubernetes the pod's
+  // sandbox outlives its containers; a fixed MAC keeps that true here.
+  std::vector<std::string> octets = absl::StrSplit(ip, '.');
+  std::string mac = "02:6b:65";  // locally administered
+  for (const std::string& octet : {octets.size() > 1 ? octets[1] : "0", octets.size() > 2 ? octets[2] : "0",
+                                   octets.size() > 3 ? octets[3] : "0"}) {
+    int value = 0;
+    (void)absl::SimpleAtoi(octet, &value);
+    absl::StrAppend(&mac, absl::StrFormat(":%02x", value & 0xff));
+  }
+  CommandResult played =
+      Podman({"kube", "play", "--network", network_, "--ip", ip, "--mac-address", mac, file});
   if (played.exit.status != 0) {
     return absl::InternalError(absl::StrCat("podman kube play (", played.exit.ToString(), "): ",
                                             played.err.substr(0, 3000), "\n", yaml));
