@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "integration/harness/mesh.h"
@@ -70,6 +71,23 @@ bool Selects(const YAML::Node& selector, const YAML::Node& labels) {
     if (Text(labels, entry.first.Scalar().c_str()) != entry.second.Scalar()) return false;
   }
   return true;
+}
+
+// A MAC of its own for an address: when every container of a pod has
+// exited, podman stops the pod, and a pod started again (or a network
+// connected again) would come back with a new random MAC while its peers'
+// neighbor caches hold the old one (its packets lost for 15-30 s). In
+// Kubernetes the pod's sandbox outlives its containers; a fixed MAC keeps
+// that true here.
+std::string MacFor(const std::string& ip) {
+  std::vector<std::string> octets = absl::StrSplit(ip, '.');
+  std::string mac = "02:6b:65";  // locally administered
+  for (size_t i = 1; i < 4; ++i) {
+    int value = 0;
+    if (i < octets.size()) (void)absl::SimpleAtoi(octets[i], &value);
+    absl::StrAppend(&mac, absl::StrFormat(":%02x", value & 0xff));
+  }
+  return mac;
 }
 
 }  // namespace
@@ -165,25 +183,30 @@ std::string ContainerHost::Address(int host) const { return absl::StrCat(prefix_
 absl::Status ContainerHost::Play(const std::string& yaml, const std::string& ip) {
   const std::string file = absl::StrCat(root_, "/play-", ip, ".yaml");
   if (absl::Status s = WriteFileAtomically(file, yaml); !s.ok()) return s;
-  // A MAC of its own, derived from the address: when every container of a
-  // pod has exited, podman stops the pod, and a pod started again would
-  // come back with a new random MAC while its peers' neighbor caches hold
-  // the old one (its packets lost for 15-30 s). In Kubernetes the pod's
-  // sandbox outlives its containers; a fixed MAC keeps that true here.
-  std::vector<std::string> octets = absl::StrSplit(ip, '.');
-  std::string mac = "02:6b:65";  // locally administered
-  for (const std::string& octet : {octets.size() > 1 ? octets[1] : "0", octets.size() > 2 ? octets[2] : "0",
-                                   octets.size() > 3 ? octets[3] : "0"}) {
-    int value = 0;
-    (void)absl::SimpleAtoi(octet, &value);
-    absl::StrAppend(&mac, absl::StrFormat(":%02x", value & 0xff));
-  }
   CommandResult played =
-      Podman({"kube", "play", "--network", network_, "--ip", ip, "--mac-address", mac, file});
+      Podman({"kube", "play", "--network", network_, "--ip", ip, "--mac-address", MacFor(ip), file});
   if (played.exit.status != 0) {
     return absl::InternalError(absl::StrCat("podman kube play (", played.exit.ToString(), "): ",
                                             played.err.substr(0, 3000), "\n", yaml));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerHost::Disconnect(const std::string& pod) {
+  CommandResult infra = Podman({"pod", "inspect", pod, "--format", "{{.InfraContainerID}}"});
+  if (infra.exit.status != 0) return absl::NotFoundError(absl::StrCat("pod ", pod, ": ", infra.err));
+  CommandResult cut = Podman({"network", "disconnect", network_,
+                              std::string(absl::StripTrailingAsciiWhitespace(infra.out))});
+  if (cut.exit.status != 0) return absl::InternalError(absl::StrCat("podman network disconnect: ", cut.err));
+  return absl::OkStatus();
+}
+
+absl::Status ContainerHost::Reconnect(const std::string& pod, const std::string& ip) {
+  CommandResult infra = Podman({"pod", "inspect", pod, "--format", "{{.InfraContainerID}}"});
+  if (infra.exit.status != 0) return absl::NotFoundError(absl::StrCat("pod ", pod, ": ", infra.err));
+  CommandResult joined = Podman({"network", "connect", "--ip", ip, "--mac-address", MacFor(ip), network_,
+                                 std::string(absl::StripTrailingAsciiWhitespace(infra.out))});
+  if (joined.exit.status != 0) return absl::InternalError(absl::StrCat("podman network connect: ", joined.err));
   return absl::OkStatus();
 }
 
@@ -236,6 +259,36 @@ absl::Status ChartPods::Add(const std::string& rendered) {
       pods.services_.push_back(doc);
     } else if (kind == "Deployment") {
       pods.deployments_.emplace_back(Text(doc["metadata"], "name"), doc);
+    } else if (kind == "StatefulSet") {
+      // Each replica as a Deployment of its own, named as the StatefulSet
+      // names its pods, its claims as volumes of its own, and its stable
+      // name under the governing Service.
+      const std::string set_name = Text(doc["metadata"], "name");
+      const int replicas = doc["spec"]["replicas"] ? doc["spec"]["replicas"].as<int>() : 1;
+      for (int i = 0; i < replicas; ++i) {
+        const std::string pod_name = absl::StrCat(set_name, "-", i);
+        YAML::Node replica;
+        replica["apiVersion"] = "apps/v1";
+        replica["kind"] = "Deployment";
+        replica["metadata"]["name"] = pod_name;
+        replica["metadata"]["namespace"] = Text(doc["metadata"], "namespace");
+        replica["spec"]["replicas"] = 1;
+        YAML::Node templ = YAML::Clone(doc["spec"]["template"]);
+        templ["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] = pod_name;
+        replica["spec"]["selector"]["matchLabels"] = templ["metadata"]["labels"];
+        if (IsSequence(doc["spec"]["volumeClaimTemplates"])) {
+          for (const YAML::Node& claim : doc["spec"]["volumeClaimTemplates"]) {
+            YAML::Node volume;
+            volume["name"] = Text(claim["metadata"], "name");
+            volume["emptyDir"] = YAML::Node(YAML::NodeType::Map);
+            templ["spec"]["volumes"].push_back(volume);
+          }
+        }
+        replica["spec"]["template"] = templ;
+        pods.pod_names_[pod_name] = pod_name;
+        pods.stable_names_[pod_name] = Text(doc["spec"], "serviceName");
+        pods.deployments_.emplace_back(pod_name, replica);
+      }
     }
   }
   return absl::OkStatus();
@@ -278,6 +331,16 @@ absl::StatusOr<std::string> ChartPods::PodYaml(const std::string& name) const {
       aliases.push_back(alias);
       break;
     }
+  }
+  // A StatefulSet's pods by their stable names: <pod>.<service>.<ns>.svc.
+  for (const auto& [other, service_name] : stable_names_) {
+    auto ip = ip_of_.find(other);
+    if (ip == ip_of_.end() || service_name.empty()) continue;
+    YAML::Node alias;
+    alias["ip"] = ip->second;
+    alias["hostnames"].push_back(absl::StrCat(other, ".", service_name, ".", namespace_, ".svc"));
+    alias["hostnames"].push_back(absl::StrCat(other, ".", service_name, ".", namespace_, ".svc.cluster.local"));
+    aliases.push_back(alias);
   }
   if (aliases.size() > 0) pod["hostAliases"] = aliases;
   // Volumes: emptyDirs named after the pod, Secrets as their ConfigMaps.
@@ -323,7 +386,7 @@ absl::StatusOr<std::string> ChartPods::PodYaml(const std::string& name) const {
           if (path == "metadata.namespace") {
             value = namespace_;
           } else if (path == "metadata.name") {
-            value = name + "-pod-0";
+            value = pod_names_.count(name) > 0 ? pod_names_.at(name) : name + "-pod-0";
           } else if (path == "status.podIP" && ip_of_.count(name) > 0) {
             value = ip_of_.at(name);
           } else {
@@ -336,6 +399,23 @@ absl::StatusOr<std::string> ChartPods::PodYaml(const std::string& name) const {
       // Probes name ports that are gone; the test asks them itself
       // (ProbeUrl), as the kubelet would.
       for (const char* probe : {"readinessProbe", "livenessProbe", "startupProbe"}) container.remove(probe);
+      // $(VAR) in command and args, as the kubelet expands it.
+      std::map<std::string, std::string> literal;
+      if (IsSequence(container["env"])) {
+        for (const YAML::Node& var : container["env"]) {
+          if (var["value"]) literal[Text(var, "name")] = Text(var, "value");
+        }
+      }
+      for (const char* field : {"command", "args"}) {
+        if (!IsSequence(container[field])) continue;
+        for (size_t i = 0; i < container[field].size(); ++i) {
+          std::string word = container[field][i].Scalar();
+          for (const auto& [var_name, value] : literal) {
+            word = absl::StrReplaceAll(word, {{absl::StrCat("$(", var_name, ")"), value}});
+          }
+          container[field][i] = word;
+        }
+      }
       if (!IsSequence(container["volumeMounts"])) continue;
       for (YAML::Node mount : container["volumeMounts"]) {
         auto it = renamed.find(Text(mount, "name"));

@@ -47,6 +47,10 @@ class ContainerHost {
 
   // Play is `podman kube play` of `yaml` on this network, its pod at `ip`.
   absl::Status Play(const std::string& yaml, const std::string& ip);
+  // Disconnect takes pod `pod` (kube play names it "<deployment>-pod-0")
+  // off the network: a partition. Reconnect puts it back at `ip`.
+  absl::Status Disconnect(const std::string& pod);
+  absl::Status Reconnect(const std::string& pod, const std::string& ip);
   // RemovePods removes every pod, container and volume (between tests).
   void RemovePods();
   // Exit code and state of a container ("running", "exited", "paused").
@@ -76,7 +80,11 @@ class ContainerHost {
 //    the machine) and probes are not run by podman (it would need curl in
 //    the image and systemd timers): a test asks ProbeUrl as the kubelet
 //    would.
-// Replicas are 1.
+//  - StatefulSets: each replica is played as a Deployment named as its pod
+//    (keel-etcd-0, ...), its claims as volumes of its own, with host
+//    aliases for its stable name (<pod>.<service>.<ns>.svc);
+//  - $(VAR) in command and args is expanded as the kubelet expands it.
+// Replicas of a Deployment are 1.
 class ChartPods {
  public:
   static absl::StatusOr<ChartPods> Parse(const std::string& rendered, const std::string& namespace_name);
@@ -96,6 +104,7 @@ class ChartPods {
   static std::string ContainerName(const std::string& deployment, const std::string& container) {
     return deployment + "-pod-0-" + container;
   }
+  static std::string PodName(const std::string& deployment) { return deployment + "-pod-0"; }
   // ProbeUrl: http://ip:port/path of a container's "readinessProbe" or
   // "livenessProbe" (httpGet), "" if it has none.
   std::string ProbeUrl(const std::string& deployment, const std::string& container,
@@ -113,6 +122,8 @@ class ChartPods {
   std::vector<YAML::Node> services_;
   std::vector<std::pair<std::string, YAML::Node>> deployments_;
   std::map<std::string, std::string> ip_of_;
+  std::map<std::string, std::string> pod_names_;     // a StatefulSet replica's pod name
+  std::map<std::string, std::string> stable_names_;  // its governing Service
 };
 
 // ToJson writes a YAML value as JSON: quoted scalars stay strings, plain
