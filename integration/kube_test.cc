@@ -160,6 +160,29 @@ class KubeTest : public MeshTest {
     return *pilot;
   }
 
+  // ApplyReviews creates bookinfo's reviews Service and account, and the
+  // node its pods run on, as a kubelet would have registered it.
+  absl::Status ApplyReviews() {
+    return kube().Apply(R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bookinfo-reviews, namespace: default}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  ports:
+  - {port: 9080, name: http, targetPort: http}
+  selector: {app: reviews}
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels: {topology.kubernetes.io/region: us-east, topology.kubernetes.io/zone: us-east-1a}
+)");
+  }
+
   // A pod of reviews `version` whose container port "http" is `port`, made
   // Running and Ready at `ip` (there is no kubelet).
   void CreateReviewsPod(const std::string& name, const std::string& version, const std::string& ip,
@@ -484,24 +507,7 @@ TEST_F(KubeTest, AClusterWithoutEndpointSlicesIsReadFromItsEndpoints) {
   UseCluster(older->get(), *kubeconfig);
   auto cleanup = absl::MakeCleanup([&] { UseCluster(nullptr, ""); });
 
-  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
-kind: ServiceAccount
-metadata: {name: bookinfo-reviews, namespace: default}
----
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  ports:
-  - {port: 9080, name: http, targetPort: http}
-  selector: {app: reviews}
----
-apiVersion: v1
-kind: Node
-metadata:
-  name: node-a
-  labels: {topology.kubernetes.io/region: us-east, topology.kubernetes.io/zone: us-east-1a}
-)").ok());
+  ASSERT_TRUE(ApplyReviews().ok());
   const int p1 = StartEcho(ip, "v1"), p2 = StartEcho(ip, "v2");
   ASSERT_TRUE(p1 > 0 && p2 > 0);
   CreateReviewsPod("reviews-v1", "v1", ip, p1);
@@ -765,27 +771,9 @@ TEST_F(KubeTest, AnInjectedPodRunsWithItsInjectedEnvAgainstPilot) {
   ASSERT_TRUE(citadel.ok()) << citadel.status();
   ASSERT_TRUE((*citadel)->WaitReady().ok()) << (*citadel)->process().Log();
 
-  // reviews, served by one pod.
-  ASSERT_TRUE(kube().Apply(R"(apiVersion: v1
-kind: ServiceAccount
-metadata: {name: bookinfo-reviews, namespace: default}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: bookinfo-productpage, namespace: default}
----
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  ports:
-  - {port: 9080, name: http, targetPort: http}
-  selector: {app: reviews}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-)").ok());
+  // reviews, served by one pod, and the client's account.
+  ASSERT_TRUE(ApplyReviews().ok());
+  ASSERT_EQ(kube().Kubectl({"create", "serviceaccount", "bookinfo-productpage", "-n", "default"}).exit.status, 0);
   const int reviews_port = StartEcho(ip, "v1");
   ASSERT_GT(reviews_port, 0);
   CreateReviewsPod("reviews-for-injected", "v1", ip, reviews_port);

@@ -18,7 +18,7 @@
 #include "absl/strings/strip.h"
 #include "integration/harness/mesh.h"
 #include "libs/common/files.h"
-#include "libs/common/json_writer.h"
+#include "libs/common/yaml_json.h"
 
 namespace keel::testing {
 namespace {
@@ -27,41 +27,6 @@ bool IsMap(const YAML::Node& node) { return node && node.IsMap(); }
 bool IsSequence(const YAML::Node& node) { return node && node.IsSequence(); }
 std::string Text(const YAML::Node& map, const char* key) {
   return IsMap(map) && map[key] && map[key].IsScalar() ? map[key].Scalar() : "";
-}
-
-void WriteJson(const YAML::Node& node, JsonWriter& json) {
-  if (!node || node.IsNull()) {
-    json.Raw("null");
-  } else if (node.IsMap()) {
-    json.BeginObject();
-    for (const auto& entry : node) {
-      json.Key(entry.first.Scalar());
-      WriteJson(entry.second, json);
-    }
-    json.EndObject();
-  } else if (node.IsSequence()) {
-    json.BeginArray();
-    for (const YAML::Node& item : node) WriteJson(item, json);
-    json.EndArray();
-  } else {
-    const std::string& text = node.Scalar();
-    int64_t number = 0;
-    if (node.Tag() != "!") {  // plain, not quoted
-      if (absl::SimpleAtoi(text, &number)) {
-        json.Int(number);
-        return;
-      }
-      if (text == "true" || text == "false") {
-        json.Bool(text == "true");
-        return;
-      }
-      if (text == "null" || text == "~") {
-        json.Raw("null");
-        return;
-      }
-    }
-    json.String(text);
-  }
 }
 
 // Selects reports whether `selector` (a Service's) matches `labels`.
@@ -92,11 +57,6 @@ std::string MacFor(const std::string& ip) {
 
 }  // namespace
 
-std::string ToJson(const YAML::Node& node) {
-  JsonWriter json;
-  WriteJson(node, json);
-  return json.Take();
-}
 
 absl::StatusOr<std::unique_ptr<ContainerHost>> ContainerHost::Start() {
   if (access("/usr/bin/podman", X_OK) != 0 || access("/usr/bin/buildah", X_OK) != 0) {
@@ -425,12 +385,12 @@ absl::StatusOr<std::string> ChartPods::PodYaml(const std::string& name) const {
   }
   std::vector<std::string> docs;
   for (const YAML::Node& config_map : config_maps_) {
-    if (config_maps.count(Text(config_map["metadata"], "name")) > 0) docs.push_back(ToJson(config_map));
+    if (config_maps.count(Text(config_map["metadata"], "name")) > 0) docs.push_back(YamlToJson(config_map));
   }
   for (const YAML::Node& claim : claims_) {
-    if (claims.count(Text(claim["metadata"], "name")) > 0) docs.push_back(ToJson(claim));
+    if (claims.count(Text(claim["metadata"], "name")) > 0) docs.push_back(YamlToJson(claim));
   }
-  docs.push_back(ToJson(deployment));
+  docs.push_back(YamlToJson(deployment));
   return absl::StrJoin(docs, "\n---\n");
 }
 

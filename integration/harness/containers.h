@@ -126,10 +126,6 @@ class ChartPods {
   std::map<std::string, std::string> stable_names_;  // its governing Service
 };
 
-// ToJson writes a YAML value as JSON: quoted scalars stay strings, plain
-// ones that read as numbers, booleans or null become those.
-std::string ToJson(const YAML::Node& node);
-
 }  // namespace keel::testing
 
 #endif  // KEEL_INTEGRATION_HARNESS_CONTAINERS_H_

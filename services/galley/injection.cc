@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "libs/common/files.h"
 #include "libs/common/json_writer.h"
+#include "libs/common/yaml_json.h"
 #include "services/galley/webhook.h"
 
 namespace keel::galley {
@@ -23,52 +24,14 @@ std::string Text(const YAML::Node& map, const char* key) {
   return IsMap(map) && map[key] && map[key].IsScalar() ? map[key].Scalar() : "";
 }
 
-// WriteJson writes a YAML value as JSON: quoted scalars stay strings, plain
-// ones that read as numbers, booleans or null become those.
+// The template's YAML as JSON, ${SERVICE_ACCOUNT} and ${NAMESPACE} replaced.
 void WriteJson(const YAML::Node& node, const std::map<std::string, std::string>& substitutions,
                JsonWriter& json) {
-  if (!node || node.IsNull()) {
-    json.Raw("null");
-  } else if (node.IsMap()) {
-    json.BeginObject();
-    for (const auto& entry : node) {
-      json.Key(entry.first.Scalar());
-      WriteJson(entry.second, substitutions, json);
-    }
-    json.EndObject();
-  } else if (node.IsSequence()) {
-    json.BeginArray();
-    for (const YAML::Node& item : node) WriteJson(item, substitutions, json);
-    json.EndArray();
-  } else {
-    std::string text = node.Scalar();
-    if (node.Tag() != "!") {  // plain, not quoted
-      int64_t number = 0;
-      // Kubernetes reads YAML 1.1: 0400 is octal (a file mode), as is 0o400.
-      absl::string_view digits = text;
-      const bool octal = (digits.size() > 1 && digits[0] == '0' &&
-                          digits.find_first_not_of("01234567") == absl::string_view::npos) ||
-                         absl::ConsumePrefix(&digits, "0o");
-      if (octal && !digits.empty() && digits.find_first_not_of("01234567") == absl::string_view::npos) {
-        json.Int(std::stoll(std::string(digits), nullptr, 8));
-        return;
-      }
-      if (absl::SimpleAtoi(text, &number)) {
-        json.Int(number);
-        return;
-      }
-      if (text == "true" || text == "false") {
-        json.Bool(text == "true");
-        return;
-      }
-      if (text == "null" || text == "~") {
-        json.Raw("null");
-        return;
-      }
-    }
-    for (const auto& [from, to] : substitutions) text = absl::StrReplaceAll(text, {{from, to}});
-    json.String(text);
-  }
+  WriteYamlAsJson(node, json, [&](const std::string& text) {
+    std::string out = text;
+    for (const auto& [from, to] : substitutions) out = absl::StrReplaceAll(out, {{from, to}});
+    return out;
+  });
 }
 
 // JSON Pointer escaping of one path segment (RFC 6901).
