@@ -57,6 +57,11 @@ KUBE_MODULE_DIR="$(cd "$(dirname "$0")/.." && pwd)/tools/kube"
 KUBE_VERSION=$(sed -n 's#^require k8s.io/kubernetes \(v[0-9.]*\)$#\1#p' "$KUBE_MODULE_DIR/go.mod")
 KUBE_CACHE_DIR=/var/cache/keel/kube/$KUBE_VERSION
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kubectl)
+# Jaeger, the tracing backend the tests send spans to: tools/jaeger/go.mod
+# pins the release (go get -tool), built here and cached.
+JAEGER_MODULE_DIR="$(cd "$(dirname "$0")/.." && pwd)/tools/jaeger"
+JAEGER_VERSION=$(sed -n 's%^\s*github.com/jaegertracing/jaeger \(v[0-9.]*\).*$%\1%p' "$JAEGER_MODULE_DIR/go.mod" | head -1)
+JAEGER_CACHE_DIR=/var/cache/keel/jaeger/$JAEGER_VERSION
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -204,4 +209,26 @@ else
     install -m 0755 "$KUBE_CACHE_DIR/$binary" "/usr/local/bin/$binary"
   done
   log "kubernetes: installed $(/usr/local/bin/kube-apiserver --version)"
+fi
+
+if [[ -z "$JAEGER_VERSION" ]]; then
+  log "no github.com/jaegertracing/jaeger version in $JAEGER_MODULE_DIR/go.mod"; exit 1
+fi
+if /usr/local/bin/jaeger version 2>/dev/null | grep -q "\"gitVersion\":\"$JAEGER_VERSION\""; then
+  log "jaeger $JAEGER_VERSION: present in /usr/local/bin"
+else
+  if [[ ! -x "$JAEGER_CACHE_DIR/jaeger" ]]; then
+    log "jaeger $JAEGER_VERSION: building (about 5 minutes on 2 cores)"
+    mkdir -p "$JAEGER_CACHE_DIR.partial" "$GO_MOD_CACHE_DIR"
+    started=$(date +%s)
+    (cd "$JAEGER_MODULE_DIR" && GOMODCACHE="$GO_MOD_CACHE_DIR" GOFLAGS=-mod=mod \
+      go build -p 2 -trimpath \
+      -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
+      -o "$JAEGER_CACHE_DIR.partial/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger)
+    rm -rf "$JAEGER_CACHE_DIR"
+    mv "$JAEGER_CACHE_DIR.partial" "$JAEGER_CACHE_DIR"
+    log "jaeger $JAEGER_VERSION: built in $(($(date +%s) - started)) s"
+  fi
+  install -m 0755 "$JAEGER_CACHE_DIR/jaeger" /usr/local/bin/jaeger
+  log "jaeger: installed $(/usr/local/bin/jaeger version 2>/dev/null | tail -1)"
 fi
