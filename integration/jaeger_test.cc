@@ -10,6 +10,8 @@
 #include "integration/harness/eventually.h"
 #include "integration/harness/jaeger.h"
 #include "libs/common/http_client.h"
+#include "libs/tracing/trace_context.h"
+#include "libs/tracing/zipkin_exporter.h"
 #include "yaml-cpp/yaml.h"
 
 namespace keel::testing {
@@ -76,6 +78,64 @@ TEST(JaegerTest, ZipkinAndOtlpSpansComeBackFromTheQueryApi) {
       absl::StrCat("/api/traces?service=pilot&start=", now_us - 60'000'000, "&end=", now_us + 60'000'000));
   ASSERT_TRUE(found.ok());
   EXPECT_THAT(found->body, HasSubstr("\"operationName\":\"push\""));
+  jaeger->process.Terminate();
+}
+
+// Keel's exporter against the real collector: spans batched off the
+// caller's thread arrive as one trace; while the collector is down every
+// span is dropped and counted (nothing grows), and once it is back at the
+// same address export resumes.
+TEST(JaegerTest, TheZipkinExporterBatchesAndDropsWhileTheCollectorIsDown) {
+  absl::StatusOr<JaegerServer> jaeger = StartJaeger();
+  ASSERT_TRUE(jaeger.ok()) << jaeger.status();
+  tracing::ZipkinExporter exporter({.address = jaeger->zipkin_address(), .max_queued = 1000,
+                                    .max_batch = 100, .flush_interval = absl::Milliseconds(100),
+                                    .timeout = absl::Seconds(2)});
+  auto export_trace = [&](int spans, const std::string& service) {
+    const tracing::TraceContext root = tracing::TraceContext::Root(tracing::RandomIds(), true);
+    for (int i = 0; i < spans; ++i) {
+      exporter.Export(tracing::Span{.context = root.Child(tracing::RandomIds()),
+                                    .name = "call",
+                                    .kind = tracing::Span::Kind::kClient,
+                                    .start = absl::Now(),
+                                    .duration = absl::Microseconds(100),
+                                    .service = service});
+    }
+    return root.TraceIdHex();
+  };
+  auto spans_in = [&](const std::string& trace_id) -> size_t {
+    absl::StatusOr<HttpResponse> trace = HttpGet(jaeger->query_address(), "/api/traces/" + trace_id);
+    if (!trace.ok() || trace->status != 200) return 0;
+    const YAML::Node data = YAML::Load(trace->body)["data"];
+    return data && data.size() > 0 ? data[0]["spans"].size() : 0;
+  };
+  const std::string first = export_trace(250, "client.default");
+  ASSERT_TRUE(Eventually([&] { return spans_in(first) == 250; }, absl::Seconds(20)))
+      << spans_in(first) << " spans; exported " << exporter.counts().exported;
+  EXPECT_EQ(exporter.counts().exported, 250u);
+  EXPECT_EQ(exporter.counts().dropped, 0u);
+
+  // The collector down: 5,000 spans, each one dropped and counted.
+  jaeger->process.Terminate();
+  export_trace(5000, "client.default");
+  EXPECT_LE(exporter.queued(), 1000u);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const tracing::ZipkinExporter::Counts counts = exporter.counts();
+        return counts.exported + counts.dropped == 5250;
+      },
+      absl::Seconds(60)));
+  EXPECT_EQ(exporter.counts().exported, 250u);
+  EXPECT_EQ(exporter.counts().dropped, 5000u);
+  EXPECT_GT(exporter.counts().requests_failed, 0u);
+
+  // Back at the same address: export resumes.
+  absl::StatusOr<JaegerServer> back = StartJaeger(&*jaeger);
+  ASSERT_TRUE(back.ok()) << back.status();
+  jaeger = std::move(back);
+  const std::string after = export_trace(10, "client.default");
+  EXPECT_TRUE(Eventually([&] { return spans_in(after) == 10; }, absl::Seconds(20)));
+  EXPECT_EQ(exporter.counts().exported, 260u);
   jaeger->process.Terminate();
 }
 

@@ -14,7 +14,7 @@ std::string JaegerServer::zipkin_address() const { return absl::StrCat("127.0.0.
 std::string JaegerServer::otlp_http_address() const { return absl::StrCat("127.0.0.1:", otlp_http_port); }
 std::string JaegerServer::query_address() const { return absl::StrCat("127.0.0.1:", query_port); }
 
-absl::StatusOr<JaegerServer> StartJaeger() {
+absl::StatusOr<JaegerServer> StartJaeger(const JaegerServer* same_ports) {
   constexpr char kJaeger[] = "/usr/local/bin/jaeger";
   if (access(kJaeger, X_OK) != 0) {
     return absl::FailedPreconditionError("jaeger is not installed: run scripts/install-deps.sh");
@@ -22,8 +22,11 @@ absl::StatusOr<JaegerServer> StartJaeger() {
   const std::string dir = TestTempDir("jaeger");
   // Jaeger takes its addresses from its config only, so the ports are
   // picked before it starts (see PickFreePort).
-  const uint16_t zipkin = PickFreePort(), otlp_grpc = PickFreePort(), otlp_http = PickFreePort(),
-                 query = PickFreePort(), query_grpc = PickFreePort(), health = PickFreePort();
+  const uint16_t zipkin = same_ports != nullptr ? same_ports->zipkin_port : PickFreePort();
+  const uint16_t otlp_grpc = same_ports != nullptr ? same_ports->otlp_grpc_port : PickFreePort();
+  const uint16_t otlp_http = same_ports != nullptr ? same_ports->otlp_http_port : PickFreePort();
+  const uint16_t query = same_ports != nullptr ? same_ports->query_port : PickFreePort();
+  const uint16_t query_grpc = PickFreePort(), health = PickFreePort();
   const std::string config = absl::StrCat(R"(service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:

@@ -24,8 +24,9 @@ struct JaegerServer {
 };
 
 // StartJaeger returns once Jaeger reports itself healthy. FailedPrecondition
-// when it is not installed.
-absl::StatusOr<JaegerServer> StartJaeger();
+// when it is not installed. With `same_ports`, it listens where that one did
+// (a collector back after an outage, its senders unchanged).
+absl::StatusOr<JaegerServer> StartJaeger(const JaegerServer* same_ports = nullptr);
 
 }  // namespace keel::testing
 
