@@ -504,6 +504,8 @@ TEST_F(ContainersTest, TheDemoRunsAsContainersWithMutualTls) {
   ASSERT_TRUE(Eventually([&] { return issued() > before_renewal; }, absl::Seconds(30)))
       << host().Podman({"logs", client_agent}).err;
   const absl::Time renewed = absl::Now();  // the next renewal is due about 20 s from here
+  // A timed wait on purpose: the fault is placed in the agent's schedule
+  // (8 s before its renewal is due), which no condition announces.
   absl::SleepFor(absl::Seconds(12) - (absl::Now() - renewed));
   const std::string citadel_ready = first.ProbeUrl("keel-citadel", "citadel", "readinessProbe");
   ASSERT_EQ(host().Podman({"kill", citadel}).exit.status, 0);

@@ -414,15 +414,4 @@ std::string ChartPods::ProbeUrl(const std::string& deployment, const std::string
   return "";
 }
 
-std::vector<std::string> ChartPods::Args(const std::string& deployment, const std::string& container_name) const {
-  const YAML::Node doc = Deployment(deployment);
-  if (!doc) return {};
-  for (const YAML::Node& container : doc["spec"]["template"]["spec"]["containers"]) {
-    if (Text(container, "name") == container_name && IsSequence(container["args"])) {
-      return container["args"].as<std::vector<std::string>>();
-    }
-  }
-  return {};
-}
-
 }  // namespace keel::testing

@@ -109,13 +109,9 @@ class ChartPods {
   // "livenessProbe" (httpGet), "" if it has none.
   std::string ProbeUrl(const std::string& deployment, const std::string& container,
                        const std::string& probe) const;
-  // The first container's args of `deployment`.
-  std::vector<std::string> Args(const std::string& deployment, const std::string& container) const;
-
-  // Mutable access to a Deployment, to adjust it before PodYaml.
+ private:
   YAML::Node Deployment(const std::string& name) const;
 
- private:
   std::string namespace_;
   std::vector<YAML::Node> config_maps_;  // Secrets included, decoded
   std::vector<YAML::Node> claims_;
